@@ -1,0 +1,36 @@
+/*  err.c -- names of error codes for logs and clients.  */
+#include "err.h"
+
+const char *
+err_str (int code)
+{
+    switch (code) {
+        case ERR_OK:               return "OK";
+        case ERR_MALFORMED:        return "ERR_MALFORMED";
+        case ERR_TOO_LARGE:        return "ERR_TOO_LARGE";
+        case ERR_VERSION:          return "ERR_VERSION";
+        case ERR_UNKNOWN_KEY:      return "ERR_UNKNOWN_KEY";
+        case ERR_KEY_REVOKED:      return "ERR_KEY_REVOKED";
+        case ERR_BAD_SIGNATURE:    return "ERR_BAD_SIGNATURE";
+        case ERR_TYPE_NOT_ALLOWED: return "ERR_TYPE_NOT_ALLOWED";
+        case ERR_BAD_LICENSE_ID:   return "ERR_BAD_LICENSE_ID";
+        case ERR_BAD_CREDIT_CODE:  return "ERR_BAD_CREDIT_CODE";
+        case ERR_ILLEGAL_OP:       return "ERR_ILLEGAL_OP";
+        case ERR_VERSION_MISMATCH: return "ERR_VERSION_MISMATCH";
+        case ERR_NOT_FOUND:        return "ERR_NOT_FOUND";
+        case ERR_EXISTS:           return "ERR_EXISTS";
+        case ERR_FORBIDDEN:        return "ERR_FORBIDDEN";
+        case ERR_BAD_FIELD:        return "ERR_BAD_FIELD";
+        case ERR_ISSUER_MISMATCH:  return "ERR_ISSUER_MISMATCH";
+        case ERR_BUSY:             return "ERR_BUSY";
+        case ERR_GAP:              return "ERR_GAP";
+        case ERR_DIVERGED:         return "ERR_DIVERGED";
+        case ERR_IO:               return "ERR_IO";
+        case ERR_NOMEM:            return "ERR_NOMEM";
+        case ERR_CORRUPT:          return "ERR_CORRUPT";
+        case ERR_CLOSED:           return "ERR_CLOSED";
+        case ERR_NOSPACE:          return "ERR_NOSPACE";
+        case ERR_INTERNAL:         return "ERR_INTERNAL";
+    }
+    return "ERR_UNKNOWN";
+}

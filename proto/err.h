@@ -1,0 +1,48 @@
+/*  err.h -- error codes shared by every layer and carried on the wire.
+
+    The numeric values are part of the protocol (Reply.code) and are
+    documented in proto/README.md; never renumber, only append.
+    Codes below 100 are caused from outside (bad input from a peer):
+    handled where detected, never fatal.  Codes from 100 are local
+    failures, returned unchanged to the owning actor.
+*/
+#ifndef LICREPO_ERR_H
+#define LICREPO_ERR_H
+
+#define MUST_CHECK __attribute__ ((warn_unused_result))
+
+typedef enum {
+    ERR_OK = 0,
+    ERR_MALFORMED = 1,          //  frame does not decode, or a field is missing
+    ERR_TOO_LARGE = 2,          //  frame or field over its limit
+    ERR_VERSION = 3,            //  protocol version not spoken
+    ERR_UNKNOWN_KEY = 4,        //  signer key not registered
+    ERR_KEY_REVOKED = 5,        //  signer key revoked
+    ERR_BAD_SIGNATURE = 6,      //  Ed25519 signature does not verify
+    ERR_TYPE_NOT_ALLOWED = 7,   //  department may not issue this license type
+    ERR_BAD_LICENSE_ID = 8,     //  license id malformed or wrong check char
+    ERR_BAD_CREDIT_CODE = 9,    //  unified social credit code malformed
+    ERR_ILLEGAL_OP = 10,        //  operation not legal in the license's status
+    ERR_VERSION_MISMATCH = 11,  //  expected_version differs from the license's
+    ERR_NOT_FOUND = 12,         //  no such license / entry
+    ERR_EXISTS = 13,            //  license already issued
+    ERR_FORBIDDEN = 14,         //  caller's key may not make this request
+    ERR_BAD_FIELD = 15,         //  a field is invalid (date, holder, division...)
+    ERR_ISSUER_MISMATCH = 16,   //  issuer code differs from the signer's department
+    ERR_BUSY = 17,              //  node overloaded, retry later
+    ERR_GAP = 18,               //  replication: sequence gap
+    ERR_DIVERGED = 19,          //  replication: history differs from ours
+    ERR_IO = 100,               //  storage failure
+    ERR_NOMEM = 101,
+    ERR_CORRUPT = 102,          //  stored data does not decode
+    ERR_CLOSED = 103,           //  shutting down
+    ERR_NOSPACE = 104,          //  disk full
+    ERR_INTERNAL = 105
+} err_t;
+
+//  Returns a short constant name for the code ("ERR_MALFORMED"),
+//  or "ERR_UNKNOWN" for a value not listed above.
+const char *
+    err_str (int code);
+
+#endif

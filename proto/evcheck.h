@@ -1,0 +1,36 @@
+/*  evcheck.h -- checks of an event body on its own: no registry, no
+    stored state.  Used at publish (node) and on apply at upper levels.
+*/
+#ifndef LICREPO_EVCHECK_H
+#define LICREPO_EVCHECK_H
+
+#include <stddef.h>
+#include "err.h"
+#include "licid.h"
+#include "msg.h"
+
+#define EVCHECK_ITEMS_MAX   256     //  data items per license
+#define EVCHECK_TEXT_MAX    4096    //  bytes in any one string field
+
+//  Checks ev's fields, in this order, returning the first failure:
+//    ERR_VERSION          ev->version != 1
+//    ERR_MALFORMED        op missing or unknown
+//    ERR_BAD_LICENSE_ID   license id malformed or wrong check character
+//    ERR_BAD_CREDIT_CODE  issuer_code not a valid credit code
+//    ERR_ISSUER_MISMATCH  issuer_code differs from the id's issuer part
+//    ERR_TOO_LARGE        a string over EVCHECK_TEXT_MAX, items over
+//                         EVCHECK_ITEMS_MAX
+//    ERR_BAD_FIELD        issue/alter without content, holder type/id/name
+//                         missing or invalid (resident id 111 checked
+//                         with its check character, credit code 001 with
+//                         its own), dates impossible or valid_to before
+//                         valid_from, division code not 6 digits,
+//                         file_digest neither 0 nor 32 bytes, data item
+//                         names empty/duplicate/unsorted, extend without a
+//                         valid_to, content on another op
+//  On ERR_OK, if id is not NULL, writes the parsed license id into *id.
+//  If why is not NULL, writes a human explanation on error.
+int MUST_CHECK
+    evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size);
+
+#endif

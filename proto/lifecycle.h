@@ -1,0 +1,62 @@
+/*  lifecycle.h -- which operation is legal in which license status.
+
+    The lifecycle table of issue 2 item 3: nothing after withdrawn,
+    revoked, cancelled or transferred out; alteration, cancellation and
+    transfer blocked while pledged; suspend/reinstate pair; every accepted
+    operation increments the license version, and an event names the
+    version it expects.  Expiry is never stored: it is derived from
+    valid_to at read time (lifecycle_effective_status), so replaying the
+    log gives the same views whatever the clock says.
+    Pure functions over generated protobuf-c types; no allocation.
+*/
+#ifndef LICREPO_LIFECYCLE_H
+#define LICREPO_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include "err.h"
+#include "msg.h"
+
+typedef struct {
+    Lic__Status status;     //  stored status; STATUS_NONE if no license yet
+    bool pledged;           //  under pledge
+    uint32_t version;       //  accepted events so far; 0 if none
+} lifecycle_pos_t;
+
+//  Checks that ev->op may follow position cur (cur->status == NONE when
+//  the license does not exist) and that ev->expected_version matches.
+//  On ERR_OK writes the position after the event into *next.
+//  Errors, checked in this order: ERR_MALFORMED (op out of range),
+//  ERR_NOT_FOUND (op on a license that does not exist), ERR_EXISTS (issue
+//  of an existing license), ERR_ILLEGAL_OP, ERR_VERSION_MISMATCH.
+//  If why is not NULL writes a human explanation on error.
+int MUST_CHECK
+    lifecycle_step (const lifecycle_pos_t *cur, const Lic__Event *ev,
+                    lifecycle_pos_t *next, char *why, size_t why_size);
+
+//  True if op is legal in (status, pledged), regardless of versions.
+bool
+    lifecycle_legal (Lic__Status status, bool pledged, Lic__Op op);
+
+//  Status as of `now`: STATUS_EXPIRED when status is VALID or SUSPENDED
+//  and valid_to (YYYY-MM-DD, may be empty) is before now's date (UTC+8,
+//  the province's civil date).
+Lic__Status
+    lifecycle_effective_status (Lic__Status status, const char *valid_to, time_t now);
+
+//  Two-digit national status code ("01".."07", "99").
+const char *
+    lifecycle_status_code (Lic__Status status);
+
+//  Lower-case names: "valid", "issue", "annual_inspection" ...
+const char *
+    lifecycle_status_name (Lic__Status status);
+const char *
+    lifecycle_op_name (Lic__Op op);
+
+//  Parses an op name as lifecycle_op_name writes it.  OP_NONE if unknown.
+Lic__Op
+    lifecycle_op_parse (const char *name);
+
+#endif

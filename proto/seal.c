@@ -1,0 +1,86 @@
+/*  seal.c -- libsodium adapter (see seal.h).  Nothing else in the tree
+    includes sodium.h.
+*/
+#include <sodium.h>
+#include <string.h>
+#include "seal.h"
+
+int
+seal_init (void)
+{
+    return sodium_init () < 0? ERR_INTERNAL: ERR_OK;
+}
+
+void
+seal_keypair (uint8_t pk [SEAL_PUBLIC_BYTES], uint8_t sk [SEAL_SECRET_BYTES])
+{
+    crypto_sign_keypair (pk, sk);
+}
+
+void
+seal_public_of (uint8_t pk [SEAL_PUBLIC_BYTES], const uint8_t sk [SEAL_SECRET_BYTES])
+{
+    crypto_sign_ed25519_sk_to_pk (pk, sk);
+}
+
+void
+seal_sign (uint8_t sig [SEAL_SIG_BYTES], const uint8_t *m, size_t n,
+           const uint8_t sk [SEAL_SECRET_BYTES])
+{
+    crypto_sign_detached (sig, NULL, m, n, sk);
+}
+
+int
+seal_verify (const uint8_t sig [SEAL_SIG_BYTES], const uint8_t *m, size_t n,
+             const uint8_t pk [SEAL_PUBLIC_BYTES])
+{
+    return crypto_sign_verify_detached (sig, m, n, pk) == 0? ERR_OK: ERR_BAD_SIGNATURE;
+}
+
+void
+seal_hash (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
+           const uint8_t *b, size_t nb)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, NULL, 0, SEAL_HASH_BYTES);
+    crypto_generichash_update (&st, a, na);
+    if (nb)
+        crypto_generichash_update (&st, b, nb);
+    crypto_generichash_final (&st, out, SEAL_HASH_BYTES);
+}
+
+void
+seal_sha256 (uint8_t out [SEAL_HASH_BYTES], const uint8_t *m, size_t n)
+{
+    crypto_hash_sha256 (out, m, n);
+}
+
+void
+seal_wipe (void *p, size_t n)
+{
+    sodium_memzero (p, n);
+}
+
+void
+seal_hex (char *out, const uint8_t *in, size_t n)
+{
+    sodium_bin2hex (out, 2 * n + 1, in, n);
+}
+
+int
+seal_unhex (uint8_t *out, size_t n, const char *hex)
+{
+    size_t got = 0;
+    const char *end = NULL;
+    if (!hex || strlen (hex) != 2 * n)
+        return ERR_MALFORMED;
+    if (sodium_hex2bin (out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n)
+        return ERR_MALFORMED;
+    return ERR_OK;
+}
+
+void
+seal_random (void *p, size_t n)
+{
+    randombytes_buf (p, n);
+}

@@ -1,0 +1,63 @@
+/*  seal.h -- the only door to libsodium: Ed25519 signatures, BLAKE2b
+    and SHA-256 digests, key wiping, hex.  Call seal_init once first.
+*/
+#ifndef LICREPO_SEAL_H
+#define LICREPO_SEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+#define SEAL_PUBLIC_BYTES 32
+#define SEAL_SECRET_BYTES 64
+#define SEAL_SIG_BYTES    64
+#define SEAL_HASH_BYTES   32
+
+//  Initialises libsodium.  Returns ERR_OK or ERR_INTERNAL.
+int MUST_CHECK
+    seal_init (void);
+
+//  New Ed25519 key pair.
+void
+    seal_keypair (uint8_t pk [SEAL_PUBLIC_BYTES], uint8_t sk [SEAL_SECRET_BYTES]);
+
+//  Public key of a secret key.
+void
+    seal_public_of (uint8_t pk [SEAL_PUBLIC_BYTES], const uint8_t sk [SEAL_SECRET_BYTES]);
+
+//  Detached Ed25519 signature of m.
+void
+    seal_sign (uint8_t sig [SEAL_SIG_BYTES], const uint8_t *m, size_t n,
+               const uint8_t sk [SEAL_SECRET_BYTES]);
+
+//  Returns ERR_OK if sig is pk's signature of m, else ERR_BAD_SIGNATURE.
+int MUST_CHECK
+    seal_verify (const uint8_t sig [SEAL_SIG_BYTES], const uint8_t *m, size_t n,
+                 const uint8_t pk [SEAL_PUBLIC_BYTES]);
+
+//  BLAKE2b-256 of a ‖ b (b may be NULL with nb 0).
+void
+    seal_hash (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
+               const uint8_t *b, size_t nb);
+
+//  SHA-256 of m.
+void
+    seal_sha256 (uint8_t out [SEAL_HASH_BYTES], const uint8_t *m, size_t n);
+
+//  Zeroes secret memory so the compiler cannot elide it.
+void
+    seal_wipe (void *p, size_t n);
+
+//  Writes 2*n lower-case hex digits and a NUL into out (2*n+1 bytes).
+void
+    seal_hex (char *out, const uint8_t *in, size_t n);
+
+//  Parses exactly 2*n hex digits into out.  ERR_OK or ERR_MALFORMED.
+int MUST_CHECK
+    seal_unhex (uint8_t *out, size_t n, const char *hex);
+
+//  Fills p with n random bytes.
+void
+    seal_random (void *p, size_t n);
+
+#endif
