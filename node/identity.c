@@ -1,1 +1,102 @@
+/*  identity.c -- node keys and the zauth certificate directory (see
+    identity.h).
+*/
+#include <czmq.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include "identity.h"
 
+static int
+s_mkdir (const char *path, char *why, size_t why_size)
+{
+    if (mkdir (path, 0700) == 0 || errno == EEXIST)
+        return ERR_OK;
+    snprintf (why, why_size, "cannot create %s: %s", path, strerror (errno));
+    return ERR_IO;
+}
+
+int
+identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size)
+{
+    char path [700];
+    memset (id, 0, sizeof *id);
+    int rc = s_mkdir (cfg->data_dir, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    snprintf (id->allowed_dir, sizeof id->allowed_dir, "%s/allowed", cfg->data_dir);
+    if ((rc = s_mkdir (id->allowed_dir, why, why_size)) != ERR_OK)
+        return rc;
+
+    snprintf (path, sizeof path, "%s/node.key", cfg->data_dir);
+    rc = keyfile_load (&id->node, path);
+    if (rc == ERR_IO && access (path, F_OK) != 0) {
+        if ((rc = keyfile_generate (&id->node, cfg->division, cfg->name)) != ERR_OK
+        ||  (rc = keyfile_save (&id->node, path, true)) != ERR_OK) {
+            snprintf (why, why_size, "cannot create %s", path);
+            return rc;
+        }
+        zsys_info ("created node identity for division %s in %s", cfg->division, path);
+    }
+    else
+    if (rc != ERR_OK || !id->node.has_secret) {
+        snprintf (why, why_size, "%s is unreadable or has no secret keys: restore it from "
+                  "backup or move the data directory aside", path);
+        return rc == ERR_OK? ERR_MALFORMED: rc;
+    }
+    if (strcmp (id->node.code, cfg->division) != 0) {
+        snprintf (why, why_size, "%s belongs to division %s but the configuration says %s",
+                  path, id->node.code, cfg->division);
+        return ERR_BAD_FIELD;
+    }
+    //  node.pub always reflects the configured endpoint.
+    keyfile_t pub = id->node;
+    snprintf (pub.endpoint, sizeof pub.endpoint, "%s", cfg->listen);
+    snprintf (path, sizeof path, "%s/node.pub", cfg->data_dir);
+    rc = keyfile_save (&pub, path, false);
+    keyfile_wipe (&pub);
+    if (rc != ERR_OK) {
+        snprintf (why, why_size, "cannot write %s", path);
+        return rc;
+    }
+
+    snprintf (path, sizeof path, "%s/admin.key", cfg->data_dir);
+    rc = keyfile_load (&id->admin, path);
+    if (rc == ERR_IO && access (path, F_OK) != 0) {
+        if ((rc = keyfile_generate (&id->admin, "admin", "operator")) != ERR_OK
+        ||  (rc = keyfile_save (&id->admin, path, true)) != ERR_OK) {
+            snprintf (why, why_size, "cannot create %s", path);
+            return rc;
+        }
+    }
+    else
+    if (rc != ERR_OK) {
+        snprintf (why, why_size, "%s is unreadable", path);
+        return rc;
+    }
+    return identity_allow (id, "admin", id->admin.curve_pk);
+}
+
+int
+identity_allow (identity_t *id, const char *name, const char *curve_pk)
+{
+    uint8_t pk [32], sk [32] = { 0 };
+    if (strlen (curve_pk) != 40 || !zmq_z85_decode (pk, curve_pk))
+        return ERR_MALFORMED;
+    zcert_t *cert = zcert_new_from (pk, sk);
+    if (!cert)
+        return ERR_NOMEM;
+    zcert_set_meta (cert, "name", "%s", name);
+    char path [800], tmp [820];
+    snprintf (path, sizeof path, "%s/%s.cert", id->allowed_dir, name);
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    int rc = zcert_save_public (cert, tmp) == 0 && rename (tmp, path) == 0? ERR_OK: ERR_IO;
+    zcert_destroy (&cert);
+    return rc;
+}
+
+void
+identity_wipe (identity_t *id)
+{
+    keyfile_wipe (&id->node);
+    keyfile_wipe (&id->admin);
+}

@@ -1,1 +1,546 @@
+/*  ingest.c -- the publish pipeline (see ingest.h for the picture).
 
+    Checks in the order issue 2 item 6 fixes: frame and decoding (server),
+    a registered unrevoked key (dispatch, again at sequencing), the
+    signature (verifier), the department's right to the license type, the
+    id and credit code (evcheck), lifecycle and expected version (views).
+    A duplicate (same key, same body) is recognised after the signature
+    and answered with its first seq.
+
+    Durability: a reply leaves only after the synced write of the batch
+    that holds its event, or for a duplicate or a refusal, of the batch
+    that was open when it was sequenced (which is after its original).
+    A failed write fails that batch and the one built on top of it, drops
+    the overlay and rewinds the sequence to the last durable seq.
+*/
+#include <time.h>
+#include "codec.h"
+#include "ingest.h"
+#include "lifecycle.h"
+#include "seal.h"
+#include "verifier.h"
+
+typedef enum { JOB_PUBLISH, JOB_REGISTER } job_kind_t;
+
+typedef struct {
+    verify_task_t task;         //  first: the verifier hands it back
+    job_kind_t kind;
+    zframe_t *route;            //  ROUTER identity of the requester
+    Lic__Request *req;          //  the request (owned)
+    bool ready;                 //  verified, or refused at dispatch
+    int code;                   //  err_t for the reply
+    char why [320];             //  reply message when code != 0
+    uint64_t seq;               //  assigned or original seq
+    bool duplicate;
+    uint32_t version;           //  license version after the event
+} job_t;
+
+typedef struct {
+    store_batch_t *batch;       //  the write batch
+    zlist_t *jobs;              //  job_t, in sequence order
+    uint64_t gen;               //  generation for the views overlay
+    uint64_t last_seq;          //  highest seq written, 0 if none
+} s_pending_t;
+
+struct ingest_t {
+    store_t *store;
+    views_t *views;
+    ingest_cfg_t cfg;
+    ingest_reply_fn *reply;
+    void *reply_arg;
+    verifier_t *verifier;
+    zactor_t *committer;        //  does the synced writes
+    job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
+    uint64_t head;              //  next ticket to sequence
+    uint64_t tail;              //  next ticket to hand out
+    s_pending_t *building;      //  batch being filled
+    s_pending_t *syncing;       //  batch at the committer, or NULL
+    uint64_t next_gen;
+    uint64_t next_seq;          //  seq for the next entry
+    uint64_t durable;           //  last durable seq
+    ingest_stats_t stats;
+};
+
+// ---------------------------------------------------------------------
+//  Committer thread: receives s_pending_t *, writes it synced, answers
+//  with the same pointer and the result.
+
+static void
+s_committer (zsock_t *pipe, void *args)
+{
+    store_t *store = (store_t *) args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *cmd = NULL;
+        s_pending_t *p = NULL;
+        if (zsock_recv (pipe, "sp", &cmd, &p) != 0)
+            break;
+        bool term = streq (cmd, "$TERM");
+        zstr_free (&cmd);
+        if (term)
+            break;
+        int rc = store_batch_count (p->batch)? store_write (store, p->batch, true): ERR_OK;
+        zsock_send (pipe, "pi", p, rc);
+    }
+}
+
+static s_pending_t *
+s_pending_new (ingest_t *self)
+{
+    s_pending_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->batch = store_batch_new (self->store);
+    p->jobs = zlist_new ();
+    p->gen = ++self->next_gen;
+    if (!p->batch || !p->jobs) {
+        store_batch_destroy (&p->batch);
+        zlist_destroy (&p->jobs);
+        free (p);
+        return NULL;
+    }
+    return p;
+}
+
+static void
+s_pending_destroy (s_pending_t **p_p)
+{
+    if (!p_p || !*p_p)
+        return;
+    store_batch_destroy (&(*p_p)->batch);
+    zlist_destroy (&(*p_p)->jobs);
+    free (*p_p);
+    *p_p = NULL;
+}
+
+// ---------------------------------------------------------------------
+//  Replies
+
+static void
+s_job_destroy (job_t **job_p)
+{
+    job_t *job = *job_p;
+    if (!job)
+        return;
+    codec_event_free (&job->task.ev);
+    codec_request_free (&job->req);
+    zframe_destroy (&job->route);
+    free (job);
+    *job_p = NULL;
+}
+
+static void
+s_fail (job_t *job, int code, const char *fmt, ...)
+{
+    job->code = code;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (job->why, sizeof job->why, fmt, ap);
+    va_end (ap);
+}
+
+static void
+s_answer (ingest_t *self, job_t *job)
+{
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    if (!reply) {
+        s_job_destroy (&job);
+        return;
+    }
+    codec_reply_init (reply);
+    reply->id = job->req? job->req->id: 0;
+    reply->code = job->code;
+    const Lic__Department *dept = NULL;
+    if (job->code != ERR_OK) {
+        reply->message = strdup (job->why);
+        if (job->kind == JOB_PUBLISH)
+            self->stats.rejected++;
+    }
+    else
+    if (job->kind == JOB_PUBLISH) {
+        Lic__PublishResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__publish_result__init (res);
+            res->seq = job->seq;
+            res->duplicate = job->duplicate;
+            res->license_version = job->version;
+            reply->body_case = LIC__REPLY__BODY_PUBLISHED;
+            reply->published = res;
+        }
+        if (job->duplicate)
+            self->stats.duplicates++;
+        else
+            self->stats.published++;
+    }
+    else {
+        Lic__RegisterResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__register_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_REGISTERED;
+            reply->registered = res;
+        }
+        dept = views_department (self->views, job->req->register_->department->credit_code);
+    }
+    //  The reply is packed by the server and freed with codec_reply_free,
+    //  which frees every pointer member: all of them are malloc'd here.
+    self->reply (self->reply_arg, &job->route, &reply, dept);
+    codec_reply_free (&reply);
+    s_job_destroy (&job);
+}
+
+// ---------------------------------------------------------------------
+//  Sequencing
+
+static void
+s_sequence_publish (ingest_t *self, job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    const Lic__Envelope *env = job->req->publish;
+    verify_task_t *t = &job->task;
+    const Lic__Department *dept;
+    char hex [65];
+    int rc = views_signer (self->views, env->key_id.data, &dept);
+    if (rc != ERR_OK) {
+        seal_hex (hex, env->key_id.data, 32);
+        s_fail (job, rc, "signing key %s is %s", hex,
+                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+        return;
+    }
+    if (t->sig_rc != ERR_OK) {
+        s_fail (job, ERR_BAD_SIGNATURE, "signature does not verify against key of department %s",
+                dept->credit_code);
+        return;
+    }
+    if (t->decode_rc != ERR_OK) {
+        s_fail (job, t->decode_rc, "event body does not decode as lic.Event (%s)",
+                err_str (t->decode_rc));
+        return;
+    }
+    const Lic__Event *ev = t->ev;
+    uint8_t dkey [VIEWS_DEDUP_BYTES];
+    views_dedup_key (dkey, env);
+    if (views_find_duplicate (self->views, dkey, &job->seq) == ERR_OK) {
+        job->duplicate = true;
+        return;
+    }
+    licid_t id;
+    if (licid_parse (ev->license_id, &id, NULL, 0) == ERR_OK
+    &&  !views_type_allowed (dept, id.type_code)) {
+        s_fail (job, ERR_TYPE_NOT_ALLOWED, "department %s may not issue license type %s",
+                dept->credit_code, id.type_code);
+        return;
+    }
+    if (t->check_rc != ERR_OK) {
+        s_fail (job, t->check_rc, "%s", t->check_why);
+        return;
+    }
+    if (strcmp (ev->license_id, t->id.bare) != 0) {
+        s_fail (job, ERR_BAD_LICENSE_ID, "event bodies carry the bare license id %s", t->id.bare);
+        return;
+    }
+    if (strcmp (ev->issuer_code, dept->credit_code) != 0) {
+        s_fail (job, ERR_ISSUER_MISMATCH, "event names issuer %s but is signed by department %s",
+                ev->issuer_code, dept->credit_code);
+        return;
+    }
+    Lic__LogEntry entry;
+    codec_entry_init (&entry);
+    entry.seq = self->next_seq;
+    entry.origin_division = (char *) self->cfg.division;
+    entry.origin_seq = entry.seq;
+    entry.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
+    entry.envelope = (Lic__Envelope *) env;
+    entry.received_at = (int64_t) time (NULL);
+    rc = views_apply_event (self->views, self->building->batch, self->building->gen,
+                            &entry, ev, &job->version, job->why, sizeof job->why);
+    if (rc != ERR_OK) {
+        job->code = rc;
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
+static void
+s_sequence_register (ingest_t *self, job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    Lic__Registration reg;
+    codec_registration_init (&reg);
+    reg.division = (char *) self->cfg.division;
+    reg.department = job->req->register_->department;
+    reg.at = (int64_t) time (NULL);
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t body_len;
+    int rc = codec_registration_encode (&reg, &body, &body_len);
+    if (rc != ERR_OK) {
+        s_fail (job, rc, "out of memory");
+        return;
+    }
+    seal_sign (sig, body, body_len, self->cfg.sign_sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = body_len;
+    env.signature.data = sig;
+    env.signature.len = sizeof sig;
+    env.key_id.data = (uint8_t *) self->cfg.sign_pk;
+    env.key_id.len = SEAL_PUBLIC_BYTES;
+    Lic__LogEntry entry;
+    codec_entry_init (&entry);
+    entry.seq = self->next_seq;
+    entry.origin_division = (char *) self->cfg.division;
+    entry.origin_seq = entry.seq;
+    entry.kind = LIC__ENTRY_KIND__ENTRY_REGISTRATION;
+    entry.envelope = &env;
+    entry.received_at = reg.at;
+    rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
+                                   &entry, &reg);
+    free (body);
+    if (rc != ERR_OK) {
+        s_fail (job, rc, "registration could not be applied");
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
+static void
+s_sequence_ready (ingest_t *self)
+{
+    while (self->head < self->tail) {
+        job_t *job = self->ring [self->head % INGEST_RING];
+        if (!job->ready)
+            break;
+        self->ring [self->head % INGEST_RING] = NULL;
+        self->head++;
+        if (job->kind == JOB_PUBLISH)
+            s_sequence_publish (self, job);
+        else
+            s_sequence_register (self, job);
+        zlist_append (self->building->jobs, job);
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Commit
+
+static void
+s_answer_all (ingest_t *self, s_pending_t *p, int fail_rc, const char *fail_why)
+{
+    job_t *job;
+    while ((job = (job_t *) zlist_pop (p->jobs))) {
+        if (fail_rc != ERR_OK && job->code == ERR_OK)
+            s_fail (job, fail_rc, "%s", fail_why);
+        s_answer (self, job);
+    }
+}
+
+static void
+s_start_commit (ingest_t *self)
+{
+    if (self->syncing || zlist_size (self->building->jobs) == 0)
+        return;
+    s_pending_t *next = s_pending_new (self);
+    if (!next)
+        return;             //  try again on the next turn
+    self->syncing = self->building;
+    self->building = next;
+    zsock_send (self->committer, "sp", "WRITE", self->syncing);
+}
+
+static void
+s_on_committed (ingest_t *self)
+{
+    s_pending_t *p = NULL;
+    int rc = ERR_INTERNAL;
+    if (zsock_recv (self->committer, "pi", &p, &rc) != 0 || p != self->syncing)
+        return;
+    self->syncing = NULL;
+    self->stats.batches++;
+    if (rc == ERR_OK) {
+        if (p->last_seq)
+            self->durable = p->last_seq;
+        views_committed (self->views, p->gen);
+        s_answer_all (self, p, ERR_OK, NULL);
+    }
+    else {
+        //  Nothing of p reached the disk, and building was computed on
+        //  top of it: refuse both; the clients may send the same signed
+        //  events again.
+        self->stats.write_errors++;
+        const char *why = rc == ERR_NOSPACE
+            ? "repository disk is full: nothing was stored, retry later"
+            : "repository write failed: nothing was stored, retry later";
+        s_answer_all (self, p, rc, why);
+        s_answer_all (self, self->building, rc, why);
+        store_batch_clear (self->building->batch);
+        self->building->last_seq = 0;
+        if (views_abort (self->views) != ERR_OK)
+            zsys_error ("views could not be reloaded after a failed write");
+        self->next_seq = self->durable + 1;
+    }
+    s_pending_destroy (&p);
+}
+
+// ---------------------------------------------------------------------
+//  Public
+
+int
+ingest_new (ingest_t **out, store_t *store, views_t *views, const ingest_cfg_t *cfg,
+            ingest_reply_fn *reply, void *reply_arg)
+{
+    ingest_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return ERR_NOMEM;
+    self->store = store;
+    self->views = views;
+    self->cfg = *cfg;
+    self->reply = reply;
+    self->reply_arg = reply_arg;
+    uint8_t key [8];
+    size_t klen = sizeof key;
+    int rc = store_last_key (store, STORE_CF_LOG, key, &klen);
+    if (rc == ERR_OK && klen == 8)
+        self->durable = store_get_u64 (key);
+    else
+    if (rc != ERR_NOT_FOUND) {
+        free (self);
+        return rc == ERR_OK? ERR_CORRUPT: rc;
+    }
+    self->next_seq = self->durable + 1;
+    self->building = s_pending_new (self);
+    self->verifier = verifier_new (cfg->verify_threads);
+    self->committer = zactor_new (s_committer, store);
+    if (!self->building || !self->verifier || !self->committer) {
+        ingest_destroy (&self);
+        return ERR_NOMEM;
+    }
+    *out = self;
+    return ERR_OK;
+}
+
+void
+ingest_destroy (ingest_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ingest_t *self = *self_p;
+    //  Let the committer finish the batch it holds, so what it writes is
+    //  answered truthfully.
+    if (self->syncing && self->committer)
+        s_on_committed (self);
+    zactor_destroy (&self->committer);
+    verifier_destroy (&self->verifier);
+    for (uint64_t t = self->head; t < self->tail; t++) {
+        job_t *job = self->ring [t % INGEST_RING];
+        s_fail (job, ERR_CLOSED, "node is shutting down");
+        s_answer (self, job);
+    }
+    if (self->building)
+        s_answer_all (self, self->building, ERR_CLOSED, "node is shutting down");
+    s_pending_destroy (&self->building);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
+{
+    job_t *job = calloc (1, sizeof *job);
+    if (!job) {
+        zframe_destroy (route_p);
+        codec_request_free (req_p);
+        return;
+    }
+    job->route = *route_p;
+    job->req = *req_p;
+    *route_p = NULL;
+    *req_p = NULL;
+    job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER: JOB_PUBLISH;
+    self->ring [self->tail++ % INGEST_RING] = job;
+    if (job->kind == JOB_REGISTER) {
+        job->ready = true;
+        return;
+    }
+    const Lic__Envelope *env = job->req->publish;
+    const Lic__Department *dept;
+    int rc;
+    if (env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
+    ||  env->body.len == 0)
+        s_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
+                "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
+                env->signature.len, env->body.len);
+    else
+    if ((rc = views_signer (self->views, env->key_id.data, &dept)) != ERR_OK) {
+        char hex [65];
+        seal_hex (hex, env->key_id.data, 32);
+        s_fail (job, rc, "signing key %s is %s", hex,
+                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+    }
+    else {
+        job->task.env = env;
+        if (verifier_submit (self->verifier, &job->task) == ERR_OK)
+            return;
+        s_fail (job, ERR_CLOSED, "verifier is stopping");
+    }
+    job->ready = true;
+}
+
+bool
+ingest_full (ingest_t *self)
+{
+    return self->tail - self->head >= INGEST_RING;
+}
+
+bool
+ingest_idle (ingest_t *self)
+{
+    return self->head == self->tail && !self->syncing
+        && zlist_size (self->building->jobs) == 0;
+}
+
+zsock_t *
+ingest_results_sock (ingest_t *self)
+{
+    return verifier_results (self->verifier);
+}
+
+zsock_t *
+ingest_commit_sock (ingest_t *self)
+{
+    return zactor_sock (self->committer);
+}
+
+void
+ingest_on_ready (ingest_t *self)
+{
+    verify_task_t *task;
+    while ((task = verifier_recv (self->verifier)))
+        ((job_t *) task)->ready = true;
+    if (zsock_events (zactor_sock (self->committer)) & ZMQ_POLLIN)
+        s_on_committed (self);
+    s_sequence_ready (self);
+    s_start_commit (self);
+}
+
+uint64_t
+ingest_head (ingest_t *self)
+{
+    return self->next_seq - 1;
+}
+
+uint64_t
+ingest_durable (ingest_t *self)
+{
+    return self->durable;
+}
+
+void
+ingest_stats (ingest_t *self, ingest_stats_t *stats)
+{
+    *stats = self->stats;
+}

@@ -1,1 +1,129 @@
-int main (void) { return 0; }
+/*  main.c -- licnode: one repository node of any level.
+
+      licnode [-c FILE] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]
+      licnode check -d DATA_DIR     replay the log and compare the views
+
+    The only file that may exit the process.  Logs go to stderr.
+*/
+#include <czmq.h>
+#include <getopt.h>
+#include "codec.h"
+#include "config.h"
+#include "identity.h"
+#include "seal.h"
+#include "server.h"
+#include "views.h"
+#include "check.h"
+
+static void
+s_usage (void)
+{
+    fprintf (stderr,
+        "usage: licnode [-c CONFIG.json] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]\n"
+        "       licnode check [-c CONFIG.json] [-d DATA_DIR]\n"
+        "Runs a license repository node.  Without a configuration file it keeps its\n"
+        "data under ./licnode-data and listens on tcp://127.0.0.1:7400.\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    config_t cfg;
+    config_defaults (&cfg);
+    char why [512] = "";
+    bool check = argc > 1 && streq (argv [1], "check");
+    if (check) {
+        argv++;
+        argc--;
+    }
+    const char *cfg_path = NULL, *data_dir = NULL, *listen = NULL, *division = NULL;
+    static struct option opts [] = {
+        { "config", required_argument, 0, 'c' },
+        { "data-dir", required_argument, 0, 'd' },
+        { "listen", required_argument, 0, 'l' },
+        { "division", required_argument, 0, 'D' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    int c;
+    while ((c = getopt_long (argc, argv, "c:d:l:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'c': cfg_path = optarg; break;
+            case 'd': data_dir = optarg; break;
+            case 'l': listen = optarg; break;
+            case 'D': division = optarg; break;
+            default: s_usage (); return c == 'h'? 0: 2;
+        }
+    }
+    if (cfg_path && config_load (&cfg, cfg_path, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        return 2;
+    }
+    if (data_dir)
+        snprintf (cfg.data_dir, sizeof cfg.data_dir, "%s", data_dir);
+    if (listen)
+        snprintf (cfg.listen, sizeof cfg.listen, "%s", listen);
+    if (division)
+        snprintf (cfg.division, sizeof cfg.division, "%s", division);
+    if (config_check (&cfg, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        return 2;
+    }
+    if (seal_init () != ERR_OK) {
+        fprintf (stderr, "licnode: libsodium failed to initialise\n");
+        return 1;
+    }
+    zsys_init ();
+    zsys_set_logident ("licnode");
+
+    int rc = 1;
+    identity_t id;
+    store_t *store = NULL;
+    views_t *views = NULL;
+    server_t *server = NULL;
+    char db_path [600];
+    snprintf (db_path, sizeof db_path, "%s/db", cfg.data_dir);
+    if (check) {
+        store_cfg_t scfg = { cfg.cache_mb, false };
+        if (store_open (&store, db_path, &scfg, why, sizeof why) != ERR_OK) {
+            fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
+            return 1;
+        }
+        rc = check_views (store, stdout) == ERR_OK? 0: 1;
+        store_destroy (&store);
+        return rc;
+    }
+    if (identity_open (&id, &cfg, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        return 1;
+    }
+    store_cfg_t scfg = { cfg.cache_mb, true };
+    int src = store_open (&store, db_path, &scfg, why, sizeof why);
+    if (src != ERR_OK) {
+        fprintf (stderr, "licnode: cannot open the repository %s (%s): %s\n"
+                 "licnode: if it is damaged, restore it from backup or move it aside\n",
+                 db_path, err_str (src), why);
+        goto done;
+    }
+    src = views_open (&views, store);
+    if (src != ERR_OK) {
+        fprintf (stderr, "licnode: cannot load the registry: %s\n", err_str (src));
+        goto done;
+    }
+    if (server_new (&server, &cfg, &id, store, views, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        goto done;
+    }
+    zsys_info ("division %s listening on %s, data in %s", cfg.division, cfg.listen, cfg.data_dir);
+    printf ("licnode %s ready on %s\n", cfg.division, cfg.listen);
+    fflush (stdout);
+    server_run (server);
+    rc = 0;
+done:
+    server_destroy (&server);
+    views_destroy (&views);
+    store_destroy (&store);
+    identity_wipe (&id);
+    zsys_info ("stopped");
+    return rc;
+}

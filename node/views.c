@@ -1,1 +1,475 @@
+/*  views.c -- license, holder, history, dedup and registry views (see
+    views.h; key layouts in proto/FORMAT.md section 2).
 
+    Every function here only adds to a batch and to the overlay; nothing
+    writes to disk.  The overlay maps a key to the bytes the pending
+    batches will write (or NULL bytes for a deletion), with the generation
+    that wrote it, so a later event of the same license in the same or a
+    later pending batch sees its predecessor.
+*/
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+#include "lifecycle.h"
+#include "seal.h"
+#include "views.h"
+
+typedef struct {
+    uint64_t gen;           //  batch generation that wrote it
+    uint8_t *bytes;         //  value, NULL if deleted
+    size_t len;             //  value length
+} s_pending_t;
+
+typedef struct {
+    Lic__Department *dept;  //  unpacked registration (owned)
+    bool revoked;           //  this signing key is revoked
+} s_signer_t;
+
+struct views_t {
+    store_t *store;         //  the repository
+    zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
+    zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
+    zhashx_t *depts;        //  credit code -> Lic__Department (owned)
+    zhashx_t *signers;      //  hex signing key -> s_signer_t (dept borrowed)
+};
+
+static void
+s_pending_destroy (void **item_p)
+{
+    s_pending_t *p = (s_pending_t *) *item_p;
+    if (p) {
+        free (p->bytes);
+        free (p);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_dept_destroy (void **item_p)
+{
+    Lic__Department *d = (Lic__Department *) *item_p;
+    codec_department_free (&d);
+    *item_p = NULL;
+}
+
+static void
+s_signer_destroy (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  Overlay write: key -> copy of bytes (NULL = deletion) for generation gen.
+static int
+s_overlay_set (zhashx_t *map, const char *key, uint64_t gen,
+               const uint8_t *bytes, size_t len)
+{
+    s_pending_t *p = calloc (1, sizeof *p);
+    if (!p)
+        return ERR_NOMEM;
+    p->gen = gen;
+    p->len = len;
+    if (bytes) {
+        p->bytes = malloc (len? len: 1);
+        if (!p->bytes) {
+            free (p);
+            return ERR_NOMEM;
+        }
+        memcpy (p->bytes, bytes, len);
+    }
+    zhashx_update (map, key, p);
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Registry
+
+static int
+s_registry_install (views_t *self, Lic__Department *dept)
+{
+    //  Drop the signers of an earlier record of the same department.
+    Lic__Department *old = (Lic__Department *) zhashx_lookup (self->depts, dept->credit_code);
+    if (old) {
+        s_signer_t *s = (s_signer_t *) zhashx_first (self->signers);
+        zlist_t *gone = zlist_new ();
+        while (s) {
+            if (s->dept == old)
+                zlist_append (gone, (void *) zhashx_cursor (self->signers));
+            s = (s_signer_t *) zhashx_next (self->signers);
+        }
+        for (char *k = (char *) zlist_first (gone); k; k = (char *) zlist_next (gone))
+            zhashx_delete (self->signers, k);
+        zlist_destroy (&gone);
+    }
+    zhashx_update (self->depts, dept->credit_code, dept);
+    char hex [65];
+    for (size_t i = 0; i < dept->n_sign_keys; i++) {
+        if (dept->sign_keys [i].len != 32)
+            continue;
+        s_signer_t *s = calloc (1, sizeof *s);
+        if (!s)
+            return ERR_NOMEM;
+        s->dept = dept;
+        seal_hex (hex, dept->sign_keys [i].data, 32);
+        zhashx_update (self->signers, hex, s);
+    }
+    for (size_t i = 0; i < dept->n_revoked_keys; i++) {
+        if (dept->revoked_keys [i].len != 32)
+            continue;
+        s_signer_t *s = calloc (1, sizeof *s);
+        if (!s)
+            return ERR_NOMEM;
+        s->dept = dept;
+        s->revoked = true;
+        seal_hex (hex, dept->revoked_keys [i].data, 32);
+        zhashx_update (self->signers, hex, s);
+    }
+    return ERR_OK;
+}
+
+static int
+s_registry_load (views_t *self)
+{
+    int rc = ERR_OK;
+    zhashx_purge (self->signers);
+    zhashx_purge (self->depts);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_REGISTRY, NULL, 0, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__Department *dept = NULL;
+        if (codec_department_decode (v, vl, &dept) != ERR_OK)
+            rc = ERR_CORRUPT;
+        else
+            rc = s_registry_install (self, dept);
+    }
+    store_iter_destroy (&it);
+    return rc;
+}
+
+int
+views_open (views_t **views_p, store_t *store)
+{
+    views_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return ERR_NOMEM;
+    self->store = store;
+    self->licenses = zhashx_new ();
+    self->dedup = zhashx_new ();
+    self->depts = zhashx_new ();
+    self->signers = zhashx_new ();
+    zhashx_set_destructor (self->licenses, s_pending_destroy);
+    zhashx_set_destructor (self->dedup, s_pending_destroy);
+    zhashx_set_destructor (self->depts, s_dept_destroy);
+    zhashx_set_destructor (self->signers, s_signer_destroy);
+    int rc = s_registry_load (self);
+    if (rc != ERR_OK) {
+        views_destroy (&self);
+        return rc;
+    }
+    *views_p = self;
+    return ERR_OK;
+}
+
+void
+views_destroy (views_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    views_t *self = *self_p;
+    zhashx_destroy (&self->signers);
+    zhashx_destroy (&self->depts);
+    zhashx_destroy (&self->dedup);
+    zhashx_destroy (&self->licenses);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+views_signer (views_t *self, const uint8_t pk [32], const Lic__Department **dept)
+{
+    char hex [65];
+    seal_hex (hex, pk, 32);
+    s_signer_t *s = (s_signer_t *) zhashx_lookup (self->signers, hex);
+    if (!s)
+        return ERR_UNKNOWN_KEY;
+    if (s->revoked)
+        return ERR_KEY_REVOKED;
+    *dept = s->dept;
+    return ERR_OK;
+}
+
+const Lic__Department *
+views_department (views_t *self, const char *credit_code)
+{
+    return (const Lic__Department *) zhashx_lookup (self->depts, credit_code);
+}
+
+bool
+views_type_allowed (const Lic__Department *dept, const char *type_code)
+{
+    for (size_t i = 0; i < dept->n_license_types; i++)
+        if (strlen (dept->license_types [i]) == 21
+        &&  memcmp (dept->license_types [i], type_code, 21) == 0)
+            return true;
+    return false;
+}
+
+size_t
+views_departments (views_t *self)
+{
+    return zhashx_size (self->depts);
+}
+
+// ---------------------------------------------------------------------
+//  Dedup and license reads
+
+void
+views_dedup_key (uint8_t out [VIEWS_DEDUP_BYTES], const Lic__Envelope *env)
+{
+    seal_hash (out, env->key_id.data, env->key_id.len, env->body.data, env->body.len);
+}
+
+int
+views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq)
+{
+    char hex [2 * VIEWS_DEDUP_BYTES + 1];
+    seal_hex (hex, key, VIEWS_DEDUP_BYTES);
+    s_pending_t *p = (s_pending_t *) zhashx_lookup (self->dedup, hex);
+    if (p) {
+        *seq = store_get_u64 (p->bytes);
+        return ERR_OK;
+    }
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_DEDUP, key, VIEWS_DEDUP_BYTES, &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = vl == 8? ERR_OK: ERR_CORRUPT;
+    if (rc == ERR_OK)
+        *seq = store_get_u64 (v);
+    free (v);
+    return rc;
+}
+
+int
+views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len)
+{
+    s_pending_t *p = (s_pending_t *) zhashx_lookup (self->licenses, license_id);
+    if (p) {
+        if (!p->bytes)
+            return ERR_NOT_FOUND;
+        *state = malloc (p->len? p->len: 1);
+        if (!*state)
+            return ERR_NOMEM;
+        memcpy (*state, p->bytes, p->len);
+        *len = p->len;
+        return ERR_OK;
+    }
+    return store_get (self->store, STORE_CF_LICENSE, license_id, strlen (license_id), state, len);
+}
+
+// ---------------------------------------------------------------------
+//  Apply
+
+//  Key of the holder index: holder id 0x00 id_type 0x00 license id, so
+//  a holder's licenses of every id type are one prefix scan.
+static size_t
+s_holder_key (uint8_t *buf, size_t size, const Lic__Holder *h, const char *license_id)
+{
+    int n = snprintf ((char *) buf, size, "%s%c%s%c%s", h->id, 0, h->id_type, 0, license_id);
+    return n < 0 || (size_t) n >= size? 0: (size_t) n;
+}
+
+static int
+s_put_entry (store_batch_t *batch, const Lic__LogEntry *entry)
+{
+    uint8_t key [8], *buf;
+    size_t len;
+    int rc = codec_entry_encode (entry, &buf, &len);
+    if (rc != ERR_OK)
+        return rc;
+    store_put_u64 (key, entry->seq);
+    store_batch_put (batch, STORE_CF_LOG, key, 8, buf, len);
+    free (buf);
+    //  Origin mark: the last origin seq applied from that division, so an
+    //  entry replayed from below is recognised (replication idempotence).
+    uint8_t oseq [8];
+    store_put_u64 (oseq, entry->origin_seq);
+    store_batch_put (batch, STORE_CF_ORIGIN, entry->origin_division,
+                     strlen (entry->origin_division), oseq, 8);
+    return ERR_OK;
+}
+
+//  Fills next from cur (may be NULL) and ev; fields point into cur or ev.
+static void
+s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
+              const Lic__Event *ev, const lifecycle_pos_t *pos,
+              const Lic__LogEntry *entry, Lic__LicenseContent *content_copy)
+{
+    if (cur)
+        *next = *cur;
+    else
+        codec_state_init (next);
+    next->license_id = ev->license_id;
+    next->issuer_code = ev->issuer_code;
+    next->status = pos->status;
+    next->pledged = pos->pledged;
+    next->version = pos->version;
+    next->last_seq = entry->seq;
+    next->updated_at = ev->completed_at;
+    next->note = ev->note;
+    if (!cur)
+        next->origin_division = entry->origin_division;
+    if (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER)
+        next->content = ev->content;
+    else
+    if (ev->op == LIC__OP__OP_EXTEND && cur && cur->content) {
+        *content_copy = *cur->content;
+        content_copy->valid_to = ev->valid_to;
+        next->content = content_copy;
+    }
+}
+
+int
+views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
+                   const Lic__LogEntry *entry, const Lic__Event *ev,
+                   uint32_t *version, char *why, size_t why_size)
+{
+    uint8_t *cur_bytes = NULL, *next_bytes = NULL;
+    size_t cur_len = 0, next_len = 0;
+    Lic__LicenseState *cur = NULL;
+    lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 }, next_pos;
+
+    int rc = views_license (self, ev->license_id, &cur_bytes, &cur_len);
+    if (rc == ERR_OK) {
+        if (codec_state_decode (cur_bytes, cur_len, &cur) != ERR_OK) {
+            rc = ERR_CORRUPT;
+            goto cleanup;
+        }
+        pos.status = cur->status;
+        pos.pledged = cur->pledged;
+        pos.version = cur->version;
+    }
+    else
+    if (rc != ERR_NOT_FOUND)
+        goto cleanup;
+    rc = lifecycle_step (&pos, ev, &next_pos, why, why_size);
+    if (rc != ERR_OK)
+        goto cleanup;
+
+    Lic__LicenseState next;
+    Lic__LicenseContent content_copy;
+    s_next_state (&next, cur, ev, &next_pos, entry, &content_copy);
+    rc = codec_state_encode (&next, &next_bytes, &next_len);
+    if (rc != ERR_OK)
+        goto cleanup;
+
+    rc = s_put_entry (batch, entry);
+    if (rc != ERR_OK)
+        goto cleanup;
+    const char *id = ev->license_id;
+    store_batch_put (batch, STORE_CF_LICENSE, id, strlen (id), next_bytes, next_len);
+    rc = s_overlay_set (self->licenses, id, gen, next_bytes, next_len);
+    if (rc != ERR_OK)
+        goto cleanup;
+
+    //  Holder index: follow the holder when it is set or changes.
+    const Lic__Holder *old_h = cur && cur->content? cur->content->holder: NULL;
+    const Lic__Holder *new_h = next.content? next.content->holder: NULL;
+    uint8_t hkey [512];
+    size_t hlen;
+    if (old_h && new_h != old_h
+    &&  (!new_h || strcmp (old_h->id, new_h->id) || strcmp (old_h->id_type, new_h->id_type))
+    &&  (hlen = s_holder_key (hkey, sizeof hkey, old_h, id)))
+        store_batch_delete (batch, STORE_CF_HOLDER, hkey, hlen);
+    if (new_h && (hlen = s_holder_key (hkey, sizeof hkey, new_h, id)))
+        store_batch_put (batch, STORE_CF_HOLDER, hkey, hlen, "", 0);
+
+    //  History: license id 0x00 version -> seq.
+    size_t idlen = strlen (id);
+    uint8_t hist [128];
+    if (idlen + 5 <= sizeof hist) {
+        memcpy (hist, id, idlen);
+        hist [idlen] = 0;
+        store_put_u32 (hist + idlen + 1, next_pos.version);
+        uint8_t seqb [8];
+        store_put_u64 (seqb, entry->seq);
+        store_batch_put (batch, STORE_CF_HISTORY, hist, idlen + 5, seqb, 8);
+    }
+
+    //  Dedup mark.
+    uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
+    char dhex [2 * VIEWS_DEDUP_BYTES + 1];
+    views_dedup_key (dkey, entry->envelope);
+    store_put_u64 (seqb, entry->seq);
+    store_batch_put (batch, STORE_CF_DEDUP, dkey, sizeof dkey, seqb, 8);
+    seal_hex (dhex, dkey, sizeof dkey);
+    rc = s_overlay_set (self->dedup, dhex, gen, seqb, 8);
+    if (rc == ERR_OK)
+        *version = next_pos.version;
+
+cleanup:
+    codec_state_free (&cur);
+    free (cur_bytes);
+    free (next_bytes);
+    return rc;
+}
+
+int
+views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
+                          const Lic__LogEntry *entry, const Lic__Registration *reg)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    int rc = s_put_entry (batch, entry);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_department_encode (reg->department, &buf, &len);
+    if (rc != ERR_OK)
+        return rc;
+    const char *code = reg->department->credit_code;
+    store_batch_put (batch, STORE_CF_REGISTRY, code, strlen (code), buf, len);
+    //  The registry keeps its own copy, decoded from the bytes written.
+    Lic__Department *copy = NULL;
+    rc = codec_department_decode (buf, len, &copy);
+    free (buf);
+    if (rc != ERR_OK)
+        return rc;
+    return s_registry_install (self, copy);
+}
+
+// ---------------------------------------------------------------------
+//  Generations
+
+static void
+s_drop_gen (zhashx_t *map, uint64_t gen)
+{
+    zlist_t *gone = zlist_new ();
+    for (s_pending_t *p = (s_pending_t *) zhashx_first (map); p;
+         p = (s_pending_t *) zhashx_next (map))
+        if (p->gen <= gen)
+            zlist_append (gone, (void *) zhashx_cursor (map));
+    for (char *k = (char *) zlist_first (gone); k; k = (char *) zlist_next (gone))
+        zhashx_delete (map, k);
+    zlist_destroy (&gone);
+}
+
+void
+views_committed (views_t *self, uint64_t gen)
+{
+    s_drop_gen (self->licenses, gen);
+    s_drop_gen (self->dedup, gen);
+}
+
+int
+views_abort (views_t *self)
+{
+    zhashx_purge (self->licenses);
+    zhashx_purge (self->dedup);
+    return s_registry_load (self);
+}

@@ -1,0 +1,145 @@
+/*  check.c -- replay-and-compare consistency check (see check.h).  */
+#include <czmq.h>
+#include "check.h"
+#include "codec.h"
+#include "seal.h"
+#include "views.h"
+
+static const store_cf_t s_compared [] = {
+    STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY, STORE_CF_DEDUP,
+    STORE_CF_REGISTRY, STORE_CF_ORIGIN
+};
+static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin" };
+
+//  Replays one entry into the scratch views.  Returns ERR_OK or why not.
+static int
+s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *out)
+{
+    char why [256] = "";
+    const Lic__Envelope *env = e->envelope;
+    if (!env || env->key_id.len != 32 || env->signature.len != 64
+    ||  seal_verify (env->signature.data, env->body.data, env->body.len, env->key_id.data) != ERR_OK) {
+        fprintf (out, "entry %" PRIu64 ": signature does not verify\n", e->seq);
+        return ERR_CORRUPT;
+    }
+    int rc;
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+        Lic__Event *ev = NULL;
+        if ((rc = codec_event_decode (env->body.data, env->body.len, &ev)) != ERR_OK) {
+            fprintf (out, "entry %" PRIu64 ": body does not decode\n", e->seq);
+            return ERR_CORRUPT;
+        }
+        uint8_t dkey [VIEWS_DEDUP_BYTES];
+        uint64_t first;
+        views_dedup_key (dkey, env);
+        if (views_find_duplicate (views, dkey, &first) == ERR_OK) {
+            fprintf (out, "entry %" PRIu64 ": same signed event as entry %" PRIu64 "\n", e->seq, first);
+            codec_event_free (&ev);
+            return ERR_CORRUPT;
+        }
+        uint32_t version;
+        rc = views_apply_event (views, batch, 1, e, ev, &version, why, sizeof why);
+        codec_event_free (&ev);
+    }
+    else {
+        Lic__Registration *reg = NULL;
+        if (codec_registration_decode (env->body.data, env->body.len, &reg) != ERR_OK || !reg->department) {
+            fprintf (out, "entry %" PRIu64 ": registration does not decode\n", e->seq);
+            codec_registration_free (&reg);
+            return ERR_CORRUPT;
+        }
+        rc = views_apply_registration (views, batch, 1, e, reg);
+        codec_registration_free (&reg);
+    }
+    if (rc != ERR_OK)
+        fprintf (out, "entry %" PRIu64 ": does not apply on replay: %s %s\n", e->seq, err_str (rc), why);
+    return rc;
+}
+
+static int
+s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, FILE *out)
+{
+    store_iter_t *ia = store_iter_new (a, cf, NULL, 0, NULL, 0);
+    store_iter_t *ib = store_iter_new (b, cf, NULL, 0, NULL, 0);
+    const uint8_t *ka, *va, *kb, *vb;
+    size_t kal, val, kbl, vbl;
+    uint64_t n = 0;
+    int rc = ERR_OK;
+    while (rc == ERR_OK) {
+        bool ha = store_iter_next (ia, &ka, &kal, &va, &val);
+        bool hb = store_iter_next (ib, &kb, &kbl, &vb, &vbl);
+        if (!ha && !hb)
+            break;
+        if (ha != hb || kal != kbl || memcmp (ka, kb, kal) || val != vbl || memcmp (va, vb, val)) {
+            fprintf (out, "view %s differs from the replay at key #%" PRIu64 "\n", name, n);
+            rc = ERR_CORRUPT;
+        }
+        n++;
+    }
+    store_iter_destroy (&ia);
+    store_iter_destroy (&ib);
+    if (rc == ERR_OK)
+        fprintf (out, "view %s: %" PRIu64 " keys equal the replay\n", name, n);
+    return rc;
+}
+
+int
+check_views (store_t *store, FILE *out)
+{
+    char dir [] = "/tmp/licnode-check-XXXXXX", why [256];
+    if (!mkdtemp (dir))
+        return ERR_IO;
+    store_t *scratch = NULL;
+    views_t *views = NULL;
+    store_batch_t *batch = NULL;
+    store_iter_t *it = NULL;
+    store_cfg_t cfg = { 16, true };
+    int rc = store_open (&scratch, dir, &cfg, why, sizeof why);
+    if (rc != ERR_OK || (rc = views_open (&views, scratch)) != ERR_OK)
+        goto done;
+    batch = store_batch_new (scratch);
+    it = store_iter_new (store, STORE_CF_LOG, NULL, 0, NULL, 0);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    uint64_t expect = 1;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LogEntry *e = NULL;
+        if (kl != 8 || codec_entry_decode (v, vl, &e) != ERR_OK || e->seq != store_get_u64 (k)) {
+            fprintf (out, "log key #%" PRIu64 " does not hold a well-formed entry\n", expect);
+            rc = ERR_CORRUPT;
+        }
+        else
+        if (e->seq != expect) {
+            fprintf (out, "log gap: expected seq %" PRIu64 ", found %" PRIu64 "\n", expect, e->seq);
+            rc = ERR_CORRUPT;
+        }
+        else
+            rc = s_replay (views, batch, e, out);
+        codec_entry_free (&e);
+        expect++;
+        if (rc == ERR_OK && store_batch_count (batch) > 5000) {
+            rc = store_write (scratch, batch, false);
+            store_batch_clear (batch);
+            views_committed (views, 1);
+        }
+    }
+    if (rc == ERR_OK)
+        rc = store_write (scratch, batch, false);
+    if (rc == ERR_OK)
+        fprintf (out, "log: %" PRIu64 " entries, seqs 1..%" PRIu64 " contiguous, signatures verify\n",
+                 expect - 1, expect - 1);
+    for (size_t i = 0; rc == ERR_OK && i < sizeof s_compared / sizeof s_compared [0]; i++)
+        rc = s_compare (store, scratch, s_compared [i], s_names [i], out);
+    fprintf (out, "%s\n", rc == ERR_OK? "consistent": "INCONSISTENT");
+done:
+    store_iter_destroy (&it);
+    store_batch_destroy (&batch);
+    views_destroy (&views);
+    store_destroy (&scratch);
+    zsys_dir_delete ("%s", dir);
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system (cmd) != 0)
+        fprintf (out, "could not remove %s\n", dir);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/*  identity.h -- a node's keys and who may connect to it.
+
+    In the data directory, made on first start:
+      node.key     Ed25519 signing key and CURVE key of the node (0600)
+      node.pub     the same, public parts only, with the endpoint: what
+                   departments and licctl need to reach the node
+      admin.key    the operator's CURVE key (0600); admin requests are
+                   accepted only from it
+      allowed/     one public certificate per key allowed to connect,
+                   read by the ZAP handler (czmq zauth, CURVE)
+*/
+#ifndef LICREPO_IDENTITY_H
+#define LICREPO_IDENTITY_H
+
+#include <stdint.h>
+#include "config.h"
+#include "err.h"
+#include "keyfile.h"
+
+typedef struct {
+    keyfile_t node;             //  node keys, with secrets
+    keyfile_t admin;            //  operator keys, with secrets
+    char allowed_dir [600];     //  certificates for zauth
+} identity_t;
+
+//  Loads the identity from cfg->data_dir, creating it on first start
+//  (or if create is set and none exists).  Refuses a node.key of another
+//  division.  ERR_OK, ERR_IO, ERR_MALFORMED, ERR_BAD_FIELD; why says what.
+int MUST_CHECK
+    identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size);
+
+//  Allows CURVE public key curve_pk (Z85) to connect, under name.
+//  ERR_OK or ERR_IO.
+int MUST_CHECK
+    identity_allow (identity_t *id, const char *name, const char *curve_pk);
+
+//  Wipes the secrets.
+void
+    identity_wipe (identity_t *id);
+
+#endif

@@ -1,0 +1,48 @@
+/*  verifier.h -- a pool of threads that check signed events: the Ed25519
+    signature (the costly part, ~50 us), then the body's decoding and its
+    own field checks (evcheck).  Tasks travel by pointer over inproc
+    sockets and come back on the results socket in any order; the caller
+    restores the order.  While a task is in the pool the caller must not
+    touch it.
+*/
+#ifndef LICREPO_VERIFIER_H
+#define LICREPO_VERIFIER_H
+
+#include <czmq.h>
+#include "err.h"
+#include "licid.h"
+#include "msg.h"
+
+typedef struct {
+    const Lic__Envelope *env;   //  input, borrowed: body, signature, key_id
+    int sig_rc;                 //  output: ERR_OK or ERR_BAD_SIGNATURE
+    Lic__Event *ev;             //  output: decoded body (owned by the task), or NULL
+    int decode_rc;              //  output: codec result for the body
+    int check_rc;               //  output: evcheck result
+    char check_why [256];       //  output: evcheck explanation
+    licid_t id;                 //  output: parsed license id when check_rc == ERR_OK
+} verify_task_t;
+
+typedef struct verifier_t verifier_t;
+
+//  Starts `threads` verifier threads.  NULL if out of memory.
+verifier_t *
+    verifier_new (int threads);
+
+//  Stops the threads after the tasks already sent are done.
+void
+    verifier_destroy (verifier_t **self_p);
+
+//  Sends a task to the pool.  ERR_OK or ERR_CLOSED.
+int MUST_CHECK
+    verifier_submit (verifier_t *self, verify_task_t *task);
+
+//  Socket on which finished tasks arrive; read them with verifier_recv.
+zsock_t *
+    verifier_results (verifier_t *self);
+
+//  Next finished task, or NULL if none is ready.
+verify_task_t *
+    verifier_recv (verifier_t *self);
+
+#endif

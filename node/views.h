@@ -1,0 +1,94 @@
+/*  views.h -- the views derived from the log, and their write path.
+
+    views_apply_* turns one log entry into the puts of ONE write batch:
+    the entry itself, the license state, the holder and history indexes,
+    the dedup and origin marks, the registry.  Because several batches may
+    be built while an earlier one is still being synced, the changes of
+    batches not yet durable are kept in an overlay (tagged with the batch
+    generation) that reads consult before the store; views_committed drops
+    a durable generation from it, views_abort drops everything (a failed
+    write: the caller also rewinds its sequence numbers).
+
+    The department registry (signing key -> department) is kept in memory,
+    loaded from the registry column family at open.
+
+    Not thread-safe: owned by the sequencer thread.
+*/
+#ifndef LICREPO_VIEWS_H
+#define LICREPO_VIEWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "err.h"
+#include "msg.h"
+#include "store_rocks.h"
+
+typedef struct views_t views_t;
+
+#define VIEWS_DEDUP_BYTES 32
+
+//  Opens the views over store, loading the registry.  ERR_OK, ERR_NOMEM,
+//  ERR_CORRUPT (a registry record does not decode), ERR_IO.
+int MUST_CHECK
+    views_open (views_t **views_p, store_t *store);
+void
+    views_destroy (views_t **self_p);
+
+//  The dedup key of a signed event: BLAKE2b-256(key_id ‖ body).
+void
+    views_dedup_key (uint8_t out [VIEWS_DEDUP_BYTES], const Lic__Envelope *env);
+
+//  ERR_OK and *seq if the event with that dedup key is already in the log
+//  (durable or pending); ERR_NOT_FOUND otherwise; ERR_IO.
+int MUST_CHECK
+    views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq);
+
+//  Department of signing key pk.  ERR_OK with *dept borrowed until the next
+//  registration is applied; ERR_UNKNOWN_KEY; ERR_KEY_REVOKED.
+int MUST_CHECK
+    views_signer (views_t *self, const uint8_t pk [32], const Lic__Department **dept);
+
+//  Department registered under a credit code, or NULL (borrowed, as above).
+const Lic__Department *
+    views_department (views_t *self, const char *credit_code);
+
+//  True if dept may issue license type type_code (21 chars, not NUL-ended).
+bool
+    views_type_allowed (const Lic__Department *dept, const char *type_code);
+
+//  Number of departments registered.
+size_t
+    views_departments (views_t *self);
+
+//  Current state of a license (overlay first, then the store), packed;
+//  caller frees *state.  ERR_OK, ERR_NOT_FOUND, ERR_IO.
+int MUST_CHECK
+    views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len);
+
+//  Applies an event entry (entry->seq, origin and envelope set; ev its
+//  decoded body, already checked by evcheck) into batch.  Checks the
+//  lifecycle first and changes nothing on error.
+//  ERR_OK with *version the license version after the event;
+//  ERR_NOT_FOUND, ERR_EXISTS, ERR_ILLEGAL_OP, ERR_VERSION_MISMATCH (why
+//  says more); ERR_NOMEM, ERR_IO, ERR_CORRUPT.
+int MUST_CHECK
+    views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
+                       const Lic__LogEntry *entry, const Lic__Event *ev,
+                       uint32_t *version, char *why, size_t why_size);
+
+//  Applies a registration entry into batch and the in-memory registry.
+//  ERR_OK, ERR_NOMEM.
+int MUST_CHECK
+    views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
+                              const Lic__LogEntry *entry, const Lic__Registration *reg);
+
+//  Generation gen (and every earlier one) is durable.
+void
+    views_committed (views_t *self, uint64_t gen);
+
+//  The pending generations were not written: forget them and reload the
+//  registry from the store.  ERR_OK or the reload's error.
+int MUST_CHECK
+    views_abort (views_t *self);
+
+#endif
