@@ -1,0 +1,530 @@
+/*  test_evcheck.c -- event body checks (proto/evcheck.c).
+
+    Each case starts from a valid event and breaks one thing, so the
+    error it expects is the only one the event carries; the order cases
+    break two things and expect the earlier check to win.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+#include "evcheck.h"
+
+#define V1_ISSUER   "11430000006122244L"
+#define V1_BARE     "11100000000013338W011" V1_ISSUER "20230000403001U"
+#define V1_PRINTED  "1.2.156.3005.2.11100000000013338W011." V1_ISSUER \
+                    ".20230000403.001.U"
+#define V2_ISSUER   "11220000013544541J"
+
+//  A valid event and everything it points to, built in place
+typedef struct {
+    Lic__Event ev;
+    Lic__LicenseContent content;
+    Lic__Holder holder;
+    Lic__DataItem items [2];
+    Lic__DataItem *item_ptrs [2];
+    uint8_t digest [33];
+} fixture_t;
+
+static void
+s_fixture_init (fixture_t *self, Lic__Op op)
+{
+    memset (self, 0, sizeof *self);
+    codec_event_init (&self->ev);
+    self->ev.op = op;
+    self->ev.license_id = V1_BARE;
+    self->ev.expected_version = op == LIC__OP__OP_ISSUE? 0: 3;
+    self->ev.issuer_code = V1_ISSUER;
+    self->ev.completed_at = 1795708800;
+    self->ev.note = "";
+
+    codec_holder_init (&self->holder);
+    self->holder.id_type = "001";
+    self->holder.id = V2_ISSUER;
+    self->holder.name = "Example Trading Co.";
+
+    codec_item_init (&self->items [0]);
+    self->items [0].name = "capital";
+    self->items [0].value = "1000000";
+    codec_item_init (&self->items [1]);
+    self->items [1].name = "scope";
+    self->items [1].value = "retail";
+    self->item_ptrs [0] = &self->items [0];
+    self->item_ptrs [1] = &self->items [1];
+
+    codec_content_init (&self->content);
+    self->content.name = "business license";
+    self->content.holder = &self->holder;
+    self->content.issue_date = "2026-11-27";
+    self->content.valid_from = "2026-11-27";
+    self->content.valid_to = "2031-11-26";
+    self->content.division_code = "330106";
+    self->content.n_items = 2;
+    self->content.items = self->item_ptrs;
+    self->content.file_digest.len = 32;
+    self->content.file_digest.data = self->digest;
+
+    if (op == LIC__OP__OP_ISSUE || op == LIC__OP__OP_ALTER)
+        self->ev.content = &self->content;
+    if (op == LIC__OP__OP_EXTEND)
+        self->ev.valid_to = "2036-11-26";
+}
+
+//  Checks f's event and returns the code; every refusal must explain
+static int
+s_check (const fixture_t *f)
+{
+    char why [512] = "";
+    licid_t id;
+    memset (&id, 0x5a, sizeof id);
+    int rc = evcheck_event (&f->ev, &id, why, sizeof why);
+    if (rc == ERR_OK) {
+        assert (strcmp (id.bare, V1_BARE) == 0);
+        assert (strcmp (id.issuer, V1_ISSUER) == 0);
+    }
+    else {
+        assert (*why);
+        assert (((unsigned char *) &id) [0] == 0x5a);  //  id left alone
+    }
+    return rc;
+}
+
+static int
+s_check_why (const fixture_t *f, const char *needle)
+{
+    char why [512] = "";
+    int rc = evcheck_event (&f->ev, NULL, why, sizeof why);
+    assert (strstr (why, needle));
+    return rc;
+}
+
+//  A malloc'd string of n copies of c; caller frees
+static char *
+s_text (size_t n, char c)
+{
+    char *s = malloc (n + 1);
+    assert (s);
+    memset (s, c, n);
+    s [n] = 0;
+    return s;
+}
+
+
+//  --------------------------------------------------------------------
+//  Events that pass
+
+static void
+test_valid_events_pass (void)
+{
+    fixture_t f;
+    for (int op = LIC__OP__OP_ISSUE; op <= LIC__OP__OP_PLEDGE_RELEASE; op++) {
+        s_fixture_init (&f, (Lic__Op) op);
+        assert (s_check (&f) == ERR_OK);
+    }
+    //  NULL out-parameters are fine
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    assert (evcheck_event (&f.ev, NULL, NULL, 0) == ERR_OK);
+}
+
+static void
+test_optional_fields_may_be_empty (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.valid_to = "";                    //  open-ended
+    f.content.n_items = 0;
+    f.content.items = NULL;
+    f.content.file_digest.len = 0;
+    f.content.file_digest.data = NULL;
+    f.content.name = NULL;                      //  NULL reads as ""
+    f.ev.note = NULL;
+    assert (s_check (&f) == ERR_OK);
+    //  valid_to on the day of valid_from is fine
+    f.content.valid_to = f.content.valid_from;
+    assert (s_check (&f) == ERR_OK);
+}
+
+static void
+test_holder_types_checked_by_kind (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.id_type = "111";
+    f.holder.id = "11010519491231002X";
+    assert (s_check (&f) == ERR_OK);
+    f.holder.id_type = "414";
+    f.holder.id = "E12345678";
+    assert (s_check (&f) == ERR_OK);
+    char *id64 = s_text (64, '7');
+    f.holder.id = id64;
+    assert (s_check (&f) == ERR_OK);
+    free (id64);
+}
+
+
+//  --------------------------------------------------------------------
+//  One error code each
+
+static void
+test_version_must_be_one (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.version = 0;
+    assert (s_check (&f) == ERR_VERSION);
+    f.ev.version = 2;
+    assert (s_check (&f) == ERR_VERSION);
+}
+
+static void
+test_op_must_be_known (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ANNUAL_INSPECTION);
+    f.ev.op = LIC__OP__OP_NONE;
+    assert (s_check (&f) == ERR_MALFORMED);
+    f.ev.op = (Lic__Op) 13;
+    assert (s_check (&f) == ERR_MALFORMED);
+}
+
+static void
+test_license_id_must_parse (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.license_id = "11100000000013338W01111430000006122244L20230000403001V";
+    assert (s_check_why (&f, "expected 'U'") == ERR_BAD_LICENSE_ID);
+    f.ev.license_id = "";
+    assert (s_check (&f) == ERR_BAD_LICENSE_ID);
+    f.ev.license_id = NULL;
+    assert (s_check (&f) == ERR_BAD_LICENSE_ID);
+    f.ev.license_id = "11100000000013338W01111430000006122244L20230000403001u";
+    assert (s_check (&f) == ERR_BAD_LICENSE_ID);
+    //  Events carry the bare form only
+    f.ev.license_id = V1_PRINTED;
+    assert (s_check_why (&f, "bare form") == ERR_BAD_LICENSE_ID);
+    //  An absurdly long id is still just a bad id
+    char *huge = s_text (EVCHECK_TEXT_MAX + 10, 'A');
+    f.ev.license_id = huge;
+    assert (s_check (&f) == ERR_BAD_LICENSE_ID);
+    free (huge);
+}
+
+static void
+test_issuer_code_must_be_credit_code (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.issuer_code = "11430000006122244M";
+    assert (s_check (&f) == ERR_BAD_CREDIT_CODE);
+    f.ev.issuer_code = "";
+    assert (s_check (&f) == ERR_BAD_CREDIT_CODE);
+    f.ev.issuer_code = NULL;
+    assert (s_check (&f) == ERR_BAD_CREDIT_CODE);
+}
+
+static void
+test_issuer_code_must_match_id (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.issuer_code = V2_ISSUER;
+    assert (s_check_why (&f, V1_ISSUER) == ERR_ISSUER_MISMATCH);
+}
+
+static void
+test_text_fields_are_bounded (void)
+{
+    fixture_t f;
+    char *max = s_text (EVCHECK_TEXT_MAX, 'n');
+    char *over = s_text (EVCHECK_TEXT_MAX + 1, 'n');
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.note = max;
+    assert (s_check (&f) == ERR_OK);
+    f.ev.note = over;
+    assert (s_check_why (&f, "note") == ERR_TOO_LARGE);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.name = over;
+    assert (s_check_why (&f, "content.holder.name") == ERR_TOO_LARGE);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.seal_info = over;
+    assert (s_check (&f) == ERR_TOO_LARGE);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.items [1].value = max;
+    assert (s_check (&f) == ERR_OK);
+    f.items [1].value = over;
+    assert (s_check_why (&f, "content.items[1]") == ERR_TOO_LARGE);
+    free (max);
+    free (over);
+}
+
+static void
+test_item_count_is_bounded (void)
+{
+    enum { N = EVCHECK_ITEMS_MAX + 1 };
+    static Lic__DataItem items [N];
+    static Lic__DataItem *ptrs [N];
+    static char names [N][8];
+    for (int i = 0; i < N; i++) {
+        codec_item_init (&items [i]);
+        snprintf (names [i], sizeof names [i], "i%03d", i);
+        items [i].name = names [i];
+        ptrs [i] = &items [i];
+    }
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ALTER);
+    f.content.items = ptrs;
+    f.content.n_items = EVCHECK_ITEMS_MAX;
+    assert (s_check (&f) == ERR_OK);
+    f.content.n_items = N;
+    assert (s_check (&f) == ERR_TOO_LARGE);
+}
+
+
+//  --------------------------------------------------------------------
+//  ERR_BAD_FIELD, one cause at a time
+
+static void
+test_completed_at_not_negative (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_PLEDGE);
+    f.ev.completed_at = -1;
+    assert (s_check_why (&f, "completed_at") == ERR_BAD_FIELD);
+    f.ev.completed_at = 0;
+    assert (s_check (&f) == ERR_OK);
+}
+
+static void
+test_content_only_on_issue_and_alter (void)
+{
+    fixture_t f;
+    for (int op = LIC__OP__OP_ANNUAL_INSPECTION;
+         op <= LIC__OP__OP_PLEDGE_RELEASE; op++) {
+        s_fixture_init (&f, (Lic__Op) op);
+        f.ev.content = &f.content;
+        assert (s_check_why (&f, "content is allowed only") == ERR_BAD_FIELD);
+    }
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.content = NULL;
+    assert (s_check_why (&f, "issue needs content") == ERR_BAD_FIELD);
+    s_fixture_init (&f, LIC__OP__OP_ALTER);
+    f.ev.content = NULL;
+    assert (s_check_why (&f, "alter needs content") == ERR_BAD_FIELD);
+}
+
+static void
+test_valid_to_only_on_extend (void)
+{
+    fixture_t f;
+    for (int op = LIC__OP__OP_ISSUE; op <= LIC__OP__OP_PLEDGE_RELEASE; op++) {
+        if (op == LIC__OP__OP_EXTEND)
+            continue;
+        s_fixture_init (&f, (Lic__Op) op);
+        f.ev.valid_to = "2036-11-26";
+        assert (s_check_why (&f, "valid_to is allowed only on extend")
+                == ERR_BAD_FIELD);
+    }
+    s_fixture_init (&f, LIC__OP__OP_EXTEND);
+    f.ev.valid_to = "";
+    assert (s_check_why (&f, "extend needs valid_to") == ERR_BAD_FIELD);
+    f.ev.valid_to = NULL;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+    f.ev.valid_to = "2036-02-30";
+    assert (s_check (&f) == ERR_BAD_FIELD);
+    f.ev.valid_to = "2036-2-3";
+    assert (s_check (&f) == ERR_BAD_FIELD);
+}
+
+static void
+test_holder_must_be_complete (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.holder = NULL;
+    assert (s_check_why (&f, "content.holder is missing") == ERR_BAD_FIELD);
+
+    const char *bad_types [] = { "", "000", "118", "11", "1111", "abc" };
+    for (size_t i = 0; i < sizeof bad_types / sizeof bad_types [0]; i++) {
+        s_fixture_init (&f, LIC__OP__OP_ISSUE);
+        f.holder.id_type = (char *) bad_types [i];
+        assert (s_check_why (&f, "id_type") == ERR_BAD_FIELD);
+    }
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.name = "";
+    assert (s_check_why (&f, "holder.name") == ERR_BAD_FIELD);
+    f.holder.name = NULL;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+}
+
+static void
+test_holder_id_checked_by_type (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.id_type = "111";
+    f.holder.id = "110105194912310021";             //  bad check
+    assert (s_check_why (&f, "resident id") == ERR_BAD_FIELD);
+    f.holder.id = "330106202302290011";             //  no such day
+    assert (s_check (&f) == ERR_BAD_FIELD);
+    f.holder.id = V2_ISSUER;                        //  a credit code
+    assert (s_check (&f) == ERR_BAD_FIELD);
+
+    f.holder.id_type = "001";
+    f.holder.id = "11220000013544541K";
+    assert (s_check_why (&f, "credit code") == ERR_BAD_FIELD);
+    f.holder.id = "11010519491231002X";             //  a resident id
+    assert (s_check (&f) == ERR_BAD_FIELD);
+
+    f.holder.id_type = "999";
+    f.holder.id = "";
+    assert (s_check_why (&f, "holder.id") == ERR_BAD_FIELD);
+    char *id65 = s_text (65, '7');
+    f.holder.id = id65;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+    free (id65);
+}
+
+static void
+test_dates_must_be_possible (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.issue_date = "";
+    assert (s_check_why (&f, "content.issue_date") == ERR_BAD_FIELD);
+    f.content.issue_date = "2026-02-29";
+    assert (s_check (&f) == ERR_BAD_FIELD);
+
+    s_fixture_init (&f, LIC__OP__OP_ALTER);
+    f.content.valid_from = NULL;
+    assert (s_check_why (&f, "content.valid_from") == ERR_BAD_FIELD);
+    f.content.valid_from = "2026-11-31";
+    assert (s_check (&f) == ERR_BAD_FIELD);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.valid_to = "2031-13-01";
+    assert (s_check_why (&f, "content.valid_to") == ERR_BAD_FIELD);
+    f.content.valid_to = "2026-11-26";             //  day before valid_from
+    assert (s_check_why (&f, "before") == ERR_BAD_FIELD);
+}
+
+static void
+test_division_code_six_digits (void)
+{
+    const char *bad [] = { "", "33010", "3301060", "33010X", "000000" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        fixture_t f;
+        s_fixture_init (&f, LIC__OP__OP_ISSUE);
+        f.content.division_code = (char *) bad [i];
+        assert (s_check_why (&f, "division_code") == ERR_BAD_FIELD);
+    }
+}
+
+static void
+test_file_digest_zero_or_32_bytes (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.file_digest.len = 31;
+    assert (s_check_why (&f, "file_digest") == ERR_BAD_FIELD);
+    f.content.file_digest.len = 33;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+    f.content.file_digest.len = 1;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+}
+
+static void
+test_items_named_unique_sorted (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.items [0].name = "";
+    assert (s_check_why (&f, "has no name") == ERR_BAD_FIELD);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.item_ptrs [1] = NULL;
+    assert (s_check_why (&f, "has no name") == ERR_BAD_FIELD);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.items [1].name = "capital";
+    assert (s_check_why (&f, "repeats") == ERR_BAD_FIELD);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.items [0].name = "scope";
+    f.items [1].name = "capital";
+    assert (s_check_why (&f, "out of order") == ERR_BAD_FIELD);
+}
+
+
+//  --------------------------------------------------------------------
+//  Order of the checks
+
+static void
+test_earlier_check_wins (void)
+{
+    fixture_t f;
+    char *over = s_text (EVCHECK_TEXT_MAX + 1, 'n');
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.version = 2;
+    f.ev.op = LIC__OP__OP_NONE;
+    assert (s_check (&f) == ERR_VERSION);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.op = (Lic__Op) 99;
+    f.ev.license_id = "";
+    assert (s_check (&f) == ERR_MALFORMED);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.license_id = "";
+    f.ev.issuer_code = "";
+    assert (s_check (&f) == ERR_BAD_LICENSE_ID);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.issuer_code = "11220000013544541K";   //  bad, and not the id's
+    assert (s_check (&f) == ERR_BAD_CREDIT_CODE);
+
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.issuer_code = V2_ISSUER;
+    f.ev.note = over;
+    assert (s_check (&f) == ERR_ISSUER_MISMATCH);
+
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.note = over;
+    f.ev.content = &f.content;                  //  wrong op for content
+    f.ev.completed_at = -5;
+    assert (s_check (&f) == ERR_TOO_LARGE);
+    free (over);
+}
+
+int
+main (void)
+{
+    test_valid_events_pass ();
+    test_optional_fields_may_be_empty ();
+    test_holder_types_checked_by_kind ();
+    test_version_must_be_one ();
+    test_op_must_be_known ();
+    test_license_id_must_parse ();
+    test_issuer_code_must_be_credit_code ();
+    test_issuer_code_must_match_id ();
+    test_text_fields_are_bounded ();
+    test_item_count_is_bounded ();
+    test_completed_at_not_negative ();
+    test_content_only_on_issue_and_alter ();
+    test_valid_to_only_on_extend ();
+    test_holder_must_be_complete ();
+    test_holder_id_checked_by_type ();
+    test_dates_must_be_possible ();
+    test_division_code_six_digits ();
+    test_file_digest_zero_or_32_bytes ();
+    test_items_named_unique_sorted ();
+    test_earlier_check_wins ();
+    printf ("test_evcheck: 20 cases OK\n");
+    return 0;
+}
