@@ -19,8 +19,11 @@ codec_##name##_decode (const uint8_t *buf, size_t size, T **out) \
     if (!m) \
         return ERR_MALFORMED; \
     if (versioned && s_version_of (m) != CODEC_VERSION) { \
+        /*  No version at all (an empty or foreign frame) is malformed;  */ \
+        /*  another version is a version this node does not speak.      */ \
+        int rc = s_version_of (m) == 0? ERR_MALFORMED: ERR_VERSION; \
         prefix##__free_unpacked (m, NULL); \
-        return ERR_VERSION; \
+        return rc; \
     } \
     *out = m; \
     return ERR_OK; \

@@ -19,8 +19,8 @@
 //  For each message M below:
 //    int  codec_M_decode (const uint8_t *buf, size_t size, T **out);
 //        ERR_OK, ERR_TOO_LARGE (size > CODEC_FRAME_MAX), ERR_MALFORMED
-//        (does not unpack), ERR_VERSION (top-level message of another
-//        version), ERR_NOMEM.  *out is set only on ERR_OK.
+//        (does not unpack, or a top-level message without a version),
+//        ERR_VERSION (top-level message of another version), ERR_NOMEM.  *out is set only on ERR_OK.
 //    int  codec_M_encode (const T *msg, uint8_t **buf, size_t *size);
 //        ERR_OK or ERR_NOMEM.
 //    void codec_M_free (T **msg_p);   accepts NULL, nulls the pointer

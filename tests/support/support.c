@@ -1,0 +1,331 @@
+/*  support.c -- shared by end-to-end tests and benchmarks (see support.h).  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "codec.h"
+#include "seal.h"
+#include "support.h"
+
+extern char **environ;
+
+static const char s_uscc_alphabet [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+void
+support_credit_code (char out [19], uint32_t n)
+{
+    snprintf (out, 19, "91330106%09u", n % 1000000000u);
+    out [17] = 0;
+    char code [19];
+    for (int i = 0; i < 31; i++) {
+        snprintf (code, sizeof code, "%s%c", out, s_uscc_alphabet [i]);
+        if (licid_credit_code_valid (code))
+            break;
+    }
+    memcpy (out, code, 19);
+}
+
+void
+support_resident_id (char out [19], uint32_t n)
+{
+    //  area 330106, birth 1970-01-01 + n % 10000 days (kept within 1970-1997), sequence
+    int day = 1 + (int) (n % 28), month = 1 + (int) ((n / 28) % 12), year = 1970 + (int) ((n / 336) % 28);
+    char base [18];
+    snprintf (base, sizeof base, "330106%04d%02d%02d%03u", year, month, day, n % 1000u);
+    const char *checks = "0123456789X";
+    for (int i = 0; i < 11; i++) {
+        snprintf (out, 19, "%s%c", base, checks [i]);
+        if (licid_resident_id_valid (out))
+            return;
+    }
+}
+
+void
+support_license_id (char out [LICID_BARE_MAX + 1], const char *type_code,
+                    const char *issuer, uint32_t serial)
+{
+    char ser [16];
+    snprintf (ser, sizeof ser, "2026%07u", serial % 10000000u);
+    char check = licid_check_char (type_code, issuer, ser, "001");
+    snprintf (out, LICID_BARE_MAX + 1, "%s%s%s%s%c", type_code, issuer, ser, "001", check);
+}
+
+int
+support_dept_make (support_dept_t *d, uint32_t n, const char *dir)
+{
+    char code [19], definer [19], name [64];
+    memset (d, 0, sizeof *d);
+    support_credit_code (code, 1000 + n);
+    support_credit_code (definer, 900000 + n % 7);
+    snprintf (name, sizeof name, "测试市场监督管理局 %u", n);
+    int rc = keyfile_generate (&d->key, code, name);
+    if (rc != ERR_OK)
+        return rc;
+    snprintf (d->type_code, sizeof d->type_code, "%s%03u", definer, 1 + n % 900);
+    snprintf (d->key_path, sizeof d->key_path, "%s/dept-%u.key", dir, n);
+    return keyfile_save (&d->key, d->key_path, true);
+}
+
+int
+support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
+                    uint32_t expected_version, uint32_t holder,
+                    uint8_t **body, size_t *body_len, uint8_t sig [64])
+{
+    char id [LICID_BARE_MAX + 1], hid [19], hname [32], uscc [19], addr [128];
+    support_license_id (id, d->type_code, d->key.code, serial);
+    support_resident_id (hid, holder);
+    snprintf (hname, sizeof hname, "张%u", holder);
+    support_credit_code (uscc, 500000 + serial);
+    snprintf (addr, sizeof addr, "浙江省杭州市西湖区文三路%u号%u室", serial % 997, expected_version);
+    //  Sorted by name (byte order), as evcheck requires.
+    struct { const char *name, *value; } items [] = {
+        { "business_scope", "一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广；"
+                            "软件开发；信息系统集成服务；数据处理和存储支持服务；计算机系统服务；"
+                            "（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。" },
+        { "company_type", "有限责任公司（自然人投资或控股）" },
+        { "credit_code", uscc },
+        { "established", "2026-11-27" },
+        { "legal_representative", hname },
+        { "name", "杭州示例信息技术有限公司" },
+        { "operating_term", "2026-11-27 至 长期" },
+        { "registered_capital", "100万元人民币" },
+        { "registration_authority", "杭州市西湖区市场监督管理局" },
+        { "residence", addr },
+    };
+    size_t nitems = sizeof items / sizeof items [0];
+    Lic__DataItem item_v [16], *item_p [16];
+    for (size_t i = 0; i < nitems; i++) {
+        codec_item_init (&item_v [i]);
+        item_v [i].name = (char *) items [i].name;
+        item_v [i].value = (char *) items [i].value;
+        item_p [i] = &item_v [i];
+    }
+    uint8_t digest [32];
+    seal_sha256 (digest, (const uint8_t *) id, strlen (id));
+    Lic__Holder h;
+    codec_holder_init (&h);
+    h.id_type = "111";
+    h.id = hid;
+    h.name = hname;
+    Lic__LicenseContent content;
+    codec_content_init (&content);
+    content.name = "营业执照";
+    content.holder = &h;
+    content.issue_date = "2026-11-27";
+    content.valid_from = "2026-11-27";
+    content.valid_to = "2046-11-26";
+    content.division_code = "330106";
+    content.service_item_code = "330106-000-XK-0001-01";
+    content.n_items = nitems;
+    content.items = item_p;
+    content.seal_info = "杭州市西湖区市场监督管理局电子印章 SN 3301060000000001";
+    content.file_digest.data = digest;
+    content.file_digest.len = 32;
+    Lic__Event ev;
+    codec_event_init (&ev);
+    ev.op = op;
+    ev.license_id = id;
+    ev.expected_version = expected_version;
+    ev.issuer_code = (char *) d->key.code;
+    ev.completed_at = 1764201600 + serial;
+    if (op == LIC__OP__OP_ISSUE || op == LIC__OP__OP_ALTER)
+        ev.content = &content;
+    if (op == LIC__OP__OP_EXTEND)
+        ev.valid_to = "2056-11-26";
+    if (op != LIC__OP__OP_ISSUE)
+        ev.note = "依申请办理";
+    return licclient_sign (&ev, d->key.sign_sk, d->key.sign_pk, body, body_len, sig);
+}
+
+// ---------------------------------------------------------------------
+//  Processes
+
+const char *
+support_licnode_path (void)
+{
+    static char path [1024];
+    const char *env = getenv ("LICNODE");
+    if (env && *env)
+        return env;
+    char self [900];
+    ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return "licnode";
+    self [n] = 0;
+    snprintf (path, sizeof path, "%s/../node/licnode", dirname (self));
+    return path;
+}
+
+int64_t
+support_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+support_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { 0 };
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &a, sizeof a) == 0
+    &&  getsockname (fd, (struct sockaddr *) &a, &len) == 0)
+        port = ntohs (a.sin_port);
+    if (fd >= 0)
+        close (fd);
+    return port;
+}
+
+int
+support_node_start (support_node_t *n, const char *dir, int port, const char *division)
+{
+    memset (n, 0, sizeof *n);
+    snprintf (n->dir, sizeof n->dir, "%s", dir);
+    snprintf (n->endpoint, sizeof n->endpoint, "tcp://127.0.0.1:%d", port);
+    snprintf (n->division, sizeof n->division, "%s", division);
+    snprintf (n->log_path, sizeof n->log_path, "%s/licnode.log", dir);
+    return support_node_restart (n);
+}
+
+int
+support_node_restart (support_node_t *n)
+{
+    mkdir (n->dir, 0700);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 2, n->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
+    char *argv [] = { (char *) support_licnode_path (), "-d", n->dir, "-l", n->endpoint,
+                      "--division", n->division, NULL };
+    int rc = posix_spawn (&n->pid, argv [0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy (&fa);
+    if (rc != 0) {
+        fprintf (stderr, "cannot start %s: %s\n", argv [0], strerror (rc));
+        n->pid = 0;
+        return ERR_IO;
+    }
+    int64_t deadline = support_now_us () + 20 * 1000000;
+    while (support_now_us () < deadline) {
+        int status;
+        if (waitpid (n->pid, &status, WNOHANG) == n->pid) {
+            fprintf (stderr, "licnode exited during start (see %s)\n", n->log_path);
+            n->pid = 0;
+            return ERR_IO;
+        }
+        licclient_t *admin = NULL;
+        if (support_admin (&admin, n) == ERR_OK) {
+            Lic__Reply *reply = NULL;
+            int src = licclient_status (admin, &reply, 300);
+            codec_reply_free (&reply);
+            licclient_destroy (&admin);
+            if (src == ERR_OK)
+                return ERR_OK;
+        }
+        usleep (50000);
+    }
+    fprintf (stderr, "licnode did not answer within 20 s (see %s)\n", n->log_path);
+    support_node_stop (n, SIGKILL);
+    return ERR_IO;
+}
+
+int
+support_node_stop (support_node_t *n, int sig)
+{
+    int status = 0;
+    if (n->pid > 0) {
+        kill (n->pid, sig);
+        while (waitpid (n->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        n->pid = 0;
+    }
+    return status;
+}
+
+int
+support_admin (licclient_t **out, const support_node_t *n)
+{
+    char pub [600], key [600];
+    snprintf (pub, sizeof pub, "%s/node.pub", n->dir);
+    snprintf (key, sizeof key, "%s/admin.key", n->dir);
+    if (access (pub, R_OK) != 0 || access (key, R_OK) != 0)
+        return ERR_IO;
+    return licclient_open_files (out, pub, key);
+}
+
+int
+support_client (licclient_t **out, const support_node_t *n, const support_dept_t *d)
+{
+    char pub [600];
+    keyfile_t node;
+    snprintf (pub, sizeof pub, "%s/node.pub", n->dir);
+    int rc = keyfile_load (&node, pub);
+    if (rc != ERR_OK)
+        return rc;
+    return licclient_open (out, n->endpoint, node.curve_pk, d->key.curve_pk, d->key.curve_sk);
+}
+
+int
+support_register (licclient_t *admin, const support_dept_t *d)
+{
+    Lic__Department dept;
+    codec_department_init (&dept);
+    uint8_t curve [32];
+    zmq_z85_decode (curve, d->key.curve_pk);
+    ProtobufCBinaryData sk = { 32, (uint8_t *) d->key.sign_pk };
+    char *types [1] = { (char *) d->type_code };
+    dept.credit_code = (char *) d->key.code;
+    dept.name = (char *) d->key.name;
+    dept.n_sign_keys = 1;
+    dept.sign_keys = &sk;
+    dept.curve_key.data = curve;
+    dept.curve_key.len = 32;
+    dept.n_license_types = 1;
+    dept.license_types = types;
+    Lic__Reply *reply = NULL;
+    int rc = licclient_register (admin, &dept, &reply, 10000);
+    if (rc == ERR_OK)
+        rc = reply->code;
+    codec_reply_free (&reply);
+    return rc;
+}
+
+// ---------------------------------------------------------------------
+//  Files
+
+int
+support_tmpdir (char out [512], const char *tag)
+{
+    const char *base = getenv ("TMPDIR");
+    snprintf (out, 512, "%s/licrepo-%s-XXXXXX", base && *base? base: "/tmp", tag);
+    return mkdtemp (out)? ERR_OK: ERR_IO;
+}
+
+static int
+s_unlink (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+void
+support_rmtree (const char *path)
+{
+    nftw (path, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}

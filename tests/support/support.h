@@ -1,0 +1,90 @@
+/*  support.h -- what end-to-end tests and benchmarks share: realistic
+    identifiers and events, and real licnode processes started, waited
+    for and stopped by PID.  Nothing here fakes a dependency: nodes are
+    the built licnode binary, keys are libsodium's, stores are RocksDB
+    directories under a temporary folder the caller removes.
+*/
+#ifndef LICREPO_SUPPORT_H
+#define LICREPO_SUPPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "keyfile.h"
+#include "licclient.h"
+#include "licid.h"
+#include "msg.h"
+
+//  A valid 18-char unified social credit code derived from n.
+void support_credit_code (char out [19], uint32_t n);
+
+//  A valid 18-char resident id derived from n.
+void support_resident_id (char out [19], uint32_t n);
+
+//  A valid bare license id for (type_code, issuer, serial number).
+void support_license_id (char out [LICID_BARE_MAX + 1], const char *type_code,
+                         const char *issuer, uint32_t serial);
+
+//  A department's test identity: keys, credit code and one license type.
+typedef struct {
+    keyfile_t key;              //  signing and CURVE keys, code = credit code
+    char type_code [22];        //  the license type it issues
+    char key_path [600];        //  where its key file was saved
+} support_dept_t;
+
+//  Makes department number n in dir (key file saved there).
+int support_dept_make (support_dept_t *d, uint32_t n, const char *dir);
+
+//  Fills *ev (strings malloc'd; free with codec_event_free on a packed
+//  copy — simpler: use support_event_sign) for event `op` of license
+//  serial `serial` of department d, with expected_version.  About 1 KB
+//  packed, with a dozen realistic data items.
+//  Returns the signed envelope parts: body (malloc'd) and signature.
+int support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
+                        uint32_t expected_version, uint32_t holder,
+                        uint8_t **body, size_t *body_len, uint8_t sig [64]);
+
+//  A running licnode.
+typedef struct {
+    pid_t pid;                  //  its process id, 0 when stopped
+    char dir [512];             //  data directory
+    char endpoint [128];        //  tcp://127.0.0.1:PORT
+    char division [8];
+    char log_path [600];        //  its stderr: DIR/licnode.log
+} support_node_t;
+
+//  The licnode binary: $LICNODE, else next to the calling binary.
+const char *support_licnode_path (void);
+
+//  Starts licnode for (dir, port, division) and waits until it answers a
+//  status request (at most 20 s).  ERR_OK or ERR_IO.
+int support_node_start (support_node_t *n, const char *dir, int port, const char *division);
+
+//  Starts n again (same directory, endpoint, division) and waits as above.
+int support_node_restart (support_node_t *n);
+
+//  Sends sig (SIGTERM, SIGKILL) and reaps the process.  Returns its wait status.
+int support_node_stop (support_node_t *n, int sig);
+
+//  An admin client of node n (its data dir's node.pub and admin.key).
+int support_admin (licclient_t **out, const support_node_t *n);
+
+//  A department client of node n.
+int support_client (licclient_t **out, const support_node_t *n, const support_dept_t *d);
+
+//  Registers d at n through admin; ERR_OK or the node's code.
+int support_register (licclient_t *admin, const support_dept_t *d);
+
+//  A fresh temporary directory (mkdtemp under $TMPDIR or /tmp).
+int support_tmpdir (char out [512], const char *tag);
+
+//  Removes a directory tree.
+void support_rmtree (const char *path);
+
+//  A free TCP port on 127.0.0.1.
+int support_free_port (void);
+
+//  Monotonic microseconds.
+int64_t support_now_us (void);
+
+#endif
