@@ -19,6 +19,7 @@
 #define SERVER_FIND_MAX 1000        //  licenses in one find reply
 #define SERVER_LOG_MAX  1000        //  entries in one log reply
 #define SERVER_HISTORY_MAX 1000     //  events in one history
+#define SERVER_REPLY_BUDGET (CODEC_FRAME_MAX * 3 / 4)   //  bytes of records in one reply
 
 struct server_t {
     const config_t *cfg;
@@ -118,7 +119,9 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
     store_iter_t *it = store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0);
     const uint8_t *k, *hv;
     size_t kl, hvl;
-    while (it && rec->n_history < SERVER_HISTORY_MAX && store_iter_next (it, &k, &kl, &hv, &hvl)) {
+    size_t bytes = 0;
+    while (it && rec->n_history < SERVER_HISTORY_MAX && bytes < SERVER_REPLY_BUDGET
+       &&  store_iter_next (it, &k, &kl, &hv, &hvl)) {
         if (hvl != 8)
             continue;
         uint8_t *e;
@@ -127,6 +130,7 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
             continue;
         if (codec_entry_decode (e, el, &rec->history [rec->n_history]) == ERR_OK)
             rec->n_history++;
+        bytes += el;
         free (e);
     }
     store_iter_destroy (&it);
@@ -201,8 +205,9 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         return;
     }
     const uint8_t *k;
-    size_t kl;
-    while (found.n_licenses < limit && store_iter_next (it, &k, &kl, NULL, NULL)) {
+    size_t kl, bytes = 0;
+    while (found.n_licenses < limit && bytes < SERVER_REPLY_BUDGET
+       &&  store_iter_next (it, &k, &kl, NULL, NULL)) {
         //  key: holder id 0 id_type 0 license id
         const uint8_t *z1 = memchr (k, 0, kl);
         const uint8_t *z2 = z1? memchr (z1 + 1, 0, kl - (size_t) (z1 + 1 - k)): NULL;
@@ -215,8 +220,10 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         memcpy (bare, z2 + 1, bl);
         bare [bl] = 0;
         Lic__LicenseRecord *rec = &recs [found.n_licenses];
-        if (s_record_load (self, bare, false, rec) == ERR_OK)
+        if (s_record_load (self, bare, false, rec) == ERR_OK) {
             ptrs [found.n_licenses++] = rec;
+            bytes += codec_record_size (rec);
+        }
         else
             s_record_free (rec);
     }
@@ -275,9 +282,15 @@ s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
     store_iter_t *it = out.entries? store_iter_new (self->store, STORE_CF_LOG, NULL, 0, from, 8): NULL;
     const uint8_t *k, *v;
     size_t kl, vl;
-    while (it && out.n_entries < limit && store_iter_next (it, &k, &kl, &v, &vl))
+    size_t bytes = 0;
+    while (it && out.n_entries < limit && bytes < SERVER_REPLY_BUDGET
+       &&  store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (out.n_entries > 0 && bytes + vl > SERVER_REPLY_BUDGET)
+            break;          //  the client asks again from the next seq
         if (codec_entry_decode (v, vl, &out.entries [out.n_entries]) == ERR_OK)
             out.n_entries++;
+        bytes += vl;
+    }
     store_iter_destroy (&it);
     Lic__Reply reply;
     codec_reply_init (&reply);

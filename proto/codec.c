@@ -75,3 +75,9 @@ void codec_department_init (Lic__Department *m) { lic__department__init (m); }
 void codec_content_init (Lic__LicenseContent *m) { lic__license_content__init (m); }
 void codec_holder_init (Lic__Holder *m) { lic__holder__init (m); }
 void codec_item_init (Lic__DataItem *m) { lic__data_item__init (m); }
+
+size_t
+codec_record_size (const Lic__LicenseRecord *rec)
+{
+    return lic__license_record__get_packed_size (rec);
+}

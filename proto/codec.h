@@ -38,6 +38,9 @@ CODEC_DECLARE (entry, Lic__LogEntry)
 CODEC_DECLARE (state, Lic__LicenseState)
 CODEC_DECLARE (department, Lic__Department)
 
+//  Packed size of a license record (to bound replies).
+size_t codec_record_size (const Lic__LicenseRecord *rec);
+
 //  Initialisers, so callers need not know the generated macro names.
 void codec_request_init (Lic__Request *m);
 void codec_reply_init (Lic__Reply *m);
