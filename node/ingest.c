@@ -55,6 +55,9 @@ struct ingest_t {
     uint64_t tail;              //  next ticket to hand out
     s_pending_t *building;      //  batch being filled
     s_pending_t *syncing;       //  batch at the committer, or NULL
+    s_pending_t *spare;         //  written batch kept for reuse (its buffers stay allocated)
+    verify_task_t *to_verify [INGEST_RING];     //  submitted, not yet sent to the verifier
+    size_t n_to_verify;
     uint64_t next_gen;
     uint64_t next_seq;          //  seq for the next entry
     uint64_t durable;           //  last durable seq
@@ -344,9 +347,12 @@ s_start_commit (ingest_t *self)
 {
     if (self->syncing || zlist_size (self->building->jobs) == 0)
         return;
-    s_pending_t *next = s_pending_new (self);
+    s_pending_t *next = self->spare? self->spare: s_pending_new (self);
     if (!next)
         return;             //  try again on the next turn
+    self->spare = NULL;
+    next->gen = ++self->next_gen;
+    next->last_seq = 0;
     self->syncing = self->building;
     self->building = next;
     zsock_send (self->committer, "sp", "WRITE", self->syncing);
@@ -383,7 +389,11 @@ s_on_committed (ingest_t *self)
             zsys_error ("views could not be reloaded after a failed write");
         self->next_seq = self->durable + 1;
     }
-    s_pending_destroy (&p);
+    store_batch_clear (p->batch);
+    if (self->spare)
+        s_pending_destroy (&p);
+    else
+        self->spare = p;
 }
 
 // ---------------------------------------------------------------------
@@ -443,6 +453,7 @@ ingest_destroy (ingest_t **self_p)
     if (self->building)
         s_answer_all (self, self->building, ERR_CLOSED, "node is shutting down");
     s_pending_destroy (&self->building);
+    s_pending_destroy (&self->spare);
     free (self);
     *self_p = NULL;
 }
@@ -483,9 +494,8 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     }
     else {
         job->task.env = env;
-        if (verifier_submit (self->verifier, &job->task) == ERR_OK)
-            return;
-        s_fail (job, ERR_CLOSED, "verifier is stopping");
+        self->to_verify [self->n_to_verify++] = &job->task;
+        return;
     }
     job->ready = true;
 }
@@ -518,9 +528,20 @@ ingest_commit_sock (ingest_t *self)
 void
 ingest_on_ready (ingest_t *self)
 {
-    verify_task_t *task;
-    while ((task = verifier_recv (self->verifier)))
-        ((job_t *) task)->ready = true;
+    if (self->n_to_verify) {
+        if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
+            for (size_t i = 0; i < self->n_to_verify; i++) {
+                job_t *job = (job_t *) self->to_verify [i];
+                s_fail (job, ERR_CLOSED, "verifier is stopping");
+                job->ready = true;
+            }
+        self->n_to_verify = 0;
+    }
+    verify_task_t **tasks;
+    size_t n;
+    while ((tasks = verifier_recv (self->verifier, &n)))
+        for (size_t i = 0; i < n; i++)
+            ((job_t *) tasks [i])->ready = true;
     if (zsock_events (zactor_sock (self->committer)) & ZMQ_POLLIN)
         s_on_committed (self);
     s_sequence_ready (self);

@@ -11,6 +11,8 @@
 #define VERIFIER_MAX_THREADS 64
 #define VERIFIER_HWM 100000
 
+#define VERIFIER_CHUNK_MAX 1024                //  tasks in one message
+
 struct verifier_t {
     zsock_t *jobs;                          //  PUSH to the threads
     zsock_t *results;                       //  PULL from the threads
@@ -18,6 +20,7 @@ struct verifier_t {
     int nthreads;
     char jobs_ep [64];                      //  inproc endpoints
     char results_ep [64];
+    zframe_t *last;                         //  chunk returned by verifier_recv
 };
 
 static void
@@ -51,10 +54,13 @@ s_thread (zsock_t *pipe, void *args)
     while (true) {
         void *which = zpoller_wait (poller, -1);
         if (which == in) {
-            verify_task_t *task;
-            if (zsock_recv (in, "p", &task) == 0) {
-                s_check (task);
-                zsock_send (out, "p", task);
+            zframe_t *chunk = zframe_recv (in);
+            if (chunk) {
+                verify_task_t **tasks = (verify_task_t **) zframe_data (chunk);
+                size_t n = zframe_size (chunk) / sizeof *tasks;
+                for (size_t i = 0; i < n; i++)
+                    s_check (tasks [i]);
+                zframe_send (&chunk, out, 0);
             }
         }
         else
@@ -106,6 +112,7 @@ verifier_destroy (verifier_t **self_p)
     verifier_t *self = *self_p;
     for (int i = self->nthreads - 1; i >= 0; i--)
         zactor_destroy (&self->threads [i]);
+    zframe_destroy (&self->last);
     zsock_destroy (&self->results);
     zsock_destroy (&self->jobs);
     free (self);
@@ -113,9 +120,20 @@ verifier_destroy (verifier_t **self_p)
 }
 
 int
-verifier_submit (verifier_t *self, verify_task_t *task)
+verifier_submit (verifier_t *self, verify_task_t **tasks, size_t n)
 {
-    return zsock_send (self->jobs, "p", task) == 0? ERR_OK: ERR_CLOSED;
+    size_t per = (n + (size_t) self->nthreads - 1) / (size_t) self->nthreads;
+    if (per > VERIFIER_CHUNK_MAX)
+        per = VERIFIER_CHUNK_MAX;
+    for (size_t i = 0; i < n; i += per) {
+        size_t k = n - i < per? n - i: per;
+        zframe_t *chunk = zframe_new (tasks + i, k * sizeof *tasks);
+        if (!chunk || zframe_send (&chunk, self->jobs, 0) != 0) {
+            zframe_destroy (&chunk);
+            return ERR_CLOSED;
+        }
+    }
+    return ERR_OK;
 }
 
 zsock_t *
@@ -124,13 +142,15 @@ verifier_results (verifier_t *self)
     return self->results;
 }
 
-verify_task_t *
-verifier_recv (verifier_t *self)
+verify_task_t **
+verifier_recv (verifier_t *self, size_t *n)
 {
+    zframe_destroy (&self->last);
     if (!(zsock_events (self->results) & ZMQ_POLLIN))
         return NULL;
-    verify_task_t *task = NULL;
-    if (zsock_recv (self->results, "p", &task) != 0)
+    self->last = zframe_recv (self->results);
+    if (!self->last)
         return NULL;
-    return task;
+    *n = zframe_size (self->last) / sizeof (verify_task_t *);
+    return (verify_task_t **) zframe_data (self->last);
 }

@@ -33,16 +33,19 @@ verifier_t *
 void
     verifier_destroy (verifier_t **self_p);
 
-//  Sends a task to the pool.  ERR_OK or ERR_CLOSED.
+//  Sends n tasks to the pool, split into one chunk per thread (one
+//  message per chunk, so the cost of crossing threads is paid per chunk,
+//  not per event).  ERR_OK or ERR_CLOSED.
 int MUST_CHECK
-    verifier_submit (verifier_t *self, verify_task_t *task);
+    verifier_submit (verifier_t *self, verify_task_t **tasks, size_t n);
 
-//  Socket on which finished tasks arrive; read them with verifier_recv.
+//  Socket on which finished chunks arrive; read them with verifier_recv.
 zsock_t *
     verifier_results (verifier_t *self);
 
-//  Next finished task, or NULL if none is ready.
-verify_task_t *
-    verifier_recv (verifier_t *self);
+//  Next finished chunk without waiting: returns its tasks (borrowed until
+//  the next call) and sets *n, or NULL if none is ready.
+verify_task_t **
+    verifier_recv (verifier_t *self, size_t *n);
 
 #endif

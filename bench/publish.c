@@ -1,0 +1,305 @@
+/*  bench/publish -- publish throughput of one licnode with durable acks.
+
+      publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-t THREADS]
+
+    Starts a real licnode (temporary data directory, 127.0.0.1), registers
+    K departments, and per run: signs N fresh ~1 KB events (not timed),
+    then K publisher threads each send N/K with WINDOW in flight and wait
+    for every durable acknowledgement.  Prints per run and the medians:
+    events/s, ack latency p50/p99, the node's CPU seconds and peak RSS;
+    and, measured in the same run, raw Ed25519 verifies/s on one and two
+    threads (V1, V2) with the ratio events/s : V2 (issue 2 target: 0.75).
+*/
+#include <pthread.h>
+#include <sys/resource.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "codec.h"
+#include "seal.h"
+#include "support.h"
+
+#define MAX_PUB 32
+
+typedef struct {
+    support_dept_t dept;
+    support_node_t *node;
+    int count;                  //  events this publisher sends
+    int window;
+    uint32_t serial0;           //  first serial of this run
+    uint8_t **body;
+    size_t *len;
+    uint8_t (*sig) [64];
+    int64_t *sent_us;           //  per event
+    int64_t *lat_us;            //  per event
+    int errors;
+    pthread_t thread;
+} s_pub_t;
+
+static int
+s_cmp_i64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y? -1: x > y;
+}
+
+static double
+s_median (double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v [j] < v [j - 1]; j--) {
+            double t = v [j]; v [j] = v [j - 1]; v [j - 1] = t;
+        }
+    return n % 2? v [n / 2]: (v [n / 2 - 1] + v [n / 2]) / 2;
+}
+
+// ---------------------------------------------------------------------
+//  Raw Ed25519 verification rate, the baseline
+
+typedef struct {
+    uint8_t msg [1024], pk [32], sig [64];
+    int64_t until_us;
+    long count;
+    pthread_t thread;
+} s_vrf_t;
+
+static void *
+s_verify_loop (void *arg)
+{
+    s_vrf_t *v = (s_vrf_t *) arg;
+    while (support_now_us () < v->until_us)
+        for (int i = 0; i < 64; i++)
+            if (seal_verify (v->sig, v->msg, sizeof v->msg, v->pk) == ERR_OK)
+                v->count++;
+    return NULL;
+}
+
+static double
+s_verify_rate (int threads)
+{
+    s_vrf_t v [2];
+    uint8_t sk [64];
+    int64_t start = support_now_us ();
+    for (int t = 0; t < threads; t++) {
+        seal_random (v [t].msg, sizeof v [t].msg);
+        seal_keypair (v [t].pk, sk);
+        seal_sign (v [t].sig, v [t].msg, sizeof v [t].msg, sk);
+        v [t].count = 0;
+        v [t].until_us = start + 1000000;
+        pthread_create (&v [t].thread, NULL, s_verify_loop, &v [t]);
+    }
+    long total = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join (v [t].thread, NULL);
+        total += v [t].count;
+    }
+    return (double) total * 1e6 / (double) (support_now_us () - start);
+}
+
+// ---------------------------------------------------------------------
+//  Publishers
+
+static void *
+s_publisher (void *arg)
+{
+    s_pub_t *p = (s_pub_t *) arg;
+    licclient_t *c = NULL;
+    if (support_client (&c, p->node, &p->dept) != ERR_OK) {
+        p->errors = p->count;
+        return NULL;
+    }
+    int next = 0, done = 0, inflight = 0;
+    uint64_t first_id = 0;
+    while (done < p->count) {
+        while (inflight < p->window && next < p->count) {
+            uint64_t id;
+            p->sent_us [next] = support_now_us ();
+            if (licclient_send_publish (c, p->body [next], p->len [next], p->sig [next],
+                                        p->dept.key.sign_pk, &id) != ERR_OK)
+                break;
+            if (!first_id)
+                first_id = id;
+            next++;
+            inflight++;
+        }
+        Lic__Reply *r = NULL;
+        if (licclient_recv (c, &r, 30000) != ERR_OK) {
+            fprintf (stderr, "publisher: no reply within 30 s\n");
+            p->errors += p->count - done;
+            break;
+        }
+        int64_t now = support_now_us ();
+        uint64_t idx = r->id - first_id;
+        if (idx < (uint64_t) p->count)
+            p->lat_us [idx] = now - p->sent_us [idx];
+        if (r->code != ERR_OK || !r->published || r->published->duplicate) {
+            if (p->errors++ < 3)
+                fprintf (stderr, "publisher: %s: %s\n", err_str (r->code), r->message);
+        }
+        codec_reply_free (&r);
+        done++;
+        inflight--;
+    }
+    licclient_destroy (&c);
+    return NULL;
+}
+
+static long
+s_proc_field (pid_t pid, const char *key)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen (path, "r");
+    long v = -1;
+    while (f && fgets (line, sizeof line, f))
+        if (strncmp (line, key, strlen (key)) == 0)
+            v = atol (line + strlen (key));
+    if (f)
+        fclose (f);
+    return v;
+}
+
+static double
+s_proc_cpu (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    unsigned long ut = 0, st = 0;
+    if (f) {
+        //  fields 14 and 15: utime, stime (after "pid (comm) state")
+        if (fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+            ut = st = 0;
+        fclose (f);
+    }
+    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+}
+
+int
+main (int argc, char *argv [])
+{
+    int n = 200000, k = 4, window = 256, runs = 3;
+    int c;
+    while ((c = getopt (argc, argv, "n:k:w:r:h")) != -1) {
+        switch (c) {
+            case 'n': n = atoi (optarg); break;
+            case 'k': k = atoi (optarg); break;
+            case 'w': window = atoi (optarg); break;
+            case 'r': runs = atoi (optarg); break;
+            default:
+                fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS]\n");
+                return 2;
+        }
+    }
+    if (n < k || k < 1 || k > MAX_PUB || runs < 1 || runs > 9 || window < 1) {
+        fprintf (stderr, "publish: bad arguments\n");
+        return 2;
+    }
+    if (seal_init () != ERR_OK)
+        return 1;
+    char dir [512], ndir [600];
+    if (support_tmpdir (dir, "bench-publish") != ERR_OK)
+        return 1;
+    snprintf (ndir, sizeof ndir, "%s/node", dir);
+    support_node_t node;
+    if (support_node_start (&node, ndir, support_free_port (), "330106") != ERR_OK)
+        return 1;
+    licclient_t *admin = NULL;
+    s_pub_t *pubs = calloc ((size_t) k, sizeof *pubs);
+    if (support_admin (&admin, &node) != ERR_OK)
+        return 1;
+    int per = n / k;
+    for (int p = 0; p < k; p++) {
+        if (support_dept_make (&pubs [p].dept, 100 + p, dir) != ERR_OK
+        ||  support_register (admin, &pubs [p].dept) != ERR_OK)
+            return 1;
+        pubs [p].node = &node;
+        pubs [p].count = per;
+        pubs [p].window = window;
+        pubs [p].body = calloc ((size_t) per, sizeof (uint8_t *));
+        pubs [p].len = calloc ((size_t) per, sizeof (size_t));
+        pubs [p].sig = calloc ((size_t) per, 64);
+        pubs [p].sent_us = calloc ((size_t) per, sizeof (int64_t));
+        pubs [p].lat_us = calloc ((size_t) per, sizeof (int64_t));
+    }
+    licclient_destroy (&admin);
+    printf ("bench publish: %d events per run, %d publishers, window %d each, %d runs, licnode pid %d\n",
+            per * k, k, window, runs, (int) node.pid);
+
+    double rate [9], ratio [9], p50 [9], p99 [9], cpu [9], v1s [9], v2s [9];
+    int64_t *all = calloc ((size_t) per * (size_t) k, sizeof (int64_t));
+    size_t body_bytes = 0;
+    for (int run = 0; run < runs; run++) {
+        //  Baseline measured in this run, on the same machine state.
+        v1s [run] = s_verify_rate (1);
+        v2s [run] = s_verify_rate (2);
+        body_bytes = 0;
+        for (int p = 0; p < k; p++) {
+            for (int i = 0; i < per; i++) {
+                free (pubs [p].body [i]);
+                uint32_t serial = (uint32_t) (run * 2000000 + i);
+                if (support_event_sign (&pubs [p].dept, LIC__OP__OP_ISSUE, serial, 0, serial,
+                                        &pubs [p].body [i], &pubs [p].len [i], pubs [p].sig [i]) != ERR_OK)
+                    return 1;
+                body_bytes += pubs [p].len [i];
+            }
+            pubs [p].errors = 0;
+        }
+        struct rusage ru0, ru1;
+        getrusage (RUSAGE_SELF, &ru0);
+        double cpu0 = s_proc_cpu (node.pid);
+        int64_t t0 = support_now_us ();
+        for (int p = 0; p < k; p++)
+            pthread_create (&pubs [p].thread, NULL, s_publisher, &pubs [p]);
+        int errors = 0;
+        for (int p = 0; p < k; p++) {
+            pthread_join (pubs [p].thread, NULL);
+            errors += pubs [p].errors;
+        }
+        double secs = (double) (support_now_us () - t0) / 1e6;
+        cpu [run] = s_proc_cpu (node.pid) - cpu0;
+        getrusage (RUSAGE_SELF, &ru1);
+        double client_cpu = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
+                          + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+        if (errors) {
+            fprintf (stderr, "publish: %d events not accepted\n", errors);
+            return 1;
+        }
+        size_t m = 0;
+        for (int p = 0; p < k; p++)
+            for (int i = 0; i < per; i++)
+                all [m++] = pubs [p].lat_us [i];
+        qsort (all, m, sizeof *all, s_cmp_i64);
+        rate [run] = (double) m / secs;
+        ratio [run] = rate [run] / v2s [run];
+        p50 [run] = (double) all [m / 2] / 1000.0;
+        p99 [run] = (double) all [m * 99 / 100] / 1000.0;
+        printf ("run %d: %.0f events/s  V1 %.0f/s  V2 %.0f/s  events/V2 %.3f  ack p50 %.2f ms  p99 %.2f ms"
+                "  node CPU %.1f s (%.1f us/event)  client CPU %.1f us/event  avg body %zu B\n",
+                run + 1, rate [run], v1s [run], v2s [run], ratio [run], p50 [run], p99 [run],
+                cpu [run], cpu [run] * 1e6 / (double) m, client_cpu * 1e6 / (double) m, body_bytes / m);
+        fflush (stdout);
+    }
+    long hwm = s_proc_field (node.pid, "VmHWM:");
+    printf ("median: %.0f events/s, V1 %.0f/s, V2 %.0f/s, events/s : V2 = %.3f (target 0.75), "
+            "ack p50 %.2f ms, p99 %.2f ms, node CPU %.1f s/run, node peak RSS %ld MiB\n",
+            s_median (rate, runs), s_median (v1s, runs), s_median (v2s, runs),
+            s_median (ratio, runs), s_median (p50, runs), s_median (p99, runs),
+            s_median (cpu, runs), hwm / 1024);
+    support_node_stop (&node, SIGTERM);
+    for (int p = 0; p < k; p++) {
+        for (int i = 0; i < per; i++)
+            free (pubs [p].body [i]);
+        free (pubs [p].body);
+        free (pubs [p].len);
+        free (pubs [p].sig);
+        free (pubs [p].sent_us);
+        free (pubs [p].lat_us);
+    }
+    free (pubs);
+    free (all);
+    support_rmtree (dir);
+    return 0;
+}
