@@ -1,1 +1,540 @@
+/*  licclient.c -- liblicclient (see licclient.h): a CURVE DEALER socket
+    speaking one-frame lic.Request / lic.Reply to a licnode's ROUTER.
 
+    A monitor on the DEALER reports CURVE handshakes: when the node's
+    ZAP handler refuses our key, waits end at once with ERR_FORBIDDEN
+    instead of running into their timeout.
+
+    Replies are matched to requests by id.  licclient_call keeps replies
+    to other ids it reads meanwhile in a FIFO stash that licclient_recv
+    empties first; ids abandoned by a timed-out call are remembered so
+    their late replies are dropped instead of surfacing later.
+
+    Does not retry, reconnect by hand or cache anything: ZeroMQ
+    reconnects by itself, and the node's duplicate detection makes
+    re-publishing a signed event safe, so retrying is the caller's call.
+*/
+#include <czmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+#include "keyfile.h"
+#include "licclient.h"
+#include "seal.h"
+
+#define S_LINGER_MS     100             //  unsent requests at destroy
+#define S_HWM           (2 * LICCLIENT_WINDOW_MAX)
+
+typedef struct _s_stashed_t {
+    Lic__Reply *reply;                  //  owned
+    struct _s_stashed_t *next;          //  later arrival
+} s_stashed_t;
+
+struct _licclient_t {
+    zsock_t *dealer;                    //  DEALER, CURVE client
+    void *handle;                       //  libzmq socket of dealer
+    zsock_t *monitor;                   //  PAIR receiving dealer's handshake events
+    uint64_t last_id;                   //  last request id assigned
+    size_t pending;                     //  sent, not yet returned or abandoned
+    s_stashed_t *stash_head;            //  replies read out of turn, oldest
+    s_stashed_t *stash_tail;            //  newest stashed reply
+    size_t n_stashed;                   //  replies in the stash
+    uint64_t *abandoned;                //  ids whose reply is to be dropped
+    size_t n_abandoned;                 //  used entries of abandoned
+    size_t max_abandoned;               //  allocated entries of abandoned
+};
+
+// ---------------------------------------------------------------------
+//  Open and destroy
+
+static bool
+s_z85_key_valid (const char *z85)
+{
+    uint8_t key [32];
+    return z85 && strlen (z85) == 40 && zmq_z85_decode (key, z85) != NULL;
+}
+
+int
+licclient_open (licclient_t **out, const char *endpoint,
+                const char *server_curve_pk_z85,
+                const char *client_curve_pk_z85,
+                const char *client_curve_sk_z85)
+{
+    if (!endpoint || !*endpoint
+    ||  !s_z85_key_valid (server_curve_pk_z85)
+    ||  !s_z85_key_valid (client_curve_pk_z85)
+    ||  !s_z85_key_valid (client_curve_sk_z85))
+        return ERR_MALFORMED;          //  czmq setters assert on bad keys
+    int rc = ERR_NOMEM;
+    licclient_t *self = calloc (1, sizeof *self);
+    if (!self)
+        goto cleanup;
+    rc = ERR_IO;
+    self->dealer = zsock_new (ZMQ_DEALER);
+    if (!self->dealer)
+        goto cleanup;
+    self->handle = zsock_resolve (self->dealer);
+    zsock_set_linger (self->dealer, S_LINGER_MS);
+    zsock_set_sndhwm (self->dealer, S_HWM);
+    zsock_set_rcvhwm (self->dealer, S_HWM);
+    zsock_set_immediate (self->dealer, 0);  //  queue while (re)connecting
+    zsock_set_curve_serverkey (self->dealer, server_curve_pk_z85);
+    zsock_set_curve_publickey (self->dealer, client_curve_pk_z85);
+    zsock_set_curve_secretkey (self->dealer, client_curve_sk_z85);
+    char monitor_ep [64];
+    snprintf (monitor_ep, sizeof monitor_ep, "inproc://licclient-%p", (void *) self);
+    if (zmq_socket_monitor (self->handle, monitor_ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        goto cleanup;
+    self->monitor = zsock_new (ZMQ_PAIR);
+    if (!self->monitor || zsock_connect (self->monitor, "%s", monitor_ep) != 0)
+        goto cleanup;
+    if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
+        rc = zmq_errno () == EINVAL || zmq_errno () == EPROTONOSUPPORT
+          || zmq_errno () == ENOCOMPATPROTO? ERR_MALFORMED: ERR_IO;
+        goto cleanup;
+    }
+    *out = self;
+    self = NULL;
+    rc = ERR_OK;
+cleanup:
+    licclient_destroy (&self);
+    return rc;
+}
+
+int
+licclient_open_files (licclient_t **out, const char *node_pub_path,
+                      const char *client_key_path)
+{
+    keyfile_t node, client;
+    int rc = keyfile_load (&node, node_pub_path);
+    keyfile_wipe (&node);               //  only its public half is needed
+    if (rc != ERR_OK)
+        return rc;
+    rc = keyfile_load (&client, client_key_path);
+    if (rc == ERR_OK && (!node.endpoint [0] || !client.has_secret))
+        rc = ERR_MALFORMED;
+    if (rc == ERR_OK)
+        rc = licclient_open (out, node.endpoint, node.curve_pk,
+                             client.curve_pk, client.curve_sk);
+    keyfile_wipe (&client);
+    return rc;
+}
+
+void
+licclient_destroy (licclient_t **self_p)
+{
+    if (self_p && *self_p) {
+        licclient_t *self = *self_p;
+        while (self->stash_head) {
+            s_stashed_t *next = self->stash_head->next;
+            codec_reply_free (&self->stash_head->reply);
+            free (self->stash_head);
+            self->stash_head = next;
+        }
+        free (self->abandoned);
+        if (self->monitor) {
+            zmq_socket_monitor (self->handle, NULL, 0);
+            zsock_destroy (&self->monitor);
+        }
+        zsock_destroy (&self->dealer);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+licclient_pending (licclient_t *self)
+{
+    return self->pending;
+}
+
+// ---------------------------------------------------------------------
+//  Sending
+
+int
+licclient_send (licclient_t *self, Lic__Request *req, uint64_t *id_out)
+{
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    req->version = CODEC_VERSION;
+    req->id = self->last_id + 1;
+    int rc = codec_request_encode (req, &buf, &size);
+    if (rc != ERR_OK)
+        return rc;
+    if (size > CODEC_FRAME_MAX)
+        rc = ERR_TOO_LARGE;             //  the node would refuse it unread
+    else
+    if (self->pending >= LICCLIENT_WINDOW_MAX)
+        rc = ERR_BUSY;
+    else
+    if (zmq_send (self->handle, buf, size, ZMQ_DONTWAIT) < 0)
+        rc = zmq_errno () == EAGAIN? ERR_BUSY:
+             zmq_errno () == EINTR? ERR_CLOSED: ERR_IO;
+    free (buf);
+    if (rc != ERR_OK)
+        return rc;
+    self->last_id++;
+    self->pending++;
+    if (id_out)
+        *id_out = req->id;
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Receiving
+
+//  Milliseconds left until deadline (-1: no deadline).
+static long
+s_left (int64_t deadline)
+{
+    if (deadline < 0)
+        return -1;
+    int64_t left = deadline - zclock_mono ();
+    return left > 0? (long) left: 0;
+}
+
+//  Reads one monitor event: true if the node refused our CURVE key.
+static bool
+s_refused (licclient_t *self)
+{
+    zmq_msg_t msg;
+    uint16_t event = 0;
+    void *handle = zsock_resolve (self->monitor);
+    bool more = true;
+    for (int frame = 0; more; frame++) {
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        //  Frame 0: event number (16 bits, host order) and value (32 bits)
+        if (frame == 0 && zmq_msg_size (&msg) >= 2)
+            memcpy (&event, zmq_msg_data (&msg), sizeof event);
+        more = zmq_msg_more (&msg);
+        zmq_msg_close (&msg);
+    }
+    return event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+}
+
+//  Reads one reply frame from the socket, waiting until deadline.
+static int
+s_read_reply (licclient_t *self, int64_t deadline, Lic__Reply **reply)
+{
+    zmq_pollitem_t items [] = {
+        { self->handle, 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 }
+    };
+    while (true) {
+        int n = zmq_poll (items, 2, s_left (deadline));
+        if (n < 0)
+            return zmq_errno () == EINTR? ERR_CLOSED: ERR_IO;
+        if (items [0].revents & ZMQ_POLLIN)
+            break;
+        if ((items [1].revents & ZMQ_POLLIN) && s_refused (self))
+            return ERR_FORBIDDEN;
+        if (n == 0 && s_left (deadline) == 0)
+            return ERR_BUSY;
+    }
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, self->handle, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&msg);
+        return zmq_errno () == EINTR? ERR_CLOSED:
+               zmq_errno () == EAGAIN? ERR_BUSY: ERR_IO;
+    }
+    bool more = zmq_msg_more (&msg);
+    int rc = codec_reply_decode (zmq_msg_data (&msg), zmq_msg_size (&msg), reply);
+    zmq_msg_close (&msg);
+    while (more) {                      //  one frame per reply: drop the rest
+        zmq_msg_init (&msg);
+        more = zmq_msg_recv (&msg, self->handle, ZMQ_DONTWAIT) >= 0
+            && zmq_msg_more (&msg);
+        zmq_msg_close (&msg);
+        if (rc == ERR_OK) {
+            codec_reply_free (reply);
+            rc = ERR_MALFORMED;
+        }
+    }
+    return rc;
+}
+
+//  True (and forgets it) if id was abandoned by a timed-out call.
+static bool
+s_take_abandoned (licclient_t *self, uint64_t id)
+{
+    for (size_t i = 0; i < self->n_abandoned; i++)
+        if (self->abandoned [i] == id) {
+            self->abandoned [i] = self->abandoned [--self->n_abandoned];
+            return true;
+        }
+    return false;
+}
+
+static void
+s_abandon (licclient_t *self, uint64_t id)
+{
+    self->pending--;
+    if (self->n_abandoned == self->max_abandoned) {
+        size_t max = self->max_abandoned? 2 * self->max_abandoned: 16;
+        uint64_t *grown = realloc (self->abandoned, max * sizeof *grown);
+        if (!grown)
+            return;                     //  its late reply will surface: harmless
+        self->abandoned = grown;
+        self->max_abandoned = max;
+    }
+    self->abandoned [self->n_abandoned++] = id;
+}
+
+//  Next reply from the socket that nobody abandoned.
+static int
+s_next_reply (licclient_t *self, int64_t deadline, Lic__Reply **reply)
+{
+    while (true) {
+        int rc = s_read_reply (self, deadline, reply);
+        if (rc != ERR_OK)
+            return rc;
+        if ((*reply)->id == 0 || !s_take_abandoned (self, (*reply)->id))
+            return ERR_OK;
+        codec_reply_free (reply);
+    }
+}
+
+static int64_t
+s_deadline (int timeout_ms)
+{
+    return timeout_ms < 0? -1: zclock_mono () + timeout_ms;
+}
+
+int
+licclient_recv (licclient_t *self, Lic__Reply **reply, int timeout_ms)
+{
+    if (self->stash_head) {
+        s_stashed_t *head = self->stash_head;
+        self->stash_head = head->next;
+        if (!self->stash_head)
+            self->stash_tail = NULL;
+        *reply = head->reply;
+        free (head);
+        self->n_stashed--;
+        self->pending--;
+        return ERR_OK;
+    }
+    int rc = s_next_reply (self, s_deadline (timeout_ms), reply);
+    if (rc == ERR_OK && self->pending)
+        self->pending--;
+    return rc;
+}
+
+//  Keeps a reply read by licclient_call for licclient_recv.
+static int
+s_stash (licclient_t *self, Lic__Reply **reply)
+{
+    s_stashed_t *node = malloc (sizeof *node);
+    if (!node) {
+        codec_reply_free (reply);
+        return ERR_NOMEM;
+    }
+    node->reply = *reply;
+    node->next = NULL;
+    *reply = NULL;
+    if (self->stash_tail)
+        self->stash_tail->next = node;
+    else
+        self->stash_head = node;
+    self->stash_tail = node;
+    self->n_stashed++;
+    return ERR_OK;
+}
+
+int
+licclient_call (licclient_t *self, Lic__Request *req, Lic__Reply **reply,
+                int timeout_ms)
+{
+    uint64_t id;
+    int64_t deadline = s_deadline (timeout_ms);
+    int rc = licclient_send (self, req, &id);
+    if (rc != ERR_OK)
+        return rc;
+    while (true) {
+        Lic__Reply *got = NULL;
+        rc = s_next_reply (self, deadline, &got);
+        if (rc != ERR_OK) {
+            s_abandon (self, id);
+            return rc;
+        }
+        //  id 0: the node could not decode a request; if ours is the only
+        //  one still at the node, the answer is about ours.
+        bool only_ours = self->pending - self->n_stashed == 1;
+        if (got->id == id || (got->id == 0 && only_ours)) {
+            self->pending--;
+            *reply = got;
+            return ERR_OK;
+        }
+        rc = s_stash (self, &got);
+        if (rc != ERR_OK) {
+            s_abandon (self, id);
+            return rc;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Publishing
+
+int
+licclient_sign (const Lic__Event *ev, const uint8_t sk [64],
+                const uint8_t pk [32], uint8_t **body, size_t *body_len,
+                uint8_t sig [64])
+{
+    uint8_t derived [SEAL_PUBLIC_BYTES];
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    if (seal_init () != ERR_OK)
+        return ERR_INTERNAL;
+    if (ev->version != CODEC_VERSION)
+        return ERR_VERSION;
+    seal_public_of (derived, sk);
+    if (memcmp (derived, pk, sizeof derived) != 0)
+        return ERR_BAD_SIGNATURE;
+    int rc = codec_event_encode (ev, &buf, &size);
+    if (rc != ERR_OK)
+        return rc;
+    if (size > CODEC_FRAME_MAX) {
+        free (buf);
+        return ERR_TOO_LARGE;
+    }
+    seal_sign (sig, buf, size, sk);
+    *body = buf;
+    *body_len = size;
+    return ERR_OK;
+}
+
+//  Fills env (borrowing the buffers) and req for a publish.
+static void
+s_publish_request (Lic__Request *req, Lic__Envelope *env, const uint8_t *body,
+                   size_t body_len, const uint8_t sig [64], const uint8_t pk [32])
+{
+    codec_request_init (req);
+    codec_envelope_init (env);
+    env->body.data = (uint8_t *) body;
+    env->body.len = body_len;
+    env->signature.data = (uint8_t *) sig;
+    env->signature.len = SEAL_SIG_BYTES;
+    env->key_id.data = (uint8_t *) pk;
+    env->key_id.len = SEAL_PUBLIC_BYTES;
+    req->body_case = LIC__REQUEST__BODY_PUBLISH;
+    req->publish = env;
+}
+
+int
+licclient_send_publish (licclient_t *self, const uint8_t *body,
+                        size_t body_len, const uint8_t sig [64],
+                        const uint8_t pk [32], uint64_t *id_out)
+{
+    Lic__Request req;
+    Lic__Envelope env;
+    s_publish_request (&req, &env, body, body_len, sig, pk);
+    return licclient_send (self, &req, id_out);
+}
+
+int
+licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,
+                   const uint8_t sig [64], const uint8_t pk [32],
+                   uint64_t *seq, bool *duplicate, int *code,
+                   char *why, size_t why_size, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__Envelope env;
+    Lic__Reply *reply = NULL;
+    s_publish_request (&req, &env, body, body_len, sig, pk);
+    int rc = licclient_call (self, &req, &reply, timeout_ms);
+    if (rc != ERR_OK)
+        return rc;
+    *code = reply->code;
+    if (reply->code == ERR_OK
+    &&  reply->body_case != LIC__REPLY__BODY_PUBLISHED)
+        *code = ERR_MALFORMED;          //  accepted, but said nothing
+    if (*code == ERR_OK) {
+        *seq = reply->published->seq;
+        *duplicate = reply->published->duplicate;
+    }
+    if (why && why_size)
+        snprintf (why, why_size, "%s", *code == ERR_OK? "":
+                  *reply->message? reply->message: "reply without a result");
+    codec_reply_free (&reply);
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Queries and administration
+
+int
+licclient_get (licclient_t *self, const char *license_id, bool with_history,
+               Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__GetRequest get = LIC__GET_REQUEST__INIT;
+    codec_request_init (&req);
+    get.license_id = (char *) license_id;
+    get.with_history = with_history;
+    req.body_case = LIC__REQUEST__BODY_GET;
+    req.get = &get;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_find (licclient_t *self, const char *holder_id_type,
+                const char *holder_id, uint32_t limit,
+                Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__FindRequest find = LIC__FIND_REQUEST__INIT;
+    codec_request_init (&req);
+    if (holder_id_type)
+        find.holder_id_type = (char *) holder_id_type;
+    find.holder_id = (char *) holder_id;
+    find.limit = limit;
+    req.body_case = LIC__REQUEST__BODY_FIND;
+    req.find = &find;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_status (licclient_t *self, Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__StatusRequest status = LIC__STATUS_REQUEST__INIT;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_STATUS;
+    req.status = &status;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_register (licclient_t *self, const Lic__Department *dept,
+                    Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__RegisterRequest reg = LIC__REGISTER_REQUEST__INIT;
+    codec_request_init (&req);
+    reg.department = (Lic__Department *) dept;
+    req.body_case = LIC__REQUEST__BODY_REGISTER;
+    req.register_ = &reg;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_log (licclient_t *self, uint64_t from_seq, uint32_t limit,
+               Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__LogRequest log = LIC__LOG_REQUEST__INIT;
+    codec_request_init (&req);
+    log.from_seq = from_seq;
+    log.limit = limit;
+    req.body_case = LIC__REQUEST__BODY_LOG;
+    req.log = &log;
+    return licclient_call (self, &req, reply, timeout_ms);
+}

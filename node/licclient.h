@@ -1,1 +1,167 @@
+/*  licclient.h -- liblicclient: how a departmental system (and licctl)
+    talks to a licnode.
 
+    One DEALER socket, CURVE-authenticated (the client's own key pair and
+    the node's CURVE public key), connected to the node's ROUTER.  Each
+    request is one ZeroMQ frame holding a packed lic.Request (version 1,
+    an id chosen here), each reply one frame holding a lic.Reply echoing
+    that id.  Requests may be pipelined (licclient_send many, then
+    licclient_recv); replies are matched to requests by id, so their
+    order does not matter.  A node answers a request it cannot decode
+    with id 0.
+
+    Return values are transport results: ERR_OK means "the node
+    answered", and the node's verdict is then in reply->code (an err_t)
+    with a human reply->message.
+
+    Not thread-safe: one licclient_t per thread.  czmq installs SIGINT and
+    SIGTERM handlers when the first socket is made; an application that
+    wants its own should call zsys_handler_set (NULL) before
+    licclient_open.  Waits interrupted by a signal return ERR_CLOSED.
+*/
+#ifndef LICREPO_LICCLIENT_H
+#define LICREPO_LICCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "msg.h"
+
+typedef struct _licclient_t licclient_t;
+
+#define LICCLIENT_WINDOW_MAX 10000      //  most requests in flight at once
+
+// ---------------------------------------------------------------------
+//  Connection
+
+//  Connects to the node at endpoint ("tcp://host:port") with CURVE keys
+//  in Z85 (40 chars each).  Connecting is asynchronous: a node that is
+//  down or refuses our key shows up as a timeout on the first receive.
+//  ERR_OK (*out set; destroy with licclient_destroy), ERR_MALFORMED (a
+//  key is not 40 chars of Z85, or the endpoint is not valid), ERR_IO
+//  (socket could not be made), ERR_NOMEM.
+int MUST_CHECK
+    licclient_open (licclient_t **out, const char *endpoint,
+                    const char *server_curve_pk_z85,
+                    const char *client_curve_pk_z85,
+                    const char *client_curve_sk_z85);
+
+//  Same, from key files (keyfile.h): node_pub_path is the node's public
+//  file ("endpoint" and "curve_public" used), client_key_path a file
+//  with secrets (its CURVE pair is used; secrets are wiped after use).
+//  ERR_OK, ERR_IO (a file cannot be read), ERR_MALFORMED (a file is not
+//  a key file, the node file has no endpoint, the client file has no
+//  secrets), and the errors of licclient_open.
+int MUST_CHECK
+    licclient_open_files (licclient_t **out, const char *node_pub_path,
+                          const char *client_key_path);
+
+//  Closes the socket (lingering at most 100 ms for unsent requests),
+//  frees replies not yet collected, and nulls *self_p.  Accepts NULL.
+void
+    licclient_destroy (licclient_t **self_p);
+
+// ---------------------------------------------------------------------
+//  Requests and replies
+
+//  Sends req without waiting.  Sets req->version to 1 and req->id to the
+//  next id (from 1, increasing; never 0), also written to *id_out if not
+//  NULL.  ERR_OK, ERR_TOO_LARGE (encoded request over CODEC_FRAME_MAX),
+//  ERR_BUSY (LICCLIENT_WINDOW_MAX requests already queued: receive
+//  replies first), ERR_CLOSED (interrupted), ERR_IO, ERR_NOMEM.
+int MUST_CHECK
+    licclient_send (licclient_t *self, Lic__Request *req, uint64_t *id_out);
+
+//  Waits up to timeout_ms (negative: forever, 0: just look) for the next
+//  reply to any request sent, in arrival order.  On ERR_OK the caller
+//  owns *reply (free with codec_reply_free).  ERR_BUSY: no reply within
+//  timeout_ms (node down, overloaded, or refusing our CURVE key);
+//  ERR_FORBIDDEN: the node refused our CURVE key at the handshake (not
+//  registered, or replaced by a newer registration); ZeroMQ keeps
+//  retrying, so a later wait succeeds once the key is registered;
+//  ERR_CLOSED: interrupted by a signal; ERR_MALFORMED, ERR_TOO_LARGE,
+//  ERR_VERSION: a reply frame did not decode (it is dropped); ERR_IO.
+int MUST_CHECK
+    licclient_recv (licclient_t *self, Lic__Reply **reply, int timeout_ms);
+
+//  Sends req and waits up to timeout_ms for the reply with its id.
+//  Replies to other requests that arrive meanwhile are kept for
+//  licclient_recv.  On timeout the request is abandoned: its reply, if
+//  it comes later, is dropped.  On ERR_OK the caller owns *reply (free
+//  with codec_reply_free).  Errors as licclient_send and licclient_recv.
+int MUST_CHECK
+    licclient_call (licclient_t *self, Lic__Request *req, Lic__Reply **reply,
+                    int timeout_ms);
+
+//  Requests sent whose reply has not yet been returned nor abandoned.
+size_t
+    licclient_pending (licclient_t *self);
+
+// ---------------------------------------------------------------------
+//  Publishing
+
+//  Encodes ev (the body a department signs) and signs it with sk.
+//  On ERR_OK the caller owns *body (free ()), *body_len bytes, and sig
+//  holds the Ed25519 signature.  ERR_VERSION (ev->version is not 1: use
+//  codec_event_init), ERR_BAD_SIGNATURE (pk is not sk's public key),
+//  ERR_TOO_LARGE (body over CODEC_FRAME_MAX), ERR_INTERNAL (libsodium
+//  would not initialise), ERR_NOMEM.
+int MUST_CHECK
+    licclient_sign (const Lic__Event *ev, const uint8_t sk [64],
+                    const uint8_t pk [32], uint8_t **body, size_t *body_len,
+                    uint8_t sig [64]);
+
+//  Sends a publish request (Envelope of body, sig and key id pk) without
+//  waiting; see licclient_send.  The reply carries a PublishResult.
+int MUST_CHECK
+    licclient_send_publish (licclient_t *self, const uint8_t *body,
+                            size_t body_len, const uint8_t sig [64],
+                            const uint8_t pk [32], uint64_t *id_out);
+
+//  Publishes a signed event and waits for the verdict.  Returns ERR_OK
+//  when the node answered: then *code is its err_t (ERR_OK: accepted,
+//  *seq is the log seq, *duplicate tells it was already stored under
+//  that seq) and why (if not NULL) its message, "" on success.
+//  Otherwise the errors of licclient_call, and *code is left alone.
+int MUST_CHECK
+    licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,
+                       const uint8_t sig [64], const uint8_t pk [32],
+                       uint64_t *seq, bool *duplicate, int *code,
+                       char *why, size_t why_size, int timeout_ms);
+
+// ---------------------------------------------------------------------
+//  Queries and administration: each sends one request and waits for its
+//  reply.  ERR_OK when the node answered: the caller owns *reply (free
+//  with codec_reply_free) and must look at (*reply)->code first; the
+//  body case named is set only when code is ERR_OK.  Other returns as
+//  licclient_call.
+
+//  A license (bare or printed id) -> reply->license (LicenseRecord);
+//  with_history adds its log entries.  Node code ERR_NOT_FOUND if absent.
+int MUST_CHECK
+    licclient_get (licclient_t *self, const char *license_id,
+                   bool with_history, Lic__Reply **reply, int timeout_ms);
+
+//  Licenses of a holder -> reply->found.  holder_id_type may be NULL
+//  (any type); limit 0 lets the node choose (1000).
+int MUST_CHECK
+    licclient_find (licclient_t *self, const char *holder_id_type,
+                    const char *holder_id, uint32_t limit,
+                    Lic__Reply **reply, int timeout_ms);
+
+//  The node's status -> reply->status.
+int MUST_CHECK
+    licclient_status (licclient_t *self, Lic__Reply **reply, int timeout_ms);
+
+//  Registers or replaces a department (admin key only) -> reply->registered.
+int MUST_CHECK
+    licclient_register (licclient_t *self, const Lic__Department *dept,
+                        Lic__Reply **reply, int timeout_ms);
+
+//  Log entries from from_seq, at most limit (node caps it) -> reply->entries.
+int MUST_CHECK
+    licclient_log (licclient_t *self, uint64_t from_seq, uint32_t limit,
+                   Lic__Reply **reply, int timeout_ms);
+
+#endif

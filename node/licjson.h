@@ -1,0 +1,113 @@
+/*  licjson.h -- license events and views as JSON, for licctl and for
+    departmental systems that export their day's work as JSON lines.
+
+    Event JSON (one object; one per line in a .jsonl file):
+
+      { "op": "issue",
+        "license_id": "<bare or printed id>",
+        "expected_version": 0,
+        "issuer_code": "<department credit code>",
+        "completed_at": "2026-11-27T10:00:00+08:00",
+        "license": {
+            "name": "营业执照",
+            "holder": { "id_type": "001", "id": "...", "name": "..." },
+            "issue_date": "YYYY-MM-DD",
+            "valid_from": "YYYY-MM-DD",
+            "valid_to": "YYYY-MM-DD" or null (open-ended),
+            "division_code": "330106",
+            "service_item_code": "...",
+            "items": { "<item name>": "<value>", ... },
+            "seal_info": "...",
+            "file_digest": "<64 hex digits, SHA-256 of the OFD/PDF>",
+            "predecessor_id": "<bare or printed id>" },
+        "valid_to": "YYYY-MM-DD",
+        "note": "..." }
+
+    op: issue, alter, annual_inspection, extend, suspend, reinstate,
+        withdraw, revoke, cancel, transfer_out, pledge, pledge_release.
+    Required: op, license_id.  Everything else is optional and defaults
+    to empty / 0; "license" belongs to issue and alter, the top-level
+    "valid_to" to extend (the node checks which op needs what).
+    completed_at: RFC 3339 "YYYY-MM-DDTHH:MM:SS" followed by "Z" or
+        "+HH:MM"/"-HH:MM" (the offset is required), or integer unix seconds.
+    license_id, predecessor_id: the "1.2.156.3005.2." prefix and every
+        dot are removed, so printed and bare forms give the same bytes.
+    items: values must be strings; they are stored sorted by name (byte
+        order).  Hence the same JSON line always encodes to byte-identical
+        Event bytes, whatever its key order: re-publishing a file is
+        idempotent.
+    Unknown keys (at any level), duplicate keys and wrong JSON types are
+    errors; null is accepted wherever an optional member is.
+
+    Output (licjson_*_to_json) uses the same member names; times are unix
+    seconds, binary keys and digests lower-case hex, CURVE keys Z85.
+    licjson does not check license semantics (dates, codes, lifecycle):
+    the node does, and its verdict is the one that counts.
+*/
+#ifndef LICREPO_LICJSON_H
+#define LICREPO_LICJSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include "err.h"
+#include "msg.h"
+
+//  Parses one event JSON text (NUL-terminated) into *out.
+//  Returns ERR_OK, ERR_MALFORMED (not JSON, not an object, unknown or
+//  duplicate key, wrong type, missing op or license_id), ERR_BAD_FIELD
+//  (unknown op, bad completed_at, digest not 64 hex digits, number out
+//  of range), ERR_BAD_LICENSE_ID (id longer than any license id),
+//  ERR_TOO_LARGE (event over CODEC_FRAME_MAX), ERR_NOMEM.
+//  On error writes a human explanation naming the member into why (if
+//  not NULL) and leaves *out untouched.  On ERR_OK the caller owns *out:
+//  free it with codec_event_free.
+int MUST_CHECK
+    licjson_event_from_json (const char *line, Lic__Event **out,
+                             char *why, size_t why_size);
+
+//  The event as a JSON object in the input format above (completed_at
+//  as unix seconds); licjson_event_from_json of its dump gives the same
+//  bytes.  Caller owns the result (json_decref); NULL if out of memory.
+json_t *
+    licjson_event_to_json (const Lic__Event *ev);
+
+//  A license record: license_id, status ("01".."99"), status_name,
+//  effective_status, effective_status_name, pledged, version,
+//  issuer_code, last_seq, updated_at, origin_division, note, license
+//  (content, items as an object), and history (when rec carries it):
+//  [{seq, origin_division, origin_seq, op, expected_version,
+//  completed_at, received_at, note}] from each entry's signed Event.
+//  Caller owns the result; NULL if out of memory.
+json_t *
+    licjson_state_to_json (const Lic__LicenseRecord *rec);
+
+//  Node status: division, head_seq, sign_key (hex), curve_key (Z85),
+//  published, rejected, duplicates, departments, licenses, started_at.
+//  Caller owns the result; NULL if out of memory.
+json_t *
+    licjson_status_to_json (const Lic__NodeStatus *st);
+
+//  One log entry: seq, origin_division, origin_seq, kind ("event",
+//  "registration"), received_at, key_id, signature, and the decoded body
+//  as "event" (input format) or "registration" ({division, at,
+//  department}); "body_error" instead if the body does not decode.
+//  Caller owns the result; NULL if out of memory.
+json_t *
+    licjson_entry_to_json (const Lic__LogEntry *entry);
+
+//  Op names as in the format above.  licjson_op_name returns "none" for
+//  an unknown op; licjson_op_parse returns LIC__OP__OP_NONE for an
+//  unknown name.
+const char *
+    licjson_op_name (Lic__Op op);
+Lic__Op
+    licjson_op_parse (const char *name);
+
+//  National two-digit status code ("01".."07", "99"; "00" for none) and
+//  lower-case name ("valid", "suspended", ...) of a status.
+const char *
+    licjson_status_code (Lic__Status status);
+const char *
+    licjson_status_name (Lic__Status status);
+
+#endif
