@@ -6,7 +6,7 @@
 #include <libgen.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,6 @@
 #include "codec.h"
 #include "seal.h"
 #include "support.h"
-
-extern char **environ;
 
 static const char s_uscc_alphabet [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -209,18 +207,27 @@ int
 support_node_restart (support_node_t *n)
 {
     mkdir (n->dir, 0700);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init (&fa);
-    posix_spawn_file_actions_addopen (&fa, 2, n->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
-    char *argv [] = { (char *) support_licnode_path (), "-d", n->dir, "-l", n->endpoint,
-                      "--division", n->division, NULL };
-    int rc = posix_spawn (&n->pid, argv [0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy (&fa);
-    if (rc != 0) {
-        fprintf (stderr, "cannot start %s: %s\n", argv [0], strerror (rc));
+    const char *path = support_licnode_path ();
+    pid_t parent = getpid ();
+    n->pid = fork ();
+    if (n->pid < 0) {
         n->pid = 0;
         return ERR_IO;
+    }
+    if (n->pid == 0) {
+        //  The node dies with the test, however the test ends.
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () != parent)
+            _exit (127);
+        int log = open (n->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int null = open ("/dev/null", O_WRONLY);
+        if (log >= 0)
+            dup2 (log, 2);
+        if (null >= 0)
+            dup2 (null, 1);
+        execl (path, path, "-d", n->dir, "-l", n->endpoint, "--division", n->division,
+               (char *) NULL);
+        _exit (127);
     }
     int64_t deadline = support_now_us () + 20 * 1000000;
     while (support_now_us () < deadline) {

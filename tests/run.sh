@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+#  The whole test suite, from a fresh Debian machine:
+#    1. installs what is missing (deploy/install-deps.sh),
+#    2. builds with -Wall -Wextra and runs every test (unit + integration
+#       with real licnode processes),
+#    3. builds with AddressSanitizer + UBSan and runs every test again,
+#    4. runs the unit tests under valgrind (leaks are errors).
+#  Ends with the line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+"$top/deploy/install-deps.sh" || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+
+out=${LICREPO_BUILD_ROOT:-$top/build-test}
+passed=0
+failed=0
+
+count () {     # count DIR  -- adds meson's results of the last run in DIR
+    local log="$1/meson-logs/testlog.json"
+    [ -f "$log" ] || { failed=$((failed + 1)); return; }
+    read -r p f < <(python3 - "$log" <<'PY'
+import json, sys
+p = f = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r != "SKIP":
+        f += 1
+print(p, f)
+PY
+)
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+build () {     # build DIR [meson options...]
+    local dir="$1"; shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$@" >/dev/null || return 1
+    fi
+    ninja -C "$dir" 2>&1 | tee "$dir.build.log" | grep -E "warning|error" && {
+        echo "build in $dir has warnings or errors (see $dir.build.log)"; return 1; }
+    [ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
+echo "== build (-Wall -Wextra) and all tests"
+if build "$out/plain"; then
+    meson test -C "$out/plain" --print-errorlogs --num-processes 1
+    count "$out/plain"
+else
+    failed=$((failed + 1))
+fi
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer, all tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if build "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false; then
+    meson test -C "$out/asan" --print-errorlogs --num-processes 1 --timeout-multiplier 3
+    count "$out/asan"
+else
+    failed=$((failed + 1))
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== valgrind (memcheck, leaks are errors), unit tests"
+meson test -C "$out/plain" --suite unit --print-errorlogs --num-processes 1 \
+    --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
+count "$out/plain"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
