@@ -271,15 +271,25 @@ s_sequence_register (ingest_t *self, job_t *job)
 {
     if (job->code != ERR_OK)
         return;
+    Lic__Department merged;
+    ProtobufCBinaryData sign_buf [16], *rev_buf = calloc (VIEWS_REVOKED_MAX, sizeof *rev_buf);
+    int rc = rev_buf? views_merge_keys (self->views, job->req->register_->department, &merged,
+                                        sign_buf, rev_buf): ERR_NOMEM;
+    if (rc != ERR_OK) {
+        free (rev_buf);
+        s_fail (job, rc, "too many revoked keys for one department");
+        return;
+    }
     Lic__Registration reg;
     codec_registration_init (&reg);
     reg.division = (char *) self->cfg.division;
-    reg.department = job->req->register_->department;
+    reg.department = &merged;
     reg.at = (int64_t) time (NULL);
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
     size_t body_len;
-    int rc = codec_registration_encode (&reg, &body, &body_len);
+    rc = codec_registration_encode (&reg, &body, &body_len);
     if (rc != ERR_OK) {
+        free (rev_buf);
         s_fail (job, rc, "out of memory");
         return;
     }
@@ -303,6 +313,7 @@ s_sequence_register (ingest_t *self, job_t *job)
     rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
                                    &entry, &reg);
     free (body);
+    free (rev_buf);
     if (rc != ERR_OK) {
         s_fail (job, rc, "registration could not be applied");
         return;

@@ -219,6 +219,48 @@ views_type_allowed (const Lic__Department *dept, const char *type_code)
     return false;
 }
 
+static bool
+s_has_key (const ProtobufCBinaryData *keys, size_t n, const ProtobufCBinaryData *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keys [i].len == k->len && memcmp (keys [i].data, k->data, k->len) == 0)
+            return true;
+    return false;
+}
+
+int
+views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
+                  ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf)
+{
+    const Lic__Department *old = views_department (self, in->credit_code);
+    *out = *in;
+    size_t nrev = 0;
+    //  Revoked: what was revoked, what was dropped, what is revoked now.
+    const ProtobufCBinaryData *sources [3] = { old? old->revoked_keys: NULL,
+                                               old? old->sign_keys: NULL, in->revoked_keys };
+    size_t counts [3] = { old? old->n_revoked_keys: 0, old? old->n_sign_keys: 0, in->n_revoked_keys };
+    for (int s = 0; s < 3; s++)
+        for (size_t i = 0; i < counts [s]; i++) {
+            const ProtobufCBinaryData *k = &sources [s][i];
+            if (s == 1 && s_has_key (in->sign_keys, in->n_sign_keys, k))
+                continue;       //  still a signing key
+            if (s_has_key (rev_buf, nrev, k))
+                continue;
+            if (nrev == VIEWS_REVOKED_MAX)
+                return ERR_TOO_LARGE;
+            rev_buf [nrev++] = *k;
+        }
+    size_t nsign = 0;
+    for (size_t i = 0; i < in->n_sign_keys && nsign < 16; i++)
+        if (!s_has_key (rev_buf, nrev, &in->sign_keys [i]))
+            sign_buf [nsign++] = in->sign_keys [i];
+    out->sign_keys = sign_buf;
+    out->n_sign_keys = nsign;
+    out->revoked_keys = rev_buf;
+    out->n_revoked_keys = nrev;
+    return ERR_OK;
+}
+
 size_t
 views_departments (views_t *self)
 {

@@ -56,6 +56,19 @@ const Lic__Department *
 bool
     views_type_allowed (const Lic__Department *dept, const char *type_code);
 
+#define VIEWS_REVOKED_MAX 1024  //  revoked keys kept per department
+
+//  Prepares a registration of `in`: *out is in, except that a key once
+//  revoked stays revoked, and a key dropped from sign_keys since the
+//  stored record becomes revoked (so it is refused as revoked, not as
+//  unknown, and can never come back).  out's key arrays point into
+//  sign_buf (16 entries) and rev_buf (VIEWS_REVOKED_MAX entries), and
+//  into in and the stored record: valid until the next registration.
+//  ERR_OK or ERR_TOO_LARGE (too many revoked keys).
+int MUST_CHECK
+    views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
+                      ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf);
+
 //  Number of departments registered.
 size_t
     views_departments (views_t *self);
