@@ -10,10 +10,12 @@
 #include "codec.h"
 
 #define CODEC_DEFINE(name, T, prefix, versioned) \
+    CODEC_DEFINE_MAX (name, T, prefix, versioned, CODEC_FRAME_MAX)
+#define CODEC_DEFINE_MAX(name, T, prefix, versioned, limit) \
 int \
 codec_##name##_decode (const uint8_t *buf, size_t size, T **out) \
 { \
-    if (size > CODEC_FRAME_MAX) \
+    if (size > (limit)) \
         return ERR_TOO_LARGE; \
     T *m = prefix##__unpack (NULL, size, buf); \
     if (!m) \
@@ -58,6 +60,8 @@ CODEC_DEFINE (reply, Lic__Reply, lic__reply, 1)
 CODEC_DEFINE (event, Lic__Event, lic__event, 0)
 CODEC_DEFINE (registration, Lic__Registration, lic__registration, 1)
 CODEC_DEFINE (entry, Lic__LogEntry, lic__log_entry, 1)
+CODEC_DEFINE_MAX (repl, Lic__Repl, lic__repl, 1, CODEC_REPL_MAX)
+CODEC_DEFINE (node_record, Lic__NodeRecord, lic__node_record, 1)
 #undef s_version_of
 #define s_version_of(m) CODEC_VERSION
 CODEC_DEFINE (envelope, Lic__Envelope, lic__envelope, 0)
@@ -72,6 +76,8 @@ void codec_registration_init (Lic__Registration *m) { lic__registration__init (m
 void codec_entry_init (Lic__LogEntry *m) { lic__log_entry__init (m); m->version = CODEC_VERSION; }
 void codec_state_init (Lic__LicenseState *m) { lic__license_state__init (m); }
 void codec_department_init (Lic__Department *m) { lic__department__init (m); }
+void codec_repl_init (Lic__Repl *m) { lic__repl__init (m); m->version = CODEC_VERSION; }
+void codec_node_record_init (Lic__NodeRecord *m) { lic__node_record__init (m); m->version = CODEC_VERSION; }
 void codec_content_init (Lic__LicenseContent *m) { lic__license_content__init (m); }
 void codec_holder_init (Lic__Holder *m) { lic__holder__init (m); }
 void codec_item_init (Lic__DataItem *m) { lic__data_item__init (m); }

@@ -14,7 +14,8 @@
 #include "msg.h"
 
 #define CODEC_VERSION    1
-#define CODEC_FRAME_MAX  (256 * 1024)   //  largest frame a node accepts
+#define CODEC_FRAME_MAX  (256 * 1024)   //  largest client frame a node accepts
+#define CODEC_REPL_MAX   (4 * 1024 * 1024)   //  largest replication frame
 
 //  For each message M below:
 //    int  codec_M_decode (const uint8_t *buf, size_t size, T **out);
@@ -37,6 +38,8 @@ CODEC_DECLARE (registration, Lic__Registration)
 CODEC_DECLARE (entry, Lic__LogEntry)
 CODEC_DECLARE (state, Lic__LicenseState)
 CODEC_DECLARE (department, Lic__Department)
+CODEC_DECLARE (repl, Lic__Repl)
+CODEC_DECLARE (node_record, Lic__NodeRecord)
 
 //  Packed size of a license record (to bound replies).
 size_t codec_record_size (const Lic__LicenseRecord *rec);
@@ -50,6 +53,8 @@ void codec_registration_init (Lic__Registration *m);
 void codec_entry_init (Lic__LogEntry *m);
 void codec_state_init (Lic__LicenseState *m);
 void codec_department_init (Lic__Department *m);
+void codec_repl_init (Lic__Repl *m);
+void codec_node_record_init (Lic__NodeRecord *m);
 void codec_content_init (Lic__LicenseContent *m);
 void codec_holder_init (Lic__Holder *m);
 void codec_item_init (Lic__DataItem *m);
