@@ -1,5 +1,6 @@
 /*  check.c -- replay-and-compare consistency check (see check.h).  */
 #include <czmq.h>
+#include <ftw.h>
 #include "check.h"
 #include "codec.h"
 #include "seal.h"
@@ -41,6 +42,16 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
         rc = views_apply_event (views, batch, 1, e, ev, &version, why, sizeof why);
         codec_event_free (&ev);
     }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
+        Lic__NodeRecord *rec = NULL;
+        if (codec_node_record_decode (env->body.data, env->body.len, &rec) != ERR_OK) {
+            fprintf (out, "entry %" PRIu64 ": node record does not decode\n", e->seq);
+            return ERR_CORRUPT;
+        }
+        rc = views_apply_node (views, batch, 1, e, rec);
+        codec_node_record_free (&rec);
+    }
     else {
         Lic__Registration *reg = NULL;
         if (codec_registration_decode (env->body.data, env->body.len, &reg) != ERR_OK || !reg->department) {
@@ -57,10 +68,17 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
 }
 
 static int
-s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, FILE *out)
+s_unlink (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    store_iter_t *ia = store_iter_new (a, cf, NULL, 0, NULL, 0);
-    store_iter_t *ib = store_iter_new (b, cf, NULL, 0, NULL, 0);
+    return remove (path);
+}
+
+static int
+s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, const char *prefix, FILE *out)
+{
+    size_t plen = prefix? strlen (prefix): 0;
+    store_iter_t *ia = store_iter_new (a, cf, prefix, plen, NULL, 0);
+    store_iter_t *ib = store_iter_new (b, cf, prefix, plen, NULL, 0);
     const uint8_t *ka, *va, *kb, *vb;
     size_t kal, val, kbl, vbl;
     uint64_t n = 0;
@@ -84,7 +102,7 @@ s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, FILE *out)
 }
 
 int
-check_views (store_t *store, FILE *out)
+check_views (store_t *store, const char *division, FILE *out)
 {
     char dir [] = "/tmp/licnode-check-XXXXXX", why [256];
     if (!mkdtemp (dir))
@@ -95,7 +113,7 @@ check_views (store_t *store, FILE *out)
     store_iter_t *it = NULL;
     store_cfg_t cfg = { 16, true };
     int rc = store_open (&scratch, dir, &cfg, why, sizeof why);
-    if (rc != ERR_OK || (rc = views_open (&views, scratch)) != ERR_OK)
+    if (rc != ERR_OK || (rc = views_open (&views, scratch, division)) != ERR_OK)
         goto done;
     batch = store_batch_new (scratch);
     it = store_iter_new (store, STORE_CF_LOG, NULL, 0, NULL, 0);
@@ -129,17 +147,16 @@ check_views (store_t *store, FILE *out)
         fprintf (out, "log: %" PRIu64 " entries, seqs 1..%" PRIu64 " contiguous, signatures verify\n",
                  expect - 1, expect - 1);
     for (size_t i = 0; rc == ERR_OK && i < sizeof s_compared / sizeof s_compared [0]; i++)
-        rc = s_compare (store, scratch, s_compared [i], s_names [i], out);
+        rc = s_compare (store, scratch, s_compared [i], s_names [i], NULL, out);
+    //  The own log's Merkle tree (children's trees are not derived from it).
+    if (rc == ERR_OK)
+        rc = s_compare (store, scratch, STORE_CF_TREE, "tree", division, out);
     fprintf (out, "%s\n", rc == ERR_OK? "consistent": "INCONSISTENT");
 done:
     store_iter_destroy (&it);
     store_batch_destroy (&batch);
     views_destroy (&views);
     store_destroy (&scratch);
-    zsys_dir_delete ("%s", dir);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system (cmd) != 0)
-        fprintf (out, "could not remove %s\n", dir);
+    nftw (dir, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }

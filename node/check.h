@@ -11,9 +11,9 @@
 #include "err.h"
 #include "store_rocks.h"
 
-//  Runs the check on an open store, writing findings to out.
+//  Runs the check on the open store of node `division`, writing findings to out.
 //  ERR_OK if consistent, ERR_CORRUPT if not, ERR_IO/ERR_NOMEM.
 int MUST_CHECK
-    check_views (store_t *store, FILE *out);
+    check_views (store_t *store, const char *division, FILE *out);
 
 #endif

@@ -84,12 +84,20 @@ main (int argc, char *argv [])
     char db_path [600];
     snprintf (db_path, sizeof db_path, "%s/db", cfg.data_dir);
     if (check) {
+        //  The division is the one the data directory belongs to.
+        keyfile_t nk;
+        char kpath [600];
+        snprintf (kpath, sizeof kpath, "%s/node.key", cfg.data_dir);
+        if (keyfile_load (&nk, kpath) == ERR_OK) {
+            snprintf (cfg.division, sizeof cfg.division, "%.6s", nk.code);
+            keyfile_wipe (&nk);
+        }
         store_cfg_t scfg = { cfg.cache_mb, false };
         if (store_open (&store, db_path, &scfg, why, sizeof why) != ERR_OK) {
             fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
             return 1;
         }
-        rc = check_views (store, stdout) == ERR_OK? 0: 1;
+        rc = check_views (store, cfg.division, stdout) == ERR_OK? 0: 1;
         store_destroy (&store);
         return rc;
     }
@@ -105,7 +113,7 @@ main (int argc, char *argv [])
                  db_path, err_str (src), why);
         goto done;
     }
-    src = views_open (&views, store);
+    src = views_open (&views, store, cfg.division);
     if (src != ERR_OK) {
         fprintf (stderr, "licnode: cannot load the registry: %s\n", err_str (src));
         goto done;

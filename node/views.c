@@ -29,6 +29,9 @@ typedef struct {
 
 struct views_t {
     store_t *store;         //  the repository
+    tree_t *tree;           //  Merkle tree of the own log
+    zhashx_t *nodes;        //  division -> 32-byte signing key (trusted or learnt)
+    zhashx_t *origins;      //  division -> uint64_t last origin seq (pending included)
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
     zhashx_t *depts;        //  credit code -> Lic__Department (owned)
@@ -129,6 +132,19 @@ s_registry_install (views_t *self, Lic__Department *dept)
     return ERR_OK;
 }
 
+#define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
+
+static int
+s_node_install (views_t *self, const char *division, const uint8_t *pk)
+{
+    uint8_t *copy = malloc (32);
+    if (!copy)
+        return ERR_NOMEM;
+    memcpy (copy, pk, 32);
+    zhashx_update (self->nodes, division, copy);
+    return ERR_OK;
+}
+
 static int
 s_registry_load (views_t *self)
 {
@@ -140,7 +156,18 @@ s_registry_load (views_t *self)
         return ERR_NOMEM;
     const uint8_t *k, *v;
     size_t kl, vl;
+    size_t np = strlen (VIEWS_NODE_PREFIX);
     while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (kl > np && memcmp (k, VIEWS_NODE_PREFIX, np) == 0) {
+            Lic__NodeRecord *rec = NULL;
+            if (codec_node_record_decode (v, vl, &rec) != ERR_OK || rec->sign_key.len != 32)
+                rc = ERR_CORRUPT;
+            else
+            if (!zhashx_lookup (self->nodes, rec->division))    //  configuration wins
+                rc = s_node_install (self, rec->division, rec->sign_key.data);
+            codec_node_record_free (&rec);
+            continue;
+        }
         Lic__Department *dept = NULL;
         if (codec_department_decode (v, vl, &dept) != ERR_OK)
             rc = ERR_CORRUPT;
@@ -148,16 +175,49 @@ s_registry_load (views_t *self)
             rc = s_registry_install (self, dept);
     }
     store_iter_destroy (&it);
+    if (rc != ERR_OK)
+        return rc;
+    //  Origin marks.
+    zhashx_purge (self->origins);
+    it = store_iter_new (self->store, STORE_CF_ORIGIN, NULL, 0, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        char div [16];
+        uint64_t *seq = malloc (sizeof *seq);
+        if (!seq || vl != 8 || kl >= sizeof div) {
+            free (seq);
+            rc = seq? ERR_CORRUPT: ERR_NOMEM;
+            break;
+        }
+        memcpy (div, k, kl);
+        div [kl] = 0;
+        *seq = store_get_u64 (v);
+        zhashx_update (self->origins, div, seq);
+    }
+    store_iter_destroy (&it);
     return rc;
 }
 
+static void
+s_free_item (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
 int
-views_open (views_t **views_p, store_t *store)
+views_open (views_t **views_p, store_t *store, const char *division)
 {
     views_t *self = calloc (1, sizeof *self);
     if (!self)
         return ERR_NOMEM;
     self->store = store;
+    self->tree = tree_new (store, division);
+    self->nodes = zhashx_new ();
+    self->origins = zhashx_new ();
+    zhashx_set_destructor (self->nodes, s_free_item);
+    zhashx_set_destructor (self->origins, s_free_item);
     self->licenses = zhashx_new ();
     self->dedup = zhashx_new ();
     self->depts = zhashx_new ();
@@ -185,6 +245,9 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->depts);
     zhashx_destroy (&self->dedup);
     zhashx_destroy (&self->licenses);
+    zhashx_destroy (&self->nodes);
+    zhashx_destroy (&self->origins);
+    tree_destroy (&self->tree);
     free (self);
     *self_p = NULL;
 }
@@ -328,16 +391,29 @@ s_holder_key (uint8_t *buf, size_t size, const Lic__Holder *h, const char *licen
 }
 
 static int
-s_put_entry (store_batch_t *batch, const Lic__LogEntry *entry)
+s_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *entry)
 {
-    uint8_t key [8], *buf;
+    uint8_t key [8], *buf, leaf [MERKLE_HASH_BYTES];
     size_t len;
     int rc = codec_entry_encode (entry, &buf, &len);
     if (rc != ERR_OK)
         return rc;
     store_put_u64 (key, entry->seq);
     store_batch_put (batch, STORE_CF_LOG, key, 8, buf, len);
+    //  The log is a Merkle tree: leaf seq-1 is the entry's stored bytes.
+    merkle_leaf_hash (leaf, buf, len);
     free (buf);
+    rc = tree_append (self->tree, batch, gen, entry->seq - 1, leaf);
+    if (rc != ERR_OK)
+        return rc;
+    uint64_t *mark = (uint64_t *) zhashx_lookup (self->origins, entry->origin_division);
+    if (!mark) {
+        mark = calloc (1, sizeof *mark);
+        if (!mark)
+            return ERR_NOMEM;
+        zhashx_update (self->origins, entry->origin_division, mark);
+    }
+    *mark = entry->origin_seq;
     //  Origin mark: the last origin seq applied from that division, so an
     //  entry replayed from below is recognised (replication idempotence).
     uint8_t oseq [8];
@@ -411,7 +487,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     if (rc != ERR_OK)
         goto cleanup;
 
-    rc = s_put_entry (batch, entry);
+    rc = s_put_entry (self, batch, gen, entry);
     if (rc != ERR_OK)
         goto cleanup;
     const char *id = ev->license_id;
@@ -468,7 +544,7 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
 {
     uint8_t *buf = NULL;
     size_t len;
-    int rc = s_put_entry (batch, entry);
+    int rc = s_put_entry (self, batch, gen, entry);
     if (rc != ERR_OK)
         return rc;
     rc = codec_department_encode (reg->department, &buf, &len);
@@ -504,6 +580,7 @@ s_drop_gen (zhashx_t *map, uint64_t gen)
 void
 views_committed (views_t *self, uint64_t gen)
 {
+    tree_committed (self->tree, gen);
     s_drop_gen (self->licenses, gen);
     s_drop_gen (self->dedup, gen);
 }
@@ -513,5 +590,58 @@ views_abort (views_t *self)
 {
     zhashx_purge (self->licenses);
     zhashx_purge (self->dedup);
+    tree_abort (self->tree);
+    //  Node keys learnt from records are reloaded; trusted ones are kept
+    //  because the registry load does not overwrite them.
     return s_registry_load (self);
+}
+
+// ---------------------------------------------------------------------
+//  Nodes and origins
+
+tree_t *
+views_tree (views_t *self)
+{
+    return self->tree;
+}
+
+void
+views_trust_node (views_t *self, const char *division, const uint8_t pk [32])
+{
+    if (s_node_install (self, division, pk) != ERR_OK)
+        zsys_error ("out of memory trusting node %s", division);
+}
+
+const uint8_t *
+views_node_key (views_t *self, const char *division)
+{
+    return (const uint8_t *) zhashx_lookup (self->nodes, division);
+}
+
+uint64_t
+views_origin_seq (views_t *self, const char *division)
+{
+    uint64_t *mark = (uint64_t *) zhashx_lookup (self->origins, division);
+    return mark? *mark: 0;
+}
+
+int
+views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
+                  const Lic__LogEntry *entry, const Lic__NodeRecord *rec)
+{
+    int rc = s_put_entry (self, batch, gen, entry);
+    if (rc != ERR_OK)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    rc = codec_node_record_encode (rec, &buf, &len);
+    if (rc != ERR_OK)
+        return rc;
+    char key [32];
+    snprintf (key, sizeof key, VIEWS_NODE_PREFIX "%s", rec->division);
+    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
+    free (buf);
+    if (rec->sign_key.len == 32 && !zhashx_lookup (self->nodes, rec->division))
+        rc = s_node_install (self, rec->division, rec->sign_key.data);
+    return rc;
 }

@@ -22,15 +22,40 @@
 #include "err.h"
 #include "msg.h"
 #include "store_rocks.h"
+#include "tree.h"
 
 typedef struct views_t views_t;
 
 #define VIEWS_DEDUP_BYTES 32
 
-//  Opens the views over store, loading the registry.  ERR_OK, ERR_NOMEM,
+//  Opens the views over store for the node of `division`, loading the
+//  registry, the node keys and the origin marks.  ERR_OK, ERR_NOMEM,
 //  ERR_CORRUPT (a registry record does not decode), ERR_IO.
 int MUST_CHECK
-    views_open (views_t **views_p, store_t *store);
+    views_open (views_t **views_p, store_t *store, const char *division);
+
+//  The Merkle tree of the node's own log (borrowed).
+tree_t *
+    views_tree (views_t *self);
+
+//  Trusts pk as the signing key of node `division` (own key and configured
+//  children, from the configuration; not persisted).
+void
+    views_trust_node (views_t *self, const char *division, const uint8_t pk [32]);
+
+//  Signing key of node `division` (trusted or learnt from node records),
+//  or NULL.
+const uint8_t *
+    views_node_key (views_t *self, const char *division);
+
+//  Last origin seq applied from origin `division` (pending included), 0 if none.
+uint64_t
+    views_origin_seq (views_t *self, const char *division);
+
+//  Applies a node record entry (keys of a node below a child).  ERR_OK, ERR_NOMEM.
+int MUST_CHECK
+    views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
+                      const Lic__LogEntry *entry, const Lic__NodeRecord *rec);
 void
     views_destroy (views_t **self_p);
 
