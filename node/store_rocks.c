@@ -252,7 +252,8 @@ store_iter_new (store_t *self, store_cf_t cf, const void *prefix, size_t plen,
         free (it);
         return NULL;
     }
-    memcpy (it->prefix, prefix, plen);
+    if (plen)
+        memcpy (it->prefix, prefix, plen);
     it->plen = plen;
     it->it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
     if (from)
