@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "keyfile.h"
 #include "licid.h"
+#include "seal.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
@@ -23,6 +25,69 @@ config_defaults (config_t *cfg)
     cfg->verify_threads = n > 0 && n < 64? (int) n: 2;
     cfg->cache_mb = 64;
     snprintf (cfg->log_level, sizeof cfg->log_level, "info");
+    cfg->batch_max = 256;
+    cfg->window = 8;
+    cfg->checkpoint_ms = 1000;
+}
+
+//  A peer: {"division", "endpoint", "curve_public", "sign_public"} or
+//  {"pub_file": "<its node.pub>", "endpoint": ...} (members given beside
+//  pub_file override it).
+static int
+s_peer (json_t *v, config_peer_t *peer, bool parent, char *why, size_t why_size)
+{
+    memset (peer, 0, sizeof *peer);
+    if (!json_is_object (v)) {
+        snprintf (why, why_size, "a parent or child must be an object");
+        return ERR_MALFORMED;
+    }
+    const char *pub = json_string_value (json_object_get (v, "pub_file"));
+    if (pub) {
+        keyfile_t k;
+        if (keyfile_load (&k, pub) != ERR_OK) {
+            snprintf (why, why_size, "cannot read node public file %s", pub);
+            return ERR_IO;
+        }
+        snprintf (peer->division, sizeof peer->division, "%.6s", k.code);
+        snprintf (peer->curve_pk, sizeof peer->curve_pk, "%s", k.curve_pk);
+        memcpy (peer->sign_pk, k.sign_pk, 32);
+        keyfile_wipe (&k);
+    }
+    const char *key;
+    json_t *m;
+    json_object_foreach (v, key, m) {
+        const char *str = json_string_value (m);
+        if (streq (key, "pub_file"))
+            continue;
+        if (!str) {
+            snprintf (why, why_size, "peer member \"%s\" must be a string", key);
+            return ERR_MALFORMED;
+        }
+        if (streq (key, "division"))
+            snprintf (peer->division, sizeof peer->division, "%.15s", str);
+        else if (streq (key, "endpoint") && parent)
+            snprintf (peer->endpoint, sizeof peer->endpoint, "%.255s", str);
+        else if (streq (key, "curve_public"))
+            snprintf (peer->curve_pk, sizeof peer->curve_pk, "%.40s", str);
+        else if (streq (key, "sign_public")) {
+            if (strlen (str) != 64 || seal_unhex (peer->sign_pk, 32, str) != ERR_OK) {
+                snprintf (why, why_size, "sign_public must be 64 hex digits");
+                return ERR_MALFORMED;
+            }
+        }
+        else {
+            snprintf (why, why_size, "unknown peer member \"%s\"", key);
+            return ERR_MALFORMED;
+        }
+    }
+    static const uint8_t zero [32];
+    if (!licid_division_valid (peer->division) || strlen (peer->curve_pk) != 40
+    ||  memcmp (peer->sign_pk, zero, 32) == 0 || (parent && !*peer->endpoint)) {
+        snprintf (why, why_size, "a %s needs division, %scurve_public and sign_public",
+                  parent? "parent": "child", parent? "endpoint, ": "");
+        return ERR_BAD_FIELD;
+    }
+    return ERR_OK;
 }
 
 static int
@@ -67,6 +132,32 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             rc = s_string (v, key, cfg->listen, sizeof cfg->listen, why, why_size);
         else if (streq (key, "log_level"))
             rc = s_string (v, key, cfg->log_level, sizeof cfg->log_level, why, why_size);
+        else if (streq (key, "replication_listen"))
+            rc = s_string (v, key, cfg->repl_listen, sizeof cfg->repl_listen, why, why_size);
+        else if (streq (key, "parent")) {
+            rc = s_peer (v, &cfg->parent, true, why, why_size);
+            cfg->has_parent = rc == ERR_OK;
+        }
+        else if (streq (key, "children") && json_is_array (v)) {
+            size_t i;
+            json_t *c;
+            json_array_foreach (v, i, c) {
+                if (rc != ERR_OK)
+                    break;
+                if (cfg->n_children == CONFIG_CHILDREN_MAX) {
+                    snprintf (why, why_size, "at most %d children", CONFIG_CHILDREN_MAX);
+                    rc = ERR_BAD_FIELD;
+                }
+                else
+                    rc = s_peer (c, &cfg->children [cfg->n_children++], false, why, why_size);
+            }
+        }
+        else if (streq (key, "batch_max") && json_is_integer (v))
+            cfg->batch_max = (int) json_integer_value (v);
+        else if (streq (key, "window") && json_is_integer (v))
+            cfg->window = (int) json_integer_value (v);
+        else if (streq (key, "checkpoint_ms") && json_is_integer (v))
+            cfg->checkpoint_ms = (int) json_integer_value (v);
         else if (streq (key, "verify_threads") && json_is_integer (v))
             cfg->verify_threads = (int) json_integer_value (v);
         else if (streq (key, "cache_mb") && json_is_integer (v))
@@ -97,6 +188,21 @@ config_check (const config_t *cfg, char *why, size_t why_size)
         snprintf (why, why_size, "cache_mb must be 8..65536");
         return ERR_BAD_FIELD;
     }
+    if (cfg->batch_max < 1 || cfg->batch_max > 4096 || cfg->window < 1 || cfg->window > 256
+    ||  cfg->checkpoint_ms < 10 || cfg->checkpoint_ms > 3600000) {
+        snprintf (why, why_size, "batch_max must be 1..4096, window 1..256, checkpoint_ms 10..3600000");
+        return ERR_BAD_FIELD;
+    }
+    if (cfg->n_children > 0 && !*cfg->repl_listen) {
+        snprintf (why, why_size, "children are configured but replication_listen is not");
+        return ERR_BAD_FIELD;
+    }
+    for (int i = 0; i < cfg->n_children; i++)
+        if (streq (cfg->children [i].division, cfg->division)
+        ||  (cfg->has_parent && streq (cfg->children [i].division, cfg->parent.division))) {
+            snprintf (why, why_size, "child %s is this node or its parent", cfg->children [i].division);
+            return ERR_BAD_FIELD;
+        }
     if (strncmp (cfg->listen, "tcp://", 6) != 0 && strncmp (cfg->listen, "ipc://", 6) != 0) {
         snprintf (why, why_size, "listen must be a tcp:// or ipc:// endpoint");
         return ERR_BAD_FIELD;

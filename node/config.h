@@ -6,8 +6,20 @@
 #ifndef LICREPO_CONFIG_H
 #define LICREPO_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "err.h"
+
+#define CONFIG_CHILDREN_MAX 256
+
+//  Another node: a parent (with its replication endpoint) or a child.
+typedef struct {
+    char division [16];         //  its division code
+    char endpoint [256];        //  parent only: its replication endpoint
+    char curve_pk [41];         //  its CURVE public key, Z85
+    uint8_t sign_pk [32];       //  its Ed25519 public key
+} config_peer_t;
 
 typedef struct {
     char division [16];         //  GB/T 2260 code of this node's area
@@ -17,6 +29,14 @@ typedef struct {
     int verify_threads;         //  signature checking threads
     size_t cache_mb;            //  RocksDB block cache
     char log_level [16];        //  error, warn, info, debug
+    char repl_listen [256];     //  where children connect ("" = no children)
+    bool has_parent;            //  false at the top (province)
+    config_peer_t parent;       //  the node we push to
+    config_peer_t children [CONFIG_CHILDREN_MAX];
+    int n_children;
+    int batch_max;              //  entries per replication batch
+    int window;                 //  batches in flight upward (credit)
+    int checkpoint_ms;          //  how often a new checkpoint is signed
 } config_t;
 
 //  Fills cfg with the defaults.

@@ -20,10 +20,19 @@
 #include "seal.h"
 #include "verifier.h"
 
-typedef enum { JOB_PUBLISH, JOB_REGISTER } job_kind_t;
+typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH } job_kind_t;
 
+typedef struct _job_t job_t;
+
+//  One entry of a replicated batch.
 typedef struct {
-    verify_task_t task;         //  first: the verifier hands it back
+    verify_task_t task;         //  owner = this item
+    job_t *job;                 //  the batch job
+    Lic__LogEntry *entry;       //  decoded (owned)
+} s_item_t;
+
+struct _job_t {
+    verify_task_t task;         //  first: the verifier hands it back (owner NULL)
     job_kind_t kind;
     zframe_t *route;            //  ROUTER identity of the requester
     Lic__Request *req;          //  the request (owned)
@@ -33,7 +42,16 @@ typedef struct {
     uint64_t seq;               //  assigned or original seq
     bool duplicate;
     uint32_t version;           //  license version after the event
-} job_t;
+    //  JOB_BATCH
+    Lic__Repl *repl;            //  the replicated batch (owned)
+    ingest_child_t *child;      //  its sender
+    void *cookie;               //  the downlink's
+    s_item_t *items;            //  one per entry
+    size_t n_items;
+    size_t unverified;          //  items still at the verifier
+    //  JOB_NODE
+    Lic__NodeRecord *node;      //  record to append (owned)
+};
 
 typedef struct {
     store_batch_t *batch;       //  the write batch
@@ -48,6 +66,8 @@ struct ingest_t {
     ingest_cfg_t cfg;
     ingest_reply_fn *reply;
     void *reply_arg;
+    ingest_batch_fn *on_batch;
+    void *batch_arg;
     verifier_t *verifier;
     zactor_t *committer;        //  does the synced writes
     job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
@@ -128,6 +148,13 @@ s_job_destroy (job_t **job_p)
     codec_event_free (&job->task.ev);
     codec_request_free (&job->req);
     zframe_destroy (&job->route);
+    for (size_t i = 0; i < job->n_items; i++) {
+        codec_event_free (&job->items [i].task.ev);
+        codec_entry_free (&job->items [i].entry);
+    }
+    free (job->items);
+    codec_repl_free (&job->repl);
+    codec_node_record_free (&job->node);
     free (job);
     *job_p = NULL;
 }
@@ -145,6 +172,19 @@ s_fail (job_t *job, int code, const char *fmt, ...)
 static void
 s_answer (ingest_t *self, job_t *job)
 {
+    if (job->kind == JOB_BATCH) {
+        if (self->on_batch)
+            self->on_batch (self->batch_arg, job->child, job->cookie, job->code,
+                            job->seq, job->why);
+        s_job_destroy (&job);
+        return;
+    }
+    if (job->kind == JOB_NODE) {
+        if (job->code != ERR_OK)
+            zsys_error ("node record for %s not written: %s", job->node->division, job->why);
+        s_job_destroy (&job);
+        return;
+    }
     Lic__Reply *reply = calloc (1, sizeof *reply);
     if (!reply) {
         s_job_destroy (&job);
@@ -195,57 +235,76 @@ s_answer (ingest_t *self, job_t *job)
 // ---------------------------------------------------------------------
 //  Sequencing
 
+//  The checks of a signed event after its signature was verified (in the
+//  order of issue 2 item 6).  With dup_seq, a duplicate (same key, same
+//  body) is recognised first: returns ERR_EXISTS with *dup_seq set.
+//  Returns ERR_OK or the refusal, why saying more.
+static int
+s_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
+               uint64_t *dup_seq, char *why, size_t why_size)
+{
+    const Lic__Department *dept;
+    char hex [65];
+    int rc = views_signer (self->views, env->key_id.data, &dept);
+    if (rc != ERR_OK) {
+        seal_hex (hex, env->key_id.data, 32);
+        snprintf (why, why_size, "signing key %s is %s", hex,
+                  rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+        return rc;
+    }
+    if (t->sig_rc != ERR_OK) {
+        snprintf (why, why_size, "signature does not verify against key of department %s",
+                  dept->credit_code);
+        return ERR_BAD_SIGNATURE;
+    }
+    if (t->decode_rc != ERR_OK) {
+        snprintf (why, why_size, "event body does not decode as lic.Event (%s)",
+                  err_str (t->decode_rc));
+        return t->decode_rc;
+    }
+    const Lic__Event *ev = t->ev;
+    if (dup_seq) {
+        uint8_t dkey [VIEWS_DEDUP_BYTES];
+        views_dedup_key (dkey, env);
+        if (views_find_duplicate (self->views, dkey, dup_seq) == ERR_OK)
+            return ERR_EXISTS;
+    }
+    licid_t id;
+    if (licid_parse (ev->license_id, &id, NULL, 0) == ERR_OK
+    &&  !views_type_allowed (dept, id.type_code)) {
+        snprintf (why, why_size, "department %s may not issue license type %s",
+                  dept->credit_code, id.type_code);
+        return ERR_TYPE_NOT_ALLOWED;
+    }
+    if (t->check_rc != ERR_OK) {
+        snprintf (why, why_size, "%s", t->check_why);
+        return t->check_rc;
+    }
+    if (strcmp (ev->license_id, t->id.bare) != 0) {
+        snprintf (why, why_size, "event bodies carry the bare license id %s", t->id.bare);
+        return ERR_BAD_LICENSE_ID;
+    }
+    if (strcmp (ev->issuer_code, dept->credit_code) != 0) {
+        snprintf (why, why_size, "event names issuer %s but is signed by department %s",
+                  ev->issuer_code, dept->credit_code);
+        return ERR_ISSUER_MISMATCH;
+    }
+    return ERR_OK;
+}
+
 static void
 s_sequence_publish (ingest_t *self, job_t *job)
 {
     if (job->code != ERR_OK)
         return;
     const Lic__Envelope *env = job->req->publish;
-    verify_task_t *t = &job->task;
-    const Lic__Department *dept;
-    char hex [65];
-    int rc = views_signer (self->views, env->key_id.data, &dept);
-    if (rc != ERR_OK) {
-        seal_hex (hex, env->key_id.data, 32);
-        s_fail (job, rc, "signing key %s is %s", hex,
-                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
-        return;
-    }
-    if (t->sig_rc != ERR_OK) {
-        s_fail (job, ERR_BAD_SIGNATURE, "signature does not verify against key of department %s",
-                dept->credit_code);
-        return;
-    }
-    if (t->decode_rc != ERR_OK) {
-        s_fail (job, t->decode_rc, "event body does not decode as lic.Event (%s)",
-                err_str (t->decode_rc));
-        return;
-    }
-    const Lic__Event *ev = t->ev;
-    uint8_t dkey [VIEWS_DEDUP_BYTES];
-    views_dedup_key (dkey, env);
-    if (views_find_duplicate (self->views, dkey, &job->seq) == ERR_OK) {
+    int rc = s_check_event (self, env, &job->task, &job->seq, job->why, sizeof job->why);
+    if (rc == ERR_EXISTS) {
         job->duplicate = true;
         return;
     }
-    licid_t id;
-    if (licid_parse (ev->license_id, &id, NULL, 0) == ERR_OK
-    &&  !views_type_allowed (dept, id.type_code)) {
-        s_fail (job, ERR_TYPE_NOT_ALLOWED, "department %s may not issue license type %s",
-                dept->credit_code, id.type_code);
-        return;
-    }
-    if (t->check_rc != ERR_OK) {
-        s_fail (job, t->check_rc, "%s", t->check_why);
-        return;
-    }
-    if (strcmp (ev->license_id, t->id.bare) != 0) {
-        s_fail (job, ERR_BAD_LICENSE_ID, "event bodies carry the bare license id %s", t->id.bare);
-        return;
-    }
-    if (strcmp (ev->issuer_code, dept->credit_code) != 0) {
-        s_fail (job, ERR_ISSUER_MISMATCH, "event names issuer %s but is signed by department %s",
-                ev->issuer_code, dept->credit_code);
+    if (rc != ERR_OK) {
+        job->code = rc;
         return;
     }
     Lic__LogEntry entry;
@@ -257,13 +316,192 @@ s_sequence_publish (ingest_t *self, job_t *job)
     entry.envelope = (Lic__Envelope *) env;
     entry.received_at = (int64_t) time (NULL);
     rc = views_apply_event (self->views, self->building->batch, self->building->gen,
-                            &entry, ev, &job->version, job->why, sizeof job->why);
+                            &entry, job->task.ev, &job->version, job->why, sizeof job->why);
     if (rc != ERR_OK) {
         job->code = rc;
         return;
     }
     job->seq = self->next_seq++;
     self->building->last_seq = job->seq;
+}
+
+static void s_on_committed (ingest_t *self);
+static void s_abort_pending (ingest_t *self, int rc);
+
+// ---------------------------------------------------------------------
+//  Replicated batches (issue 3 item 3)
+
+//  Authority and checks of one replicated entry.
+static int
+s_check_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
+                 char *why, size_t why_size)
+{
+    if (t->sig_rc != ERR_OK || !e->envelope) {
+        snprintf (why, why_size, "signature does not verify");
+        return ERR_BAD_SIGNATURE;
+    }
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
+        return s_check_event (self, e->envelope, t, NULL, why, why_size);
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
+        //  Signed by the node where it originated, whose key we know from
+        //  the configuration or from a node record that came up before.
+        const uint8_t *key = views_node_key (self->views, e->origin_division);
+        if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
+            snprintf (why, why_size, "%s entry is not signed by the key of node %s",
+                      e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node record": "registration",
+                      e->origin_division);
+            return ERR_UNKNOWN_KEY;
+        }
+        return ERR_OK;
+    }
+    snprintf (why, why_size, "unknown entry kind %d", e->kind);
+    return ERR_MALFORMED;
+}
+
+//  Appends a checked replicated entry to our own log, keeping its origin.
+static int
+s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
+                 char *why, size_t why_size)
+{
+    Lic__LogEntry own = *e;
+    own.seq = self->next_seq;
+    store_batch_t *batch = self->building->batch;
+    uint64_t gen = self->building->gen;
+    const Lic__Envelope *env = e->envelope;
+    int rc;
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+        uint32_t version;
+        rc = views_apply_event (self->views, batch, gen, &own, t->ev, &version, why, why_size);
+    }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
+        Lic__Registration *reg = NULL;
+        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
+        if (rc == ERR_OK && !reg->department)
+            rc = ERR_MALFORMED;
+        if (rc == ERR_OK)
+            rc = views_apply_registration (self->views, batch, gen, &own, reg);
+        else
+            snprintf (why, why_size, "registration body does not decode");
+        codec_registration_free (&reg);
+    }
+    else {
+        Lic__NodeRecord *rec = NULL;
+        rc = codec_node_record_decode (env->body.data, env->body.len, &rec);
+        if (rc == ERR_OK && (rec->sign_key.len != 32 || !*rec->division))
+            rc = ERR_MALFORMED;
+        if (rc == ERR_OK)
+            rc = views_apply_node (self->views, batch, gen, &own, rec);
+        else
+            snprintf (why, why_size, "node record does not decode");
+        codec_node_record_free (&rec);
+    }
+    if (rc == ERR_OK) {
+        self->building->last_seq = self->next_seq++;
+        self->stats.applied++;
+    }
+    return rc;
+}
+
+//  Quarantine: origin division '/' origin seq (u64 BE) -> reason 0x00 entry bytes.
+static void
+s_quarantine (ingest_t *self, const Lic__LogEntry *e, const uint8_t *bytes, size_t len,
+              int code, const char *why)
+{
+    uint8_t key [32];
+    size_t dl = strlen (e->origin_division);
+    if (dl > 16)
+        dl = 16;
+    memcpy (key, e->origin_division, dl);
+    key [dl] = '/';
+    store_put_u64 (key + dl + 1, e->origin_seq);
+    char reason [400];
+    int rl = snprintf (reason, sizeof reason, "%s: %s", err_str (code), why);
+    size_t vlen = (size_t) rl + 1 + len;
+    uint8_t *v = malloc (vlen);
+    if (!v)
+        return;
+    memcpy (v, reason, (size_t) rl + 1);
+    memcpy (v + rl + 1, bytes, len);
+    store_batch_put (self->building->batch, STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
+    free (v);
+    self->stats.quarantined++;
+    zsys_warning ("quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
+}
+
+static void
+s_sequence_batch (ingest_t *self, job_t *job)
+{
+    ingest_child_t *c = job->child;
+    if (job->code != ERR_OK) {
+        job->seq = c->next_apply;
+        return;
+    }
+    const Lic__Batch *b = job->repl->batch;
+    uint64_t first = b->first_seq, n = job->n_items;
+    if (first != c->next_apply) {
+        job->seq = c->next_apply;
+        s_fail (job, ERR_GAP, "batch starts at %" PRIu64 ", expected %" PRIu64, first, c->next_apply);
+        return;
+    }
+    //  Tamper evidence: our copy of the child's tree, extended with these
+    //  entries, must have the root the child claims.  Checked before
+    //  anything is applied, so a diverged child changes nothing here.
+    uint8_t (*leaves) [MERKLE_HASH_BYTES] = malloc (n * MERKLE_HASH_BYTES);
+    uint8_t root [MERKLE_HASH_BYTES];
+    if (!leaves) {
+        job->seq = c->next_apply;
+        s_fail (job, ERR_NOMEM, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy (leaves [i], job->items [i].task.leaf, MERKLE_HASH_BYTES);
+    int rc = tree_root_after (c->tree, first - 1, (const uint8_t (*) [32]) leaves, n, root);
+    free (leaves);
+    if (rc != ERR_OK || b->root_after.len != MERKLE_HASH_BYTES
+    ||  memcmp (root, b->root_after.data, MERKLE_HASH_BYTES) != 0) {
+        job->seq = c->next_apply;
+        s_fail (job, rc == ERR_OK? ERR_DIVERGED: rc,
+                "history diverged: the child's root at size %" PRIu64 " is not the root of "
+                "what this node holds of its log extended with this batch", first + n - 1);
+        return;
+    }
+    store_batch_t *batch = self->building->batch;
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *item = &job->items [i];
+        const Lic__LogEntry *e = item->entry;
+        rc = tree_append (c->tree, batch, self->building->gen, first - 1 + i, item->task.leaf);
+        if (rc != ERR_OK) {
+            s_fail (job, rc, "child tree could not be extended");
+            job->seq = c->next_apply;
+            return;     //  the whole pending batch is refused with it (see s_on_committed)
+        }
+        if (views_origin_seq (self->views, e->origin_division) >= e->origin_seq) {
+            self->stats.skipped++;
+            continue;   //  already applied (same origin division and seq)
+        }
+        char why [320] = "";
+        rc = s_check_replica (self, e, &item->task, why, sizeof why);
+        if (rc == ERR_OK)
+            rc = s_apply_replica (self, e, &item->task, why, sizeof why);
+        if (rc == ERR_OK)
+            c->applied++;
+        else
+        if (rc >= ERR_IO) {
+            s_fail (job, rc, "%s", why);
+            job->seq = c->next_apply;
+            return;
+        }
+        else {
+            s_quarantine (self, e, b->entries [i].data, b->entries [i].len, rc, why);
+            c->quarantined++;
+        }
+    }
+    uint8_t hwm [8];
+    store_put_u64 (hwm, first + n - 1);
+    store_batch_put (batch, STORE_CF_CHILD, c->division, strlen (c->division), hwm, 8);
+    c->next_apply = first + n;
+    job->seq = first + n - 1;
 }
 
 static void
@@ -323,6 +561,43 @@ s_sequence_register (ingest_t *self, job_t *job)
 }
 
 static void
+s_sequence_node (ingest_t *self, job_t *job)
+{
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t len;
+    int rc = codec_node_record_encode (job->node, &body, &len);
+    if (rc != ERR_OK) {
+        s_fail (job, rc, "out of memory");
+        return;
+    }
+    seal_sign (sig, body, len, self->cfg.sign_sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = len;
+    env.signature.data = sig;
+    env.signature.len = sizeof sig;
+    env.key_id.data = (uint8_t *) self->cfg.sign_pk;
+    env.key_id.len = SEAL_PUBLIC_BYTES;
+    Lic__LogEntry entry;
+    codec_entry_init (&entry);
+    entry.seq = self->next_seq;
+    entry.origin_division = (char *) self->cfg.division;
+    entry.origin_seq = entry.seq;
+    entry.kind = LIC__ENTRY_KIND__ENTRY_NODE;
+    entry.envelope = &env;
+    entry.received_at = job->node->at;
+    rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry, job->node);
+    free (body);
+    if (rc != ERR_OK) {
+        s_fail (job, rc, "node record could not be applied");
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
+static void
 s_sequence_ready (ingest_t *self)
 {
     while (self->head < self->tail) {
@@ -334,8 +609,22 @@ s_sequence_ready (ingest_t *self)
         if (job->kind == JOB_PUBLISH)
             s_sequence_publish (self, job);
         else
+        if (job->kind == JOB_BATCH)
+            s_sequence_batch (self, job);
+        else
+        if (job->kind == JOB_NODE)
+            s_sequence_node (self, job);
+        else
             s_sequence_register (self, job);
         zlist_append (self->building->jobs, job);
+        if (job->code >= ERR_IO) {
+            //  A local failure in the middle of building: the open batch
+            //  may hold part of this job.  Let the batch being synced
+            //  finish, then refuse everything built on it.
+            if (self->syncing)
+                s_on_committed (self);
+            s_abort_pending (self, job->code);
+        }
     }
 }
 
@@ -349,8 +638,40 @@ s_answer_all (ingest_t *self, s_pending_t *p, int fail_rc, const char *fail_why)
     while ((job = (job_t *) zlist_pop (p->jobs))) {
         if (fail_rc != ERR_OK && job->code == ERR_OK)
             s_fail (job, fail_rc, "%s", fail_why);
+        if (job->kind == JOB_BATCH) {
+            ingest_child_t *c = job->child;
+            if (fail_rc != ERR_OK) {
+                //  Nothing of the child's pending batches stays: resend
+                //  from the durable high-water mark.
+                c->next_apply = c->hwm + 1;
+                tree_abort (c->tree);
+                job->seq = c->hwm + 1;
+            }
+            else
+            if (job->code == ERR_OK) {
+                c->hwm = job->seq;
+                tree_committed (c->tree, p->gen);
+            }
+        }
         s_answer (self, job);
     }
+}
+
+//  Refuses everything pending (after a failed write, or a failure in the
+//  middle of building a batch): answers the jobs, forgets the overlays,
+//  rewinds the sequence to what is durable.
+static void
+s_abort_pending (ingest_t *self, int rc)
+{
+    const char *why = rc == ERR_NOSPACE
+        ? "repository disk is full: nothing was stored, retry later"
+        : "repository write failed: nothing was stored, retry later";
+    s_answer_all (self, self->building, rc, why);
+    store_batch_clear (self->building->batch);
+    self->building->last_seq = 0;
+    if (views_abort (self->views) != ERR_OK)
+        zsys_error ("views could not be reloaded after a failed write");
+    self->next_seq = self->durable + 1;
 }
 
 static void
@@ -389,16 +710,10 @@ s_on_committed (ingest_t *self)
         //  top of it: refuse both; the clients may send the same signed
         //  events again.
         self->stats.write_errors++;
-        const char *why = rc == ERR_NOSPACE
+        s_answer_all (self, p, rc, rc == ERR_NOSPACE
             ? "repository disk is full: nothing was stored, retry later"
-            : "repository write failed: nothing was stored, retry later";
-        s_answer_all (self, p, rc, why);
-        s_answer_all (self, self->building, rc, why);
-        store_batch_clear (self->building->batch);
-        self->building->last_seq = 0;
-        if (views_abort (self->views) != ERR_OK)
-            zsys_error ("views could not be reloaded after a failed write");
-        self->next_seq = self->durable + 1;
+            : "repository write failed: nothing was stored, retry later");
+        s_abort_pending (self, rc);
     }
     store_batch_clear (p->batch);
     if (self->spare)
@@ -511,6 +826,110 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     job->ready = true;
 }
 
+void
+ingest_set_batch_handler (ingest_t *self, ingest_batch_fn *fn, void *arg)
+{
+    self->on_batch = fn;
+    self->batch_arg = arg;
+}
+
+static job_t *
+s_job_new (ingest_t *self, job_kind_t kind)
+{
+    job_t *job = calloc (1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->kind = kind;
+    self->ring [self->tail++ % INGEST_RING] = job;
+    return job;
+}
+
+void
+ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, void *cookie)
+{
+    job_t *job = s_job_new (self, JOB_BATCH);
+    if (!job) {
+        codec_repl_free (msg_p);
+        return;
+    }
+    job->repl = *msg_p;
+    *msg_p = NULL;
+    job->child = child;
+    job->cookie = cookie;
+    const Lic__Batch *b = job->repl->batch;
+    job->items = calloc (b->n_entries? b->n_entries: 1, sizeof *job->items);
+    if (!job->items) {
+        s_fail (job, ERR_NOMEM, "out of memory");
+        job->ready = true;
+        return;
+    }
+    //  Entries decode here; signatures and leaf hashes on the pool.
+    for (size_t i = 0; i < b->n_entries; i++) {
+        s_item_t *item = &job->items [i];
+        item->job = job;
+        int rc = codec_entry_decode (b->entries [i].data, b->entries [i].len, &item->entry);
+        job->n_items++;
+        if (rc != ERR_OK || item->entry->seq != b->first_seq + i || !item->entry->envelope
+        ||  !*item->entry->origin_division || item->entry->origin_seq == 0) {
+            s_fail (job, ERR_MALFORMED, "entry %zu of the batch is not a well-formed log entry "
+                    "with seq %" PRIu64, i, b->first_seq + i);
+            job->ready = true;
+            return;
+        }
+    }
+    if (job->n_items == 0) {
+        s_fail (job, ERR_MALFORMED, "empty batch");
+        job->ready = true;
+        return;
+    }
+    job->unverified = job->n_items;
+    for (size_t i = 0; i < job->n_items; i++) {
+        s_item_t *item = &job->items [i];
+        item->task.owner = item;
+        item->task.env = item->entry->envelope;
+        item->task.not_event = item->entry->kind != LIC__ENTRY_KIND__ENTRY_EVENT;
+        item->task.leaf_data = b->entries [i].data;
+        item->task.leaf_len = b->entries [i].len;
+        self->to_verify [self->n_to_verify++] = &item->task;
+    }
+}
+
+void
+ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
+                    const uint8_t curve_pk [32])
+{
+    job_t *job = s_job_new (self, JOB_NODE);
+    Lic__NodeRecord *rec = job? calloc (1, sizeof *rec): NULL;
+    uint8_t *keys = rec? malloc (64): NULL;
+    char *div = keys? strdup (division): NULL;
+    char *parent = div? strdup (self->cfg.division): NULL;
+    if (!parent) {
+        free (div);
+        free (keys);
+        free (rec);
+        if (job) {
+            s_fail (job, ERR_NOMEM, "out of memory");
+            job->ready = true;
+        }
+        return;
+    }
+    //  Built with malloc'd members so that codec_node_record_free frees it.
+    codec_node_record_init (rec);
+    memcpy (keys, sign_pk, 32);
+    rec->sign_key.data = keys;
+    rec->sign_key.len = 32;
+    rec->curve_key.data = malloc (32);
+    if (rec->curve_key.data) {
+        memcpy (rec->curve_key.data, curve_pk, 32);
+        rec->curve_key.len = 32;
+    }
+    rec->division = div;
+    rec->parent_division = parent;
+    rec->at = (int64_t) time (NULL);
+    job->node = rec;
+    job->ready = true;
+}
+
 bool
 ingest_full (ingest_t *self)
 {
@@ -542,7 +961,8 @@ ingest_on_ready (ingest_t *self)
     if (self->n_to_verify) {
         if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
             for (size_t i = 0; i < self->n_to_verify; i++) {
-                job_t *job = (job_t *) self->to_verify [i];
+                verify_task_t *t = self->to_verify [i];
+                job_t *job = t->owner? ((s_item_t *) t->owner)->job: (job_t *) t;
                 s_fail (job, ERR_CLOSED, "verifier is stopping");
                 job->ready = true;
             }
@@ -551,8 +971,15 @@ ingest_on_ready (ingest_t *self)
     verify_task_t **tasks;
     size_t n;
     while ((tasks = verifier_recv (self->verifier, &n)))
-        for (size_t i = 0; i < n; i++)
-            ((job_t *) tasks [i])->ready = true;
+        for (size_t i = 0; i < n; i++) {
+            if (!tasks [i]->owner)
+                ((job_t *) tasks [i])->ready = true;
+            else {
+                job_t *job = ((s_item_t *) tasks [i]->owner)->job;
+                if (--job->unverified == 0)
+                    job->ready = true;
+            }
+        }
     if (zsock_events (zactor_sock (self->committer)) & ZMQ_POLLIN)
         s_on_committed (self);
     s_sequence_ready (self);

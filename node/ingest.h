@@ -23,6 +23,7 @@
 #include "err.h"
 #include "msg.h"
 #include "store_rocks.h"
+#include "tree.h"
 #include "views.h"
 
 #define INGEST_RING 8192            //  jobs in flight at most
@@ -43,11 +44,46 @@ typedef struct {
 typedef void (ingest_reply_fn) (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
                                 const Lic__Department *dept);
 
+//  A child as the sequencer sees it (owned by the downlink, which must
+//  keep it alive as long as the pipeline).
+typedef struct {
+    char division [8];              //  child's division
+    tree_t *tree;                   //  our copy of the child's log tree
+    uint64_t hwm;                   //  child seq durable here
+    uint64_t next_apply;            //  next child seq the sequencer expects
+    uint64_t quarantined;           //  its entries quarantined since start
+    uint64_t applied;               //  its entries applied since start
+} ingest_child_t;
+
+//  Called when a child's batch is durable (code ERR_OK, seq = the child's
+//  new high-water mark) or refused (code, seq = the seq to resend from).
+typedef void (ingest_batch_fn) (void *arg, ingest_child_t *child, void *cookie,
+                                int code, uint64_t seq, const char *why);
+
 //  Starts the pipeline's threads.  ERR_OK, ERR_NOMEM, ERR_IO (head of log
 //  unreadable).
 int MUST_CHECK
     ingest_new (ingest_t **out, store_t *store, views_t *views, const ingest_cfg_t *cfg,
                 ingest_reply_fn *reply, void *reply_arg);
+
+//  Where replicated batches are answered.
+void
+    ingest_set_batch_handler (ingest_t *self, ingest_batch_fn *fn, void *arg);
+
+//  Takes a replicated batch from child (ownership of *msg_p, a Repl with
+//  a Batch body).  Entries are checked, verified on the pool, applied in
+//  order with the child's tree and high-water mark in one write batch;
+//  entries that fail verification go to quarantine.  Answered through the
+//  batch handler.
+void
+    ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p,
+                         void *cookie);
+
+//  Appends a node record (signed by this node) for a configured child,
+//  so upper levels learn its keys.
+void
+    ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
+                        const uint8_t curve_pk [32]);
 
 //  Stops the threads; jobs still queued are answered ERR_CLOSED.
 void
@@ -86,6 +122,9 @@ typedef struct {
     uint64_t rejected;              //  events refused
     uint64_t batches;               //  synced writes
     uint64_t write_errors;          //  failed synced writes
+    uint64_t applied;               //  replicated entries applied
+    uint64_t skipped;               //  replicated entries already here (origin seq)
+    uint64_t quarantined;           //  replicated entries quarantined (since start)
 } ingest_stats_t;
 void
     ingest_stats (ingest_t *self, ingest_stats_t *stats);

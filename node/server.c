@@ -10,8 +10,13 @@
     that cannot even be decoded is answered with id 0.
 */
 #include <time.h>
+#include "checkpoint.h"
 #include "codec.h"
+#include "downlink.h"
 #include "ingest.h"
+#include "proofs.h"
+#include "seal.h"
+#include "uplink.h"
 #include "licid.h"
 #include "lifecycle.h"
 #include "server.h"
@@ -29,8 +34,15 @@ struct server_t {
     zactor_t *auth;                 //  ZAP handler
     zsock_t *router;                //  client socket
     ingest_t *ingest;
+    downlink_t *downlink;           //  children, or NULL
+    uplink_t *uplink;               //  parent, or NULL at the top
     int64_t started_at;
     uint64_t bad_frames;            //  frames refused before dispatch
+    uint64_t quarantine_base;       //  quarantined entries found at start
+    char *checkpoint;               //  newest signed checkpoint of our log
+    uint64_t checkpoint_size;
+    int64_t next_checkpoint;        //  mono ms
+    int64_t next_tick;              //  mono ms
 };
 
 // ---------------------------------------------------------------------
@@ -262,12 +274,24 @@ s_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req)
     ns.departments = views_departments (self->views);
     ns.licenses = store_property (self->store, STORE_CF_LICENSE, "rocksdb.estimate-num-keys");
     ns.started_at = self->started_at;
+    uint8_t root [32];
+    if (tree_root (views_tree (self->views), ns.head_seq, root) == ERR_OK) {
+        ns.head_root.data = root;
+        ns.head_root.len = 32;
+    }
+    ns.quarantined = self->quarantine_base + st.quarantined;
+    ns.applied = st.applied;
+    ns.checkpoint = self->checkpoint? self->checkpoint: "";
+    uplink_status (self->uplink, &ns);
+    if (self->downlink)
+        downlink_status (self->downlink, &ns);
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;
     reply.body_case = LIC__REPLY__BODY_STATUS;
     reply.status = &ns;
     s_send (self, route_p, &reply);
+    downlink_status_free (&ns);
 }
 
 static void
@@ -301,6 +325,45 @@ s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
     for (size_t i = 0; i < out.n_entries; i++)
         codec_entry_free (&out.entries [i]);
     free (out.entries);
+}
+
+static void
+s_on_digest (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    Lic__DigestResult d;
+    int rc = proofs_digest (self->store, &d);
+    if (rc != ERR_OK)
+        s_send_error (self, route_p, req->id, rc, "digest could not be computed");
+    else {
+        Lic__Reply reply;
+        codec_reply_init (&reply);
+        reply.id = req->id;
+        reply.body_case = LIC__REPLY__BODY_DIGEST;
+        reply.digest = &d;
+        s_send (self, route_p, &reply);
+    }
+    proofs_digest_free (&d);
+}
+
+static void
+s_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    Lic__ProofResult p;
+    char why [256];
+    int rc = proofs_prove (self->store, views_tree (self->views), ingest_durable (self->ingest),
+                           req->prove, self->checkpoint, self->checkpoint_size, &p,
+                           why, sizeof why);
+    if (rc != ERR_OK) {
+        s_send_error (self, route_p, req->id, rc, "%s", why);
+        return;
+    }
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_PROOF;
+    reply.proof = &p;
+    s_send (self, route_p, &reply);
+    proofs_prove_free (&p);
 }
 
 // ---------------------------------------------------------------------
@@ -391,6 +454,19 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
         case LIC__REQUEST__BODY_STATUS:
             s_on_status (self, route_p, req);
             break;
+        case LIC__REQUEST__BODY_DIGEST:
+        case LIC__REQUEST__BODY_PROVE:
+            //  Digests and proofs reveal nothing a department or a child
+            //  may not know of the repository's integrity; but they cost
+            //  a scan (digest), so they are the operator's.
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "digests and proofs are for the node's operator");
+            else
+            if (req->body_case == LIC__REQUEST__BODY_DIGEST)
+                s_on_digest (self, route_p, req);
+            else
+                s_on_prove (self, route_p, req);
+            break;
         default:
             self->bad_frames++;
             s_send_error (self, route_p, req->id, ERR_MALFORMED, "request has no known body");
@@ -461,6 +537,21 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         snprintf (why, why_size, "cannot start the ingest pipeline: %s", err_str (rc));
         goto fail;
     }
+    if (cfg->n_children > 0
+    &&  (rc = downlink_new (&self->downlink, cfg, id, store, views, self->ingest, why, why_size)) != ERR_OK)
+        goto fail;
+    self->uplink = uplink_new (cfg, id, store, views, self->ingest);
+    if (cfg->has_parent && !self->uplink) {
+        snprintf (why, why_size, "out of memory");
+        rc = ERR_NOMEM;
+        goto fail;
+    }
+    store_iter_t *qit = store_iter_new (store, STORE_CF_QUARANTINE, NULL, 0, NULL, 0);
+    const uint8_t *qk;
+    size_t qkl;
+    while (qit && store_iter_next (qit, &qk, &qkl, NULL, NULL))
+        self->quarantine_base++;
+    store_iter_destroy (&qit);
     self->auth = zactor_new (zauth, NULL);
     if (!self->auth) {
         snprintf (why, why_size, "cannot start the ZAP handler");
@@ -504,21 +595,64 @@ server_destroy (server_t **self_p)
     if (!self_p || !*self_p)
         return;
     server_t *self = *self_p;
+    //  The pipeline first: it answers the downlink and the clients.
     ingest_destroy (&self->ingest);
+    downlink_destroy (&self->downlink);
+    uplink_destroy (&self->uplink);
+    free (self->checkpoint);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     free (self);
     *self_p = NULL;
 }
 
+//  Signs a checkpoint of the durable log when it grew (C2SP
+//  tlog-checkpoint, key name and origin "licrepo/<division>").
+static void
+s_checkpoint (server_t *self)
+{
+    uint64_t size = ingest_durable (self->ingest);
+    if (size == self->checkpoint_size && self->checkpoint)
+        return;
+    uint8_t root [32];
+    char origin [64], *note = NULL;
+    snprintf (origin, sizeof origin, "licrepo/%s", self->cfg->division);
+    if (tree_root (views_tree (self->views), size, root) != ERR_OK
+    ||  checkpoint_sign (origin, size, root, origin, self->id->node.sign_sk,
+                         self->id->node.sign_pk, &note) != ERR_OK)
+        return;
+    free (self->checkpoint);
+    self->checkpoint = note;
+    self->checkpoint_size = size;
+    store_batch_t *b = store_batch_new (self->store);
+    if (b) {
+        store_batch_put (b, STORE_CF_META, "checkpoint", 10, note, strlen (note));
+        if (store_write (self->store, b, false) != ERR_OK)
+            zsys_warning ("checkpoint not stored");
+        store_batch_destroy (&b);
+    }
+    if (self->uplink)
+        uplink_set_checkpoint (self->uplink, size, note);
+}
+
+static void
+s_on_tick (server_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (now >= self->next_checkpoint) {
+        s_checkpoint (self);
+        self->next_checkpoint = now + self->cfg->checkpoint_ms;
+    }
+    if (now >= self->next_tick) {
+        if (self->downlink)
+            downlink_on_tick (self->downlink);
+        self->next_tick = now + 1000;
+    }
+}
+
 int
 server_run (server_t *self)
 {
-    zmq_pollitem_t items [3] = {
-        { zsock_resolve (ingest_results_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (ingest_commit_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 },
-    };
     int64_t stop_deadline = 0;
     while (true) {
         if (zsys_interrupted && !stop_deadline) {
@@ -527,14 +661,36 @@ server_run (server_t *self)
         }
         if (stop_deadline && (ingest_idle (self->ingest) || zclock_mono () > stop_deadline))
             break;
-        //  Stop reading clients while the pipeline is full or we stop.
-        int nitems = ingest_full (self->ingest) || stop_deadline? 2: 3;
-        int rc = zmq_poll (items, nitems, stop_deadline? 100: 1000);
+        zmq_pollitem_t items [5] = {
+            { zsock_resolve (ingest_results_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
+            { zsock_resolve (ingest_commit_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
+        };
+        int nitems = 2;
+        //  Stop reading clients and children while the pipeline is full
+        //  or we stop; the parent's messages are always read.
+        bool accept = !ingest_full (self->ingest) && !stop_deadline;
+        zsock_t *up = uplink_sock (self->uplink);
+        if (up)
+            items [nitems++] = (zmq_pollitem_t) { zsock_resolve (up), 0, ZMQ_POLLIN, 0 };
+        if (accept) {
+            items [nitems++] = (zmq_pollitem_t) { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
+            if (self->downlink)
+                items [nitems++] = (zmq_pollitem_t) { zsock_resolve (downlink_sock (self->downlink)), 0, ZMQ_POLLIN, 0 };
+        }
+        int rc = zmq_poll (items, nitems, stop_deadline? 50: 100);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
-        if (nitems == 3)
+        if (up)
+            uplink_on_readable (self->uplink);
+        if (accept) {
             s_on_router (self, 256);
+            if (self->downlink)
+                downlink_on_readable (self->downlink, 64);
+        }
         ingest_on_ready (self->ingest);
+        if (self->uplink && !stop_deadline)
+            uplink_pump (self->uplink);
+        s_on_tick (self);
     }
     return ERR_OK;
 }

@@ -5,6 +5,7 @@
 */
 #include "codec.h"
 #include "evcheck.h"
+#include "merkle.h"
 #include "seal.h"
 #include "verifier.h"
 
@@ -28,9 +29,15 @@ s_check (verify_task_t *task)
 {
     const Lic__Envelope *env = task->env;
     task->ev = NULL;
+    if (task->leaf_data)
+        merkle_leaf_hash (task->leaf, task->leaf_data, task->leaf_len);
+    if (!env || env->signature.len != 64 || env->key_id.len != 32) {
+        task->sig_rc = ERR_BAD_SIGNATURE;
+        return;
+    }
     task->sig_rc = seal_verify (env->signature.data, env->body.data, env->body.len,
                                 env->key_id.data);
-    if (task->sig_rc != ERR_OK)
+    if (task->sig_rc != ERR_OK || task->not_event)
         return;
     task->decode_rc = codec_event_decode (env->body.data, env->body.len, &task->ev);
     if (task->decode_rc != ERR_OK)

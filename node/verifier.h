@@ -9,12 +9,18 @@
 #define LICREPO_VERIFIER_H
 
 #include <czmq.h>
+#include <stdbool.h>
 #include "err.h"
 #include "licid.h"
 #include "msg.h"
 
 typedef struct {
+    void *owner;                //  input: the caller's, handed back untouched
     const Lic__Envelope *env;   //  input, borrowed: body, signature, key_id
+    bool not_event;             //  input: body is not an Event: check the signature only
+    const uint8_t *leaf_data;   //  input: if set, bytes to hash as an RFC 6962 leaf
+    size_t leaf_len;
+    uint8_t leaf [32];          //  output: the leaf hash
     int sig_rc;                 //  output: ERR_OK or ERR_BAD_SIGNATURE
     Lic__Event *ev;             //  output: decoded body (owned by the task), or NULL
     int decode_rc;              //  output: codec result for the body

@@ -1,0 +1,505 @@
+/*  downlink.c -- parent side of upward replication (see downlink.h).
+
+    Who may talk: the ZAP handler lets in every key of allowed/ (children,
+    departments, the operator); here a message counts only if its CURVE
+    key (ZMQ User-Id) is a configured child's and a HELLO named that
+    child's division.  Anything else is answered NACK ERR_FORBIDDEN and
+    changes nothing.
+
+    Continuity: `next` is the next child seq this node will accept into
+    its pipeline.  A batch that does not start there is answered NACK
+    {expected = next} once, and further batches are dropped silently until
+    one starts at `next` (the child rewinds on the NACK; a lost NACK ends
+    in a heartbeat timeout and a new HELLO).  A new HELLO is answered only
+    when none of the child's batches is still in the pipeline, so the
+    WELCOME's resume point is the durable one.
+*/
+#include <time.h>
+#include "checkpoint.h"
+#include "codec.h"
+#include "downlink.h"
+#include "seal.h"
+
+#define DOWNLINK_STALE_S 15         //  a child silent this long is shown disconnected
+
+typedef struct {
+    ingest_child_t in;              //  first: what the sequencer sees
+    char curve_pk [41];             //  its CURVE key, Z85
+    uint8_t sign_pk [32];           //  its Ed25519 key
+    char key_name [64];             //  its checkpoint key name
+    zframe_t *route;                //  routing id of its current session, or NULL
+    bool welcomed;                  //  session streaming
+    bool hello_pending;             //  HELLO waiting for the pipeline to drain
+    bool nacked;                    //  dropping batches until one starts at next
+    uint64_t next;                  //  next seq accepted into the pipeline
+    int inflight;                   //  its batches in the pipeline
+    uint64_t child_head;            //  head it last reported
+    int64_t oldest_unacked_at;      //  from its heartbeat
+    int64_t last_contact;           //  unix seconds
+    uint64_t checkpoint_size;       //  last checkpoint countersigned
+} s_child_t;
+
+struct downlink_t {
+    const config_t *cfg;
+    identity_t *id;
+    store_t *store;
+    views_t *views;
+    ingest_t *ingest;
+    zsock_t *router;
+    s_child_t *children;
+    int n_children;
+    char key_name [64];             //  our checkpoint key name
+};
+
+static void
+s_send (downlink_t *self, s_child_t *c, Lic__Repl *msg)
+{
+    uint8_t *buf;
+    size_t len;
+    if (!c->route || codec_repl_encode (msg, &buf, &len) != ERR_OK)
+        return;
+    zframe_t *route = zframe_dup (c->route), *body = zframe_new (buf, len);
+    free (buf);
+    if (zframe_send (&route, self->router, ZFRAME_MORE | ZFRAME_DONTWAIT) != 0
+    ||  zframe_send (&body, self->router, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy (&route);
+        zframe_destroy (&body);
+    }
+}
+
+static void
+s_send_nack (downlink_t *self, zframe_t *route, uint64_t expected, int code, const char *why)
+{
+    Lic__Repl msg;
+    Lic__Nack nack;
+    codec_repl_init (&msg);
+    lic__nack__init (&nack);
+    nack.expected_seq = expected;
+    nack.code = code;
+    nack.reason = (char *) why;
+    msg.body_case = LIC__REPL__BODY_NACK;
+    msg.nack = &nack;
+    s_child_t tmp = { .route = route };
+    s_send (self, &tmp, &msg);
+}
+
+static void
+s_send_ack (downlink_t *self, s_child_t *c)
+{
+    Lic__Repl msg;
+    Lic__Ack ack;
+    codec_repl_init (&msg);
+    lic__ack__init (&ack);
+    ack.acked_seq = c->in.hwm;
+    ack.credit = (uint32_t) self->cfg->window;
+    msg.body_case = LIC__REPL__BODY_ACK;
+    msg.ack = &ack;
+    s_send (self, c, &msg);
+}
+
+static void
+s_send_welcome (downlink_t *self, s_child_t *c)
+{
+    uint8_t root [32];
+    if (tree_root (c->in.tree, c->in.hwm, root) != ERR_OK) {
+        s_send_nack (self, c->route, c->in.hwm + 1, ERR_IO, "cannot read our copy of your tree");
+        return;
+    }
+    Lic__Repl msg;
+    Lic__Welcome w;
+    codec_repl_init (&msg);
+    lic__welcome__init (&w);
+    w.division = (char *) self->cfg->division;
+    w.resume_after = c->in.hwm;
+    w.root_at.data = root;
+    w.root_at.len = 32;
+    w.credit = (uint32_t) self->cfg->window;
+    msg.body_case = LIC__REPL__BODY_WELCOME;
+    msg.welcome = &w;
+    c->next = c->in.hwm + 1;
+    c->welcomed = true;
+    c->nacked = false;
+    c->hello_pending = false;
+    s_send (self, c, &msg);
+}
+
+//  Called by ingest when a batch is durable or refused.
+static void
+s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t seq,
+            const char *why)
+{
+    downlink_t *self = (downlink_t *) arg;
+    s_child_t *c = (s_child_t *) child;
+    c->inflight--;
+    if (code == ERR_OK)
+        s_send_ack (self, c);
+    else
+    if (!c->nacked) {
+        //  Refused in the pipeline (gap, divergence, local failure):
+        //  rewind and tell the child once.
+        c->nacked = true;
+        c->next = seq;
+        if (code == ERR_DIVERGED)
+            zsys_error ("child %s refused: %s", c->in.division, why);
+        s_send_nack (self, c->route, seq, code, why);
+    }
+    if (c->inflight == 0 && c->hello_pending)
+        s_send_welcome (self, c);
+}
+
+// ---------------------------------------------------------------------
+//  Messages from children
+
+static void
+s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h)
+{
+    if (!streq (h->division, c->in.division)) {
+        s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key belongs to another division");
+        return;
+    }
+    zframe_destroy (&c->route);
+    c->route = zframe_dup (route);
+    c->child_head = h->head_seq;
+    c->welcomed = false;
+    //  A child that has less than we hold of it, or the same size with
+    //  another root, has another history (restored from an old copy, or
+    //  tampered with): refused, nothing of ours changes.
+    uint8_t root [32];
+    char why [256];
+    if (h->head_seq < c->in.hwm) {
+        snprintf (why, sizeof why, "diverged: this node holds %" PRIu64 " entries of division %s "
+                  "but the child has only %" PRIu64 " (restored from an old copy?)",
+                  c->in.hwm, c->in.division, h->head_seq);
+        zsys_error ("child %s refused: %s", c->in.division, why);
+        s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
+        return;
+    }
+    if (h->head_seq == c->in.hwm && c->in.hwm > 0
+    &&  (tree_root (c->in.tree, c->in.hwm, root) != ERR_OK || h->head_root.len != 32
+         || memcmp (root, h->head_root.data, 32) != 0)) {
+        snprintf (why, sizeof why, "diverged: same size %" PRIu64 ", different root", h->head_seq);
+        zsys_error ("child %s refused: %s", c->in.division, why);
+        s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
+        return;
+    }
+    if (c->inflight > 0)
+        c->hello_pending = true;
+    else
+        s_send_welcome (self, c);
+}
+
+static void
+s_on_batch_msg (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p)
+{
+    Lic__Batch *b = (*msg_p)->batch;
+    if (!c->welcomed || !zframe_eq (route, c->route) || c->hello_pending) {
+        s_send_nack (self, route, c->next, ERR_MALFORMED, "send HELLO first");
+        return;
+    }
+    if (b->first_seq != c->next) {
+        if (!c->nacked) {
+            c->nacked = true;
+            char why [128];
+            snprintf (why, sizeof why, "gap: expected seq %" PRIu64 ", got %" PRIu64, c->next, b->first_seq);
+            s_send_nack (self, route, c->next, ERR_GAP, why);
+        }
+        return;
+    }
+    if (b->n_entries == 0 || b->n_entries > 4096) {
+        s_send_nack (self, route, c->next, ERR_MALFORMED, "a batch holds 1..4096 entries");
+        return;
+    }
+    c->nacked = false;
+    c->next += b->n_entries;
+    c->inflight++;
+    ingest_submit_batch (self->ingest, &c->in, msg_p, c);
+}
+
+static void
+s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
+{
+    checkpoint_t cp;
+    uint8_t root [32];
+    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK
+    ||  checkpoint_verify (&cp, c->key_name, c->sign_pk) != ERR_OK) {
+        zsys_warning ("child %s sent a checkpoint that does not verify", c->in.division);
+        return;
+    }
+    if (cp.size > c->in.hwm || cp.size <= c->checkpoint_size)
+        return;     //  not all here yet, or already countersigned
+    if (tree_root (c->in.tree, cp.size, root) != ERR_OK || memcmp (root, cp.root, 32) != 0) {
+        zsys_error ("child %s signed a checkpoint of size %" PRIu64 " whose root is not ours: "
+                    "diverged", c->in.division, cp.size);
+        s_send_nack (self, c->route, c->next, ERR_DIVERGED, "your signed checkpoint's root differs "
+                     "from this node's copy of your log");
+        return;
+    }
+    char *receipt = NULL;
+    if (checkpoint_cosign (note, self->key_name, self->id->node.sign_sk, self->id->node.sign_pk,
+                           &receipt) != ERR_OK)
+        return;
+    char key [32];
+    snprintf (key, sizeof key, "%s/receipt", c->in.division);
+    store_batch_t *batch = store_batch_new (self->store);
+    if (batch) {
+        store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), receipt, strlen (receipt));
+        if (store_write (self->store, batch, false) == ERR_OK)
+            c->checkpoint_size = cp.size;
+        store_batch_destroy (&batch);
+    }
+    Lic__Repl msg;
+    Lic__CheckpointNote n;
+    codec_repl_init (&msg);
+    lic__checkpoint_note__init (&n);
+    n.note = receipt;
+    msg.body_case = LIC__REPL__BODY_RECEIPT;
+    msg.receipt = &n;
+    s_send (self, c, &msg);
+    free (receipt);
+}
+
+static s_child_t *
+s_child_by_key (downlink_t *self, const char *z85)
+{
+    for (int i = 0; z85 && i < self->n_children; i++)
+        if (streq (self->children [i].curve_pk, z85))
+            return &self->children [i];
+    return NULL;
+}
+
+void
+downlink_on_readable (downlink_t *self, int budget)
+{
+    while (budget-- > 0 && (zsock_events (self->router) & ZMQ_POLLIN)) {
+        zframe_t *route = zframe_recv (self->router);
+        zframe_t *body = route && zframe_more (route)? zframe_recv (self->router): NULL;
+        while (body && zframe_more (body)) {       //  extra frames: not ours
+            zframe_t *x = zframe_recv (self->router);
+            zframe_destroy (&x);
+            if (!zsock_rcvmore (self->router))
+                break;
+        }
+        if (!body) {
+            zframe_destroy (&route);
+            continue;
+        }
+        s_child_t *c = s_child_by_key (self, zframe_meta (body, "User-Id"));
+        Lic__Repl *msg = NULL;
+        int rc = codec_repl_decode (zframe_data (body), zframe_size (body), &msg);
+        if (!c)
+            s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key is not a configured child");
+        else
+        if (rc != ERR_OK)
+            s_send_nack (self, route, c->next, rc, "frame does not decode as lic.Repl");
+        else {
+            c->last_contact = (int64_t) time (NULL);
+            switch (msg->body_case) {
+                case LIC__REPL__BODY_HELLO:
+                    s_on_hello (self, c, route, msg->hello);
+                    break;
+                case LIC__REPL__BODY_BATCH:
+                    s_on_batch_msg (self, c, route, &msg);
+                    break;
+                case LIC__REPL__BODY_HEARTBEAT:
+                    c->child_head = msg->heartbeat->head_seq;
+                    c->oldest_unacked_at = msg->heartbeat->oldest_unacked_at;
+                    break;
+                case LIC__REPL__BODY_CHECKPOINT:
+                    if (c->welcomed && zframe_eq (route, c->route))
+                        s_on_checkpoint (self, c, msg->checkpoint->note);
+                    break;
+                default:
+                    s_send_nack (self, route, c->next, ERR_MALFORMED, "unexpected message");
+            }
+        }
+        codec_repl_free (&msg);
+        zframe_destroy (&route);
+        zframe_destroy (&body);
+    }
+}
+
+void
+downlink_on_tick (downlink_t *self)
+{
+    int64_t now = (int64_t) time (NULL);
+    for (int i = 0; i < self->n_children; i++) {
+        s_child_t *c = &self->children [i];
+        if (!c->route || !c->welcomed)
+            continue;
+        Lic__Repl msg;
+        Lic__Heartbeat hb;
+        codec_repl_init (&msg);
+        lic__heartbeat__init (&hb);
+        hb.head_seq = ingest_durable (self->ingest);
+        hb.acked_seq = c->in.hwm;
+        hb.now = now;
+        msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+        msg.heartbeat = &hb;
+        s_send (self, c, &msg);
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Status
+
+void
+downlink_status (downlink_t *self, Lic__NodeStatus *ns)
+{
+    ns->children = calloc ((size_t) self->n_children + 1, sizeof *ns->children);
+    if (!ns->children)
+        return;
+    int64_t now = (int64_t) time (NULL);
+    for (int i = 0; i < self->n_children; i++) {
+        s_child_t *c = &self->children [i];
+        Lic__ChildStatus *cs = calloc (1, sizeof *cs);
+        if (!cs)
+            break;
+        lic__child_status__init (cs);
+        cs->division = c->in.division;
+        cs->acked_seq = c->in.hwm;
+        cs->child_head = c->child_head > c->in.hwm? c->child_head: c->in.hwm;
+        cs->last_contact = c->last_contact;
+        cs->connected = c->route && c->welcomed && now - c->last_contact < DOWNLINK_STALE_S;
+        cs->lag_seconds = c->oldest_unacked_at? now - c->oldest_unacked_at: 0;
+        cs->checkpoint_size = c->checkpoint_size;
+        ns->children [ns->n_children++] = cs;
+    }
+}
+
+void
+downlink_status_free (Lic__NodeStatus *ns)
+{
+    for (size_t i = 0; i < ns->n_children; i++)
+        free (ns->children [i]);
+    free (ns->children);
+    ns->children = NULL;
+    ns->n_children = 0;
+}
+
+// ---------------------------------------------------------------------
+//  Lifecycle
+
+//  The child's durable high-water mark and countersigned size from disk.
+static int
+s_child_load (downlink_t *self, s_child_t *c)
+{
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_CHILD, c->in.division, strlen (c->in.division), &v, &vl);
+    if (rc == ERR_OK) {
+        if (vl == 8)
+            c->in.hwm = store_get_u64 (v);
+        else
+            rc = ERR_CORRUPT;
+        free (v);
+    }
+    else
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    c->in.next_apply = c->next = c->in.hwm + 1;
+    char key [32];
+    snprintf (key, sizeof key, "%s/receipt", c->in.division);
+    if (store_get (self->store, STORE_CF_CHILD, key, strlen (key), &v, &vl) == ERR_OK) {
+        checkpoint_t cp;
+        if (checkpoint_parse ((const char *) v, vl, &cp) == ERR_OK)
+            c->checkpoint_size = cp.size;
+        free (v);
+    }
+    return rc == ERR_NOT_FOUND? ERR_OK: rc;
+}
+
+int
+downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *store,
+              views_t *views, ingest_t *ingest, char *why, size_t why_size)
+{
+    downlink_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return ERR_NOMEM;
+    self->cfg = cfg;
+    self->id = id;
+    self->store = store;
+    self->views = views;
+    self->ingest = ingest;
+    snprintf (self->key_name, sizeof self->key_name, "licrepo/%s", cfg->division);
+    self->children = calloc ((size_t) cfg->n_children + 1, sizeof *self->children);
+    int rc = self->children? ERR_OK: ERR_NOMEM;
+    for (int i = 0; rc == ERR_OK && i < cfg->n_children; i++) {
+        const config_peer_t *p = &cfg->children [i];
+        s_child_t *c = &self->children [self->n_children++];
+        snprintf (c->in.division, sizeof c->in.division, "%s", p->division);
+        snprintf (c->curve_pk, sizeof c->curve_pk, "%s", p->curve_pk);
+        snprintf (c->key_name, sizeof c->key_name, "licrepo/%s", p->division);
+        memcpy (c->sign_pk, p->sign_pk, 32);
+        c->in.tree = tree_new (store, p->division);
+        if (!c->in.tree) {
+            rc = ERR_NOMEM;
+            break;
+        }
+        if ((rc = s_child_load (self, c)) != ERR_OK) {
+            snprintf (why, why_size, "state of child %s unreadable: %s", p->division, err_str (rc));
+            break;
+        }
+        //  Trust the configured key; let upper levels learn it.
+        const uint8_t *known = views_node_key (views, p->division);
+        bool recorded = known && memcmp (known, p->sign_pk, 32) == 0;
+        views_trust_node (views, p->division, p->sign_pk);
+        uint8_t curve [32];
+        if ((rc = identity_allow (id, p->division, p->curve_pk)) != ERR_OK) {
+            snprintf (why, why_size, "cannot allow child %s's CURVE key", p->division);
+            break;
+        }
+        if (!recorded && zmq_z85_decode (curve, p->curve_pk))
+            ingest_submit_node (ingest, p->division, p->sign_pk, curve);
+    }
+    if (rc == ERR_OK) {
+        ingest_set_batch_handler (ingest, s_on_batch, self);
+        self->router = zsock_new (ZMQ_ROUTER);
+        uint8_t pk [32], sk [32];
+        zmq_z85_decode (pk, id->node.curve_pk);
+        zmq_z85_decode (sk, id->node.curve_sk);
+        zcert_t *cert = zcert_new_from (pk, sk);
+        seal_wipe (sk, sizeof sk);
+        zcert_apply (cert, self->router);
+        zcert_destroy (&cert);
+        zsock_set_curve_server (self->router, 1);
+        zsock_set_zap_domain (self->router, "licrepo-replication");
+        zsock_set_maxmsgsize (self->router, 2 * CODEC_REPL_MAX);
+        zsock_set_router_mandatory (self->router, 1);
+        zsock_set_sndhwm (self->router, 10000);
+        zsock_set_rcvhwm (self->router, 1000);
+        zsock_set_linger (self->router, 0);
+        if (zsock_bind (self->router, "%s", cfg->repl_listen) < 0) {
+            snprintf (why, why_size, "cannot listen for children on %s: %s", cfg->repl_listen,
+                      zmq_strerror (zmq_errno ()));
+            rc = ERR_IO;
+        }
+    }
+    if (rc != ERR_OK) {
+        downlink_destroy (&self);
+        return rc;
+    }
+    *out = self;
+    return ERR_OK;
+}
+
+void
+downlink_destroy (downlink_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    downlink_t *self = *self_p;
+    zsock_destroy (&self->router);
+    for (int i = 0; i < self->n_children; i++) {
+        tree_destroy (&self->children [i].in.tree);
+        zframe_destroy (&self->children [i].route);
+    }
+    free (self->children);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+downlink_sock (downlink_t *self)
+{
+    return self->router;
+}

@@ -1,0 +1,456 @@
+/*  uplink.c -- child side of upward replication (see uplink.h and
+    proto/README.md section 7).
+
+    Window: the parent grants `credit` batches in flight; each batch sent
+    is remembered by its last seq until a cumulative ACK covers it.  A
+    NACK rewinds to the seq the parent expects and forgets the window.
+    Only durable entries are sent, read from the log as stored, so the
+    parent hashes exactly the bytes our tree was built from.
+*/
+#include <time.h>
+#include "codec.h"
+#include "uplink.h"
+
+#define UPLINK_WINDOW_MAX   256
+#define UPLINK_BATCH_BYTES  (2 * 1024 * 1024)
+#define UPLINK_BACKOFF_MIN  100
+#define UPLINK_BACKOFF_MAX  5000
+#define UPLINK_REFUSED_RETRY 60000  //  ms between tries after a refusal
+
+typedef enum {
+    UPLINK_NONE,            //  top of the hierarchy: no parent
+    UPLINK_IDLE,            //  no socket; next attempt at next_attempt
+    UPLINK_CONNECTING,      //  HELLO sent, waiting for WELCOME
+    UPLINK_STREAMING,       //  sending within credit
+    UPLINK_REFUSED          //  parent refused our history or key: see error
+} s_state_t;
+
+static const char *s_state_names [] = { "none", "idle", "connecting", "streaming", "refused" };
+
+struct uplink_t {
+    const config_t *cfg;
+    identity_t *id;
+    store_t *store;
+    views_t *views;
+    ingest_t *ingest;
+    zsock_t *dealer;                //  to the parent, or NULL
+    s_state_t state;
+    uint64_t send_next;             //  next seq to send
+    uint64_t acked;                 //  durable at the parent
+    uint64_t sent [UPLINK_WINDOW_MAX];  //  last seq of each batch in flight
+    size_t n_sent;
+    uint32_t credit;                //  batches allowed in flight
+    int64_t last_rx;                //  mono ms of the last message from the parent
+    int64_t last_hb;                //  mono ms of our last heartbeat
+    int64_t next_attempt;           //  mono ms
+    int64_t backoff;                //  ms
+    char error [512];               //  last refusal or failure
+    char *checkpoint;               //  newest signed checkpoint of ours
+    uint64_t checkpoint_size;
+    uint64_t checkpoint_offered;    //  size last sent to the parent
+    char *receipt;                  //  parent's countersignature, newest
+    uint64_t receipt_size;
+};
+
+static void
+s_send (uplink_t *self, Lic__Repl *msg)
+{
+    uint8_t *buf;
+    size_t len;
+    if (!self->dealer || codec_repl_encode (msg, &buf, &len) != ERR_OK)
+        return;
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    if (zframe_send (&f, self->dealer, ZFRAME_DONTWAIT) != 0)
+        zframe_destroy (&f);
+}
+
+static void
+s_drop (uplink_t *self, s_state_t state, int64_t retry_ms)
+{
+    zsock_destroy (&self->dealer);
+    self->state = state;
+    self->n_sent = 0;
+    self->next_attempt = zclock_mono () + retry_ms;
+}
+
+static void
+s_connect (uplink_t *self)
+{
+    const config_peer_t *p = &self->cfg->parent;
+    self->dealer = zsock_new (ZMQ_DEALER);
+    if (!self->dealer) {
+        s_drop (self, UPLINK_IDLE, self->backoff);
+        return;
+    }
+    zsock_set_curve_serverkey (self->dealer, p->curve_pk);
+    zsock_set_curve_publickey (self->dealer, self->id->node.curve_pk);
+    zsock_set_curve_secretkey (self->dealer, self->id->node.curve_sk);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_sndhwm (self->dealer, 2 * UPLINK_WINDOW_MAX);
+    zsock_set_maxmsgsize (self->dealer, 2 * CODEC_REPL_MAX);
+    if (zsock_connect (self->dealer, "%s", p->endpoint) != 0) {
+        snprintf (self->error, sizeof self->error, "cannot connect to %.200s", p->endpoint);
+        s_drop (self, UPLINK_IDLE, UPLINK_BACKOFF_MAX);
+        return;
+    }
+    uint64_t head = ingest_durable (self->ingest);
+    uint8_t root [32];
+    if (tree_root (views_tree (self->views), head, root) != ERR_OK) {
+        snprintf (self->error, sizeof self->error, "cannot read our own tree at %" PRIu64, head);
+        s_drop (self, UPLINK_IDLE, UPLINK_BACKOFF_MAX);
+        return;
+    }
+    Lic__Repl msg;
+    Lic__Hello h;
+    codec_repl_init (&msg);
+    lic__hello__init (&h);
+    h.division = (char *) self->cfg->division;
+    h.head_seq = head;
+    h.head_root.data = root;
+    h.head_root.len = 32;
+    msg.body_case = LIC__REPL__BODY_HELLO;
+    msg.hello = &h;
+    s_send (self, &msg);
+    self->state = UPLINK_CONNECTING;
+    self->last_rx = zclock_mono ();
+}
+
+// ---------------------------------------------------------------------
+//  From the parent
+
+static void
+s_on_welcome (uplink_t *self, const Lic__Welcome *w)
+{
+    uint64_t head = ingest_durable (self->ingest);
+    uint8_t root [32];
+    if (w->resume_after > head) {
+        snprintf (self->error, sizeof self->error, "parent %s holds %" PRIu64 " entries of our log "
+                  "but we have %" PRIu64 ": this repository lost data (rebuild it from the parent)",
+                  w->division, w->resume_after, head);
+        zsys_error ("uplink: %s", self->error);
+        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
+        return;
+    }
+    if (w->resume_after > 0
+    &&  (tree_root (views_tree (self->views), w->resume_after, root) != ERR_OK
+         || w->root_at.len != 32 || memcmp (root, w->root_at.data, 32) != 0)) {
+        snprintf (self->error, sizeof self->error, "diverged: our root at %" PRIu64 " differs from "
+                  "what parent %s holds", w->resume_after, w->division);
+        zsys_error ("uplink: %s", self->error);
+        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
+        return;
+    }
+    self->send_next = w->resume_after + 1;
+    self->acked = w->resume_after;
+    self->credit = w->credit < UPLINK_WINDOW_MAX? w->credit: UPLINK_WINDOW_MAX;
+    self->n_sent = 0;
+    self->state = UPLINK_STREAMING;
+    self->backoff = UPLINK_BACKOFF_MIN;
+    self->error [0] = 0;
+    self->checkpoint_offered = 0;
+    zsys_info ("uplink: streaming to %s from seq %" PRIu64, w->division, self->send_next);
+}
+
+static void
+s_on_ack (uplink_t *self, const Lic__Ack *a)
+{
+    if (a->acked_seq > self->acked)
+        self->acked = a->acked_seq;
+    size_t keep = 0;
+    for (size_t i = 0; i < self->n_sent; i++)
+        if (self->sent [i] > self->acked)
+            self->sent [keep++] = self->sent [i];
+    self->n_sent = keep;
+    if (a->credit)
+        self->credit = a->credit < UPLINK_WINDOW_MAX? a->credit: UPLINK_WINDOW_MAX;
+}
+
+static void
+s_on_nack (uplink_t *self, const Lic__Nack *n)
+{
+    snprintf (self->error, sizeof self->error, "%s: %s", err_str (n->code), n->reason);
+    if (n->code == ERR_DIVERGED || n->code == ERR_FORBIDDEN) {
+        zsys_error ("uplink: parent refused us: %s", self->error);
+        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
+        return;
+    }
+    if (self->state != UPLINK_STREAMING || n->code == ERR_MALFORMED) {
+        //  Out of step: start the conversation again.
+        s_drop (self, UPLINK_IDLE, self->backoff);
+        return;
+    }
+    //  Gap or a failure there: resend from what the parent expects.
+    self->send_next = n->expected_seq > self->acked? n->expected_seq: self->acked + 1;
+    self->n_sent = 0;
+}
+
+static void
+s_on_receipt (uplink_t *self, const char *note)
+{
+    char *copy = strdup (note);
+    if (!copy)
+        return;
+    free (self->receipt);
+    self->receipt = copy;
+    self->receipt_size = self->checkpoint_offered;
+    store_batch_t *b = store_batch_new (self->store);
+    if (b) {
+        store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
+        if (store_write (self->store, b, false) != ERR_OK)
+            zsys_warning ("uplink: receipt not stored");
+        store_batch_destroy (&b);
+    }
+}
+
+void
+uplink_on_readable (uplink_t *self)
+{
+    while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN)) {
+        zframe_t *f = zframe_recv (self->dealer);
+        if (!f)
+            break;
+        Lic__Repl *msg = NULL;
+        if (codec_repl_decode (zframe_data (f), zframe_size (f), &msg) == ERR_OK) {
+            self->last_rx = zclock_mono ();
+            switch (msg->body_case) {
+                case LIC__REPL__BODY_WELCOME:
+                    if (self->state == UPLINK_CONNECTING)
+                        s_on_welcome (self, msg->welcome);
+                    break;
+                case LIC__REPL__BODY_ACK:
+                    s_on_ack (self, msg->ack);
+                    break;
+                case LIC__REPL__BODY_NACK:
+                    s_on_nack (self, msg->nack);
+                    break;
+                case LIC__REPL__BODY_RECEIPT:
+                    s_on_receipt (self, msg->receipt->note);
+                    break;
+                default:
+                    break;      //  heartbeats: contact is enough
+            }
+        }
+        codec_repl_free (&msg);
+        zframe_destroy (&f);
+    }
+}
+
+// ---------------------------------------------------------------------
+//  To the parent
+
+//  Sends entries send_next.. (at most batch_max, 2 MiB, up to head).
+static int
+s_send_batch (uplink_t *self, uint64_t head)
+{
+    size_t max = (size_t) self->cfg->batch_max;
+    ProtobufCBinaryData *entries = calloc (max, sizeof *entries);
+    if (!entries)
+        return ERR_NOMEM;
+    uint8_t from [8];
+    store_put_u64 (from, self->send_next);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_LOG, NULL, 0, from, 8);
+    const uint8_t *k, *v;
+    size_t kl, vl, n = 0, bytes = 0;
+    int64_t oldest_at = 0;
+    int rc = it? ERR_OK: ERR_NOMEM;
+    while (rc == ERR_OK && n < max && self->send_next + n <= head
+       &&  store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (kl != 8 || store_get_u64 (k) != self->send_next + n) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        if (n > 0 && bytes + vl > UPLINK_BATCH_BYTES)
+            break;
+        entries [n].data = malloc (vl);
+        if (!entries [n].data) {
+            rc = ERR_NOMEM;
+            break;
+        }
+        memcpy (entries [n].data, v, vl);
+        entries [n].len = vl;
+        if (n == 0) {
+            Lic__LogEntry *e = NULL;
+            if (codec_entry_decode (v, vl, &e) == ERR_OK)
+                oldest_at = e->received_at;
+            codec_entry_free (&e);
+        }
+        bytes += vl;
+        n++;
+    }
+    store_iter_destroy (&it);
+    uint8_t root [32];
+    if (rc == ERR_OK && n > 0)
+        rc = tree_root (views_tree (self->views), self->send_next + n - 1, root);
+    if (rc == ERR_OK && n > 0) {
+        Lic__Repl msg;
+        Lic__Batch b;
+        codec_repl_init (&msg);
+        lic__batch__init (&b);
+        b.first_seq = self->send_next;
+        b.n_entries = n;
+        b.entries = entries;
+        b.root_after.data = root;
+        b.root_after.len = 32;
+        b.oldest_at = oldest_at;
+        msg.body_case = LIC__REPL__BODY_BATCH;
+        msg.batch = &b;
+        s_send (self, &msg);
+        self->send_next += n;
+        self->sent [self->n_sent++] = self->send_next - 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        free (entries [i].data);
+    free (entries);
+    return rc;
+}
+
+//  received_at of our oldest entry the parent does not have, 0 if none.
+static int64_t
+s_oldest_unacked_at (uplink_t *self, uint64_t head)
+{
+    if (self->acked >= head)
+        return 0;
+    uint8_t key [8], *v;
+    size_t vl;
+    store_put_u64 (key, self->acked + 1);
+    int64_t at = 0;
+    if (store_get (self->store, STORE_CF_LOG, key, 8, &v, &vl) == ERR_OK) {
+        Lic__LogEntry *e = NULL;
+        if (codec_entry_decode (v, vl, &e) == ERR_OK)
+            at = e->received_at;
+        codec_entry_free (&e);
+        free (v);
+    }
+    return at;
+}
+
+void
+uplink_pump (uplink_t *self)
+{
+    if (self->state == UPLINK_NONE)
+        return;
+    int64_t now = zclock_mono ();
+    if (!self->dealer) {
+        if (now >= self->next_attempt)
+            s_connect (self);
+        return;
+    }
+    if (now - self->last_rx > UPLINK_SILENCE_MS) {
+        snprintf (self->error, sizeof self->error, "parent silent for %d ms", UPLINK_SILENCE_MS);
+        zsys_warning ("uplink: %s, reconnecting", self->error);
+        s_drop (self, UPLINK_IDLE, self->backoff);
+        self->backoff = self->backoff * 2 > UPLINK_BACKOFF_MAX? UPLINK_BACKOFF_MAX: self->backoff * 2;
+        return;
+    }
+    if (self->state != UPLINK_STREAMING)
+        return;
+    uint64_t head = ingest_durable (self->ingest);
+    while (self->n_sent < self->credit && self->send_next <= head)
+        if (s_send_batch (self, head) != ERR_OK) {
+            snprintf (self->error, sizeof self->error, "cannot read our log at %" PRIu64, self->send_next);
+            break;
+        }
+    if (now - self->last_hb >= 1000) {
+        self->last_hb = now;
+        Lic__Repl msg;
+        Lic__Heartbeat hb;
+        codec_repl_init (&msg);
+        lic__heartbeat__init (&hb);
+        hb.head_seq = head;
+        hb.acked_seq = self->acked;
+        hb.now = (int64_t) time (NULL);
+        hb.oldest_unacked_at = s_oldest_unacked_at (self, head);
+        msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+        msg.heartbeat = &hb;
+        s_send (self, &msg);
+    }
+    //  Offer our newest checkpoint once the parent holds all it covers.
+    if (self->checkpoint && self->checkpoint_size <= self->acked
+    &&  self->checkpoint_size > self->checkpoint_offered) {
+        Lic__Repl msg;
+        Lic__CheckpointNote n;
+        codec_repl_init (&msg);
+        lic__checkpoint_note__init (&n);
+        n.note = self->checkpoint;
+        msg.body_case = LIC__REPL__BODY_CHECKPOINT;
+        msg.checkpoint = &n;
+        s_send (self, &msg);
+        self->checkpoint_offered = self->checkpoint_size;
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Lifecycle and status
+
+uplink_t *
+uplink_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views, ingest_t *ingest)
+{
+    if (!cfg->has_parent)
+        return NULL;
+    uplink_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->cfg = cfg;
+    self->id = id;
+    self->store = store;
+    self->views = views;
+    self->ingest = ingest;
+    self->state = UPLINK_IDLE;
+    self->backoff = UPLINK_BACKOFF_MIN;
+    uint8_t *v;
+    size_t vl;
+    if (store_get (store, STORE_CF_META, "receipt", 7, &v, &vl) == ERR_OK) {
+        self->receipt = strndup ((const char *) v, vl);
+        free (v);
+    }
+    return self;
+}
+
+void
+uplink_destroy (uplink_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy (&(*self_p)->dealer);
+    free ((*self_p)->checkpoint);
+    free ((*self_p)->receipt);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+zsock_t *
+uplink_sock (uplink_t *self)
+{
+    return self? self->dealer: NULL;
+}
+
+void
+uplink_set_checkpoint (uplink_t *self, uint64_t size, const char *note)
+{
+    char *copy = strdup (note);
+    if (!copy)
+        return;
+    free (self->checkpoint);
+    self->checkpoint = copy;
+    self->checkpoint_size = size;
+}
+
+void
+uplink_status (uplink_t *self, Lic__NodeStatus *ns)
+{
+    if (!self) {
+        ns->uplink_state = "none";
+        return;
+    }
+    uint64_t head = ingest_durable (self->ingest);
+    ns->uplink_state = (char *) s_state_names [self->state];
+    ns->parent_division = (char *) self->cfg->parent.division;
+    ns->uplink_acked = self->acked;
+    ns->uplink_lag = head > self->acked? head - self->acked: 0;
+    int64_t oldest = s_oldest_unacked_at (self, head);
+    ns->uplink_lag_seconds = oldest? (int64_t) time (NULL) - oldest: 0;
+    ns->uplink_error = self->error;
+    if (self->receipt)
+        ns->receipt = self->receipt;
+}
