@@ -84,3 +84,59 @@ seal_random (void *p, size_t n)
 {
     randombytes_buf (p, n);
 }
+
+void
+seal_sha256_cat (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
+                 const uint8_t *b, size_t nb)
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init (&st);
+    crypto_hash_sha256_update (&st, a, na);
+    if (nb)
+        crypto_hash_sha256_update (&st, b, nb);
+    crypto_hash_sha256_final (&st, out);
+}
+
+void
+seal_keypair_seed (uint8_t pk [SEAL_PUBLIC_BYTES], uint8_t sk [SEAL_SECRET_BYTES],
+                   const uint8_t seed [SEAL_SEED_BYTES])
+{
+    crypto_sign_seed_keypair (pk, sk, seed);
+}
+
+int
+seal_base64_encode (char *out, size_t out_size, const uint8_t *in, size_t n)
+{
+    if (out_size < SEAL_BASE64_SIZE (n)) {
+        if (out_size > 0)
+            *out = 0;
+        return ERR_TOO_LARGE;
+    }
+    sodium_bin2base64 (out, out_size, in, n, sodium_base64_VARIANT_ORIGINAL);
+    return ERR_OK;
+}
+
+int
+seal_base64_decode (uint8_t *out, size_t out_max, size_t *out_len,
+                    const char *in, size_t len)
+{
+    const char *end = NULL;
+    size_t got = 0;
+    //  Padded base64 comes in whole quads; this also bounds the output
+    //  before libsodium writes anything
+    if (!in || len % 4 != 0)
+        return ERR_MALFORMED;
+    size_t pad = 0;
+    if (len >= 1 && in [len - 1] == '=')
+        pad++;
+    if (len >= 2 && in [len - 2] == '=')
+        pad++;
+    if (len / 4 * 3 - pad > out_max)
+        return ERR_TOO_LARGE;
+    if (sodium_base642bin (out, out_max, in, len, NULL, &got, &end,
+                           sodium_base64_VARIANT_ORIGINAL) != 0
+    ||  end != in + len)
+        return ERR_MALFORMED;
+    *out_len = got;
+    return ERR_OK;
+}

@@ -12,6 +12,7 @@
 #define SEAL_SECRET_BYTES 64
 #define SEAL_SIG_BYTES    64
 #define SEAL_HASH_BYTES   32
+#define SEAL_SEED_BYTES   32
 
 //  Initialises libsodium.  Returns ERR_OK or ERR_INTERNAL.
 int MUST_CHECK
@@ -59,5 +60,34 @@ int MUST_CHECK
 //  Fills p with n random bytes.
 void
     seal_random (void *p, size_t n);
+
+//  SHA-256 of a ‖ b (b may be NULL with nb 0): RFC 6962 hashes a one-byte
+//  domain prefix and then the data without copying it.
+void
+    seal_sha256_cat (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
+                     const uint8_t *b, size_t nb);
+
+//  Ed25519 key pair from a 32-byte seed (RFC 8032 private key), for keys
+//  kept or exchanged as seeds (Go's signed-note PRIVATE+KEY strings).
+void
+    seal_keypair_seed (uint8_t pk [SEAL_PUBLIC_BYTES], uint8_t sk [SEAL_SECRET_BYTES],
+                       const uint8_t seed [SEAL_SEED_BYTES]);
+
+//  Characters seal_base64_encode writes for n bytes, NUL included.
+#define SEAL_BASE64_SIZE(n) ((((size_t) (n) + 2) / 3) * 4 + 1)
+
+//  Writes the standard (RFC 4648 section 4, padded) base64 of in and a
+//  NUL into out.  Returns ERR_OK, or ERR_TOO_LARGE if out_size is below
+//  SEAL_BASE64_SIZE (n) (out is then left empty if out_size > 0).
+int MUST_CHECK
+    seal_base64_encode (char *out, size_t out_size, const uint8_t *in, size_t n);
+
+//  Decodes exactly len characters of standard padded base64 into out and
+//  sets *out_len.  Only the canonical spelling is accepted: no whitespace,
+//  no missing or extra padding, no non-zero unused bits.  Returns ERR_OK,
+//  ERR_MALFORMED, or ERR_TOO_LARGE if more than out_max bytes would result.
+int MUST_CHECK
+    seal_base64_decode (uint8_t *out, size_t out_max, size_t *out_len,
+                        const char *in, size_t len);
 
 #endif
