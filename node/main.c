@@ -1,6 +1,7 @@
 /*  main.c -- licnode: one repository node of any level.
 
       licnode [-c FILE] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]
+      licnode init -d DATA_DIR --division CODE   create the identity and exit
       licnode check -d DATA_DIR     replay the log and compare the views
 
     The only file that may exit the process.  Logs go to stderr.
@@ -20,7 +21,10 @@ s_usage (void)
 {
     fprintf (stderr,
         "usage: licnode [-c CONFIG.json] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]\n"
+        "       licnode init [-c CONFIG.json] [-d DATA_DIR] [--division CODE]\n"
+        "           create the node's identity (keys, node.pub) and exit\n"
         "       licnode check [-c CONFIG.json] [-d DATA_DIR]\n"
+        "           replay the log and compare it with the views (node stopped)\n"
         "Runs a license repository node.  Without a configuration file it keeps its\n"
         "data under ./licnode-data and listens on tcp://127.0.0.1:7400.\n");
 }
@@ -32,7 +36,8 @@ main (int argc, char *argv [])
     config_defaults (&cfg);
     char why [512] = "";
     bool check = argc > 1 && streq (argv [1], "check");
-    if (check) {
+    bool init = argc > 1 && streq (argv [1], "init");
+    if (check || init) {
         argv++;
         argc--;
     }
@@ -104,6 +109,12 @@ main (int argc, char *argv [])
     if (identity_open (&id, &cfg, why, sizeof why) != ERR_OK) {
         fprintf (stderr, "licnode: %s\n", why);
         return 1;
+    }
+    if (init) {
+        //  Identity only: what a parent's or child's configuration needs.
+        printf ("%s/node.pub\n", cfg.data_dir);
+        identity_wipe (&id);
+        return 0;
     }
     store_cfg_t scfg = { cfg.cache_mb, true };
     int src = store_open (&store, db_path, &scfg, why, sizeof why);

@@ -20,6 +20,8 @@
 #include "seal.h"
 #include "support.h"
 
+#define streq(a, b) (strcmp ((a), (b)) == 0)
+
 static const char s_uscc_alphabet [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 void
@@ -225,8 +227,12 @@ support_node_restart (support_node_t *n)
             dup2 (log, 2);
         if (null >= 0)
             dup2 (null, 1);
-        execl (path, path, "-d", n->dir, "-l", n->endpoint, "--division", n->division,
-               (char *) NULL);
+        if (*n->config)
+            execl (path, path, "-c", n->config, "-d", n->dir, "-l", n->endpoint,
+                   "--division", n->division, (char *) NULL);
+        else
+            execl (path, path, "-d", n->dir, "-l", n->endpoint, "--division", n->division,
+                   (char *) NULL);
         _exit (127);
     }
     int64_t deadline = support_now_us () + 20 * 1000000;
@@ -251,6 +257,34 @@ support_node_restart (support_node_t *n)
     fprintf (stderr, "licnode did not answer within 20 s (see %s)\n", n->log_path);
     support_node_stop (n, SIGKILL);
     return ERR_IO;
+}
+
+int
+support_node_start_cfg (support_node_t *n, const char *dir, int port, const char *division,
+                        const char *config_json)
+{
+    memset (n, 0, sizeof *n);
+    snprintf (n->dir, sizeof n->dir, "%s", dir);
+    snprintf (n->endpoint, sizeof n->endpoint, "tcp://127.0.0.1:%d", port);
+    snprintf (n->division, sizeof n->division, "%s", division);
+    snprintf (n->log_path, sizeof n->log_path, "%s/licnode.log", dir);
+    snprintf (n->config, sizeof n->config, "%s/licnode.json", dir);
+    mkdir (dir, 0700);
+    FILE *f = fopen (n->config, "w");
+    if (!f)
+        return ERR_IO;
+    fputs (config_json, f);
+    fclose (f);
+    return support_node_restart (n);
+}
+
+int
+support_node_init (const char *dir, const char *division)
+{
+    char cmd [1400];
+    snprintf (cmd, sizeof cmd, "%s init -d %s --division %s > /dev/null", support_licnode_path (),
+              dir, division);
+    return system (cmd) == 0? ERR_OK: ERR_IO;
 }
 
 int
@@ -335,4 +369,169 @@ void
 support_rmtree (const char *path)
 {
     nftw (path, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+// ---------------------------------------------------------------------
+//  Publishing and hierarchies
+
+int
+support_publish (licclient_t *c, const support_dept_t *d, uint32_t serial0, int licenses,
+                 int alters)
+{
+    int total = licenses * (1 + alters), sent = 0, done = 0, ok = 0;
+    while (done < total) {
+        while (sent < total && sent - done < 128) {
+            int lic = sent / (1 + alters), step = sent % (1 + alters);
+            uint8_t *body, sig [64];
+            size_t len;
+            uint32_t serial = serial0 + (uint32_t) lic;
+            if (support_event_sign (d, step? LIC__OP__OP_ALTER: LIC__OP__OP_ISSUE, serial,
+                                    (uint32_t) step, serial, &body, &len, sig) != ERR_OK)
+                return ok;
+            int rc = licclient_send_publish (c, body, len, sig, d->key.sign_pk, NULL);
+            free (body);
+            if (rc != ERR_OK)
+                return ok;
+            sent++;
+        }
+        Lic__Reply *r = NULL;
+        if (licclient_recv (c, &r, 30000) != ERR_OK)
+            return ok;
+        if (r->code == ERR_OK)
+            ok++;
+        else
+            fprintf (stderr, "publish refused: %s: %s\n", err_str (r->code), r->message);
+        codec_reply_free (&r);
+        done++;
+    }
+    return ok;
+}
+
+int
+support_status (const support_node_t *n, Lic__Reply **reply)
+{
+    licclient_t *admin = NULL;
+    int rc = support_admin (&admin, n);
+    if (rc == ERR_OK)
+        rc = licclient_status (admin, reply, 10000);
+    if (rc == ERR_OK && (*reply)->code != ERR_OK) {
+        rc = (*reply)->code;
+        codec_reply_free (reply);
+    }
+    licclient_destroy (&admin);
+    return rc;
+}
+
+int
+support_digest (const support_node_t *n, const char *division, uint8_t digest [32],
+                uint64_t *licenses)
+{
+    licclient_t *admin = NULL;
+    int rc = support_admin (&admin, n);
+    Lic__Request req;
+    Lic__DigestRequest dr;
+    codec_request_init (&req);
+    lic__digest_request__init (&dr);
+    req.body_case = LIC__REQUEST__BODY_DIGEST;
+    req.digest = &dr;
+    Lic__Reply *r = NULL;
+    if (rc == ERR_OK)
+        rc = licclient_call (admin, &req, &r, 60000);
+    if (rc == ERR_OK)
+        rc = r->code;
+    if (rc == ERR_OK) {
+        rc = ERR_NOT_FOUND;
+        memset (digest, 0, 32);
+        *licenses = 0;
+        for (size_t i = 0; i < r->digest->n_entries; i++)
+            if (streq (r->digest->entries [i]->division, division)) {
+                memcpy (digest, r->digest->entries [i]->digest.data, 32);
+                *licenses = r->digest->entries [i]->licenses;
+                rc = ERR_OK;
+            }
+    }
+    codec_reply_free (&r);
+    licclient_destroy (&admin);
+    return rc;
+}
+
+static const char *s_divisions [4] = { "330106", "330108", "330100", "330000" };
+
+int
+support_hier_start (support_hier_t *h, const char *base)
+{
+    memset (h, 0, sizeof *h);
+    snprintf (h->base, sizeof h->base, "%s", base);
+    char dir [4][600], cfg [4096];
+    int port [4];
+    for (int i = 0; i < 4; i++) {
+        snprintf (dir [i], sizeof dir [i], "%s/%s", base, s_divisions [i]);
+        port [i] = support_free_port ();
+        h->repl_port [i] = i >= 2? support_free_port (): 0;
+        if (support_node_init (dir [i], s_divisions [i]) != ERR_OK)
+            return ERR_IO;
+    }
+    //  Province: the city is its child.
+    snprintf (cfg, sizeof cfg,
+        "{ \"division\": \"330000\", \"name\": \"province\", \"checkpoint_ms\": 200,\n"
+        "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
+        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", h->repl_port [3], dir [2]);
+    if (support_node_start_cfg (&h->node [3], dir [3], port [3], "330000", cfg) != ERR_OK)
+        return ERR_IO;
+    snprintf (cfg, sizeof cfg,
+        "{ \"division\": \"330100\", \"name\": \"city\", \"checkpoint_ms\": 200,\n"
+        "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
+        "  \"parent\": { \"pub_file\": \"%s/node.pub\", \"endpoint\": \"tcp://127.0.0.1:%d\" },\n"
+        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" }, { \"pub_file\": \"%s/node.pub\" } ] }\n",
+        h->repl_port [2], dir [3], h->repl_port [3], dir [0], dir [1]);
+    if (support_node_start_cfg (&h->node [2], dir [2], port [2], "330100", cfg) != ERR_OK)
+        return ERR_IO;
+    for (int i = 0; i < 2; i++) {
+        snprintf (cfg, sizeof cfg,
+            "{ \"division\": \"%s\", \"name\": \"county\", \"checkpoint_ms\": 200,\n"
+            "  \"parent\": { \"pub_file\": \"%s/node.pub\", \"endpoint\": \"tcp://127.0.0.1:%d\" } }\n",
+            s_divisions [i], dir [2], h->repl_port [2]);
+        if (support_node_start_cfg (&h->node [i], dir [i], port [i], s_divisions [i], cfg) != ERR_OK)
+            return ERR_IO;
+    }
+    return ERR_OK;
+}
+
+static uint64_t
+s_child_acked (const Lic__NodeStatus *st, const char *division)
+{
+    for (size_t i = 0; i < st->n_children; i++)
+        if (streq (st->children [i]->division, division))
+            return st->children [i]->acked_seq;
+    return 0;
+}
+
+int
+support_hier_wait_synced (support_hier_t *h, int timeout_s)
+{
+    int64_t deadline = support_now_us () + (int64_t) timeout_s * 1000000;
+    while (support_now_us () < deadline) {
+        Lic__Reply *st [4] = { NULL };
+        bool ok = true;
+        for (int i = 0; i < 4 && ok; i++)
+            ok = support_status (&h->node [i], &st [i]) == ERR_OK;
+        if (ok)
+            ok = s_child_acked (st [2]->status, "330106") == st [0]->status->head_seq
+              && s_child_acked (st [2]->status, "330108") == st [1]->status->head_seq
+              && s_child_acked (st [3]->status, "330100") == st [2]->status->head_seq
+              && st [2]->status->uplink_acked == st [2]->status->head_seq;
+        for (int i = 0; i < 4; i++)
+            codec_reply_free (&st [i]);
+        if (ok)
+            return ERR_OK;
+        usleep (200000);
+    }
+    return ERR_BUSY;
+}
+
+void
+support_hier_stop (support_hier_t *h, int sig)
+{
+    for (int i = 0; i < 4; i++)
+        support_node_stop (&h->node [i], sig);
 }

@@ -51,6 +51,7 @@ typedef struct {
     char endpoint [128];        //  tcp://127.0.0.1:PORT
     char division [8];
     char log_path [600];        //  its stderr: DIR/licnode.log
+    char config [600];          //  configuration file, "" if none
 } support_node_t;
 
 //  The licnode binary: $LICNODE, else next to the calling binary.
@@ -59,6 +60,14 @@ const char *support_licnode_path (void);
 //  Starts licnode for (dir, port, division) and waits until it answers a
 //  status request (at most 20 s).  ERR_OK or ERR_IO.
 int support_node_start (support_node_t *n, const char *dir, int port, const char *division);
+
+//  Like support_node_start, with a configuration file: writes config_json
+//  (a JSON object text) to DIR/licnode.json and passes it with -c.
+int support_node_start_cfg (support_node_t *n, const char *dir, int port, const char *division,
+                            const char *config_json);
+
+//  Runs `licnode init` for (dir, division): creates the identity only.
+int support_node_init (const char *dir, const char *division);
 
 //  Starts n again (same directory, endpoint, division) and waits as above.
 int support_node_restart (support_node_t *n);
@@ -74,6 +83,39 @@ int support_client (licclient_t **out, const support_node_t *n, const support_de
 
 //  Registers d at n through admin; ERR_OK or the node's code.
 int support_register (licclient_t *admin, const support_dept_t *d);
+
+//  Publishes `count` events of d through c: licenses serial0.., each an
+//  issue followed by `alters` alterations, pipelined (window 128); every
+//  event must be accepted.  Returns the number accepted.
+int support_publish (licclient_t *c, const support_dept_t *d, uint32_t serial0, int licenses,
+                     int alters);
+
+//  A county -> city -> province hierarchy on 127.0.0.1: nodes [0], [1]
+//  counties 330106 and 330108, [2] city 330100, [3] province 330000.
+typedef struct {
+    char base [512];
+    support_node_t node [4];
+    int repl_port [4];          //  replication ports (city, province)
+} support_hier_t;
+
+//  Creates the identities, writes the configurations and starts the four
+//  nodes, province first.  ERR_OK or ERR_IO.
+int support_hier_start (support_hier_t *h, const char *base);
+
+//  Waits (at most timeout_s) until the province holds everything: each
+//  county's head is acked by the city and the city's head by the
+//  province.  ERR_OK or ERR_BUSY on timeout.
+int support_hier_wait_synced (support_hier_t *h, int timeout_s);
+
+//  Stops the four nodes with sig.
+void support_hier_stop (support_hier_t *h, int sig);
+
+//  Status of node n through its admin key; caller frees *reply.
+int support_status (const support_node_t *n, Lic__Reply **reply);
+
+//  Digest entry of origin `division` at node n (digest and count).
+int support_digest (const support_node_t *n, const char *division, uint8_t digest [32],
+                    uint64_t *licenses);
 
 //  A fresh temporary directory (mkdtemp under $TMPDIR or /tmp).
 int support_tmpdir (char out [512], const char *tag);
