@@ -227,6 +227,10 @@ support_node_restart (support_node_t *n)
             dup2 (log, 2);
         if (null >= 0)
             dup2 (null, 1);
+        if (*n->netns)
+            execlp ("ip", "ip", "netns", "exec", n->netns, path, "-c", n->config, "-d", n->dir,
+                    "-l", n->endpoint, "--division", n->division, (char *) NULL);
+        else
         if (*n->config)
             execl (path, path, "-c", n->config, "-d", n->dir, "-l", n->endpoint,
                    "--division", n->division, (char *) NULL);
@@ -263,9 +267,15 @@ int
 support_node_start_cfg (support_node_t *n, const char *dir, int port, const char *division,
                         const char *config_json)
 {
+    char netns [64];
+    snprintf (netns, sizeof netns, "%s", n->netns);     //  the caller may have set it
     memset (n, 0, sizeof *n);
+    snprintf (n->netns, sizeof n->netns, "%s", netns);
     snprintf (n->dir, sizeof n->dir, "%s", dir);
-    snprintf (n->endpoint, sizeof n->endpoint, "tcp://127.0.0.1:%d", port);
+    if (port)
+        snprintf (n->endpoint, sizeof n->endpoint, "tcp://127.0.0.1:%d", port);
+    else
+        snprintf (n->endpoint, sizeof n->endpoint, "ipc://%s/client.sock", dir);
     snprintf (n->division, sizeof n->division, "%s", division);
     snprintf (n->log_path, sizeof n->log_path, "%s/licnode.log", dir);
     snprintf (n->config, sizeof n->config, "%s/licnode.json", dir);

@@ -48,10 +48,11 @@ int support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
 typedef struct {
     pid_t pid;                  //  its process id, 0 when stopped
     char dir [512];             //  data directory
-    char endpoint [128];        //  tcp://127.0.0.1:PORT
+    char endpoint [600];        //  tcp://127.0.0.1:PORT or ipc://DIR/client.sock
     char division [8];
     char log_path [600];        //  its stderr: DIR/licnode.log
     char config [600];          //  configuration file, "" if none
+    char netns [64];            //  network namespace to run in, "" for ours
 } support_node_t;
 
 //  The licnode binary: $LICNODE, else next to the calling binary.
@@ -65,6 +66,11 @@ int support_node_start (support_node_t *n, const char *dir, int port, const char
 //  (a JSON object text) to DIR/licnode.json and passes it with -c.
 int support_node_start_cfg (support_node_t *n, const char *dir, int port, const char *division,
                             const char *config_json);
+
+//  Port 0 for support_node_start*: the client endpoint is then
+//  ipc://DIR/client.sock, reachable from any network namespace.
+//  Set n->netns before support_node_restart to run the node inside a
+//  network namespace (through `ip netns exec`).
 
 //  Runs `licnode init` for (dir, division): creates the identity only.
 int support_node_init (const char *dir, const char *division);
