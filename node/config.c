@@ -57,7 +57,7 @@ s_peer (json_t *v, config_peer_t *peer, bool parent, char *why, size_t why_size)
     json_t *m;
     json_object_foreach (v, key, m) {
         const char *str = json_string_value (m);
-        if (streq (key, "pub_file"))
+        if (streq (key, "pub_file") || key [0] == '_')
             continue;
         if (!str) {
             snprintf (why, why_size, "peer member \"%s\" must be a string", key);
