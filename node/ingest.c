@@ -18,74 +18,10 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "seal.h"
-#include "verifier.h"
-
-typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH } job_kind_t;
-
-typedef struct _job_t job_t;
-
-//  One entry of a replicated batch.
-typedef struct {
-    verify_task_t task;         //  owner = this item
-    job_t *job;                 //  the batch job
-    Lic__LogEntry *entry;       //  decoded (owned)
-} s_item_t;
-
-struct _job_t {
-    verify_task_t task;         //  first: the verifier hands it back (owner NULL)
-    job_kind_t kind;
-    zframe_t *route;            //  ROUTER identity of the requester
-    Lic__Request *req;          //  the request (owned)
-    bool ready;                 //  verified, or refused at dispatch
-    int code;                   //  err_t for the reply
-    char why [320];             //  reply message when code != 0
-    uint64_t seq;               //  assigned or original seq
-    bool duplicate;
-    uint32_t version;           //  license version after the event
-    //  JOB_BATCH
-    Lic__Repl *repl;            //  the replicated batch (owned)
-    ingest_child_t *child;      //  its sender
-    void *cookie;               //  the downlink's
-    s_item_t *items;            //  one per entry
-    size_t n_items;
-    size_t unverified;          //  items still at the verifier
-    //  JOB_NODE
-    Lic__NodeRecord *node;      //  record to append (owned)
-};
-
-typedef struct {
-    store_batch_t *batch;       //  the write batch
-    zlist_t *jobs;              //  job_t, in sequence order
-    uint64_t gen;               //  generation for the views overlay
-    uint64_t last_seq;          //  highest seq written, 0 if none
-} s_pending_t;
-
-struct ingest_t {
-    store_t *store;
-    views_t *views;
-    ingest_cfg_t cfg;
-    ingest_reply_fn *reply;
-    void *reply_arg;
-    ingest_batch_fn *on_batch;
-    void *batch_arg;
-    verifier_t *verifier;
-    zactor_t *committer;        //  does the synced writes
-    job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
-    uint64_t head;              //  next ticket to sequence
-    uint64_t tail;              //  next ticket to hand out
-    s_pending_t *building;      //  batch being filled
-    s_pending_t *syncing;       //  batch at the committer, or NULL
-    s_pending_t *spare;         //  written batch kept for reuse (its buffers stay allocated)
-    verify_task_t *to_verify [INGEST_RING];     //  submitted, not yet sent to the verifier
-    size_t n_to_verify;
-    uint64_t next_gen;
-    uint64_t next_seq;          //  seq for the next entry
-    uint64_t durable;           //  last durable seq
-    ingest_stats_t stats;
-};
+#include "ingest_int.h"
 
 // ---------------------------------------------------------------------
-//  Committer thread: receives s_pending_t *, writes it synced, answers
+//  Committer thread: receives ingest_pending_t *, writes it synced, answers
 //  with the same pointer and the result.
 
 static void
@@ -95,7 +31,7 @@ s_committer (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     while (true) {
         char *cmd = NULL;
-        s_pending_t *p = NULL;
+        ingest_pending_t *p = NULL;
         if (zsock_recv (pipe, "sp", &cmd, &p) != 0)
             break;
         bool term = streq (cmd, "$TERM");
@@ -107,10 +43,10 @@ s_committer (zsock_t *pipe, void *args)
     }
 }
 
-static s_pending_t *
+static ingest_pending_t *
 s_pending_new (ingest_t *self)
 {
-    s_pending_t *p = calloc (1, sizeof *p);
+    ingest_pending_t *p = calloc (1, sizeof *p);
     if (!p)
         return NULL;
     p->batch = store_batch_new (self->store);
@@ -126,7 +62,7 @@ s_pending_new (ingest_t *self)
 }
 
 static void
-s_pending_destroy (s_pending_t **p_p)
+s_pending_destroy (ingest_pending_t **p_p)
 {
     if (!p_p || !*p_p)
         return;
@@ -140,9 +76,9 @@ s_pending_destroy (s_pending_t **p_p)
 //  Replies
 
 static void
-s_job_destroy (job_t **job_p)
+s_job_destroy (ingest_job_t **job_p)
 {
-    job_t *job = *job_p;
+    ingest_job_t *job = *job_p;
     if (!job)
         return;
     codec_event_free (&job->task.ev);
@@ -159,8 +95,8 @@ s_job_destroy (job_t **job_p)
     *job_p = NULL;
 }
 
-static void
-s_fail (job_t *job, int code, const char *fmt, ...)
+void
+ingest_job_fail (ingest_job_t *job, int code, const char *fmt, ...)
 {
     job->code = code;
     va_list ap;
@@ -170,7 +106,7 @@ s_fail (job_t *job, int code, const char *fmt, ...)
 }
 
 static void
-s_answer (ingest_t *self, job_t *job)
+s_answer (ingest_t *self, ingest_job_t *job)
 {
     if (job->kind == JOB_BATCH) {
         if (self->on_batch)
@@ -239,8 +175,8 @@ s_answer (ingest_t *self, job_t *job)
 //  order of issue 2 item 6).  With dup_seq, a duplicate (same key, same
 //  body) is recognised first: returns ERR_EXISTS with *dup_seq set.
 //  Returns ERR_OK or the refusal, why saying more.
-static int
-s_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
+int
+ingest_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
                uint64_t *dup_seq, char *why, size_t why_size)
 {
     const Lic__Department *dept;
@@ -293,12 +229,12 @@ s_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
 }
 
 static void
-s_sequence_publish (ingest_t *self, job_t *job)
+s_sequence_publish (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
     const Lic__Envelope *env = job->req->publish;
-    int rc = s_check_event (self, env, &job->task, &job->seq, job->why, sizeof job->why);
+    int rc = ingest_check_event (self, env, &job->task, &job->seq, job->why, sizeof job->why);
     if (rc == ERR_EXISTS) {
         job->duplicate = true;
         return;
@@ -328,184 +264,8 @@ s_sequence_publish (ingest_t *self, job_t *job)
 static void s_on_committed (ingest_t *self);
 static void s_abort_pending (ingest_t *self, int rc);
 
-// ---------------------------------------------------------------------
-//  Replicated batches (issue 3 item 3)
-
-//  Authority and checks of one replicated entry.
-static int
-s_check_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
-                 char *why, size_t why_size)
-{
-    if (t->sig_rc != ERR_OK || !e->envelope) {
-        snprintf (why, why_size, "signature does not verify");
-        return ERR_BAD_SIGNATURE;
-    }
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
-        return s_check_event (self, e->envelope, t, NULL, why, why_size);
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
-        //  Signed by the node where it originated, whose key we know from
-        //  the configuration or from a node record that came up before.
-        const uint8_t *key = views_node_key (self->views, e->origin_division);
-        if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
-            snprintf (why, why_size, "%s entry is not signed by the key of node %s",
-                      e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node record": "registration",
-                      e->origin_division);
-            return ERR_UNKNOWN_KEY;
-        }
-        return ERR_OK;
-    }
-    snprintf (why, why_size, "unknown entry kind %d", e->kind);
-    return ERR_MALFORMED;
-}
-
-//  Appends a checked replicated entry to our own log, keeping its origin.
-static int
-s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
-                 char *why, size_t why_size)
-{
-    Lic__LogEntry own = *e;
-    own.seq = self->next_seq;
-    store_batch_t *batch = self->building->batch;
-    uint64_t gen = self->building->gen;
-    const Lic__Envelope *env = e->envelope;
-    int rc;
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        uint32_t version;
-        rc = views_apply_event (self->views, batch, gen, &own, t->ev, &version, why, why_size);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
-        Lic__Registration *reg = NULL;
-        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-        if (rc == ERR_OK && !reg->department)
-            rc = ERR_MALFORMED;
-        if (rc == ERR_OK)
-            rc = views_apply_registration (self->views, batch, gen, &own, reg);
-        else
-            snprintf (why, why_size, "registration body does not decode");
-        codec_registration_free (&reg);
-    }
-    else {
-        Lic__NodeRecord *rec = NULL;
-        rc = codec_node_record_decode (env->body.data, env->body.len, &rec);
-        if (rc == ERR_OK && (rec->sign_key.len != 32 || !*rec->division))
-            rc = ERR_MALFORMED;
-        if (rc == ERR_OK)
-            rc = views_apply_node (self->views, batch, gen, &own, rec);
-        else
-            snprintf (why, why_size, "node record does not decode");
-        codec_node_record_free (&rec);
-    }
-    if (rc == ERR_OK) {
-        self->building->last_seq = self->next_seq++;
-        self->stats.applied++;
-    }
-    return rc;
-}
-
-//  Quarantine: origin division '/' origin seq (u64 BE) -> reason 0x00 entry bytes.
 static void
-s_quarantine (ingest_t *self, const Lic__LogEntry *e, const uint8_t *bytes, size_t len,
-              int code, const char *why)
-{
-    uint8_t key [32];
-    size_t dl = strlen (e->origin_division);
-    if (dl > 16)
-        dl = 16;
-    memcpy (key, e->origin_division, dl);
-    key [dl] = '/';
-    store_put_u64 (key + dl + 1, e->origin_seq);
-    char reason [400];
-    int rl = snprintf (reason, sizeof reason, "%s: %s", err_str (code), why);
-    size_t vlen = (size_t) rl + 1 + len;
-    uint8_t *v = malloc (vlen);
-    if (!v)
-        return;
-    memcpy (v, reason, (size_t) rl + 1);
-    memcpy (v + rl + 1, bytes, len);
-    store_batch_put (self->building->batch, STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
-    free (v);
-    self->stats.quarantined++;
-    zsys_warning ("quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
-}
-
-static void
-s_sequence_batch (ingest_t *self, job_t *job)
-{
-    ingest_child_t *c = job->child;
-    if (job->code != ERR_OK) {
-        job->seq = c->next_apply;
-        return;
-    }
-    const Lic__Batch *b = job->repl->batch;
-    uint64_t first = b->first_seq, n = job->n_items;
-    if (first != c->next_apply) {
-        job->seq = c->next_apply;
-        s_fail (job, ERR_GAP, "batch starts at %" PRIu64 ", expected %" PRIu64, first, c->next_apply);
-        return;
-    }
-    //  Tamper evidence: our copy of the child's tree, extended with these
-    //  entries, must have the root the child claims.  Checked before
-    //  anything is applied, so a diverged child changes nothing here.
-    uint8_t (*leaves) [MERKLE_HASH_BYTES] = malloc (n * MERKLE_HASH_BYTES);
-    uint8_t root [MERKLE_HASH_BYTES];
-    if (!leaves) {
-        job->seq = c->next_apply;
-        s_fail (job, ERR_NOMEM, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        memcpy (leaves [i], job->items [i].task.leaf, MERKLE_HASH_BYTES);
-    int rc = tree_root_after (c->tree, first - 1, (const uint8_t (*) [32]) leaves, n, root);
-    free (leaves);
-    if (rc != ERR_OK || b->root_after.len != MERKLE_HASH_BYTES
-    ||  memcmp (root, b->root_after.data, MERKLE_HASH_BYTES) != 0) {
-        job->seq = c->next_apply;
-        s_fail (job, rc == ERR_OK? ERR_DIVERGED: rc,
-                "history diverged: the child's root at size %" PRIu64 " is not the root of "
-                "what this node holds of its log extended with this batch", first + n - 1);
-        return;
-    }
-    store_batch_t *batch = self->building->batch;
-    for (size_t i = 0; i < n; i++) {
-        s_item_t *item = &job->items [i];
-        const Lic__LogEntry *e = item->entry;
-        rc = tree_append (c->tree, batch, self->building->gen, first - 1 + i, item->task.leaf);
-        if (rc != ERR_OK) {
-            s_fail (job, rc, "child tree could not be extended");
-            job->seq = c->next_apply;
-            return;     //  the whole pending batch is refused with it (see s_on_committed)
-        }
-        if (views_origin_seq (self->views, e->origin_division) >= e->origin_seq) {
-            self->stats.skipped++;
-            continue;   //  already applied (same origin division and seq)
-        }
-        char why [320] = "";
-        rc = s_check_replica (self, e, &item->task, why, sizeof why);
-        if (rc == ERR_OK)
-            rc = s_apply_replica (self, e, &item->task, why, sizeof why);
-        if (rc == ERR_OK)
-            c->applied++;
-        else
-        if (rc >= ERR_IO) {
-            s_fail (job, rc, "%s", why);
-            job->seq = c->next_apply;
-            return;
-        }
-        else {
-            s_quarantine (self, e, b->entries [i].data, b->entries [i].len, rc, why);
-            c->quarantined++;
-        }
-    }
-    uint8_t hwm [8];
-    store_put_u64 (hwm, first + n - 1);
-    store_batch_put (batch, STORE_CF_CHILD, c->division, strlen (c->division), hwm, 8);
-    c->next_apply = first + n;
-    job->seq = first + n - 1;
-}
-
-static void
-s_sequence_register (ingest_t *self, job_t *job)
+s_sequence_register (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
@@ -515,7 +275,7 @@ s_sequence_register (ingest_t *self, job_t *job)
                                         sign_buf, rev_buf): ERR_NOMEM;
     if (rc != ERR_OK) {
         free (rev_buf);
-        s_fail (job, rc, "too many revoked keys for one department");
+        ingest_job_fail (job, rc, "too many revoked keys for one department");
         return;
     }
     Lic__Registration reg;
@@ -528,7 +288,7 @@ s_sequence_register (ingest_t *self, job_t *job)
     rc = codec_registration_encode (&reg, &body, &body_len);
     if (rc != ERR_OK) {
         free (rev_buf);
-        s_fail (job, rc, "out of memory");
+        ingest_job_fail (job, rc, "out of memory");
         return;
     }
     seal_sign (sig, body, body_len, self->cfg.sign_sk);
@@ -553,44 +313,7 @@ s_sequence_register (ingest_t *self, job_t *job)
     free (body);
     free (rev_buf);
     if (rc != ERR_OK) {
-        s_fail (job, rc, "registration could not be applied");
-        return;
-    }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
-}
-
-static void
-s_sequence_node (ingest_t *self, job_t *job)
-{
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
-    size_t len;
-    int rc = codec_node_record_encode (job->node, &body, &len);
-    if (rc != ERR_OK) {
-        s_fail (job, rc, "out of memory");
-        return;
-    }
-    seal_sign (sig, body, len, self->cfg.sign_sk);
-    Lic__Envelope env;
-    codec_envelope_init (&env);
-    env.body.data = body;
-    env.body.len = len;
-    env.signature.data = sig;
-    env.signature.len = sizeof sig;
-    env.key_id.data = (uint8_t *) self->cfg.sign_pk;
-    env.key_id.len = SEAL_PUBLIC_BYTES;
-    Lic__LogEntry entry;
-    codec_entry_init (&entry);
-    entry.seq = self->next_seq;
-    entry.origin_division = (char *) self->cfg.division;
-    entry.origin_seq = entry.seq;
-    entry.kind = LIC__ENTRY_KIND__ENTRY_NODE;
-    entry.envelope = &env;
-    entry.received_at = job->node->at;
-    rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry, job->node);
-    free (body);
-    if (rc != ERR_OK) {
-        s_fail (job, rc, "node record could not be applied");
+        ingest_job_fail (job, rc, "registration could not be applied");
         return;
     }
     job->seq = self->next_seq++;
@@ -601,7 +324,7 @@ static void
 s_sequence_ready (ingest_t *self)
 {
     while (self->head < self->tail) {
-        job_t *job = self->ring [self->head % INGEST_RING];
+        ingest_job_t *job = self->ring [self->head % INGEST_RING];
         if (!job->ready)
             break;
         self->ring [self->head % INGEST_RING] = NULL;
@@ -610,10 +333,10 @@ s_sequence_ready (ingest_t *self)
             s_sequence_publish (self, job);
         else
         if (job->kind == JOB_BATCH)
-            s_sequence_batch (self, job);
+            ingest_sequence_batch (self, job);
         else
         if (job->kind == JOB_NODE)
-            s_sequence_node (self, job);
+            ingest_sequence_node (self, job);
         else
             s_sequence_register (self, job);
         zlist_append (self->building->jobs, job);
@@ -632,12 +355,12 @@ s_sequence_ready (ingest_t *self)
 //  Commit
 
 static void
-s_answer_all (ingest_t *self, s_pending_t *p, int fail_rc, const char *fail_why)
+s_answer_all (ingest_t *self, ingest_pending_t *p, int fail_rc, const char *fail_why)
 {
-    job_t *job;
-    while ((job = (job_t *) zlist_pop (p->jobs))) {
+    ingest_job_t *job;
+    while ((job = (ingest_job_t *) zlist_pop (p->jobs))) {
         if (fail_rc != ERR_OK && job->code == ERR_OK)
-            s_fail (job, fail_rc, "%s", fail_why);
+            ingest_job_fail (job, fail_rc, "%s", fail_why);
         if (job->kind == JOB_BATCH) {
             ingest_child_t *c = job->child;
             if (fail_rc != ERR_OK) {
@@ -679,7 +402,7 @@ s_start_commit (ingest_t *self)
 {
     if (self->syncing || zlist_size (self->building->jobs) == 0)
         return;
-    s_pending_t *next = self->spare? self->spare: s_pending_new (self);
+    ingest_pending_t *next = self->spare? self->spare: s_pending_new (self);
     if (!next)
         return;             //  try again on the next turn
     self->spare = NULL;
@@ -693,7 +416,7 @@ s_start_commit (ingest_t *self)
 static void
 s_on_committed (ingest_t *self)
 {
-    s_pending_t *p = NULL;
+    ingest_pending_t *p = NULL;
     int rc = ERR_INTERNAL;
     if (zsock_recv (self->committer, "pi", &p, &rc) != 0 || p != self->syncing)
         return;
@@ -772,8 +495,8 @@ ingest_destroy (ingest_t **self_p)
     zactor_destroy (&self->committer);
     verifier_destroy (&self->verifier);
     for (uint64_t t = self->head; t < self->tail; t++) {
-        job_t *job = self->ring [t % INGEST_RING];
-        s_fail (job, ERR_CLOSED, "node is shutting down");
+        ingest_job_t *job = self->ring [t % INGEST_RING];
+        ingest_job_fail (job, ERR_CLOSED, "node is shutting down");
         s_answer (self, job);
     }
     if (self->building)
@@ -787,7 +510,7 @@ ingest_destroy (ingest_t **self_p)
 void
 ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
 {
-    job_t *job = calloc (1, sizeof *job);
+    ingest_job_t *job = calloc (1, sizeof *job);
     if (!job) {
         zframe_destroy (route_p);
         codec_request_free (req_p);
@@ -808,14 +531,14 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     int rc;
     if (env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
     ||  env->body.len == 0)
-        s_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
+        ingest_job_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
                 "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
                 env->signature.len, env->body.len);
     else
     if ((rc = views_signer (self->views, env->key_id.data, &dept)) != ERR_OK) {
         char hex [65];
         seal_hex (hex, env->key_id.data, 32);
-        s_fail (job, rc, "signing key %s is %s", hex,
+        ingest_job_fail (job, rc, "signing key %s is %s", hex,
                 rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
     }
     else {
@@ -833,101 +556,15 @@ ingest_set_batch_handler (ingest_t *self, ingest_batch_fn *fn, void *arg)
     self->batch_arg = arg;
 }
 
-static job_t *
-s_job_new (ingest_t *self, job_kind_t kind)
+ingest_job_t *
+ingest_job_new (ingest_t *self, ingest_job_kind_t kind)
 {
-    job_t *job = calloc (1, sizeof *job);
+    ingest_job_t *job = calloc (1, sizeof *job);
     if (!job)
         return NULL;
     job->kind = kind;
     self->ring [self->tail++ % INGEST_RING] = job;
     return job;
-}
-
-void
-ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, void *cookie)
-{
-    job_t *job = s_job_new (self, JOB_BATCH);
-    if (!job) {
-        codec_repl_free (msg_p);
-        return;
-    }
-    job->repl = *msg_p;
-    *msg_p = NULL;
-    job->child = child;
-    job->cookie = cookie;
-    const Lic__Batch *b = job->repl->batch;
-    job->items = calloc (b->n_entries? b->n_entries: 1, sizeof *job->items);
-    if (!job->items) {
-        s_fail (job, ERR_NOMEM, "out of memory");
-        job->ready = true;
-        return;
-    }
-    //  Entries decode here; signatures and leaf hashes on the pool.
-    for (size_t i = 0; i < b->n_entries; i++) {
-        s_item_t *item = &job->items [i];
-        item->job = job;
-        int rc = codec_entry_decode (b->entries [i].data, b->entries [i].len, &item->entry);
-        job->n_items++;
-        if (rc != ERR_OK || item->entry->seq != b->first_seq + i || !item->entry->envelope
-        ||  !*item->entry->origin_division || item->entry->origin_seq == 0) {
-            s_fail (job, ERR_MALFORMED, "entry %zu of the batch is not a well-formed log entry "
-                    "with seq %" PRIu64, i, b->first_seq + i);
-            job->ready = true;
-            return;
-        }
-    }
-    if (job->n_items == 0) {
-        s_fail (job, ERR_MALFORMED, "empty batch");
-        job->ready = true;
-        return;
-    }
-    job->unverified = job->n_items;
-    for (size_t i = 0; i < job->n_items; i++) {
-        s_item_t *item = &job->items [i];
-        item->task.owner = item;
-        item->task.env = item->entry->envelope;
-        item->task.not_event = item->entry->kind != LIC__ENTRY_KIND__ENTRY_EVENT;
-        item->task.leaf_data = b->entries [i].data;
-        item->task.leaf_len = b->entries [i].len;
-        self->to_verify [self->n_to_verify++] = &item->task;
-    }
-}
-
-void
-ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
-                    const uint8_t curve_pk [32])
-{
-    job_t *job = s_job_new (self, JOB_NODE);
-    Lic__NodeRecord *rec = job? calloc (1, sizeof *rec): NULL;
-    uint8_t *keys = rec? malloc (64): NULL;
-    char *div = keys? strdup (division): NULL;
-    char *parent = div? strdup (self->cfg.division): NULL;
-    if (!parent) {
-        free (div);
-        free (keys);
-        free (rec);
-        if (job) {
-            s_fail (job, ERR_NOMEM, "out of memory");
-            job->ready = true;
-        }
-        return;
-    }
-    //  Built with malloc'd members so that codec_node_record_free frees it.
-    codec_node_record_init (rec);
-    memcpy (keys, sign_pk, 32);
-    rec->sign_key.data = keys;
-    rec->sign_key.len = 32;
-    rec->curve_key.data = malloc (32);
-    if (rec->curve_key.data) {
-        memcpy (rec->curve_key.data, curve_pk, 32);
-        rec->curve_key.len = 32;
-    }
-    rec->division = div;
-    rec->parent_division = parent;
-    rec->at = (int64_t) time (NULL);
-    job->node = rec;
-    job->ready = true;
 }
 
 bool
@@ -962,8 +599,8 @@ ingest_on_ready (ingest_t *self)
         if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
             for (size_t i = 0; i < self->n_to_verify; i++) {
                 verify_task_t *t = self->to_verify [i];
-                job_t *job = t->owner? ((s_item_t *) t->owner)->job: (job_t *) t;
-                s_fail (job, ERR_CLOSED, "verifier is stopping");
+                ingest_job_t *job = t->owner? ((ingest_item_t *) t->owner)->job: (ingest_job_t *) t;
+                ingest_job_fail (job, ERR_CLOSED, "verifier is stopping");
                 job->ready = true;
             }
         self->n_to_verify = 0;
@@ -973,9 +610,9 @@ ingest_on_ready (ingest_t *self)
     while ((tasks = verifier_recv (self->verifier, &n)))
         for (size_t i = 0; i < n; i++) {
             if (!tasks [i]->owner)
-                ((job_t *) tasks [i])->ready = true;
+                ((ingest_job_t *) tasks [i])->ready = true;
             else {
-                job_t *job = ((s_item_t *) tasks [i]->owner)->job;
+                ingest_job_t *job = ((ingest_item_t *) tasks [i]->owner)->job;
                 if (--job->unverified == 0)
                     job->ready = true;
             }

@@ -1,0 +1,97 @@
+/*  ingest_int.h -- the ingest pipeline's internals, shared by ingest.c
+    (dispatch, sequencing of publishes and registrations, commit) and
+    replica.c (sequencing of replicated batches and node records).  Not
+    for use outside the pipeline.
+*/
+#ifndef LICREPO_INGEST_INT_H
+#define LICREPO_INGEST_INT_H
+
+#include "ingest.h"
+#include "verifier.h"
+
+typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH } ingest_job_kind_t;
+
+typedef struct _ingest_job_t ingest_job_t;
+
+//  One entry of a replicated batch.
+typedef struct {
+    verify_task_t task;         //  owner = this item
+    ingest_job_t *job;                 //  the batch job
+    Lic__LogEntry *entry;       //  decoded (owned)
+} ingest_item_t;
+
+struct _ingest_job_t {
+    verify_task_t task;         //  first: the verifier hands it back (owner NULL)
+    ingest_job_kind_t kind;
+    zframe_t *route;            //  ROUTER identity of the requester
+    Lic__Request *req;          //  the request (owned)
+    bool ready;                 //  verified, or refused at dispatch
+    int code;                   //  err_t for the reply
+    char why [320];             //  reply message when code != 0
+    uint64_t seq;               //  assigned or original seq
+    bool duplicate;
+    uint32_t version;           //  license version after the event
+    //  JOB_BATCH
+    Lic__Repl *repl;            //  the replicated batch (owned)
+    ingest_child_t *child;      //  its sender
+    void *cookie;               //  the downlink's
+    ingest_item_t *items;            //  one per entry
+    size_t n_items;
+    size_t unverified;          //  items still at the verifier
+    //  JOB_NODE
+    Lic__NodeRecord *node;      //  record to append (owned)
+};
+
+typedef struct {
+    store_batch_t *batch;       //  the write batch
+    zlist_t *jobs;              //  ingest_job_t, in sequence order
+    uint64_t gen;               //  generation for the views overlay
+    uint64_t last_seq;          //  highest seq written, 0 if none
+} ingest_pending_t;
+
+struct ingest_t {
+    store_t *store;
+    views_t *views;
+    ingest_cfg_t cfg;
+    ingest_reply_fn *reply;
+    void *reply_arg;
+    ingest_batch_fn *on_batch;
+    void *batch_arg;
+    verifier_t *verifier;
+    zactor_t *committer;        //  does the synced writes
+    ingest_job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
+    uint64_t head;              //  next ticket to sequence
+    uint64_t tail;              //  next ticket to hand out
+    ingest_pending_t *building;      //  batch being filled
+    ingest_pending_t *syncing;       //  batch at the committer, or NULL
+    ingest_pending_t *spare;         //  written batch kept for reuse (its buffers stay allocated)
+    verify_task_t *to_verify [INGEST_RING];     //  submitted, not yet sent to the verifier
+    size_t n_to_verify;
+    uint64_t next_gen;
+    uint64_t next_seq;          //  seq for the next entry
+    uint64_t durable;           //  last durable seq
+    ingest_stats_t stats;
+};
+
+
+//  Sets job's refusal: code and a formatted message.
+void
+    ingest_job_fail (ingest_job_t *job, int code, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  A new job of that kind, queued at the ring's tail.  NULL if out of memory.
+ingest_job_t *
+    ingest_job_new (ingest_t *self, ingest_job_kind_t kind);
+
+//  The checks of a signed event after its signature was verified; see ingest.c.
+int
+    ingest_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
+                        uint64_t *dup_seq, char *why, size_t why_size);
+
+//  Sequencing of a replicated batch and of a node record (replica.c).
+void
+    ingest_sequence_batch (ingest_t *self, ingest_job_t *job);
+void
+    ingest_sequence_node (ingest_t *self, ingest_job_t *job);
+
+#endif
