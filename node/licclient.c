@@ -538,3 +538,29 @@ licclient_log (licclient_t *self, uint64_t from_seq, uint32_t limit,
     req.log = &log;
     return licclient_call (self, &req, reply, timeout_ms);
 }
+
+int
+licclient_digest (licclient_t *self, Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__DigestRequest digest = LIC__DIGEST_REQUEST__INIT;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_DIGEST;
+    req.digest = &digest;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_prove (licclient_t *self, uint64_t seq, uint64_t old_size,
+                 uint64_t size, Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__ProveRequest prove = LIC__PROVE_REQUEST__INIT;
+    codec_request_init (&req);
+    prove.seq = seq;
+    prove.old_size = old_size;
+    prove.size = size;
+    req.body_case = LIC__REQUEST__BODY_PROVE;
+    req.prove = &prove;
+    return licclient_call (self, &req, reply, timeout_ms);
+}

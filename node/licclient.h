@@ -164,4 +164,18 @@ int MUST_CHECK
     licclient_log (licclient_t *self, uint64_t from_seq, uint32_t limit,
                    Lic__Reply **reply, int timeout_ms);
 
+//  Digests of the license view (admin key only) -> reply->digest: the
+//  total first (division ""), then one entry per origin division, sorted.
+int MUST_CHECK
+    licclient_digest (licclient_t *self, Lic__Reply **reply, int timeout_ms);
+
+//  RFC 9162 proofs over the node's own log (admin key only) ->
+//  reply->proof: inclusion of the entry with log seq `seq` (0: none) and
+//  consistency from tree size old_size (0: none) to tree size `size`
+//  (0: the node's latest checkpoint, whose note then comes along).  Node
+//  code ERR_BAD_FIELD when a seq or size is out of range.
+int MUST_CHECK
+    licclient_prove (licclient_t *self, uint64_t seq, uint64_t old_size,
+                     uint64_t size, Lic__Reply **reply, int timeout_ms);
+
 #endif

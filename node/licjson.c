@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 #include "codec.h"
 #include "licid.h"
@@ -647,6 +648,59 @@ licjson_state_to_json (const Lic__LicenseRecord *rec)
     return obj;
 }
 
+//  Binary as hex, or null when empty (a field the node did not send).
+static json_t *
+s_hex_or_null (ProtobufCBinaryData data)
+{
+    return data.len? s_hex (data.data, data.len): json_null ();
+}
+
+static json_t *
+s_uplink_to_json (const Lic__NodeStatus *st)
+{
+    bool ok = true;
+    json_t *obj = json_object ();
+    if (!obj)
+        return NULL;
+    s_set (obj, "state", s_str (st->uplink_state), &ok);
+    s_set (obj, "parent_division", s_str (st->parent_division), &ok);
+    s_set (obj, "acked_seq", s_int ((int64_t) st->uplink_acked), &ok);
+    s_set (obj, "lag_entries", s_int ((int64_t) st->uplink_lag), &ok);
+    s_set (obj, "lag_seconds", s_int (st->uplink_lag_seconds), &ok);
+    s_set (obj, "error", s_str (st->uplink_error), &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *
+s_child_to_json (const Lic__ChildStatus *c, int64_t now)
+{
+    bool ok = true;
+    json_t *obj = json_object ();
+    if (!obj)
+        return NULL;
+    uint64_t lag = c->child_head > c->acked_seq?
+                   c->child_head - c->acked_seq: 0;
+    s_set (obj, "division", s_str (c->division), &ok);
+    s_set (obj, "connected", json_boolean (c->connected), &ok);
+    s_set (obj, "acked_seq", s_int ((int64_t) c->acked_seq), &ok);
+    s_set (obj, "child_head", s_int ((int64_t) c->child_head), &ok);
+    s_set (obj, "lag_entries", s_int ((int64_t) lag), &ok);
+    s_set (obj, "lag_seconds", s_int (c->lag_seconds), &ok);
+    s_set (obj, "last_contact", s_int (c->last_contact), &ok);
+    s_set (obj, "last_contact_age", c->last_contact?
+           s_int (now - c->last_contact): json_null (), &ok);
+    s_set (obj, "checkpoint_size", s_int ((int64_t) c->checkpoint_size), &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
 json_t *
 licjson_status_to_json (const Lic__NodeStatus *st)
 {
@@ -654,16 +708,104 @@ licjson_status_to_json (const Lic__NodeStatus *st)
     json_t *obj = json_object ();
     if (!obj)
         return NULL;
+    int64_t now = (int64_t) time (NULL);
     s_set (obj, "division", s_str (st->division), &ok);
     s_set (obj, "head_seq", s_int ((int64_t) st->head_seq), &ok);
+    s_set (obj, "head_root", s_hex_or_null (st->head_root), &ok);
     s_set (obj, "sign_key", s_hex (st->sign_key.data, st->sign_key.len), &ok);
     s_set (obj, "curve_key", s_z85 (st->curve_key), &ok);
+    s_set (obj, "checkpoint", s_str (st->checkpoint), &ok);
+    s_set (obj, "receipt", s_str (st->receipt), &ok);
+    s_set (obj, "uplink", s_uplink_to_json (st), &ok);
+    json_t *children = json_array ();
+    for (size_t i = 0; children && i < st->n_children; i++)
+        if (json_array_append_new (children,
+                                   s_child_to_json (st->children [i], now)))
+            ok = false;
+    s_set (obj, "children", children, &ok);
+    s_set (obj, "quarantined", s_int ((int64_t) st->quarantined), &ok);
     s_set (obj, "published", s_int ((int64_t) st->published), &ok);
+    s_set (obj, "applied", s_int ((int64_t) st->applied), &ok);
     s_set (obj, "rejected", s_int ((int64_t) st->rejected), &ok);
     s_set (obj, "duplicates", s_int ((int64_t) st->duplicates), &ok);
     s_set (obj, "departments", s_int ((int64_t) st->departments), &ok);
     s_set (obj, "licenses", s_int ((int64_t) st->licenses), &ok);
     s_set (obj, "started_at", s_int (st->started_at), &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
+json_t *
+licjson_digest_to_json (const Lic__DigestResult *d)
+{
+    bool ok = true;
+    json_t *obj = json_object ();
+    json_t *divisions = json_object ();
+    if (!obj || !divisions) {
+        json_decref (obj);
+        json_decref (divisions);
+        return NULL;
+    }
+    for (size_t i = 0; i < d->n_entries; i++) {
+        const Lic__DigestEntry *e = d->entries [i];
+        json_t *entry = json_object ();
+        if (entry) {
+            s_set (entry, "licenses", s_int ((int64_t) e->licenses), &ok);
+            s_set (entry, "digest", s_hex (e->digest.data, e->digest.len), &ok);
+        }
+        if (*e->division)
+            s_set (divisions, e->division, entry, &ok);
+        else
+            s_set (obj, "total", entry, &ok);
+    }
+    s_set (obj, "divisions", divisions, &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *
+s_hashes_to_json (ProtobufCBinaryData *hashes, size_t n)
+{
+    json_t *array = json_array ();
+    for (size_t i = 0; array && i < n; i++)
+        if (json_array_append_new (array,
+                                   s_hex (hashes [i].data, hashes [i].len))) {
+            json_decref (array);
+            return NULL;
+        }
+    return array;
+}
+
+json_t *
+licjson_proof_to_json (const Lic__ProofResult *p, const char *origin)
+{
+    bool ok = true;
+    bool inclusion = p->leaf.len > 0;
+    bool consistency = p->old_size > 0;
+    json_t *obj = json_object ();
+    if (!obj)
+        return NULL;
+    s_set (obj, "origin", s_str (origin), &ok);
+    s_set (obj, "checkpoint", s_str (p->checkpoint), &ok);
+    s_set (obj, "size", s_int ((int64_t) p->size), &ok);
+    s_set (obj, "root", s_hex (p->root.data, p->root.len), &ok);
+    s_set (obj, "leaf_index", inclusion? s_int ((int64_t) p->leaf_index):
+           json_null (), &ok);
+    s_set (obj, "leaf", inclusion? s_hex (p->leaf.data, p->leaf.len):
+           json_null (), &ok);
+    s_set (obj, "inclusion",
+           s_hashes_to_json (p->inclusion, p->n_inclusion), &ok);
+    s_set (obj, "old_size", s_int ((int64_t) p->old_size), &ok);
+    s_set (obj, "old_root", consistency?
+           s_hex (p->old_root.data, p->old_root.len): json_null (), &ok);
+    s_set (obj, "consistency",
+           s_hashes_to_json (p->consistency, p->n_consistency), &ok);
     if (!ok) {
         json_decref (obj);
         return NULL;

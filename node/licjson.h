@@ -81,11 +81,39 @@ json_t *
 json_t *
     licjson_state_to_json (const Lic__LicenseRecord *rec);
 
-//  Node status: division, head_seq, sign_key (hex), curve_key (Z85),
-//  published, rejected, duplicates, departments, licenses, started_at.
-//  Caller owns the result; NULL if out of memory.
+//  Node status: division, head_seq, head_root (hex, null if not sent),
+//  sign_key (hex), curve_key (Z85), checkpoint and receipt (signed note
+//  texts, "" if none), uplink {state, parent_division, acked_seq,
+//  lag_entries, lag_seconds, error}, children [{division, connected,
+//  acked_seq, child_head, lag_entries (child_head - acked_seq),
+//  lag_seconds, last_contact (unix seconds, 0 = never), last_contact_age
+//  (seconds before now, null if never), checkpoint_size}], quarantined,
+//  published, applied, rejected, duplicates, departments, licenses,
+//  started_at.  Caller owns the result; NULL if out of memory.
 json_t *
     licjson_status_to_json (const Lic__NodeStatus *st);
+
+//  License digests: {"total": {licenses, digest}, "divisions":
+//  {"<origin division>": {licenses, digest}, ...}}, digests in hex.
+//  Caller owns the result; NULL if out of memory.
+json_t *
+    licjson_digest_to_json (const Lic__DigestResult *d);
+
+//  A self-contained proof document, what licctl prove writes and
+//  licctl verify-proof reads:
+//    { "origin": "licrepo/<division>" (the log's checkpoint origin),
+//      "checkpoint": the signed note the proof is against, "" if the
+//          tree size is not the checkpoint's,
+//      "size": tree size, "root": its Merkle root (hex),
+//      "leaf_index": leaf (entry seq - 1), "leaf": the LogEntry bytes as
+//          stored (hex), "inclusion": [hex hashes, leaf side first],
+//      "old_size": older tree size, "old_root": its root (hex),
+//      "consistency": [hex hashes] }
+//  leaf_index and leaf are null without an inclusion proof (p->leaf
+//  empty), old_root null without a consistency proof (old_size 0).
+//  Caller owns the result; NULL if out of memory.
+json_t *
+    licjson_proof_to_json (const Lic__ProofResult *p, const char *origin);
 
 //  One log entry: seq, origin_division, origin_seq, kind ("event",
 //  "registration"), received_at, key_id, signature, and the decoded body

@@ -1,0 +1,352 @@
+/*  licctl_query.c -- licctl commands that ask a node and print the
+    answer: get, find, log, status, digest.
+
+    status is an operator's dashboard: where the log stands (head, root,
+    latest checkpoint and the parent's receipt), how far the parent is
+    behind us (uplink) and how far we are behind each child, and the
+    counters.  --json prints the same as one object (licjson.h).
+*/
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "checkpoint.h"
+#include "codec.h"
+#include "keyfile.h"
+#include "licclient.h"
+#include "licctl.h"
+#include "licctl_query.h"
+#include "licjson.h"
+#include "seal.h"
+
+// ---------------------------------------------------------------------
+//  Human output of licenses and log entries
+
+static void
+s_print_content (const Lic__LicenseContent *c)
+{
+    char hex [65];
+    printf ("name           %s\n", c->name);
+    if (c->holder)
+        printf ("holder         %s (%s %s)\n", c->holder->name,
+                c->holder->id_type, c->holder->id);
+    printf ("issue_date     %s\nvalid          %s to %s\n", c->issue_date,
+            c->valid_from, *c->valid_to? c->valid_to: "(open-ended)");
+    printf ("division       %s\n", c->division_code);
+    if (*c->service_item_code)
+        printf ("service_item   %s\n", c->service_item_code);
+    if (*c->seal_info)
+        printf ("seal_info      %s\n", c->seal_info);
+    if (c->file_digest.len == 32) {
+        seal_hex (hex, c->file_digest.data, 32);
+        printf ("file_digest    %s\n", hex);
+    }
+    if (*c->predecessor_id)
+        printf ("predecessor    %s\n", c->predecessor_id);
+    for (size_t i = 0; i < c->n_items; i++)
+        printf ("  %s: %s\n", c->items [i]->name, c->items [i]->value);
+}
+
+static void
+s_print_history (const Lic__LogEntry *e)
+{
+    char t1 [32], t2 [32];
+    Lic__Event *ev = NULL;
+    if (!e->envelope || codec_event_decode (e->envelope->body.data,
+                                            e->envelope->body.len, &ev) != ERR_OK) {
+        printf ("  seq %-8llu (body does not decode)\n", (unsigned long long) e->seq);
+        return;
+    }
+    printf ("  seq %-8llu %-17s v%u->%u  completed %s  received %s  from %s/%llu%s%s\n",
+            (unsigned long long) e->seq, licjson_op_name (ev->op),
+            ev->expected_version, ev->expected_version + 1,
+            licctl_time (ev->completed_at, t1), licctl_time (e->received_at, t2),
+            e->origin_division, (unsigned long long) e->origin_seq,
+            *ev->note? "  note: ": "", ev->note);
+    codec_event_free (&ev);
+}
+
+static void
+s_print_record (const Lic__LicenseRecord *rec)
+{
+    char t [32];
+    const Lic__LicenseState *st = rec->state;
+    if (!st)
+        return;
+    printf ("license_id     %s\nstatus         %s %s\n", st->license_id,
+            licjson_status_code (st->status), licjson_status_name (st->status));
+    if (rec->effective_status != st->status)
+        printf ("effective      %s %s\n", licjson_status_code (rec->effective_status),
+                licjson_status_name (rec->effective_status));
+    printf ("pledged        %s\nversion        %u\nissuer_code    %s\n",
+            st->pledged? "yes": "no", st->version, st->issuer_code);
+    if (st->content)
+        s_print_content (st->content);
+    printf ("last_seq       %llu (origin %s)\nupdated_at     %s\n",
+            (unsigned long long) st->last_seq, st->origin_division,
+            licctl_time (st->updated_at, t));
+    if (*st->note)
+        printf ("note           %s\n", st->note);
+    if (rec->n_history)
+        printf ("history:\n");
+    for (size_t i = 0; i < rec->n_history; i++)
+        s_print_history (rec->history [i]);
+}
+
+static void
+s_print_entry (const Lic__LogEntry *e)
+{
+    char t [32];
+    const Lic__Envelope *env = e->envelope;
+    Lic__Event *ev = NULL;
+    Lic__Registration *reg = NULL;
+    printf ("seq %-8llu %s/%-8llu %s  ", (unsigned long long) e->seq,
+            e->origin_division, (unsigned long long) e->origin_seq,
+            licctl_time (e->received_at, t));
+    if (env && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
+    &&  codec_event_decode (env->body.data, env->body.len, &ev) == ERR_OK)
+        printf ("%s %s v%u by %s\n", licjson_op_name (ev->op), ev->license_id,
+                ev->expected_version, ev->issuer_code);
+    else
+    if (env && e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION
+    &&  codec_registration_decode (env->body.data, env->body.len, &reg) == ERR_OK
+    &&  reg->department)
+        printf ("register %s %s (%zu types, %zu keys, %zu revoked)\n",
+                reg->department->credit_code, reg->department->name,
+                reg->department->n_license_types, reg->department->n_sign_keys,
+                reg->department->n_revoked_keys);
+    else
+        printf ("(body does not decode)\n");
+    codec_event_free (&ev);
+    codec_registration_free (&reg);
+}
+
+// ---------------------------------------------------------------------
+//  status and digest
+
+//  A checkpoint or receipt note: its size, how far behind head, signers.
+static void
+s_print_note (const char *label, const char *note, uint64_t head,
+              bool receipt)
+{
+    checkpoint_t cp;
+    if (!note || !*note) {
+        printf ("%-13s none yet\n", label);
+        return;
+    }
+    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK) {
+        printf ("%-13s (does not parse)\n", label);
+        return;
+    }
+    printf ("%-13s size %" PRIu64, label, cp.size);
+    if (cp.size < head)
+        printf (" (%" PRIu64 " behind head)", head - cp.size);
+    //  A receipt is our note with the parent's line added: name the parent
+    printf (", %s by", receipt? "countersigned": "signed");
+    for (size_t i = 0, n = 0; i < cp.n_sigs; i++)
+        if (!receipt || strcmp (cp.sigs [i].name, cp.origin) != 0)
+            printf ("%s %s", n++? ",": "", cp.sigs [i].name);
+    printf ("\n");
+}
+
+static void
+s_print_uplink (const Lic__NodeStatus *st)
+{
+    if (strcmp (st->uplink_state, "none") == 0 || !*st->uplink_state)
+        printf ("uplink:       none (top of the hierarchy)\n");
+    else
+        printf ("uplink:       %s to %s, acked %" PRIu64 ", lag %" PRIu64
+                " entries (%" PRId64 " s)\n", st->uplink_state,
+                st->parent_division, st->uplink_acked, st->uplink_lag,
+                st->uplink_lag_seconds);
+    if (*st->uplink_error)
+        printf ("              last error: %s\n", st->uplink_error);
+}
+
+static void
+s_print_child (const Lic__ChildStatus *c, int64_t now)
+{
+    char contact [32];
+    uint64_t lag = c->child_head > c->acked_seq?
+                   c->child_head - c->acked_seq: 0;
+    if (c->last_contact)
+        snprintf (contact, sizeof contact, "%" PRId64 " s ago",
+                  now - c->last_contact);
+    else
+        snprintf (contact, sizeof contact, "never");
+    printf ("  %-8s %-12s acked %" PRIu64 " of %" PRIu64 ", lag %" PRIu64
+            " entries (%" PRId64 " s), contact %s, countersigned %" PRIu64
+            "\n", c->division, c->connected? "connected": "DISCONNECTED",
+            c->acked_seq, c->child_head, lag, c->lag_seconds, contact,
+            c->checkpoint_size);
+}
+
+static void
+s_print_status (const Lic__NodeStatus *st)
+{
+    char t [32], hex [65], z85 [41];
+    int64_t now = (int64_t) time (NULL);
+    seal_hex (hex, st->head_root.data, st->head_root.len == 32? 32: 0);
+    printf ("node:         %s, started %s\n", st->division,
+            licctl_time (st->started_at, t));
+    printf ("head:         seq %" PRIu64 ", root %s\n", st->head_seq,
+            *hex? hex: "-");
+    s_print_note ("checkpoint:", st->checkpoint, st->head_seq, false);
+    if (*st->receipt)
+        s_print_note ("receipt:", st->receipt, st->head_seq, true);
+    s_print_uplink (st);
+    if (st->n_children == 0)
+        printf ("children:     none\n");
+    else
+        printf ("children:     %zu\n", st->n_children);
+    for (size_t i = 0; i < st->n_children; i++)
+        s_print_child (st->children [i], now);
+    printf ("quarantined:  %" PRIu64 "%s\n", st->quarantined, st->quarantined?
+            " entries held back: they failed verification": "");
+    printf ("since start:  %" PRIu64 " published, %" PRIu64 " applied, %"
+            PRIu64 " rejected, %" PRIu64 " duplicates\n", st->published,
+            st->applied, st->rejected, st->duplicates);
+    printf ("views:        %" PRIu64 " departments, %" PRIu64 " licenses\n",
+            st->departments, st->licenses);
+    seal_hex (hex, st->sign_key.data, st->sign_key.len == 32? 32: 0);
+    if (st->curve_key.len != 32
+    ||  !zmq_z85_encode (z85, st->curve_key.data, 32))
+        z85 [0] = 0;
+    printf ("keys:         sign %s\n              curve %s\n", hex, z85);
+}
+
+static void
+s_print_digest (const Lic__DigestResult *d)
+{
+    char hex [65];
+    for (size_t i = 0; i < d->n_entries; i++) {
+        const Lic__DigestEntry *e = d->entries [i];
+        seal_hex (hex, e->digest.data, e->digest.len == 32? 32: 0);
+        printf ("%-8s %8" PRIu64 " licenses  %s\n", *e->division?
+                e->division: "total", e->licenses, hex);
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Queries
+
+//  Prints a query's result as JSON.
+static int
+s_query_json (const Lic__Reply *reply)
+{
+    json_t *out = NULL;
+    if (reply->body_case == LIC__REPLY__BODY_LICENSE)
+        out = licjson_state_to_json (reply->license);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_STATUS)
+        out = licjson_status_to_json (reply->status);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_DIGEST)
+        out = licjson_digest_to_json (reply->digest);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_FOUND) {
+        out = json_array ();
+        for (size_t i = 0; out && i < reply->found->n_licenses; i++)
+            json_array_append_new (out,
+                licjson_state_to_json (reply->found->licenses [i]));
+    }
+    else
+    if (reply->body_case == LIC__REPLY__BODY_ENTRIES) {
+        out = json_array ();
+        for (size_t i = 0; out && i < reply->entries->n_entries; i++)
+            json_array_append_new (out,
+                licjson_entry_to_json (reply->entries->entries [i]));
+    }
+    return licctl_print_json (out);
+}
+
+//  Prints a query's result for people.
+static void
+s_query_human (const Lic__Reply *reply)
+{
+    if (reply->body_case == LIC__REPLY__BODY_LICENSE)
+        s_print_record (reply->license);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_STATUS)
+        s_print_status (reply->status);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_DIGEST)
+        s_print_digest (reply->digest);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_FOUND) {
+        for (size_t i = 0; i < reply->found->n_licenses; i++) {
+            const Lic__LicenseRecord *r = reply->found->licenses [i];
+            if (r->state)
+                printf ("%s  %s %-15s v%u  %s\n", r->state->license_id,
+                        licjson_status_code (r->effective_status),
+                        licjson_status_name (r->effective_status),
+                        r->state->version, r->state->content?
+                        r->state->content->name: "");
+        }
+        printf ("%zu license(s)\n", reply->found->n_licenses);
+    }
+    else
+    if (reply->body_case == LIC__REPLY__BODY_ENTRIES)
+        for (size_t i = 0; i < reply->entries->n_entries; i++)
+            s_print_entry (reply->entries->entries [i]);
+}
+
+//  Sends the request the command names; *want is the reply body case.
+static int
+s_ask (const licctl_opts_t *opts, licclient_t *client, Lic__Reply **reply,
+       Lic__Reply__BodyCase *want)
+{
+    const char *cmd = opts->command;
+    if (strcmp (cmd, "get") == 0) {
+        *want = LIC__REPLY__BODY_LICENSE;
+        return licclient_get (client, opts->args [0], opts->history, reply,
+                              opts->timeout_ms);
+    }
+    if (strcmp (cmd, "find") == 0) {
+        *want = LIC__REPLY__BODY_FOUND;
+        return licclient_find (client, opts->holder_type, opts->holder,
+                               opts->limit, reply, opts->timeout_ms);
+    }
+    if (strcmp (cmd, "log") == 0) {
+        *want = LIC__REPLY__BODY_ENTRIES;
+        return licclient_log (client, opts->from, opts->limit? opts->limit: 100,
+                              reply, opts->timeout_ms);
+    }
+    if (strcmp (cmd, "digest") == 0) {
+        *want = LIC__REPLY__BODY_DIGEST;
+        return licclient_digest (client, reply, opts->timeout_ms);
+    }
+    *want = LIC__REPLY__BODY_STATUS;
+    return licclient_status (client, reply, opts->timeout_ms);
+}
+
+int
+licctl_cmd_query (const licctl_opts_t *opts)
+{
+    licclient_t *client = NULL;
+    Lic__Reply *reply = NULL;
+    keyfile_t key;
+    Lic__Reply__BodyCase want;
+    bool get = strcmp (opts->command, "get") == 0;
+    bool find = strcmp (opts->command, "find") == 0;
+    if (opts->n_args != (get? 1: 0) || (find && !opts->holder)) {
+        licctl_usage (stderr);
+        return LICCTL_EXIT_USAGE;
+    }
+    int exit_code = licctl_connect (opts, &client, &key, NULL);
+    if (exit_code != LICCTL_EXIT_OK)
+        return exit_code;
+    keyfile_wipe (&key);
+    int rc = s_ask (opts, client, &reply, &want);
+    exit_code = licctl_check_reply (rc, reply, want, opts->timeout_ms);
+    if (exit_code == LICCTL_EXIT_OK && opts->json)
+        exit_code = s_query_json (reply);
+    else
+    if (exit_code == LICCTL_EXIT_OK)
+        s_query_human (reply);
+    codec_reply_free (&reply);
+    licclient_destroy (&client);
+    return exit_code;
+}
