@@ -5,6 +5,12 @@
     and it speaks lic.Repl frames over a raw CURVE DEALER.  Every case
     checks the parent's answer, that the parent stored nothing it should
     not (status, digest, license views), and that it keeps serving.
+    The three test_a_child_cannot_* cases check README section 7's rule
+    that a department's event is verified against its registration at
+    the origin node.  When they were written licnode did not enforce it
+    (replica.c s_check_replica accepts any key of the one node-wide
+    registry, and a replicated registration replaces a department of the
+    same credit code), so the test stopped at the first of them.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -228,11 +234,14 @@ s_expect_ack (zsock_t *sock, uint64_t acked)
     codec_repl_free (&msg);
 }
 
+//  Hello{division, head, root}, its last `cut` bytes left off.
 static void
-s_hello_as (zsock_t *sock, const char *division, uint64_t head, const uint8_t root [32])
+s_hello_cut (zsock_t *sock, const char *division, uint64_t head, const uint8_t root [32], size_t cut)
 {
     Lic__Repl msg;
     Lic__Hello h;
+    uint8_t *buf;
+    size_t len;
     codec_repl_init (&msg);
     lic__hello__init (&h);
     h.division = (char *) division;
@@ -241,7 +250,15 @@ s_hello_as (zsock_t *sock, const char *division, uint64_t head, const uint8_t ro
     h.head_root.len = 32;
     msg.body_case = LIC__REPL__BODY_HELLO;
     msg.hello = &h;
-    s_send (sock, &msg);
+    assert (codec_repl_encode (&msg, &buf, &len) == ERR_OK && len > cut);
+    s_send_raw (sock, buf, len - cut);
+    free (buf);
+}
+
+static void
+s_hello_as (zsock_t *sock, const char *division, uint64_t head, const uint8_t root [32])
+{
+    s_hello_cut (sock, division, head, root, 0);
 }
 
 //  Hello with the county's real head and root.
@@ -353,8 +370,392 @@ s_license_code (const support_dept_t *d, uint32_t serial)
     assert (support_admin (&admin, &s_parent) == ERR_OK);
     assert (licclient_get (admin, id, false, &r, 10000) == ERR_OK);
     int code = r->code;
-    assert (code != ERR_OK || streq (r->license->state->origin_division, CHILD));
     codec_reply_free (&r);
     licclient_destroy (&admin);
     return code;
+}
+
+//  A session of the county: new DEALER, Hello, Welcome at resume_after.
+static zsock_t *
+s_session (uint64_t resume_after)
+{
+    zsock_t *sock = s_child_dealer ();
+    s_hello (sock);
+    s_expect_welcome (sock, resume_after);
+    return sock;
+}
+
+// ---------------------------------------------------------------------
+//  Cases
+
+static void
+test_batch_before_hello_and_hello_of_another_division_are_refused (void)
+{
+    zsock_t *sock = s_child_dealer ();
+    s_send_batch (sock, 1, 5);
+    s_expect_nack (sock, ERR_MALFORMED, 1);
+    uint8_t root [32];
+    s_root (s_size, root);
+    s_hello_as (sock, "330108", s_size, root);
+    s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
+    //  That HELLO opened no session.
+    s_send_batch (sock, 1, 5);
+    s_expect_nack (sock, ERR_MALFORMED, 1);
+    zsock_destroy (&sock);
+    s_assert_state (s_head0, 0, 0, 0);
+}
+
+static void
+test_hostile_frames_are_refused_and_the_parent_survives (void)
+{
+    zsock_t *sock = s_child_dealer ();
+    uint8_t junk [64];
+    memset (junk, 0xff, sizeof junk);
+    s_send_raw (sock, junk, sizeof junk);
+    s_expect_nack (sock, ERR_MALFORMED, UINT64_MAX);
+    s_send_raw (sock, "", 0);                   //  no version
+    s_expect_nack (sock, ERR_MALFORMED, UINT64_MAX);
+
+    //  A valid HELLO cut short by one byte.
+    uint8_t root [32];
+    s_root (s_size, root);
+    s_hello_cut (sock, CHILD, s_size, root, 1);
+    s_expect_nack (sock, ERR_MALFORMED, UINT64_MAX);
+
+    //  A parent's message sent by the child.
+    Lic__Repl msg;
+    Lic__Ack ack;
+    codec_repl_init (&msg);
+    lic__ack__init (&ack);
+    ack.acked_seq = 5;
+    msg.body_case = LIC__REPL__BODY_ACK;
+    msg.ack = &ack;
+    s_send (sock, &msg);
+    s_expect_nack (sock, ERR_MALFORMED, UINT64_MAX);
+
+    //  5 MiB: over the 4 MiB frame limit, under the socket's 8 MiB.
+    size_t big = 5u << 20;
+    uint8_t *blob = calloc (1, big);
+    assert (blob);
+    s_send_batch_ex (sock, 1, 1, root, 1, blob, big);
+    s_expect_nack (sock, ERR_TOO_LARGE, UINT64_MAX);
+    free (blob);
+
+    //  9 MiB: ZeroMQ drops the connection, nothing answers.
+    big = 9u << 20;
+    blob = malloc (big);
+    assert (blob);
+    memset (blob, 0x5a, big);
+    s_send_raw (sock, blob, big);
+    free (blob);
+    s_expect_silence (sock);
+    zsock_destroy (&sock);
+    s_assert_state (s_head0, 0, 0, 0);
+}
+
+static void
+s_expect_forbidden (const char *curve_pk, const char *curve_sk)
+{
+    zsock_t *sock = s_dealer (curve_pk, curve_sk);
+    s_hello (sock);
+    s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
+    s_send_batch (sock, 1, 5);
+    s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
+    zsock_destroy (&sock);
+}
+
+static void
+test_keys_other_than_the_childs_are_refused (void)
+{
+    char path [600];
+    keyfile_t admin, stranger;
+    snprintf (path, sizeof path, "%s/admin.key", s_parent.dir);
+    assert (keyfile_load (&admin, path) == ERR_OK && admin.has_secret);
+    s_expect_forbidden (admin.curve_pk, admin.curve_sk);
+    s_expect_forbidden (s_local.key.curve_pk, s_local.key.curve_sk);
+    //  A key the parent does not know at all: the CURVE handshake fails.
+    assert (keyfile_generate (&stranger, "stranger", "stranger") == ERR_OK);
+    zsock_t *sock = s_dealer (stranger.curve_pk, stranger.curve_sk);
+    s_hello (sock);
+    s_expect_silence (sock);
+    zsock_destroy (&sock);
+    keyfile_wipe (&admin);
+    keyfile_wipe (&stranger);
+    s_assert_state (s_head0, 0, 0, 0);
+}
+
+static void
+test_gaps_and_replays_are_refused_and_nothing_applied (void)
+{
+    zsock_t *sock = s_session (0);
+    s_send_batch (sock, 1, 5);
+    s_expect_ack (sock, 5);
+    s_assert_state (s_head0 + 5, 5, 0, 4);
+    //  A replay of what the parent holds.
+    s_send_batch (sock, 1, 5);
+    s_expect_nack (sock, ERR_GAP, 6);
+    s_assert_state (s_head0 + 5, 5, 0, 4);
+    for (uint32_t serial = 5; serial <= 11; serial++)
+        s_append_issue (&s_dept, serial, false);        //  seqs 6..12
+    //  After a NACK, batches are ignored until one starts where asked.
+    s_send_batch (sock, 10, 11);
+    s_expect_silence (sock);
+    s_send_batch (sock, 6, 7);
+    s_expect_ack (sock, 7);
+    s_assert_state (s_head0 + 7, 7, 0, 6);
+    //  A gap: acked + 5.
+    s_send_batch (sock, 12, 12);
+    s_expect_nack (sock, ERR_GAP, 8);
+    s_assert_state (s_head0 + 7, 7, 0, 6);
+    s_send_batch (sock, 8, 9);
+    s_expect_ack (sock, 9);
+    s_assert_state (s_head0 + 9, 9, 0, 8);
+    zsock_destroy (&sock);
+}
+
+static void
+test_a_batch_off_the_childs_tree_is_refused (void)
+{
+    zsock_t *sock = s_session (9);
+    uint8_t root [32];
+    s_root (11, root);
+    root [9] ^= 1;
+    s_send_batch_ex (sock, 10, 11, root, 0, NULL, 0);
+    s_expect_nack (sock, ERR_DIVERGED, 10);
+    s_assert_state (s_head0 + 9, 9, 0, 8);
+    //  The true root, over entries that are not the ones it was made of.
+    Lic__LogEntry *e = NULL;
+    uint8_t *other;
+    size_t other_len;
+    assert (codec_entry_decode (s_log [11], s_log_len [11], &e) == ERR_OK);
+    e->received_at++;
+    assert (codec_entry_encode (e, &other, &other_len) == ERR_OK);
+    codec_entry_free (&e);
+    s_send_batch_ex (sock, 10, 11, NULL, 11, other, other_len);
+    free (other);
+    s_expect_nack (sock, ERR_DIVERGED, 10);
+    s_assert_state (s_head0 + 9, 9, 0, 8);
+    s_send_batch (sock, 10, 12);
+    s_expect_ack (sock, 12);
+    s_assert_state (s_head0 + 12, 12, 0, 11);
+    zsock_destroy (&sock);
+}
+
+static void
+test_a_forged_event_is_quarantined_and_the_stream_goes_on (void)
+{
+    zsock_t *sock = s_session (12);
+    s_append_issue (&s_dept, 12, false);                //  13
+    s_append_issue (&s_dept, 13, true);                 //  14: forged
+    s_append_issue (&s_dept, 14, false);                //  15
+    s_send_batch (sock, 13, 15);
+    s_expect_ack (sock, 15);
+    s_assert_state (s_head0 + 14, 15, 1, 13);
+    assert (s_license_code (&s_dept, 13) == ERR_NOT_FOUND);
+    assert (s_license_code (&s_dept, 12) == ERR_OK);
+    assert (s_license_code (&s_dept, 14) == ERR_OK);
+    zsock_destroy (&sock);
+}
+
+static void
+test_entries_without_authority_are_quarantined (void)
+{
+    support_dept_t stranger, rogue;
+    keyfile_t other;
+    assert (support_dept_make (&stranger, 7, s_base) == ERR_OK);
+    assert (support_dept_make (&rogue, 8, s_base) == ERR_OK);
+    assert (keyfile_generate (&other, "other", "other") == ERR_OK);
+    uint64_t depts = s_parent_state ().departments;
+    zsock_t *sock = s_session (15);
+    s_append_issue (&stranger, 1, false);               //  16: never registered
+    s_append_registration (&rogue, other.sign_sk, other.sign_pk);   //  17: not the child's key
+    s_append_registration (&rogue, other.sign_sk, s_child.sign_pk); //  18: child's key id, other signer
+    s_append_issue (&rogue, 1, false);                  //  19: its registrations were refused
+    s_append_issue (&s_dept, 15, false);                //  20
+    s_send_batch (sock, 16, 20);
+    s_expect_ack (sock, 20);
+    s_assert_state (s_head0 + 15, 20, 5, 14);
+    assert (s_parent_state ().departments == depts);
+    assert (s_license_code (&stranger, 1) == ERR_NOT_FOUND);
+    assert (s_license_code (&rogue, 1) == ERR_NOT_FOUND);
+    assert (s_license_code (&s_dept, 15) == ERR_OK);
+    keyfile_wipe (&other);
+    zsock_destroy (&sock);
+}
+
+static void
+test_a_reconnecting_child_resumes_from_the_parents_disk (void)
+{
+    int status = support_node_stop (&s_parent, SIGTERM);
+    assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    assert (support_node_restart (&s_parent) == ERR_OK);
+    s_assert_state (s_head0 + 15, 20, 5, 14);
+    zsock_t *sock = s_session (20);
+    s_append_issue (&s_dept, 16, false);                //  21
+    s_append_issue (&s_dept, 17, false);                //  22
+    //  Less than the parent holds, or the same size with another root.
+    uint8_t root [32];
+    s_root (19, root);
+    s_hello_as (sock, CHILD, 19, root);
+    s_expect_nack (sock, ERR_DIVERGED, 21);
+    s_root (20, root);
+    root [0] ^= 0x80;
+    s_hello_as (sock, CHILD, 20, root);
+    s_expect_nack (sock, ERR_DIVERGED, 21);
+    s_assert_state (s_head0 + 15, 20, 5, 14);
+    //  More than the parent holds: resume after what is on its disk.
+    s_hello (sock);
+    s_expect_welcome (sock, 20);
+    s_send_batch (sock, 21, 22);
+    s_expect_ack (sock, 22);
+    s_assert_state (s_head0 + 17, 22, 5, 16);
+    zsock_destroy (&sock);
+}
+
+//  README section 7: a department's event is verified against the
+//  department's key registered at the origin node.
+static void
+test_a_child_cannot_use_the_parents_departments (void)
+{
+    s_state_t st = s_parent_state ();
+    zsock_t *sock = s_session (s_size);
+    uint64_t first = s_append_issue (&s_local, 1, false);  //  registered at the parent only
+    s_append_issue (&s_dept, 18, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    s_assert_state (st.head + 1, s_size, st.quarantined + 1, st.licenses + 1);
+    assert (s_license_code (&s_local, 1) == ERR_NOT_FOUND);
+    zsock_destroy (&sock);
+}
+
+//  A child's registration of a credit code the parent registered itself
+//  must leave the parent's department able to publish there.
+static void
+test_a_child_cannot_replace_the_parents_departments (void)
+{
+    support_dept_t hijack;
+    assert (support_dept_make (&hijack, 9, s_base) == ERR_OK);
+    memcpy (hijack.key.code, s_local.key.code, sizeof hijack.key.code);
+    memcpy (hijack.key.name, s_local.key.name, sizeof hijack.key.name);
+    memcpy (hijack.type_code, s_local.type_code, sizeof hijack.type_code);
+    zsock_t *sock = s_session (s_size);
+    uint64_t first = s_append_registration (&hijack, s_child.sign_sk, s_child.sign_pk);
+    s_append_issue (&s_dept, 19, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    zsock_destroy (&sock);
+    licclient_t *c = NULL;
+    uint8_t *body, sig [64];
+    size_t len;
+    int code = -1;
+    char why [256];
+    assert (support_client (&c, &s_parent, &s_local) == ERR_OK);
+    assert (support_event_sign (&s_local, LIC__OP__OP_ISSUE, 2, 0, 2, &body, &len, sig) == ERR_OK);
+    assert (licclient_publish (c, body, len, sig, s_local.key.sign_pk, NULL, NULL, &code,
+                               why, sizeof why, 10000) == ERR_OK);
+    free (body);
+    licclient_destroy (&c);
+    if (code != ERR_OK)
+        fprintf (stderr, "the parent's own department cannot publish: %s: %s\n", err_str (code), why);
+    assert (code == ERR_OK);
+    assert (s_license_code (&s_local, 2) == ERR_OK);
+}
+
+//  A county has no node below it: it cannot bring entries of another
+//  division, whose departments are not the ones it registered.
+static void
+test_a_child_cannot_speak_for_another_division (void)
+{
+    s_state_t st = s_parent_state ();
+    zsock_t *sock = s_session (s_size);
+    uint64_t first = s_append_issue_as ("330108", &s_dept, 20, false);
+    s_append_issue (&s_dept, 21, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    s_assert_state (st.head + 1, s_size, st.quarantined + 1, st.licenses + 1);
+    assert (s_license_code (&s_dept, 20) == ERR_NOT_FOUND);
+    zsock_destroy (&sock);
+}
+
+static void
+test_the_parent_stops_cleanly_and_equals_a_replay_of_its_log (void)
+{
+    int status = support_node_stop (&s_parent, SIGTERM);
+    assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    char cmd [1400];
+    snprintf (cmd, sizeof cmd, "%s check -d %s > /dev/null", support_licnode_path (), s_parent.dir);
+    int rc = system (cmd);
+    assert (WIFEXITED (rc) && WEXITSTATUS (rc) == 0);
+}
+
+// ---------------------------------------------------------------------
+
+static void
+s_setup (void)
+{
+    char child_dir [600], parent_dir [600], path [700], cfg [2048];
+    assert (support_tmpdir (s_base, "repl-abuse") == ERR_OK);
+    snprintf (child_dir, sizeof child_dir, "%s/%s", s_base, CHILD);
+    snprintf (parent_dir, sizeof parent_dir, "%s/%s", s_base, PARENT);
+    assert (support_node_init (child_dir, CHILD) == ERR_OK);
+    assert (support_node_init (parent_dir, PARENT) == ERR_OK);
+    snprintf (path, sizeof path, "%s/node.key", child_dir);
+    assert (keyfile_load (&s_child, path) == ERR_OK && s_child.has_secret);
+
+    s_repl_port = support_free_port ();
+    int port = support_free_port ();
+    assert (s_repl_port > 0 && port > 0 && port != s_repl_port);
+    snprintf (cfg, sizeof cfg,
+        "{ \"division\": \"%s\", \"name\": \"city\", \"checkpoint_ms\": 200,\n"
+        "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
+        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", PARENT, s_repl_port, child_dir);
+    assert (support_node_start_cfg (&s_parent, parent_dir, port, PARENT, cfg) == ERR_OK);
+    keyfile_t pub;
+    snprintf (path, sizeof path, "%s/node.pub", parent_dir);
+    assert (keyfile_load (&pub, path) == ERR_OK);
+    memcpy (s_parent_curve, pub.curve_pk, sizeof s_parent_curve);
+
+    //  A department of the parent's own; its CURVE key may connect there.
+    assert (support_dept_make (&s_dept, 1, s_base) == ERR_OK);
+    assert (support_dept_make (&s_local, 2, s_base) == ERR_OK);
+    licclient_t *admin = NULL;
+    assert (support_admin (&admin, &s_parent) == ERR_OK);
+    assert (support_register (admin, &s_local) == ERR_OK);
+    licclient_destroy (&admin);
+    s_head0 = s_parent_state ().head;
+    assert (s_head0 >= 2);      //  the child's node record, the registration
+
+    //  The county's log: its department's registration, four issues.
+    s_tree = merkle_mem_store_new ();
+    assert (s_tree);
+    s_append_registration (&s_dept, s_child.sign_sk, s_child.sign_pk);
+    for (uint32_t serial = 1; serial <= 4; serial++)
+        s_append_issue (&s_dept, serial, false);
+}
+
+int
+main (void)
+{
+    assert (seal_init () == ERR_OK);
+    zsys_handler_set (NULL);
+    s_setup ();
+    test_batch_before_hello_and_hello_of_another_division_are_refused ();
+    test_hostile_frames_are_refused_and_the_parent_survives ();
+    test_keys_other_than_the_childs_are_refused ();
+    test_gaps_and_replays_are_refused_and_nothing_applied ();
+    test_a_batch_off_the_childs_tree_is_refused ();
+    test_a_forged_event_is_quarantined_and_the_stream_goes_on ();
+    test_entries_without_authority_are_quarantined ();
+    test_a_reconnecting_child_resumes_from_the_parents_disk ();
+    test_a_child_cannot_use_the_parents_departments ();
+    test_a_child_cannot_replace_the_parents_departments ();
+    test_a_child_cannot_speak_for_another_division ();
+    test_the_parent_stops_cleanly_and_equals_a_replay_of_its_log ();
+    for (uint64_t seq = 1; seq <= s_size; seq++)
+        free (s_log [seq]);
+    merkle_mem_store_destroy (&s_tree);
+    keyfile_wipe (&s_child);
+    support_rmtree (s_base);
+    printf ("e2e_repl_abuse: all passed\n");
+    return 0;
 }
