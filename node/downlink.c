@@ -442,7 +442,7 @@ downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *st
         //  Trust the configured key; let upper levels learn it.
         const uint8_t *known = views_node_key (views, p->division);
         bool recorded = known && memcmp (known, p->sign_pk, 32) == 0;
-        views_trust_node (views, p->division, p->sign_pk);
+        views_trust_node (views, p->division, p->sign_pk, cfg->division);
         uint8_t curve [32];
         if ((rc = identity_allow (id, p->division, p->curve_pk)) != ERR_OK) {
             snprintf (why, why_size, "cannot allow child %s's CURVE key", p->division);

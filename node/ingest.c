@@ -159,7 +159,7 @@ s_answer (ingest_t *self, ingest_job_t *job)
             reply->body_case = LIC__REPLY__BODY_REGISTERED;
             reply->registered = res;
         }
-        dept = views_department (self->views, job->req->register_->department->credit_code);
+        dept = views_department (self->views, self->cfg.division, job->req->register_->department->credit_code);
     }
     //  The reply is packed by the server and freed with codec_reply_free,
     //  which frees every pointer member: all of them are malloc'd here.
@@ -176,16 +176,16 @@ s_answer (ingest_t *self, ingest_job_t *job)
 //  body) is recognised first: returns ERR_EXISTS with *dup_seq set.
 //  Returns ERR_OK or the refusal, why saying more.
 int
-ingest_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
-               uint64_t *dup_seq, char *why, size_t why_size)
+ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *env,
+                    const verify_task_t *t, uint64_t *dup_seq, char *why, size_t why_size)
 {
     const Lic__Department *dept;
     char hex [65];
-    int rc = views_signer (self->views, env->key_id.data, &dept);
+    int rc = views_signer (self->views, division, env->key_id.data, &dept);
     if (rc != ERR_OK) {
         seal_hex (hex, env->key_id.data, 32);
-        snprintf (why, why_size, "signing key %s is %s", hex,
-                  rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+        snprintf (why, why_size, "signing key %s is %s %s", hex,
+                  rc == ERR_KEY_REVOKED? "revoked at": "not registered at", division);
         return rc;
     }
     if (t->sig_rc != ERR_OK) {
@@ -234,7 +234,7 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     if (job->code != ERR_OK)
         return;
     const Lic__Envelope *env = job->req->publish;
-    int rc = ingest_check_event (self, env, &job->task, &job->seq, job->why, sizeof job->why);
+    int rc = ingest_check_event (self, self->cfg.division, env, &job->task, &job->seq, job->why, sizeof job->why);
     if (rc == ERR_EXISTS) {
         job->duplicate = true;
         return;
@@ -535,7 +535,7 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
                 "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
                 env->signature.len, env->body.len);
     else
-    if ((rc = views_signer (self->views, env->key_id.data, &dept)) != ERR_OK) {
+    if ((rc = views_signer (self->views, self->cfg.division, env->key_id.data, &dept)) != ERR_OK) {
         char hex [65];
         seal_hex (hex, env->key_id.data, 32);
         ingest_job_fail (job, rc, "signing key %s is %s", hex,

@@ -83,10 +83,11 @@ void
 ingest_job_t *
     ingest_job_new (ingest_t *self, ingest_job_kind_t kind);
 
-//  The checks of a signed event after its signature was verified; see ingest.c.
+//  The checks of a signed event after its signature was verified, for a
+//  department registered at `division`; see ingest.c.
 int
-    ingest_check_event (ingest_t *self, const Lic__Envelope *env, const verify_task_t *t,
-                        uint64_t *dup_seq, char *why, size_t why_size);
+    ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *env,
+                        const verify_task_t *t, uint64_t *dup_seq, char *why, size_t why_size);
 
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void

@@ -456,10 +456,10 @@ licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,
     if (reply->code == ERR_OK
     &&  reply->body_case != LIC__REPLY__BODY_PUBLISHED)
         *code = ERR_MALFORMED;          //  accepted, but said nothing
-    if (*code == ERR_OK) {
+    if (*code == ERR_OK && seq)
         *seq = reply->published->seq;
+    if (*code == ERR_OK && duplicate)
         *duplicate = reply->published->duplicate;
-    }
     if (why && why_size)
         snprintf (why, why_size, "%s", *code == ERR_OK? "":
                   *reply->message? reply->message: "reply without a result");

@@ -122,7 +122,8 @@ int MUST_CHECK
 //  Publishes a signed event and waits for the verdict.  Returns ERR_OK
 //  when the node answered: then *code is its err_t (ERR_OK: accepted,
 //  *seq is the log seq, *duplicate tells it was already stored under
-//  that seq) and why (if not NULL) its message, "" on success.
+//  that seq) and why (if not NULL) its message, "" on success.  seq and
+//  duplicate may be NULL.
 //  Otherwise the errors of licclient_call, and *code is left alone.
 int MUST_CHECK
     licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,

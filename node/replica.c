@@ -19,15 +19,21 @@
 
 //  Authority and checks of one replicated entry.
 static int
-s_check_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
-                 char *why, size_t why_size)
+s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
+                 const verify_task_t *t, char *why, size_t why_size)
 {
+    //  A child speaks for itself and the nodes below it, nobody else.
+    if (!views_descends (self->views, e->origin_division, child)) {
+        snprintf (why, why_size, "entry of origin %s cannot come from child %s: %s is not %s "
+                  "nor a node below it", e->origin_division, child, e->origin_division, child);
+        return ERR_FORBIDDEN;
+    }
     if (t->sig_rc != ERR_OK || !e->envelope) {
         snprintf (why, why_size, "signature does not verify");
         return ERR_BAD_SIGNATURE;
     }
     if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
-        return ingest_check_event (self, e->envelope, t, NULL, why, why_size);
+        return ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
     if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
         //  Signed by the node where it originated, whose key we know from
         //  the configuration or from a node record that came up before.
@@ -65,10 +71,16 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
         rc = codec_registration_decode (env->body.data, env->body.len, &reg);
         if (rc == ERR_OK && !reg->department)
             rc = ERR_MALFORMED;
-        if (rc == ERR_OK)
-            rc = views_apply_registration (self->views, batch, gen, &own, reg);
-        else
+        if (rc != ERR_OK)
             snprintf (why, why_size, "registration body does not decode");
+        else
+        if (strcmp (reg->division, e->origin_division) != 0) {
+            snprintf (why, why_size, "registration made at %s travels as an entry of %s",
+                      reg->division, e->origin_division);
+            rc = ERR_FORBIDDEN;
+        }
+        else
+            rc = views_apply_registration (self->views, batch, gen, &own, reg);
         codec_registration_free (&reg);
     }
     else {
@@ -76,10 +88,17 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
         rc = codec_node_record_decode (env->body.data, env->body.len, &rec);
         if (rc == ERR_OK && (rec->sign_key.len != 32 || !*rec->division))
             rc = ERR_MALFORMED;
-        if (rc == ERR_OK)
-            rc = views_apply_node (self->views, batch, gen, &own, rec);
-        else
+        if (rc != ERR_OK)
             snprintf (why, why_size, "node record does not decode");
+        else
+        if (strcmp (rec->parent_division, e->origin_division) != 0) {
+            //  A node vouches only for its own children.
+            snprintf (why, why_size, "node record for %s names parent %s but comes from %s",
+                      rec->division, rec->parent_division, e->origin_division);
+            rc = ERR_FORBIDDEN;
+        }
+        else
+            rc = views_apply_node (self->views, batch, gen, &own, rec);
         codec_node_record_free (&rec);
     }
     if (rc == ERR_OK) {
@@ -167,7 +186,7 @@ ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
             continue;   //  already applied (same origin division and seq)
         }
         char why [320] = "";
-        rc = s_check_replica (self, e, &item->task, why, sizeof why);
+        rc = s_check_replica (self, c->division, e, &item->task, why, sizeof why);
         if (rc == ERR_OK)
             rc = s_apply_replica (self, e, &item->task, why, sizeof why);
         if (rc == ERR_OK)

@@ -537,6 +537,11 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         snprintf (why, why_size, "cannot start the ingest pipeline: %s", err_str (rc));
         goto fail;
     }
+    //  Our own key and our parent's are known from the configuration: no
+    //  node record coming up from below may claim those divisions.
+    views_trust_node (views, cfg->division, id->node.sign_pk, "");
+    if (cfg->has_parent)
+        views_trust_node (views, cfg->parent.division, cfg->parent.sign_pk, "");
     if (cfg->n_children > 0
     &&  (rc = downlink_new (&self->downlink, cfg, id, store, views, self->ingest, why, why_size)) != ERR_OK)
         goto fail;

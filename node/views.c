@@ -23,19 +23,25 @@ typedef struct {
 } s_pending_t;
 
 typedef struct {
-    Lic__Department *dept;  //  unpacked registration (owned)
+    const Lic__Department *dept;    //  borrowed from its registration in depts
     bool revoked;           //  this signing key is revoked
 } s_signer_t;
+
+typedef struct {
+    uint8_t pk [32];        //  node's signing key
+    char parent [16];       //  division of the node that vouched for it ("" = ourselves)
+} s_node_t;
 
 struct views_t {
     store_t *store;         //  the repository
     tree_t *tree;           //  Merkle tree of the own log
-    zhashx_t *nodes;        //  division -> 32-byte signing key (trusted or learnt)
+    char division [16];     //  this node's division
+    zhashx_t *nodes;        //  division -> s_node_t (trusted or learnt)
     zhashx_t *origins;      //  division -> uint64_t last origin seq (pending included)
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
-    zhashx_t *depts;        //  credit code -> Lic__Department (owned)
-    zhashx_t *signers;      //  hex signing key -> s_signer_t (dept borrowed)
+    zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
+    zhashx_t *signers;      //  "division/hex signing key" -> s_signer_t
 };
 
 static void
@@ -52,8 +58,8 @@ s_pending_destroy (void **item_p)
 static void
 s_dept_destroy (void **item_p)
 {
-    Lic__Department *d = (Lic__Department *) *item_p;
-    codec_department_free (&d);
+    Lic__Registration *r = (Lic__Registration *) *item_p;
+    codec_registration_free (&r);
     *item_p = NULL;
 }
 
@@ -89,45 +95,44 @@ s_overlay_set (zhashx_t *map, const char *key, uint64_t gen,
 // ---------------------------------------------------------------------
 //  Registry
 
+//  Departments are registered per node: a registration made at division
+//  D speaks for D only, so a child cannot use or replace the departments
+//  of another node (its parent's included).
 static int
-s_registry_install (views_t *self, Lic__Department *dept)
+s_registry_install (views_t *self, Lic__Registration *reg)
 {
+    const Lic__Department *dept = reg->department;
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", reg->division, dept->credit_code);
     //  Drop the signers of an earlier record of the same department.
-    Lic__Department *old = (Lic__Department *) zhashx_lookup (self->depts, dept->credit_code);
+    Lic__Registration *old = (Lic__Registration *) zhashx_lookup (self->depts, key);
     if (old) {
-        s_signer_t *s = (s_signer_t *) zhashx_first (self->signers);
         zlist_t *gone = zlist_new ();
-        while (s) {
-            if (s->dept == old)
+        for (s_signer_t *s = (s_signer_t *) zhashx_first (self->signers); s;
+             s = (s_signer_t *) zhashx_next (self->signers))
+            if (s->dept == old->department)
                 zlist_append (gone, (void *) zhashx_cursor (self->signers));
-            s = (s_signer_t *) zhashx_next (self->signers);
-        }
         for (char *k = (char *) zlist_first (gone); k; k = (char *) zlist_next (gone))
             zhashx_delete (self->signers, k);
         zlist_destroy (&gone);
     }
-    zhashx_update (self->depts, dept->credit_code, dept);
-    char hex [65];
-    for (size_t i = 0; i < dept->n_sign_keys; i++) {
-        if (dept->sign_keys [i].len != 32)
-            continue;
-        s_signer_t *s = calloc (1, sizeof *s);
-        if (!s)
-            return ERR_NOMEM;
-        s->dept = dept;
-        seal_hex (hex, dept->sign_keys [i].data, 32);
-        zhashx_update (self->signers, hex, s);
-    }
-    for (size_t i = 0; i < dept->n_revoked_keys; i++) {
-        if (dept->revoked_keys [i].len != 32)
-            continue;
-        s_signer_t *s = calloc (1, sizeof *s);
-        if (!s)
-            return ERR_NOMEM;
-        s->dept = dept;
-        s->revoked = true;
-        seal_hex (hex, dept->revoked_keys [i].data, 32);
-        zhashx_update (self->signers, hex, s);
+    zhashx_update (self->depts, key, reg);
+    char hex [65], skey [96];
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = pass? dept->n_revoked_keys: dept->n_sign_keys;
+        const ProtobufCBinaryData *keys = pass? dept->revoked_keys: dept->sign_keys;
+        for (size_t i = 0; i < n; i++) {
+            if (keys [i].len != 32)
+                continue;
+            s_signer_t *s = calloc (1, sizeof *s);
+            if (!s)
+                return ERR_NOMEM;
+            s->dept = dept;
+            s->revoked = pass == 1;
+            seal_hex (hex, keys [i].data, 32);
+            snprintf (skey, sizeof skey, "%s/%s", reg->division, hex);
+            zhashx_update (self->signers, skey, s);
+        }
     }
     return ERR_OK;
 }
@@ -135,13 +140,14 @@ s_registry_install (views_t *self, Lic__Department *dept)
 #define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
 
 static int
-s_node_install (views_t *self, const char *division, const uint8_t *pk)
+s_node_install (views_t *self, const char *division, const uint8_t *pk, const char *parent)
 {
-    uint8_t *copy = malloc (32);
-    if (!copy)
+    s_node_t *n = calloc (1, sizeof *n);
+    if (!n)
         return ERR_NOMEM;
-    memcpy (copy, pk, 32);
-    zhashx_update (self->nodes, division, copy);
+    memcpy (n->pk, pk, 32);
+    snprintf (n->parent, sizeof n->parent, "%s", parent);
+    zhashx_update (self->nodes, division, n);
     return ERR_OK;
 }
 
@@ -164,15 +170,17 @@ s_registry_load (views_t *self)
                 rc = ERR_CORRUPT;
             else
             if (!zhashx_lookup (self->nodes, rec->division))    //  configuration wins
-                rc = s_node_install (self, rec->division, rec->sign_key.data);
+                rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
             codec_node_record_free (&rec);
             continue;
         }
-        Lic__Department *dept = NULL;
-        if (codec_department_decode (v, vl, &dept) != ERR_OK)
+        Lic__Registration *reg = NULL;
+        if (codec_registration_decode (v, vl, &reg) != ERR_OK || !reg->department)
             rc = ERR_CORRUPT;
         else
-            rc = s_registry_install (self, dept);
+            rc = s_registry_install (self, reg);
+        if (rc != ERR_OK)
+            codec_registration_free (&reg);
     }
     store_iter_destroy (&it);
     if (rc != ERR_OK)
@@ -213,6 +221,7 @@ views_open (views_t **views_p, store_t *store, const char *division)
     if (!self)
         return ERR_NOMEM;
     self->store = store;
+    snprintf (self->division, sizeof self->division, "%s", division);
     self->tree = tree_new (store, division);
     self->nodes = zhashx_new ();
     self->origins = zhashx_new ();
@@ -253,11 +262,13 @@ views_destroy (views_t **self_p)
 }
 
 int
-views_signer (views_t *self, const uint8_t pk [32], const Lic__Department **dept)
+views_signer (views_t *self, const char *division, const uint8_t pk [32],
+              const Lic__Department **dept)
 {
-    char hex [65];
+    char hex [65], key [96];
     seal_hex (hex, pk, 32);
-    s_signer_t *s = (s_signer_t *) zhashx_lookup (self->signers, hex);
+    snprintf (key, sizeof key, "%s/%s", division, hex);
+    s_signer_t *s = (s_signer_t *) zhashx_lookup (self->signers, key);
     if (!s)
         return ERR_UNKNOWN_KEY;
     if (s->revoked)
@@ -267,9 +278,12 @@ views_signer (views_t *self, const uint8_t pk [32], const Lic__Department **dept
 }
 
 const Lic__Department *
-views_department (views_t *self, const char *credit_code)
+views_department (views_t *self, const char *division, const char *credit_code)
 {
-    return (const Lic__Department *) zhashx_lookup (self->depts, credit_code);
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", division, credit_code);
+    Lic__Registration *reg = (Lic__Registration *) zhashx_lookup (self->depts, key);
+    return reg? reg->department: NULL;
 }
 
 bool
@@ -295,7 +309,7 @@ int
 views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
                   ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf)
 {
-    const Lic__Department *old = views_department (self, in->credit_code);
+    const Lic__Department *old = views_department (self, self->division, in->credit_code);
     *out = *in;
     size_t nrev = 0;
     //  Revoked: what was revoked, what was dropped, what is revoked now.
@@ -547,18 +561,22 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
     int rc = s_put_entry (self, batch, gen, entry);
     if (rc != ERR_OK)
         return rc;
-    rc = codec_department_encode (reg->department, &buf, &len);
+    rc = codec_registration_encode (reg, &buf, &len);
     if (rc != ERR_OK)
         return rc;
-    const char *code = reg->department->credit_code;
-    store_batch_put (batch, STORE_CF_REGISTRY, code, strlen (code), buf, len);
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", reg->division, reg->department->credit_code);
+    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
     //  The registry keeps its own copy, decoded from the bytes written.
-    Lic__Department *copy = NULL;
-    rc = codec_department_decode (buf, len, &copy);
+    Lic__Registration *copy = NULL;
+    rc = codec_registration_decode (buf, len, &copy);
     free (buf);
     if (rc != ERR_OK)
         return rc;
-    return s_registry_install (self, copy);
+    rc = s_registry_install (self, copy);
+    if (rc != ERR_OK)
+        codec_registration_free (&copy);
+    return rc;
 }
 
 // ---------------------------------------------------------------------
@@ -606,16 +624,31 @@ views_tree (views_t *self)
 }
 
 void
-views_trust_node (views_t *self, const char *division, const uint8_t pk [32])
+views_trust_node (views_t *self, const char *division, const uint8_t pk [32], const char *parent)
 {
-    if (s_node_install (self, division, pk) != ERR_OK)
+    if (s_node_install (self, division, pk, parent) != ERR_OK)
         zsys_error ("out of memory trusting node %s", division);
 }
 
 const uint8_t *
 views_node_key (views_t *self, const char *division)
 {
-    return (const uint8_t *) zhashx_lookup (self->nodes, division);
+    s_node_t *n = (s_node_t *) zhashx_lookup (self->nodes, division);
+    return n? n->pk: NULL;
+}
+
+bool
+views_descends (views_t *self, const char *division, const char *ancestor)
+{
+    //  Walk up the chain of node records; bounded, in case of a cycle.
+    const char *d = division;
+    for (int depth = 0; depth < 16 && d && *d; depth++) {
+        if (streq (d, ancestor))
+            return true;
+        s_node_t *n = (s_node_t *) zhashx_lookup (self->nodes, d);
+        d = n? n->parent: NULL;
+    }
+    return false;
 }
 
 uint64_t
@@ -642,6 +675,6 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
     free (buf);
     if (rec->sign_key.len == 32 && !zhashx_lookup (self->nodes, rec->division))
-        rc = s_node_install (self, rec->division, rec->sign_key.data);
+        rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
     return rc;
 }

@@ -38,10 +38,17 @@ int MUST_CHECK
 tree_t *
     views_tree (views_t *self);
 
-//  Trusts pk as the signing key of node `division` (own key and configured
-//  children, from the configuration; not persisted).
+//  Trusts pk as the signing key of node `division`, vouched for by node
+//  `parent` (own key: parent ""; configured children: our division), from
+//  the configuration; not persisted.
 void
-    views_trust_node (views_t *self, const char *division, const uint8_t pk [32]);
+    views_trust_node (views_t *self, const char *division, const uint8_t pk [32],
+                      const char *parent);
+
+//  True if division is ancestor or a node below it, following the node
+//  records (who vouched for whom).
+bool
+    views_descends (views_t *self, const char *division, const char *ancestor);
 
 //  Signing key of node `division` (trusted or learnt from node records),
 //  or NULL.
@@ -68,14 +75,18 @@ void
 int MUST_CHECK
     views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq);
 
-//  Department of signing key pk.  ERR_OK with *dept borrowed until the next
-//  registration is applied; ERR_UNKNOWN_KEY; ERR_KEY_REVOKED.
+//  Department of signing key pk as registered at node `division` (a
+//  department speaks only where it is registered).  ERR_OK with *dept
+//  borrowed until the next registration is applied; ERR_UNKNOWN_KEY;
+//  ERR_KEY_REVOKED.
 int MUST_CHECK
-    views_signer (views_t *self, const uint8_t pk [32], const Lic__Department **dept);
+    views_signer (views_t *self, const char *division, const uint8_t pk [32],
+                  const Lic__Department **dept);
 
-//  Department registered under a credit code, or NULL (borrowed, as above).
+//  Department registered at node `division` under a credit code, or NULL
+//  (borrowed, as above).
 const Lic__Department *
-    views_department (views_t *self, const char *credit_code);
+    views_department (views_t *self, const char *division, const char *credit_code);
 
 //  True if dept may issue license type type_code (21 chars, not NUL-ended).
 bool
