@@ -38,7 +38,9 @@ s_committer (zsock_t *pipe, void *args)
         zstr_free (&cmd);
         if (term)
             break;
+        int64_t t0 = zclock_usecs ();
         int rc = store_batch_count (p->batch)? store_write (store, p->batch, true): ERR_OK;
+        p->write_us = zclock_usecs () - t0;
         zsock_send (pipe, "pi", p, rc);
     }
 }
@@ -132,8 +134,11 @@ s_answer (ingest_t *self, ingest_job_t *job)
     const Lic__Department *dept = NULL;
     if (job->code != ERR_OK) {
         reply->message = strdup (job->why);
-        if (job->kind == JOB_PUBLISH)
+        if (job->kind == JOB_PUBLISH) {
             self->stats.rejected++;
+            if (job->code >= 0 && job->code <= ERR_INTERNAL)
+                self->stats.rejected_by_code [job->code]++;
+        }
     }
     else
     if (job->kind == JOB_PUBLISH) {
@@ -422,6 +427,14 @@ s_on_committed (ingest_t *self)
         return;
     self->syncing = NULL;
     self->stats.batches++;
+    if (store_batch_count (p->batch)) {
+        static const int64_t bounds [INGEST_FSYNC_BUCKETS] = INGEST_FSYNC_BOUNDS_US;
+        for (int i = 0; i < INGEST_FSYNC_BUCKETS; i++)
+            if (bounds [i] == 0 || p->write_us <= bounds [i])
+                self->stats.fsync_buckets [i]++;
+        self->stats.fsync_count++;
+        self->stats.fsync_sum_s += (double) p->write_us / 1e6;
+    }
     if (rc == ERR_OK) {
         if (p->last_seq)
             self->durable = p->last_seq;

@@ -27,6 +27,10 @@
 #include "views.h"
 
 #define INGEST_RING 8192            //  jobs in flight at most
+#define INGEST_FSYNC_BUCKETS 12
+//  Upper bounds (microseconds) of the synced-write histogram; last = +Inf.
+#define INGEST_FSYNC_BOUNDS_US { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, \
+                                 50000, 100000, 250000, 0 }
 
 typedef struct ingest_t ingest_t;
 
@@ -125,6 +129,12 @@ typedef struct {
     uint64_t applied;               //  replicated entries applied
     uint64_t skipped;               //  replicated entries already here (origin seq)
     uint64_t quarantined;           //  replicated entries quarantined (since start)
+    uint64_t rejected_by_code [ERR_INTERNAL + 1];   //  refused publishes per err_t
+    //  Synced writes: duration histogram (cumulative counts per bucket,
+    //  upper bounds in INGEST_FSYNC_BOUNDS_US, the last is +Inf).
+    uint64_t fsync_buckets [INGEST_FSYNC_BUCKETS];
+    uint64_t fsync_count;
+    double fsync_sum_s;
 } ingest_stats_t;
 void
     ingest_stats (ingest_t *self, ingest_stats_t *stats);

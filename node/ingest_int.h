@@ -47,6 +47,7 @@ typedef struct {
     zlist_t *jobs;              //  ingest_job_t, in sequence order
     uint64_t gen;               //  generation for the views overlay
     uint64_t last_seq;          //  highest seq written, 0 if none
+    int64_t write_us;           //  how long its synced write took
 } ingest_pending_t;
 
 struct ingest_t {
