@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-      librocksdb-dev libsodium-dev libjansson-dev
+      librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
       valgrind iproute2 procps)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,9 +9,13 @@
 #include "config.h"
 #include "keyfile.h"
 #include "licid.h"
+#include "logfmt.h"
+#include "metrics.h"
 #include "seal.h"
 
+#ifndef streq                   //  czmq.h (through metrics.h) has the same
 #define streq(a, b) (strcmp ((a), (b)) == 0)
+#endif
 
 void
 config_defaults (config_t *cfg)
@@ -132,6 +136,8 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             rc = s_string (v, key, cfg->listen, sizeof cfg->listen, why, why_size);
         else if (streq (key, "log_level"))
             rc = s_string (v, key, cfg->log_level, sizeof cfg->log_level, why, why_size);
+        else if (streq (key, "metrics_listen"))
+            rc = s_string (v, key, cfg->metrics_listen, sizeof cfg->metrics_listen, why, why_size);
         else if (streq (key, "replication_listen"))
             rc = s_string (v, key, cfg->repl_listen, sizeof cfg->repl_listen, why, why_size);
         else if (streq (key, "parent")) {
@@ -203,6 +209,12 @@ config_check (const config_t *cfg, char *why, size_t why_size)
             snprintf (why, why_size, "child %s is this node or its parent", cfg->children [i].division);
             return ERR_BAD_FIELD;
         }
+    if (logfmt_level_from_name (cfg->log_level) < 0) {
+        snprintf (why, why_size, "log_level must be error, warn, info or debug");
+        return ERR_BAD_FIELD;
+    }
+    if (*cfg->metrics_listen && metrics_listen_check (cfg->metrics_listen, why, why_size) != ERR_OK)
+        return ERR_BAD_FIELD;
     if (strncmp (cfg->listen, "tcp://", 6) != 0 && strncmp (cfg->listen, "ipc://", 6) != 0) {
         snprintf (why, why_size, "listen must be a tcp:// or ipc:// endpoint");
         return ERR_BAD_FIELD;

@@ -29,6 +29,7 @@ typedef struct {
     int verify_threads;         //  signature checking threads
     size_t cache_mb;            //  RocksDB block cache
     char log_level [16];        //  error, warn, info, debug
+    char metrics_listen [64];   //  Prometheus endpoint "HOST:PORT" ("" = none)
     char repl_listen [256];     //  where children connect ("" = no children)
     bool has_parent;            //  false at the top (province)
     config_peer_t parent;       //  the node we push to
