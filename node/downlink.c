@@ -270,7 +270,8 @@ s_child_by_key (downlink_t *self, const char *z85)
 void
 downlink_on_readable (downlink_t *self, int budget)
 {
-    while (budget-- > 0 && (zsock_events (self->router) & ZMQ_POLLIN)) {
+    while (budget-- > 0 && !ingest_full (self->ingest)
+       &&  (zsock_events (self->router) & ZMQ_POLLIN)) {
         zframe_t *route = zframe_recv (self->router);
         zframe_t *body = route && zframe_more (route)? zframe_recv (self->router): NULL;
         while (body && zframe_more (body)) {       //  extra frames: not ours

@@ -334,6 +334,7 @@ s_sequence_ready (ingest_t *self)
             break;
         self->ring [self->head % INGEST_RING] = NULL;
         self->head++;
+        self->items_inflight -= job->n_queued;
         if (job->kind == JOB_PUBLISH)
             s_sequence_publish (self, job);
         else
@@ -556,7 +557,7 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     }
     else {
         job->task.env = env;
-        self->to_verify [self->n_to_verify++] = &job->task;
+        ingest_queue_task (self, &job->task);
         return;
     }
     job->ready = true;
@@ -583,7 +584,37 @@ ingest_job_new (ingest_t *self, ingest_job_kind_t kind)
 bool
 ingest_full (ingest_t *self)
 {
-    return self->tail - self->head >= INGEST_RING;
+    //  One ring slot is kept free for the one job a caller may still add.
+    return self->tail - self->head >= INGEST_RING - 1
+        || self->items_inflight >= INGEST_ITEMS_MAX;
+}
+
+//  Hands the queued tasks to the verifier.
+static void
+s_flush_tasks (ingest_t *self)
+{
+    if (self->n_to_verify == 0)
+        return;
+    if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
+        for (size_t i = 0; i < self->n_to_verify; i++) {
+            verify_task_t *t = self->to_verify [i];
+            ingest_job_t *job = t->owner? ((ingest_item_t *) t->owner)->job: (ingest_job_t *) t;
+            ingest_job_fail (job, ERR_CLOSED, "verifier is stopping");
+            if (!t->owner || --job->unverified == 0)
+                job->ready = true;
+        }
+    self->n_to_verify = 0;
+}
+
+void
+ingest_queue_task (ingest_t *self, verify_task_t *task)
+{
+    if (self->n_to_verify == INGEST_TASKS_BATCH)
+        s_flush_tasks (self);
+    self->to_verify [self->n_to_verify++] = task;
+    ingest_job_t *job = task->owner? ((ingest_item_t *) task->owner)->job: (ingest_job_t *) task;
+    job->n_queued++;
+    self->items_inflight++;
 }
 
 bool
@@ -608,16 +639,7 @@ ingest_commit_sock (ingest_t *self)
 void
 ingest_on_ready (ingest_t *self)
 {
-    if (self->n_to_verify) {
-        if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
-            for (size_t i = 0; i < self->n_to_verify; i++) {
-                verify_task_t *t = self->to_verify [i];
-                ingest_job_t *job = t->owner? ((ingest_item_t *) t->owner)->job: (ingest_job_t *) t;
-                ingest_job_fail (job, ERR_CLOSED, "verifier is stopping");
-                job->ready = true;
-            }
-        self->n_to_verify = 0;
-    }
+    s_flush_tasks (self);
     verify_task_t **tasks;
     size_t n;
     while ((tasks = verifier_recv (self->verifier, &n)))

@@ -38,6 +38,7 @@ struct _ingest_job_t {
     ingest_item_t *items;            //  one per entry
     size_t n_items;
     size_t unverified;          //  items still at the verifier
+    size_t n_queued;            //  its tasks counted in items_inflight
     //  JOB_NODE
     Lic__NodeRecord *node;      //  record to append (owned)
 };
@@ -66,14 +67,19 @@ struct ingest_t {
     ingest_pending_t *building;      //  batch being filled
     ingest_pending_t *syncing;       //  batch at the committer, or NULL
     ingest_pending_t *spare;         //  written batch kept for reuse (its buffers stay allocated)
-    verify_task_t *to_verify [INGEST_RING];     //  submitted, not yet sent to the verifier
+    verify_task_t *to_verify [INGEST_TASKS_BATCH];  //  submitted, not yet sent to the verifier
     size_t n_to_verify;
+    size_t items_inflight;      //  verify tasks submitted and not yet sequenced (bounded)
     uint64_t next_gen;
     uint64_t next_seq;          //  seq for the next entry
     uint64_t durable;           //  last durable seq
     ingest_stats_t stats;
 };
 
+
+//  Queues a task for the verifier, sending the queue first if it is full.
+void
+    ingest_queue_task (ingest_t *self, verify_task_t *task);
 
 //  Sets job's refusal: code and a formatted message.
 void

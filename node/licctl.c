@@ -43,6 +43,7 @@ licctl_usage (FILE *out)
 "  status                    head, checkpoint, uplink, children, counters\n"
 "  log [--from N] [--limit N]\n"
 "  digest                    license digests, in total and per origin\n"
+"  backup --to DIR [--keep N] online backup of the node (repository and identity)\n"
 "  prove --seq N [--old-size M] [--size S] [--out FILE]\n"
 "                            proof document (JSON) of entry N and/or of\n"
 "                            tree S extending tree M (S: last checkpoint)\n"
@@ -76,7 +77,7 @@ s_number (const char *text, uint64_t max, uint64_t *out)
 //  Long options that have no short form or mnemonic letter.
 enum {
     S_OPT_SEQ = 256, S_OPT_OLD_SIZE, S_OPT_SIZE, S_OPT_KEY_FILE, S_OPT_ROOT,
-    S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION
+    S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP
 };
 
 static const struct option s_longs [] = {
@@ -106,6 +107,8 @@ static const struct option s_longs [] = {
     { "issuer", required_argument, NULL, S_OPT_ISSUER },
     { "serial", required_argument, NULL, S_OPT_SERIAL },
     { "version", required_argument, NULL, S_OPT_VERSION },
+    { "to", required_argument, NULL, S_OPT_TO },
+    { "keep", required_argument, NULL, S_OPT_KEEP },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -131,6 +134,11 @@ s_numeric (int c, const char *arg, licctl_opts_t *opts)
             return s_number (arg, UINT64_MAX, &opts->from);
         case S_OPT_SEQ:
             return s_number (arg, UINT64_MAX, &opts->seq) && opts->seq > 0;
+        case S_OPT_KEEP:
+            if (!s_number (arg, 1000, &v) || v == 0)
+                return false;
+            opts->keep = (uint32_t) v;
+            return true;
         case S_OPT_OLD_SIZE:
             return s_number (arg, UINT64_MAX, &opts->old_size)
                 && opts->old_size > 0;
@@ -163,7 +171,8 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_ISSUER: opts->issuer = arg; break;
         case S_OPT_SERIAL: opts->serial = arg; break;
         case S_OPT_VERSION: opts->version = arg; break;
-        case 'T': case 'L': case 'S':
+        case S_OPT_TO: opts->to = arg; break;
+        case 'T': case 'L': case 'S': case S_OPT_KEEP:
         case S_OPT_SEQ: case S_OPT_OLD_SIZE: case S_OPT_SIZE:
             return s_numeric (c, arg, opts);
         case 'R':
@@ -342,6 +351,7 @@ static const s_command_t s_commands [] = {
     { "log", licctl_cmd_query },
     { "status", licctl_cmd_query },
     { "digest", licctl_cmd_query },
+    { "backup", licctl_cmd_query },
     { "prove", licctl_cmd_prove },
     { "verify-proof", licctl_cmd_verify_proof },
     { "vkey", licctl_cmd_vkey }

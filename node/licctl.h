@@ -54,6 +54,8 @@ typedef struct {
     const char *issuer;                 //  make-id --issuer
     const char *serial;                 //  make-id --serial
     const char *version;                //  make-id --version
+    const char *to;                     //  backup --to
+    uint32_t keep;                      //  backup --keep
 } licctl_opts_t;
 
 //  Prints the usage text to out.

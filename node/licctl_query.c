@@ -9,6 +9,7 @@
 #include <czmq.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -246,6 +247,12 @@ s_query_json (const Lic__Reply *reply)
     if (reply->body_case == LIC__REPLY__BODY_DIGEST)
         out = licjson_digest_to_json (reply->digest);
     else
+    if (reply->body_case == LIC__REPLY__BODY_BACKUP)
+        out = json_pack ("{s:I, s:I, s:I, s:I}", "backup_id", (json_int_t) reply->backup->backup_id,
+                         "head_seq", (json_int_t) reply->backup->head_seq,
+                         "bytes", (json_int_t) reply->backup->bytes,
+                         "kept", (json_int_t) reply->backup->kept);
+    else
     if (reply->body_case == LIC__REPLY__BODY_FOUND) {
         out = json_array ();
         for (size_t i = 0; out && i < reply->found->n_licenses; i++)
@@ -274,6 +281,11 @@ s_query_human (const Lic__Reply *reply)
     else
     if (reply->body_case == LIC__REPLY__BODY_DIGEST)
         s_print_digest (reply->digest);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_BACKUP)
+        printf ("backup %u: %" PRIu64 " bytes, log head at least %" PRIu64 ", %u backup(s) kept\n",
+                reply->backup->backup_id, reply->backup->bytes, reply->backup->head_seq,
+                reply->backup->kept);
     else
     if (reply->body_case == LIC__REPLY__BODY_FOUND) {
         for (size_t i = 0; i < reply->found->n_licenses; i++) {
@@ -318,6 +330,26 @@ s_ask (const licctl_opts_t *opts, licclient_t *client, Lic__Reply **reply,
         *want = LIC__REPLY__BODY_DIGEST;
         return licclient_digest (client, reply, opts->timeout_ms);
     }
+    if (strcmp (cmd, "backup") == 0) {
+        //  The directory is on the node's host; a relative one is taken
+        //  from here, as an operator on that host means it.
+        char dir [1024], cwd [900];
+        if (opts->to [0] == '/' || !getcwd (cwd, sizeof cwd))
+            snprintf (dir, sizeof dir, "%s", opts->to);
+        else
+            snprintf (dir, sizeof dir, "%s/%s", cwd, opts->to);
+        Lic__Request req;
+        Lic__BackupRequest br;
+        codec_request_init (&req);
+        lic__backup_request__init (&br);
+        br.to_dir = dir;
+        br.keep = opts->keep;
+        req.body_case = LIC__REQUEST__BODY_BACKUP;
+        req.backup = &br;
+        *want = LIC__REPLY__BODY_BACKUP;
+        //  A backup copies the whole repository: allow it time.
+        return licclient_call (client, &req, reply, opts->timeout_ms > 600000? opts->timeout_ms: 600000);
+    }
     *want = LIC__REPLY__BODY_STATUS;
     return licclient_status (client, reply, opts->timeout_ms);
 }
@@ -331,7 +363,8 @@ licctl_cmd_query (const licctl_opts_t *opts)
     Lic__Reply__BodyCase want;
     bool get = strcmp (opts->command, "get") == 0;
     bool find = strcmp (opts->command, "find") == 0;
-    if (opts->n_args != (get? 1: 0) || (find && !opts->holder)) {
+    bool backup = strcmp (opts->command, "backup") == 0;
+    if (opts->n_args != (get? 1: 0) || (find && !opts->holder) || (backup && !opts->to)) {
         licctl_usage (stderr);
         return LICCTL_EXIT_USAGE;
     }

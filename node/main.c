@@ -15,6 +15,7 @@
 #include "server.h"
 #include "views.h"
 #include "check.h"
+#include "backup.h"
 
 static void
 s_usage (void)
@@ -23,6 +24,8 @@ s_usage (void)
         "usage: licnode [-c CONFIG.json] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]\n"
         "       licnode init [-c CONFIG.json] [-d DATA_DIR] [--division CODE]\n"
         "           create the node's identity (keys, node.pub) and exit\n"
+        "       licnode restore --from BACKUP_DIR [-d DATA_DIR]\n"
+        "           restore the newest backup (repository and identity) into DATA_DIR\n"
         "       licnode check [-c CONFIG.json] [-d DATA_DIR]\n"
         "           replay the log and compare it with the views (node stopped)\n"
         "Runs a license repository node.  Without a configuration file it keeps its\n"
@@ -37,16 +40,18 @@ main (int argc, char *argv [])
     char why [512] = "";
     bool check = argc > 1 && streq (argv [1], "check");
     bool init = argc > 1 && streq (argv [1], "init");
-    if (check || init) {
+    bool restore = argc > 1 && streq (argv [1], "restore");
+    if (check || init || restore) {
         argv++;
         argc--;
     }
-    const char *cfg_path = NULL, *data_dir = NULL, *listen = NULL, *division = NULL;
+    const char *cfg_path = NULL, *data_dir = NULL, *listen = NULL, *division = NULL, *from = NULL;
     static struct option opts [] = {
         { "config", required_argument, 0, 'c' },
         { "data-dir", required_argument, 0, 'd' },
         { "listen", required_argument, 0, 'l' },
         { "division", required_argument, 0, 'D' },
+        { "from", required_argument, 0, 'F' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -57,6 +62,7 @@ main (int argc, char *argv [])
             case 'd': data_dir = optarg; break;
             case 'l': listen = optarg; break;
             case 'D': division = optarg; break;
+            case 'F': from = optarg; break;
             default: s_usage (); return c == 'h'? 0: 2;
         }
     }
@@ -73,6 +79,21 @@ main (int argc, char *argv [])
     if (config_check (&cfg, why, sizeof why) != ERR_OK) {
         fprintf (stderr, "licnode: %s\n", why);
         return 2;
+    }
+    if (restore) {
+        if (!from) {
+            fprintf (stderr, "licnode: restore needs --from BACKUP_DIR\n");
+            return 2;
+        }
+        int rrc = backup_restore (from, cfg.data_dir, why, sizeof why);
+        if (rrc != ERR_OK) {
+            fprintf (stderr, "licnode: restore failed (%s): %s\n", err_str (rrc), why);
+            return 1;
+        }
+        printf ("restored %s into %s: start the node; its parent resumes it where its own "
+                "disk says (if the parent holds more than this backup, rebuild from the parent)\n",
+                from, cfg.data_dir);
+        return 0;
     }
     if (seal_init () != ERR_OK) {
         fprintf (stderr, "licnode: libsodium failed to initialise\n");

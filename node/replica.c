@@ -292,7 +292,7 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
         item->task.not_event = item->entry->kind != LIC__ENTRY_KIND__ENTRY_EVENT;
         item->task.leaf_data = b->entries [i].data;
         item->task.leaf_len = b->entries [i].len;
-        self->to_verify [self->n_to_verify++] = &item->task;
+        ingest_queue_task (self, &item->task);
     }
 }
 

@@ -10,6 +10,7 @@
     that cannot even be decoded is answered with id 0.
 */
 #include <time.h>
+#include "backup.h"
 #include "checkpoint.h"
 #include "codec.h"
 #include "downlink.h"
@@ -43,6 +44,10 @@ struct server_t {
     uint64_t checkpoint_size;
     int64_t next_checkpoint;        //  mono ms
     int64_t next_tick;              //  mono ms
+    backup_t *backup;               //  backup in progress, or NULL
+    zframe_t *backup_route;         //  who asked for it
+    uint64_t backup_req;            //  their request id
+    uint64_t backup_head;           //  durable head when it started
 };
 
 // ---------------------------------------------------------------------
@@ -346,6 +351,56 @@ s_on_digest (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 static void
+s_on_backup (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    const char *dir = req->backup->to_dir;
+    if (self->backup) {
+        s_send_error (self, route_p, req->id, ERR_BUSY, "a backup is already running");
+        return;
+    }
+    if (!dir || dir [0] != '/' || strlen (dir) > 400) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "backup needs an absolute directory path");
+        return;
+    }
+    self->backup = backup_start (self->store, self->cfg->data_dir, dir, req->backup->keep);
+    if (!self->backup) {
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "cannot start the backup");
+        return;
+    }
+    self->backup_route = *route_p;
+    *route_p = NULL;
+    self->backup_req = req->id;
+    self->backup_head = ingest_durable (self->ingest);
+    zsys_info ("backup into %s started at head %" PRIu64, dir, self->backup_head);
+}
+
+static void
+s_on_backup_done (server_t *self)
+{
+    backup_result_t r;
+    backup_result (self->backup, &r);
+    backup_destroy (&self->backup);
+    if (r.code != ERR_OK) {
+        zsys_error ("backup failed: %s", r.why);
+        s_send_error (self, &self->backup_route, self->backup_req, r.code, "backup failed: %s", r.why);
+        return;
+    }
+    zsys_info ("backup %u done: %" PRIu64 " bytes, %u kept", r.id, r.bytes, r.kept);
+    Lic__BackupResult br;
+    lic__backup_result__init (&br);
+    br.backup_id = r.id;
+    br.head_seq = self->backup_head;
+    br.bytes = r.bytes;
+    br.kept = r.kept;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = self->backup_req;
+    reply.body_case = LIC__REPLY__BODY_BACKUP;
+    reply.backup = &br;
+    s_send (self, &self->backup_route, &reply);
+}
+
+static void
 s_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
 {
     Lic__ProofResult p;
@@ -453,6 +508,12 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             break;
         case LIC__REQUEST__BODY_STATUS:
             s_on_status (self, route_p, req);
+            break;
+        case LIC__REQUEST__BODY_BACKUP:
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "backups are for the node's operator");
+            else
+                s_on_backup (self, route_p, req);
             break;
         case LIC__REQUEST__BODY_DIGEST:
         case LIC__REQUEST__BODY_PROVE:
@@ -600,6 +661,10 @@ server_destroy (server_t **self_p)
     if (!self_p || !*self_p)
         return;
     server_t *self = *self_p;
+    //  A backup in progress finishes (its thread holds the store).
+    if (self->backup)
+        s_on_backup_done (self);
+    zframe_destroy (&self->backup_route);
     //  The pipeline first: it answers the downlink and the clients.
     ingest_destroy (&self->ingest);
     downlink_destroy (&self->downlink);
@@ -666,7 +731,7 @@ server_run (server_t *self)
         }
         if (stop_deadline && (ingest_idle (self->ingest) || zclock_mono () > stop_deadline))
             break;
-        zmq_pollitem_t items [5] = {
+        zmq_pollitem_t items [6] = {
             { zsock_resolve (ingest_results_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
             { zsock_resolve (ingest_commit_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
         };
@@ -674,6 +739,8 @@ server_run (server_t *self)
         //  Stop reading clients and children while the pipeline is full
         //  or we stop; the parent's messages are always read.
         bool accept = !ingest_full (self->ingest) && !stop_deadline;
+        if (self->backup)
+            items [nitems++] = (zmq_pollitem_t) { zsock_resolve (backup_sock (self->backup)), 0, ZMQ_POLLIN, 0 };
         zsock_t *up = uplink_sock (self->uplink);
         if (up)
             items [nitems++] = (zmq_pollitem_t) { zsock_resolve (up), 0, ZMQ_POLLIN, 0 };
@@ -685,6 +752,8 @@ server_run (server_t *self)
         int rc = zmq_poll (items, nitems, stop_deadline? 50: 100);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
+        if (self->backup && (zsock_events (backup_sock (self->backup)) & ZMQ_POLLIN))
+            s_on_backup_done (self);
         if (up)
             uplink_on_readable (self->uplink);
         if (accept) {

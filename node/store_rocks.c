@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "store_rocks.h"
 
 static const char *s_cf_names [STORE_CF_COUNT] = {
@@ -307,6 +308,73 @@ store_property (store_t *self, store_cf_t cf, const char *name)
     if (rocksdb_property_int_cf (self->db, self->cf [cf], name, &v) != 0)
         return 0;
     return v;
+}
+
+int
+store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
+              uint64_t *bytes, uint32_t *count, char *why, size_t why_size)
+{
+    char *err = NULL;
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (self->options, dir, &err);
+    if (err)
+        return s_error (err, why, why_size);
+    rocksdb_backup_engine_create_new_backup_flush (be, self->db, 1, &err);
+    if (!err)
+        rocksdb_backup_engine_purge_old_backups (be, keep? keep: 7, &err);
+    int rc = ERR_OK;
+    if (err)
+        rc = s_error (err, why, why_size);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        *count = (uint32_t) n;
+        *id = n? rocksdb_backup_engine_info_backup_id (info, n - 1): 0;
+        *bytes = n? rocksdb_backup_engine_info_size (info, n - 1): 0;
+        rocksdb_backup_engine_info_destroy (info);
+        if (n) {
+            rocksdb_backup_engine_verify_backup (be, *id, &err);
+            if (err)
+                rc = s_error (err, why, why_size);
+        }
+    }
+    rocksdb_backup_engine_close (be);
+    return rc;
+}
+
+int
+store_restore (const char *dir, const char *db_path, char *why, size_t why_size)
+{
+    char current [1024];
+    snprintf (current, sizeof current, "%s/CURRENT", db_path);
+    if (access (current, F_OK) == 0) {
+        snprintf (why, why_size, "%s already holds a database: move it aside first", db_path);
+        return ERR_EXISTS;
+    }
+    char *err = NULL;
+    rocksdb_options_t *opts = rocksdb_options_create ();
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (opts, dir, &err);
+    int rc = ERR_OK;
+    if (err)
+        rc = s_error (err, why, why_size);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        rocksdb_backup_engine_info_destroy (info);
+        if (n == 0) {
+            snprintf (why, why_size, "no backup in %s", dir);
+            rc = ERR_NOT_FOUND;
+        }
+        else {
+            rocksdb_restore_options_t *ro = rocksdb_restore_options_create ();
+            rocksdb_backup_engine_restore_db_from_latest_backup (be, db_path, db_path, ro, &err);
+            rocksdb_restore_options_destroy (ro);
+            if (err)
+                rc = s_error (err, why, why_size);
+        }
+        rocksdb_backup_engine_close (be);
+    }
+    rocksdb_options_destroy (opts);
+    return rc;
 }
 
 void

@@ -96,6 +96,20 @@ void
 uint64_t
     store_property (store_t *self, store_cf_t cf, const char *name);
 
+//  Online backup into dir with RocksDB's BackupEngine (consistent: the
+//  memtables are flushed and the backup holds every synced write made
+//  before the call), keeping the newest `keep`.  May run on another
+//  thread while the store is written.  ERR_OK with *id, *bytes, *count;
+//  ERR_IO, ERR_NOSPACE (why says).
+int MUST_CHECK
+    store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
+                  uint64_t *bytes, uint32_t *count, char *why, size_t why_size);
+
+//  Restores the newest backup in dir into db_path (which must not hold a
+//  database).  ERR_OK, ERR_EXISTS, ERR_NOT_FOUND (no backup), ERR_IO.
+int MUST_CHECK
+    store_restore (const char *dir, const char *db_path, char *why, size_t why_size);
+
 //  Big-endian helpers for keys.
 void store_put_u64 (uint8_t out [8], uint64_t v);
 uint64_t store_get_u64 (const uint8_t in [8]);

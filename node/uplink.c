@@ -14,7 +14,7 @@
 #define UPLINK_WINDOW_MAX   256
 #define UPLINK_BATCH_BYTES  (2 * 1024 * 1024)
 #define UPLINK_BACKOFF_MIN  100
-#define UPLINK_BACKOFF_MAX  5000
+#define UPLINK_BACKOFF_MAX  1000
 #define UPLINK_REFUSED_RETRY 60000  //  ms between tries after a refusal
 
 typedef enum {

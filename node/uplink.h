@@ -7,7 +7,7 @@
     acts; retried every minute so a fixed parent is noticed), and NONE at
     the top.  The parent's WELCOME decides where we resume, whatever we
     believe.  No message from the parent for UPLINK_SILENCE_MS: the socket
-    is dropped and made again with backoff (100 ms doubling to 5 s).
+    is dropped and made again with backoff (100 ms doubling to 1 s).
 */
 #ifndef LICREPO_UPLINK_H
 #define LICREPO_UPLINK_H

@@ -22,6 +22,9 @@
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
+static licclient_t *s_admin_cached (const support_node_t *n);
+static void s_admin_forget (const support_node_t *n);
+
 static const char s_uscc_alphabet [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 void
@@ -247,14 +250,14 @@ support_node_restart (support_node_t *n)
             n->pid = 0;
             return ERR_IO;
         }
-        licclient_t *admin = NULL;
-        if (support_admin (&admin, n) == ERR_OK) {
+        licclient_t *admin = access (n->log_path, F_OK) == 0? s_admin_cached (n): NULL;
+        if (admin) {
             Lic__Reply *reply = NULL;
             int src = licclient_status (admin, &reply, 300);
             codec_reply_free (&reply);
-            licclient_destroy (&admin);
             if (src == ERR_OK)
                 return ERR_OK;
+            s_admin_forget (n);     //  node.pub may still name the old endpoint
         }
         usleep (50000);
     }
@@ -301,6 +304,7 @@ int
 support_node_stop (support_node_t *n, int sig)
 {
     int status = 0;
+    s_admin_forget (n);
     if (n->pid > 0) {
         kill (n->pid, sig);
         while (waitpid (n->pid, &status, 0) < 0 && errno == EINTR)
@@ -318,7 +322,11 @@ support_admin (licclient_t **out, const support_node_t *n)
     snprintf (key, sizeof key, "%s/admin.key", n->dir);
     if (access (pub, R_OK) != 0 || access (key, R_OK) != 0)
         return ERR_IO;
-    return licclient_open_files (out, pub, key);
+    int rc = licclient_open_files (out, pub, key);
+    if (rc != ERR_OK)
+        fprintf (stderr, "support: admin client for %s: %s (%s)\n", n->dir, err_str (rc),
+                 zmq_strerror (zmq_errno ()));
+    return rc;
 }
 
 int
@@ -417,18 +425,54 @@ support_publish (licclient_t *c, const support_dept_t *d, uint32_t serial0, int 
     return ok;
 }
 
+//  One admin client per node, kept across calls: tests poll status many
+//  times a second, and a socket per call would churn through ZeroMQ's
+//  socket limit.  Dropped when the node is stopped.
+#define S_ADMINS_MAX 32
+static struct {
+    const support_node_t *node;
+    licclient_t *client;
+} s_admins [S_ADMINS_MAX];
+
+static licclient_t *
+s_admin_cached (const support_node_t *n)
+{
+    int free_slot = -1;
+    for (int i = 0; i < S_ADMINS_MAX; i++) {
+        if (s_admins [i].node == n && s_admins [i].client)
+            return s_admins [i].client;
+        if (!s_admins [i].client && free_slot < 0)
+            free_slot = i;
+    }
+    licclient_t *c = NULL;
+    if (free_slot < 0 || support_admin (&c, n) != ERR_OK)
+        return NULL;
+    s_admins [free_slot].node = n;
+    s_admins [free_slot].client = c;
+    return c;
+}
+
+static void
+s_admin_forget (const support_node_t *n)
+{
+    for (int i = 0; i < S_ADMINS_MAX; i++)
+        if (s_admins [i].node == n) {
+            licclient_destroy (&s_admins [i].client);
+            s_admins [i].node = NULL;
+        }
+}
+
 int
 support_status (const support_node_t *n, Lic__Reply **reply)
 {
-    licclient_t *admin = NULL;
-    int rc = support_admin (&admin, n);
-    if (rc == ERR_OK)
-        rc = licclient_status (admin, reply, 10000);
+    licclient_t *admin = s_admin_cached (n);
+    int rc = admin? licclient_status (admin, reply, 10000): ERR_IO;
     if (rc == ERR_OK && (*reply)->code != ERR_OK) {
         rc = (*reply)->code;
         codec_reply_free (reply);
     }
-    licclient_destroy (&admin);
+    if (rc != ERR_OK)
+        s_admin_forget (n);     //  a fresh one next time
     return rc;
 }
 
@@ -436,8 +480,8 @@ int
 support_digest (const support_node_t *n, const char *division, uint8_t digest [32],
                 uint64_t *licenses)
 {
-    licclient_t *admin = NULL;
-    int rc = support_admin (&admin, n);
+    licclient_t *admin = s_admin_cached (n);
+    int rc = admin? ERR_OK: ERR_IO;
     Lic__Request req;
     Lic__DigestRequest dr;
     codec_request_init (&req);
@@ -461,7 +505,8 @@ support_digest (const support_node_t *n, const char *division, uint8_t digest [3
             }
     }
     codec_reply_free (&r);
-    licclient_destroy (&admin);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+        s_admin_forget (n);
     return rc;
 }
 
