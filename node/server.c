@@ -15,6 +15,7 @@
 #include "codec.h"
 #include "downlink.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "proofs.h"
 #include "seal.h"
 #include "uplink.h"
@@ -44,6 +45,7 @@ struct server_t {
     uint64_t checkpoint_size;
     int64_t next_checkpoint;        //  mono ms
     int64_t next_tick;              //  mono ms
+    metrics_t *metrics;             //  Prometheus endpoint, or NULL
     backup_t *backup;               //  backup in progress, or NULL
     zframe_t *backup_route;         //  who asked for it
     uint64_t backup_req;            //  their request id
@@ -258,44 +260,69 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
     free (ptrs);
 }
 
+//  Fills ns (and st) with the node's status; ns borrows curve and root
+//  (32 bytes each) and strings of self.  Free with downlink_status_free.
+static void
+s_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
+               uint8_t curve [32], uint8_t root [32])
+{
+    ingest_stats (self->ingest, st);
+    lic__node_status__init (ns);
+    ns->division = (char *) self->cfg->division;
+    ns->head_seq = ingest_durable (self->ingest);
+    ns->sign_key.data = self->id->node.sign_pk;
+    ns->sign_key.len = 32;
+    zmq_z85_decode (curve, self->id->node.curve_pk);
+    ns->curve_key.data = curve;
+    ns->curve_key.len = 32;
+    ns->published = st->published;
+    ns->rejected = st->rejected + self->bad_frames;
+    ns->duplicates = st->duplicates;
+    ns->departments = views_departments (self->views);
+    ns->licenses = store_property (self->store, STORE_CF_LICENSE, "rocksdb.estimate-num-keys");
+    ns->started_at = self->started_at;
+    if (root && tree_root (views_tree (self->views), ns->head_seq, root) == ERR_OK) {
+        ns->head_root.data = root;
+        ns->head_root.len = 32;
+    }
+    ns->quarantined = self->quarantine_base + st->quarantined;
+    ns->applied = st->applied;
+    ns->checkpoint = self->checkpoint? self->checkpoint: "";
+    uplink_status (self->uplink, ns);
+    if (self->downlink)
+        downlink_status (self->downlink, ns);
+}
+
 static void
 s_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req)
 {
     ingest_stats_t st;
-    ingest_stats (self->ingest, &st);
     Lic__NodeStatus ns;
-    lic__node_status__init (&ns);
-    ns.division = (char *) self->cfg->division;
-    ns.head_seq = ingest_durable (self->ingest);
-    ns.sign_key.data = self->id->node.sign_pk;
-    ns.sign_key.len = 32;
-    uint8_t curve [32];
-    zmq_z85_decode (curve, self->id->node.curve_pk);
-    ns.curve_key.data = curve;
-    ns.curve_key.len = 32;
-    ns.published = st.published;
-    ns.rejected = st.rejected + self->bad_frames;
-    ns.duplicates = st.duplicates;
-    ns.departments = views_departments (self->views);
-    ns.licenses = store_property (self->store, STORE_CF_LICENSE, "rocksdb.estimate-num-keys");
-    ns.started_at = self->started_at;
-    uint8_t root [32];
-    if (tree_root (views_tree (self->views), ns.head_seq, root) == ERR_OK) {
-        ns.head_root.data = root;
-        ns.head_root.len = 32;
-    }
-    ns.quarantined = self->quarantine_base + st.quarantined;
-    ns.applied = st.applied;
-    ns.checkpoint = self->checkpoint? self->checkpoint: "";
-    uplink_status (self->uplink, &ns);
-    if (self->downlink)
-        downlink_status (self->downlink, &ns);
+    uint8_t curve [32], root [32];
+    s_status_fill (self, &st, &ns, curve, root);
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;
     reply.body_case = LIC__REPLY__BODY_STATUS;
     reply.status = &ns;
     s_send (self, route_p, &reply);
+    downlink_status_free (&ns);
+}
+
+//  Renders the Prometheus exposition for the metrics thread to serve.
+static void
+s_metrics (server_t *self)
+{
+    ingest_stats_t st;
+    Lic__NodeStatus ns;
+    uint8_t curve [32];
+    s_status_fill (self, &st, &ns, curve, NULL);
+    metrics_store_t db;
+    metrics_store_fill (&db, self->store);
+    char *text = metrics_render (&ns, &st, &db);
+    if (text)
+        metrics_update (self->metrics, text);
+    free (text);
     downlink_status_free (&ns);
 }
 
@@ -647,6 +674,9 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         rc = ERR_IO;
         goto fail;
     }
+    if (cfg->metrics_listen [0]
+    &&  (rc = metrics_open (&self->metrics, cfg->metrics_listen, why, why_size)) != ERR_OK)
+        goto fail;
     *out = self;
     return ERR_OK;
 
@@ -661,6 +691,7 @@ server_destroy (server_t **self_p)
     if (!self_p || !*self_p)
         return;
     server_t *self = *self_p;
+    metrics_destroy (&self->metrics);
     //  A backup in progress finishes (its thread holds the store).
     if (self->backup)
         s_on_backup_done (self);
@@ -716,6 +747,8 @@ s_on_tick (server_t *self)
     if (now >= self->next_tick) {
         if (self->downlink)
             downlink_on_tick (self->downlink);
+        if (self->metrics)
+            s_metrics (self);
         self->next_tick = now + 1000;
     }
 }
