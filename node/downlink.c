@@ -258,6 +258,111 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
     free (receipt);
 }
 
+//  Rebuild support: the child's own entries, from our log (re-encoded by
+//  the child with its own seq) and from quarantine (its bytes as sent),
+//  merged in origin seq order, a page at a time.
+#define DOWNLINK_FETCH_MAX    1000
+#define DOWNLINK_FETCH_BYTES  (2 * 1024 * 1024)
+#define DOWNLINK_FETCH_SCAN   200000    //  log entries looked at per page
+
+static void
+s_on_fetch (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Fetch *f)
+{
+    if (!streq (f->origin, c->in.division)) {
+        s_send_nack (self, route, 0, ERR_FORBIDDEN, "a child fetches its own entries only");
+        return;
+    }
+    size_t max = f->max && f->max < DOWNLINK_FETCH_MAX? f->max: DOWNLINK_FETCH_MAX;
+    ProtobufCBinaryData *out = calloc (max, sizeof *out);
+    if (!out)
+        return;
+    size_t n = 0, bytes = 0, scanned = 0;
+    uint64_t pseq = f->from_parent_seq? f->from_parent_seq: 1;
+    uint64_t qseq = f->from_quarantine_seq? f->from_quarantine_seq: 1;
+    uint8_t from [8];
+    store_put_u64 (from, pseq);
+    store_iter_t *lit = store_iter_new (self->store, STORE_CF_LOG, NULL, 0, from, 8);
+    char qprefix [24];
+    size_t qplen = (size_t) snprintf (qprefix, sizeof qprefix, "%s/", c->in.division);
+    uint8_t qfrom [32];
+    memcpy (qfrom, qprefix, qplen);
+    store_put_u64 (qfrom + qplen, qseq);
+    store_iter_t *qit = store_iter_new (self->store, STORE_CF_QUARANTINE, qprefix, qplen, qfrom, qplen + 8);
+    //  Heads of the two streams.
+    Lic__LogEntry *le = NULL;
+    const uint8_t *lk, *lv, *qk, *qv;
+    size_t lkl, lvl, qkl, qvl;
+    bool lhave = false, qhave = false, ldone = false;
+    while (n < max && bytes < DOWNLINK_FETCH_BYTES) {
+        while (!lhave && !ldone) {
+            if (scanned++ >= DOWNLINK_FETCH_SCAN || !lit || !store_iter_next (lit, &lk, &lkl, &lv, &lvl)) {
+                ldone = true;
+                break;
+            }
+            pseq = store_get_u64 (lk) + 1;
+            if (codec_entry_decode (lv, lvl, &le) == ERR_OK && streq (le->origin_division, c->in.division))
+                lhave = true;
+            else
+                codec_entry_free (&le);
+        }
+        if (!qhave)
+            qhave = qit && store_iter_next (qit, &qk, &qkl, &qv, &qvl) && qkl == qplen + 8;
+        if (!lhave && !qhave)
+            break;
+        uint64_t qs = qhave? store_get_u64 (qk + qplen): UINT64_MAX;
+        if (lhave && (!qhave || le->origin_seq < qs)) {
+            out [n].data = malloc (lvl);
+            if (out [n].data) {
+                memcpy (out [n].data, lv, lvl);
+                out [n++].len = lvl;
+                bytes += lvl;
+            }
+            codec_entry_free (&le);
+            lhave = false;
+        }
+        else {
+            if (!ldone && !lhave)
+                break;      //  the log may still hold a smaller origin seq: next page
+            const uint8_t *z = memchr (qv, 0, qvl);
+            if (z) {
+                size_t el = qvl - (size_t) (z + 1 - qv);
+                out [n].data = malloc (el? el: 1);
+                if (out [n].data) {
+                    memcpy (out [n].data, z + 1, el);
+                    out [n++].len = el;
+                    bytes += el;
+                }
+            }
+            qseq = qs + 1;
+            qhave = false;
+        }
+    }
+    //  An entry read but not sent is read again by the next page.
+    if (lhave)
+        pseq = le->seq;
+    codec_entry_free (&le);
+    store_iter_destroy (&lit);
+    store_iter_destroy (&qit);
+    Lic__Repl msg;
+    Lic__Fetched fd;
+    codec_repl_init (&msg);
+    lic__fetched__init (&fd);
+    fd.entries = out;
+    fd.n_entries = n;
+    fd.next_parent_seq = pseq;
+    fd.next_quarantine_seq = qseq;
+    fd.done = ldone && !lhave && !qhave && n < max && bytes < DOWNLINK_FETCH_BYTES
+           && scanned <= DOWNLINK_FETCH_SCAN;
+    fd.child_hwm = c->in.hwm;
+    msg.body_case = LIC__REPL__BODY_FETCHED;
+    msg.fetched = &fd;
+    s_child_t tmp = { .route = route };
+    s_send (self, &tmp, &msg);
+    for (size_t i = 0; i < n; i++)
+        free (out [i].data);
+    free (out);
+}
+
 static s_child_t *
 s_child_by_key (downlink_t *self, const char *z85)
 {
@@ -304,6 +409,9 @@ downlink_on_readable (downlink_t *self, int budget)
                 case LIC__REPL__BODY_HEARTBEAT:
                     c->child_head = msg->heartbeat->head_seq;
                     c->oldest_unacked_at = msg->heartbeat->oldest_unacked_at;
+                    break;
+                case LIC__REPL__BODY_FETCH:
+                    s_on_fetch (self, c, route, msg->fetch);
                     break;
                 case LIC__REPL__BODY_CHECKPOINT:
                     if (c->welcomed && zframe_eq (route, c->route))

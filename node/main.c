@@ -16,6 +16,7 @@
 #include "views.h"
 #include "check.h"
 #include "backup.h"
+#include "rebuild.h"
 
 static void
 s_usage (void)
@@ -26,6 +27,8 @@ s_usage (void)
         "           create the node's identity (keys, node.pub) and exit\n"
         "       licnode restore --from BACKUP_DIR [-d DATA_DIR]\n"
         "           restore the newest backup (repository and identity) into DATA_DIR\n"
+        "       licnode rebuild --from-parent -c CONFIG.json [-d DATA_DIR]\n"
+        "           re-create a lost county repository from its parent (node.key needed)\n"
         "       licnode check [-c CONFIG.json] [-d DATA_DIR]\n"
         "           replay the log and compare it with the views (node stopped)\n"
         "Runs a license repository node.  Without a configuration file it keeps its\n"
@@ -41,17 +44,20 @@ main (int argc, char *argv [])
     bool check = argc > 1 && streq (argv [1], "check");
     bool init = argc > 1 && streq (argv [1], "init");
     bool restore = argc > 1 && streq (argv [1], "restore");
-    if (check || init || restore) {
+    bool rebuild = argc > 1 && streq (argv [1], "rebuild");
+    if (check || init || restore || rebuild) {
         argv++;
         argc--;
     }
     const char *cfg_path = NULL, *data_dir = NULL, *listen = NULL, *division = NULL, *from = NULL;
+    bool from_parent = false;
     static struct option opts [] = {
         { "config", required_argument, 0, 'c' },
         { "data-dir", required_argument, 0, 'd' },
         { "listen", required_argument, 0, 'l' },
         { "division", required_argument, 0, 'D' },
         { "from", required_argument, 0, 'F' },
+        { "from-parent", no_argument, 0, 'P' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -63,6 +69,7 @@ main (int argc, char *argv [])
             case 'l': listen = optarg; break;
             case 'D': division = optarg; break;
             case 'F': from = optarg; break;
+            case 'P': from_parent = true; break;
             default: s_usage (); return c == 'h'? 0: 2;
         }
     }
@@ -127,6 +134,15 @@ main (int argc, char *argv [])
         store_destroy (&store);
         return rc;
     }
+    if (rebuild) {
+        char kpath [700];
+        snprintf (kpath, sizeof kpath, "%s/node.key", cfg.data_dir);
+        if (access (kpath, R_OK) != 0) {
+            fprintf (stderr, "licnode: %s is missing: put the node's key (kept offline) there "
+                     "first; a new identity would not be accepted by the parent\n", kpath);
+            return 1;
+        }
+    }
     if (identity_open (&id, &cfg, why, sizeof why) != ERR_OK) {
         fprintf (stderr, "licnode: %s\n", why);
         return 1;
@@ -136,6 +152,24 @@ main (int argc, char *argv [])
         printf ("%s/node.pub\n", cfg.data_dir);
         identity_wipe (&id);
         return 0;
+    }
+    if (rebuild) {
+        if (!from_parent) {
+            fprintf (stderr, "licnode: rebuild needs --from-parent\n");
+            identity_wipe (&id);
+            return 2;
+        }
+        store_cfg_t rcfg = { cfg.cache_mb, true };
+        if (store_open (&store, db_path, &rcfg, why, sizeof why) != ERR_OK) {
+            fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
+            identity_wipe (&id);
+            return 1;
+        }
+        zsys_handler_set (NULL);
+        rc = rebuild_from_parent (&cfg, &id, store, stdout) == ERR_OK? 0: 1;
+        store_destroy (&store);
+        identity_wipe (&id);
+        return rc;
     }
     store_cfg_t scfg = { cfg.cache_mb, true };
     int src = store_open (&store, db_path, &scfg, why, sizeof why);

@@ -91,17 +91,26 @@ s_send_error (server_t *self, zframe_t **route_p, uint64_t id, int code, const c
     s_send (self, route_p, &reply);
 }
 
+//  Lets a registered department's system connect (its CURVE key in allowed/).
+static void
+s_allow_department (void *arg, const Lic__Department *dept)
+{
+    server_t *self = (server_t *) arg;
+    if (dept->curve_key.len != 32)
+        return;
+    char z85 [41];
+    zmq_z85_encode (z85, dept->curve_key.data, 32);
+    if (identity_allow (self->id, dept->credit_code, z85) != ERR_OK)
+        zsys_error ("cannot allow CURVE key of department %s", dept->credit_code);
+}
+
 static void
 s_ingest_reply (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
                 const Lic__Department *dept)
 {
     server_t *self = (server_t *) arg;
-    if (dept && dept->curve_key.len == 32) {
-        char z85 [41];
-        zmq_z85_encode (z85, dept->curve_key.data, 32);
-        if (identity_allow (self->id, dept->credit_code, z85) != ERR_OK)
-            zsys_error ("cannot allow CURVE key of department %s", dept->credit_code);
-    }
+    if (dept)
+        s_allow_department (self, dept);
     s_send (self, route_p, *reply_p);
 }
 
@@ -639,6 +648,9 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         rc = ERR_NOMEM;
         goto fail;
     }
+    //  allowed/ follows the registry (it may have been lost with a disk,
+    //  or the repository restored or rebuilt).
+    views_each_department (views, cfg->division, s_allow_department, self);
     store_iter_t *qit = store_iter_new (store, STORE_CF_QUARANTINE, NULL, 0, NULL, 0);
     const uint8_t *qk;
     size_t qkl;

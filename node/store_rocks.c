@@ -39,6 +39,7 @@ struct store_iter_t {
     uint8_t *prefix;
     size_t plen;
     bool started;
+    bool finished;              //  returned false once: stays so
 };
 
 static int
@@ -271,15 +272,22 @@ bool
 store_iter_next (store_iter_t *self, const uint8_t **key, size_t *key_len,
                  const uint8_t **value, size_t *value_len)
 {
+    //  Past the end stays past the end (RocksDB asserts on next then).
+    if (self->finished)
+        return false;
     if (self->started)
         rocksdb_iter_next (self->it);
     self->started = true;
-    if (!rocksdb_iter_valid (self->it))
+    if (!rocksdb_iter_valid (self->it)) {
+        self->finished = true;
         return false;
+    }
     size_t kl, vl;
     const char *k = rocksdb_iter_key (self->it, &kl);
-    if (kl < self->plen || memcmp (k, self->prefix, self->plen) != 0)
+    if (kl < self->plen || memcmp (k, self->prefix, self->plen) != 0) {
+        self->finished = true;
         return false;
+    }
     const char *v = rocksdb_iter_value (self->it, &vl);
     *key = (const uint8_t *) k;
     *key_len = kl;

@@ -338,6 +338,16 @@ views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out
     return ERR_OK;
 }
 
+void
+views_each_department (views_t *self, const char *division,
+                       void (*fn) (void *arg, const Lic__Department *dept), void *arg)
+{
+    for (Lic__Registration *reg = (Lic__Registration *) zhashx_first (self->depts); reg;
+         reg = (Lic__Registration *) zhashx_next (self->depts))
+        if (streq (reg->division, division))
+            fn (arg, reg->department);
+}
+
 size_t
 views_departments (views_t *self)
 {

@@ -105,6 +105,11 @@ int MUST_CHECK
     views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
                       ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf);
 
+//  Calls fn for every department registered at node `division`.
+void
+    views_each_department (views_t *self, const char *division,
+                           void (*fn) (void *arg, const Lic__Department *dept), void *arg);
+
 //  Number of departments registered.
 size_t
     views_departments (views_t *self);

@@ -515,7 +515,10 @@ static const char *s_divisions [4] = { "330106", "330108", "330100", "330000" };
 int
 support_hier_start (support_hier_t *h, const char *base)
 {
+    char extra [4][256];
+    memcpy (extra, h->extra, sizeof extra);
     memset (h, 0, sizeof *h);
+    memcpy (h->extra, extra, sizeof extra);
     snprintf (h->base, sizeof h->base, "%s", base);
     char dir [4][600], cfg [4096];
     int port [4];
@@ -528,24 +531,24 @@ support_hier_start (support_hier_t *h, const char *base)
     }
     //  Province: the city is its child.
     snprintf (cfg, sizeof cfg,
-        "{ \"division\": \"330000\", \"name\": \"province\", \"checkpoint_ms\": 200,\n"
+        "{ %s \"division\": \"330000\", \"name\": \"province\", \"checkpoint_ms\": 200,\n"
         "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
-        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", h->repl_port [3], dir [2]);
+        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", h->extra [3], h->repl_port [3], dir [2]);
     if (support_node_start_cfg (&h->node [3], dir [3], port [3], "330000", cfg) != ERR_OK)
         return ERR_IO;
     snprintf (cfg, sizeof cfg,
-        "{ \"division\": \"330100\", \"name\": \"city\", \"checkpoint_ms\": 200,\n"
+        "{ %s \"division\": \"330100\", \"name\": \"city\", \"checkpoint_ms\": 200,\n"
         "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
         "  \"parent\": { \"pub_file\": \"%s/node.pub\", \"endpoint\": \"tcp://127.0.0.1:%d\" },\n"
         "  \"children\": [ { \"pub_file\": \"%s/node.pub\" }, { \"pub_file\": \"%s/node.pub\" } ] }\n",
-        h->repl_port [2], dir [3], h->repl_port [3], dir [0], dir [1]);
+        h->extra [2], h->repl_port [2], dir [3], h->repl_port [3], dir [0], dir [1]);
     if (support_node_start_cfg (&h->node [2], dir [2], port [2], "330100", cfg) != ERR_OK)
         return ERR_IO;
     for (int i = 0; i < 2; i++) {
         snprintf (cfg, sizeof cfg,
-            "{ \"division\": \"%s\", \"name\": \"county\", \"checkpoint_ms\": 200,\n"
+            "{ %s \"division\": \"%s\", \"name\": \"county\", \"checkpoint_ms\": 200,\n"
             "  \"parent\": { \"pub_file\": \"%s/node.pub\", \"endpoint\": \"tcp://127.0.0.1:%d\" } }\n",
-            s_divisions [i], dir [2], h->repl_port [2]);
+            h->extra [i], s_divisions [i], dir [2], h->repl_port [2]);
         if (support_node_start_cfg (&h->node [i], dir [i], port [i], s_divisions [i], cfg) != ERR_OK)
             return ERR_IO;
     }

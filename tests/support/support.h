@@ -102,10 +102,12 @@ typedef struct {
     char base [512];
     support_node_t node [4];
     int repl_port [4];          //  replication ports (city, province)
+    char extra [4][256];        //  more configuration members per node, e.g.
+                                //  "\"metrics_listen\": \"127.0.0.1:9401\"," (set before start)
 } support_hier_t;
 
 //  Creates the identities, writes the configurations and starts the four
-//  nodes, province first.  ERR_OK or ERR_IO.
+//  nodes, province first.  h->extra is kept (set it before).  ERR_OK or ERR_IO.
 int support_hier_start (support_hier_t *h, const char *base);
 
 //  Waits (at most timeout_s) until the province holds everything: each
