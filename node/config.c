@@ -110,6 +110,7 @@ int
 config_load (config_t *cfg, const char *path, char *why, size_t why_size)
 {
     json_error_t jerr;
+    snprintf (cfg->file, sizeof cfg->file, "%s", path);
     json_t *root = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         snprintf (why, why_size, "%s:%d: %s", path, jerr.line, jerr.text);

@@ -38,6 +38,7 @@ typedef struct {
     int batch_max;              //  entries per replication batch
     int window;                 //  batches in flight upward (credit)
     int checkpoint_ms;          //  how often a new checkpoint is signed
+    char file [512];            //  the file it was read from ("" = defaults only)
 } config_t;
 
 //  Fills cfg with the defaults.

@@ -37,6 +37,7 @@ typedef struct {
     int64_t oldest_unacked_at;      //  from its heartbeat
     int64_t last_contact;           //  unix seconds
     uint64_t checkpoint_size;       //  last checkpoint countersigned
+    bool disabled;                  //  removed from the configuration by a reload
 } s_child_t;
 
 struct downlink_t {
@@ -367,7 +368,7 @@ static s_child_t *
 s_child_by_key (downlink_t *self, const char *z85)
 {
     for (int i = 0; z85 && i < self->n_children; i++)
-        if (streq (self->children [i].curve_pk, z85))
+        if (!self->children [i].disabled && streq (self->children [i].curve_pk, z85))
             return &self->children [i];
     return NULL;
 }
@@ -460,6 +461,8 @@ downlink_status (downlink_t *self, Lic__NodeStatus *ns)
     int64_t now = (int64_t) time (NULL);
     for (int i = 0; i < self->n_children; i++) {
         s_child_t *c = &self->children [i];
+        if (c->disabled)
+            continue;
         Lic__ChildStatus *cs = calloc (1, sizeof *cs);
         if (!cs)
             break;
@@ -517,6 +520,81 @@ s_child_load (downlink_t *self, s_child_t *c)
     return rc == ERR_NOT_FOUND? ERR_OK: rc;
 }
 
+//  Adds configured child p: its tree and state from disk, its keys trusted
+//  and allowed, and a node record so upper levels learn them.
+static int
+s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_size)
+{
+    if (self->n_children == CONFIG_CHILDREN_MAX) {
+        snprintf (why, why_size, "at most %d children", CONFIG_CHILDREN_MAX);
+        return ERR_TOO_LARGE;
+    }
+    s_child_t *c = &self->children [self->n_children];
+    memset (c, 0, sizeof *c);
+    snprintf (c->in.division, sizeof c->in.division, "%.7s", p->division);
+    snprintf (c->curve_pk, sizeof c->curve_pk, "%s", p->curve_pk);
+    snprintf (c->key_name, sizeof c->key_name, "licrepo/%s", p->division);
+    memcpy (c->sign_pk, p->sign_pk, 32);
+    c->in.tree = tree_new (self->store, p->division);
+    if (!c->in.tree)
+        return ERR_NOMEM;
+    self->n_children++;
+    int rc = s_child_load (self, c);
+    if (rc != ERR_OK) {
+        snprintf (why, why_size, "state of child %s unreadable: %s", p->division, err_str (rc));
+        return rc;
+    }
+    const uint8_t *known = views_node_key (self->views, p->division);
+    bool recorded = known && memcmp (known, p->sign_pk, 32) == 0;
+    views_trust_node (self->views, p->division, p->sign_pk, self->cfg->division);
+    uint8_t curve [32];
+    if ((rc = identity_allow (self->id, p->division, p->curve_pk)) != ERR_OK) {
+        snprintf (why, why_size, "cannot allow child %s's CURVE key", p->division);
+        return rc;
+    }
+    if (!recorded && zmq_z85_decode (curve, p->curve_pk))
+        ingest_submit_node (self->ingest, p->division, p->sign_pk, curve);
+    return ERR_OK;
+}
+
+int
+downlink_reload (downlink_t *self, const config_t *cfg)
+{
+    char why [256];
+    //  Children gone from the configuration: their keys count no more.
+    for (int i = 0; i < self->n_children; i++) {
+        s_child_t *c = &self->children [i];
+        bool listed = false;
+        for (int j = 0; j < cfg->n_children; j++)
+            listed |= streq (cfg->children [j].division, c->in.division)
+                   && streq (cfg->children [j].curve_pk, c->curve_pk);
+        if (!listed && !c->disabled) {
+            c->disabled = true;
+            zsys_info ("reload: child %s removed", c->in.division);
+        }
+        else
+        if (listed && c->disabled) {
+            c->disabled = false;
+            zsys_info ("reload: child %s back", c->in.division);
+        }
+    }
+    //  New children: added, links of the others untouched.
+    for (int j = 0; j < cfg->n_children; j++) {
+        bool known = false;
+        for (int i = 0; i < self->n_children; i++)
+            known |= streq (self->children [i].in.division, cfg->children [j].division)
+                  && streq (self->children [i].curve_pk, cfg->children [j].curve_pk);
+        if (known)
+            continue;
+        if (s_child_add (self, &cfg->children [j], why, sizeof why) != ERR_OK) {
+            zsys_error ("reload: child %s not added: %s", cfg->children [j].division, why);
+            return ERR_IO;
+        }
+        zsys_info ("reload: child %s added", cfg->children [j].division);
+    }
+    return ERR_OK;
+}
+
 int
 downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *store,
               views_t *views, ingest_t *ingest, char *why, size_t why_size)
@@ -530,36 +608,12 @@ downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *st
     self->views = views;
     self->ingest = ingest;
     snprintf (self->key_name, sizeof self->key_name, "licrepo/%s", cfg->division);
-    self->children = calloc ((size_t) cfg->n_children + 1, sizeof *self->children);
+    //  Room for every child a reload may add: the pipeline holds pointers
+    //  to them, so the array never moves.
+    self->children = calloc (CONFIG_CHILDREN_MAX, sizeof *self->children);
     int rc = self->children? ERR_OK: ERR_NOMEM;
-    for (int i = 0; rc == ERR_OK && i < cfg->n_children; i++) {
-        const config_peer_t *p = &cfg->children [i];
-        s_child_t *c = &self->children [self->n_children++];
-        snprintf (c->in.division, sizeof c->in.division, "%s", p->division);
-        snprintf (c->curve_pk, sizeof c->curve_pk, "%s", p->curve_pk);
-        snprintf (c->key_name, sizeof c->key_name, "licrepo/%s", p->division);
-        memcpy (c->sign_pk, p->sign_pk, 32);
-        c->in.tree = tree_new (store, p->division);
-        if (!c->in.tree) {
-            rc = ERR_NOMEM;
-            break;
-        }
-        if ((rc = s_child_load (self, c)) != ERR_OK) {
-            snprintf (why, why_size, "state of child %s unreadable: %s", p->division, err_str (rc));
-            break;
-        }
-        //  Trust the configured key; let upper levels learn it.
-        const uint8_t *known = views_node_key (views, p->division);
-        bool recorded = known && memcmp (known, p->sign_pk, 32) == 0;
-        views_trust_node (views, p->division, p->sign_pk, cfg->division);
-        uint8_t curve [32];
-        if ((rc = identity_allow (id, p->division, p->curve_pk)) != ERR_OK) {
-            snprintf (why, why_size, "cannot allow child %s's CURVE key", p->division);
-            break;
-        }
-        if (!recorded && zmq_z85_decode (curve, p->curve_pk))
-            ingest_submit_node (ingest, p->division, p->sign_pk, curve);
-    }
+    for (int i = 0; rc == ERR_OK && i < cfg->n_children; i++)
+        rc = s_child_add (self, &cfg->children [i], why, why_size);
     if (rc == ERR_OK) {
         ingest_set_batch_handler (ingest, s_on_batch, self);
         self->router = zsock_new (ZMQ_ROUTER);

@@ -33,6 +33,12 @@ int MUST_CHECK
 void
     downlink_destroy (downlink_t **self_p);
 
+//  Applies a reloaded configuration's children: new ones are added,
+//  removed ones refused from now on; existing links are kept.
+//  ERR_OK or ERR_IO (a new child could not be added; logged).
+int
+    downlink_reload (downlink_t *self, const config_t *cfg);
+
 //  The socket to poll; call downlink_on_readable when it is readable.
 zsock_t *
     downlink_sock (downlink_t *self);

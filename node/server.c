@@ -9,6 +9,7 @@
     they arrive.  Every refusal is a Reply with its err_t code; a frame
     that cannot even be decoded is answered with id 0.
 */
+#include <signal.h>
 #include <time.h>
 #include "backup.h"
 #include "checkpoint.h"
@@ -719,6 +720,50 @@ server_destroy (server_t **self_p)
     *self_p = NULL;
 }
 
+//  SIGHUP: re-read the configuration file; new children are added and
+//  removed ones refused, without dropping any link; allowed/ is written
+//  again from the configuration and the registry.  Anything else that
+//  changed (listen addresses, parent) needs a restart, and says so.
+static volatile sig_atomic_t s_hangup;
+
+static void
+s_on_sighup (int sig)
+{
+    s_hangup = 1;
+}
+
+static void
+s_reload (server_t *self)
+{
+    s_hangup = 0;
+    if (!*self->cfg->file) {
+        zsys_info ("SIGHUP: no configuration file to reload");
+        return;
+    }
+    config_t *fresh = malloc (sizeof *fresh);
+    char why [512];
+    if (!fresh)
+        return;
+    config_defaults (fresh);
+    if (config_load (fresh, self->cfg->file, why, sizeof why) != ERR_OK) {
+        zsys_error ("SIGHUP: %s: configuration kept as it was", why);
+        free (fresh);
+        return;
+    }
+    if (!streq (fresh->division, self->cfg->division) || !streq (fresh->listen, self->cfg->listen)
+    ||  !streq (fresh->repl_listen, self->cfg->repl_listen) || fresh->has_parent != self->cfg->has_parent
+    ||  (fresh->has_parent && !streq (fresh->parent.endpoint, self->cfg->parent.endpoint)))
+        zsys_warning ("SIGHUP: division, listen addresses and parent take effect at the next restart");
+    if (self->downlink)
+        downlink_reload (self->downlink, fresh);
+    else
+    if (fresh->n_children > 0)
+        zsys_warning ("SIGHUP: children need replication_listen and a restart to be served");
+    views_each_department (self->views, self->cfg->division, s_allow_department, self);
+    zsys_info ("SIGHUP: configuration %s reloaded", self->cfg->file);
+    free (fresh);
+}
+
 //  Signs a checkpoint of the durable log when it grew (C2SP
 //  tlog-checkpoint, key name and origin "licrepo/<division>").
 static void
@@ -769,7 +814,10 @@ int
 server_run (server_t *self)
 {
     int64_t stop_deadline = 0;
+    signal (SIGHUP, s_on_sighup);
     while (true) {
+        if (s_hangup)
+            s_reload (self);
         if (zsys_interrupted && !stop_deadline) {
             zsys_info ("stopping: draining the pipeline");
             stop_deadline = zclock_mono () + 10000;

@@ -263,6 +263,25 @@ test_sigterm_during_a_stream_loses_nothing_acknowledged (void)
 }
 
 static void
+test_sighup_reloads_without_dropping_anything (void)
+{
+    for (int i = 0; i < 4; i++)
+        assert (kill (s_h.node [i].pid, SIGHUP) == 0);
+    usleep (500000);
+    for (int i = 0; i < 4; i++) {
+        int status;
+        assert (waitpid (s_h.node [i].pid, &status, WNOHANG) == 0);     //  still running
+    }
+    s_publish (50001, 100);
+    s_synced ();
+    Lic__Reply *st = NULL;
+    assert (support_status (&s_h.node [0], &st) == ERR_OK);
+    assert (streq (st->status->uplink_state, "streaming"));
+    codec_reply_free (&st);
+    printf ("  SIGHUP: every node kept running and replicating\n");
+}
+
+static void
 test_metrics_endpoint_answers_with_the_expected_series (void)
 {
     sleep (2);      //  rendered once a second
@@ -316,6 +335,7 @@ main (void)
     test_backup_under_load_restores_and_replication_resumes ();
     test_rebuild_from_parent_after_losing_the_county_disk ();
     test_sigterm_during_a_stream_loses_nothing_acknowledged ();
+    test_sighup_reloads_without_dropping_anything ();
     test_metrics_endpoint_answers_with_the_expected_series ();
 
     support_hier_stop (&s_h, SIGTERM);
