@@ -111,7 +111,7 @@ check_views (store_t *store, const char *division, FILE *out)
     views_t *views = NULL;
     store_batch_t *batch = NULL;
     store_iter_t *it = NULL;
-    store_cfg_t cfg = { 16, true };
+    store_cfg_t cfg = { 16, true, 0 };
     int rc = store_open (&scratch, dir, &cfg, why, sizeof why);
     if (rc != ERR_OK || (rc = views_open (&views, scratch, division)) != ERR_OK)
         goto done;

@@ -28,6 +28,7 @@ config_defaults (config_t *cfg)
     long n = sysconf (_SC_NPROCESSORS_ONLN);
     cfg->verify_threads = n > 0 && n < 64? (int) n: 2;
     cfg->cache_mb = 64;
+    cfg->reserve_mb = 48;       //  two write buffers and the manifest, with room
     snprintf (cfg->log_level, sizeof cfg->log_level, "info");
     cfg->batch_max = 256;
     cfg->window = 8;
@@ -169,6 +170,8 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             cfg->verify_threads = (int) json_integer_value (v);
         else if (streq (key, "cache_mb") && json_is_integer (v))
             cfg->cache_mb = (size_t) json_integer_value (v);
+        else if (streq (key, "disk_reserve_mb") && json_is_integer (v) && json_integer_value (v) >= 0)
+            cfg->reserve_mb = (size_t) json_integer_value (v);
         else if (key [0] == '_')
             ;   //  comments
         else {

@@ -28,6 +28,7 @@ typedef struct {
     char listen [256];          //  client endpoint (publish, query, admin)
     int verify_threads;         //  signature checking threads
     size_t cache_mb;            //  RocksDB block cache
+    size_t reserve_mb;          //  disk space kept free for flushes and compactions
     char log_level [16];        //  error, warn, info, debug
     char metrics_listen [64];   //  Prometheus endpoint "HOST:PORT" ("" = none)
     char repl_listen [256];     //  where children connect ("" = no children)

@@ -125,7 +125,7 @@ main (int argc, char *argv [])
             snprintf (cfg.division, sizeof cfg.division, "%.6s", nk.code);
             keyfile_wipe (&nk);
         }
-        store_cfg_t scfg = { cfg.cache_mb, false };
+        store_cfg_t scfg = { cfg.cache_mb, false, 0 };
         if (store_open (&store, db_path, &scfg, why, sizeof why) != ERR_OK) {
             fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
             return 1;
@@ -159,7 +159,7 @@ main (int argc, char *argv [])
             identity_wipe (&id);
             return 2;
         }
-        store_cfg_t rcfg = { cfg.cache_mb, true };
+        store_cfg_t rcfg = { cfg.cache_mb, true, cfg.reserve_mb };
         if (store_open (&store, db_path, &rcfg, why, sizeof why) != ERR_OK) {
             fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
             identity_wipe (&id);
@@ -171,7 +171,7 @@ main (int argc, char *argv [])
         identity_wipe (&id);
         return rc;
     }
-    store_cfg_t scfg = { cfg.cache_mb, true };
+    store_cfg_t scfg = { cfg.cache_mb, true, cfg.reserve_mb };
     int src = store_open (&store, db_path, &scfg, why, sizeof why);
     if (src != ERR_OK) {
         fprintf (stderr, "licnode: cannot open the repository %s (%s): %s\n"

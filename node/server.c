@@ -10,6 +10,7 @@
     that cannot even be decoded is answered with id 0.
 */
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include "backup.h"
 #include "checkpoint.h"
@@ -46,6 +47,7 @@ struct server_t {
     uint64_t checkpoint_size;
     int64_t next_checkpoint;        //  mono ms
     int64_t next_tick;              //  mono ms
+    int64_t next_recover;           //  mono ms of the next recovery try
     metrics_t *metrics;             //  Prometheus endpoint, or NULL
     backup_t *backup;               //  backup in progress, or NULL
     zframe_t *backup_route;         //  who asked for it
@@ -793,6 +795,29 @@ s_checkpoint (server_t *self)
         uplink_set_checkpoint (self->uplink, size, note);
 }
 
+//  A write failed (disk full, I/O error): every publish is refused with
+//  that error until the cause is gone; then the repository is reopened
+//  and the node goes on by itself.  Tried every 2 s, only while nothing
+//  is being written.
+#define SERVER_RECOVER_FREE (8 * 1024 * 1024)
+
+static void
+s_try_recover (server_t *self)
+{
+    struct statvfs vfs;
+    if (!store_failed (self->store) || !ingest_idle (self->ingest) || self->backup)
+        return;
+    if (statvfs (self->cfg->data_dir, &vfs) == 0
+    &&  (uint64_t) vfs.f_bavail * vfs.f_frsize < SERVER_RECOVER_FREE)
+        return;     //  still full: nothing to try yet
+    char why [256] = "";
+    int rc = store_recover (self->store, why, sizeof why);
+    if (rc == ERR_OK && (rc = views_abort (self->views)) == ERR_OK)
+        zsys_info ("repository recovered after a failed write: accepting publishes again");
+    else
+        zsys_warning ("repository not recovered yet: %s %s", err_str (rc), why);
+}
+
 static void
 s_on_tick (server_t *self)
 {
@@ -806,6 +831,10 @@ s_on_tick (server_t *self)
             downlink_on_tick (self->downlink);
         if (self->metrics)
             s_metrics (self);
+        if (now >= self->next_recover) {
+            s_try_recover (self);
+            self->next_recover = now + 2000;
+        }
         self->next_tick = now + 1000;
     }
 }

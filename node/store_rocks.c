@@ -7,6 +7,8 @@
     write buffers, so memory does not grow with the repository.
 */
 #include <rocksdb/c.h>
+#include <stdatomic.h>
+#include <sys/statvfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,9 @@ static const char *s_cf_names [STORE_CF_COUNT] = {
 };
 
 struct store_t {
+    char path [512];                                //  database directory
+    uint64_t reserve;                               //  bytes kept free on its disk
+    atomic_int failed;                              //  err_t of a failed write, 0 if none
     rocksdb_t *db;                                  //  the database
     rocksdb_options_t *options;                     //  db options
     rocksdb_cache_t *cache;                         //  shared block cache
@@ -59,12 +64,41 @@ s_error (char *err, char *why, size_t why_size)
     return rc;
 }
 
+static int
+s_open_db (store_t *self, char *why, size_t why_size)
+{
+    char *err = NULL;
+    const rocksdb_options_t *cf_opts [STORE_CF_COUNT];
+    for (int i = 0; i < STORE_CF_COUNT; i++)
+        cf_opts [i] = self->options;
+    self->db = rocksdb_open_column_families (self->options, self->path, STORE_CF_COUNT,
+                                             s_cf_names, cf_opts, self->cf, &err);
+    if (err) {
+        self->db = NULL;
+        return s_error (err, why, why_size);
+    }
+    return ERR_OK;
+}
+
+static void
+s_close_db (store_t *self)
+{
+    if (!self->db)
+        return;
+    for (int i = 0; i < STORE_CF_COUNT; i++)
+        if (self->cf [i]) {
+            rocksdb_column_family_handle_destroy (self->cf [i]);
+            self->cf [i] = NULL;
+        }
+    rocksdb_close (self->db);
+    self->db = NULL;
+}
+
 int
 store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
             char *why, size_t why_size)
 {
     int rc = ERR_NOMEM;
-    char *err = NULL;
     store_t *self = calloc (1, sizeof *self);
     if (!self)
         goto cleanup;
@@ -85,15 +119,10 @@ store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
     rocksdb_block_based_options_set_filter_policy (self->table, bloom);
     rocksdb_options_set_block_based_table_factory (self->options, self->table);
 
-    const rocksdb_options_t *cf_opts [STORE_CF_COUNT];
-    for (int i = 0; i < STORE_CF_COUNT; i++)
-        cf_opts [i] = self->options;
-    self->db = rocksdb_open_column_families (self->options, path, STORE_CF_COUNT,
-                                             s_cf_names, cf_opts, self->cf, &err);
-    if (err) {
-        rc = s_error (err, why, why_size);
+    snprintf (self->path, sizeof self->path, "%s", path);
+    self->reserve = (uint64_t) cfg->reserve_mb << 20;
+    if ((rc = s_open_db (self, why, why_size)) != ERR_OK)
         goto cleanup;
-    }
     self->ropts = rocksdb_readoptions_create ();
     self->wsync = rocksdb_writeoptions_create ();
     rocksdb_writeoptions_set_sync (self->wsync, 1);
@@ -112,12 +141,7 @@ store_destroy (store_t **self_p)
     if (!self_p || !*self_p)
         return;
     store_t *self = *self_p;
-    if (self->db) {
-        for (int i = 0; i < STORE_CF_COUNT; i++)
-            if (self->cf [i])
-                rocksdb_column_family_handle_destroy (self->cf [i]);
-        rocksdb_close (self->db);
-    }
+    s_close_db (self);
     if (self->ropts)
         rocksdb_readoptions_destroy (self->ropts);
     if (self->wsync)
@@ -140,6 +164,8 @@ store_get (store_t *self, store_cf_t cf, const void *key, size_t key_len,
 {
     char *err = NULL;
     size_t len = 0;
+    if (!self->db)
+        return ERR_IO;
     char *v = rocksdb_get_cf (self->db, self->ropts, self->cf [cf],
                               key, key_len, &len, &err);
     if (err)
@@ -162,17 +188,54 @@ store_get (store_t *self, store_cf_t cf, const void *key, size_t key_len,
 int
 store_write (store_t *self, store_batch_t *batch, bool sync)
 {
+    //  After a failed write RocksDB's WAL writer is unusable (and asserts
+    //  in debug builds): nothing more is written until store_recover.
+    int failed = atomic_load (&self->failed);
+    if (failed)
+        return failed;
+    //  Keep a reserve free for memtable flushes and compactions: a write
+    //  that would eat into it is refused before RocksDB sees it (RocksDB
+    //  does not recover in-process from a WAL write that hit ENOSPC).
+    struct statvfs vfs;
+    size_t size = 0;
+    rocksdb_writebatch_data (batch->wb, &size);
+    if (self->reserve && statvfs (self->path, &vfs) == 0
+    &&  (uint64_t) vfs.f_bavail * vfs.f_frsize < self->reserve + 2 * (uint64_t) size)
+        return ERR_NOSPACE;
     char *err = NULL;
     rocksdb_write (self->db, sync? self->wsync: self->wnosync, batch->wb, &err);
-    if (err)
-        return s_error (err, NULL, 0);
+    if (err) {
+        int rc = s_error (err, NULL, 0);
+        atomic_store (&self->failed, rc);
+        return rc;
+    }
     return ERR_OK;
+}
+
+int
+store_failed (store_t *self)
+{
+    return atomic_load (&self->failed);
+}
+
+int
+store_recover (store_t *self, char *why, size_t why_size)
+{
+    if (!atomic_load (&self->failed))
+        return ERR_OK;
+    s_close_db (self);
+    int rc = s_open_db (self, why, why_size);
+    if (rc == ERR_OK)
+        atomic_store (&self->failed, 0);
+    return rc;
 }
 
 int
 store_last_key (store_t *self, store_cf_t cf, uint8_t *key, size_t *key_len)
 {
     int rc = ERR_NOT_FOUND;
+    if (!self->db)
+        return ERR_IO;
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
     rocksdb_iter_seek_to_last (it);
     if (rocksdb_iter_valid (it)) {
@@ -246,7 +309,7 @@ store_iter_t *
 store_iter_new (store_t *self, store_cf_t cf, const void *prefix, size_t plen,
                 const void *from, size_t from_len)
 {
-    store_iter_t *it = calloc (1, sizeof *it);
+    store_iter_t *it = self->db? calloc (1, sizeof *it): NULL;
     if (!it)
         return NULL;
     it->prefix = malloc (plen? plen: 1);
@@ -313,7 +376,7 @@ uint64_t
 store_property (store_t *self, store_cf_t cf, const char *name)
 {
     uint64_t v = 0;
-    if (rocksdb_property_int_cf (self->db, self->cf [cf], name, &v) != 0)
+    if (!self->db || rocksdb_property_int_cf (self->db, self->cf [cf], name, &v) != 0)
         return 0;
     return v;
 }
@@ -323,6 +386,10 @@ store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
               uint64_t *bytes, uint32_t *count, char *why, size_t why_size)
 {
     char *err = NULL;
+    if (!self->db || atomic_load (&self->failed)) {
+        snprintf (why, why_size, "the repository is in a failed state (disk full?)");
+        return ERR_IO;
+    }
     rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (self->options, dir, &err);
     if (err)
         return s_error (err, why, why_size);

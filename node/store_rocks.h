@@ -38,6 +38,7 @@ typedef struct store_iter_t store_iter_t;
 typedef struct {
     size_t cache_mb;        //  block cache size (default 64)
     bool create;            //  create the database if missing
+    size_t reserve_mb;      //  disk space kept free: writes that would use it get ERR_NOSPACE (0 = none)
 } store_cfg_t;
 
 //  Opens (and with cfg->create, creates) the database at path.
@@ -54,9 +55,23 @@ int MUST_CHECK
                uint8_t **value, size_t *value_len);
 
 //  Writes a batch atomically; with sync the WAL is fsynced first.
-//  ERR_OK, ERR_NOSPACE (disk full), ERR_IO.  The batch is left as it was.
+//  ERR_OK, ERR_NOSPACE (disk full, or the write would eat into the
+//  reserve: nothing written), ERR_IO.  The batch is left as it was.
 int MUST_CHECK
     store_write (store_t *self, store_batch_t *batch, bool sync);
+
+//  The err_t of a write that failed (ERR_NOSPACE, ERR_IO), 0 if none.
+//  Once a write failed every later write fails the same way at once,
+//  nothing is written, until store_recover succeeds.
+int
+    store_failed (store_t *self);
+
+//  After a failed write, when the cause is gone (space freed): closes and
+//  reopens the database (RocksDB replays its WAL up to the last complete
+//  record).  Call only when nothing else uses the store.  ERR_OK, or the
+//  reopen's error (the store is then unusable until a later try works).
+int MUST_CHECK
+    store_recover (store_t *self, char *why, size_t why_size);
 
 //  Last key of a column family (e.g. the head of the log) into key
 //  (at most *key_len bytes; *key_len set to its length).
