@@ -15,6 +15,7 @@
     WELCOME's resume point is the durable one.
 */
 #include <time.h>
+#include "logfmt.h"
 #include "checkpoint.h"
 #include "codec.h"
 #include "downlink.h"
@@ -141,7 +142,7 @@ s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t s
         c->nacked = true;
         c->next = seq;
         if (code == ERR_DIVERGED)
-            zsys_error ("child %s refused: %s", c->in.division, why);
+            logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
         s_send_nack (self, c->route, seq, code, why);
     }
     if (c->inflight == 0 && c->hello_pending)
@@ -171,7 +172,7 @@ s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h
         snprintf (why, sizeof why, "diverged: this node holds %" PRIu64 " entries of division %s "
                   "but the child has only %" PRIu64 " (restored from an old copy?)",
                   c->in.hwm, c->in.division, h->head_seq);
-        zsys_error ("child %s refused: %s", c->in.division, why);
+        logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
         s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
         return;
     }
@@ -179,7 +180,7 @@ s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h
     &&  (tree_root (c->in.tree, c->in.hwm, root) != ERR_OK || h->head_root.len != 32
          || memcmp (root, h->head_root.data, 32) != 0)) {
         snprintf (why, sizeof why, "diverged: same size %" PRIu64 ", different root", h->head_seq);
-        zsys_error ("child %s refused: %s", c->in.division, why);
+        logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
         s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
         return;
     }
@@ -223,13 +224,13 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
     uint8_t root [32];
     if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK
     ||  checkpoint_verify (&cp, c->key_name, c->sign_pk) != ERR_OK) {
-        zsys_warning ("child %s sent a checkpoint that does not verify", c->in.division);
+        logfmt_msgf (LOGFMT_WARN, "child %s sent a checkpoint that does not verify", c->in.division);
         return;
     }
     if (cp.size > c->in.hwm || cp.size <= c->checkpoint_size)
         return;     //  not all here yet, or already countersigned
     if (tree_root (c->in.tree, cp.size, root) != ERR_OK || memcmp (root, cp.root, 32) != 0) {
-        zsys_error ("child %s signed a checkpoint of size %" PRIu64 " whose root is not ours: "
+        logfmt_msgf (LOGFMT_ERROR, "child %s signed a checkpoint of size %" PRIu64 " whose root is not ours: "
                     "diverged", c->in.division, cp.size);
         s_send_nack (self, c->route, c->next, ERR_DIVERGED, "your signed checkpoint's root differs "
                      "from this node's copy of your log");
@@ -570,12 +571,12 @@ downlink_reload (downlink_t *self, const config_t *cfg)
                    && streq (cfg->children [j].curve_pk, c->curve_pk);
         if (!listed && !c->disabled) {
             c->disabled = true;
-            zsys_info ("reload: child %s removed", c->in.division);
+            logfmt_msgf (LOGFMT_INFO, "reload: child %s removed", c->in.division);
         }
         else
         if (listed && c->disabled) {
             c->disabled = false;
-            zsys_info ("reload: child %s back", c->in.division);
+            logfmt_msgf (LOGFMT_INFO, "reload: child %s back", c->in.division);
         }
     }
     //  New children: added, links of the others untouched.
@@ -587,10 +588,10 @@ downlink_reload (downlink_t *self, const config_t *cfg)
         if (known)
             continue;
         if (s_child_add (self, &cfg->children [j], why, sizeof why) != ERR_OK) {
-            zsys_error ("reload: child %s not added: %s", cfg->children [j].division, why);
+            logfmt_msgf (LOGFMT_ERROR, "reload: child %s not added: %s", cfg->children [j].division, why);
             return ERR_IO;
         }
-        zsys_info ("reload: child %s added", cfg->children [j].division);
+        logfmt_msgf (LOGFMT_INFO, "reload: child %s added", cfg->children [j].division);
     }
     return ERR_OK;
 }

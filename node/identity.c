@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include "logfmt.h"
 #include "identity.h"
 
 static int
@@ -35,7 +36,7 @@ identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size)
             snprintf (why, why_size, "cannot create %s", path);
             return rc;
         }
-        zsys_info ("created node identity for division %s in %s", cfg->division, path);
+        logfmt_msgf (LOGFMT_INFO, "created node identity for division %s in %s", cfg->division, path);
     }
     else
     if (rc != ERR_OK || !id->node.has_secret) {

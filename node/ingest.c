@@ -14,6 +14,7 @@
     the overlay and rewinds the sequence to the last durable seq.
 */
 #include <time.h>
+#include "logfmt.h"
 #include "codec.h"
 #include "ingest.h"
 #include "lifecycle.h"
@@ -119,7 +120,7 @@ s_answer (ingest_t *self, ingest_job_t *job)
     }
     if (job->kind == JOB_NODE) {
         if (job->code != ERR_OK)
-            zsys_error ("node record for %s not written: %s", job->node->division, job->why);
+            logfmt_msgf (LOGFMT_ERROR, "node record for %s not written: %s", job->node->division, job->why);
         s_job_destroy (&job);
         return;
     }
@@ -399,7 +400,7 @@ s_abort_pending (ingest_t *self, int rc)
     store_batch_clear (self->building->batch);
     self->building->last_seq = 0;
     if (views_abort (self->views) != ERR_OK)
-        zsys_error ("views could not be reloaded after a failed write");
+        logfmt_msgf (LOGFMT_ERROR, "views could not be reloaded after a failed write");
     self->next_seq = self->durable + 1;
 }
 

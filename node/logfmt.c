@@ -185,3 +185,16 @@ logfmt_log (int level, const char *msg, const char *fields, ...)
     fwrite (line, 1, n, out? out: stderr);
     fflush (out? out: stderr);
 }
+
+void
+logfmt_msgf (int level, const char *fmt, ...)
+{
+    if (!logfmt_enabled (level))
+        return;
+    char msg [LOGFMT_LINE_MAX];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (msg, sizeof msg, fmt, ap);
+    va_end (ap);
+    logfmt_log (level, msg, NULL);
+}

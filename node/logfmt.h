@@ -54,6 +54,12 @@ void
     logfmt_log (int level, const char *msg, const char *fields, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  Writes one line at level whose msg is the printf-formatted text (for
+//  messages that are sentences rather than fields).
+void
+    logfmt_msgf (int level, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 #define logfmt_error(...)   logfmt_log (LOGFMT_ERROR, __VA_ARGS__)
 #define logfmt_warn(...)    logfmt_log (LOGFMT_WARN, __VA_ARGS__)
 #define logfmt_info(...)    logfmt_log (LOGFMT_INFO, __VA_ARGS__)

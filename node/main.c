@@ -8,6 +8,7 @@
 */
 #include <czmq.h>
 #include <getopt.h>
+#include "logfmt.h"
 #include "codec.h"
 #include "config.h"
 #include "identity.h"
@@ -108,6 +109,8 @@ main (int argc, char *argv [])
     }
     zsys_init ();
     zsys_set_logident ("licnode");
+    if (logfmt_set_level (cfg.log_level) != ERR_OK)
+        fprintf (stderr, "licnode: log level %s unknown, using info\n", cfg.log_level);
 
     int rc = 1;
     identity_t id;
@@ -188,7 +191,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "licnode: %s\n", why);
         goto done;
     }
-    zsys_info ("division %s listening on %s, data in %s", cfg.division, cfg.listen, cfg.data_dir);
+    logfmt_msgf (LOGFMT_INFO, "division %s listening on %s, data in %s", cfg.division, cfg.listen, cfg.data_dir);
     printf ("licnode %s ready on %s\n", cfg.division, cfg.listen);
     fflush (stdout);
     server_run (server);
@@ -198,6 +201,6 @@ done:
     views_destroy (&views);
     store_destroy (&store);
     identity_wipe (&id);
-    zsys_info ("stopped");
+    logfmt_msgf (LOGFMT_INFO, "stopped");
     return rc;
 }

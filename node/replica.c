@@ -12,6 +12,7 @@
     child's new high-water mark.
 */
 #include <time.h>
+#include "logfmt.h"
 #include "codec.h"
 #include "ingest_int.h"
 #include "licid.h"
@@ -131,7 +132,7 @@ s_quarantine (ingest_t *self, const Lic__LogEntry *e, const uint8_t *bytes, size
     store_batch_put (self->building->batch, STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
     free (v);
     self->stats.quarantined++;
-    zsys_warning ("quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
+    logfmt_msgf (LOGFMT_WARN, "quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
 }
 
 void

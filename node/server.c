@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include "logfmt.h"
 #include "backup.h"
 #include "checkpoint.h"
 #include "codec.h"
@@ -104,7 +105,7 @@ s_allow_department (void *arg, const Lic__Department *dept)
     char z85 [41];
     zmq_z85_encode (z85, dept->curve_key.data, 32);
     if (identity_allow (self->id, dept->credit_code, z85) != ERR_OK)
-        zsys_error ("cannot allow CURVE key of department %s", dept->credit_code);
+        logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of department %s", dept->credit_code);
 }
 
 static void
@@ -410,7 +411,7 @@ s_on_backup (server_t *self, zframe_t **route_p, const Lic__Request *req)
     *route_p = NULL;
     self->backup_req = req->id;
     self->backup_head = ingest_durable (self->ingest);
-    zsys_info ("backup into %s started at head %" PRIu64, dir, self->backup_head);
+    logfmt_msgf (LOGFMT_INFO, "backup into %s started at head %" PRIu64, dir, self->backup_head);
 }
 
 static void
@@ -420,11 +421,11 @@ s_on_backup_done (server_t *self)
     backup_result (self->backup, &r);
     backup_destroy (&self->backup);
     if (r.code != ERR_OK) {
-        zsys_error ("backup failed: %s", r.why);
+        logfmt_msgf (LOGFMT_ERROR, "backup failed: %s", r.why);
         s_send_error (self, &self->backup_route, self->backup_req, r.code, "backup failed: %s", r.why);
         return;
     }
-    zsys_info ("backup %u done: %" PRIu64 " bytes, %u kept", r.id, r.bytes, r.kept);
+    logfmt_msgf (LOGFMT_INFO, "backup %u done: %" PRIu64 " bytes, %u kept", r.id, r.bytes, r.kept);
     Lic__BackupResult br;
     lic__backup_result__init (&br);
     br.backup_id = r.id;
@@ -739,7 +740,7 @@ s_reload (server_t *self)
 {
     s_hangup = 0;
     if (!*self->cfg->file) {
-        zsys_info ("SIGHUP: no configuration file to reload");
+        logfmt_msgf (LOGFMT_INFO, "SIGHUP: no configuration file to reload");
         return;
     }
     config_t *fresh = malloc (sizeof *fresh);
@@ -748,21 +749,21 @@ s_reload (server_t *self)
         return;
     config_defaults (fresh);
     if (config_load (fresh, self->cfg->file, why, sizeof why) != ERR_OK) {
-        zsys_error ("SIGHUP: %s: configuration kept as it was", why);
+        logfmt_msgf (LOGFMT_ERROR, "SIGHUP: %s: configuration kept as it was", why);
         free (fresh);
         return;
     }
     if (!streq (fresh->division, self->cfg->division) || !streq (fresh->listen, self->cfg->listen)
     ||  !streq (fresh->repl_listen, self->cfg->repl_listen) || fresh->has_parent != self->cfg->has_parent
     ||  (fresh->has_parent && !streq (fresh->parent.endpoint, self->cfg->parent.endpoint)))
-        zsys_warning ("SIGHUP: division, listen addresses and parent take effect at the next restart");
+        logfmt_msgf (LOGFMT_WARN, "SIGHUP: division, listen addresses and parent take effect at the next restart");
     if (self->downlink)
         downlink_reload (self->downlink, fresh);
     else
     if (fresh->n_children > 0)
-        zsys_warning ("SIGHUP: children need replication_listen and a restart to be served");
+        logfmt_msgf (LOGFMT_WARN, "SIGHUP: children need replication_listen and a restart to be served");
     views_each_department (self->views, self->cfg->division, s_allow_department, self);
-    zsys_info ("SIGHUP: configuration %s reloaded", self->cfg->file);
+    logfmt_msgf (LOGFMT_INFO, "SIGHUP: configuration %s reloaded", self->cfg->file);
     free (fresh);
 }
 
@@ -788,7 +789,7 @@ s_checkpoint (server_t *self)
     if (b) {
         store_batch_put (b, STORE_CF_META, "checkpoint", 10, note, strlen (note));
         if (store_write (self->store, b, false) != ERR_OK)
-            zsys_warning ("checkpoint not stored");
+            logfmt_msgf (LOGFMT_WARN, "checkpoint not stored");
         store_batch_destroy (&b);
     }
     if (self->uplink)
@@ -813,9 +814,9 @@ s_try_recover (server_t *self)
     char why [256] = "";
     int rc = store_recover (self->store, why, sizeof why);
     if (rc == ERR_OK && (rc = views_abort (self->views)) == ERR_OK)
-        zsys_info ("repository recovered after a failed write: accepting publishes again");
+        logfmt_msgf (LOGFMT_INFO, "repository recovered after a failed write: accepting publishes again");
     else
-        zsys_warning ("repository not recovered yet: %s %s", err_str (rc), why);
+        logfmt_msgf (LOGFMT_WARN, "repository not recovered yet: %s %s", err_str (rc), why);
 }
 
 static void
@@ -848,7 +849,7 @@ server_run (server_t *self)
         if (s_hangup)
             s_reload (self);
         if (zsys_interrupted && !stop_deadline) {
-            zsys_info ("stopping: draining the pipeline");
+            logfmt_msgf (LOGFMT_INFO, "stopping: draining the pipeline");
             stop_deadline = zclock_mono () + 10000;
         }
         if (stop_deadline && (ingest_idle (self->ingest) || zclock_mono () > stop_deadline))

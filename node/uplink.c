@@ -8,6 +8,7 @@
     parent hashes exactly the bytes our tree was built from.
 */
 #include <time.h>
+#include "logfmt.h"
 #include "codec.h"
 #include "uplink.h"
 
@@ -128,7 +129,7 @@ s_on_welcome (uplink_t *self, const Lic__Welcome *w)
         snprintf (self->error, sizeof self->error, "parent %s holds %" PRIu64 " entries of our log "
                   "but we have %" PRIu64 ": this repository lost data (rebuild it from the parent)",
                   w->division, w->resume_after, head);
-        zsys_error ("uplink: %s", self->error);
+        logfmt_msgf (LOGFMT_ERROR, "uplink: %s", self->error);
         s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
         return;
     }
@@ -137,7 +138,7 @@ s_on_welcome (uplink_t *self, const Lic__Welcome *w)
          || w->root_at.len != 32 || memcmp (root, w->root_at.data, 32) != 0)) {
         snprintf (self->error, sizeof self->error, "diverged: our root at %" PRIu64 " differs from "
                   "what parent %s holds", w->resume_after, w->division);
-        zsys_error ("uplink: %s", self->error);
+        logfmt_msgf (LOGFMT_ERROR, "uplink: %s", self->error);
         s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
         return;
     }
@@ -149,7 +150,7 @@ s_on_welcome (uplink_t *self, const Lic__Welcome *w)
     self->backoff = UPLINK_BACKOFF_MIN;
     self->error [0] = 0;
     self->checkpoint_offered = 0;
-    zsys_info ("uplink: streaming to %s from seq %" PRIu64, w->division, self->send_next);
+    logfmt_msgf (LOGFMT_INFO, "uplink: streaming to %s from seq %" PRIu64, w->division, self->send_next);
 }
 
 static void
@@ -171,7 +172,7 @@ s_on_nack (uplink_t *self, const Lic__Nack *n)
 {
     snprintf (self->error, sizeof self->error, "%s: %s", err_str (n->code), n->reason);
     if (n->code == ERR_DIVERGED || n->code == ERR_FORBIDDEN) {
-        zsys_error ("uplink: parent refused us: %s", self->error);
+        logfmt_msgf (LOGFMT_ERROR, "uplink: parent refused us: %s", self->error);
         s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
         return;
     }
@@ -198,7 +199,7 @@ s_on_receipt (uplink_t *self, const char *note)
     if (b) {
         store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
         if (store_write (self->store, b, false) != ERR_OK)
-            zsys_warning ("uplink: receipt not stored");
+            logfmt_msgf (LOGFMT_WARN, "uplink: receipt not stored");
         store_batch_destroy (&b);
     }
 }
@@ -338,7 +339,7 @@ uplink_pump (uplink_t *self)
     }
     if (now - self->last_rx > UPLINK_SILENCE_MS) {
         snprintf (self->error, sizeof self->error, "parent silent for %d ms", UPLINK_SILENCE_MS);
-        zsys_warning ("uplink: %s, reconnecting", self->error);
+        logfmt_msgf (LOGFMT_WARN, "uplink: %s, reconnecting", self->error);
         s_drop (self, UPLINK_IDLE, self->backoff);
         self->backoff = self->backoff * 2 > UPLINK_BACKOFF_MAX? UPLINK_BACKOFF_MAX: self->backoff * 2;
         return;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "logfmt.h"
 #include "codec.h"
 #include "lifecycle.h"
 #include "seal.h"
@@ -637,7 +638,7 @@ void
 views_trust_node (views_t *self, const char *division, const uint8_t pk [32], const char *parent)
 {
     if (s_node_install (self, division, pk, parent) != ERR_OK)
-        zsys_error ("out of memory trusting node %s", division);
+        logfmt_msgf (LOGFMT_ERROR, "out of memory trusting node %s", division);
 }
 
 const uint8_t *
