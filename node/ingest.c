@@ -270,6 +270,27 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
 static void s_on_committed (ingest_t *self);
 static void s_abort_pending (ingest_t *self, int rc);
 
+void
+ingest_own_entry (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len, int64_t at,
+                  uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry)
+{
+    seal_sign (sig, body, len, self->cfg.sign_sk);
+    codec_envelope_init (env);
+    env->body.data = body;
+    env->body.len = len;
+    env->signature.data = sig;
+    env->signature.len = SEAL_SIG_BYTES;
+    env->key_id.data = (uint8_t *) self->cfg.sign_pk;
+    env->key_id.len = SEAL_PUBLIC_BYTES;
+    codec_entry_init (entry);
+    entry->seq = self->next_seq;
+    entry->origin_division = (char *) self->cfg.division;
+    entry->origin_seq = entry->seq;
+    entry->kind = kind;
+    entry->envelope = env;
+    entry->received_at = at;
+}
+
 static void
 s_sequence_register (ingest_t *self, ingest_job_t *job)
 {
@@ -297,23 +318,10 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
         ingest_job_fail (job, rc, "out of memory");
         return;
     }
-    seal_sign (sig, body, body_len, self->cfg.sign_sk);
     Lic__Envelope env;
-    codec_envelope_init (&env);
-    env.body.data = body;
-    env.body.len = body_len;
-    env.signature.data = sig;
-    env.signature.len = sizeof sig;
-    env.key_id.data = (uint8_t *) self->cfg.sign_pk;
-    env.key_id.len = SEAL_PUBLIC_BYTES;
     Lic__LogEntry entry;
-    codec_entry_init (&entry);
-    entry.seq = self->next_seq;
-    entry.origin_division = (char *) self->cfg.division;
-    entry.origin_seq = entry.seq;
-    entry.kind = LIC__ENTRY_KIND__ENTRY_REGISTRATION;
-    entry.envelope = &env;
-    entry.received_at = reg.at;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_REGISTRATION, body, body_len, reg.at,
+                      sig, &env, &entry);
     rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
                                    &entry, &reg);
     free (body);

@@ -7,6 +7,7 @@
 #define LICREPO_INGEST_INT_H
 
 #include "ingest.h"
+#include "seal.h"
 #include "verifier.h"
 
 typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH } ingest_job_kind_t;
@@ -95,6 +96,13 @@ ingest_job_t *
 int
     ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *env,
                         const verify_task_t *t, uint64_t *dup_seq, char *why, size_t why_size);
+
+//  An entry of our own (registration, node record) at the next seq: signs
+//  body with the node key into sig and fills env and entry, which borrow
+//  body, sig and the configuration.
+void
+    ingest_own_entry (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len, int64_t at,
+                      uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry);
 
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void

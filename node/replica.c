@@ -220,23 +220,9 @@ ingest_sequence_node (ingest_t *self, ingest_job_t *job)
         ingest_job_fail (job, rc, "out of memory");
         return;
     }
-    seal_sign (sig, body, len, self->cfg.sign_sk);
     Lic__Envelope env;
-    codec_envelope_init (&env);
-    env.body.data = body;
-    env.body.len = len;
-    env.signature.data = sig;
-    env.signature.len = sizeof sig;
-    env.key_id.data = (uint8_t *) self->cfg.sign_pk;
-    env.key_id.len = SEAL_PUBLIC_BYTES;
     Lic__LogEntry entry;
-    codec_entry_init (&entry);
-    entry.seq = self->next_seq;
-    entry.origin_division = (char *) self->cfg.division;
-    entry.origin_seq = entry.seq;
-    entry.kind = LIC__ENTRY_KIND__ENTRY_NODE;
-    entry.envelope = &env;
-    entry.received_at = job->node->at;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_NODE, body, len, job->node->at, sig, &env, &entry);
     rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry, job->node);
     free (body);
     if (rc != ERR_OK) {
