@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "codec.h"
 #include "seal.h"
@@ -49,128 +48,7 @@ typedef struct {
 } s_pub_t;
 
 // ---------------------------------------------------------------------
-//  Ctrl-C and SIGTERM: stop waiting, then stop the nodes and remove the
-//  directories as at the end of a run.  czmq's own handlers are turned
-//  off first (see licclient.h).
-
-static volatile sig_atomic_t s_interrupted;
-
-static void
-s_on_signal (int sig)
-{
-    s_interrupted = 1;
-}
-
-static void
-s_catch_signals (void)
-{
-    zsys_handler_set (NULL);
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-}
-
-// ---------------------------------------------------------------------
-//  Small helpers (copied from bench/publish.c)
-
-typedef struct {
-    uint8_t msg [1024], pk [32], sig [64];
-    int64_t until_us;
-    long count;
-    pthread_t thread;
-} s_vrf_t;
-
-static void *
-s_verify_loop (void *arg)
-{
-    s_vrf_t *v = (s_vrf_t *) arg;
-    while (support_now_us () < v->until_us)
-        for (int i = 0; i < 64; i++)
-            if (seal_verify (v->sig, v->msg, sizeof v->msg, v->pk) == ERR_OK)
-                v->count++;
-    return NULL;
-}
-
-//  Raw Ed25519 verifies/s of 1 KB messages on `threads` threads, 1 s.
-static double
-s_verify_rate (int threads)
-{
-    s_vrf_t v [2];
-    uint8_t sk [64];
-    int64_t start = support_now_us ();
-    for (int t = 0; t < threads; t++) {
-        seal_random (v [t].msg, sizeof v [t].msg);
-        seal_keypair (v [t].pk, sk);
-        seal_sign (v [t].sig, v [t].msg, sizeof v [t].msg, sk);
-        v [t].count = 0;
-        v [t].until_us = start + 1000000;
-        pthread_create (&v [t].thread, NULL, s_verify_loop, &v [t]);
-    }
-    long total = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join (v [t].thread, NULL);
-        total += v [t].count;
-    }
-    return (double) total * 1e6 / (double) (support_now_us () - start);
-}
-
-static long
-s_proc_field (pid_t pid, const char *key)
-{
-    char path [64], line [256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    long v = -1;
-    while (f && fgets (line, sizeof line, f))
-        if (strncmp (line, key, strlen (key)) == 0)
-            v = atol (line + strlen (key));
-    if (f)
-        fclose (f);
-    return v;
-}
-
-static double
-s_proc_cpu (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    unsigned long ut = 0, st = 0;
-    if (f) {
-        //  fields 14 and 15: utime, stime (after "pid (comm) state")
-        if (fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-            ut = st = 0;
-        fclose (f);
-    }
-    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
-}
-
-//  False once n's process has exited (it is reaped and n->pid set to 0);
-//  then the end of its log goes to stderr, as the directory is removed.
-static bool
-s_alive (support_node_t *n)
-{
-    int status;
-    if (n->pid > 0 && waitpid (n->pid, &status, WNOHANG) == n->pid) {
-        fprintf (stderr, "licnode %s exited (%s %d); the end of %s:\n", n->division,
-                 WIFSIGNALED (status)? "signal": "status",
-                 WIFSIGNALED (status)? WTERMSIG (status): WEXITSTATUS (status), n->log_path);
-        n->pid = 0;
-        FILE *f = fopen (n->log_path, "r");
-        char buf [4096];
-        if (f && fseek (f, -(long) sizeof buf + 1, SEEK_END) != 0)
-            rewind (f);
-        size_t len = f? fread (buf, 1, sizeof buf - 1, f): 0;
-        buf [len] = 0;
-        fprintf (stderr, "%s\n", buf);
-        if (f)
-            fclose (f);
-    }
-    return n->pid > 0;
-}
+//  Node status
 
 //  Status of n through admin: head and the child's acked seq (0 if none).
 static int
@@ -212,7 +90,7 @@ s_publisher (void *arg)
     //  only the replies still due are waited for.
     int next = 0, done = 0, last = p->count;
     while (done < last) {
-        if (s_interrupted && next < last) {
+        if (support_interrupted () && next < last) {
             p->errors += last - next;
             last = next;
             continue;
@@ -253,7 +131,7 @@ s_fill (s_pub_t *pubs, int k, int n, int chunk, double *sign_s, double *pub_s)
             return n;
     }
     uint32_t serial = 1;
-    for (int sent = 0; sent < n && !errors && !s_interrupted; ) {
+    for (int sent = 0; sent < n && !errors && !support_interrupted (); ) {
         int64_t t0 = support_now_us ();
         for (int p = 0; p < k; p++) {
             pubs [p].count = 0;
@@ -334,7 +212,8 @@ s_wait_acked (support_node_t *county, support_node_t *city, int timeout_s)
         if (s_positions (a, &head, &x, &conn) == ERR_OK
         &&  s_positions (b, &h2, &acked, &conn) == ERR_OK && acked == head)
             break;
-        if (support_now_us () > deadline || !s_alive (county) || !s_alive (city) || s_interrupted)
+        if (support_now_us () > deadline || !support_node_alive (county)
+        ||  !support_node_alive (city) || support_interrupted ())
             rc = ERR_BUSY;
         usleep (100000);
     }
@@ -375,7 +254,8 @@ s_catch_up (support_node_t *city, uint64_t acked0, uint64_t target,
             while (quarter <= 4 && acked - acked0 >= (target - acked0) * (uint64_t) quarter / 4) {
                 printf ("  %3d%%: %llu acked after %.2f s, city RSS %ld MiB, CPU %.1f s\n",
                         quarter * 25, (unsigned long long) acked, (double) (now - *t_start) / 1e6,
-                        s_proc_field (city->pid, "VmRSS:") / 1024, s_proc_cpu (city->pid));
+                        support_proc_field (city->pid, "VmRSS:") / 1024,
+                        support_proc_cpu (city->pid));
                 fflush (stdout);
                 quarter++;
             }
@@ -384,7 +264,7 @@ s_catch_up (support_node_t *city, uint64_t acked0, uint64_t target,
                 break;
             }
         }
-        if (support_now_us () > deadline || !s_alive (city) || s_interrupted)
+        if (support_now_us () > deadline || !support_node_alive (city) || support_interrupted ())
             rc = ERR_BUSY;
         usleep (20000);
     }
@@ -432,8 +312,8 @@ static int
 s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64_t head)
 {
     //  V before and after the catch-up, averaged (the machine is shared).
-    double v_before = s_verify_rate (2);
-    double county_cpu0 = s_proc_cpu (county->pid);
+    double v_before = support_verify_rate (2);
+    double county_cpu0 = support_proc_cpu (county->pid);
     int64_t t_start, t_first, t_done;
     uint64_t acked_first = 0;
     int rc = s_catch_up (city, acked0, head, &t_start, &t_first, &acked_first, &t_done);
@@ -441,9 +321,10 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
         fprintf (stderr, "catchup: the city did not catch up: %s\n", err_str (rc));
         return rc;
     }
-    double city_cpu = s_proc_cpu (city->pid), county_cpu = s_proc_cpu (county->pid) - county_cpu0;
-    double v_after = s_verify_rate (2), v2 = (v_before + v_after) / 2;
-    long hwm = s_proc_field (city->pid, "VmHWM:");
+    double city_cpu = support_proc_cpu (city->pid);
+    double county_cpu = support_proc_cpu (county->pid) - county_cpu0;
+    double v_after = support_verify_rate (2), v2 = (v_before + v_after) / 2;
+    long hwm = support_proc_field (city->pid, "VmHWM:");
     uint64_t entries = head - acked0;
     double secs = (double) (t_done - t_start) / 1e6;
     double secs_first = (double) (t_done - t_first) / 1e6;
@@ -487,7 +368,7 @@ main (int argc, char *argv [])
         return 2;
     }
     setvbuf (stdout, NULL, _IOLBF, 0);     //  progress shows through a pipe
-    s_catch_signals ();
+    support_catch_interrupt ();
     if (seal_init () != ERR_OK)
         return 1;
     char dir [512];
@@ -514,7 +395,7 @@ main (int argc, char *argv [])
 
     double sign_s, pub_s;
     int errors = s_fill (pubs, k, n, chunk, &sign_s, &pub_s);
-    if (errors || s_interrupted) {
+    if (errors || support_interrupted ()) {
         fprintf (stderr, "catchup: %d events not accepted\n", errors);
         rc = ERR_BUSY;
         goto cleanup;
@@ -527,7 +408,7 @@ main (int argc, char *argv [])
         goto cleanup;
     printf ("  county filled with %d events in %.1f s (%.0f events/s; signing %.1f s not counted), "
             "head %llu, county RSS %ld MiB\n", n, pub_s, (double) n / pub_s, sign_s,
-            (unsigned long long) head, s_proc_field (county.pid, "VmRSS:") / 1024);
+            (unsigned long long) head, support_proc_field (county.pid, "VmRSS:") / 1024);
     rc = s_measure (&county, &city, acked0, head);
 cleanup:
     support_node_stop (&city, SIGTERM);

@@ -38,66 +38,6 @@ typedef struct {
     pthread_t thread;
 } s_pub_t;
 
-static int
-s_cmp_i64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y? -1: x > y;
-}
-
-static double
-s_median (double *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v [j] < v [j - 1]; j--) {
-            double t = v [j]; v [j] = v [j - 1]; v [j - 1] = t;
-        }
-    return n % 2? v [n / 2]: (v [n / 2 - 1] + v [n / 2]) / 2;
-}
-
-// ---------------------------------------------------------------------
-//  Raw Ed25519 verification rate, the baseline
-
-typedef struct {
-    uint8_t msg [1024], pk [32], sig [64];
-    int64_t until_us;
-    long count;
-    pthread_t thread;
-} s_vrf_t;
-
-static void *
-s_verify_loop (void *arg)
-{
-    s_vrf_t *v = (s_vrf_t *) arg;
-    while (support_now_us () < v->until_us)
-        for (int i = 0; i < 64; i++)
-            if (seal_verify (v->sig, v->msg, sizeof v->msg, v->pk) == ERR_OK)
-                v->count++;
-    return NULL;
-}
-
-static double
-s_verify_rate (int threads)
-{
-    s_vrf_t v [2];
-    uint8_t sk [64];
-    int64_t start = support_now_us ();
-    for (int t = 0; t < threads; t++) {
-        seal_random (v [t].msg, sizeof v [t].msg);
-        seal_keypair (v [t].pk, sk);
-        seal_sign (v [t].sig, v [t].msg, sizeof v [t].msg, sk);
-        v [t].count = 0;
-        v [t].until_us = start + 1000000;
-        pthread_create (&v [t].thread, NULL, s_verify_loop, &v [t]);
-    }
-    long total = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join (v [t].thread, NULL);
-        total += v [t].count;
-    }
-    return (double) total * 1e6 / (double) (support_now_us () - start);
-}
-
 // ---------------------------------------------------------------------
 //  Publishers
 
@@ -144,37 +84,6 @@ s_publisher (void *arg)
     }
     licclient_destroy (&c);
     return NULL;
-}
-
-static long
-s_proc_field (pid_t pid, const char *key)
-{
-    char path [64], line [256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    long v = -1;
-    while (f && fgets (line, sizeof line, f))
-        if (strncmp (line, key, strlen (key)) == 0)
-            v = atol (line + strlen (key));
-    if (f)
-        fclose (f);
-    return v;
-}
-
-static double
-s_proc_cpu (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    unsigned long ut = 0, st = 0;
-    if (f) {
-        //  fields 14 and 15: utime, stime (after "pid (comm) state")
-        if (fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-            ut = st = 0;
-        fclose (f);
-    }
-    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
 }
 
 int
@@ -233,8 +142,8 @@ main (int argc, char *argv [])
     size_t body_bytes = 0;
     for (int run = 0; run < runs; run++) {
         //  Baseline measured in this run, on the same machine state.
-        v1s [run] = s_verify_rate (1);
-        v2s [run] = s_verify_rate (2);
+        v1s [run] = support_verify_rate (1);
+        v2s [run] = support_verify_rate (2);
         body_bytes = 0;
         for (int p = 0; p < k; p++) {
             for (int i = 0; i < per; i++) {
@@ -249,7 +158,7 @@ main (int argc, char *argv [])
         }
         struct rusage ru0, ru1;
         getrusage (RUSAGE_SELF, &ru0);
-        double cpu0 = s_proc_cpu (node.pid);
+        double cpu0 = support_proc_cpu (node.pid);
         int64_t t0 = support_now_us ();
         for (int p = 0; p < k; p++)
             pthread_create (&pubs [p].thread, NULL, s_publisher, &pubs [p]);
@@ -259,7 +168,7 @@ main (int argc, char *argv [])
             errors += pubs [p].errors;
         }
         double secs = (double) (support_now_us () - t0) / 1e6;
-        cpu [run] = s_proc_cpu (node.pid) - cpu0;
+        cpu [run] = support_proc_cpu (node.pid) - cpu0;
         getrusage (RUSAGE_SELF, &ru1);
         double client_cpu = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
                           + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
@@ -271,7 +180,7 @@ main (int argc, char *argv [])
         for (int p = 0; p < k; p++)
             for (int i = 0; i < per; i++)
                 all [m++] = pubs [p].lat_us [i];
-        qsort (all, m, sizeof *all, s_cmp_i64);
+        qsort (all, m, sizeof *all, support_cmp_i64);
         rate [run] = (double) m / secs;
         ratio [run] = rate [run] / v2s [run];
         p50 [run] = (double) all [m / 2] / 1000.0;
@@ -282,12 +191,13 @@ main (int argc, char *argv [])
                 cpu [run], cpu [run] * 1e6 / (double) m, client_cpu * 1e6 / (double) m, body_bytes / m);
         fflush (stdout);
     }
-    long hwm = s_proc_field (node.pid, "VmHWM:");
+    long hwm = support_proc_field (node.pid, "VmHWM:");
     printf ("median: %.0f events/s, V1 %.0f/s, V2 %.0f/s, events/s : V2 = %.3f (target 0.75), "
             "ack p50 %.2f ms, p99 %.2f ms, node CPU %.1f s/run, node peak RSS %ld MiB\n",
-            s_median (rate, runs), s_median (v1s, runs), s_median (v2s, runs),
-            s_median (ratio, runs), s_median (p50, runs), s_median (p99, runs),
-            s_median (cpu, runs), hwm / 1024);
+            support_median (rate, runs), support_median (v1s, runs),
+            support_median (v2s, runs), support_median (ratio, runs),
+            support_median (p50, runs), support_median (p99, runs),
+            support_median (cpu, runs), hwm / 1024);
     support_node_stop (&node, SIGTERM);
     for (int p = 0; p < k; p++) {
         for (int i = 0; i < per; i++)

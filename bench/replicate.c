@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "codec.h"
 #include "seal.h"
@@ -79,164 +78,16 @@ typedef struct {
 } s_pub_t;
 
 // ---------------------------------------------------------------------
-//  Ctrl-C and SIGTERM: stop waiting, then stop the nodes and remove the
-//  directories as at the end of a run.  czmq's own handlers are turned
-//  off first (see licclient.h).
+//  Node status
 
-static volatile sig_atomic_t s_interrupted;
-
-static void
-s_on_signal (int sig)
-{
-    s_interrupted = 1;
-}
-
-static void
-s_catch_signals (void)
-{
-    zsys_handler_set (NULL);
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-}
-
-// ---------------------------------------------------------------------
-//  Small helpers (copied from bench/publish.c)
-
-static int
-s_cmp_i64 (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y? -1: x > y;
-}
-
-static double
-s_median (double *v, int n)
-{
-    double w [MAX_RUNS];
-    memcpy (w, v, (size_t) n * sizeof *v);
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && w [j] < w [j - 1]; j--) {
-            double t = w [j]; w [j] = w [j - 1]; w [j - 1] = t;
-        }
-    return n % 2? w [n / 2]: (w [n / 2 - 1] + w [n / 2]) / 2;
-}
-
-typedef struct {
-    uint8_t msg [1024], pk [32], sig [64];
-    int64_t until_us;
-    long count;
-    pthread_t thread;
-} s_vrf_t;
-
-static void *
-s_verify_loop (void *arg)
-{
-    s_vrf_t *v = (s_vrf_t *) arg;
-    while (support_now_us () < v->until_us)
-        for (int i = 0; i < 64; i++)
-            if (seal_verify (v->sig, v->msg, sizeof v->msg, v->pk) == ERR_OK)
-                v->count++;
-    return NULL;
-}
-
-//  Raw Ed25519 verifies/s of 1 KB messages on `threads` threads, 1 s.
-static double
-s_verify_rate (int threads)
-{
-    s_vrf_t v [2];
-    uint8_t sk [64];
-    int64_t start = support_now_us ();
-    for (int t = 0; t < threads; t++) {
-        seal_random (v [t].msg, sizeof v [t].msg);
-        seal_keypair (v [t].pk, sk);
-        seal_sign (v [t].sig, v [t].msg, sizeof v [t].msg, sk);
-        v [t].count = 0;
-        v [t].until_us = start + 1000000;
-        pthread_create (&v [t].thread, NULL, s_verify_loop, &v [t]);
-    }
-    long total = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join (v [t].thread, NULL);
-        total += v [t].count;
-    }
-    return (double) total * 1e6 / (double) (support_now_us () - start);
-}
-
-static long
-s_proc_field (pid_t pid, const char *key)
-{
-    char path [64], line [256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    long v = -1;
-    while (f && fgets (line, sizeof line, f))
-        if (strncmp (line, key, strlen (key)) == 0)
-            v = atol (line + strlen (key));
-    if (f)
-        fclose (f);
-    return v;
-}
-
-static double
-s_proc_cpu (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    unsigned long ut = 0, st = 0;
-    if (f) {
-        //  fields 14 and 15: utime, stime (after "pid (comm) state")
-        if (fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-            ut = st = 0;
-        fclose (f);
-    }
-    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
-}
-
-//  False once n's process has exited (it is reaped and n->pid set to 0);
-//  then the end of its log goes to stderr, as the directory is removed.
-static bool
-s_alive (support_node_t *n)
-{
-    int status;
-    if (n->pid > 0 && waitpid (n->pid, &status, WNOHANG) == n->pid) {
-        fprintf (stderr, "licnode %s exited (%s %d); the end of %s:\n", n->division,
-                 WIFSIGNALED (status)? "signal": "status",
-                 WIFSIGNALED (status)? WTERMSIG (status): WEXITSTATUS (status), n->log_path);
-        n->pid = 0;
-        FILE *f = fopen (n->log_path, "r");
-        char buf [4096];
-        if (f && fseek (f, -(long) sizeof buf + 1, SEEK_END) != 0)
-            rewind (f);
-        size_t len = f? fread (buf, 1, sizeof buf - 1, f): 0;
-        buf [len] = 0;
-        fprintf (stderr, "%s\n", buf);
-        if (f)
-            fclose (f);
-    }
-    return n->pid > 0;
-}
-
+//  False once any of the four nodes has exited (see support_node_alive).
 static bool
 s_all_alive (support_hier_t *h)
 {
     bool ok = true;
     for (int i = 0; i < 4; i++)
-        ok = s_alive (&h->node [i]) && ok;
+        ok = support_node_alive (&h->node [i]) && ok;
     return ok;
-}
-
-static uint64_t
-s_child_acked (const Lic__NodeStatus *st, const char *division)
-{
-    for (size_t i = 0; i < st->n_children; i++)
-        if (streq (st->children [i]->division, division))
-            return st->children [i]->acked_seq;
-    return 0;
 }
 
 //  Status through a kept admin client; NULL on failure, else caller frees.
@@ -310,7 +161,7 @@ s_publisher (void *arg)
     int next = 0, done = 0, inflight = 0, last = ev->count;
     uint64_t first_id = 0;
     while (done < last) {
-        if (s_interrupted && next < last) {
+        if (support_interrupted () && next < last) {
             p->errors += last - next;
             last = next;
             continue;
@@ -407,12 +258,12 @@ s_wait_province (s_watch_t *w, const uint64_t target [2], int64_t *city_us)
     int64_t deadline = support_now_us () + (int64_t) SYNC_MAX_S * 1000000;
     uint64_t city_target = 0;
     *city_us = 0;
-    while (support_now_us () < deadline && !s_interrupted) {
+    while (support_now_us () < deadline && !support_interrupted ()) {
         Lic__Reply *r;
         if (!city_target) {
             Lic__NodeStatus *st = s_status (w->admin [2], &r);
-            if (st && s_child_acked (st, "330106") >= target [0]
-            &&  s_child_acked (st, "330108") >= target [1]) {
+            if (st && support_child_acked (st, "330106") >= target [0]
+            &&  support_child_acked (st, "330108") >= target [1]) {
                 *city_us = support_now_us ();
                 city_target = st->head_seq;
             }
@@ -420,7 +271,7 @@ s_wait_province (s_watch_t *w, const uint64_t target [2], int64_t *city_us)
         }
         if (city_target) {
             Lic__NodeStatus *st = s_status (w->admin [3], &r);
-            bool done = st && s_child_acked (st, "330100") >= city_target;
+            bool done = st && support_child_acked (st, "330100") >= city_target;
             codec_reply_free (&r);
             if (done)
                 return support_now_us ();
@@ -543,7 +394,7 @@ s_latency_phase (s_watch_t *w, s_pub_t *pubs, int npub, int rate, s_result_t *re
     double secs = (double) (last - t0) / 1e6;
     int64_t deadline = support_now_us () + 60 * 1000000;
     while (atomic_load (&pl.stamped) < total && support_now_us () < deadline
-       &&  s_all_alive (w->h) && !s_interrupted)
+       &&  s_all_alive (w->h) && !support_interrupted ())
         usleep (2000);
     atomic_store (&pl.stop, true);
     pthread_join (pl.thread, NULL);
@@ -562,8 +413,8 @@ s_latency_phase (s_watch_t *w, s_pub_t *pubs, int npub, int rate, s_result_t *re
                 missing++;
         }
     }
-    qsort (lat, (size_t) m, sizeof *lat, s_cmp_i64);
-    qsort (ack, (size_t) a, sizeof *ack, s_cmp_i64);
+    qsort (lat, (size_t) m, sizeof *lat, support_cmp_i64);
+    qsort (ack, (size_t) a, sizeof *ack, support_cmp_i64);
     res->p50 = m? (double) lat [m / 2] / 1000.0: 0;
     res->p99 = m? (double) lat [m * 99 / 100] / 1000.0: 0;
     res->ack_p50 = a? (double) ack [a / 2] / 1000.0: 0;
@@ -590,7 +441,7 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     support_hier_t *h = w->h;
     //  V before and after the phase, averaged: the machine is shared, and
     //  one second of measurement alone swings with its neighbours.
-    double v_before = s_verify_rate (2);
+    double v_before = support_verify_rate (2);
     uint64_t target [2];
     long total = 0;
     for (int c = 0; c < 2; c++)
@@ -601,7 +452,7 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     }
     double cpu0 [4], cpu1 [4];
     for (int i = 0; i < 4; i++)
-        cpu0 [i] = s_proc_cpu (h->node [i].pid);
+        cpu0 [i] = support_proc_cpu (h->node [i].pid);
 
     int64_t t0 = support_now_us (), county_us, city_us;
     s_publish_all (pubs, npub, false, 0);
@@ -624,8 +475,8 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
         return ERR_BUSY;
     }
     for (int i = 0; i < 4; i++)
-        cpu1 [i] = s_proc_cpu (h->node [i].pid);
-    double v_after = s_verify_rate (2);
+        cpu1 [i] = support_proc_cpu (h->node [i].pid);
+    double v_after = support_verify_rate (2);
     res->v2 = (v_before + v_after) / 2;
     double secs = (double) (prov_us - t0) / 1e6;
     res->rate = (double) total / secs;
@@ -676,8 +527,9 @@ s_run (int run, const char *dir, s_pub_t *pubs, int npub, int rate, s_result_t *
     if (res->rate > 0) {
         printf ("  node CPU s (whole run) / peak RSS MiB:");
         for (int i = 0; i < 4; i++) {
-            res->hwm [i] = s_proc_field (h.node [i].pid, "VmHWM:");
-            printf (" %s %.1f / %ld", s_names [i], s_proc_cpu (h.node [i].pid), res->hwm [i] / 1024);
+            res->hwm [i] = support_proc_field (h.node [i].pid, "VmHWM:");
+            printf (" %s %.1f / %ld", s_names [i], support_proc_cpu (h.node [i].pid),
+                    res->hwm [i] / 1024);
         }
         printf ("\n");
     }
@@ -706,9 +558,10 @@ s_print_medians (const s_result_t *res, int done, int rate)
             "(target 0.7; ideal pipeline ~0.87), publish->province latency at %d/s p50 %.1f ms, "
             "p99 %.1f ms; counties alone %.0f events/s; %.0f CPU-us per event over all levels, "
             "%.0f%% of it Ed25519\n",
-            done, s_median (col [0], done), s_median (col [1], done), s_median (col [2], done),
-            rate, s_median (col [3], done), s_median (col [4], done), s_median (col [5], done),
-            s_median (col [6], done), s_median (col [7], done));
+            done, support_median (col [0], done), support_median (col [1], done),
+            support_median (col [2], done), rate, support_median (col [3], done),
+            support_median (col [4], done), support_median (col [5], done),
+            support_median (col [6], done), support_median (col [7], done));
     printf ("median node CPU s in phase (a) / peak RSS MiB:");
     for (int i = 0; i < 4; i++) {
         double cc [MAX_RUNS], hh [MAX_RUNS];
@@ -716,7 +569,8 @@ s_print_medians (const s_result_t *res, int done, int rate)
             cc [r] = res [r].cpu [i];
             hh [r] = (double) res [r].hwm [i] / 1024;
         }
-        printf (" %s %.1f / %.0f", s_names [i], s_median (cc, done), s_median (hh, done));
+        printf (" %s %.1f / %.0f", s_names [i], support_median (cc, done),
+                support_median (hh, done));
     }
     printf ("\n");
 }
@@ -772,7 +626,7 @@ main (int argc, char *argv [])
         return 2;
     }
     setvbuf (stdout, NULL, _IOLBF, 0);     //  progress shows through a pipe
-    s_catch_signals ();
+    support_catch_interrupt ();
     if (seal_init () != ERR_OK)
         return 1;
     char dir [512];
@@ -793,7 +647,7 @@ main (int argc, char *argv [])
                 (double) (support_now_us () - t_sign) / 1e6);
     s_result_t res [MAX_RUNS];
     memset (res, 0, sizeof res);
-    for (int run = 0; run < runs && rc == ERR_OK && !s_interrupted; run++) {
+    for (int run = 0; run < runs && rc == ERR_OK && !support_interrupted (); run++) {
         if (s_run (run, dir, pubs, npub, rate, &res [done]) == ERR_OK || res [done].rate > 0)
             done++;
     }

@@ -1,10 +1,12 @@
 /*  support.c -- shared by end-to-end tests and benchmarks (see support.h).  */
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
@@ -20,7 +22,9 @@
 #include "seal.h"
 #include "support.h"
 
+#ifndef streq                   //  czmq.h has one
 #define streq(a, b) (strcmp ((a), (b)) == 0)
+#endif
 
 static licclient_t *s_admin_cached (const support_node_t *n);
 static void s_admin_forget (const support_node_t *n);
@@ -314,6 +318,28 @@ support_node_stop (support_node_t *n, int sig)
     return status;
 }
 
+bool
+support_node_alive (support_node_t *n)
+{
+    int status;
+    if (n->pid > 0 && waitpid (n->pid, &status, WNOHANG) == n->pid) {
+        fprintf (stderr, "licnode %s exited (%s %d); the end of %s:\n", n->division,
+                 WIFSIGNALED (status)? "signal": "status",
+                 WIFSIGNALED (status)? WTERMSIG (status): WEXITSTATUS (status), n->log_path);
+        n->pid = 0;
+        FILE *f = fopen (n->log_path, "r");
+        char buf [4096];
+        if (f && fseek (f, -(long) sizeof buf + 1, SEEK_END) != 0)
+            rewind (f);
+        size_t len = f? fread (buf, 1, sizeof buf - 1, f): 0;
+        buf [len] = 0;
+        fprintf (stderr, "%s\n", buf);
+        if (f)
+            fclose (f);
+    }
+    return n->pid > 0;
+}
+
 int
 support_admin (licclient_t **out, const support_node_t *n)
 {
@@ -555,8 +581,8 @@ support_hier_start (support_hier_t *h, const char *base)
     return ERR_OK;
 }
 
-static uint64_t
-s_child_acked (const Lic__NodeStatus *st, const char *division)
+uint64_t
+support_child_acked (const Lic__NodeStatus *st, const char *division)
 {
     for (size_t i = 0; i < st->n_children; i++)
         if (streq (st->children [i]->division, division))
@@ -574,9 +600,9 @@ support_hier_wait_synced (support_hier_t *h, int timeout_s)
         for (int i = 0; i < 4 && ok; i++)
             ok = support_status (&h->node [i], &st [i]) == ERR_OK;
         if (ok)
-            ok = s_child_acked (st [2]->status, "330106") == st [0]->status->head_seq
-              && s_child_acked (st [2]->status, "330108") == st [1]->status->head_seq
-              && s_child_acked (st [3]->status, "330100") == st [2]->status->head_seq
+            ok = support_child_acked (st [2]->status, "330106") == st [0]->status->head_seq
+              && support_child_acked (st [2]->status, "330108") == st [1]->status->head_seq
+              && support_child_acked (st [3]->status, "330100") == st [2]->status->head_seq
               && st [2]->status->uplink_acked == st [2]->status->head_seq;
         for (int i = 0; i < 4; i++)
             codec_reply_free (&st [i]);
@@ -592,4 +618,133 @@ support_hier_stop (support_hier_t *h, int sig)
 {
     for (int i = 0; i < 4; i++)
         support_node_stop (&h->node [i], sig);
+}
+
+// ---------------------------------------------------------------------
+//  Benchmark figures
+
+typedef struct {
+    uint8_t msg [1024], pk [32], sig [64];
+    int64_t until_us;
+    long count;
+    pthread_t thread;
+} s_vrf_t;
+
+static void *
+s_verify_loop (void *arg)
+{
+    s_vrf_t *v = (s_vrf_t *) arg;
+    while (support_now_us () < v->until_us)
+        for (int i = 0; i < 64; i++)
+            if (seal_verify (v->sig, v->msg, sizeof v->msg, v->pk) == ERR_OK)
+                v->count++;
+    return NULL;
+}
+
+double
+support_verify_rate (int threads)
+{
+    s_vrf_t *v = calloc ((size_t) (threads > 0? threads: 1), sizeof *v);
+    if (!v)
+        return 0;
+    uint8_t sk [64];
+    int64_t start = support_now_us ();
+    for (int t = 0; t < threads; t++) {
+        seal_random (v [t].msg, sizeof v [t].msg);
+        seal_keypair (v [t].pk, sk);
+        seal_sign (v [t].sig, v [t].msg, sizeof v [t].msg, sk);
+        v [t].count = 0;
+        v [t].until_us = start + 1000000;
+        pthread_create (&v [t].thread, NULL, s_verify_loop, &v [t]);
+    }
+    long total = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join (v [t].thread, NULL);
+        total += v [t].count;
+    }
+    free (v);
+    return (double) total * 1e6 / (double) (support_now_us () - start);
+}
+
+long
+support_proc_field (pid_t pid, const char *key)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen (path, "r");
+    long v = -1;
+    while (f && fgets (line, sizeof line, f))
+        if (strncmp (line, key, strlen (key)) == 0)
+            v = atol (line + strlen (key));
+    if (f)
+        fclose (f);
+    return v;
+}
+
+double
+support_proc_cpu (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    unsigned long ut = 0, st = 0;
+    if (f) {
+        //  fields 14 and 15: utime, stime (after "pid (comm) state")
+        if (fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+            ut = st = 0;
+        fclose (f);
+    }
+    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+}
+
+double
+support_median (const double *v, int n)
+{
+    if (n < 1)
+        return 0;
+    double small [16], *w = n <= 16? small: malloc ((size_t) n * sizeof *w);
+    if (!w)
+        return 0;
+    memcpy (w, v, (size_t) n * sizeof *v);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && w [j] < w [j - 1]; j--) {
+            double t = w [j]; w [j] = w [j - 1]; w [j - 1] = t;
+        }
+    double median = n % 2? w [n / 2]: (w [n / 2 - 1] + w [n / 2]) / 2;
+    if (w != small)
+        free (w);
+    return median;
+}
+
+int
+support_cmp_i64 (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y? -1: x > y;
+}
+
+static volatile sig_atomic_t s_interrupted;
+
+static void
+s_on_interrupt (int sig)
+{
+    s_interrupted = 1;
+}
+
+void
+support_catch_interrupt (void)
+{
+    zsys_handler_set (NULL);
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_interrupt;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+}
+
+bool
+support_interrupted (void)
+{
+    return s_interrupted != 0;
 }

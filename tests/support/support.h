@@ -81,6 +81,12 @@ int support_node_restart (support_node_t *n);
 //  Sends sig (SIGTERM, SIGKILL) and reaps the process.  Returns its wait status.
 int support_node_stop (support_node_t *n, int sig);
 
+//  False once n's process has exited: it is then reaped, n->pid is set
+//  to 0 and the end of its log (4 KB) goes to stderr, for the directory
+//  may be removed soon after.  True while it runs.  Not const: reaping
+//  changes n.
+bool support_node_alive (support_node_t *n);
+
 //  An admin client of node n (its data dir's node.pub and admin.key).
 int support_admin (licclient_t **out, const support_node_t *n);
 
@@ -118,6 +124,9 @@ int support_hier_wait_synced (support_hier_t *h, int timeout_s);
 //  Stops the four nodes with sig.
 void support_hier_stop (support_hier_t *h, int sig);
 
+//  Acked seq of child `division` in a node's status, 0 if it has none.
+uint64_t support_child_acked (const Lic__NodeStatus *st, const char *division);
+
 //  Status of node n through its admin key; caller frees *reply.
 int support_status (const support_node_t *n, Lic__Reply **reply);
 
@@ -136,5 +145,35 @@ int support_free_port (void);
 
 //  Monotonic microseconds.
 int64_t support_now_us (void);
+
+// ---------------------------------------------------------------------
+//  Benchmark figures
+
+//  Raw Ed25519 verifies/s of 1 KB messages on `threads` threads (one key
+//  and message each), measured for 1 s of wall clock.  0 if out of memory.
+double support_verify_rate (int threads);
+
+//  CPU seconds (user + system) process pid has used, from /proc/PID/stat;
+//  0 if it cannot be read.
+double support_proc_cpu (pid_t pid);
+
+//  A numeric field of /proc/PID/status, key with its colon ("VmHWM:",
+//  "VmRSS:"), in the file's unit (kB); -1 if absent.
+long support_proc_field (pid_t pid, const char *key);
+
+//  Median of v [0..n-1]; v is left as it is.  0 when n < 1.
+double support_median (const double *v, int n);
+
+//  qsort comparator of int64_t values, ascending.
+int support_cmp_i64 (const void *a, const void *b);
+
+//  Ctrl-C and SIGTERM set a flag instead of ending the process, so that a
+//  benchmark can stop its nodes and remove its directories; czmq's own
+//  handlers are turned off first (see licclient.h).  Call before the
+//  first client is opened.
+void support_catch_interrupt (void);
+
+//  True once Ctrl-C or SIGTERM came after support_catch_interrupt.
+bool support_interrupted (void);
 
 #endif
