@@ -67,6 +67,7 @@ CODEC_DEFINE (node_record, Lic__NodeRecord, lic__node_record, 1)
 CODEC_DEFINE (envelope, Lic__Envelope, lic__envelope, 0)
 CODEC_DEFINE (state, Lic__LicenseState, lic__license_state, 0)
 CODEC_DEFINE (department, Lic__Department, lic__department, 0)
+CODEC_DEFINE (license_type, Lic__LicenseType, lic__license_type, 0)
 
 void codec_request_init (Lic__Request *m) { lic__request__init (m); m->version = CODEC_VERSION; }
 void codec_reply_init (Lic__Reply *m) { lic__reply__init (m); m->version = CODEC_VERSION; }
@@ -78,6 +79,7 @@ void codec_state_init (Lic__LicenseState *m) { lic__license_state__init (m); }
 void codec_department_init (Lic__Department *m) { lic__department__init (m); }
 void codec_repl_init (Lic__Repl *m) { lic__repl__init (m); m->version = CODEC_VERSION; }
 void codec_node_record_init (Lic__NodeRecord *m) { lic__node_record__init (m); m->version = CODEC_VERSION; }
+void codec_license_type_init (Lic__LicenseType *m) { lic__license_type__init (m); }
 void codec_content_init (Lic__LicenseContent *m) { lic__license_content__init (m); }
 void codec_holder_init (Lic__Holder *m) { lic__holder__init (m); }
 void codec_item_init (Lic__DataItem *m) { lic__data_item__init (m); }

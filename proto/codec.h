@@ -40,6 +40,7 @@ CODEC_DECLARE (state, Lic__LicenseState)
 CODEC_DECLARE (department, Lic__Department)
 CODEC_DECLARE (repl, Lic__Repl)
 CODEC_DECLARE (node_record, Lic__NodeRecord)
+CODEC_DECLARE (license_type, Lic__LicenseType)
 
 //  Packed size of a license record (to bound replies).
 size_t codec_record_size (const Lic__LicenseRecord *rec);
@@ -55,6 +56,7 @@ void codec_state_init (Lic__LicenseState *m);
 void codec_department_init (Lic__Department *m);
 void codec_repl_init (Lic__Repl *m);
 void codec_node_record_init (Lic__NodeRecord *m);
+void codec_license_type_init (Lic__LicenseType *m);
 void codec_content_init (Lic__LicenseContent *m);
 void codec_holder_init (Lic__Holder *m);
 void codec_item_init (Lic__DataItem *m);

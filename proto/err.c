@@ -25,6 +25,8 @@ err_str (int code)
         case ERR_BUSY:             return "ERR_BUSY";
         case ERR_GAP:              return "ERR_GAP";
         case ERR_DIVERGED:         return "ERR_DIVERGED";
+        case ERR_CATALOGUE:        return "ERR_CATALOGUE";
+        case ERR_UNKNOWN_TYPE:     return "ERR_UNKNOWN_TYPE";
         case ERR_IO:               return "ERR_IO";
         case ERR_NOMEM:            return "ERR_NOMEM";
         case ERR_CORRUPT:          return "ERR_CORRUPT";

@@ -32,6 +32,8 @@ typedef enum {
     ERR_BUSY = 17,              //  node overloaded, retry later
     ERR_GAP = 18,               //  replication: sequence gap
     ERR_DIVERGED = 19,          //  replication: history differs from ours
+    ERR_CATALOGUE = 20,         //  license breaks its type's data-item standard
+    ERR_UNKNOWN_TYPE = 21,      //  license type not in the catalogue, or its version withdrawn
     ERR_IO = 100,               //  storage failure
     ERR_NOMEM = 101,
     ERR_CORRUPT = 102,          //  stored data does not decode
