@@ -564,3 +564,59 @@ licclient_prove (licclient_t *self, uint64_t seq, uint64_t old_size,
     req.prove = &prove;
     return licclient_call (self, &req, reply, timeout_ms);
 }
+
+// ---------------------------------------------------------------------
+//  Catalogue, blobs, reports
+
+int
+licclient_catalogue (licclient_t *self, const Lic__CatalogueRequest *cat,
+                     Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = (Lic__CatalogueRequest *) cat;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_blob_put (licclient_t *self, const uint8_t *data, size_t len,
+                    Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__BlobRequest blob = LIC__BLOB_REQUEST__INIT;
+    codec_request_init (&req);
+    blob.put.data = (uint8_t *) data;
+    blob.put.len = len;
+    req.body_case = LIC__REQUEST__BODY_BLOB;
+    req.blob = &blob;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_blob_get (licclient_t *self, const uint8_t digest [32],
+                    Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__BlobRequest blob = LIC__BLOB_REQUEST__INIT;
+    codec_request_init (&req);
+    blob.digest.data = (uint8_t *) digest;
+    blob.digest.len = SEAL_HASH_BYTES;
+    req.body_case = LIC__REQUEST__BODY_BLOB;
+    req.blob = &blob;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_report (licclient_t *self, const char *kind, uint32_t limit,
+                  Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    Lic__ReportRequest report = LIC__REPORT_REQUEST__INIT;
+    codec_request_init (&req);
+    report.kind = (char *) kind;
+    report.limit = limit;
+    req.body_case = LIC__REQUEST__BODY_REPORT;
+    req.report = &report;
+    return licclient_call (self, &req, reply, timeout_ms);
+}

@@ -31,6 +31,7 @@
 typedef struct _licclient_t licclient_t;
 
 #define LICCLIENT_WINDOW_MAX 10000      //  most requests in flight at once
+#define LICCLIENT_BLOB_MAX   (192 * 1024)   //  largest blob a node stores
 
 // ---------------------------------------------------------------------
 //  Connection
@@ -178,5 +179,48 @@ int MUST_CHECK
 int MUST_CHECK
     licclient_prove (licclient_t *self, uint64_t seq, uint64_t old_size,
                      uint64_t size, Lic__Reply **reply, int timeout_ms);
+
+// ---------------------------------------------------------------------
+//  Catalogue, blobs, reports (issue 4; proto/README.md section 9)
+
+//  Any catalogue request -> reply->catalogue (CatalogueResult), the
+//  request borrowed for the call:
+//    add set (admin key): adds the type, or a new version of it; the node
+//      assigns version, division and at; result: types[0] as stored, seq
+//      of its log entry.  Node codes ERR_BAD_FIELD (the standard does not
+//      make sense: why in the message), ERR_FORBIDDEN.
+//    type_code set: types[0] is that type's latest version; with history,
+//      types holds every version, oldest first.  ERR_UNKNOWN_TYPE if the
+//      catalogue has no such type.
+//    neither: types holds the latest version of every type.
+int MUST_CHECK
+    licclient_catalogue (licclient_t *self, const Lic__CatalogueRequest *req,
+                         Lic__Reply **reply, int timeout_ms);
+
+//  Stores len bytes at the node (admin key) -> reply->blob whose digest is
+//  their BLAKE2b-256, the blob's address; storing the same bytes again is
+//  harmless.  The node refuses a blob over LICCLIENT_BLOB_MAX with
+//  ERR_TOO_LARGE (its code, not checked here); one whose request would
+//  not fit a frame (CODEC_FRAME_MAX) is ERR_TOO_LARGE from licclient_send
+//  and never sent.  data is borrowed for the call.
+int MUST_CHECK
+    licclient_blob_put (licclient_t *self, const uint8_t *data, size_t len,
+                        Lic__Reply **reply, int timeout_ms);
+
+//  Fetches the blob with this BLAKE2b-256 digest -> reply->blob (digest
+//  and data).  Node code ERR_NOT_FOUND if it holds no such blob.  The
+//  caller should check that data hashes to digest (content addressing
+//  lets it trust no one).
+int MUST_CHECK
+    licclient_blob_get (licclient_t *self, const uint8_t digest [32],
+                        Lic__Reply **reply, int timeout_ms);
+
+//  A report of the node's views -> reply->report (ReportResult).  kind:
+//  "lateness" (rows per issuer and day: events completed that day, how
+//  many were released after it, the worst delay).  limit 0 lets the node
+//  choose.  Node code ERR_BAD_FIELD for an unknown kind.
+int MUST_CHECK
+    licclient_report (licclient_t *self, const char *kind, uint32_t limit,
+                      Lic__Reply **reply, int timeout_ms);
 
 #endif

@@ -4,7 +4,8 @@
 
     Commands live in licctl_publish.c (keygen, register, publish,
     make-id), licctl_query.c (get, find, log, status, digest),
-    licctl_proof.c (prove) and licctl_verify.c (verify-proof, vkey).
+    licctl_proof.c (prove), licctl_verify.c (verify-proof, vkey) and
+    licctl_catalogue.c (catalogue, blob, report).
     Exit codes: 0 done, 1 refused by the node / not found / a line rejected / a proof that
     does not verify, 2 usage, file or connection error.
 
@@ -21,6 +22,7 @@
 #include "keyfile.h"
 #include "licclient.h"
 #include "licctl.h"
+#include "licctl_catalogue.h"
 #include "licctl_proof.h"
 #include "licctl_publish.h"
 #include "licctl_query.h"
@@ -44,6 +46,14 @@ licctl_usage (FILE *out)
 "  log [--from N] [--limit N]\n"
 "  digest                    license digests, in total and per origin\n"
 "  backup --to DIR [--keep N] online backup of the node (repository and identity)\n"
+"  catalogue add FILE.json   add a license type, or its next version (admin)\n"
+"  catalogue list | show CODE | history CODE\n"
+"                            the catalogue; a type's latest or every version\n"
+"  blob put FILE             store a face template, sample or seal pattern\n"
+"                            (admin, at most 192 KiB); prints its digest\n"
+"  blob get DIGEST [--out FILE]  the blob's bytes, checked against DIGEST\n"
+"  report lateness [--limit N]   days with events released after the day\n"
+"                            they were completed, per issuer (admin)\n"
 "  prove --seq N [--old-size M] [--size S] [--out FILE]\n"
 "                            proof document (JSON) of entry N and/or of\n"
 "                            tree S extending tree M (S: last checkpoint)\n"
@@ -352,6 +362,9 @@ static const s_command_t s_commands [] = {
     { "status", licctl_cmd_query },
     { "digest", licctl_cmd_query },
     { "backup", licctl_cmd_query },
+    { "catalogue", licctl_cmd_catalogue },
+    { "blob", licctl_cmd_blob },
+    { "report", licctl_cmd_report },
     { "prove", licctl_cmd_prove },
     { "verify-proof", licctl_cmd_verify_proof },
     { "vkey", licctl_cmd_vkey }

@@ -3,8 +3,9 @@
 
     Each command lives in one licctl_*.c (licctl_publish.c: keygen,
     register, publish, make-id; licctl_query.c: get, find, log, status,
-    digest; licctl_proof.c: prove; licctl_verify.c: verify-proof, vkey)
-    and returns an exit code.  Only main (licctl.c) exits.
+    digest; licctl_proof.c: prove; licctl_verify.c: verify-proof, vkey;
+    licctl_catalogue.c: catalogue, blob, report) and returns an exit
+    code.  Only main (licctl.c) exits.
 */
 #ifndef LICREPO_LICCTL_H
 #define LICREPO_LICCTL_H
@@ -25,6 +26,8 @@
 typedef struct {
     const char *command;                //  first operand
     char **args;                        //  operands after the command
+                                        //  (catalogue, blob, report: the
+                                        //  sub-command first)
     int n_args;                         //  count of args
     const char *dir;                    //  -d: node.pub and admin.key
     const char *node_pub;               //  -n: node's public key file
@@ -34,7 +37,7 @@ typedef struct {
     int timeout_ms;                     //  --timeout
     const char *code;                   //  keygen --code
     const char *name;                   //  keygen --name
-    const char *out;                    //  keygen, prove --out
+    const char *out;                    //  keygen, prove, blob get --out
     const char *dept;                   //  register --dept
     const char *types;                  //  register --types
     const char *revoke [LICCTL_REVOKE_MAX]; //  register --revoke-key
@@ -44,7 +47,7 @@ typedef struct {
     const char *holder;                 //  find --holder
     const char *holder_type;            //  find --holder-type
     uint64_t from;                      //  log --from
-    uint32_t limit;                     //  find/log --limit
+    uint32_t limit;                     //  find/log/report --limit
     uint64_t seq;                       //  prove --seq (0: none)
     uint64_t old_size;                  //  prove --old-size (0: none)
     uint64_t size;                      //  prove --size (0: checkpoint's)

@@ -1,5 +1,6 @@
-/*  licjson.h -- license events and views as JSON, for licctl and for
-    departmental systems that export their day's work as JSON lines.
+/*  licjson.h -- license events, license types and views as JSON, for
+    licctl and for departmental systems that export their day's work as
+    JSON lines.
 
     Event JSON (one object; one per line in a .jsonl file):
 
@@ -39,6 +40,44 @@
     Unknown keys (at any level), duplicate keys and wrong JSON types are
     errors; null is accepted wherever an optional member is.
 
+    License type JSON (licctl catalogue add; one object per file): the
+    data-item standard of one license type (issue 4, proto/README.md 9):
+
+      { "type_code": "<21 chars: defining body's credit code + 3 digits>",
+        "name": "营业执照",
+        "defining_body": "<credit code>",
+        "items": [
+            { "name": "registered_capital", "label": "注册资本",
+              "kind": "string", "required": true, "max_length": 50,
+              "min": "", "max": "", "values": [],
+              "sensitivity": "public" }, ... ],
+        "validity": { "term_months": 0, "open_ended": false,
+                      "annual_inspection": true,
+                      "inspection_window_days": 90 },
+        "template": "<64 hex digits: BLAKE2b-256 of a blob>",
+        "sample": "...", "seal": "...",
+        "withdrawn": false }
+
+    Required: type_code, name; each item's name and kind.  Everything
+    else is optional and defaults to empty / 0 / false; defining_body
+    defaults to the first 18 characters of type_code, sensitivity to
+    "public".  items keep their order (the order the standard lists them).
+    kind: string, integer, decimal, date (YYYY-MM-DD), enum (one of
+        "values"), boolean ("true"/"false").
+    sensitivity: public, internal, personal, commercial, secret.
+    max_length counts characters (code points), 0 = no limit; min and max
+        are strings ("0", "2026-01-01"), "" = no bound.
+    validity: term_months > 0 fixes valid_to (valid_from + term - 1 day);
+        open_ended forbids a valid_to; neither lets the license say;
+        annual_inspection asks for one within inspection_window_days after
+        each anniversary of the issue date.
+    template, sample, seal: digests of blobs stored first (licctl blob put);
+        "" or null for none.
+    version, division and at are set by the node: output carries them,
+    input must not (ERR_BAD_FIELD).  Unknown keys, duplicate keys and
+    wrong JSON types are errors, as for events.  licjson checks the form
+    only; the node checks the standard itself (catalogue_check_type).
+
     Output (licjson_*_to_json) uses the same member names; times are unix
     seconds, binary keys and digests lower-case hex, CURVE keys Z85.
     licjson does not check license semantics (dates, codes, lifecycle):
@@ -73,7 +112,10 @@ json_t *
 
 //  A license record: license_id, status ("01".."99"), status_name,
 //  effective_status, effective_status_name, pledged, version,
-//  issuer_code, last_seq, updated_at, origin_division, note, license
+//  issuer_code, last_seq, updated_at, origin_division, note,
+//  catalogue_version (of its type's standard it was checked against, 0
+//  if none), last_inspection (YYYY-MM-DD, null if none),
+//  inspection_overdue (true or false), license
 //  (content, items as an object), and history (when rec carries it):
 //  [{seq, origin_division, origin_seq, op, expected_version,
 //  completed_at, received_at, note}] from each entry's signed Event.
@@ -89,7 +131,8 @@ json_t *
 //  lag_seconds, last_contact (unix seconds, 0 = never), last_contact_age
 //  (seconds before now, null if never), checkpoint_size}], quarantined,
 //  published, applied, rejected, duplicates, departments, licenses,
-//  started_at.  Caller owns the result; NULL if out of memory.
+//  catalogue_types, inspections_overdue, started_at.  Caller owns the
+//  result; NULL if out of memory.
 json_t *
     licjson_status_to_json (const Lic__NodeStatus *st);
 
@@ -116,12 +159,49 @@ json_t *
     licjson_proof_to_json (const Lic__ProofResult *p, const char *origin);
 
 //  One log entry: seq, origin_division, origin_seq, kind ("event",
-//  "registration"), received_at, key_id, signature, and the decoded body
-//  as "event" (input format) or "registration" ({division, at,
-//  department}); "body_error" instead if the body does not decode.
+//  "registration", "catalogue"), received_at, key_id, signature, and the
+//  decoded body as "event" (input format), "registration" ({division,
+//  at, department}) or "license_type" (licjson_type_to_json);
+//  "body_error" instead if the body does not decode.
 //  Caller owns the result; NULL if out of memory.
 json_t *
     licjson_entry_to_json (const Lic__LogEntry *entry);
+
+//  Parses one license type JSON text (NUL-terminated, format above)
+//  into *out.  Returns ERR_OK, ERR_MALFORMED (not JSON, not an object,
+//  unknown or duplicate key, wrong type, missing type_code, name or an
+//  item's name or kind), ERR_BAD_FIELD (version, division or at given;
+//  unknown kind or sensitivity; digest not 64 hex digits; number out of
+//  range), ERR_TOO_LARGE (over CATALOGUE_ITEMS_MAX items or
+//  CATALOGUE_VALUES_MAX values of an item, or over CODEC_FRAME_MAX
+//  encoded), ERR_NOMEM.  On error writes a human explanation naming the
+//  member (items by index and name) into why (if not NULL) and leaves
+//  *out untouched.  On ERR_OK the caller owns *out: free it with
+//  codec_license_type_free.
+int MUST_CHECK
+    licjson_type_from_json (const char *text, Lic__LicenseType **out,
+                            char *why, size_t why_size);
+
+//  A license type as a JSON object in the format above, with version,
+//  division and at; digests absent are "".  Without those three members,
+//  licjson_type_from_json of its dump gives the same type.  Caller owns
+//  the result (json_decref); NULL if out of memory.
+json_t *
+    licjson_type_to_json (const Lic__LicenseType *t);
+
+//  The lateness report: {"rows": [{issuer, day (YYYY-MM-DD, UTC+8),
+//  events, late, worst_seconds}, ...]} in the node's order.  Caller
+//  owns the result; NULL if out of memory.
+json_t *
+    licjson_lateness_to_json (const Lic__ReportResult *r);
+
+//  Item kind and sensitivity names as in the type format above;
+//  "none" for an unknown kind, "secret" for an unknown sensitivity (a
+//  newer peer's level is shown as the strictest).
+const char *
+    licjson_kind_name (Lic__ItemKind kind);
+const char *
+    licjson_sensitivity_name (Lic__Sensitivity sensitivity);
 
 //  Op names as in the format above.  licjson_op_name returns "none" for
 //  an unknown op; licjson_op_parse returns LIC__OP__OP_NONE for an

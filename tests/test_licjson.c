@@ -1,12 +1,15 @@
 /*  test_licjson.c -- event JSON parsing (canonical bytes, id
-    normalisation, every error path) and the JSON views of records,
-    status and log entries.
+    normalisation, every error path), license type JSON (round trip,
+    members the node sets, error paths, the types in deploy/catalogue/)
+    and the JSON views of records, status, log entries and reports.
 */
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "catalogue.h"
 #include "codec.h"
 #include "licjson.h"
 
@@ -471,6 +474,422 @@ test_entry_to_json_decodes_bodies (void)
     codec_entry_free (&entry);
 }
 
+// ---------------------------------------------------------------------
+//  License types (catalogue), lateness report
+
+#define S_HEX64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static const char *s_type =
+    "{\"type_code\":\"11100000000013338W011\",\"name\":\"营业执照\","
+    "\"items\":[{\"name\":\"registered_capital\",\"label\":\"注册资本\","
+    "\"kind\":\"decimal\",\"required\":true,\"max_length\":20,\"min\":\"0\","
+    "\"max\":\"\",\"values\":[],\"sensitivity\":\"commercial\"},"
+    "{\"name\":\"company_type\",\"kind\":\"enum\",\"values\":[\"b\",\"a\"]}],"
+    "\"validity\":{\"term_months\":0,\"open_ended\":true,"
+    "\"annual_inspection\":true,\"inspection_window_days\":90},"
+    "\"template\":\"" S_HEX64 "\",\"sample\":null,\"seal\":\"\","
+    "\"withdrawn\":false}";
+
+//  Asserts a type text fails with code and a why containing needle.
+static void
+s_type_refused (const char *text, int code, const char *needle)
+{
+    Lic__LicenseType *t = (Lic__LicenseType *) &t;  //  must stay untouched
+    char why [256] = "";
+    int rc = licjson_type_from_json (text, &t, why, sizeof why);
+    if (rc != code || !strstr (why, needle))
+        fprintf (stderr, "type %s: got %s '%s'\n", text, err_str (rc), why);
+    assert (rc == code);
+    assert (strstr (why, needle));
+    assert (t == (Lic__LicenseType *) &t);
+}
+
+static void
+test_type_parses_every_field (void)
+{
+    Lic__LicenseType *t = NULL;
+    assert (licjson_type_from_json (s_type, &t, NULL, 0) == ERR_OK);
+    assert (t->version == 0 && *t->division == 0 && t->at == 0);
+    assert (strcmp (t->type_code, "11100000000013338W011") == 0);
+    assert (strcmp (t->name, "营业执照") == 0);
+    //  defining_body defaults to the type code's first 18 characters
+    assert (strcmp (t->defining_body, "11100000000013338W") == 0);
+    assert (t->n_items == 2);
+    const Lic__ItemSpec *s = t->items [0];
+    assert (strcmp (s->name, "registered_capital") == 0);
+    assert (strcmp (s->label, "注册资本") == 0);
+    assert (s->kind == LIC__ITEM_KIND__KIND_DECIMAL);
+    assert (s->required && s->max_length == 20);
+    assert (strcmp (s->min, "0") == 0 && strcmp (s->max, "") == 0);
+    assert (s->n_values == 0);
+    assert (s->sensitivity == LIC__SENSITIVITY__SENS_COMMERCIAL);
+    //  items and values keep their order; defaults: optional, public
+    s = t->items [1];
+    assert (strcmp (s->name, "company_type") == 0);
+    assert (s->kind == LIC__ITEM_KIND__KIND_ENUM && !s->required);
+    assert (s->n_values == 2 && strcmp (s->values [0], "b") == 0);
+    assert (s->sensitivity == LIC__SENSITIVITY__SENS_PUBLIC);
+    assert (t->validity && t->validity->open_ended && t->validity->annual_inspection);
+    assert (t->validity->term_months == 0 && t->validity->inspection_window_days == 90);
+    assert (t->template_digest.len == 32 && t->template_digest.data [31] == 0xff);
+    assert (t->sample_digest.len == 0 && t->seal_digest.len == 0);
+    assert (!t->withdrawn);
+    codec_license_type_free (&t);
+    assert (t == NULL);
+
+    //  The least a type needs; validity is always present
+    assert (licjson_type_from_json ("{\"type_code\":\"X\",\"name\":\"n\","
+            "\"defining_body\":\"B\"}", &t, NULL, 0) == ERR_OK);
+    assert (t->n_items == 0 && t->validity && !t->validity->open_ended);
+    assert (strcmp (t->defining_body, "B") == 0);
+    codec_license_type_free (&t);
+}
+
+static void
+test_type_json_round_trips (void)
+{
+    Lic__LicenseType *t = NULL, *back = NULL;
+    uint8_t *b1, *b2;
+    size_t n1, n2;
+    assert (licjson_type_from_json (s_type, &t, NULL, 0) == ERR_OK);
+    t->version = 3;                     //  as the node stores it
+    t->division = strdup ("330106");
+    t->at = 1795744800;
+    json_t *j = licjson_type_to_json (t);
+    assert (j);
+    assert (json_integer_value (json_object_get (j, "version")) == 3);
+    assert (strcmp (json_string_value (json_object_get (j, "division")), "330106") == 0);
+    assert (json_integer_value (json_object_get (j, "at")) == 1795744800);
+    assert (strcmp (json_string_value (json_object_get (j, "template")), S_HEX64) == 0);
+    assert (strcmp (json_string_value (json_object_get (j, "sample")), "") == 0);
+    json_t *s = json_array_get (json_object_get (j, "items"), 0);
+    assert (strcmp (json_string_value (json_object_get (s, "kind")), "decimal") == 0);
+    assert (strcmp (json_string_value (json_object_get (s, "sensitivity")), "commercial") == 0);
+    assert (json_is_true (json_object_get (s, "required")));
+    //  Without the node's members, the output is valid input again
+    json_object_del (j, "version");
+    json_object_del (j, "division");
+    json_object_del (j, "at");
+    char *text = json_dumps (j, JSON_COMPACT);
+    json_decref (j);
+    assert (licjson_type_from_json (text, &back, NULL, 0) == ERR_OK);
+    free (text);
+    t->version = 0;
+    t->at = 0;
+    free (t->division);
+    t->division = strdup ("");
+    assert (codec_license_type_encode (t, &b1, &n1) == ERR_OK);
+    assert (codec_license_type_encode (back, &b2, &n2) == ERR_OK);
+    assert (n1 == n2 && memcmp (b1, b2, n1) == 0);
+    free (b1);
+    free (b2);
+    codec_license_type_free (&t);
+    codec_license_type_free (&back);
+}
+
+static void
+test_type_refuses_members_set_by_the_node (void)
+{
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"version\":2}",
+                    ERR_BAD_FIELD, "'version' is set by the node");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"division\":\"330106\"}",
+                    ERR_BAD_FIELD, "'division' is set by the node");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"at\":null}",
+                    ERR_BAD_FIELD, "'at' is set by the node");
+}
+
+static void
+test_type_rejects_bad_input (void)
+{
+    s_type_refused ("[", ERR_MALFORMED, "bad JSON");
+    s_type_refused ("[]", ERR_MALFORMED, "must be a JSON object");
+    s_type_refused ("{\"name\":\"n\"}", ERR_MALFORMED, "'type_code' missing");
+    s_type_refused ("{\"type_code\":\"X\"}", ERR_MALFORMED, "'name' missing");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"colour\":1}",
+                    ERR_MALFORMED, "unknown key 'colour'");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"name\":\"m\"}",
+                    ERR_MALFORMED, "duplicate");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":{}}",
+                    ERR_MALFORMED, "'items' must be an array");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":[1]}",
+                    ERR_MALFORMED, "items[0]: must be an object");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"string\"},{\"name\":\"b\"}]}",
+                    ERR_MALFORMED, "items[1] (b): 'kind' missing");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"money\"}]}",
+                    ERR_BAD_FIELD, "items[0] (a): unknown kind 'money' (string, "
+                    "integer, decimal, date, enum, boolean)");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"kind\":\"string\"}]}", ERR_MALFORMED, "'name' missing");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"string\",\"sensitivity\":\"top\"}]}",
+                    ERR_BAD_FIELD, "unknown sensitivity 'top'");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"string\",\"max_length\":-1}]}",
+                    ERR_BAD_FIELD, "'max_length' out of range");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"decimal\",\"min\":0}]}",
+                    ERR_MALFORMED, "'min' must be a string");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"enum\",\"values\":[\"x\",2]}]}",
+                    ERR_MALFORMED, "values[1] must be a string");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"string\",\"required\":1}]}",
+                    ERR_MALFORMED, "'required' must be true or false");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+                    "[{\"name\":\"a\",\"kind\":\"string\",\"regex\":\".*\"}]}",
+                    ERR_MALFORMED, "unknown key 'regex'");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"validity\":"
+                    "{\"term_years\":5}}", ERR_MALFORMED,
+                    "unknown key 'term_years' in validity");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"template\":\"abc\"}",
+                    ERR_BAD_FIELD, "'template' must be 64 hex digits");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"withdrawn\":\"no\"}",
+                    ERR_MALFORMED, "'withdrawn' must be true or false");
+}
+
+static void
+test_type_bounds_items_and_values (void)
+{
+    //  CATALOGUE_ITEMS_MAX + 1 items, then as many values
+    size_t cap = 64 * 1024;
+    char *text = malloc (cap);
+    assert (text);
+    size_t n = (size_t) snprintf (text, cap, "{\"type_code\":\"X\",\"name\":\"n\","
+                                  "\"items\":[");
+    for (int i = 0; i <= CATALOGUE_ITEMS_MAX; i++)
+        n += (size_t) snprintf (text + n, cap - n, "%s{\"name\":\"i%d\","
+                                "\"kind\":\"string\"}", i? ",": "", i);
+    snprintf (text + n, cap - n, "]}");
+    s_type_refused (text, ERR_TOO_LARGE, "items, at most");
+    n = (size_t) snprintf (text, cap, "{\"type_code\":\"X\",\"name\":\"n\","
+                           "\"items\":[{\"name\":\"e\",\"kind\":\"enum\",\"values\":[");
+    for (int i = 0; i <= CATALOGUE_VALUES_MAX; i++)
+        n += (size_t) snprintf (text + n, cap - n, "%s\"v%d\"", i? ",": "", i);
+    snprintf (text + n, cap - n, "]}]}");
+    s_type_refused (text, ERR_TOO_LARGE, "items[0] (e): 257 values, at most");
+    free (text);
+}
+
+//  Path of a file of the source tree: __FILE__ is relative to the build
+//  directory (the parent of this executable's) unless it is absolute.
+static void
+s_source_path (const char *rel, char *out, size_t size)
+{
+    char exe [4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr (file, '/');
+    int dir_len = slash? (int) (slash - file): 1;
+    if (!slash)
+        file = ".";
+    if (*file == '/') {
+        snprintf (out, size, "%.*s/../%s", dir_len, file, rel);
+        return;
+    }
+    ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    assert (n > 0);
+    exe [n] = 0;
+    *strrchr (exe, '/') = 0;
+    snprintf (out, size, "%s/../%.*s/../%s", exe, dir_len, file, rel);
+}
+
+static Lic__LicenseType *
+s_load_type (const char *rel)
+{
+    char path [8192], why [256] = "";
+    s_source_path (rel, path, sizeof path);
+    FILE *fp = fopen (path, "r");
+    if (!fp)
+        fprintf (stderr, "cannot open %s\n", path);
+    assert (fp);
+    static char text [64 * 1024];
+    size_t n = fread (text, 1, sizeof text - 1, fp);
+    fclose (fp);
+    assert (n > 0 && n < sizeof text - 1);
+    text [n] = 0;
+    Lic__LicenseType *t = NULL;
+    int rc = licjson_type_from_json (text, &t, why, sizeof why);
+    if (rc != ERR_OK)
+        fprintf (stderr, "%s: %s %s\n", path, err_str (rc), why);
+    assert (rc == ERR_OK);
+    return t;
+}
+
+static const Lic__ItemSpec *
+s_spec (const Lic__LicenseType *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_items; i++)
+        if (strcmp (t->items [i]->name, name) == 0)
+            return t->items [i];
+    return NULL;
+}
+
+//  deploy/demo.sh's gen_day line with its longest values (i = 2000).
+static const char *s_demo_line =
+    "{\"op\":\"issue\",\"license_id\":\"X\",\"license\":{\"name\":\"营业执照\","
+    "\"issue_date\":\"2026-11-27\",\"valid_from\":\"2026-11-27\","
+    "\"valid_to\":\"2046-11-26\",\"items\":{\"registered_capital\":"
+    "\"2100万元人民币\",\"business_scope\":\"技术服务、技术开发、技术咨询\","
+    "\"legal_representative\":\"张2000\",\"residence\":"
+    "\"浙江省杭州市文三路2000号\"}}}";
+
+//  A construction qualification: five years less a day.
+static const char *s_qualification_line =
+    "{\"op\":\"issue\",\"license_id\":\"X\",\"license\":{\"name\":"
+    "\"建筑业企业资质证书\",\"issue_date\":\"2026-11-27\",\"valid_from\":"
+    "\"2026-11-27\",\"valid_to\":\"2031-11-26\",\"items\":{"
+    "\"certificate_number\":\"D233012345\",\"legal_representative\":\"张三\","
+    "\"registered_capital\":\"2000万元人民币\",\"address\":\"浙江省杭州市文三路1号\","
+    "\"economic_nature\":\"有限责任公司\",\"qualification_scope\":"
+    "\"建筑工程施工总承包贰级；市政公用工程施工总承包叁级\"}}}";
+
+//  t passes the node's own type check and accepts the event line's content.
+static void
+s_standard_accepts (const Lic__LicenseType *t, const char *line)
+{
+    char why [256] = "";
+    Lic__Event *ev = NULL;
+    int rc = catalogue_check_type (t, why, sizeof why);
+    if (rc != ERR_OK)
+        fprintf (stderr, "%s: %s %s\n", t->type_code, err_str (rc), why);
+    assert (rc == ERR_OK);
+    assert (licjson_event_from_json (line, &ev, NULL, 0) == ERR_OK);
+    rc = catalogue_check_content (t, ev->content, why, sizeof why);
+    if (rc != ERR_OK)
+        fprintf (stderr, "%s content: %s %s\n", t->type_code, err_str (rc), why);
+    assert (rc == ERR_OK);
+    codec_event_free (&ev);
+}
+
+static void
+test_deploy_catalogue_files_parse (void)
+{
+    //  The items deploy/demo.sh's gen_day sends, each a free string
+    //  ("105万元人民币" is no decimal), and nothing else required.
+    static const char *demo [] = {
+        "registered_capital", "business_scope", "legal_representative", "residence"
+    };
+    Lic__LicenseType *t = s_load_type ("deploy/catalogue/business-license.json");
+    assert (strcmp (t->type_code, "11100000000013338W011") == 0);
+    assert (strcmp (t->defining_body, "11100000000013338W") == 0);
+    assert (strcmp (t->name, "营业执照") == 0);
+    for (size_t i = 0; i < sizeof demo / sizeof demo [0]; i++) {
+        const Lic__ItemSpec *s = s_spec (t, demo [i]);
+        assert (s && s->kind == LIC__ITEM_KIND__KIND_STRING);
+        assert (s->max_length == 0 || s->max_length >= 30);
+    }
+    for (size_t i = 0; i < t->n_items; i++) {
+        bool sent = false;
+        for (size_t d = 0; d < sizeof demo / sizeof demo [0]; d++)
+            sent = sent || strcmp (t->items [i]->name, demo [d]) == 0;
+        assert (sent || !t->items [i]->required);
+    }
+    assert (s_spec (t, "business_scope")->max_length == 2000);
+    assert (s_spec (t, "legal_representative")->sensitivity
+            == LIC__SENSITIVITY__SENS_PERSONAL);
+    assert (s_spec (t, "company_type")->kind == LIC__ITEM_KIND__KIND_ENUM);
+    assert (s_spec (t, "established")->kind == LIC__ITEM_KIND__KIND_DATE);
+    assert (s_spec (t, "name") && s_spec (t, "credit_code") && s_spec (t, "operating_term"));
+    //  The demo's licenses carry a valid_to: neither open-ended nor fixed
+    assert (!t->validity->open_ended && t->validity->term_months == 0);
+    s_standard_accepts (t, s_demo_line);
+    codec_license_type_free (&t);
+
+    t = s_load_type ("deploy/catalogue/construction-qualification.json");
+    assert (strcmp (t->type_code, "11100000000013338W032") == 0);
+    assert (strcmp (t->name, "建筑业企业资质证书") == 0);
+    assert (t->validity->term_months == 60 && !t->validity->open_ended);
+    assert (!t->validity->annual_inspection);
+    s_standard_accepts (t, s_qualification_line);
+    codec_license_type_free (&t);
+}
+
+static void
+test_lateness_to_json (void)
+{
+    Lic__LatenessRow row = LIC__LATENESS_ROW__INIT, *rows [] = { &row };
+    row.issuer = "11430000006122244L";
+    row.day = "2026-11-27";
+    row.events = 2000;
+    row.late = 12;
+    row.worst_seconds = 11100;
+    Lic__ReportResult r = LIC__REPORT_RESULT__INIT;
+    r.rows = rows;
+    r.n_rows = 1;
+    json_t *j = licjson_lateness_to_json (&r);
+    assert (j);
+    json_t *first = json_array_get (json_object_get (j, "rows"), 0);
+    assert (strcmp (json_string_value (json_object_get (first, "issuer")),
+                    "11430000006122244L") == 0);
+    assert (strcmp (json_string_value (json_object_get (first, "day")), "2026-11-27") == 0);
+    assert (json_integer_value (json_object_get (first, "events")) == 2000);
+    assert (json_integer_value (json_object_get (first, "late")) == 12);
+    assert (json_integer_value (json_object_get (first, "worst_seconds")) == 11100);
+    json_decref (j);
+    r.n_rows = 0;
+    j = licjson_lateness_to_json (&r);
+    assert (j && json_array_size (json_object_get (j, "rows")) == 0);
+    json_decref (j);
+}
+
+static void
+test_state_and_entry_json_know_the_catalogue (void)
+{
+    Lic__LicenseState st;
+    codec_state_init (&st);
+    st.license_id = S_ID;
+    st.catalogue_version = 2;
+    Lic__LicenseRecord rec = LIC__LICENSE_RECORD__INIT;
+    rec.state = &st;
+    json_t *j = licjson_state_to_json (&rec);
+    assert (json_integer_value (json_object_get (j, "catalogue_version")) == 2);
+    assert (json_is_null (json_object_get (j, "last_inspection")));
+    assert (json_is_false (json_object_get (j, "inspection_overdue")));
+    json_decref (j);
+    st.last_inspection = "2027-12-01";
+    rec.inspection_overdue = 1;
+    j = licjson_state_to_json (&rec);
+    assert (strcmp (json_string_value (json_object_get (j, "last_inspection")),
+                    "2027-12-01") == 0);
+    assert (json_is_true (json_object_get (j, "inspection_overdue")));
+    json_decref (j);
+
+    //  A catalogue entry's body is the type
+    Lic__LicenseType *t = NULL;
+    uint8_t *body;
+    size_t len;
+    assert (licjson_type_from_json (s_type, &t, NULL, 0) == ERR_OK);
+    assert (codec_license_type_encode (t, &body, &len) == ERR_OK);
+    codec_license_type_free (&t);
+    Lic__LogEntry *entry = s_entry_of_issue ();
+    uint8_t *saved = entry->envelope->body.data;
+    size_t saved_len = entry->envelope->body.len;
+    entry->kind = LIC__ENTRY_KIND__ENTRY_CATALOGUE;
+    entry->envelope->body.data = body;
+    entry->envelope->body.len = len;
+    j = licjson_entry_to_json (entry);
+    assert (strcmp (json_string_value (json_object_get (j, "kind")), "catalogue") == 0);
+    json_t *type = json_object_get (j, "license_type");
+    assert (strcmp (json_string_value (json_object_get (type, "type_code")),
+                    "11100000000013338W011") == 0);
+    assert (json_array_size (json_object_get (type, "items")) == 2);
+    json_decref (j);
+    entry->envelope->body.data = saved;
+    entry->envelope->body.len = saved_len;
+    free (body);
+    codec_entry_free (&entry);
+
+    //  The status counters
+    Lic__NodeStatus ns = LIC__NODE_STATUS__INIT;
+    ns.catalogue_types = 2;
+    ns.inspections_overdue = 5;
+    j = licjson_status_to_json (&ns);
+    assert (json_integer_value (json_object_get (j, "catalogue_types")) == 2);
+    assert (json_integer_value (json_object_get (j, "inspections_overdue")) == 5);
+    json_decref (j);
+}
+
 int
 main (void)
 {
@@ -493,6 +912,14 @@ main (void)
     test_state_to_json_has_view_and_history ();
     test_status_to_json ();
     test_entry_to_json_decodes_bodies ();
-    printf ("licjson: 19 tests passed\n");
+    test_type_parses_every_field ();
+    test_type_json_round_trips ();
+    test_type_refuses_members_set_by_the_node ();
+    test_type_rejects_bad_input ();
+    test_type_bounds_items_and_values ();
+    test_deploy_catalogue_files_parse ();
+    test_lateness_to_json ();
+    test_state_and_entry_json_know_the_catalogue ();
+    printf ("licjson: 27 tests passed\n");
     return 0;
 }
