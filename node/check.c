@@ -8,9 +8,10 @@
 
 static const store_cf_t s_compared [] = {
     STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY, STORE_CF_DEDUP,
-    STORE_CF_REGISTRY, STORE_CF_ORIGIN
+    STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE
 };
-static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin" };
+static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin",
+                                  "catalogue" };
 
 //  Replays one entry into the scratch views.  Returns ERR_OK or why not.
 static int
@@ -41,6 +42,16 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
         uint32_t version;
         rc = views_apply_event (views, batch, 1, e, ev, &version, why, sizeof why);
         codec_event_free (&ev);
+    }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
+        Lic__LicenseType *type = NULL;
+        if (codec_license_type_decode (env->body.data, env->body.len, &type) != ERR_OK) {
+            fprintf (out, "entry %" PRIu64 ": catalogue entry does not decode\n", e->seq);
+            return ERR_CORRUPT;
+        }
+        rc = views_apply_catalogue (views, batch, 1, e, type);
+        codec_license_type_free (&type);
     }
     else
     if (e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {

@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "seal.h"
+#include "catalogue.h"
 #include "ingest_int.h"
 
 // ---------------------------------------------------------------------
@@ -157,6 +158,29 @@ s_answer (ingest_t *self, ingest_job_t *job)
         else
             self->stats.published++;
     }
+    else
+    if (job->kind == JOB_CATALOGUE) {
+        Lic__CatalogueResult *res = calloc (1, sizeof *res);
+        Lic__LicenseType **types = calloc (1, sizeof *types);
+        const Lic__LicenseType *t = views_type (self->views, job->req->catalogue->add->type_code);
+        uint8_t *buf;
+        size_t len;
+        if (res && types && t && codec_license_type_encode (t, &buf, &len) == ERR_OK) {
+            lic__catalogue_result__init (res);
+            res->seq = job->seq;
+            if (codec_license_type_decode (buf, len, &types [0]) == ERR_OK) {
+                res->types = types;
+                res->n_types = 1;
+                types = NULL;
+            }
+            free (buf);
+            reply->body_case = LIC__REPLY__BODY_CATALOGUE;
+            reply->catalogue = res;
+            res = NULL;
+        }
+        free (res);
+        free (types);
+    }
     else {
         Lic__RegisterResult *res = calloc (1, sizeof *res);
         if (res) {
@@ -245,6 +269,8 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
         job->duplicate = true;
         return;
     }
+    if (rc == ERR_OK)
+        rc = ingest_check_catalogue (self, job->task.ev, job->why, sizeof job->why);
     if (rc != ERR_OK) {
         job->code = rc;
         return;
@@ -334,6 +360,54 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     self->building->last_seq = job->seq;
 }
 
+int
+ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, char *why, size_t why_size)
+{
+    if (ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
+        return ERR_OK;
+    const Lic__LicenseType *t = views_type (self->views, ev->license_id);
+    if (!t) {
+        snprintf (why, why_size, "license type %.21s is not in the catalogue", ev->license_id);
+        return ERR_UNKNOWN_TYPE;
+    }
+    if (t->withdrawn) {
+        snprintf (why, why_size, "license type %s version %u is withdrawn", t->type_code, t->version);
+        return ERR_UNKNOWN_TYPE;
+    }
+    return catalogue_check_content (t, ev->content, why, why_size);
+}
+
+//  A type definition from the operator: the next version of its code.
+static void
+s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    Lic__LicenseType t = *job->req->catalogue->add;
+    const Lic__LicenseType *cur = views_type (self->views, t.type_code);
+    t.version = cur? cur->version + 1: 1;
+    t.division = (char *) self->cfg.division;
+    t.at = (int64_t) time (NULL);
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t len;
+    int rc = codec_license_type_encode (&t, &body, &len);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "out of memory");
+        return;
+    }
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_CATALOGUE, body, len, t.at, sig, &env, &entry);
+    rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry, &t);
+    free (body);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "catalogue entry could not be applied");
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
 static void
 s_sequence_ready (ingest_t *self)
 {
@@ -352,6 +426,9 @@ s_sequence_ready (ingest_t *self)
         else
         if (job->kind == JOB_NODE)
             ingest_sequence_node (self, job);
+        else
+        if (job->kind == JOB_CATALOGUE)
+            s_sequence_catalogue (self, job);
         else
             s_sequence_register (self, job);
         zlist_append (self->building->jobs, job);
@@ -543,9 +620,10 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     job->req = *req_p;
     *route_p = NULL;
     *req_p = NULL;
-    job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER: JOB_PUBLISH;
+    job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER
+              : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE: JOB_PUBLISH;
     self->ring [self->tail++ % INGEST_RING] = job;
-    if (job->kind == JOB_REGISTER) {
+    if (job->kind == JOB_REGISTER || job->kind == JOB_CATALOGUE) {
         job->ready = true;
         return;
     }

@@ -10,7 +10,7 @@
 #include "seal.h"
 #include "verifier.h"
 
-typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH } ingest_job_kind_t;
+typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH, JOB_CATALOGUE } ingest_job_kind_t;
 
 typedef struct _ingest_job_t ingest_job_t;
 
@@ -103,6 +103,12 @@ int
 void
     ingest_own_entry (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len, int64_t at,
                       uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry);
+
+//  The catalogue check of an issue or alteration (issue 4): the type is
+//  in the catalogue and not withdrawn, the content meets its standard.
+//  ERR_OK, ERR_UNKNOWN_TYPE, ERR_CATALOGUE (why says which item and rule).
+int
+    ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, char *why, size_t why_size);
 
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void

@@ -50,6 +50,14 @@ s_apply (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, char *why
             rc = views_apply_registration (views, batch, 1, e, reg);
         codec_registration_free (&reg);
     }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
+        Lic__LicenseType *type = NULL;
+        rc = codec_license_type_decode (env->body.data, env->body.len, &type);
+        if (rc == ERR_OK)
+            rc = views_apply_catalogue (views, batch, 1, e, type);
+        codec_license_type_free (&type);
+    }
     else {
         Lic__NodeRecord *rec = NULL;
         rc = codec_node_record_decode (env->body.data, env->body.len, &rec);

@@ -33,9 +33,13 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         snprintf (why, why_size, "signature does not verify");
         return ERR_BAD_SIGNATURE;
     }
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
-        return ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+        //  Upper levels re-check the standard too (issue 4 item 3).
+        int rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
+        return rc == ERR_OK? ingest_check_catalogue (self, t->ev, why, why_size): rc;
+    }
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE
+    ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
         //  Signed by the node where it originated, whose key we know from
         //  the configuration or from a node record that came up before.
         const uint8_t *key = views_node_key (self->views, e->origin_division);
@@ -83,6 +87,22 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
         else
             rc = views_apply_registration (self->views, batch, gen, &own, reg);
         codec_registration_free (&reg);
+    }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
+        Lic__LicenseType *type = NULL;
+        rc = codec_license_type_decode (env->body.data, env->body.len, &type);
+        if (rc != ERR_OK)
+            snprintf (why, why_size, "catalogue entry does not decode");
+        else
+        if (strcmp (type->division, e->origin_division) != 0) {
+            snprintf (why, why_size, "catalogue entry made at %s travels as an entry of %s",
+                      type->division, e->origin_division);
+            rc = ERR_FORBIDDEN;
+        }
+        else
+            rc = views_apply_catalogue (self->views, batch, gen, &own, type);
+        codec_license_type_free (&type);
     }
     else {
         Lic__NodeRecord *rec = NULL;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "logfmt.h"
 #include "backup.h"
+#include "catalogue.h"
 #include "checkpoint.h"
 #include "codec.h"
 #include "downlink.h"
@@ -50,6 +51,9 @@ struct server_t {
     int64_t next_tick;              //  mono ms
     int64_t next_recover;           //  mono ms of the next recovery try
     metrics_t *metrics;             //  Prometheus endpoint, or NULL
+    uint64_t overdue_count;         //  licenses with an annual inspection overdue (last full scan)
+    uint64_t overdue_partial;       //  count of the scan in progress
+    char overdue_cursor [128];      //  where it stands ("" = start)
     backup_t *backup;               //  backup in progress, or NULL
     zframe_t *backup_route;         //  who asked for it
     uint64_t backup_req;            //  their request id
@@ -138,6 +142,12 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
         return ERR_CORRUPT;
     const char *valid_to = rec->state->content? rec->state->content->valid_to: "";
     rec->effective_status = lifecycle_effective_status (rec->state->status, valid_to, time (NULL));
+    //  Annual inspection, under the version of the standard it was issued with.
+    Lic__LicenseType *type = NULL;
+    if (rec->state->catalogue_version
+    &&  views_type_version (self->views, bare, rec->state->catalogue_version, &type) == ERR_OK)
+        rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, time (NULL));
+    codec_license_type_free (&type);
     if (!with_history)
         return ERR_OK;
     uint8_t prefix [128];
@@ -301,6 +311,8 @@ s_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     ns->quarantined = self->quarantine_base + st->quarantined;
     ns->applied = st->applied;
     ns->checkpoint = self->checkpoint? self->checkpoint: "";
+    ns->catalogue_types = views_types (self->views);
+    ns->inspections_overdue = self->overdue_count;
     uplink_status (self->uplink, ns);
     if (self->downlink)
         downlink_status (self->downlink, ns);
@@ -461,6 +473,260 @@ s_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
     proofs_prove_free (&p);
 }
 
+//  Catalogue reads: list (latest of every type), show (latest of one),
+//  history (every version of one).
+typedef struct {
+    Lic__LicenseType **types;
+    size_t n, cap;
+} s_types_t;
+
+static void
+s_collect_type (void *arg, const Lic__LicenseType *t)
+{
+    s_types_t *c = (s_types_t *) arg;
+    if (c->n < c->cap)
+        c->types [c->n++] = (Lic__LicenseType *) t;
+}
+
+static void
+s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    const Lic__CatalogueRequest *cr = req->catalogue;
+    s_types_t c = { NULL, 0, 1024 };
+    c.types = calloc (c.cap, sizeof *c.types);
+    Lic__LicenseType **owned = NULL;
+    size_t n_owned = 0;
+    if (!c.types) {
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (!*cr->type_code)
+        views_each_type (self->views, s_collect_type, &c);
+    else
+    if (!cr->history) {
+        const Lic__LicenseType *t = views_type (self->views, cr->type_code);
+        if (t)
+            c.types [c.n++] = (Lic__LicenseType *) t;
+    }
+    else {
+        owned = calloc (c.cap, sizeof *owned);
+        for (uint32_t v = 1; owned && n_owned < c.cap; v++) {
+            if (views_type_version (self->views, cr->type_code, v, &owned [n_owned]) != ERR_OK)
+                break;
+            c.types [c.n++] = owned [n_owned++];
+        }
+    }
+    if (*cr->type_code && c.n == 0)
+        s_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the catalogue",
+                      cr->type_code);
+    else {
+        Lic__CatalogueResult res;
+        lic__catalogue_result__init (&res);
+        res.types = c.types;
+        res.n_types = c.n;
+        Lic__Reply reply;
+        codec_reply_init (&reply);
+        reply.id = req->id;
+        reply.body_case = LIC__REPLY__BODY_CATALOGUE;
+        reply.catalogue = &res;
+        s_send (self, route_p, &reply);
+    }
+    for (size_t i = 0; i < n_owned; i++)
+        codec_license_type_free (&owned [i]);
+    free (owned);
+    free (c.types);
+}
+
+#define SERVER_BLOB_MAX (192 * 1024)
+
+static void
+s_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool admin)
+{
+    const Lic__BlobRequest *b = req->blob;
+    Lic__BlobResult res;
+    lic__blob_result__init (&res);
+    uint8_t digest [32], *data = NULL;
+    size_t len = 0;
+    if (b->put.len) {
+        if (!admin) {
+            s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "storing blobs is for the node's operator");
+            return;
+        }
+        if (b->put.len > SERVER_BLOB_MAX) {
+            s_send_error (self, route_p, req->id, ERR_TOO_LARGE, "blob of %zu bytes is over the %d-byte limit",
+                          b->put.len, SERVER_BLOB_MAX);
+            return;
+        }
+        seal_hash (digest, b->put.data, b->put.len, NULL, 0);
+        store_batch_t *batch = store_batch_new (self->store);
+        int rc = batch? ERR_OK: ERR_NOMEM;
+        if (rc == ERR_OK) {
+            store_batch_put (batch, STORE_CF_BLOB, digest, 32, b->put.data, b->put.len);
+            rc = store_write (self->store, batch, true);
+        }
+        store_batch_destroy (&batch);
+        if (rc != ERR_OK) {
+            s_send_error (self, route_p, req->id, rc, "blob not stored: %s", err_str (rc));
+            return;
+        }
+    }
+    else {
+        if (b->digest.len != 32) {
+            s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "a blob is named by its 32-byte BLAKE2b digest");
+            return;
+        }
+        memcpy (digest, b->digest.data, 32);
+        int rc = store_get (self->store, STORE_CF_BLOB, digest, 32, &data, &len);
+        if (rc != ERR_OK) {
+            s_send_error (self, route_p, req->id, rc, rc == ERR_NOT_FOUND? "no such blob": "blob unreadable");
+            return;
+        }
+        res.data.data = data;
+        res.data.len = len;
+    }
+    res.digest.data = digest;
+    res.digest.len = 32;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_BLOB;
+    reply.blob = &res;
+    s_send (self, route_p, &reply);
+    free (data);
+}
+
+//  Same-day release (regulation Art. 7-8): per department and civil day
+//  (UTC+8) of completion, events released after that day.  One scan of
+//  the log; bounded by the reply's size.
+typedef struct {
+    Lic__LatenessRow row;
+    char issuer [24];
+    char day [16];
+} s_late_t;
+
+static void
+s_day (char out [16], int64_t t)
+{
+    time_t when = (time_t) t + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&when, &tm);
+    strftime (out, 16, "%Y-%m-%d", &tm);
+}
+
+static void
+s_on_report (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    if (!streq (req->report->kind, "lateness")) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "unknown report \"%s\" (known: lateness)",
+                      req->report->kind);
+        return;
+    }
+    zhashx_t *rows = zhashx_new ();
+    zhashx_set_destructor (rows, (zhashx_destructor_fn *) zstr_free);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_LOG, NULL, 0, NULL, 0);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (it && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LogEntry *e = NULL;
+        Lic__Event *ev = NULL;
+        if (codec_entry_decode (v, vl, &e) == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
+        &&  e->envelope && codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) == ERR_OK) {
+            char done [16], released [16], key [48];
+            s_day (done, ev->completed_at);
+            s_day (released, e->received_at);
+            snprintf (key, sizeof key, "%s %s", ev->issuer_code, done);
+            s_late_t *r = (s_late_t *) zhashx_lookup (rows, key);
+            if (!r && (r = calloc (1, sizeof *r))) {
+                lic__lateness_row__init (&r->row);
+                snprintf (r->issuer, sizeof r->issuer, "%s", ev->issuer_code);
+                snprintf (r->day, sizeof r->day, "%s", done);
+                r->row.issuer = r->issuer;
+                r->row.day = r->day;
+                zhashx_insert (rows, key, r);
+            }
+            if (r) {
+                r->row.events++;
+                if (strcmp (released, done) > 0) {
+                    r->row.late++;
+                    //  Delay after the end of the completion day (UTC+8).
+                    int64_t end = ((ev->completed_at + 8 * 3600) / 86400 + 1) * 86400 - 8 * 3600;
+                    if (e->received_at - end > r->row.worst_seconds)
+                        r->row.worst_seconds = e->received_at - end;
+                }
+            }
+        }
+        codec_event_free (&ev);
+        codec_entry_free (&e);
+    }
+    store_iter_destroy (&it);
+    //  Late rows only, sorted by issuer and day.
+    zlistx_t *keys = zhashx_keys (rows);
+    zlistx_set_comparator (keys, (zlistx_comparator_fn *) strcmp);
+    zlistx_sort (keys);
+    size_t limit = req->report->limit && req->report->limit < 2000? req->report->limit: 2000;
+    Lic__LatenessRow **out = calloc (limit, sizeof *out);
+    Lic__ReportResult res;
+    lic__report_result__init (&res);
+    for (const char *key = (const char *) zlistx_first (keys); out && key && res.n_rows < limit;
+         key = (const char *) zlistx_next (keys)) {
+        s_late_t *r = (s_late_t *) zhashx_lookup (rows, key);
+        if (r->row.late)
+            out [res.n_rows++] = &r->row;
+    }
+    res.rows = out;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_REPORT;
+    reply.report = &res;
+    s_send (self, route_p, &reply);
+    free (out);
+    zlistx_destroy (&keys);
+    zhashx_destroy (&rows);
+}
+
+//  Counts licenses whose annual inspection is overdue, a slice per tick
+//  so a large repository never stalls the loop.
+#define SERVER_OVERDUE_SLICE 2000
+
+static void
+s_overdue_step (server_t *self)
+{
+    if (views_types (self->views) == 0) {
+        self->overdue_count = 0;
+        return;
+    }
+    size_t cl = strlen (self->overdue_cursor);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_LICENSE, NULL, 0,
+                                       cl? self->overdue_cursor: NULL, cl);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int n = 0;
+    bool more = false;
+    time_t now = time (NULL);
+    while (it && store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (n++ == SERVER_OVERDUE_SLICE) {
+            snprintf (self->overdue_cursor, sizeof self->overdue_cursor, "%.*s", (int) kl, (const char *) k);
+            more = true;
+            break;
+        }
+        Lic__LicenseState *st = NULL;
+        Lic__LicenseType *t = NULL;
+        if (codec_state_decode (v, vl, &st) == ERR_OK && st->catalogue_version
+        &&  views_type_version (self->views, st->license_id, st->catalogue_version, &t) == ERR_OK
+        &&  catalogue_inspection_overdue (t, st, now))
+            self->overdue_partial++;
+        codec_license_type_free (&t);
+        codec_state_free (&st);
+    }
+    store_iter_destroy (&it);
+    if (!more) {
+        self->overdue_count = self->overdue_partial;
+        self->overdue_partial = 0;
+        self->overdue_cursor [0] = 0;
+    }
+}
+
 // ---------------------------------------------------------------------
 //  Dispatch
 
@@ -548,6 +814,27 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             break;
         case LIC__REQUEST__BODY_STATUS:
             s_on_status (self, route_p, req);
+            break;
+        case LIC__REQUEST__BODY_CATALOGUE:
+            if (!req->catalogue->add)
+                s_on_catalogue_read (self, route_p, req);
+            else
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may change the catalogue");
+            else
+            if ((rc = catalogue_check_type (req->catalogue->add, why, sizeof why)) != ERR_OK)
+                s_send_error (self, route_p, req->id, rc, "%s", why);
+            else
+                ingest_submit (self->ingest, route_p, &req);
+            break;
+        case LIC__REQUEST__BODY_BLOB:
+            s_on_blob (self, route_p, req, admin);
+            break;
+        case LIC__REQUEST__BODY_REPORT:
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "reports are for the node's operator");
+            else
+                s_on_report (self, route_p, req);
             break;
         case LIC__REQUEST__BODY_BACKUP:
             if (!admin)
@@ -832,6 +1119,7 @@ s_on_tick (server_t *self)
             downlink_on_tick (self->downlink);
         if (self->metrics)
             s_metrics (self);
+        s_overdue_step (self);
         if (now >= self->next_recover) {
             s_try_recover (self);
             self->next_recover = now + 2000;

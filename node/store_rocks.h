@@ -25,9 +25,10 @@ typedef enum {
     STORE_CF_ORIGIN,        //  origin division -> last origin seq (u64 BE)
     STORE_CF_CHILD,         //  child division -> replication state
     STORE_CF_TREE,          //  Merkle tree nodes
-    STORE_CF_CATALOGUE,     //  license type code -> type definition
+    STORE_CF_CATALOGUE,     //  type code 0x00 version (u32 BE) 0x00 division -> LicenseType
     STORE_CF_AUDIT,         //  audit seq -> query record
     STORE_CF_QUARANTINE,    //  quarantined entries
+    STORE_CF_BLOB,          //  BLAKE2b-256 digest -> bytes (templates, samples, seals)
     STORE_CF_COUNT
 } store_cf_t;
 

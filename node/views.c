@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "logfmt.h"
 #include "codec.h"
 #include "lifecycle.h"
@@ -41,6 +42,7 @@ struct views_t {
     zhashx_t *origins;      //  division -> uint64_t last origin seq (pending included)
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
+    zhashx_t *types;        //  type code -> Lic__LicenseType, latest (owned)
     zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
     zhashx_t *signers;      //  "division/hex signing key" -> s_signer_t
 };
@@ -54,6 +56,53 @@ s_pending_destroy (void **item_p)
         free (p);
         *item_p = NULL;
     }
+}
+
+static void
+s_type_destroy (void **item_p)
+{
+    Lic__LicenseType *t = (Lic__LicenseType *) *item_p;
+    codec_license_type_free (&t);
+    *item_p = NULL;
+}
+
+//  Catalogue key: type code 0x00 version (u32 BE) 0x00 division.
+static size_t
+s_type_key (uint8_t *key, const char *code, uint32_t version, const char *division)
+{
+    size_t cl = strnlen (code, 21), dl = strnlen (division, 8);
+    memcpy (key, code, cl);
+    key [cl] = 0;
+    store_put_u32 (key + cl + 1, version);
+    key [cl + 5] = 0;
+    memcpy (key + cl + 6, division, dl);
+    return cl + 6 + dl;
+}
+
+static int
+s_catalogue_load (views_t *self)
+{
+    zhashx_purge (self->types);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_CATALOGUE, NULL, 0, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int rc = ERR_OK;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LicenseType *t = NULL;
+        if (codec_license_type_decode (v, vl, &t) != ERR_OK) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        const Lic__LicenseType *cur = (const Lic__LicenseType *) zhashx_lookup (self->types, t->type_code);
+        if (!cur || t->version >= cur->version)
+            zhashx_update (self->types, t->type_code, t);
+        else
+            codec_license_type_free (&t);
+    }
+    store_iter_destroy (&it);
+    return rc;
 }
 
 static void
@@ -232,11 +281,15 @@ views_open (views_t **views_p, store_t *store, const char *division)
     self->dedup = zhashx_new ();
     self->depts = zhashx_new ();
     self->signers = zhashx_new ();
+    self->types = zhashx_new ();
+    zhashx_set_destructor (self->types, s_type_destroy);
     zhashx_set_destructor (self->licenses, s_pending_destroy);
     zhashx_set_destructor (self->dedup, s_pending_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
     zhashx_set_destructor (self->signers, s_signer_destroy);
     int rc = s_registry_load (self);
+    if (rc == ERR_OK)
+        rc = s_catalogue_load (self);
     if (rc != ERR_OK) {
         views_destroy (&self);
         return rc;
@@ -253,6 +306,7 @@ views_destroy (views_t **self_p)
     views_t *self = *self_p;
     zhashx_destroy (&self->signers);
     zhashx_destroy (&self->depts);
+    zhashx_destroy (&self->types);
     zhashx_destroy (&self->dedup);
     zhashx_destroy (&self->licenses);
     zhashx_destroy (&self->nodes);
@@ -452,7 +506,8 @@ s_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEn
 static void
 s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
               const Lic__Event *ev, const lifecycle_pos_t *pos,
-              const Lic__LogEntry *entry, Lic__LicenseContent *content_copy)
+              const Lic__LogEntry *entry, Lic__LicenseContent *content_copy,
+              const Lic__LicenseType *type, char *inspection_day)
 {
     if (cur)
         *next = *cur;
@@ -468,8 +523,14 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
     next->note = ev->note;
     if (!cur)
         next->origin_division = entry->origin_division;
-    if (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER)
+    if (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER) {
         next->content = ev->content;
+        //  The standard it was checked against: the type's latest version
+        //  at this point of the log (the same at every level).
+        next->catalogue_version = type? type->version: 0;
+    }
+    if (ev->op == LIC__OP__OP_ANNUAL_INSPECTION)
+        next->last_inspection = inspection_day;
     else
     if (ev->op == LIC__OP__OP_EXTEND && cur && cur->content) {
         *content_copy = *cur->content;
@@ -507,7 +568,13 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
 
     Lic__LicenseState next;
     Lic__LicenseContent content_copy;
-    s_next_state (&next, cur, ev, &next_pos, entry, &content_copy);
+    char day [16];
+    time_t when = (time_t) ev->completed_at + 8 * 3600;     //  the civil date in UTC+8
+    struct tm tm;
+    gmtime_r (&when, &tm);
+    strftime (day, sizeof day, "%Y-%m-%d", &tm);
+    s_next_state (&next, cur, ev, &next_pos, entry, &content_copy,
+                  views_type (self, ev->license_id), day);
     rc = codec_state_encode (&next, &next_bytes, &next_len);
     if (rc != ERR_OK)
         goto cleanup;
@@ -622,7 +689,8 @@ views_abort (views_t *self)
     tree_abort (self->tree);
     //  Node keys learnt from records are reloaded; trusted ones are kept
     //  because the registry load does not overwrite them.
-    return s_registry_load (self);
+    int rc = s_registry_load (self);
+    return rc == ERR_OK? s_catalogue_load (self): rc;
 }
 
 // ---------------------------------------------------------------------
@@ -688,4 +756,74 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     if (rec->sign_key.len == 32 && !zhashx_lookup (self->nodes, rec->division))
         rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
     return rc;
+}
+
+// ---------------------------------------------------------------------
+//  Catalogue
+
+int
+views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
+                       const Lic__LogEntry *entry, const Lic__LicenseType *type)
+{
+    int rc = s_put_entry (self, batch, gen, entry);
+    if (rc != ERR_OK)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    if ((rc = codec_license_type_encode (type, &buf, &len)) != ERR_OK)
+        return rc;
+    uint8_t key [64];
+    size_t kl = s_type_key (key, type->type_code, type->version, type->division);
+    store_batch_put (batch, STORE_CF_CATALOGUE, key, kl, buf, len);
+    Lic__LicenseType *copy = NULL;
+    rc = codec_license_type_decode (buf, len, &copy);
+    free (buf);
+    if (rc == ERR_OK)
+        zhashx_update (self->types, copy->type_code, copy);
+    return rc;
+}
+
+const Lic__LicenseType *
+views_type (views_t *self, const char *type_code)
+{
+    char code [22];
+    snprintf (code, sizeof code, "%.21s", type_code);
+    return (const Lic__LicenseType *) zhashx_lookup (self->types, code);
+}
+
+int
+views_type_version (views_t *self, const char *type_code, uint32_t version,
+                    Lic__LicenseType **type)
+{
+    char code [22];
+    snprintf (code, sizeof code, "%.21s", type_code);
+    uint8_t prefix [32];
+    size_t pl = s_type_key (prefix, code, version, "") ;
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_CATALOGUE, prefix, pl, NULL, 0);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int rc = ERR_NOT_FOUND;
+    if (it && store_iter_next (it, &k, &kl, &v, &vl))
+        rc = codec_license_type_decode (v, vl, type) == ERR_OK? ERR_OK: ERR_CORRUPT;
+    store_iter_destroy (&it);
+    return rc;
+}
+
+void
+views_each_type (views_t *self, void (*fn) (void *arg, const Lic__LicenseType *t), void *arg)
+{
+    zlistx_t *keys = zhashx_keys (self->types);
+    if (!keys)
+        return;
+    zlistx_set_comparator (keys, (zlistx_comparator_fn *) strcmp);
+    zlistx_sort (keys);
+    for (const char *k = (const char *) zlistx_first (keys); k; k = (const char *) zlistx_next (keys))
+        fn (arg, (const Lic__LicenseType *) zhashx_lookup (self->types, k));
+    zlistx_destroy (&keys);
+}
+
+size_t
+views_types (views_t *self)
+{
+    return zhashx_size (self->types);
 }

@@ -110,6 +110,31 @@ void
     views_each_department (views_t *self, const char *division,
                            void (*fn) (void *arg, const Lic__Department *dept), void *arg);
 
+//  Applies a catalogue entry (a license type definition or new version)
+//  into batch and the in-memory catalogue.  ERR_OK, ERR_NOMEM.
+int MUST_CHECK
+    views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
+                           const Lic__LogEntry *entry, const Lic__LicenseType *type);
+
+//  The latest definition of a license type (21-char code, need not be
+//  NUL-ended after 21), or NULL.  Borrowed until the next catalogue entry.
+const Lic__LicenseType *
+    views_type (views_t *self, const char *type_code);
+
+//  Version `version` of a type as stored: caller frees with
+//  codec_license_type_free.  ERR_OK, ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+int MUST_CHECK
+    views_type_version (views_t *self, const char *type_code, uint32_t version,
+                        Lic__LicenseType **type);
+
+//  Calls fn for the latest definition of every type, in code order.
+void
+    views_each_type (views_t *self, void (*fn) (void *arg, const Lic__LicenseType *t), void *arg);
+
+//  Number of license types in the catalogue.
+size_t
+    views_types (views_t *self);
+
 //  Number of departments registered.
 size_t
     views_departments (views_t *self);

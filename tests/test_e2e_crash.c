@@ -211,11 +211,12 @@ main (void)
     }
     //  The log holds the 4 registrations and exactly the 10,000 events,
     //  each at the seq it was acknowledged with, byte for byte.
-    size_t max = PUBLISHERS * EVENTS + PUBLISHERS + 10;
+    size_t max = PUBLISHERS * EVENTS + 2 * PUBLISHERS + 10;
     uint8_t (*hashes) [32] = calloc (max + 1, 32);
     int *kinds = calloc (max + 1, sizeof (int));
     size_t n = s_read_log (hashes, max, kinds);
-    assert (n == (size_t) (PUBLISHERS * EVENTS + PUBLISHERS));
+    //  each publisher's department: a registration and a catalogue entry
+    assert (n == (size_t) (PUBLISHERS * EVENTS + 2 * PUBLISHERS));
     size_t events = 0;
     for (size_t s = 1; s <= n; s++)
         events += kinds [s] == LIC__ENTRY_KIND__ENTRY_EVENT;

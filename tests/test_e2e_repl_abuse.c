@@ -721,6 +721,9 @@ s_setup (void)
     licclient_t *admin = NULL;
     assert (support_admin (&admin, &s_parent) == ERR_OK);
     assert (support_register (admin, &s_local) == ERR_OK);
+    //  The county department's license type is in the catalogue here (a
+    //  catalogue is province-wide: what its events are checked against).
+    assert (support_catalogue_add (admin, s_dept.type_code) == ERR_OK);
     licclient_destroy (&admin);
     s_head0 = s_parent_state ().head;
     assert (s_head0 >= 2);      //  the child's node record, the registration

@@ -208,7 +208,7 @@ main (void)
         assert (support_status (&s_h.node [c], &st) == ERR_OK);
         uint64_t head = st->status->head_seq;
         codec_reply_free (&st);
-        assert (head == EVENTS + 1);                //  registration + events, nothing twice
+        assert (head == EVENTS + 2);                //  registration, catalogue + events, nothing twice
         assert (s_count_origin (&s_h.node [c], div [c], head) == head);
         assert (s_count_origin (&s_h.node [2], div [c], head) == head);
         assert (s_count_origin (&s_h.node [3], div [c], head) == head);

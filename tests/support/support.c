@@ -368,6 +368,54 @@ support_client (licclient_t **out, const support_node_t *n, const support_dept_t
 }
 
 int
+support_catalogue_add (licclient_t *admin, const char *type_code)
+{
+    static const char *names [] = { "business_scope", "company_type", "credit_code", "established",
+        "legal_representative", "name", "operating_term", "registered_capital",
+        "registration_authority", "residence" };
+    Lic__ItemSpec specs [10], *sp [10];
+    for (int i = 0; i < 10; i++) {
+        lic__item_spec__init (&specs [i]);
+        specs [i].name = (char *) names [i];
+        specs [i].label = (char *) names [i];
+        specs [i].kind = i == 3? LIC__ITEM_KIND__KIND_DATE: LIC__ITEM_KIND__KIND_STRING;
+        specs [i].required = i != 1 && i != 6;
+        specs [i].max_length = i == 0? 2000: 200;
+        specs [i].sensitivity = i == 4? LIC__SENSITIVITY__SENS_PERSONAL: LIC__SENSITIVITY__SENS_PUBLIC;
+        sp [i] = &specs [i];
+    }
+    Lic__ValidityRule rule;
+    lic__validity_rule__init (&rule);
+    rule.term_months = 240;
+    Lic__LicenseType t;
+    codec_license_type_init (&t);
+    char code [22], body [19];
+    snprintf (code, sizeof code, "%s", type_code);
+    snprintf (body, sizeof body, "%.18s", type_code);
+    t.type_code = code;
+    t.name = "营业执照";
+    t.defining_body = body;
+    t.n_items = 10;
+    t.items = sp;
+    t.validity = &rule;
+    Lic__Request req;
+    Lic__CatalogueRequest cr;
+    codec_request_init (&req);
+    lic__catalogue_request__init (&cr);
+    cr.add = &t;
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    Lic__Reply *reply = NULL;
+    int rc = licclient_call (admin, &req, &reply, 10000);
+    if (rc == ERR_OK)
+        rc = reply->code;
+    if (rc != ERR_OK && reply)
+        fprintf (stderr, "support: catalogue add refused: %s\n", reply->message);
+    codec_reply_free (&reply);
+    return rc;
+}
+
+int
 support_register (licclient_t *admin, const support_dept_t *d)
 {
     Lic__Department dept;
@@ -389,6 +437,8 @@ support_register (licclient_t *admin, const support_dept_t *d)
     if (rc == ERR_OK)
         rc = reply->code;
     codec_reply_free (&reply);
+    if (rc == ERR_OK)
+        rc = support_catalogue_add (admin, d->type_code);
     return rc;
 }
 

@@ -93,7 +93,13 @@ int support_admin (licclient_t **out, const support_node_t *n);
 //  A department client of node n.
 int support_client (licclient_t **out, const support_node_t *n, const support_dept_t *d);
 
-//  Registers d at n through admin; ERR_OK or the node's code.
+//  Adds to the catalogue of admin's node the license type that
+//  support_event_sign's events conform to (10 string/date items, a fixed
+//  240-month term), under type_code.  ERR_OK or the node's code.
+int support_catalogue_add (licclient_t *admin, const char *type_code);
+
+//  Registers d at n through admin, and its license type in the node's
+//  catalogue; ERR_OK or the node's code.
 int support_register (licclient_t *admin, const support_dept_t *d);
 
 //  Publishes `count` events of d through c: licenses serial0.., each an

@@ -1,0 +1,344 @@
+/*  test_e2e_catalogue -- the license catalogue on real nodes (county ->
+    city -> province): a license that breaks its type's standard is
+    refused at the door with an error naming the item and the rule; a
+    type not in the catalogue, or a withdrawn version, is refused; the
+    catalogue and its history travel upward and survive a restart; old
+    licenses keep the version they were checked against; blobs are
+    content-addressed with a size limit; the lateness report shows late
+    releases; random legal and illegal sequences at a county leave the
+    province with exactly the county's licenses.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "codec.h"
+#include "licjson.h"
+#include <zmq.h>
+#include "seal.h"
+#include "support.h"
+
+#define streq(a, b) (strcmp ((a), (b)) == 0)
+
+static support_hier_t s_h;
+static support_dept_t s_dept;
+static char s_dir [512];
+static licclient_t *s_admin, *s_client;
+
+//  Publishes the event JSON (license id built from serial) and returns
+//  the node's code; why gets its message.
+static int
+s_publish_json (const char *op, uint32_t serial, uint32_t expected, const char *items,
+                const char *valid_to, int64_t completed_at, char *why, size_t why_size)
+{
+    char id [LICID_BARE_MAX + 1], json [4096];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, serial);
+    snprintf (json, sizeof json,
+        "{\"op\":\"%s\",\"license_id\":\"%s\",\"expected_version\":%u,\"issuer_code\":\"%s\","
+        "\"completed_at\":%" PRId64 ",\"license\":{\"name\":\"营业执照\","
+        "\"holder\":{\"id_type\":\"001\",\"id\":\"%s\",\"name\":\"杭州示例有限公司\"},"
+        "\"issue_date\":\"2026-11-27\",\"valid_from\":\"2026-11-27\",\"valid_to\":%s,"
+        "\"division_code\":\"330106\",\"items\":{%s}}}",
+        op, id, expected, s_dept.key.code, completed_at, s_dept.key.code, valid_to, items);
+    Lic__Event *ev = NULL;
+    assert (licjson_event_from_json (json, &ev, why, why_size) == ERR_OK);
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (licclient_sign (ev, s_dept.key.sign_sk, s_dept.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    int code = -1;
+    assert (licclient_publish (s_client, body, len, sig, s_dept.key.sign_pk, NULL, NULL, &code,
+                               why, why_size, 10000) == ERR_OK);
+    free (body);
+    return code;
+}
+
+#define ITEMS_OK "\"business_scope\":\"技术服务\",\"credit_code\":\"91330106000000001X\"," \
+    "\"established\":\"2026-11-27\",\"legal_representative\":\"张三\",\"name\":\"杭州示例\"," \
+    "\"registered_capital\":\"100万元\",\"registration_authority\":\"西湖区\",\"residence\":\"文三路1号\""
+
+static int64_t s_now;
+
+static void
+test_a_license_breaking_its_standard_is_refused_naming_item_and_rule (void)
+{
+    char why [512];
+    assert (s_publish_json ("issue", 1, 0, ITEMS_OK, "\"2046-11-26\"", s_now, why, sizeof why) == ERR_OK);
+    //  Missing a required item.
+    int rc = s_publish_json ("issue", 2, 0, "\"business_scope\":\"x\"", "\"2046-11-26\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_CATALOGUE && strstr (why, "required"));
+    //  An item the type does not know.
+    rc = s_publish_json ("issue", 3, 0, ITEMS_OK ",\"shoe_size\":\"42\"", "\"2046-11-26\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_CATALOGUE && strstr (why, "shoe_size"));
+    //  A date that is not a date.
+    rc = s_publish_json ("issue", 4, 0,
+        "\"business_scope\":\"x\",\"credit_code\":\"x\",\"established\":\"27/11/2026\",\"legal_representative\":\"x\","
+        "\"name\":\"x\",\"registered_capital\":\"x\",\"registration_authority\":\"x\",\"residence\":\"x\"",
+        "\"2046-11-26\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_CATALOGUE && strstr (why, "established"));
+    //  Dates inconsistent with the 240-month term.
+    rc = s_publish_json ("issue", 5, 0, ITEMS_OK, "\"2030-01-01\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_CATALOGUE && strstr (why, "validity"));
+    //  An alteration is checked too.
+    rc = s_publish_json ("alter", 1, 1, "\"business_scope\":\"x\"", "\"2046-11-26\"", s_now, why, sizeof why);
+    assert (rc == ERR_CATALOGUE);
+}
+
+static void
+test_unknown_type_and_withdrawn_version_are_refused (void)
+{
+    //  A department registered for a type that is not in the catalogue.
+    support_dept_t other;
+    assert (support_dept_make (&other, 801, s_dir) == ERR_OK);
+    Lic__Department dept;
+    codec_department_init (&dept);
+    uint8_t curve [32];
+    zmq_z85_decode (curve, other.key.curve_pk);
+    ProtobufCBinaryData sk = { 32, other.key.sign_pk };
+    char *types [1] = { other.type_code };
+    dept.credit_code = other.key.code;
+    dept.name = other.key.name;
+    dept.n_sign_keys = 1;
+    dept.sign_keys = &sk;
+    dept.curve_key.data = curve;
+    dept.curve_key.len = 32;
+    dept.n_license_types = 1;
+    dept.license_types = types;
+    Lic__Reply *r = NULL;
+    assert (licclient_register (s_admin, &dept, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    codec_reply_free (&r);
+    licclient_t *c = NULL;
+    assert (support_client (&c, &s_h.node [0], &other) == ERR_OK);
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (support_event_sign (&other, LIC__OP__OP_ISSUE, 1, 0, 1, &body, &len, sig) == ERR_OK);
+    int code = -1;
+    char why [256];
+    assert (licclient_publish (c, body, len, sig, other.key.sign_pk, NULL, NULL, &code, why, sizeof why, 10000) == ERR_OK);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_UNKNOWN_TYPE);
+    free (body);
+    licclient_destroy (&c);
+}
+
+static Lic__Reply *
+s_catalogue (int node, const char *code, bool history)
+{
+    licclient_t *admin = NULL;
+    assert (support_admin (&admin, &s_h.node [node]) == ERR_OK);
+    Lic__Request req;
+    Lic__CatalogueRequest cr;
+    codec_request_init (&req);
+    lic__catalogue_request__init (&cr);
+    cr.type_code = (char *) (code? code: "");
+    cr.history = history;
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (admin, &req, &r, 10000) == ERR_OK);
+    licclient_destroy (&admin);
+    return r;
+}
+
+static void
+test_catalogue_versions_travel_up_and_survive_restart (void)
+{
+    //  A second version; then a third, withdrawn.
+    assert (support_catalogue_add (s_admin, s_dept.type_code) == ERR_OK);
+    char why [512];
+    assert (s_publish_json ("issue", 10, 0, ITEMS_OK, "\"2046-11-26\"", s_now, why, sizeof why) == ERR_OK);
+    Lic__Reply *r = s_catalogue (0, s_dept.type_code, false);
+    assert (r->code == ERR_OK && r->catalogue->n_types == 1);
+    uint32_t v = r->catalogue->types [0]->version;
+    assert (v == 2);
+    Lic__LicenseType withdrawn = *r->catalogue->types [0];
+    withdrawn.withdrawn = true;
+    withdrawn.version = 0;
+    withdrawn.division = "";
+    withdrawn.at = 0;
+    Lic__Request req;
+    Lic__CatalogueRequest cr;
+    codec_request_init (&req);
+    lic__catalogue_request__init (&cr);
+    cr.add = &withdrawn;
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    Lic__Reply *a = NULL;
+    assert (licclient_call (s_admin, &req, &a, 10000) == ERR_OK && a->code == ERR_OK);
+    codec_reply_free (&a);
+    codec_reply_free (&r);
+    int rc = s_publish_json ("issue", 11, 0, ITEMS_OK, "\"2046-11-26\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_UNKNOWN_TYPE && strstr (why, "withdrawn"));
+    //  The license issued under version 1 keeps it.
+    char id [LICID_BARE_MAX + 1];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 1);
+    assert (licclient_get (s_admin, id, false, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->license->state->catalogue_version == 1);
+    codec_reply_free (&r);
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 10);
+    assert (licclient_get (s_admin, id, false, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->license->state->catalogue_version == 2);
+    codec_reply_free (&r);
+
+    //  History at the county after a restart, and at the province.
+    licclient_destroy (&s_admin);
+    licclient_destroy (&s_client);
+    assert (support_node_stop (&s_h.node [0], SIGTERM) == 0);
+    assert (support_node_restart (&s_h.node [0]) == ERR_OK);
+    assert (support_admin (&s_admin, &s_h.node [0]) == ERR_OK);
+    assert (support_client (&s_client, &s_h.node [0], &s_dept) == ERR_OK);
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    for (int node = 0; node < 4; node += 3) {
+        r = s_catalogue (node, s_dept.type_code, true);
+        assert (r->code == ERR_OK && r->catalogue->n_types == 3);
+        for (size_t i = 0; i < 3; i++)
+            assert (r->catalogue->types [i]->version == i + 1
+                 && streq (r->catalogue->types [i]->division, "330106"));
+        assert (r->catalogue->types [2]->withdrawn);
+        codec_reply_free (&r);
+    }
+    printf ("  catalogue: 3 versions at the county after a restart and at the province\n");
+    //  Back to a usable version for what follows.
+    assert (support_catalogue_add (s_admin, s_dept.type_code) == ERR_OK);
+}
+
+static void
+test_blobs_are_content_addressed_with_a_limit (void)
+{
+    uint8_t small [1000];
+    for (size_t i = 0; i < sizeof small; i++)
+        small [i] = (uint8_t) (i * 7);
+    Lic__Request req;
+    Lic__BlobRequest br;
+    codec_request_init (&req);
+    lic__blob_request__init (&br);
+    br.put.data = small;
+    br.put.len = sizeof small;
+    req.body_case = LIC__REQUEST__BODY_BLOB;
+    req.blob = &br;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    uint8_t digest [32], expect [32];
+    memcpy (digest, r->blob->digest.data, 32);
+    seal_hash (expect, small, sizeof small, NULL, 0);
+    assert (memcmp (digest, expect, 32) == 0);
+    codec_reply_free (&r);
+    lic__blob_request__init (&br);
+    br.digest.data = digest;
+    br.digest.len = 32;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->blob->data.len == sizeof small && memcmp (r->blob->data.data, small, sizeof small) == 0);
+    codec_reply_free (&r);
+    //  Over the limit: refused with its own error.
+    size_t big_len = 200 * 1024;
+    uint8_t *big = calloc (1, big_len);
+    lic__blob_request__init (&br);
+    br.put.data = big;
+    br.put.len = big_len;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_TOO_LARGE);
+    printf ("  blob over the limit: %s: %s\n", err_str (r->code), r->message);
+    codec_reply_free (&r);
+    free (big);
+}
+
+static void
+test_lateness_report_shows_late_releases (void)
+{
+    char why [512];
+    //  Completed two days ago, released now: late.
+    assert (s_publish_json ("issue", 20, 0, ITEMS_OK, "\"2046-11-26\"", s_now - 2 * 86400, why, sizeof why) == ERR_OK);
+    Lic__Request req;
+    Lic__ReportRequest rr;
+    codec_request_init (&req);
+    lic__report_request__init (&rr);
+    rr.kind = "lateness";
+    req.body_case = LIC__REQUEST__BODY_REPORT;
+    req.report = &rr;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->report->n_rows == 1);
+    assert (streq (r->report->rows [0]->issuer, s_dept.key.code));
+    assert (r->report->rows [0]->late == 1 && r->report->rows [0]->worst_seconds > 86400 - 60);
+    codec_reply_free (&r);
+}
+
+//  Random legal and illegal events at the county; the province ends with
+//  exactly the county's licenses.
+static void
+test_random_sequences_leave_the_province_equal_to_the_county (void)
+{
+    srand (11);
+    uint32_t version [40] = { 0 };
+    int accepted = 0, refused = 0;
+    char why [512];
+    for (int i = 0; i < 400; i++) {
+        uint32_t serial = 100 + (uint32_t) (rand () % 40);
+        int pick = rand () % 6;
+        const char *op = version [serial - 100] == 0? "issue": pick < 3? "alter": pick == 3? "issue": "alter";
+        const char *items = pick == 5? "\"business_scope\":\"missing the rest\"": ITEMS_OK;
+        uint32_t expected = rand () % 8 == 0? version [serial - 100] + 1: version [serial - 100];
+        int rc = s_publish_json (op, serial, expected, items, "\"2046-11-26\"", s_now, why, sizeof why);
+        if (rc == ERR_OK) {
+            version [serial - 100]++;
+            accepted++;
+        }
+        else
+            refused++;
+    }
+    printf ("  random sequence: %d accepted, %d refused\n", accepted, refused);
+    assert (accepted > 50 && refused > 50);
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    uint8_t d0 [32], d3 [32];
+    uint64_t n0, n3;
+    assert (support_digest (&s_h.node [0], "330106", d0, &n0) == ERR_OK);
+    assert (support_digest (&s_h.node [3], "330106", d3, &n3) == ERR_OK);
+    assert (n0 == n3 && memcmp (d0, d3, 32) == 0);
+    Lic__Reply *st = NULL;
+    assert (support_status (&s_h.node [3], &st) == ERR_OK);
+    assert (st->status->quarantined == 0);      //  nothing refused below got up here
+    codec_reply_free (&st);
+}
+
+int
+main (void)
+{
+    assert (seal_init () == ERR_OK);
+    s_now = (int64_t) time (NULL);
+    assert (support_tmpdir (s_dir, "catalogue") == ERR_OK);
+    assert (support_hier_start (&s_h, s_dir) == ERR_OK);
+    assert (support_dept_make (&s_dept, 800, s_dir) == ERR_OK);
+    assert (support_admin (&s_admin, &s_h.node [0]) == ERR_OK);
+    assert (support_register (s_admin, &s_dept) == ERR_OK);     //  adds its type: version 1
+    assert (support_client (&s_client, &s_h.node [0], &s_dept) == ERR_OK);
+
+    test_a_license_breaking_its_standard_is_refused_naming_item_and_rule ();
+    test_unknown_type_and_withdrawn_version_are_refused ();
+    test_catalogue_versions_travel_up_and_survive_restart ();
+    test_blobs_are_content_addressed_with_a_limit ();
+    test_lateness_report_shows_late_releases ();
+    test_random_sequences_leave_the_province_equal_to_the_county ();
+
+    licclient_destroy (&s_client);
+    licclient_destroy (&s_admin);
+    support_hier_stop (&s_h, SIGTERM);
+    for (int i = 0; i < 4; i++) {
+        char cmd [1400];
+        snprintf (cmd, sizeof cmd, "%s check -d %s > /dev/null", support_licnode_path (), s_h.node [i].dir);
+        int rc = system (cmd);
+        assert (WIFEXITED (rc) && WEXITSTATUS (rc) == 0);
+    }
+    support_rmtree (s_dir);
+    printf ("e2e_catalogue: all passed\n");
+    return 0;
+}
