@@ -80,6 +80,12 @@ for d in 330106 330108; do
     "$licctl" keygen --code "${dept_code[$d]}" --name "market regulation bureau $d" --out "$data/dept-$d.key" >/dev/null
     "$licctl" -d "$data/$d" register --dept "$data/dept-$d.key.pub" --types "${dept_type[$d]}"
 done
+declare -A type_file
+type_file[330106]=business-license.json; type_file[330108]=construction-qualification.json
+for d in 330106 330108; do
+    say "county $d: the catalogue gets the data-item standard of type ${dept_type[$d]}"
+    "$licctl" -d "$data/$d" catalogue add "$top/deploy/catalogue/${type_file[$d]}"
+done
 
 #  A day's work per county as JSON lines: issues, then changes of some.
 gen_day () {
@@ -96,8 +102,15 @@ gen_day () {
             id=$("$licctl" make-id --type "$type" --issuer "$issuer" --serial "$serial" | awk '/^license_id/ {print $2}')
             op=alter; ver=1
         fi
-        printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":"2026-11-27T10:%02d:%02d+08:00","license":{"name":"营业执照","holder":{"id_type":"001","id":"%s","name":"杭州示例科技有限公司%d"},"issue_date":"2026-11-27","valid_from":"2026-11-27","valid_to":"2046-11-26","division_code":"%s","service_item_code":"%s-000-XK-0001","items":{"registered_capital":"%d万元人民币","business_scope":"技术服务、技术开发、技术咨询","legal_representative":"张%d","residence":"浙江省杭州市文三路%d号"},"seal_info":"电子印章 %s"}}\n' \
-            "$op" "$id" "$ver" "$issuer" $((i / 60 % 60)) $((i % 60)) "$issuer" "$i" "$d" "$d" $((100 + i)) "$i" "$i" "$d" >> "$out"
+        if [ "$type" = 11100000000013338W011 ]; then
+            #  营业执照: open-ended here is not allowed: a 20-year term
+            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":"2026-11-27T10:%02d:%02d+08:00","license":{"name":"营业执照","holder":{"id_type":"001","id":"%s","name":"杭州示例科技有限公司%d"},"issue_date":"2026-11-27","valid_from":"2026-11-27","valid_to":"2046-11-26","division_code":"%s","service_item_code":"%s-000-XK-0001","items":{"registered_capital":"%d万元人民币","business_scope":"技术服务、技术开发、技术咨询","legal_representative":"张%d","residence":"浙江省杭州市文三路%d号"},"seal_info":"电子印章 %s"}}\n' \
+                "$op" "$id" "$ver" "$issuer" $((i / 60 % 60)) $((i % 60)) "$issuer" "$i" "$d" "$d" $((100 + i)) "$i" "$i" "$d" >> "$out"
+        else
+            #  建筑业企业资质证书: a fixed 60-month term
+            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":"2026-11-27T11:%02d:%02d+08:00","license":{"name":"建筑业企业资质证书","holder":{"id_type":"001","id":"%s","name":"浙江示例建设有限公司%d"},"issue_date":"2026-11-27","valid_from":"2026-11-27","valid_to":"2031-11-26","division_code":"%s","service_item_code":"%s-000-XK-0002","items":{"certificate_number":"D%09d","legal_representative":"李%d","registered_capital":"%d万元人民币","address":"浙江省杭州市滨江区江南大道%d号","qualification_scope":"建筑工程施工总承包二级"},"seal_info":"电子印章 %s"}}\n' \
+                "$op" "$id" "$ver" "$issuer" $((i / 60 % 60)) $((i % 60)) "$issuer" "$i" "$d" "$d" "$i" "$i" $((1000 + i)) "$i" "$d" >> "$out"
+        fi
     done
 }
 for d in 330106 330108; do
@@ -151,6 +164,11 @@ done
 id=$("$licctl" make-id --type "${dept_type[330106]}" --issuer "${dept_code[330106]}" --serial 20260000004 | awk '/^license_id/ {print $2}')
 say "license $id read back at the province, with its history"
 "$licctl" -d "$data/330000" get "$id" --history
+
+say "the catalogue at the province (travelled up with the counties' logs)"
+"$licctl" -d "$data/330000" catalogue list
+say "same-day release report at the province (events released after the day their business was completed)"
+"$licctl" -d "$data/330000" report lateness
 
 say "inclusion proof of entry 5 of the province's log, verified offline"
 sleep 1.5   # let the province sign a checkpoint of its latest size
