@@ -83,6 +83,11 @@ s_print_record (const Lic__LicenseRecord *rec)
                 licjson_status_name (rec->effective_status));
     printf ("pledged        %s\nversion        %u\nissuer_code    %s\n",
             st->pledged? "yes": "no", st->version, st->issuer_code);
+    if (st->catalogue_version)
+        printf ("standard       catalogue version %u of its type\n", st->catalogue_version);
+    if (*st->last_inspection || rec->inspection_overdue)
+        printf ("inspection     last %s%s\n", *st->last_inspection? st->last_inspection: "never",
+                rec->inspection_overdue? ", OVERDUE": "");
     if (st->content)
         s_print_content (st->content);
     printf ("last_seq       %llu (origin %s)\nupdated_at     %s\n",
@@ -204,6 +209,8 @@ s_print_status (const Lic__NodeStatus *st)
         printf ("children:     %zu\n", st->n_children);
     for (size_t i = 0; i < st->n_children; i++)
         s_print_child (st->children [i], now);
+    printf ("catalogue:    %" PRIu64 " license type(s), %" PRIu64 " license(s) with an annual inspection overdue\n",
+            st->catalogue_types, st->inspections_overdue);
     printf ("quarantined:  %" PRIu64 "%s\n", st->quarantined, st->quarantined?
             " entries held back: they failed verification": "");
     printf ("since start:  %" PRIu64 " published, %" PRIu64 " applied, %"

@@ -273,6 +273,86 @@ test_lateness_report_shows_late_releases (void)
     codec_reply_free (&r);
 }
 
+static uint64_t
+s_overdue_count (void)
+{
+    sleep (3);      //  counted a slice per second
+    Lic__Reply *st = NULL;
+    assert (support_status (&s_h.node [0], &st) == ERR_OK);
+    uint64_t n = st->status->inspections_overdue;
+    codec_reply_free (&st);
+    return n;
+}
+
+static void
+test_overdue_annual_inspection_is_flagged_and_counted (void)
+{
+    //  A version of the type that requires an annual inspection within
+    //  30 days of each anniversary of the issue date.
+    Lic__Reply *r = s_catalogue (0, s_dept.type_code, false);
+    Lic__LicenseType t = *r->catalogue->types [0];
+    Lic__ValidityRule rule = *t.validity;
+    rule.annual_inspection = true;
+    rule.inspection_window_days = 30;
+    rule.term_months = 0;
+    t.validity = &rule;
+    t.version = 0;
+    t.division = "";
+    t.at = 0;
+    Lic__Request req;
+    Lic__CatalogueRequest cr;
+    codec_request_init (&req);
+    lic__catalogue_request__init (&cr);
+    cr.add = &t;
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    Lic__Reply *a = NULL;
+    assert (licclient_call (s_admin, &req, &a, 10000) == ERR_OK && a->code == ERR_OK);
+    codec_reply_free (&a);
+    codec_reply_free (&r);
+    //  Issued almost three years ago, never inspected.
+    char id [LICID_BARE_MAX + 1], json [4096], why [256];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 900);
+    snprintf (json, sizeof json,
+        "{\"op\":\"issue\",\"license_id\":\"%s\",\"issuer_code\":\"%s\",\"completed_at\":%" PRId64 ","
+        "\"license\":{\"name\":\"营业执照\",\"holder\":{\"id_type\":\"001\",\"id\":\"%s\",\"name\":\"x\"},"
+        "\"issue_date\":\"2024-01-02\",\"valid_from\":\"2024-01-02\",\"valid_to\":\"2044-01-01\","
+        "\"division_code\":\"330106\",\"items\":{" ITEMS_OK "}}}",
+        id, s_dept.key.code, s_now, s_dept.key.code);
+    Lic__Event *ev = NULL;
+    assert (licjson_event_from_json (json, &ev, why, sizeof why) == ERR_OK);
+    uint8_t *body, sig [64];
+    size_t len;
+    int code = -1;
+    assert (licclient_sign (ev, s_dept.key.sign_sk, s_dept.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    assert (licclient_publish (s_client, body, len, sig, s_dept.key.sign_pk, NULL, NULL, &code, why, sizeof why, 10000) == ERR_OK);
+    if (code != ERR_OK)
+        printf ("  %s: %s\n", err_str (code), why);
+    assert (code == ERR_OK);
+    free (body);
+    assert (licclient_get (s_admin, id, false, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->license->inspection_overdue);
+    codec_reply_free (&r);
+    assert (s_overdue_count () == 1);
+    //  Inspected today: no longer overdue.
+    snprintf (json, sizeof json, "{\"op\":\"annual_inspection\",\"license_id\":\"%s\",\"expected_version\":1,"
+              "\"issuer_code\":\"%s\",\"completed_at\":%" PRId64 ",\"note\":\"合格\"}", id, s_dept.key.code, s_now);
+    assert (licjson_event_from_json (json, &ev, why, sizeof why) == ERR_OK);
+    assert (licclient_sign (ev, s_dept.key.sign_sk, s_dept.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    assert (licclient_publish (s_client, body, len, sig, s_dept.key.sign_pk, NULL, NULL, &code, why, sizeof why, 10000) == ERR_OK);
+    free (body);
+    assert (code == ERR_OK);
+    assert (licclient_get (s_admin, id, false, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (!r->license->inspection_overdue && *r->license->state->last_inspection);
+    codec_reply_free (&r);
+    assert (s_overdue_count () == 0);
+    printf ("  annual inspection: overdue flagged and counted, cleared by an inspection\n");
+    //  Back to the standard of the other tests.
+    assert (support_catalogue_add (s_admin, s_dept.type_code) == ERR_OK);
+}
+
 //  Random legal and illegal events at the county; the province ends with
 //  exactly the county's licenses.
 static void
@@ -327,6 +407,7 @@ main (void)
     test_catalogue_versions_travel_up_and_survive_restart ();
     test_blobs_are_content_addressed_with_a_limit ();
     test_lateness_report_shows_late_releases ();
+    test_overdue_annual_inspection_is_flagged_and_counted ();
     test_random_sequences_leave_the_province_equal_to_the_county ();
 
     licclient_destroy (&s_client);
