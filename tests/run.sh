@@ -15,8 +15,8 @@ out=${LICREPO_BUILD_ROOT:-$top/build-test}
 passed=0
 failed=0
 
-count () {     # count DIR  -- adds meson's results of the last run in DIR
-    local log="$1/meson-logs/testlog.json"
+count () {     # count DIR [LOG] RC -- adds meson's results of the last run in DIR
+    local log="$1/meson-logs/${2:-testlog}.json" rc="${3:-0}"
     [ -f "$log" ] || { failed=$((failed + 1)); return; }
     read -r p f < <(python3 - "$log" <<'PY'
 import json, sys
@@ -33,6 +33,8 @@ for line in open(sys.argv[1]):
 print(p, f)
 PY
 )
+    #  A run that failed must count as failed even if its log says nothing.
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
     passed=$((passed + p))
     failed=$((failed + f))
 }
@@ -50,7 +52,7 @@ build () {     # build DIR [meson options...]
 echo "== build (-Wall -Wextra) and all tests"
 if build "$out/plain"; then
     meson test -C "$out/plain" --print-errorlogs --num-processes 1
-    count "$out/plain"
+    count "$out/plain" testlog $?
 else
     failed=$((failed + 1))
 fi
@@ -60,7 +62,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false; then
     meson test -C "$out/asan" --print-errorlogs --num-processes 1 --timeout-multiplier 3
-    count "$out/asan"
+    count "$out/asan" testlog $?
 else
     failed=$((failed + 1))
 fi
@@ -69,7 +71,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 echo "== valgrind (memcheck, leaks are errors), unit tests"
 meson test -C "$out/plain" --suite unit --print-errorlogs --num-processes 1 \
     --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
-count "$out/plain"
+count "$out/plain" testlog-valgrind $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
