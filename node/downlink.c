@@ -617,26 +617,10 @@ downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *st
         rc = s_child_add (self, &cfg->children [i], why, why_size);
     if (rc == ERR_OK) {
         ingest_set_batch_handler (ingest, s_on_batch, self);
-        self->router = zsock_new (ZMQ_ROUTER);
-        uint8_t pk [32], sk [32];
-        zmq_z85_decode (pk, id->node.curve_pk);
-        zmq_z85_decode (sk, id->node.curve_sk);
-        zcert_t *cert = zcert_new_from (pk, sk);
-        seal_wipe (sk, sizeof sk);
-        zcert_apply (cert, self->router);
-        zcert_destroy (&cert);
-        zsock_set_curve_server (self->router, 1);
-        zsock_set_zap_domain (self->router, "licrepo-replication");
-        zsock_set_maxmsgsize (self->router, 2 * CODEC_REPL_MAX);
-        zsock_set_router_mandatory (self->router, 1);
-        zsock_set_sndhwm (self->router, 10000);
-        zsock_set_rcvhwm (self->router, 1000);
-        zsock_set_linger (self->router, 0);
-        if (zsock_bind (self->router, "%s", cfg->repl_listen) < 0) {
-            snprintf (why, why_size, "cannot listen for children on %s: %s", cfg->repl_listen,
-                      zmq_strerror (zmq_errno ()));
+        self->router = identity_router (id, cfg->repl_listen, "licrepo-replication",
+                                        2 * CODEC_REPL_MAX, 10000, 1000, 0, why, why_size);
+        if (!self->router)
             rc = ERR_IO;
-        }
     }
     if (rc != ERR_OK) {
         downlink_destroy (&self);

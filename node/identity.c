@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "logfmt.h"
 #include "identity.h"
+#include "seal.h"
 
 static int
 s_mkdir (const char *path, char *why, size_t why_size)
@@ -100,4 +101,34 @@ identity_wipe (identity_t *id)
 {
     keyfile_wipe (&id->node);
     keyfile_wipe (&id->admin);
+}
+
+zsock_t *
+identity_router (identity_t *id, const char *endpoint, const char *domain, int64_t maxmsg,
+                 int sndhwm, int rcvhwm, int linger, char *why, size_t why_size)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router) {
+        snprintf (why, why_size, "cannot create a socket");
+        return NULL;
+    }
+    uint8_t pk [32], sk [32];
+    zmq_z85_decode (pk, id->node.curve_pk);
+    zmq_z85_decode (sk, id->node.curve_sk);
+    zcert_t *cert = zcert_new_from (pk, sk);
+    seal_wipe (sk, sizeof sk);
+    zcert_apply (cert, router);
+    zcert_destroy (&cert);
+    zsock_set_curve_server (router, 1);
+    zsock_set_zap_domain (router, domain);
+    zsock_set_maxmsgsize (router, (int) maxmsg);
+    zsock_set_router_mandatory (router, 1);
+    zsock_set_sndhwm (router, sndhwm);
+    zsock_set_rcvhwm (router, rcvhwm);
+    zsock_set_linger (router, linger);
+    if (zsock_bind (router, "%s", endpoint) < 0) {
+        snprintf (why, why_size, "cannot listen on %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&router);
+    }
+    return router;
 }

@@ -12,6 +12,7 @@
 #ifndef LICREPO_IDENTITY_H
 #define LICREPO_IDENTITY_H
 
+#include <czmq.h>
 #include <stdint.h>
 #include "config.h"
 #include "err.h"
@@ -33,6 +34,14 @@ int MUST_CHECK
 //  ERR_OK or ERR_IO.
 int MUST_CHECK
     identity_allow (identity_t *id, const char *name, const char *curve_pk);
+
+//  A ROUTER bound to endpoint as a CURVE server with the node's key,
+//  behind the ZAP domain `domain`, with the given limits; ROUTER_MANDATORY
+//  on (a reply to a vanished peer fails instead of blocking).  NULL with
+//  why on failure.  Caller owns the socket.
+zsock_t *
+    identity_router (identity_t *id, const char *endpoint, const char *domain, int64_t maxmsg,
+                     int sndhwm, int rcvhwm, int linger, char *why, size_t why_size);
 
 //  Wipes the secrets.
 void

@@ -957,23 +957,9 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     zstr_sendx (self->auth, "CURVE", id->allowed_dir, NULL);
     zsock_wait (self->auth);
 
-    self->router = zsock_new (ZMQ_ROUTER);
-    uint8_t pk [32], sk [32];
-    zmq_z85_decode (pk, id->node.curve_pk);
-    zmq_z85_decode (sk, id->node.curve_sk);
-    zcert_t *cert = zcert_new_from (pk, sk);
-    memset (sk, 0, sizeof sk);
-    zcert_apply (cert, self->router);
-    zcert_destroy (&cert);
-    zsock_set_curve_server (self->router, 1);
-    zsock_set_zap_domain (self->router, "licrepo");
-    zsock_set_maxmsgsize (self->router, 4 * CODEC_FRAME_MAX);
-    zsock_set_router_mandatory (self->router, 1);
-    zsock_set_sndhwm (self->router, 100000);
-    zsock_set_rcvhwm (self->router, 100000);
-    zsock_set_linger (self->router, 1000);
-    if (zsock_bind (self->router, "%s", cfg->listen) < 0) {
-        snprintf (why, why_size, "cannot listen on %s: %s", cfg->listen, zmq_strerror (zmq_errno ()));
+    self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
+                                    100000, 100000, 1000, why, why_size);
+    if (!self->router) {
         rc = ERR_IO;
         goto fail;
     }

@@ -50,20 +50,6 @@ typedef enum {
 //  --------------------------------------------------------------------
 //  Helpers
 
-static void
-    s_why (char *why, size_t why_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_why (char *why, size_t why_size, const char *format, ...)
-{
-    if (!why || why_size == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (why, why_size, format, args);
-    va_end (args);
-}
 
 //  Writes "prefix: " then the formatted rest
 static void
@@ -430,7 +416,7 @@ s_check_identity (const Lic__LicenseType *t, char *why, size_t why_size)
 {
     const char *code = s_str (t->type_code);
     if (!*code) {
-        s_why (why, why_size, "type_code: missing");
+        err_why (why, why_size, "type_code: missing");
         return ERR_BAD_FIELD;
     }
     char body [LICID_ISSUER_LEN + 1] = "";
@@ -442,26 +428,26 @@ s_check_identity (const Lic__LicenseType *t, char *why, size_t why_size)
         ok = licid_credit_code_valid (body);
     }
     if (!ok) {
-        s_why (why, why_size, "type_code %s: not a credit code + 3 digits",
+        err_why (why, why_size, "type_code %s: not a credit code + 3 digits",
                s_shown (code));
         return ERR_BAD_FIELD;
     }
     if (!*s_str (t->defining_body)) {
-        s_why (why, why_size, "defining_body: missing");
+        err_why (why, why_size, "defining_body: missing");
         return ERR_BAD_FIELD;
     }
     if (strcmp (t->defining_body, body) != 0) {
-        s_why (why, why_size, "defining_body %s: not the credit code %s "
+        err_why (why, why_size, "defining_body %s: not the credit code %s "
                "that type_code starts with", s_shown (t->defining_body),
                body);
         return ERR_BAD_FIELD;
     }
     if (!*s_str (t->name)) {
-        s_why (why, why_size, "name: missing");
+        err_why (why, why_size, "name: missing");
         return ERR_BAD_FIELD;
     }
     if (!s_text_ok (t->name)) {
-        s_why (why, why_size, "name: not UTF-8 text");
+        err_why (why, why_size, "name: not UTF-8 text");
         return ERR_BAD_FIELD;
     }
     return ERR_OK;
@@ -527,12 +513,12 @@ s_check_spec (const Lic__LicenseType *t, size_t i, char *why, size_t why_size)
 {
     const Lic__ItemSpec *spec = t->items [i];
     if (!spec || !*s_str (spec->name)) {
-        s_why (why, why_size, "items[%zu]: no name", i);
+        err_why (why, why_size, "items[%zu]: no name", i);
         return ERR_BAD_FIELD;
     }
     if (!s_text_ok (spec->name)
     ||  strnlen (spec->name, S_QUOTE_MAX + 1) > S_QUOTE_MAX) {
-        s_why (why, why_size, "items[%zu]: name is not UTF-8 text of at "
+        err_why (why, why_size, "items[%zu]: name is not UTF-8 text of at "
                "most %d bytes", i, S_QUOTE_MAX);
         return ERR_BAD_FIELD;
     }
@@ -569,17 +555,17 @@ s_check_rule (const Lic__LicenseType *t, char *why, size_t why_size)
     for (size_t i = 0; i < sizeof digests / sizeof digests [0]; i++)
         if (digests [i].digest->len != 0
         &&  digests [i].digest->len != S_DIGEST_LEN) {
-            s_why (why, why_size, "%s: %zu bytes, must be 0 or %d",
+            err_why (why, why_size, "%s: %zu bytes, must be 0 or %d",
                    digests [i].field, digests [i].digest->len, S_DIGEST_LEN);
             return ERR_BAD_FIELD;
         }
     const Lic__ValidityRule *rule = t->validity;
     if (rule && rule->open_ended && rule->term_months > 0) {
-        s_why (why, why_size, "validity: both open_ended and term_months");
+        err_why (why, why_size, "validity: both open_ended and term_months");
         return ERR_BAD_FIELD;
     }
     if (rule && rule->inspection_window_days > S_WINDOW_MAX) {
-        s_why (why, why_size, "validity: inspection_window_days %u, at "
+        err_why (why, why_size, "validity: inspection_window_days %u, at "
                "most %d", (unsigned) rule->inspection_window_days,
                S_WINDOW_MAX);
         return ERR_BAD_FIELD;
@@ -593,7 +579,7 @@ catalogue_check_type (const Lic__LicenseType *t, char *why, size_t why_size)
     assert (t);
     int rc = s_check_identity (t, why, why_size);
     if (rc == ERR_OK && t->n_items > CATALOGUE_ITEMS_MAX) {
-        s_why (why, why_size, "items: %zu specs, at most %d", t->n_items,
+        err_why (why, why_size, "items: %zu specs, at most %d", t->n_items,
                CATALOGUE_ITEMS_MAX);
         rc = ERR_BAD_FIELD;
     }
@@ -678,7 +664,7 @@ s_check_unknown (const Lic__LicenseType *t, const Lic__LicenseContent *c,
             known = t->items [j]
                  && strcmp (name, s_str (t->items [j]->name)) == 0;
         if (!known) {
-            s_why (why, why_size, "item %s: not in the data-item standard "
+            err_why (why, why_size, "item %s: not in the data-item standard "
                    "of type %s", s_shown (name), s_shown (t->type_code));
             return ERR_CATALOGUE;
         }
@@ -789,7 +775,7 @@ s_check_validity (const Lic__ValidityRule *rule, const Lic__LicenseContent *c,
     if (!rule)
         return ERR_OK;
     if (rule->open_ended && *valid_to) {
-        s_why (why, why_size, "validity: open-ended type but valid_to is "
+        err_why (why, why_size, "validity: open-ended type but valid_to is "
                "set");
         return ERR_CATALOGUE;
     }
@@ -799,17 +785,17 @@ s_check_validity (const Lic__ValidityRule *rule, const Lic__LicenseContent *c,
     s_date_t from;
     char expected [16];
     if (!s_date_parse (c->valid_from, &from)) {
-        s_why (why, why_size, "validity: a %u-month term needs valid_from "
+        err_why (why, why_size, "validity: a %u-month term needs valid_from "
                "as a date YYYY-MM-DD", months);
         return ERR_CATALOGUE;
     }
     if (!s_term_end (from, rule->term_months, expected, sizeof expected)) {
-        s_why (why, why_size, "validity: a %u-month term from %s ends after "
+        err_why (why, why_size, "validity: a %u-month term from %s ends after "
                "9999-12-31", months, c->valid_from);
         return ERR_CATALOGUE;
     }
     if (strcmp (valid_to, expected) != 0) {
-        s_why (why, why_size, "validity: valid_to must be %s for a %u-month "
+        err_why (why, why_size, "validity: valid_to must be %s for a %u-month "
                "term", expected, months);
         return ERR_CATALOGUE;
     }

@@ -1,5 +1,18 @@
 /*  err.c -- names of error codes for logs and clients.  */
+#include <stdarg.h>
+#include <stdio.h>
 #include "err.h"
+
+void
+err_why (char *why, size_t why_size, const char *format, ...)
+{
+    if (!why || why_size == 0)
+        return;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (why, why_size, format, args);
+    va_end (args);
+}
 
 const char *
 err_str (int code)

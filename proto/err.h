@@ -9,6 +9,8 @@
 #ifndef LICREPO_ERR_H
 #define LICREPO_ERR_H
 
+#include <stddef.h>
+
 #define MUST_CHECK __attribute__ ((warn_unused_result))
 
 typedef enum {
@@ -41,6 +43,12 @@ typedef enum {
     ERR_NOSPACE = 104,          //  disk full
     ERR_INTERNAL = 105
 } err_t;
+
+//  Writes a printf-formatted explanation into why; does nothing if why is
+//  NULL or why_size 0.  The one helper every checker uses for its message.
+void
+    err_why (char *why, size_t why_size, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 //  Returns a short constant name for the code ("ERR_MALFORMED"),
 //  or "ERR_UNKNOWN" for a value not listed above.

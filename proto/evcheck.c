@@ -20,20 +20,6 @@
 #define S_HOLDER_ID_MAX     64      //  holder ids of unchecked types
 #define S_DIGEST_LEN        32      //  SHA-256
 
-static void
-    s_why (char *why, size_t why_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_why (char *why, size_t why_size, const char *format, ...)
-{
-    if (!why || why_size == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (why, why_size, format, args);
-    va_end (args);
-}
 
 static const char *
 s_str (const char *s)
@@ -61,7 +47,7 @@ static int
 s_check_text (const char *s, const char *field, char *why, size_t why_size)
 {
     if (s_too_long (s, EVCHECK_TEXT_MAX)) {
-        s_why (why, why_size, "%s is longer than %d bytes", field,
+        err_why (why, why_size, "%s is longer than %d bytes", field,
                EVCHECK_TEXT_MAX);
         return ERR_TOO_LARGE;
     }
@@ -100,7 +86,7 @@ s_check_sizes (const Lic__Event *ev, char *why, size_t why_size)
     if (!c)
         return ERR_OK;
     if (c->n_items > EVCHECK_ITEMS_MAX) {
-        s_why (why, why_size, "content has %zu data items, at most %d "
+        err_why (why, why_size, "content has %zu data items, at most %d "
                "allowed", c->n_items, EVCHECK_ITEMS_MAX);
         return ERR_TOO_LARGE;
     }
@@ -110,7 +96,7 @@ s_check_sizes (const Lic__Event *ev, char *why, size_t why_size)
             continue;               //  reported as ERR_BAD_FIELD later
         if (s_too_long (item->name, EVCHECK_TEXT_MAX)
         ||  s_too_long (item->value, EVCHECK_TEXT_MAX)) {
-            s_why (why, why_size, "content.items[%zu] has a name or value "
+            err_why (why, why_size, "content.items[%zu] has a name or value "
                    "longer than %d bytes", i, EVCHECK_TEXT_MAX);
             return ERR_TOO_LARGE;
         }
@@ -126,33 +112,33 @@ static int
 s_check_holder (const Lic__Holder *h, char *why, size_t why_size)
 {
     if (!h) {
-        s_why (why, why_size, "content.holder is missing");
+        err_why (why, why_size, "content.holder is missing");
         return ERR_BAD_FIELD;
     }
     const char *type = s_str (h->id_type);
     const char *id = s_str (h->id);
     if (!licid_holder_type_valid (type)) {
-        s_why (why, why_size, "content.holder.id_type '%s' is not a "
+        err_why (why, why_size, "content.holder.id_type '%s' is not a "
                "GB/T 36903 holder id type", type);
         return ERR_BAD_FIELD;
     }
     if (strcmp (type, "111") == 0 && !licid_resident_id_valid (id)) {
-        s_why (why, why_size, "content.holder.id is not a valid "
+        err_why (why, why_size, "content.holder.id is not a valid "
                "resident id (GB 11643, type 111)");
         return ERR_BAD_FIELD;
     }
     if (strcmp (type, "001") == 0 && !licid_credit_code_valid (id)) {
-        s_why (why, why_size, "content.holder.id is not a valid "
+        err_why (why, why_size, "content.holder.id is not a valid "
                "unified social credit code (GB 32100, type 001)");
         return ERR_BAD_FIELD;
     }
     if (!*id || s_too_long (id, S_HOLDER_ID_MAX)) {
-        s_why (why, why_size, "content.holder.id must be 1..%d chars",
+        err_why (why, why_size, "content.holder.id must be 1..%d chars",
                S_HOLDER_ID_MAX);
         return ERR_BAD_FIELD;
     }
     if (s_empty (h->name)) {
-        s_why (why, why_size, "content.holder.name is missing");
+        err_why (why, why_size, "content.holder.name is missing");
         return ERR_BAD_FIELD;
     }
     return ERR_OK;
@@ -170,7 +156,7 @@ s_check_dates (const Lic__LicenseContent *c, char *why, size_t why_size)
     };
     for (size_t i = 0; i < sizeof required / sizeof required [0]; i++)
         if (!licid_date_valid (required [i].value)) {
-            s_why (why, why_size, "%s '%s' is missing or not a date "
+            err_why (why, why_size, "%s '%s' is missing or not a date "
                    "YYYY-MM-DD", required [i].field,
                    s_str (required [i].value));
             return ERR_BAD_FIELD;
@@ -178,13 +164,13 @@ s_check_dates (const Lic__LicenseContent *c, char *why, size_t why_size)
     if (s_empty (c->valid_to))
         return ERR_OK;              //  open-ended
     if (!licid_date_valid (c->valid_to)) {
-        s_why (why, why_size, "content.valid_to '%s' is not a date "
+        err_why (why, why_size, "content.valid_to '%s' is not a date "
                "YYYY-MM-DD", c->valid_to);
         return ERR_BAD_FIELD;
     }
     //  Same fixed format, so byte order is date order
     if (strcmp (c->valid_to, c->valid_from) < 0) {
-        s_why (why, why_size, "content.valid_to %s is before "
+        err_why (why, why_size, "content.valid_to %s is before "
                "content.valid_from %s", c->valid_to, c->valid_from);
         return ERR_BAD_FIELD;
     }
@@ -199,17 +185,17 @@ s_check_items (const Lic__LicenseContent *c, char *why, size_t why_size)
     for (size_t i = 0; i < c->n_items; i++) {
         const Lic__DataItem *item = c->items? c->items [i]: NULL;
         if (!item || s_empty (item->name)) {
-            s_why (why, why_size, "content.items[%zu] has no name", i);
+            err_why (why, why_size, "content.items[%zu] has no name", i);
             return ERR_BAD_FIELD;
         }
         int order = previous? strcmp (previous, item->name): -1;
         if (order == 0) {
-            s_why (why, why_size, "content.items[%zu] repeats the name "
+            err_why (why, why_size, "content.items[%zu] repeats the name "
                    "'%s'", i, item->name);
             return ERR_BAD_FIELD;
         }
         if (order > 0) {
-            s_why (why, why_size, "content.items[%zu] '%s' is out of order: "
+            err_why (why, why_size, "content.items[%zu] '%s' is out of order: "
                    "items must be sorted by name", i, item->name);
             return ERR_BAD_FIELD;
         }
@@ -225,13 +211,13 @@ s_check_content (const Lic__LicenseContent *c, char *why, size_t why_size)
     if (rc == ERR_OK)
         rc = s_check_dates (c, why, why_size);
     if (rc == ERR_OK && !licid_division_valid (c->division_code)) {
-        s_why (why, why_size, "content.division_code '%s' is not a 6-digit "
+        err_why (why, why_size, "content.division_code '%s' is not a 6-digit "
                "division code", s_str (c->division_code));
         rc = ERR_BAD_FIELD;
     }
     if (rc == ERR_OK && c->file_digest.len != 0
     &&  c->file_digest.len != S_DIGEST_LEN) {
-        s_why (why, why_size, "content.file_digest is %zu bytes, must be "
+        err_why (why, why_size, "content.file_digest is %zu bytes, must be "
                "0 or %d", c->file_digest.len, S_DIGEST_LEN);
         rc = ERR_BAD_FIELD;
     }
@@ -250,25 +236,25 @@ s_check_fields (const Lic__Event *ev, char *why, size_t why_size)
                       || ev->op == LIC__OP__OP_ALTER;
     bool is_extend = ev->op == LIC__OP__OP_EXTEND;
     if (ev->completed_at < 0) {
-        s_why (why, why_size, "completed_at %lld is negative",
+        err_why (why, why_size, "completed_at %lld is negative",
                (long long) ev->completed_at);
         return ERR_BAD_FIELD;
     }
     if (ev->content && !takes_content) {
-        s_why (why, why_size, "content is allowed only on issue and alter");
+        err_why (why, why_size, "content is allowed only on issue and alter");
         return ERR_BAD_FIELD;
     }
     if (!s_empty (ev->valid_to) && !is_extend) {
-        s_why (why, why_size, "valid_to is allowed only on extend");
+        err_why (why, why_size, "valid_to is allowed only on extend");
         return ERR_BAD_FIELD;
     }
     if (is_extend && !licid_date_valid (ev->valid_to)) {
-        s_why (why, why_size, "extend needs valid_to as a date YYYY-MM-DD, "
+        err_why (why, why_size, "extend needs valid_to as a date YYYY-MM-DD, "
                "got '%s'", s_str (ev->valid_to));
         return ERR_BAD_FIELD;
     }
     if (takes_content && !ev->content) {
-        s_why (why, why_size, "%s needs content", op);
+        err_why (why, why_size, "%s needs content", op);
         return ERR_BAD_FIELD;
     }
     if (takes_content)
@@ -285,12 +271,12 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
 {
     assert (ev);
     if (ev->version != S_EVENT_VERSION) {
-        s_why (why, why_size, "event version %u is not spoken, expected %d",
+        err_why (why, why_size, "event version %u is not spoken, expected %d",
                (unsigned) ev->version, S_EVENT_VERSION);
         return ERR_VERSION;
     }
     if (ev->op <= LIC__OP__OP_NONE || ev->op > LIC__OP__OP_PLEDGE_RELEASE) {
-        s_why (why, why_size, "op %d is missing or unknown", (int) ev->op);
+        err_why (why, why_size, "op %d is missing or unknown", (int) ev->op);
         return ERR_MALFORMED;
     }
     licid_t parsed;
@@ -298,18 +284,18 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
     if (rc)
         return rc;
     if (strcmp (ev->license_id, parsed.bare) != 0) {
-        s_why (why, why_size, "license_id must be in bare form %s",
+        err_why (why, why_size, "license_id must be in bare form %s",
                parsed.bare);
         return ERR_BAD_LICENSE_ID;
     }
     const char *issuer = s_str (ev->issuer_code);
     if (!licid_credit_code_valid (issuer)) {
-        s_why (why, why_size, "issuer_code '%.*s' is not a valid unified "
+        err_why (why, why_size, "issuer_code '%.*s' is not a valid unified "
                "social credit code", 32, issuer);
         return ERR_BAD_CREDIT_CODE;
     }
     if (strcmp (issuer, parsed.issuer) != 0) {
-        s_why (why, why_size, "issuer_code %s differs from the license "
+        err_why (why, why_size, "issuer_code %s differs from the license "
                "id's issuer %s", issuer, parsed.issuer);
         return ERR_ISSUER_MISMATCH;
     }

@@ -37,20 +37,6 @@ static const char s_alnum31 [] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 //  --------------------------------------------------------------------
 //  Small helpers
 
-static void
-    s_why (char *why, size_t why_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_why (char *why, size_t why_size, const char *format, ...)
-{
-    if (!why || why_size == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (why, why_size, format, args);
-    va_end (args);
-}
 
 static bool
 s_is_digit (char c)
@@ -175,13 +161,13 @@ s_check_charset (const char *text, size_t len, char *why, size_t why_size)
     for (size_t i = 0; i < len; i++) {
         char c = text [i];
         if (c >= 'a' && c <= 'z') {
-            s_why (why, why_size,
+            err_why (why, why_size,
                    "license id holds lower-case '%c' at position %zu; "
                    "ids are upper case", c, i + 1);
             return ERR_BAD_LICENSE_ID;
         }
         if (s_value36 (c) < 0 && c != '.') {
-            s_why (why, why_size,
+            err_why (why, why_size,
                    "license id holds invalid character 0x%02x at position %zu",
                    (unsigned) (unsigned char) c, i + 1);
             return ERR_BAD_LICENSE_ID;
@@ -197,10 +183,10 @@ s_take_part (char *dest, const char *src, size_t len, size_t min, size_t max,
 {
     if (len < min || len > max) {
         if (min == max)
-            s_why (why, why_size, "license id %s must be %zu chars, got %zu",
+            err_why (why, why_size, "license id %s must be %zu chars, got %zu",
                    what, min, len);
         else
-            s_why (why, why_size,
+            err_why (why, why_size,
                    "license id %s must be %zu..%zu chars, got %zu",
                    what, min, max, len);
         return ERR_BAD_LICENSE_ID;
@@ -216,12 +202,12 @@ s_split_bare (const char *text, size_t len, licid_t *out,
               char *why, size_t why_size)
 {
     if (strchr (text, '.')) {
-        s_why (why, why_size, "license id has dots but does not start "
+        err_why (why, why_size, "license id has dots but does not start "
                "with the printed prefix " LICID_PRINTED_PREFIX);
         return ERR_BAD_LICENSE_ID;
     }
     if (len < S_BARE_FIXED + 1 || len > S_BARE_FIXED + LICID_SERIAL_MAX) {
-        s_why (why, why_size,
+        err_why (why, why_size,
                "bare license id must be %d..%d chars, got %zu",
                (int) (S_BARE_FIXED + 1),
                (int) (S_BARE_FIXED + LICID_SERIAL_MAX), len);
@@ -263,12 +249,12 @@ s_split_printed (const char *text, licid_t *out, char *why, size_t why_size)
     for (int part = 0; part < 5; part++) {
         const char *dot = strchr (at, '.');
         if (part < 4 && !dot) {
-            s_why (why, why_size, "printed license id has %d parts after "
+            err_why (why, why_size, "printed license id has %d parts after "
                    "the prefix, expected 5", part + 1);
             return ERR_BAD_LICENSE_ID;
         }
         if (part == 4 && dot) {
-            s_why (why, why_size, "printed license id has more than 5 "
+            err_why (why, why_size, "printed license id has more than 5 "
                    "parts after the prefix");
             return ERR_BAD_LICENSE_ID;
         }
@@ -289,12 +275,12 @@ licid_parse (const char *text, licid_t *out, char *why, size_t why_size)
     assert (out);
     memset (out, 0, sizeof *out);
     if (!text || !*text) {
-        s_why (why, why_size, "license id is empty");
+        err_why (why, why_size, "license id is empty");
         return ERR_BAD_LICENSE_ID;
     }
     size_t len = strnlen (text, S_TEXT_MAX + 1);
     if (len > S_TEXT_MAX) {
-        s_why (why, why_size, "license id is longer than %d chars",
+        err_why (why, why_size, "license id is longer than %d chars",
                (int) S_TEXT_MAX);
         return ERR_BAD_LICENSE_ID;
     }
@@ -306,12 +292,12 @@ licid_parse (const char *text, licid_t *out, char *why, size_t why_size)
             rc = s_split_bare (text, len, out, why, why_size);
     }
     if (rc == ERR_OK && !s_all_digits (out->type_code + S_CREDIT_LEN, 3)) {
-        s_why (why, why_size, "license type number '%s' must be 3 digits",
+        err_why (why, why_size, "license type number '%s' must be 3 digits",
                out->type_code + S_CREDIT_LEN);
         rc = ERR_BAD_LICENSE_ID;
     }
     if (rc == ERR_OK && !s_all_digits (out->version, LICID_VERSION_LEN)) {
-        s_why (why, why_size, "license id version '%s' must be 3 digits",
+        err_why (why, why_size, "license id version '%s' must be 3 digits",
                out->version);
         rc = ERR_BAD_LICENSE_ID;
     }
@@ -320,7 +306,7 @@ licid_parse (const char *text, licid_t *out, char *why, size_t why_size)
                                           out->serial, out->version);
         //  charset is checked, so only the check character can be a dot
         if (expected == 0 || out->check != expected) {
-            s_why (why, why_size, "wrong check character '%c' in license id: "
+            err_why (why, why_size, "wrong check character '%c' in license id: "
                    "expected '%c'", out->check, expected? expected: '?');
             rc = ERR_BAD_LICENSE_ID;
         }

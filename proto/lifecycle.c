@@ -114,20 +114,6 @@ static const s_rule_t s_rules [S_OP_MAX + 1] = {
 //  --------------------------------------------------------------------
 //  Helpers
 
-static void
-    s_why (char *why, size_t why_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_why (char *why, size_t why_size, const char *format, ...)
-{
-    if (!why || why_size == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (why, why_size, format, args);
-    va_end (args);
-}
 
 static bool
 s_op_known (Lic__Op op)
@@ -174,19 +160,19 @@ s_why_illegal (const lifecycle_pos_t *cur, Lic__Op op,
 {
     const s_rule_t *rule = &s_rules [op];
     if (!(rule->from & s_status_bit (cur->status)))
-        s_why (why, why_size,
+        err_why (why, why_size,
                "operation %s is not allowed in status %s", rule->name,
                lifecycle_status_name (cur->status));
     else
     if (rule->pledge == S_PLEDGE_FORBIDDEN && op == LIC__OP__OP_PLEDGE)
-        s_why (why, why_size, "operation pledge is not allowed: "
+        err_why (why, why_size, "operation pledge is not allowed: "
                "the license is already pledged");
     else
     if (rule->pledge == S_PLEDGE_FORBIDDEN)
-        s_why (why, why_size, "operation %s is not allowed while the "
+        err_why (why, why_size, "operation %s is not allowed while the "
                "license is pledged", rule->name);
     else
-        s_why (why, why_size, "operation %s is not allowed: "
+        err_why (why, why_size, "operation %s is not allowed: "
                "the license is not pledged", rule->name);
 }
 
@@ -199,17 +185,17 @@ lifecycle_step (const lifecycle_pos_t *cur, const Lic__Event *ev,
     const char *id = ev->license_id && *ev->license_id?
                      ev->license_id: "(no id)";
     if (!s_op_known (op)) {
-        s_why (why, why_size, "operation %d is missing or unknown", (int) op);
+        err_why (why, why_size, "operation %d is missing or unknown", (int) op);
         return ERR_MALFORMED;
     }
     bool exists = cur->status != LIC__STATUS__STATUS_NONE;
     if (!exists && op != LIC__OP__OP_ISSUE) {
-        s_why (why, why_size, "license %s does not exist; operation %s "
+        err_why (why, why_size, "license %s does not exist; operation %s "
                "needs an issued license", id, s_rules [op].name);
         return ERR_NOT_FOUND;
     }
     if (exists && op == LIC__OP__OP_ISSUE) {
-        s_why (why, why_size, "license %s already exists (status %s, "
+        err_why (why, why_size, "license %s already exists (status %s, "
                "version %u)", id, lifecycle_status_name (cur->status),
                (unsigned) cur->version);
         return ERR_EXISTS;
@@ -221,12 +207,12 @@ lifecycle_step (const lifecycle_pos_t *cur, const Lic__Event *ev,
     //  A license that does not exist is at version 0, whatever cur says
     uint32_t version = exists? cur->version: 0;
     if (version == UINT32_MAX) {
-        s_why (why, why_size, "license %s is at the last possible version "
+        err_why (why, why_size, "license %s is at the last possible version "
                "%u", id, (unsigned) version);
         return ERR_ILLEGAL_OP;
     }
     if (ev->expected_version != version) {
-        s_why (why, why_size, "expected version %u but license is at "
+        err_why (why, why_size, "expected version %u but license is at "
                "version %u", (unsigned) ev->expected_version,
                (unsigned) version);
         return ERR_VERSION_MISMATCH;
