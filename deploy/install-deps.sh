@@ -2,7 +2,7 @@
 #  Installs what licrepo needs to build and test, from Debian's packages,
 #  only if something is missing.  Safe to run again.
 set -euo pipefail
-pkgs=(gcc pkg-config meson ninja-build python3
+pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
       librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
       valgrind iproute2 procps)
