@@ -55,6 +55,14 @@ s_record (s_pub_t *p, int idx, const Lic__Reply *r)
             assert (p->seq [idx] == seq);       //  a resend is answered with the first seq
     }
     else
+    if (r->code == ERR_NOT_FOUND && idx % 2 == 1 && p->seq [idx - 1] == 0) {
+        //  An alteration that overtook its issue: across a node's SIGKILL
+        //  the issue can die in the old TCP connection while the
+        //  alteration, still queued in the client's socket, reaches the
+        //  restarted node first.  Refused, not stored; resent later in
+        //  order (and the end of the test checks every event exactly once).
+    }
+    else
     if (r->code != ERR_CLOSED && r->code != ERR_IO && r->code != ERR_BUSY) {
         fprintf (stderr, "event %d: unexpected %s: %s\n", idx, err_str (r->code), r->message);
         p->unexpected++;

@@ -90,6 +90,9 @@ s_publisher (void *arg)
                     assert (p->seq [idx] == r->published->seq);
             }
             else
+            if (r->code == ERR_NOT_FOUND && idx % 2 == 1 && p->seq [idx - 1] == 0)
+                ;   //  overtook its issue across a restart: resent later (see test_e2e_crash.c)
+            else
             if (r->code < ERR_IO) {
                 fprintf (stderr, "event %d refused: %s: %s\n", idx, err_str (r->code), r->message);
                 p->unexpected++;
