@@ -20,6 +20,7 @@
 #include <string.h>
 #include "codec.h"
 #include "keyfile.h"
+#include <stdatomic.h>
 #include "licclient.h"
 #include "seal.h"
 
@@ -82,8 +83,12 @@ licclient_open (licclient_t **out, const char *endpoint,
     zsock_set_curve_serverkey (self->dealer, server_curve_pk_z85);
     zsock_set_curve_publickey (self->dealer, client_curve_pk_z85);
     zsock_set_curve_secretkey (self->dealer, client_curve_sk_z85);
+    //  A name never used before in this process: an endpoint of a client
+    //  just destroyed may still be bound while its monitor socket closes.
+    static atomic_ulong s_monitors;
     char monitor_ep [64];
-    snprintf (monitor_ep, sizeof monitor_ep, "inproc://licclient-%p", (void *) self);
+    snprintf (monitor_ep, sizeof monitor_ep, "inproc://licclient-monitor-%lu",
+              atomic_fetch_add (&s_monitors, 1));
     if (zmq_socket_monitor (self->handle, monitor_ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED
                             | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
         goto cleanup;
