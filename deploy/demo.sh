@@ -31,15 +31,33 @@ cleanup () {
 }
 trap cleanup EXIT
 
-free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+#  A free port below the ephemeral range, never the same twice in this run
+#  (set in FREE_PORT: a subshell could not remember what it handed out).
+used_ports=" "
+free_port () {
+    local p
+    while true; do
+        p=$(python3 -c 'import random, socket
+p = random.randint(20000, 31999); s = socket.socket()
+try:
+    s.bind(("127.0.0.1", p)); print(p)
+except OSError:
+    print(0)')
+        if [ "$p" != 0 ] && [[ "$used_ports" != *" $p "* ]]; then
+            used_ports+="$p "
+            FREE_PORT=$p
+            return
+        fi
+    done
+}
 say () { printf '\n== %s\n' "$*"; }
 
 #  Divisions: province 330000, city 330100 (Hangzhou), counties 330106
 #  (Xihu) and 330108 (Binjiang).
 declare -A port rport
 for d in 330000 330100 330106 330108; do
-    port[$d]=$(free_port)
-    rport[$d]=$(free_port)
+    free_port; port[$d]=$FREE_PORT
+    free_port; rport[$d]=$FREE_PORT
     "$licnode" init -d "$data/$d" --division "$d" >/dev/null
 done
 

@@ -187,18 +187,35 @@ support_now_us (void)
 int
 support_free_port (void)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { 0 };
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &a, sizeof a) == 0
-    &&  getsockname (fd, (struct sockaddr *) &a, &len) == 0)
-        port = ntohs (a.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
+    //  Below Linux's ephemeral range (32768-60999), so no outgoing
+    //  connection takes it meanwhile, and never the same port twice in a
+    //  process (a port closed here could be handed out again at once).
+    static int given [256], n_given;
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned) getpid () * 2654435761u ^ (unsigned) support_now_us ();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int port = 20000 + (int) (rand_r (&seed) % 12000);
+        bool used = false;
+        for (int i = 0; i < n_given; i++)
+            used |= given [i] == port;
+        if (used)
+            continue;
+        int fd = socket (AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = { 0 };
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+        a.sin_port = htons ((uint16_t) port);
+        bool ok = fd >= 0 && bind (fd, (struct sockaddr *) &a, sizeof a) == 0;
+        if (fd >= 0)
+            close (fd);
+        if (ok) {
+            if (n_given < 256)
+                given [n_given++] = port;
+            return port;
+        }
+    }
+    return -1;
 }
 
 int
