@@ -6,6 +6,10 @@ pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
       librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
       valgrind iproute2 procps)
+if [ "${1:-}" = "--list" ]; then
+    echo "${pkgs[@]}"
+    exit 0
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
