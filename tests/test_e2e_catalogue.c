@@ -136,16 +136,12 @@ s_catalogue (int node, const char *code, bool history)
 {
     licclient_t *admin = NULL;
     assert (support_admin (&admin, &s_h.node [node]) == ERR_OK);
-    Lic__Request req;
     Lic__CatalogueRequest cr;
-    codec_request_init (&req);
     lic__catalogue_request__init (&cr);
     cr.type_code = (char *) (code? code: "");
     cr.history = history;
-    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
-    req.catalogue = &cr;
     Lic__Reply *r = NULL;
-    assert (licclient_call (admin, &req, &r, 10000) == ERR_OK);
+    assert (licclient_catalogue (admin, &cr, &r, 10000) == ERR_OK);
     licclient_destroy (&admin);
     return r;
 }
@@ -163,19 +159,7 @@ test_catalogue_versions_travel_up_and_survive_restart (void)
     assert (v == 2);
     Lic__LicenseType withdrawn = *r->catalogue->types [0];
     withdrawn.withdrawn = true;
-    withdrawn.version = 0;
-    withdrawn.division = "";
-    withdrawn.at = 0;
-    Lic__Request req;
-    Lic__CatalogueRequest cr;
-    codec_request_init (&req);
-    lic__catalogue_request__init (&cr);
-    cr.add = &withdrawn;
-    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
-    req.catalogue = &cr;
-    Lic__Reply *a = NULL;
-    assert (licclient_call (s_admin, &req, &a, 10000) == ERR_OK && a->code == ERR_OK);
-    codec_reply_free (&a);
+    assert (support_catalogue_put (s_admin, &withdrawn) == ERR_OK);
     codec_reply_free (&r);
     int rc = s_publish_json ("issue", 11, 0, ITEMS_OK, "\"2046-11-26\"", s_now, why, sizeof why);
     printf ("  refused: %s: %s\n", err_str (rc), why);
@@ -219,34 +203,20 @@ test_blobs_are_content_addressed_with_a_limit (void)
     uint8_t small [1000];
     for (size_t i = 0; i < sizeof small; i++)
         small [i] = (uint8_t) (i * 7);
-    Lic__Request req;
-    Lic__BlobRequest br;
-    codec_request_init (&req);
-    lic__blob_request__init (&br);
-    br.put.data = small;
-    br.put.len = sizeof small;
-    req.body_case = LIC__REQUEST__BODY_BLOB;
-    req.blob = &br;
     Lic__Reply *r = NULL;
-    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (licclient_blob_put (s_admin, small, sizeof small, &r, 10000) == ERR_OK && r->code == ERR_OK);
     uint8_t digest [32], expect [32];
     memcpy (digest, r->blob->digest.data, 32);
     seal_hash (expect, small, sizeof small, NULL, 0);
     assert (memcmp (digest, expect, 32) == 0);
     codec_reply_free (&r);
-    lic__blob_request__init (&br);
-    br.digest.data = digest;
-    br.digest.len = 32;
-    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (licclient_blob_get (s_admin, digest, &r, 10000) == ERR_OK && r->code == ERR_OK);
     assert (r->blob->data.len == sizeof small && memcmp (r->blob->data.data, small, sizeof small) == 0);
     codec_reply_free (&r);
     //  Over the limit: refused with its own error.
     size_t big_len = 200 * 1024;
     uint8_t *big = calloc (1, big_len);
-    lic__blob_request__init (&br);
-    br.put.data = big;
-    br.put.len = big_len;
-    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_TOO_LARGE);
+    assert (licclient_blob_put (s_admin, big, big_len, &r, 10000) == ERR_OK && r->code == ERR_TOO_LARGE);
     printf ("  blob over the limit: %s: %s\n", err_str (r->code), r->message);
     codec_reply_free (&r);
     free (big);
@@ -258,15 +228,8 @@ test_lateness_report_shows_late_releases (void)
     char why [512];
     //  Completed two days ago, released now: late.
     assert (s_publish_json ("issue", 20, 0, ITEMS_OK, "\"2046-11-26\"", s_now - 2 * 86400, why, sizeof why) == ERR_OK);
-    Lic__Request req;
-    Lic__ReportRequest rr;
-    codec_request_init (&req);
-    lic__report_request__init (&rr);
-    rr.kind = "lateness";
-    req.body_case = LIC__REQUEST__BODY_REPORT;
-    req.report = &rr;
     Lic__Reply *r = NULL;
-    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (licclient_report (s_admin, "lateness", 0, &r, 10000) == ERR_OK && r->code == ERR_OK);
     assert (r->report->n_rows == 1);
     assert (streq (r->report->rows [0]->issuer, s_dept.key.code));
     assert (r->report->rows [0]->late == 1 && r->report->rows [0]->worst_seconds > 86400 - 60);
@@ -296,19 +259,7 @@ test_overdue_annual_inspection_is_flagged_and_counted (void)
     rule.inspection_window_days = 30;
     rule.term_months = 0;
     t.validity = &rule;
-    t.version = 0;
-    t.division = "";
-    t.at = 0;
-    Lic__Request req;
-    Lic__CatalogueRequest cr;
-    codec_request_init (&req);
-    lic__catalogue_request__init (&cr);
-    cr.add = &t;
-    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
-    req.catalogue = &cr;
-    Lic__Reply *a = NULL;
-    assert (licclient_call (s_admin, &req, &a, 10000) == ERR_OK && a->code == ERR_OK);
-    codec_reply_free (&a);
+    assert (support_catalogue_put (s_admin, &t) == ERR_OK);
     codec_reply_free (&r);
     //  Issued almost three years ago, never inspected.
     char id [LICID_BARE_MAX + 1], json [4096], why [256];

@@ -415,15 +415,21 @@ support_catalogue_add (licclient_t *admin, const char *type_code)
     t.n_items = 10;
     t.items = sp;
     t.validity = &rule;
-    Lic__Request req;
+    return support_catalogue_put (admin, &t);
+}
+
+int
+support_catalogue_put (licclient_t *admin, const Lic__LicenseType *t)
+{
+    Lic__LicenseType copy = *t;
+    copy.version = 0;
+    copy.division = "";
+    copy.at = 0;
     Lic__CatalogueRequest cr;
-    codec_request_init (&req);
     lic__catalogue_request__init (&cr);
-    cr.add = &t;
-    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
-    req.catalogue = &cr;
+    cr.add = &copy;
     Lic__Reply *reply = NULL;
-    int rc = licclient_call (admin, &req, &reply, 10000);
+    int rc = licclient_catalogue (admin, &cr, &reply, 10000);
     if (rc == ERR_OK)
         rc = reply->code;
     if (rc != ERR_OK && reply)
@@ -575,15 +581,9 @@ support_digest (const support_node_t *n, const char *division, uint8_t digest [3
 {
     licclient_t *admin = s_admin_cached (n);
     int rc = admin? ERR_OK: ERR_IO;
-    Lic__Request req;
-    Lic__DigestRequest dr;
-    codec_request_init (&req);
-    lic__digest_request__init (&dr);
-    req.body_case = LIC__REQUEST__BODY_DIGEST;
-    req.digest = &dr;
     Lic__Reply *r = NULL;
     if (rc == ERR_OK)
-        rc = licclient_call (admin, &req, &r, 60000);
+        rc = licclient_digest (admin, &r, 60000);
     if (rc == ERR_OK)
         rc = r->code;
     if (rc == ERR_OK) {

@@ -98,6 +98,11 @@ int support_client (licclient_t **out, const support_node_t *n, const support_de
 //  240-month term), under type_code.  ERR_OK or the node's code.
 int support_catalogue_add (licclient_t *admin, const char *type_code);
 
+//  Adds type t (its version, division and time are the node's to set, so
+//  they are cleared here) to the catalogue of admin's node.
+//  ERR_OK or the node's code.
+int support_catalogue_put (licclient_t *admin, const Lic__LicenseType *t);
+
 //  Registers d at n through admin, and its license type in the node's
 //  catalogue; ERR_OK or the node's code.
 int support_register (licclient_t *admin, const support_dept_t *d);
