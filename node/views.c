@@ -525,6 +525,7 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
         next->origin_division = entry->origin_division;
     if (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER) {
         next->content = ev->content;
+        next->content_seq = entry->seq;
         //  The standard it was checked against: the type's latest version
         //  at this point of the log (the same at every level).
         next->catalogue_version = type? type->version: 0;

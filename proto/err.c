@@ -40,6 +40,12 @@ err_str (int code)
         case ERR_DIVERGED:         return "ERR_DIVERGED";
         case ERR_CATALOGUE:        return "ERR_CATALOGUE";
         case ERR_UNKNOWN_TYPE:     return "ERR_UNKNOWN_TYPE";
+        case ERR_OUT_OF_SCOPE:     return "ERR_OUT_OF_SCOPE";
+        case ERR_MATTER:           return "ERR_MATTER";
+        case ERR_NO_HOLDER:        return "ERR_NO_HOLDER";
+        case ERR_MISSING_FIELD:    return "ERR_MISSING_FIELD";
+        case ERR_DISCLOSURE:       return "ERR_DISCLOSURE";
+        case ERR_EXPIRED:          return "ERR_EXPIRED";
         case ERR_IO:               return "ERR_IO";
         case ERR_NOMEM:            return "ERR_NOMEM";
         case ERR_CORRUPT:          return "ERR_CORRUPT";

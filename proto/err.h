@@ -36,6 +36,12 @@ typedef enum {
     ERR_DIVERGED = 19,          //  replication: history differs from ours
     ERR_CATALOGUE = 20,         //  license breaks its type's data-item standard
     ERR_UNKNOWN_TYPE = 21,      //  license type not in the catalogue, or its version withdrawn
+    ERR_OUT_OF_SCOPE = 22,      //  license type outside the application body's business
+    ERR_MATTER = 23,            //  matter (service item) outside the application body's scope
+    ERR_NO_HOLDER = 24,         //  query names no holder (regulation Art. 13)
+    ERR_MISSING_FIELD = 25,     //  query lacks matter, staff, case or purpose
+    ERR_DISCLOSURE = 26,        //  sensitive item sent in clear, or its value does not match its digest
+    ERR_EXPIRED = 27,           //  archived copy past its expiry
     ERR_IO = 100,               //  storage failure
     ERR_NOMEM = 101,
     ERR_CORRUPT = 102,          //  stored data does not decode
