@@ -8,10 +8,10 @@
 
 static const store_cf_t s_compared [] = {
     STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY, STORE_CF_DEDUP,
-    STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE
+    STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE, STORE_CF_AUDIT
 };
 static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin",
-                                  "catalogue" };
+                                  "catalogue", "audit" };
 
 //  Replays one entry into the scratch views.  Returns ERR_OK or why not.
 static int
@@ -24,55 +24,17 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
         fprintf (out, "entry %" PRIu64 ": signature does not verify\n", e->seq);
         return ERR_CORRUPT;
     }
-    int rc;
     if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        Lic__Event *ev = NULL;
-        if ((rc = codec_event_decode (env->body.data, env->body.len, &ev)) != ERR_OK) {
-            fprintf (out, "entry %" PRIu64 ": body does not decode\n", e->seq);
-            return ERR_CORRUPT;
-        }
+        //  The same signed event twice in one log is a corruption.
         uint8_t dkey [VIEWS_DEDUP_BYTES];
         uint64_t first;
         views_dedup_key (dkey, env);
         if (views_find_duplicate (views, dkey, &first) == ERR_OK) {
             fprintf (out, "entry %" PRIu64 ": same signed event as entry %" PRIu64 "\n", e->seq, first);
-            codec_event_free (&ev);
             return ERR_CORRUPT;
         }
-        uint32_t version;
-        rc = views_apply_event (views, batch, 1, e, ev, &version, why, sizeof why);
-        codec_event_free (&ev);
     }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
-        Lic__LicenseType *type = NULL;
-        if (codec_license_type_decode (env->body.data, env->body.len, &type) != ERR_OK) {
-            fprintf (out, "entry %" PRIu64 ": catalogue entry does not decode\n", e->seq);
-            return ERR_CORRUPT;
-        }
-        rc = views_apply_catalogue (views, batch, 1, e, type);
-        codec_license_type_free (&type);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
-        Lic__NodeRecord *rec = NULL;
-        if (codec_node_record_decode (env->body.data, env->body.len, &rec) != ERR_OK) {
-            fprintf (out, "entry %" PRIu64 ": node record does not decode\n", e->seq);
-            return ERR_CORRUPT;
-        }
-        rc = views_apply_node (views, batch, 1, e, rec);
-        codec_node_record_free (&rec);
-    }
-    else {
-        Lic__Registration *reg = NULL;
-        if (codec_registration_decode (env->body.data, env->body.len, &reg) != ERR_OK || !reg->department) {
-            fprintf (out, "entry %" PRIu64 ": registration does not decode\n", e->seq);
-            codec_registration_free (&reg);
-            return ERR_CORRUPT;
-        }
-        rc = views_apply_registration (views, batch, 1, e, reg);
-        codec_registration_free (&reg);
-    }
+    int rc = views_apply_entry (views, batch, 1, e, why, sizeof why);
     if (rc != ERR_OK)
         fprintf (out, "entry %" PRIu64 ": does not apply on replay: %s %s\n", e->seq, err_str (rc), why);
     return rc;

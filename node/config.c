@@ -138,6 +138,8 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             rc = s_string (v, key, cfg->listen, sizeof cfg->listen, why, why_size);
         else if (streq (key, "log_level"))
             rc = s_string (v, key, cfg->log_level, sizeof cfg->log_level, why, why_size);
+        else if (streq (key, "query_listen"))
+            rc = s_string (v, key, cfg->query_listen, sizeof cfg->query_listen, why, why_size);
         else if (streq (key, "metrics_listen"))
             rc = s_string (v, key, cfg->metrics_listen, sizeof cfg->metrics_listen, why, why_size);
         else if (streq (key, "replication_listen"))

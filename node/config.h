@@ -25,7 +25,8 @@ typedef struct {
     char division [16];         //  GB/T 2260 code of this node's area
     char name [128];            //  human name of the repository
     char data_dir [512];        //  where the database and keys live
-    char listen [256];          //  client endpoint (publish, query, admin)
+    char listen [256];          //  client endpoint (publish, admin)
+    char query_listen [256];    //  application bodies' query endpoint ("" = none)
     int verify_threads;         //  signature checking threads
     size_t cache_mb;            //  RocksDB block cache
     size_t reserve_mb;          //  disk space kept free for flushes and compactions

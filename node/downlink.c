@@ -99,6 +99,35 @@ s_send_ack (downlink_t *self, s_child_t *c)
     s_send (self, c, &msg);
 }
 
+#define DOWNLINK_CHAIN_MAX 16
+
+//  Fills chain with the encoded envelopes of the node record of child
+//  `division` and of this node's own chain (malloc'd; caller frees).
+static void
+s_chain (downlink_t *self, const char *division, ProtobufCBinaryData *chain, size_t *n)
+{
+    *n = 0;
+    Lic__Envelope *env = NULL;
+    if (views_node_envelope (self->views, division, &env) != ERR_OK)
+        return;
+    int rc = codec_envelope_encode (env, &chain [0].data, &chain [0].len);
+    codec_envelope_free (&env);
+    if (rc != ERR_OK)
+        return;
+    *n = 1;
+    uint8_t *v;
+    size_t vl;
+    Lic__CopyContent *own = NULL;
+    if (store_get (self->store, STORE_CF_META, "chain", 5, &v, &vl) != ERR_OK)
+        return;
+    if (codec_copy_content_decode (v, vl, &own) == ERR_OK)
+        for (size_t i = 0; i < own->n_node_chain && *n < DOWNLINK_CHAIN_MAX; i++)
+            if (codec_envelope_encode (own->node_chain [i], &chain [*n].data, &chain [*n].len) == ERR_OK)
+                (*n)++;
+    codec_copy_content_free (&own);
+    free (v);
+}
+
 static void
 s_send_welcome (downlink_t *self, s_child_t *c)
 {
@@ -116,6 +145,11 @@ s_send_welcome (downlink_t *self, s_child_t *c)
     w.root_at.data = root;
     w.root_at.len = 32;
     w.credit = (uint32_t) self->cfg->window;
+    //  The child's keys as we vouch for them, then our own chain: what an
+    //  archived copy made below needs to reach a trusted key (issue 5).
+    ProtobufCBinaryData chain [DOWNLINK_CHAIN_MAX];
+    w.chain = chain;
+    s_chain (self, c->in.division, chain, &w.n_chain);
     msg.body_case = LIC__REPL__BODY_WELCOME;
     msg.welcome = &w;
     c->next = c->in.hwm + 1;
@@ -123,6 +157,8 @@ s_send_welcome (downlink_t *self, s_child_t *c)
     c->nacked = false;
     c->hello_pending = false;
     s_send (self, c, &msg);
+    for (size_t i = 0; i < w.n_chain; i++)
+        free (chain [i].data);
 }
 
 //  Called by ingest when a batch is durable or refused.

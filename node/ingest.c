@@ -95,6 +95,8 @@ s_job_destroy (ingest_job_t **job_p)
     free (job->items);
     codec_repl_free (&job->repl);
     codec_node_record_free (&job->node);
+    codec_audit_record_free (&job->audit);
+    codec_reply_free (&job->answer);
     free (job);
     *job_p = NULL;
 }
@@ -116,6 +118,27 @@ s_answer (ingest_t *self, ingest_job_t *job)
         if (self->on_batch)
             self->on_batch (self->batch_arg, job->child, job->cookie, job->code,
                             job->seq, job->why);
+        s_job_destroy (&job);
+        return;
+    }
+    if (job->kind == JOB_AUDIT) {
+        //  No answer leaves without its durable record: a failed write
+        //  replaces the answer by the refusal.
+        if (job->code != ERR_OK) {
+            codec_reply_free (&job->answer);
+            job->answer = calloc (1, sizeof *job->answer);
+            if (job->answer) {
+                codec_reply_init (job->answer);
+                job->answer->id = job->req? job->req->id: 0;
+                job->answer->code = job->code;
+                job->answer->message = strdup (job->why);
+            }
+        }
+        else
+        if (job->answer->body_case == LIC__REPLY__BODY_QUERY)
+            job->answer->query->audit_seq = job->seq;
+        if (job->answer && self->on_audit)
+            self->on_audit (self->audit_arg, job->channel, &job->route, &job->answer);
         s_job_destroy (&job);
         return;
     }
@@ -180,6 +203,16 @@ s_answer (ingest_t *self, ingest_job_t *job)
         }
         free (res);
         free (types);
+    }
+    else
+    if (job->kind == JOB_APP_BODY) {
+        Lic__AppBodyResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__app_body_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_APP_BODY;
+            reply->app_body = res;
+        }
     }
     else {
         Lic__RegisterResult *res = calloc (1, sizeof *res);
@@ -408,6 +441,65 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     self->building->last_seq = job->seq;
 }
 
+//  An application body registered by the operator (issue 5 item 1).
+static void
+s_sequence_app_body (ingest_t *self, ingest_job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    Lic__AppBodyRegistration reg;
+    codec_app_body_registration_init (&reg);
+    reg.division = (char *) self->cfg.division;
+    reg.body = job->req->app_body->add;
+    reg.at = (int64_t) time (NULL);
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t len;
+    if (codec_app_body_registration_encode (&reg, &body, &len) != ERR_OK) {
+        ingest_job_fail (job, ERR_NOMEM, "out of memory");
+        return;
+    }
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_APP_BODY, body, len, reg.at, sig, &env, &entry);
+    int rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry, &reg);
+    free (body);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "application body could not be registered");
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
+//  The record of a query, signed by this node like every entry of its log.
+static void
+s_sequence_audit (ingest_t *self, ingest_job_t *job)
+{
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t len;
+    char *given = job->audit->division;     //  the node names itself
+    job->audit->division = (char *) self->cfg.division;
+    int rc = codec_audit_record_encode (job->audit, &body, &len);
+    if (rc != ERR_OK) {
+        job->audit->division = given;
+        ingest_job_fail (job, ERR_NOMEM, "out of memory: the query was not recorded, so not answered");
+        return;
+    }
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_AUDIT, body, len, job->audit->at_ms / 1000,
+                      sig, &env, &entry);
+    rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry, job->audit);
+    job->audit->division = given;
+    free (body);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered");
+        return;
+    }
+    job->seq = self->next_seq++;
+    self->building->last_seq = job->seq;
+}
+
 static void
 s_sequence_ready (ingest_t *self)
 {
@@ -429,6 +521,12 @@ s_sequence_ready (ingest_t *self)
         else
         if (job->kind == JOB_CATALOGUE)
             s_sequence_catalogue (self, job);
+        else
+        if (job->kind == JOB_APP_BODY)
+            s_sequence_app_body (self, job);
+        else
+        if (job->kind == JOB_AUDIT)
+            s_sequence_audit (self, job);
         else
             s_sequence_register (self, job);
         zlist_append (self->building->jobs, job);
@@ -621,9 +719,10 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     *route_p = NULL;
     *req_p = NULL;
     job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER
-              : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE: JOB_PUBLISH;
+              : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE
+              : job->req->body_case == LIC__REQUEST__BODY_APP_BODY? JOB_APP_BODY: JOB_PUBLISH;
     self->ring [self->tail++ % INGEST_RING] = job;
-    if (job->kind == JOB_REGISTER || job->kind == JOB_CATALOGUE) {
+    if (job->kind != JOB_PUBLISH) {
         job->ready = true;
         return;
     }
@@ -647,6 +746,34 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
         ingest_queue_task (self, &job->task);
         return;
     }
+    job->ready = true;
+}
+
+void
+ingest_set_audit_handler (ingest_t *self, ingest_audit_fn *fn, void *arg)
+{
+    self->on_audit = fn;
+    self->audit_arg = arg;
+}
+
+void
+ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
+                     Lic__AuditRecord **rec_p, Lic__Reply **answer_p)
+{
+    ingest_job_t *job = ingest_job_new (self, JOB_AUDIT);
+    if (!job) {
+        zframe_destroy (route_p);
+        codec_audit_record_free (rec_p);
+        codec_reply_free (answer_p);
+        return;
+    }
+    job->channel = channel;
+    job->route = *route_p;
+    job->audit = *rec_p;
+    job->answer = *answer_p;
+    *route_p = NULL;
+    *rec_p = NULL;
+    *answer_p = NULL;
     job->ready = true;
 }
 

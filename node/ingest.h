@@ -91,11 +91,28 @@ void
     ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
                         const uint8_t curve_pk [32]);
 
+//  Called when an audited query's record is durable (answer: the prepared
+//  reply, its QueryResult's audit_seq filled in) or could not be written
+//  (answer replaced by the refusal).  The callee takes *route_p and
+//  *reply_p.
+typedef void (ingest_audit_fn) (void *arg, int channel, zframe_t **route_p, Lic__Reply **reply_p);
+
+void
+    ingest_set_audit_handler (ingest_t *self, ingest_audit_fn *fn, void *arg);
+
+//  Records a query (issue 5 item 4): appends rec (owned from here on) as
+//  a node-signed ENTRY_AUDIT to the log and hands the prepared answer
+//  (owned) back through the audit handler only once that record is
+//  durable.  channel is the caller's, returned as it is.
+void
+    ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
+                         Lic__AuditRecord **rec_p, Lic__Reply **answer_p);
+
 //  Stops the threads; jobs still queued are answered ERR_CLOSED.
 void
     ingest_destroy (ingest_t **self_p);
 
-//  Takes a publish or register request (ownership of *route_p and *req_p
+//  Takes a publish, register, catalogue or application body request (ownership of *route_p and *req_p
 //  passes to ingest).  Never fails: errors come back as replies.
 void
     ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p);

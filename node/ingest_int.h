@@ -10,7 +10,8 @@
 #include "seal.h"
 #include "verifier.h"
 
-typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH, JOB_CATALOGUE } ingest_job_kind_t;
+typedef enum { JOB_PUBLISH, JOB_REGISTER, JOB_NODE, JOB_BATCH, JOB_CATALOGUE,
+               JOB_APP_BODY, JOB_AUDIT } ingest_job_kind_t;
 
 typedef struct _ingest_job_t ingest_job_t;
 
@@ -42,6 +43,10 @@ struct _ingest_job_t {
     size_t n_queued;            //  its tasks counted in items_inflight
     //  JOB_NODE
     Lic__NodeRecord *node;      //  record to append (owned)
+    //  JOB_AUDIT
+    Lic__AuditRecord *audit;    //  record to append (owned)
+    Lic__Reply *answer;         //  reply to send once it is durable (owned)
+    int channel;                //  the server's socket
 };
 
 typedef struct {
@@ -60,6 +65,8 @@ struct ingest_t {
     void *reply_arg;
     ingest_batch_fn *on_batch;
     void *batch_arg;
+    ingest_audit_fn *on_audit;
+    void *audit_arg;
     verifier_t *verifier;
     zactor_t *committer;        //  does the synced writes
     ingest_job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]

@@ -181,6 +181,72 @@ int MUST_CHECK
                      uint64_t size, Lic__Reply **reply, int timeout_ms);
 
 // ---------------------------------------------------------------------
+//  Sharing within scope (issue 5; proto/README.md section 10)
+
+//  A query by an application body (connected with its registered CURVE
+//  key) -> reply->query (QueryResult: licenses as the body may see them,
+//  the seq of the audit record, and for QUERY_COPY the copy's bytes).
+//  Node codes: ERR_FORBIDDEN (not a registered body), ERR_MISSING_FIELD,
+//  ERR_NO_HOLDER, ERR_MATTER, ERR_OUT_OF_SCOPE, ERR_BAD_LICENSE_ID,
+//  ERR_NOT_FOUND, ERR_BAD_FIELD.  q is borrowed for the call.
+int MUST_CHECK
+    licclient_query (licclient_t *self, const Lic__QueryRequest *q,
+                     Lic__Reply **reply, int timeout_ms);
+
+//  The audit log (admin key) -> reply->audit, filtered by a's members.
+int MUST_CHECK
+    licclient_audit (licclient_t *self, const Lic__AuditRequest *a,
+                     Lic__Reply **reply, int timeout_ms);
+
+//  Registers or replaces an application body (admin key) ->
+//  reply->app_body (seq); with add NULL lists the bodies registered at
+//  the node (reply->app_body->bodies).
+int MUST_CHECK
+    licclient_app_body (licclient_t *self, const Lic__AppBody *add,
+                        Lic__Reply **reply, int timeout_ms);
+
+//  What an archived copy states, once checked.
+typedef struct {
+    char license_id [64];
+    Lic__Status status;             //  effective status as of `at`
+    uint32_t version;
+    bool pledged;
+    int64_t at;                     //  when the node made the copy
+    int64_t expires_at;
+    char maker_code [32];           //  the application body
+    char maker_name [256];
+    char staff_id [160];
+    char matter_code [160];
+    char case_number [160];
+    char purpose [160];
+    char division [16];             //  node that made it
+    char issuer [32];               //  department credit code
+    char department [256];
+    char type_name [256];           //  license type, from the catalogue entry
+    uint32_t type_version;
+    size_t events;                  //  signed events checked
+    size_t disclosed;               //  disclosed values checked against their digests
+    size_t masked;                  //  sensitive items of the content not disclosed
+} licclient_copy_t;
+
+//  Checks an archived copy offline (no node needed): the node's signed
+//  statement, the chain of node records from its key (and the keys that
+//  signed the department registration and the catalogue entry) to one
+//  of the n_trust trusted Ed25519 keys, each event's department
+//  signature, their lifecycle up to the stated status and version, each
+//  disclosed value against its signed digest, that the file is byte for
+//  byte the canonical encoding of what it holds, and that `now` (unix
+//  seconds) is before its expiry.  ERR_OK with *out filled; else
+//  ERR_MALFORMED, ERR_BAD_SIGNATURE, ERR_UNKNOWN_KEY (no chain to a
+//  trusted key), ERR_CORRUPT (content and statement disagree),
+//  ERR_TYPE_NOT_ALLOWED, ERR_BAD_LICENSE_ID, ERR_DISCLOSURE, ERR_EXPIRED
+//  (*out filled too), ERR_NOMEM; why says which part failed.
+int MUST_CHECK
+    licclient_verify_copy (const uint8_t *file, size_t len, const uint8_t (*trust) [32],
+                           size_t n_trust, int64_t now, licclient_copy_t *out,
+                           char *why, size_t why_size);
+
+// ---------------------------------------------------------------------
 //  Catalogue, blobs, reports (issue 4; proto/README.md section 9)
 
 //  Any catalogue request -> reply->catalogue (CatalogueResult), the

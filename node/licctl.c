@@ -26,6 +26,7 @@
 #include "licctl_proof.h"
 #include "licctl_publish.h"
 #include "licctl_query.h"
+#include "licctl_share.h"
 #include "licctl_verify.h"
 #include "seal.h"
 
@@ -54,6 +55,15 @@ licctl_usage (FILE *out)
 "  blob get DIGEST [--out FILE]  the blob's bytes, checked against DIGEST\n"
 "  report lateness [--limit N]   days with events released after the day\n"
 "                            they were completed, per issuer (admin)\n"
+"  appbody add --code CODE --name NAME --key-file BODY.pub --types T1,T2\n"
+"          --matters M1,M2 [--clearance personal,commercial,secret]  (admin)\n"
+"  appbody list              application bodies registered at the node\n"
+"  query get ID | find | status ID [--at UNIX] --holder ID --holder-type T\n"
+"          --matter M --staff S --case C --purpose P   (-k BODY.key)\n"
+"  copy ID --holder ID --holder-type T --matter M --staff S --case C\n"
+"          --purpose P [--expires DAYS] --out FILE     archived copy\n"
+"  audit [--holder ID | --body CODE] [--matter M] [--refused] [--from N]\n"
+"          [--limit N]               who queried what, and why (admin)\n"
 "  prove --seq N [--old-size M] [--size S] [--out FILE]\n"
 "                            proof document (JSON) of entry N and/or of\n"
 "                            tree S extending tree M (S: last checkpoint)\n"
@@ -62,6 +72,9 @@ licctl_usage (FILE *out)
 "                            checks a proof document; without a checkpoint\n"
 "                            in it, --root must give the trusted root\n"
 "  vkey --key-file NODE.pub  the node's checkpoint verifier key\n"
+"  verify FILE --trust KEY [--trust KEY]...\n"
+"                            checks an archived copy; KEY: a node's signing\n"
+"                            key (hex) or its node.pub file\n"
 "  make-id --type TYPE21 --issuer CREDIT18 --serial SERIAL [--version 001]\n"
 "                            license id with its check character\n"
 "exit: 0 ok, 1 refused, not found or not verified,\n"
@@ -87,7 +100,9 @@ s_number (const char *text, uint64_t max, uint64_t *out)
 //  Long options that have no short form or mnemonic letter.
 enum {
     S_OPT_SEQ = 256, S_OPT_OLD_SIZE, S_OPT_SIZE, S_OPT_KEY_FILE, S_OPT_ROOT,
-    S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP
+    S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
+    S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
+    S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED
 };
 
 static const struct option s_longs [] = {
@@ -119,6 +134,18 @@ static const struct option s_longs [] = {
     { "version", required_argument, NULL, S_OPT_VERSION },
     { "to", required_argument, NULL, S_OPT_TO },
     { "keep", required_argument, NULL, S_OPT_KEEP },
+    { "endpoint", required_argument, NULL, S_OPT_ENDPOINT },
+    { "matter", required_argument, NULL, S_OPT_MATTER },
+    { "staff", required_argument, NULL, S_OPT_STAFF },
+    { "case", required_argument, NULL, S_OPT_CASE },
+    { "purpose", required_argument, NULL, S_OPT_PURPOSE },
+    { "at", required_argument, NULL, S_OPT_AT },
+    { "expires", required_argument, NULL, S_OPT_EXPIRES },
+    { "trust", required_argument, NULL, S_OPT_TRUST },
+    { "matters", required_argument, NULL, S_OPT_MATTERS },
+    { "clearance", required_argument, NULL, S_OPT_CLEARANCE },
+    { "body", required_argument, NULL, S_OPT_BODY },
+    { "refused", no_argument, NULL, S_OPT_REFUSED },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -148,6 +175,16 @@ s_numeric (int c, const char *arg, licctl_opts_t *opts)
             if (!s_number (arg, 1000, &v) || v == 0)
                 return false;
             opts->keep = (uint32_t) v;
+            return true;
+        case S_OPT_AT:
+            if (!s_number (arg, INT64_MAX, &v) || v == 0)
+                return false;
+            opts->at = (int64_t) v;
+            return true;
+        case S_OPT_EXPIRES:
+            if (!s_number (arg, 366, &v) || v == 0)
+                return false;
+            opts->expires_days = (uint32_t) v;
             return true;
         case S_OPT_OLD_SIZE:
             return s_number (arg, UINT64_MAX, &opts->old_size)
@@ -182,7 +219,21 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_SERIAL: opts->serial = arg; break;
         case S_OPT_VERSION: opts->version = arg; break;
         case S_OPT_TO: opts->to = arg; break;
-        case 'T': case 'L': case 'S': case S_OPT_KEEP:
+        case S_OPT_ENDPOINT: opts->endpoint = arg; break;
+        case S_OPT_MATTER: opts->matter = arg; break;
+        case S_OPT_STAFF: opts->staff = arg; break;
+        case S_OPT_CASE: opts->case_no = arg; break;
+        case S_OPT_PURPOSE: opts->purpose = arg; break;
+        case S_OPT_MATTERS: opts->matters = arg; break;
+        case S_OPT_CLEARANCE: opts->clearance = arg; break;
+        case S_OPT_BODY: opts->body = arg; break;
+        case S_OPT_REFUSED: opts->refused = true; break;
+        case S_OPT_TRUST:
+            if (opts->n_trust == LICCTL_REVOKE_MAX)
+                return false;
+            opts->trust [opts->n_trust++] = arg;
+            break;
+        case 'T': case 'L': case 'S': case S_OPT_KEEP: case S_OPT_AT: case S_OPT_EXPIRES:
         case S_OPT_SEQ: case S_OPT_OLD_SIZE: case S_OPT_SIZE:
             return s_numeric (c, arg, opts);
         case 'R':
@@ -274,7 +325,7 @@ licctl_connect (const licctl_opts_t *opts, licclient_t **client,
         return LICCTL_EXIT_USAGE;
     if (node_code)
         snprintf (node_code, 64, "%s", node.code);
-    int rc = licclient_open (client, node.endpoint, node.curve_pk,
+    int rc = licclient_open (client, opts->endpoint? opts->endpoint: node.endpoint, node.curve_pk,
                              key->curve_pk, key->curve_sk);
     if (rc != ERR_OK) {
         fprintf (stderr, "licctl: cannot connect to %s: %s\n",
@@ -367,7 +418,12 @@ static const s_command_t s_commands [] = {
     { "report", licctl_cmd_report },
     { "prove", licctl_cmd_prove },
     { "verify-proof", licctl_cmd_verify_proof },
-    { "vkey", licctl_cmd_vkey }
+    { "vkey", licctl_cmd_vkey },
+    { "appbody", licctl_cmd_appbody },
+    { "query", licctl_cmd_query_scoped },
+    { "copy", licctl_cmd_copy },
+    { "audit", licctl_cmd_audit },
+    { "verify", licctl_cmd_verify_copy }
 };
 
 int

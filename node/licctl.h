@@ -59,6 +59,20 @@ typedef struct {
     const char *version;                //  make-id --version
     const char *to;                     //  backup --to
     uint32_t keep;                      //  backup --keep
+    //  Sharing within scope (licctl_share.c)
+    const char *endpoint;               //  --endpoint: overrides the node file's
+    const char *matter;                 //  query, copy --matter
+    const char *staff;                  //  --staff
+    const char *case_no;                //  --case
+    const char *purpose;                //  --purpose
+    int64_t at;                         //  status --at (unix seconds)
+    uint32_t expires_days;              //  copy --expires (days)
+    const char *trust [LICCTL_REVOKE_MAX];  //  verify --trust (hex or key file)
+    int n_trust;
+    const char *matters;                //  appbody add --matters M1,M2
+    const char *clearance;              //  appbody add --clearance personal,commercial
+    const char *body;                   //  audit --body CODE
+    bool refused;                       //  audit --refused
 } licctl_opts_t;
 
 //  Prints the usage text to out.

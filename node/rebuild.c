@@ -31,43 +31,7 @@ s_apply (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, char *why
         snprintf (why, why_size, "entry %" PRIu64 ": signature does not verify", e->seq);
         return ERR_BAD_SIGNATURE;
     }
-    int rc;
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        Lic__Event *ev = NULL;
-        rc = codec_event_decode (env->body.data, env->body.len, &ev);
-        uint32_t version;
-        if (rc == ERR_OK)
-            rc = views_apply_event (views, batch, 1, e, ev, &version, why, why_size);
-        codec_event_free (&ev);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
-        Lic__Registration *reg = NULL;
-        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-        if (rc == ERR_OK && !reg->department)
-            rc = ERR_MALFORMED;
-        if (rc == ERR_OK)
-            rc = views_apply_registration (views, batch, 1, e, reg);
-        codec_registration_free (&reg);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
-        Lic__LicenseType *type = NULL;
-        rc = codec_license_type_decode (env->body.data, env->body.len, &type);
-        if (rc == ERR_OK)
-            rc = views_apply_catalogue (views, batch, 1, e, type);
-        codec_license_type_free (&type);
-    }
-    else {
-        Lic__NodeRecord *rec = NULL;
-        rc = codec_node_record_decode (env->body.data, env->body.len, &rec);
-        if (rc == ERR_OK)
-            rc = views_apply_node (views, batch, 1, e, rec);
-        codec_node_record_free (&rec);
-    }
-    if (rc != ERR_OK && !*why)
-        snprintf (why, why_size, "entry %" PRIu64 " does not apply: %s", e->seq, err_str (rc));
-    return rc;
+    return views_apply_entry (views, batch, 1, e, why, why_size);
 }
 
 //  Sends one Fetch and waits for its Fetched; caller frees *reply.

@@ -39,13 +39,17 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         return rc == ERR_OK? ingest_check_catalogue (self, t->ev, why, why_size): rc;
     }
     if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE
-    ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
+    ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE || e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY
+    ||  e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
         //  Signed by the node where it originated, whose key we know from
         //  the configuration or from a node record that came up before.
         const uint8_t *key = views_node_key (self->views, e->origin_division);
         if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
             snprintf (why, why_size, "%s entry is not signed by the key of node %s",
-                      e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node record": "registration",
+                      e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node record"
+                    : e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "audit"
+                    : e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "application body"
+                    : e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue": "registration",
                       e->origin_division);
             return ERR_UNKNOWN_KEY;
         }
@@ -103,6 +107,40 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
         else
             rc = views_apply_catalogue (self->views, batch, gen, &own, type);
         codec_license_type_free (&type);
+    }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY) {
+        Lic__AppBodyRegistration *app = NULL;
+        rc = codec_app_body_registration_decode (env->body.data, env->body.len, &app);
+        if (rc == ERR_OK && !app->body)
+            rc = ERR_MALFORMED;
+        if (rc != ERR_OK)
+            snprintf (why, why_size, "application body registration does not decode");
+        else
+        if (strcmp (app->division, e->origin_division) != 0) {
+            snprintf (why, why_size, "application body registered at %s travels as an entry of %s",
+                      app->division, e->origin_division);
+            rc = ERR_FORBIDDEN;
+        }
+        else
+            rc = views_apply_app_body (self->views, batch, gen, &own, app);
+        codec_app_body_registration_free (&app);
+    }
+    else
+    if (e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
+        Lic__AuditRecord *rec = NULL;
+        rc = codec_audit_record_decode (env->body.data, env->body.len, &rec);
+        if (rc != ERR_OK)
+            snprintf (why, why_size, "audit record does not decode");
+        else
+        if (strcmp (rec->division, e->origin_division) != 0) {
+            snprintf (why, why_size, "audit record of %s travels as an entry of %s",
+                      rec->division, e->origin_division);
+            rc = ERR_FORBIDDEN;
+        }
+        else
+            rc = views_apply_audit (self->views, batch, gen, &own, rec);
+        codec_audit_record_free (&rec);
     }
     else {
         Lic__NodeRecord *rec = NULL;

@@ -21,6 +21,7 @@
 #include "ingest.h"
 #include "metrics.h"
 #include "proofs.h"
+#include "query.h"
 #include "seal.h"
 #include "uplink.h"
 #include "licid.h"
@@ -39,6 +40,8 @@ struct server_t {
     views_t *views;
     zactor_t *auth;                 //  ZAP handler
     zsock_t *router;                //  client socket
+    zsock_t *query_sock;            //  application bodies' socket, or NULL
+    query_t *query;                 //  scoped queries (issue 5)
     ingest_t *ingest;
     downlink_t *downlink;           //  children, or NULL
     uplink_t *uplink;               //  parent, or NULL at the top
@@ -63,8 +66,11 @@ struct server_t {
 // ---------------------------------------------------------------------
 //  Replies
 
+#define SERVER_CHANNEL_MAIN  0          //  replies go out on the client socket
+#define SERVER_CHANNEL_QUERY 1          //  on the query socket
+
 static void
-s_send (server_t *self, zframe_t **route_p, const Lic__Reply *reply)
+s_send_on (zsock_t *sock, zframe_t **route_p, const Lic__Reply *reply)
 {
     uint8_t *buf;
     size_t len;
@@ -76,11 +82,17 @@ s_send (server_t *self, zframe_t **route_p, const Lic__Reply *reply)
     free (buf);
     //  A peer that has gone away loses its reply; its events, if stored,
     //  are answered again as duplicates when it resends them.
-    if (zframe_send (route_p, self->router, ZFRAME_MORE | ZFRAME_DONTWAIT) != 0
-    ||  zframe_send (&body, self->router, ZFRAME_DONTWAIT) != 0) {
+    if (zframe_send (route_p, sock, ZFRAME_MORE | ZFRAME_DONTWAIT) != 0
+    ||  zframe_send (&body, sock, ZFRAME_DONTWAIT) != 0) {
         zframe_destroy (route_p);
         zframe_destroy (&body);
     }
+}
+
+static void
+s_send (server_t *self, zframe_t **route_p, const Lic__Reply *reply)
+{
+    s_send_on (self->router, route_p, reply);
 }
 
 static void
@@ -112,6 +124,21 @@ s_allow_department (void *arg, const Lic__Department *dept)
         logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of department %s", dept->credit_code);
 }
 
+//  Lets a registered application body's system connect (it is then
+//  served on the query socket only while registered and not revoked).
+static void
+s_allow_app_body (void *arg, const Lic__AppBody *b)
+{
+    server_t *self = (server_t *) arg;
+    if (b->curve_key.len != 32 || b->revoked)
+        return;
+    char z85 [41], name [64];
+    zmq_z85_encode (z85, b->curve_key.data, 32);
+    snprintf (name, sizeof name, "app-%s", b->credit_code);
+    if (identity_allow (self->id, name, z85) != ERR_OK)
+        logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of application body %s", b->credit_code);
+}
+
 static void
 s_ingest_reply (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
                 const Lic__Department *dept)
@@ -119,7 +146,85 @@ s_ingest_reply (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
     server_t *self = (server_t *) arg;
     if (dept)
         s_allow_department (self, dept);
+    if ((*reply_p)->body_case == LIC__REPLY__BODY_APP_BODY && (*reply_p)->code == ERR_OK)
+        views_each_app_body (self->views, self->cfg->division, s_allow_app_body, self);
     s_send (self, route_p, *reply_p);
+}
+
+//  An audited query's answer, now that its record is durable.
+static void
+s_on_audit (void *arg, int channel, zframe_t **route_p, Lic__Reply **reply_p)
+{
+    server_t *self = (server_t *) arg;
+    zsock_t *sock = channel == SERVER_CHANNEL_QUERY? self->query_sock: self->router;
+    if (sock)
+        s_send_on (sock, route_p, *reply_p);
+    zframe_destroy (route_p);
+    codec_reply_free (reply_p);
+}
+
+static void
+s_collect_body (void *arg, const Lic__AppBody *b)
+{
+    Lic__AppBodyResult *res = (Lic__AppBodyResult *) arg;
+    if (res->n_bodies < 4096)
+        res->bodies [res->n_bodies++] = (Lic__AppBody *) b;
+}
+
+//  The operator's side of application bodies: register one, or list them.
+static void
+s_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
+{
+    Lic__Request *req = *req_p;
+    char why [256];
+    int rc;
+    if (req->app_body->add) {
+        if ((rc = query_check_body (req->app_body->add, why, sizeof why)) != ERR_OK)
+            s_send_error (self, route_p, req->id, rc, "%s", why);
+        else
+            ingest_submit (self->ingest, route_p, req_p);
+        return;
+    }
+    Lic__AppBodyResult res;
+    lic__app_body_result__init (&res);
+    res.bodies = calloc (4096, sizeof *res.bodies);
+    if (!res.bodies) {
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
+    views_each_app_body (self->views, self->cfg->division, s_collect_body, &res);
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_APP_BODY;
+    reply.app_body = &res;
+    s_send (self, route_p, &reply);
+    free (res.bodies);
+}
+
+static void
+s_on_audit_list (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    Lic__AuditResult *res = calloc (1, sizeof *res);
+    if (!reply || !res) {
+        free (reply);
+        free (res);
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
+    codec_reply_init (reply);
+    reply->id = req->id;
+    reply->body_case = LIC__REPLY__BODY_AUDIT;
+    reply->audit = res;
+    int rc = query_audit_list (self->query, req->audit, res);
+    if (rc != ERR_OK) {
+        codec_reply_free (&reply);
+        s_send_error (self, route_p, req->id, rc, "the audit log could not be read: %s", err_str (rc));
+        return;
+    }
+    s_send (self, route_p, reply);
+    codec_reply_free (&reply);
 }
 
 // ---------------------------------------------------------------------
@@ -842,6 +947,23 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             else
                 s_on_backup (self, route_p, req);
             break;
+        case LIC__REQUEST__BODY_QUERY:
+            //  Application bodies may query here too; the node answers
+            //  only the keys of bodies registered at it, and records all.
+            query_on_frame (self->query, SERVER_CHANNEL_MAIN, route_p, body);
+            break;
+        case LIC__REQUEST__BODY_APP_BODY:
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may register or list application bodies");
+            else
+                s_on_app_body (self, route_p, &req);
+            break;
+        case LIC__REQUEST__BODY_AUDIT:
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the audit log is for the node's operator");
+            else
+                s_on_audit_list (self, route_p, req);
+            break;
         case LIC__REQUEST__BODY_DIGEST:
         case LIC__REQUEST__BODY_PROVE:
             //  Digests and proofs reveal nothing a department or a child
@@ -894,6 +1016,35 @@ s_on_router (server_t *self, int budget)
         }
         else
             s_on_frame (self, &route, body);
+        zframe_destroy (&route);
+        zframe_destroy (&body);
+    }
+}
+
+//  Reads up to `budget` frames from the query socket without blocking.
+static void
+s_on_query_router (server_t *self, int budget)
+{
+    while (budget-- > 0 && !ingest_full (self->ingest)
+       &&  (zsock_events (self->query_sock) & ZMQ_POLLIN)) {
+        zframe_t *route = zframe_recv (self->query_sock);
+        if (!route)
+            break;
+        zframe_t *body = zframe_more (route)? zframe_recv (self->query_sock): NULL;
+        //  A multi-frame request is refused like any bad frame: recorded.
+        while (body && zframe_more (body)) {
+            zframe_t *more = zframe_recv (self->query_sock);
+            bool last = !more || !zframe_more (more);
+            zframe_destroy (&body);
+            body = more;
+            if (last) {
+                zframe_destroy (&body);
+                body = zframe_new ("", 0);
+                break;
+            }
+        }
+        if (body)
+            query_on_frame (self->query, SERVER_CHANNEL_QUERY, &route, body);
         zframe_destroy (&route);
         zframe_destroy (&body);
     }
@@ -963,6 +1114,19 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         rc = ERR_IO;
         goto fail;
     }
+    self->query = query_new (cfg, id, store, views, self->ingest);
+    if (!self->query) {
+        rc = ERR_NOMEM;
+        goto fail;
+    }
+    ingest_set_audit_handler (self->ingest, s_on_audit, self);
+    views_each_app_body (views, cfg->division, s_allow_app_body, self);
+    if (cfg->query_listen [0]
+    &&  !(self->query_sock = identity_router (id, cfg->query_listen, "licrepo-query", CODEC_FRAME_MAX,
+                                              10000, 10000, 1000, why, why_size))) {
+        rc = ERR_IO;
+        goto fail;
+    }
     if (cfg->metrics_listen [0]
     &&  (rc = metrics_open (&self->metrics, cfg->metrics_listen, why, why_size)) != ERR_OK)
         goto fail;
@@ -990,6 +1154,8 @@ server_destroy (server_t **self_p)
     downlink_destroy (&self->downlink);
     uplink_destroy (&self->uplink);
     free (self->checkpoint);
+    query_destroy (&self->query);
+    zsock_destroy (&self->query_sock);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     free (self);
@@ -1036,6 +1202,7 @@ s_reload (server_t *self)
     if (fresh->n_children > 0)
         logfmt_msgf (LOGFMT_WARN, "SIGHUP: children need replication_listen and a restart to be served");
     views_each_department (self->views, self->cfg->division, s_allow_department, self);
+    views_each_app_body (self->views, self->cfg->division, s_allow_app_body, self);
     logfmt_msgf (LOGFMT_INFO, "SIGHUP: configuration %s reloaded", self->cfg->file);
     free (fresh);
 }
@@ -1128,7 +1295,7 @@ server_run (server_t *self)
         }
         if (stop_deadline && (ingest_idle (self->ingest) || zclock_mono () > stop_deadline))
             break;
-        zmq_pollitem_t items [6] = {
+        zmq_pollitem_t items [7] = {
             { zsock_resolve (ingest_results_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
             { zsock_resolve (ingest_commit_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
         };
@@ -1143,6 +1310,8 @@ server_run (server_t *self)
             items [nitems++] = (zmq_pollitem_t) { zsock_resolve (up), 0, ZMQ_POLLIN, 0 };
         if (accept) {
             items [nitems++] = (zmq_pollitem_t) { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
+            if (self->query_sock)
+                items [nitems++] = (zmq_pollitem_t) { zsock_resolve (self->query_sock), 0, ZMQ_POLLIN, 0 };
             if (self->downlink)
                 items [nitems++] = (zmq_pollitem_t) { zsock_resolve (downlink_sock (self->downlink)), 0, ZMQ_POLLIN, 0 };
         }
@@ -1155,6 +1324,8 @@ server_run (server_t *self)
             uplink_on_readable (self->uplink);
         if (accept) {
             s_on_router (self, 256);
+            if (self->query_sock)
+                s_on_query_router (self, 256);
             if (self->downlink)
                 downlink_on_readable (self->downlink, 64);
         }

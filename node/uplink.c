@@ -120,6 +120,50 @@ s_connect (uplink_t *self)
 // ---------------------------------------------------------------------
 //  From the parent
 
+//  Keeps the chain of node records the parent sent (ours signed by it,
+//  then its own up to the top), for archived copies made here.  Kept
+//  only if its first record is ours, signed by the parent's key.
+static void
+s_keep_chain (uplink_t *self, const Lic__Welcome *w)
+{
+    if (w->n_chain == 0 || w->n_chain > 16)
+        return;
+    Lic__CopyContent cc;
+    codec_copy_content_init (&cc);
+    Lic__Envelope *envs [16] = { NULL };
+    cc.node_chain = envs;
+    bool ok = true;
+    for (size_t i = 0; ok && i < w->n_chain; i++) {
+        ok = codec_envelope_decode (w->chain [i].data, w->chain [i].len, &envs [i]) == ERR_OK;
+        if (ok)
+            cc.n_node_chain++;
+    }
+    Lic__NodeRecord *rec = NULL;
+    ok = ok && envs [0]->key_id.len == 32
+      && memcmp (envs [0]->key_id.data, self->cfg->parent.sign_pk, 32) == 0
+      && codec_node_record_decode (envs [0]->body.data, envs [0]->body.len, &rec) == ERR_OK
+      && streq (rec->division, self->cfg->division) && rec->sign_key.len == 32
+      && memcmp (rec->sign_key.data, self->id->node.sign_pk, 32) == 0;
+    codec_node_record_free (&rec);
+    uint8_t *buf = NULL;
+    size_t len;
+    if (ok && codec_copy_content_encode (&cc, &buf, &len) == ERR_OK) {
+        store_batch_t *b = store_batch_new (self->store);
+        if (b) {
+            store_batch_put (b, STORE_CF_META, "chain", 5, buf, len);
+            if (store_write (self->store, b, false) != ERR_OK)
+                logfmt_msgf (LOGFMT_WARN, "uplink: chain of node records not stored");
+            store_batch_destroy (&b);
+        }
+    }
+    else
+    if (!ok)
+        logfmt_msgf (LOGFMT_WARN, "uplink: parent sent a chain of node records that does not start with ours");
+    free (buf);
+    for (size_t i = 0; i < cc.n_node_chain; i++)
+        codec_envelope_free (&envs [i]);
+}
+
 static void
 s_on_welcome (uplink_t *self, const Lic__Welcome *w)
 {
@@ -142,6 +186,7 @@ s_on_welcome (uplink_t *self, const Lic__Welcome *w)
         s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
         return;
     }
+    s_keep_chain (self, w);
     self->send_next = w->resume_after + 1;
     self->acked = w->resume_after;
     self->credit = w->credit < UPLINK_WINDOW_MAX? w->credit: UPLINK_WINDOW_MAX;

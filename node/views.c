@@ -45,6 +45,8 @@ struct views_t {
     zhashx_t *types;        //  type code -> Lic__LicenseType, latest (owned)
     zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
     zhashx_t *signers;      //  "division/hex signing key" -> s_signer_t
+    zhashx_t *apps;         //  "division/credit code" -> Lic__AppBodyRegistration (owned)
+    zhashx_t *app_keys;     //  "division/hex CURVE key" -> Lic__AppBodyRegistration (borrowed)
 };
 
 static void
@@ -188,6 +190,53 @@ s_registry_install (views_t *self, Lic__Registration *reg)
 }
 
 #define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
+#define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
+#define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
+
+static void
+s_app_destroy (void **item_p)
+{
+    Lic__AppBodyRegistration *r = (Lic__AppBodyRegistration *) *item_p;
+    codec_app_body_registration_free (&r);
+    *item_p = NULL;
+}
+
+//  Installs an application body's registration (owned from here on),
+//  replacing an earlier one of the same body and its key.
+static int
+s_app_install (views_t *self, Lic__AppBodyRegistration *app)
+{
+    char key [64], hex [65], kkey [96];
+    snprintf (key, sizeof key, "%s/%s", app->division, app->body->credit_code);
+    Lic__AppBodyRegistration *old = (Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
+    if (old && old->body->curve_key.len == 32) {
+        seal_hex (hex, old->body->curve_key.data, 32);
+        snprintf (kkey, sizeof kkey, "%s/%s", old->division, hex);
+        zhashx_delete (self->app_keys, kkey);
+    }
+    zhashx_update (self->apps, key, app);
+    if (app->body->curve_key.len == 32 && !app->body->revoked) {
+        seal_hex (hex, app->body->curve_key.data, 32);
+        snprintf (kkey, sizeof kkey, "%s/%s", app->division, hex);
+        zhashx_update (self->app_keys, kkey, app);
+    }
+    return ERR_OK;
+}
+
+//  Keeps the signed envelope of a registry entry under key, so an
+//  archived copy can carry it exactly as it was signed.
+static int
+s_put_envelope (store_batch_t *batch, const char *key, const Lic__Envelope *env)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = codec_envelope_encode (env, &buf, &len);
+    if (rc != ERR_OK)
+        return rc;
+    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
+    free (buf);
+    return ERR_OK;
+}
 
 static int
 s_node_install (views_t *self, const char *division, const uint8_t *pk, const char *parent)
@@ -207,6 +256,8 @@ s_registry_load (views_t *self)
     int rc = ERR_OK;
     zhashx_purge (self->signers);
     zhashx_purge (self->depts);
+    zhashx_purge (self->app_keys);
+    zhashx_purge (self->apps);
     store_iter_t *it = store_iter_new (self->store, STORE_CF_REGISTRY, NULL, 0, NULL, 0);
     if (!it)
         return ERR_NOMEM;
@@ -222,6 +273,18 @@ s_registry_load (views_t *self)
             if (!zhashx_lookup (self->nodes, rec->division))    //  configuration wins
                 rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
             codec_node_record_free (&rec);
+            continue;
+        }
+        if (kl > 4 && memcmp (k, VIEWS_ENV_PREFIX, 4) == 0)
+            continue;           //  signed envelopes, read on demand
+        if (kl > 4 && memcmp (k, VIEWS_APP_PREFIX, 4) == 0) {
+            Lic__AppBodyRegistration *app = NULL;
+            if (codec_app_body_registration_decode (v, vl, &app) != ERR_OK || !app->body)
+                rc = ERR_CORRUPT;
+            else
+                rc = s_app_install (self, app);
+            if (rc != ERR_OK)
+                codec_app_body_registration_free (&app);
             continue;
         }
         Lic__Registration *reg = NULL;
@@ -281,6 +344,9 @@ views_open (views_t **views_p, store_t *store, const char *division)
     self->dedup = zhashx_new ();
     self->depts = zhashx_new ();
     self->signers = zhashx_new ();
+    self->apps = zhashx_new ();
+    self->app_keys = zhashx_new ();
+    zhashx_set_destructor (self->apps, s_app_destroy);
     self->types = zhashx_new ();
     zhashx_set_destructor (self->types, s_type_destroy);
     zhashx_set_destructor (self->licenses, s_pending_destroy);
@@ -306,6 +372,8 @@ views_destroy (views_t **self_p)
     views_t *self = *self_p;
     zhashx_destroy (&self->signers);
     zhashx_destroy (&self->depts);
+    zhashx_destroy (&self->app_keys);
+    zhashx_destroy (&self->apps);
     zhashx_destroy (&self->types);
     zhashx_destroy (&self->dedup);
     zhashx_destroy (&self->licenses);
@@ -646,6 +714,12 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
     char key [64];
     snprintf (key, sizeof key, "%s/%s", reg->division, reg->department->credit_code);
     store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
+    char ekey [80];
+    snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "reg/%s", key);
+    if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK) {
+        free (buf);
+        return rc;
+    }
     //  The registry keeps its own copy, decoded from the bytes written.
     Lic__Registration *copy = NULL;
     rc = codec_registration_decode (buf, len, &copy);
@@ -754,6 +828,10 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     snprintf (key, sizeof key, VIEWS_NODE_PREFIX "%s", rec->division);
     store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
     free (buf);
+    char ekey [48];
+    snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "node/%s", rec->division);
+    if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK)
+        return rc;
     if (rec->sign_key.len == 32 && !zhashx_lookup (self->nodes, rec->division))
         rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
     return rc;
@@ -776,6 +854,12 @@ views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
     uint8_t key [64];
     size_t kl = s_type_key (key, type->type_code, type->version, type->division);
     store_batch_put (batch, STORE_CF_CATALOGUE, key, kl, buf, len);
+    char ekey [64];
+    snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "type/%.21s/%010u", type->type_code, type->version);
+    if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK) {
+        free (buf);
+        return rc;
+    }
     Lic__LicenseType *copy = NULL;
     rc = codec_license_type_decode (buf, len, &copy);
     free (buf);
@@ -827,4 +911,215 @@ size_t
 views_types (views_t *self)
 {
     return zhashx_size (self->types);
+}
+
+// ---------------------------------------------------------------------
+//  Sharing within scope (issue 5): application bodies, the audit index,
+//  the signed envelopes an archived copy carries.
+
+int
+views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
+                      const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg)
+{
+    int rc = s_put_entry (self, batch, gen, entry);
+    if (rc != ERR_OK)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    if ((rc = codec_app_body_registration_encode (reg, &buf, &len)) != ERR_OK)
+        return rc;
+    char key [64];
+    snprintf (key, sizeof key, VIEWS_APP_PREFIX "%s/%s", reg->division, reg->body->credit_code);
+    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
+    Lic__AppBodyRegistration *copy = NULL;
+    rc = codec_app_body_registration_decode (buf, len, &copy);
+    free (buf);
+    if (rc == ERR_OK && (rc = s_app_install (self, copy)) != ERR_OK)
+        codec_app_body_registration_free (&copy);
+    return rc;
+}
+
+const Lic__AppBody *
+views_app_body_by_key (views_t *self, const char *division, const uint8_t curve [32])
+{
+    char hex [65], key [96];
+    seal_hex (hex, curve, 32);
+    snprintf (key, sizeof key, "%s/%s", division, hex);
+    Lic__AppBodyRegistration *r = (Lic__AppBodyRegistration *) zhashx_lookup (self->app_keys, key);
+    return r? r->body: NULL;
+}
+
+const Lic__AppBody *
+views_app_body (views_t *self, const char *division, const char *credit_code)
+{
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", division, credit_code);
+    Lic__AppBodyRegistration *r = (Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
+    return r? r->body: NULL;
+}
+
+void
+views_each_app_body (views_t *self, const char *division,
+                     void (*fn) (void *arg, const Lic__AppBody *body), void *arg)
+{
+    zlistx_t *keys = zhashx_keys (self->apps);
+    if (!keys)
+        return;
+    zlistx_set_comparator (keys, (zlistx_comparator_fn *) strcmp);
+    zlistx_sort (keys);
+    for (const char *k = (const char *) zlistx_first (keys); k; k = (const char *) zlistx_next (keys)) {
+        const Lic__AppBodyRegistration *r = (const Lic__AppBodyRegistration *) zhashx_lookup (self->apps, k);
+        if (streq (r->division, division))
+            fn (arg, r->body);
+    }
+    zlistx_destroy (&keys);
+}
+
+//  Audit index keys: 'a' seq; 'h' holder id 0x00 seq; 'b' body code 0x00 seq.
+size_t
+views_audit_key (uint8_t *key, size_t size, char tag, const char *name, uint64_t seq)
+{
+    size_t nl = name? strlen (name) + 1: 0;
+    if (1 + nl + 8 > size)
+        return 0;
+    key [0] = (uint8_t) tag;
+    if (name)
+        memcpy (key + 1, name, nl);
+    store_put_u64 (key + 1 + nl, seq);
+    return 1 + nl + 8;
+}
+
+int
+views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
+                   const Lic__LogEntry *entry, const Lic__AuditRecord *rec)
+{
+    int rc = s_put_entry (self, batch, gen, entry);
+    if (rc != ERR_OK)
+        return rc;
+    uint8_t key [160];
+    size_t kl = views_audit_key (key, sizeof key, 'a', NULL, entry->seq);
+    store_batch_put (batch, STORE_CF_AUDIT, key, kl, "", 0);
+    if (rec->holder_id && *rec->holder_id
+    &&  (kl = views_audit_key (key, sizeof key, 'h', rec->holder_id, entry->seq)) > 0)
+        store_batch_put (batch, STORE_CF_AUDIT, key, kl, "", 0);
+    if (rec->body_code && *rec->body_code
+    &&  (kl = views_audit_key (key, sizeof key, 'b', rec->body_code, entry->seq)) > 0)
+        store_batch_put (batch, STORE_CF_AUDIT, key, kl, "", 0);
+    return ERR_OK;
+}
+
+static int
+s_get_envelope (views_t *self, const char *key, Lic__Envelope **env)
+{
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_REGISTRY, key, strlen (key), &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_envelope_decode (v, vl, env) == ERR_OK? ERR_OK: ERR_CORRUPT;
+    free (v);
+    return rc;
+}
+
+int
+views_registration_envelope (views_t *self, const char *division, const char *credit_code,
+                             Lic__Envelope **env)
+{
+    char key [96];
+    snprintf (key, sizeof key, VIEWS_ENV_PREFIX "reg/%s/%s", division, credit_code);
+    return s_get_envelope (self, key, env);
+}
+
+int
+views_node_envelope (views_t *self, const char *division, Lic__Envelope **env)
+{
+    char key [48];
+    snprintf (key, sizeof key, VIEWS_ENV_PREFIX "node/%s", division);
+    return s_get_envelope (self, key, env);
+}
+
+int
+views_type_envelope (views_t *self, const char *type_code, uint32_t version, Lic__Envelope **env)
+{
+    char key [64];
+    snprintf (key, sizeof key, VIEWS_ENV_PREFIX "type/%.21s/%010u", type_code, version);
+    return s_get_envelope (self, key, env);
+}
+
+const char *
+views_node_parent (views_t *self, const char *division)
+{
+    s_node_t *n = (s_node_t *) zhashx_lookup (self->nodes, division);
+    return n? n->parent: NULL;
+}
+
+int
+views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
+                   const Lic__LogEntry *e, char *why, size_t why_size)
+{
+    const Lic__Envelope *env = e->envelope;
+    int rc = ERR_MALFORMED;
+    if (why && why_size)
+        why [0] = 0;
+    if (!env) {
+        err_why (why, why_size, "entry %" PRIu64 " has no envelope", e->seq);
+        return ERR_MALFORMED;
+    }
+    switch (e->kind) {
+        case LIC__ENTRY_KIND__ENTRY_EVENT: {
+            Lic__Event *ev = NULL;
+            uint32_t version;
+            if ((rc = codec_event_decode (env->body.data, env->body.len, &ev)) == ERR_OK)
+                rc = views_apply_event (self, batch, gen, e, ev, &version, why, why_size);
+            codec_event_free (&ev);
+            break;
+        }
+        case LIC__ENTRY_KIND__ENTRY_REGISTRATION: {
+            Lic__Registration *reg = NULL;
+            rc = codec_registration_decode (env->body.data, env->body.len, &reg);
+            if (rc == ERR_OK && !reg->department)
+                rc = ERR_MALFORMED;
+            if (rc == ERR_OK)
+                rc = views_apply_registration (self, batch, gen, e, reg);
+            codec_registration_free (&reg);
+            break;
+        }
+        case LIC__ENTRY_KIND__ENTRY_CATALOGUE: {
+            Lic__LicenseType *type = NULL;
+            if ((rc = codec_license_type_decode (env->body.data, env->body.len, &type)) == ERR_OK)
+                rc = views_apply_catalogue (self, batch, gen, e, type);
+            codec_license_type_free (&type);
+            break;
+        }
+        case LIC__ENTRY_KIND__ENTRY_NODE: {
+            Lic__NodeRecord *rec = NULL;
+            if ((rc = codec_node_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
+                rc = views_apply_node (self, batch, gen, e, rec);
+            codec_node_record_free (&rec);
+            break;
+        }
+        case LIC__ENTRY_KIND__ENTRY_APP_BODY: {
+            Lic__AppBodyRegistration *app = NULL;
+            rc = codec_app_body_registration_decode (env->body.data, env->body.len, &app);
+            if (rc == ERR_OK && !app->body)
+                rc = ERR_MALFORMED;
+            if (rc == ERR_OK)
+                rc = views_apply_app_body (self, batch, gen, e, app);
+            codec_app_body_registration_free (&app);
+            break;
+        }
+        case LIC__ENTRY_KIND__ENTRY_AUDIT: {
+            Lic__AuditRecord *rec = NULL;
+            if ((rc = codec_audit_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
+                rc = views_apply_audit (self, batch, gen, e, rec);
+            codec_audit_record_free (&rec);
+            break;
+        }
+        default:
+            err_why (why, why_size, "entry %" PRIu64 " has unknown kind %d", e->seq, e->kind);
+            return ERR_MALFORMED;
+    }
+    if (rc != ERR_OK && why && !*why)
+        err_why (why, why_size, "entry %" PRIu64 " does not apply: %s", e->seq, err_str (rc));
+    return rc;
 }

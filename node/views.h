@@ -161,6 +161,65 @@ int MUST_CHECK
     views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
                               const Lic__LogEntry *entry, const Lic__Registration *reg);
 
+//  Applies any log entry by its kind (replay: check, rebuild), decoding
+//  its body; no authority checks (the caller did them, or trusts its own
+//  log).  ERR_OK or the apply's error, why saying more.
+int MUST_CHECK
+    views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
+                       const Lic__LogEntry *entry, char *why, size_t why_size);
+
+// ---------------------------------------------------------------------
+//  Sharing within scope (issue 5)
+
+//  Applies an application body's registration (a node-signed entry).
+//  ERR_OK, ERR_NOMEM.
+int MUST_CHECK
+    views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
+                          const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg);
+
+//  The unrevoked application body registered at `division` that connects
+//  with CURVE key curve, or NULL (borrowed until the next registration).
+const Lic__AppBody *
+    views_app_body_by_key (views_t *self, const char *division, const uint8_t curve [32]);
+
+//  The application body registered at `division` under credit_code
+//  (revoked or not), or NULL.
+const Lic__AppBody *
+    views_app_body (views_t *self, const char *division, const char *credit_code);
+
+//  Calls fn for every application body registered at `division`.
+void
+    views_each_app_body (views_t *self, const char *division,
+                         void (*fn) (void *arg, const Lic__AppBody *body), void *arg);
+
+//  Applies an audit record (the entry and its index: 'a' seq, 'h' holder
+//  id 0x00 seq, 'b' body code 0x00 seq in the audit column family).
+int MUST_CHECK
+    views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
+                       const Lic__LogEntry *entry, const Lic__AuditRecord *rec);
+
+//  Builds an audit index key into key (size bytes); returns its length,
+//  0 if it does not fit.  name NULL for tag 'a'.
+size_t
+    views_audit_key (uint8_t *key, size_t size, char tag, const char *name, uint64_t seq);
+
+//  Signed envelopes as logged: the latest registration of a department
+//  at a node, the node record of a division, a catalogue version.
+//  Caller frees with codec_envelope_free.  ERR_OK, ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+int MUST_CHECK
+    views_registration_envelope (views_t *self, const char *division, const char *credit_code,
+                                 Lic__Envelope **env);
+int MUST_CHECK
+    views_node_envelope (views_t *self, const char *division, Lic__Envelope **env);
+int MUST_CHECK
+    views_type_envelope (views_t *self, const char *type_code, uint32_t version,
+                         Lic__Envelope **env);
+
+//  Division of the node that vouched for `division` ("" = trusted from
+//  the configuration), or NULL if unknown.
+const char *
+    views_node_parent (views_t *self, const char *division);
+
 //  Generation gen (and every earlier one) is durable.
 void
     views_committed (views_t *self, uint64_t gen);

@@ -7,6 +7,7 @@
     a message of a version it does not speak.
 */
 #include <stdlib.h>
+#include <string.h>
 #include "codec.h"
 
 #define CODEC_DEFINE(name, T, prefix, versioned) \
@@ -62,6 +63,11 @@ CODEC_DEFINE (registration, Lic__Registration, lic__registration, 1)
 CODEC_DEFINE (entry, Lic__LogEntry, lic__log_entry, 1)
 CODEC_DEFINE_MAX (repl, Lic__Repl, lic__repl, 1, CODEC_REPL_MAX)
 CODEC_DEFINE (node_record, Lic__NodeRecord, lic__node_record, 1)
+CODEC_DEFINE (app_body_registration, Lic__AppBodyRegistration, lic__app_body_registration, 1)
+CODEC_DEFINE (audit_record, Lic__AuditRecord, lic__audit_record, 1)
+CODEC_DEFINE (copy_content, Lic__CopyContent, lic__copy_content, 1)
+CODEC_DEFINE (copy_statement, Lic__CopyStatement, lic__copy_statement, 1)
+CODEC_DEFINE (license_copy, Lic__LicenseCopy, lic__license_copy, 1)
 #undef s_version_of
 #define s_version_of(m) CODEC_VERSION
 CODEC_DEFINE (envelope, Lic__Envelope, lic__envelope, 0)
@@ -83,6 +89,23 @@ void codec_license_type_init (Lic__LicenseType *m) { lic__license_type__init (m)
 void codec_content_init (Lic__LicenseContent *m) { lic__license_content__init (m); }
 void codec_holder_init (Lic__Holder *m) { lic__holder__init (m); }
 void codec_item_init (Lic__DataItem *m) { lic__data_item__init (m); }
+void codec_app_body_registration_init (Lic__AppBodyRegistration *m) { lic__app_body_registration__init (m); m->version = CODEC_VERSION; }
+void codec_audit_record_init (Lic__AuditRecord *m) { lic__audit_record__init (m); m->version = CODEC_VERSION; }
+void codec_copy_content_init (Lic__CopyContent *m) { lic__copy_content__init (m); m->version = CODEC_VERSION; }
+void codec_copy_statement_init (Lic__CopyStatement *m) { lic__copy_statement__init (m); m->version = CODEC_VERSION; }
+void codec_license_copy_init (Lic__LicenseCopy *m) { lic__license_copy__init (m); m->version = CODEC_VERSION; }
+
+int
+codec_set_string (char **field, const char *value)
+{
+    char *copy = strdup (value? value: "");
+    if (!copy)
+        return ERR_NOMEM;
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    *field = copy;
+    return ERR_OK;
+}
 
 size_t
 codec_record_size (const Lic__LicenseRecord *rec)

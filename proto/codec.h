@@ -41,6 +41,15 @@ CODEC_DECLARE (department, Lic__Department)
 CODEC_DECLARE (repl, Lic__Repl)
 CODEC_DECLARE (node_record, Lic__NodeRecord)
 CODEC_DECLARE (license_type, Lic__LicenseType)
+CODEC_DECLARE (app_body_registration, Lic__AppBodyRegistration)
+CODEC_DECLARE (audit_record, Lic__AuditRecord)
+CODEC_DECLARE (copy_content, Lic__CopyContent)
+CODEC_DECLARE (copy_statement, Lic__CopyStatement)
+CODEC_DECLARE (license_copy, Lic__LicenseCopy)
+
+//  Replaces a string member of a decoded (or malloc-built) message by a
+//  copy of value, freeing the old one.  ERR_OK or ERR_NOMEM.
+int MUST_CHECK codec_set_string (char **field, const char *value);
 
 //  Packed size of a license record (to bound replies).
 size_t codec_record_size (const Lic__LicenseRecord *rec);
@@ -60,5 +69,10 @@ void codec_license_type_init (Lic__LicenseType *m);
 void codec_content_init (Lic__LicenseContent *m);
 void codec_holder_init (Lic__Holder *m);
 void codec_item_init (Lic__DataItem *m);
+void codec_app_body_registration_init (Lic__AppBodyRegistration *m);
+void codec_audit_record_init (Lic__AuditRecord *m);
+void codec_copy_content_init (Lic__CopyContent *m);
+void codec_copy_statement_init (Lic__CopyStatement *m);
+void codec_license_copy_init (Lic__LicenseCopy *m);
 
 #endif

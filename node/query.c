@@ -1,0 +1,847 @@
+/*  query.c -- application bodies' scoped queries (see query.h).
+
+    Checks, in this order, each refusal with its own code: the caller's
+    key is a registered, unrevoked application body of this node
+    (ERR_FORBIDDEN), the frame is one query (ERR_MALFORMED), matter,
+    staff, case and purpose are present (ERR_MISSING_FIELD) and short
+    (ERR_BAD_FIELD), a holder is named (ERR_NO_HOLDER), the matter is the
+    body's (ERR_MATTER), the license id parses (ERR_BAD_LICENSE_ID) and its
+    type is the body's (ERR_OUT_OF_SCOPE), the license exists and is the
+    holder's (ERR_NOT_FOUND, the same answer either way, so a query
+    cannot probe for licenses of other holders).
+
+    Everything the answer holds is built as malloc'd protobuf members, so
+    codec_reply_free releases it after the audit record is durable.
+*/
+#include <time.h>
+#include "logfmt.h"
+#include "catalogue.h"
+#include "codec.h"
+#include "licid.h"
+#include "lifecycle.h"
+#include "query.h"
+#include "seal.h"
+
+struct query_t {
+    const config_t *cfg;
+    identity_t *id;
+    store_t *store;
+    views_t *views;
+    ingest_t *ingest;
+    uint64_t granted;
+    uint64_t refused;
+};
+
+#define QUERY_BUDGET (CODEC_FRAME_MAX * 3 / 4)  //  bytes of licenses in one answer
+#define QUERY_EVENTS_MAX 1000                   //  events in one copy
+
+query_t *
+query_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views, ingest_t *ingest)
+{
+    query_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->cfg = cfg;
+    self->id = id;
+    self->store = store;
+    self->views = views;
+    self->ingest = ingest;
+    return self;
+}
+
+void
+query_destroy (query_t **self_p)
+{
+    if (self_p && *self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+void
+query_stats (query_t *self, uint64_t *granted, uint64_t *refused)
+{
+    *granted = self->granted;
+    *refused = self->refused;
+}
+
+// ---------------------------------------------------------------------
+//  Checks
+
+static bool
+s_has (char **list, size_t n, const char *s, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen (list [i]) == len && memcmp (list [i], s, len) == 0)
+            return true;
+    return false;
+}
+
+//  True if the body's clearance covers items of sensitivity s: public and
+//  internal items are every body's; the rest need their own clearance.
+static bool
+s_covers (const Lic__AppBody *b, Lic__Sensitivity s)
+{
+    if (s == LIC__SENSITIVITY__SENS_PUBLIC || s == LIC__SENSITIVITY__SENS_INTERNAL)
+        return true;
+    for (size_t i = 0; i < b->n_clearance; i++)
+        if (b->clearance [i] == s)
+            return true;
+    return false;
+}
+
+//  Sensitivity of item `name` under type t; an item the type does not
+//  know (or no type) counts as secret, so it is never shown by mistake.
+static Lic__Sensitivity
+s_sensitivity (const Lic__LicenseType *t, const char *name)
+{
+    for (size_t i = 0; t && i < t->n_items; i++)
+        if (streq (t->items [i]->name, name))
+            return t->items [i]->sensitivity;
+    return LIC__SENSITIVITY__SENS_SECRET;
+}
+
+int
+query_check_body (const Lic__AppBody *b, char *why, size_t why_size)
+{
+    if (!b || !b->credit_code || !licid_credit_code_valid (b->credit_code)) {
+        err_why (why, why_size, "application body credit code \"%s\" is not a valid unified "
+                 "social credit code", b && b->credit_code? b->credit_code: "");
+        return ERR_BAD_CREDIT_CODE;
+    }
+    if (!*b->name || strlen (b->name) > 256 || b->curve_key.len != 32) {
+        err_why (why, why_size, "an application body needs a name (1..256 bytes) and a 32-byte CURVE key");
+        return ERR_BAD_FIELD;
+    }
+    if (b->n_license_types > 1024 || b->n_matters > 1024) {
+        err_why (why, why_size, "at most 1024 license types and 1024 matters");
+        return ERR_BAD_FIELD;
+    }
+    for (size_t i = 0; i < b->n_license_types; i++) {
+        const char *t = b->license_types [i];
+        char code [19];
+        snprintf (code, sizeof code, "%s", t);
+        if (strlen (t) != 21 || !licid_credit_code_valid (code) || strspn (t + 18, "0123456789") != 3) {
+            err_why (why, why_size, "license type \"%s\" is not 18-char credit code + 3 digits", t);
+            return ERR_BAD_FIELD;
+        }
+    }
+    for (size_t i = 0; i < b->n_matters; i++) {
+        size_t ml = strlen (b->matters [i]);
+        if (ml == 0 || ml > 64) {
+            err_why (why, why_size, "matter %zu is not 1..64 bytes", i);
+            return ERR_BAD_FIELD;
+        }
+    }
+    for (size_t i = 0; i < b->n_clearance; i++)
+        if (b->clearance [i] != LIC__SENSITIVITY__SENS_PERSONAL
+        &&  b->clearance [i] != LIC__SENSITIVITY__SENS_COMMERCIAL
+        &&  b->clearance [i] != LIC__SENSITIVITY__SENS_SECRET) {
+            err_why (why, why_size, "clearance %zu is not personal, commercial or secret", i);
+            return ERR_BAD_FIELD;
+        }
+    return ERR_OK;
+}
+
+//  The checks every query passes before any read.  ERR_OK or the refusal.
+static int
+s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
+                 char *why, size_t why_size)
+{
+    const char *names [4] = { "matter_code", "staff_id", "case_number", "purpose" };
+    const char *values [4] = { q->matter_code, q->staff_id, q->case_number, q->purpose };
+    for (int i = 0; i < 4; i++) {
+        if (!values [i] || !*values [i]) {
+            err_why (why, why_size, "every query names its %s (regulation Art. 13)", names [i]);
+            return ERR_MISSING_FIELD;
+        }
+        if (strlen (values [i]) > QUERY_FIELD_MAX) {
+            err_why (why, why_size, "%s is longer than %d bytes", names [i], QUERY_FIELD_MAX);
+            return ERR_BAD_FIELD;
+        }
+    }
+    if (q->kind < LIC__QUERY_KIND__QUERY_GET || q->kind > LIC__QUERY_KIND__QUERY_COPY) {
+        err_why (why, why_size, "query kind %d is not get, find, status or copy", q->kind);
+        return ERR_BAD_FIELD;
+    }
+    if (!q->holder || !q->holder->id || !*q->holder->id || !q->holder->id_type || !*q->holder->id_type) {
+        err_why (why, why_size, "a query names the holder (id type and id) whose licenses it needs "
+                 "(regulation Art. 13)");
+        return ERR_NO_HOLDER;
+    }
+    if (strlen (q->holder->id) > 64 || strlen (q->holder->id_type) > 8) {
+        err_why (why, why_size, "holder id over 64 bytes or id type over 8");
+        return ERR_BAD_FIELD;
+    }
+    if (!s_has (b->matters, b->n_matters, q->matter_code, strlen (q->matter_code))) {
+        err_why (why, why_size, "matter %s is not among the matters of application body %s",
+                 q->matter_code, b->credit_code);
+        return ERR_MATTER;
+    }
+    if (q->kind == LIC__QUERY_KIND__QUERY_FIND)
+        return ERR_OK;
+    if (!q->license_id || !*q->license_id) {
+        err_why (why, why_size, "this query needs a license id");
+        return ERR_MISSING_FIELD;
+    }
+    int rc = licid_parse (q->license_id, id, why, why_size);
+    if (rc != ERR_OK)
+        return ERR_BAD_LICENSE_ID;
+    if (!s_has (b->license_types, b->n_license_types, id->type_code, 21)) {
+        err_why (why, why_size, "license type %.21s is outside the business of application body %s",
+                 id->type_code, b->credit_code);
+        return ERR_OUT_OF_SCOPE;
+    }
+    if (q->kind == LIC__QUERY_KIND__QUERY_COPY) {
+        int64_t now = (int64_t) time (NULL);
+        if (q->expires_at <= now || q->expires_at > now + QUERY_COPY_DAYS * 86400LL) {
+            err_why (why, why_size, "a copy expires after now and within %d days", QUERY_COPY_DAYS);
+            return ERR_BAD_FIELD;
+        }
+    }
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Reads
+
+static int
+s_load_state (query_t *self, const char *bare, Lic__LicenseState **st)
+{
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_LICENSE, bare, strlen (bare), &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_state_decode (v, vl, st) == ERR_OK? ERR_OK: ERR_CORRUPT;
+    free (v);
+    return rc;
+}
+
+static int
+s_load_entry (query_t *self, uint64_t seq, Lic__LogEntry **e)
+{
+    uint8_t key [8], *v;
+    size_t vl;
+    store_put_u64 (key, seq);
+    int rc = store_get (self->store, STORE_CF_LOG, key, 8, &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_entry_decode (v, vl, e) == ERR_OK && (*e)->envelope? ERR_OK: ERR_CORRUPT;
+    if (rc != ERR_OK)
+        codec_entry_free (e);
+    free (v);
+    return rc;
+}
+
+static bool
+s_holder_is (const Lic__LicenseState *st, const Lic__Holder *h)
+{
+    const Lic__Holder *sh = st->content? st->content->holder: NULL;
+    return sh && streq (sh->id, h->id) && streq (sh->id_type, h->id_type);
+}
+
+//  Keeps in env only the disclosures the body may see, adding those of
+//  items marked secret when this node holds them (the node that received
+//  the event).  Unseen items are listed in masked (if not NULL).
+static int
+s_filter_disclosures (query_t *self, Lic__Envelope *env, uint64_t seq,
+                      const Lic__LicenseType *t, const Lic__AppBody *b)
+{
+    Lic__Envelope *secret = NULL;
+    uint8_t key [8], *v;
+    size_t vl;
+    store_put_u64 (key, seq);
+    if (store_get (self->store, STORE_CF_SECRET, key, 8, &v, &vl) == ERR_OK) {
+        if (codec_envelope_decode (v, vl, &secret) != ERR_OK)
+            secret = NULL;
+        free (v);
+    }
+    size_t n_secret = secret? secret->n_disclosures: 0;
+    Lic__Disclosure **keep = calloc (env->n_disclosures + n_secret + 1, sizeof *keep);
+    if (!keep) {
+        codec_envelope_free (&secret);
+        return ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        Lic__Envelope *from = pass? secret: env;
+        for (size_t i = 0; from && i < from->n_disclosures; i++) {
+            Lic__Disclosure *d = from->disclosures [i];
+            if (s_covers (b, s_sensitivity (t, d->name)))
+                keep [k++] = d;
+            else
+                lic__disclosure__free_unpacked (d, NULL);
+        }
+        if (from) {
+            free (from->disclosures);
+            from->disclosures = NULL;
+            from->n_disclosures = 0;
+        }
+    }
+    env->disclosures = keep;
+    env->n_disclosures = k;
+    codec_envelope_free (&secret);
+    return ERR_OK;
+}
+
+//  One license as body b may see it, into ql (malloc'd members).
+static int
+s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
+                Lic__QueryLicense *ql, time_t as_of)
+{
+    lic__query_license__init (ql);
+    ql->state = st;
+    const char *valid_to = st->content? st->content->valid_to: "";
+    ql->effective_status = lifecycle_effective_status (st->status, valid_to, as_of);
+    Lic__LicenseType *t = NULL;
+    if (st->catalogue_version
+    &&  views_type_version (self->views, st->license_id, st->catalogue_version, &t) == ERR_OK)
+        ql->inspection_overdue = catalogue_inspection_overdue (t, st, as_of);
+    int rc = ERR_OK;
+    if (st->content_seq && (rc = s_load_entry (self, st->content_seq, &ql->content_entry)) == ERR_OK)
+        rc = s_filter_disclosures (self, ql->content_entry->envelope, st->content_seq, t, b);
+    if (rc == ERR_NOT_FOUND)
+        rc = ERR_OK;
+    const Lic__Envelope *env = ql->content_entry? ql->content_entry->envelope: NULL;
+    Lic__LicenseContent *c = st->content;
+    if (rc == ERR_OK && c && c->n_items) {
+        ql->masked = calloc (c->n_items, sizeof *ql->masked);
+        if (!ql->masked)
+            rc = ERR_NOMEM;
+    }
+    for (size_t i = 0; rc == ERR_OK && c && i < c->n_items; i++) {
+        Lic__DataItem *item = c->items [i];
+        if (item->digest.len == 0)
+            continue;
+        const Lic__Disclosure *d = NULL;
+        for (size_t j = 0; env && !d && j < env->n_disclosures; j++)
+            if (streq (env->disclosures [j]->name, item->name))
+                d = env->disclosures [j];
+        if (d)
+            rc = codec_set_string (&item->value, d->value);
+        else
+        if (!(ql->masked [ql->n_masked++] = strdup (item->name)))
+            rc = ERR_NOMEM;
+    }
+    codec_license_type_free (&t);
+    return rc;
+}
+
+//  Status as of `at` (completed_at of the events): replays the license's
+//  history up to it.  ERR_OK with *status (expiry derived at `at`) and
+//  *version; ERR_NOT_FOUND if the license did not exist yet.
+static int
+s_status_at (query_t *self, const char *bare, int64_t at, Lic__Status *status, uint32_t *version)
+{
+    uint8_t prefix [64];
+    size_t plen = strlen (bare) + 1;
+    memcpy (prefix, bare, plen);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 };
+    char valid_to [16] = "";
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int rc = ERR_OK;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LogEntry *e = NULL;
+        Lic__Event *ev = NULL;
+        if (vl != 8 || s_load_entry (self, store_get_u64 (v), &e) != ERR_OK
+        ||  codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) != ERR_OK)
+            rc = ERR_CORRUPT;
+        else
+        if (ev->completed_at > at) {
+            codec_event_free (&ev);
+            codec_entry_free (&e);
+            break;
+        }
+        else {
+            lifecycle_pos_t next;
+            if (lifecycle_step (&pos, ev, &next, NULL, 0) == ERR_OK)
+                pos = next;
+            if (ev->content && (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER))
+                snprintf (valid_to, sizeof valid_to, "%s", ev->content->valid_to);
+            else
+            if (ev->op == LIC__OP__OP_EXTEND)
+                snprintf (valid_to, sizeof valid_to, "%s", ev->valid_to);
+        }
+        codec_event_free (&ev);
+        codec_entry_free (&e);
+    }
+    store_iter_destroy (&it);
+    if (rc != ERR_OK)
+        return rc;
+    if (pos.status == LIC__STATUS__STATUS_NONE)
+        return ERR_NOT_FOUND;
+    *status = lifecycle_effective_status (pos.status, valid_to, (time_t) at);
+    *version = pos.version;
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Archived copies
+
+//  Appends the node records that vouch for `division` up to this node
+//  (this node's own chain, from its parent, is added once at the end).
+static int
+s_chain_add (query_t *self, Lic__CopyContent *cc, size_t cap, const char *division)
+{
+    const char *d = division;
+    for (int depth = 0; depth < 16 && d && *d && !streq (d, self->cfg->division); depth++) {
+        Lic__Envelope *env = NULL;
+        if (views_node_envelope (self->views, d, &env) != ERR_OK)
+            return ERR_OK;      //  not vouched for here: the verifier says so
+        bool dup = false;
+        for (size_t i = 0; i < cc->n_node_chain; i++)
+            if (cc->node_chain [i]->body.len == env->body.len
+            &&  memcmp (cc->node_chain [i]->body.data, env->body.data, env->body.len) == 0)
+                dup = true;
+        if (dup || cc->n_node_chain == cap)
+            codec_envelope_free (&env);
+        else
+            cc->node_chain [cc->n_node_chain++] = env;
+        d = views_node_parent (self->views, d);
+    }
+    return ERR_OK;
+}
+
+//  This node's own chain, as its parent sent it (meta "chain": a
+//  CopyContent holding only node_chain).
+static void
+s_chain_own (query_t *self, Lic__CopyContent *cc, size_t cap)
+{
+    uint8_t *v;
+    size_t vl;
+    if (store_get (self->store, STORE_CF_META, "chain", 5, &v, &vl) != ERR_OK)
+        return;
+    Lic__CopyContent *own = NULL;
+    if (codec_copy_content_decode (v, vl, &own) == ERR_OK) {
+        for (size_t i = 0; i < own->n_node_chain && cc->n_node_chain < cap; i++) {
+            cc->node_chain [cc->n_node_chain++] = own->node_chain [i];
+            own->node_chain [i] = NULL;
+        }
+        own->n_node_chain = 0;      //  the envelopes moved; free only the rest
+        codec_copy_content_free (&own);
+    }
+    free (v);
+}
+
+static char *
+s_strdup (const char *s)
+{
+    return strdup (s? s: "");
+}
+
+//  Builds the archived copy of the license in st for body b (request q)
+//  into *out (malloc'd LicenseCopy bytes).
+static int
+s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
+             const Lic__LicenseState *st, Lic__Status effective, uint8_t **out, size_t *out_len)
+{
+    Lic__CopyContent cc;
+    codec_copy_content_init (&cc);
+    cc.license_id = (char *) st->license_id;
+    size_t cap_chain = 64;
+    cc.events = calloc (QUERY_EVENTS_MAX, sizeof *cc.events);
+    cc.node_chain = calloc (cap_chain, sizeof *cc.node_chain);
+    Lic__LicenseType *t = NULL;
+    int rc = cc.events && cc.node_chain? ERR_OK: ERR_NOMEM;
+    if (rc == ERR_OK && st->catalogue_version)
+        rc = views_type_version (self->views, st->license_id, st->catalogue_version, &t);
+    //  The events, in order, with what the body may see of their items.
+    uint8_t prefix [64];
+    size_t plen = strlen (st->license_id) + 1, bytes = 0;
+    memcpy (prefix, st->license_id, plen);
+    store_iter_t *it = rc == ERR_OK? store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0): NULL;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (it && rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LogEntry *e = NULL;
+        if (vl != 8 || s_load_entry (self, store_get_u64 (v), &e) != ERR_OK) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        if (cc.n_events == QUERY_EVENTS_MAX || bytes + e->envelope->body.len > QUERY_BUDGET / 2) {
+            codec_entry_free (&e);
+            rc = ERR_TOO_LARGE;
+            break;
+        }
+        rc = s_filter_disclosures (self, e->envelope, e->seq, t, b);
+        bytes += e->envelope->body.len;
+        cc.events [cc.n_events++] = e->envelope;
+        e->envelope = NULL;
+        codec_entry_free (&e);
+    }
+    store_iter_destroy (&it);
+    if (rc == ERR_OK)
+        rc = views_registration_envelope (self->views, st->origin_division, st->issuer_code, &cc.registration);
+    if (rc == ERR_OK && t)
+        rc = views_type_envelope (self->views, t->type_code, t->version, &cc.catalogue);
+    if (rc == ERR_OK)
+        rc = s_chain_add (self, &cc, cap_chain, st->origin_division);
+    if (rc == ERR_OK && t)
+        rc = s_chain_add (self, &cc, cap_chain, t->division);
+    if (rc == ERR_OK)
+        s_chain_own (self, &cc, cap_chain);
+
+    uint8_t *content = NULL, *stmt_bytes = NULL, sig [SEAL_SIG_BYTES], digest [SEAL_HASH_BYTES];
+    size_t content_len = 0, stmt_len = 0;
+    if (rc == ERR_OK)
+        rc = codec_copy_content_encode (&cc, &content, &content_len);
+    if (rc == ERR_OK) {
+        seal_hash (digest, content, content_len, NULL, 0);
+        Lic__CopyStatement s;
+        codec_copy_statement_init (&s);
+        s.license_id = (char *) st->license_id;
+        s.status = effective;
+        s.license_version = st->version;
+        s.pledged = st->pledged;
+        s.at = (int64_t) time (NULL);
+        s.expires_at = q->expires_at;
+        s.maker_code = b->credit_code;
+        s.maker_name = b->name;
+        s.staff_id = q->staff_id;
+        s.matter_code = q->matter_code;
+        s.case_number = q->case_number;
+        s.purpose = q->purpose;
+        s.division = (char *) self->cfg->division;
+        s.content_digest.data = digest;
+        s.content_digest.len = sizeof digest;
+        rc = codec_copy_statement_encode (&s, &stmt_bytes, &stmt_len);
+    }
+    if (rc == ERR_OK) {
+        seal_sign (sig, stmt_bytes, stmt_len, self->id->node.sign_sk);
+        Lic__Envelope senv;
+        codec_envelope_init (&senv);
+        senv.body.data = stmt_bytes;
+        senv.body.len = stmt_len;
+        senv.signature.data = sig;
+        senv.signature.len = sizeof sig;
+        senv.key_id.data = self->id->node.sign_pk;
+        senv.key_id.len = SEAL_PUBLIC_BYTES;
+        Lic__LicenseCopy copy;
+        codec_license_copy_init (&copy);
+        copy.content.data = content;
+        copy.content.len = content_len;
+        copy.statement = &senv;
+        rc = codec_license_copy_encode (&copy, out, out_len);
+    }
+    free (content);
+    free (stmt_bytes);
+    for (size_t i = 0; i < cc.n_events; i++)
+        codec_envelope_free (&cc.events [i]);
+    for (size_t i = 0; i < cc.n_node_chain; i++)
+        codec_envelope_free (&cc.node_chain [i]);
+    free (cc.events);
+    free (cc.node_chain);
+    codec_envelope_free (&cc.registration);
+    codec_envelope_free (&cc.catalogue);
+    codec_license_type_free (&t);
+    return rc;
+}
+
+// ---------------------------------------------------------------------
+//  Answering
+
+typedef struct {
+    Lic__QueryResult *res;          //  the answer's result (malloc'd)
+    size_t cap;
+    size_t bytes;
+} s_answer_t;
+
+//  Adds the license in st (taken) to the answer.
+static int
+s_answer_add (query_t *self, s_answer_t *a, const Lic__AppBody *b, Lic__LicenseState *st,
+              time_t as_of)
+{
+    if (a->res->n_licenses == a->cap) {
+        codec_state_free (&st);
+        return ERR_TOO_LARGE;
+    }
+    Lic__QueryLicense *ql = calloc (1, sizeof *ql);
+    if (!ql) {
+        codec_state_free (&st);
+        return ERR_NOMEM;
+    }
+    int rc = s_license_view (self, b, st, ql, as_of);
+    a->res->licenses [a->res->n_licenses++] = ql;
+    a->bytes += lic__query_license__get_packed_size (ql);
+    return rc;
+}
+
+//  A holder's licenses of the body's types (holder index: holder id 0x00
+//  id type 0x00 license id).
+static int
+s_find (query_t *self, s_answer_t *a, const Lic__AppBody *b, const Lic__Holder *h, time_t now)
+{
+    uint8_t prefix [80];
+    size_t il = strlen (h->id) + 1, tl = strlen (h->id_type) + 1;
+    memcpy (prefix, h->id, il);
+    memcpy (prefix + il, h->id_type, tl);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_HOLDER, prefix, il + tl, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k;
+    size_t kl;
+    int rc = ERR_OK;
+    while (rc == ERR_OK && a->res->n_licenses < a->cap && a->bytes < QUERY_BUDGET
+       &&  store_iter_next (it, &k, &kl, NULL, NULL)) {
+        size_t bl = kl - il - tl;
+        if (bl < 21 || bl > LICID_BARE_MAX)
+            continue;
+        char bare [LICID_BARE_MAX + 1];
+        memcpy (bare, k + il + tl, bl);
+        bare [bl] = 0;
+        //  The type code is the id's first 21 characters: skip what the
+        //  body may not see before reading anything of it.
+        if (!s_has (b->license_types, b->n_license_types, bare, 21))
+            continue;
+        Lic__LicenseState *st = NULL;
+        if (s_load_state (self, bare, &st) == ERR_OK && s_holder_is (st, h))
+            rc = s_answer_add (self, a, b, st, now);
+        else
+            codec_state_free (&st);
+    }
+    store_iter_destroy (&it);
+    return rc;
+}
+
+//  Answers query q of body b into reply (malloc'd members).  Returns the
+//  reply code; why says more on refusal.
+static int
+s_answer (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q, Lic__Reply *reply,
+          char *why, size_t why_size)
+{
+    licid_t id;
+    int rc = s_check_request (b, q, &id, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    s_answer_t a = { calloc (1, sizeof *a.res), q->kind == LIC__QUERY_KIND__QUERY_FIND? QUERY_FIND_MAX: 1, 0 };
+    if (!a.res)
+        return ERR_NOMEM;
+    lic__query_result__init (a.res);
+    a.res->licenses = calloc (a.cap, sizeof *a.res->licenses);
+    reply->body_case = LIC__REPLY__BODY_QUERY;
+    reply->query = a.res;
+    if (!a.res->licenses)
+        return ERR_NOMEM;
+    time_t now = time (NULL);
+    if (q->kind == LIC__QUERY_KIND__QUERY_FIND)
+        return s_find (self, &a, b, q->holder, now);
+
+    Lic__LicenseState *st = NULL;
+    rc = s_load_state (self, id.bare, &st);
+    if (rc == ERR_OK && !s_holder_is (st, q->holder))
+        rc = ERR_NOT_FOUND;
+    if (rc != ERR_OK) {
+        codec_state_free (&st);
+        if (rc == ERR_NOT_FOUND)
+            err_why (why, why_size, "no license %s of holder %s %s in this repository",
+                     id.bare, q->holder->id_type, q->holder->id);
+        return rc;
+    }
+    time_t as_of = now;
+    Lic__Status status = LIC__STATUS__STATUS_NONE;
+    uint32_t version = 0;
+    if (q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at) {
+        rc = s_status_at (self, id.bare, q->at, &status, &version);
+        if (rc == ERR_NOT_FOUND)
+            err_why (why, why_size, "license %s was not issued yet at %" PRId64, id.bare, q->at);
+        if (rc != ERR_OK) {
+            codec_state_free (&st);
+            return rc;
+        }
+        as_of = (time_t) q->at;
+    }
+    Lic__LicenseState *kept = st;
+    rc = s_answer_add (self, &a, b, st, as_of);
+    if (rc == ERR_OK && q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at) {
+        a.res->licenses [0]->effective_status = status;
+        kept->version = version;
+    }
+    if (rc == ERR_OK && q->kind == LIC__QUERY_KIND__QUERY_COPY) {
+        uint8_t *copy;
+        size_t len;
+        rc = s_make_copy (self, b, q, kept, a.res->licenses [0]->effective_status, &copy, &len);
+        if (rc == ERR_OK) {
+            a.res->copy.data = copy;
+            a.res->copy.len = len;
+        }
+        else
+            err_why (why, why_size, "the copy could not be made: %s", err_str (rc));
+    }
+    return rc;
+}
+
+//  The audit record of a query (all members malloc'd).
+static Lic__AuditRecord *
+s_record (const Lic__AppBody *b, const uint8_t *key, const Lic__QueryRequest *q,
+          const Lic__Reply *reply, int code, const char *why)
+{
+    Lic__AuditRecord *r = calloc (1, sizeof *r);
+    if (!r)
+        return NULL;
+    codec_audit_record_init (r);
+    r->body_code = s_strdup (b? b->credit_code: "");
+    if (key && (r->body_key.data = malloc (32))) {
+        memcpy (r->body_key.data, key, 32);
+        r->body_key.len = 32;
+    }
+    if (q) {
+        r->kind = q->kind;
+        r->matter_code = s_strdup (q->matter_code);
+        r->staff_id = s_strdup (q->staff_id);
+        r->case_number = s_strdup (q->case_number);
+        r->purpose = s_strdup (q->purpose);
+        r->holder_id_type = s_strdup (q->holder? q->holder->id_type: "");
+        r->holder_id = s_strdup (q->holder? q->holder->id: "");
+        r->license_id = s_strdup (q->license_id);
+        r->as_of = q->kind == LIC__QUERY_KIND__QUERY_STATUS? q->at: 0;
+    }
+    const Lic__QueryResult *res = code == ERR_OK && reply->body_case == LIC__REPLY__BODY_QUERY? reply->query: NULL;
+    if (res && res->n_licenses && (r->returned = calloc (res->n_licenses, sizeof *r->returned)))
+        for (size_t i = 0; i < res->n_licenses; i++)
+            if ((r->returned [r->n_returned] = s_strdup (res->licenses [i]->state->license_id)))
+                r->n_returned++;
+    r->code = code;
+    r->message = s_strdup (code == ERR_OK? "": why);
+    r->at_ms = zclock_time ();
+    return r;
+}
+
+void
+query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
+{
+    char why [512] = "";
+    uint8_t key [32];
+    const char *user = zframe_meta (body, "User-Id");
+    bool have_key = user && strlen (user) == 40 && zmq_z85_decode (key, user);
+    const Lic__AppBody *b = have_key? views_app_body_by_key (self->views, self->cfg->division, key): NULL;
+    Lic__Request *req = NULL;
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    if (!reply) {
+        zframe_destroy (route_p);
+        return;
+    }
+    codec_reply_init (reply);
+    int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
+    if (rc != ERR_OK)
+        err_why (why, sizeof why, "%s", rc == ERR_TOO_LARGE? "frame exceeds the 256 KiB limit"
+                 : rc == ERR_VERSION? "protocol version not supported (this node speaks 1)"
+                 : "frame does not decode as lic.Request");
+    else
+    if (!b) {
+        rc = ERR_FORBIDDEN;
+        err_why (why, sizeof why, "this key is not a registered application body of node %s",
+                 self->cfg->division);
+    }
+    else
+    if (req->body_case != LIC__REQUEST__BODY_QUERY || !req->query) {
+        rc = ERR_FORBIDDEN;
+        err_why (why, sizeof why, "the query socket answers only queries");
+    }
+    else
+        rc = s_answer (self, b, req->query, reply, why, sizeof why);
+    reply->id = req? req->id: 0;
+    Lic__AuditRecord *rec = s_record (b, have_key? key: NULL,
+                                      req && req->body_case == LIC__REQUEST__BODY_QUERY? req->query: NULL,
+                                      reply, rc, why);
+    if (rc != ERR_OK) {
+        //  A refusal carries nothing of what was read before it.
+        uint64_t id = reply->id;
+        codec_reply_free (&reply);
+        reply = calloc (1, sizeof *reply);
+        if (reply) {
+            codec_reply_init (reply);
+            reply->id = id;
+            reply->code = rc;
+            reply->message = strdup (why);
+        }
+        self->refused++;
+    }
+    else
+        self->granted++;
+    codec_request_free (&req);
+    if (!rec || !reply) {
+        codec_audit_record_free (&rec);
+        codec_reply_free (&reply);
+        zframe_destroy (route_p);
+        return;
+    }
+    ingest_submit_audit (self->ingest, channel, route_p, &rec, &reply);
+}
+
+// ---------------------------------------------------------------------
+//  The operator's listing
+
+int
+query_audit_list (query_t *self, const Lic__AuditRequest *req, Lic__AuditResult *res)
+{
+    lic__audit_result__init (res);
+    size_t limit = req->limit && req->limit < QUERY_AUDIT_MAX? req->limit: 100;
+    uint8_t prefix [160], start [160];
+    char tag = 'a';
+    const char *name = NULL;
+    if (req->holder_id && *req->holder_id) {
+        tag = 'h';
+        name = req->holder_id;
+    }
+    else
+    if (req->body_code && *req->body_code) {
+        tag = 'b';
+        name = req->body_code;
+    }
+    size_t pl = views_audit_key (prefix, sizeof prefix, tag, name, 0);
+    size_t sl = views_audit_key (start, sizeof start, tag, name, req->from_seq);
+    if (pl == 0 || sl == 0)
+        return ERR_BAD_FIELD;       //  name too long for a key
+    pl -= 8;                        //  the prefix stops before the seq
+    res->items = calloc (limit, sizeof *res->items);
+    if (!res->items)
+        return ERR_NOMEM;
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_AUDIT, prefix, pl, start, sl);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k;
+    size_t kl;
+    int rc = ERR_OK;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, NULL, NULL)) {
+        if (kl < pl + 8)
+            continue;
+        uint64_t seq = store_get_u64 (k + kl - 8);
+        if (res->n_items == limit) {
+            res->next_seq = seq;
+            break;
+        }
+        Lic__LogEntry *e = NULL;
+        Lic__AuditRecord *r = NULL;
+        if (s_load_entry (self, seq, &e) != ERR_OK
+        ||  codec_audit_record_decode (e->envelope->body.data, e->envelope->body.len, &r) != ERR_OK) {
+            codec_entry_free (&e);
+            rc = ERR_CORRUPT;
+            break;
+        }
+        bool wanted = (!req->matter_code || !*req->matter_code || streq (r->matter_code, req->matter_code))
+                   && (!req->refused_only || r->code != ERR_OK)
+                   && (!req->body_code || !*req->body_code || streq (r->body_code, req->body_code));
+        Lic__AuditItem *item = wanted? calloc (1, sizeof *item): NULL;
+        if (item) {
+            lic__audit_item__init (item);
+            item->seq = seq;
+            item->origin_division = e->origin_division;
+            e->origin_division = NULL;
+            item->record = r;
+            r = NULL;
+            res->items [res->n_items++] = item;
+        }
+        else
+        if (wanted)
+            rc = ERR_NOMEM;
+        codec_audit_record_free (&r);
+        codec_entry_free (&e);
+    }
+    store_iter_destroy (&it);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/*  query.h -- sharing within scope (issue 5): application bodies'
+    queries, their audit records, archived copies.
+
+    An application body (registered by the node's operator, AppBody) asks
+    on the query socket for one license, a holder's licenses, a status as
+    of a time, or an archived copy; every request names the matter, the
+    staff member, the case and the purpose, and the holder (regulation
+    Art. 12-14).  The answer holds only licenses of that holder and of the
+    body's license types, and reveals a sensitive item's value only to a
+    clearance that covers it.  Every query, granted or refused, becomes a
+    node-signed ENTRY_AUDIT in the log; the answer leaves only once that
+    record is durable (through ingest_submit_audit).
+
+    Runs in the server's thread; reads the store and the views.
+*/
+#ifndef LICREPO_QUERY_H
+#define LICREPO_QUERY_H
+
+#include <czmq.h>
+#include "config.h"
+#include "identity.h"
+#include "ingest.h"
+#include "store_rocks.h"
+#include "views.h"
+
+typedef struct query_t query_t;
+
+#define QUERY_FIELD_MAX 128         //  bytes of matter, staff, case, purpose
+#define QUERY_FIND_MAX  200         //  licenses in one find answer
+#define QUERY_COPY_DAYS 366         //  longest life of an archived copy
+#define QUERY_AUDIT_MAX 1000        //  audit items in one listing
+
+query_t *
+    query_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views,
+               ingest_t *ingest);
+void
+    query_destroy (query_t **self_p);
+
+//  Handles one frame from the query socket (body borrowed; its User-Id
+//  metadata names the caller's CURVE key).  The answer goes out through
+//  the ingest audit handler with `channel`, after the audit record.
+void
+    query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body);
+
+//  Checks an application body as the operator submits it: credit code,
+//  name, 32-byte CURVE key, license types (21 chars), matters (1..64
+//  bytes), clearance (personal, commercial, secret).  ERR_OK,
+//  ERR_BAD_CREDIT_CODE, ERR_BAD_FIELD.
+int MUST_CHECK
+    query_check_body (const Lic__AppBody *b, char *why, size_t why_size);
+
+//  The operator's listing of the audit log.  Fills res (members malloc'd,
+//  free with the reply).  ERR_OK, ERR_NOMEM, ERR_IO.
+int MUST_CHECK
+    query_audit_list (query_t *self, const Lic__AuditRequest *req, Lic__AuditResult *res);
+
+//  Counters since start.
+void
+    query_stats (query_t *self, uint64_t *granted, uint64_t *refused);
+
+#endif
