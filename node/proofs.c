@@ -42,7 +42,8 @@ proofs_digest (store_t *store, Lic__DigestResult *out)
             rc = ERR_CORRUPT;
             break;
         }
-        st->last_seq = 0;       //  node-local: the seq in this node's log
+        st->last_seq = 0;       //  node-local: seqs in this node's log
+        st->content_seq = 0;
         uint8_t *buf, h [32];
         size_t len;
         rc = codec_state_encode (st, &buf, &len);

@@ -1,0 +1,599 @@
+/*  test_e2e_query -- sharing within scope (issue 5) on real nodes
+    (county -> city -> province, real CURVE sockets, RocksDB, keys):
+
+    - the scope matrix: each allowed combination answers, each refusal
+      has its own code (type outside the business, matter outside the
+      scope, no holder, each missing field, another holder's license,
+      a key that is not a body, a body of another node);
+    - every query, granted or refused, is in the audit log with who,
+      what, why and what was returned, listed by holder for a citizen's
+      question, and the records travel up to the province;
+    - no answered query without its durable record: queries pipelined
+      while the county is SIGKILLed, each answered audit seq is in the
+      log after the restart, with that query's case number;
+    - archived copies verify offline against the province's key (through
+      the chain of node records) and the county's; a copy fails with a
+      reason for every changed byte tried, an untrusted key and expiry;
+    - hostile frames on the query socket are refused, recorded, and the
+      node keeps answering.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <czmq.h>
+#include "codec.h"
+#include "seal.h"
+#include "support.h"
+
+static support_hier_t s_h;
+static support_dept_t s_d1, s_d2;
+static char s_dir [512], s_query_ep [4][40];
+static licclient_t *s_admin;        //  county's operator
+static keyfile_t s_b1, s_b2, s_stranger;
+static const char *s_matter = "330106-XK-0001";
+
+#define COUNTY (&s_h.node [0])
+#define PROVINCE (&s_h.node [3])
+
+static void
+s_node_key (const support_node_t *n, keyfile_t *k)
+{
+    char pub [600];
+    snprintf (pub, sizeof pub, "%s/node.pub", n->dir);
+    assert (keyfile_load (k, pub) == ERR_OK);
+}
+
+//  A client of the county's query socket with key k.
+static licclient_t *
+s_body_client (const keyfile_t *k, int node)
+{
+    keyfile_t nk;
+    s_node_key (&s_h.node [node], &nk);
+    licclient_t *c = NULL;
+    assert (licclient_open (&c, s_query_ep [node], nk.curve_pk, k->curve_pk, k->curve_sk) == ERR_OK);
+    return c;
+}
+
+static void
+s_register_body (licclient_t *admin, const keyfile_t *k, const char **types, size_t n_types,
+                 const char **matters, size_t n_matters)
+{
+    uint8_t curve [32];
+    zmq_z85_decode (curve, k->curve_pk);
+    Lic__AppBody b = LIC__APP_BODY__INIT;
+    b.credit_code = (char *) k->code;
+    b.name = (char *) k->name;
+    b.curve_key.data = curve;
+    b.curve_key.len = 32;
+    b.license_types = (char **) types;
+    b.n_license_types = n_types;
+    b.matters = (char **) matters;
+    b.n_matters = n_matters;
+    Lic__Reply *r = NULL;
+    assert (licclient_app_body (admin, &b, &r, 10000) == ERR_OK);
+    if (r->code != ERR_OK)
+        fprintf (stderr, "app body: %s %s\n", err_str (r->code), r->message);
+    assert (r->code == ERR_OK && r->app_body->seq > 0);
+    codec_reply_free (&r);
+}
+
+typedef struct {
+    Lic__QueryKind kind;
+    const char *matter, *staff, *case_no, *purpose;
+    const char *holder;             //  NULL: none
+    const char *license_id;
+    int64_t at, expires_at;
+} s_q_t;
+
+//  Sends q through c; returns the node's code, *reply kept if asked.
+static int
+s_query (licclient_t *c, const s_q_t *q, Lic__Reply **keep)
+{
+    Lic__QueryRequest r = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    r.kind = q->kind;
+    r.matter_code = (char *) q->matter;
+    r.staff_id = (char *) q->staff;
+    r.case_number = (char *) q->case_no;
+    r.purpose = (char *) q->purpose;
+    r.license_id = (char *) (q->license_id? q->license_id: "");
+    r.at = q->at;
+    r.expires_at = q->expires_at;
+    if (q->holder) {
+        h.id_type = "111";
+        h.id = (char *) q->holder;
+        r.holder = &h;
+    }
+    Lic__Reply *reply = NULL;
+    int rc = licclient_query (c, &r, &reply, 10000);
+    if (rc != ERR_OK)
+        return -rc;
+    int code = reply->code;
+    if (code == ERR_OK) {
+        assert (reply->body_case == LIC__REPLY__BODY_QUERY);
+        assert (reply->query->audit_seq > 0);
+    }
+    else
+        assert (reply->body_case == LIC__REPLY__BODY__NOT_SET);
+    if (keep)
+        *keep = reply;
+    else
+        codec_reply_free (&reply);
+    return code;
+}
+
+static void
+s_lic (char out [LICID_BARE_MAX + 1], const support_dept_t *d, uint32_t serial)
+{
+    support_license_id (out, d->type_code, d->key.code, serial);
+}
+
+static void
+s_holder (char out [19], uint32_t serial)
+{
+    support_resident_id (out, serial);
+}
+
+static uint64_t s_queries;          //  queries sent to the county (each is audited)
+
+// ---------------------------------------------------------------------
+
+static void
+test_scope_matrix (void)
+{
+    licclient_t *b1 = s_body_client (&s_b1, 0), *b2 = s_body_client (&s_b2, 0);
+    char id1 [LICID_BARE_MAX + 1], id2 [LICID_BARE_MAX + 1], id_none [LICID_BARE_MAX + 1];
+    char h1 [19], h2 [19], h10 [19];
+    s_lic (id1, &s_d1, 1);
+    s_lic (id2, &s_d2, 10);
+    s_lic (id_none, &s_d1, 99);
+    s_holder (h1, 1);
+    s_holder (h2, 2);
+    s_holder (h10, 10);
+    s_q_t ok = { LIC__QUERY_KIND__QUERY_GET, s_matter, "staff-007", "CASE-0001", "开办企业核验营业执照", h1, id1, 0, 0 };
+    Lic__Reply *r = NULL;
+
+    //  Allowed: body 1 gets a license of its type, of the named holder.
+    assert (s_query (b1, &ok, &r) == ERR_OK);
+    s_queries++;
+    assert (r->query->n_licenses == 1);
+    assert (streq (r->query->licenses [0]->state->license_id, id1));
+    assert (r->query->licenses [0]->effective_status == LIC__STATUS__STATUS_VALID);
+    assert (r->query->licenses [0]->content_entry);
+    codec_reply_free (&r);
+    //  Body 2 (both types, one matter) gets the other department's license.
+    s_q_t ok2 = ok;
+    ok2.license_id = id2;
+    ok2.holder = h10;
+    assert (s_query (b2, &ok2, NULL) == ERR_OK);
+    s_queries++;
+    //  Find: only the holder's licenses, only of the body's types.
+    s_q_t find = ok;
+    find.kind = LIC__QUERY_KIND__QUERY_FIND;
+    find.license_id = NULL;
+    assert (s_query (b1, &find, &r) == ERR_OK);
+    s_queries++;
+    assert (r->query->n_licenses == 1 && streq (r->query->licenses [0]->state->license_id, id1));
+    codec_reply_free (&r);
+    find.holder = h10;
+    assert (s_query (b1, &find, &r) == ERR_OK);     //  holder 10 has only a type-2 license
+    s_queries++;
+    assert (r->query->n_licenses == 0);
+    codec_reply_free (&r);
+    assert (s_query (b2, &find, &r) == ERR_OK);
+    s_queries++;
+    assert (r->query->n_licenses == 1 && streq (r->query->licenses [0]->state->license_id, id2));
+    codec_reply_free (&r);
+
+    //  Refusals, each with its own code.
+    struct { s_q_t q; int body; int code; const char *what; } cases [] = {
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h10, id2, 0, 0 }, 1, ERR_OUT_OF_SCOPE, "type outside business" },
+        { { LIC__QUERY_KIND__QUERY_GET, "330106-XK-9999", "s", "C", "p", h1, id1, 0, 0 }, 1, ERR_MATTER, "matter outside scope" },
+        { { LIC__QUERY_KIND__QUERY_GET, "330106-XK-0002", "s", "C", "p", h1, id1, 0, 0 }, 2, ERR_MATTER, "other body's matter" },
+        { { LIC__QUERY_KIND__QUERY_FIND, s_matter, "s", "C", "p", NULL, NULL, 0, 0 }, 1, ERR_NO_HOLDER, "find without holder" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", NULL, id1, 0, 0 }, 1, ERR_NO_HOLDER, "get without holder" },
+        { { LIC__QUERY_KIND__QUERY_GET, "", "s", "C", "p", h1, id1, 0, 0 }, 1, ERR_MISSING_FIELD, "no matter" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "", "C", "p", h1, id1, 0, 0 }, 1, ERR_MISSING_FIELD, "no staff" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "", "p", h1, id1, 0, 0 }, 1, ERR_MISSING_FIELD, "no case" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "", h1, id1, 0, 0 }, 1, ERR_MISSING_FIELD, "no purpose" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h1, "", 0, 0 }, 1, ERR_MISSING_FIELD, "no license id" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h1, "not-an-id", 0, 0 }, 1, ERR_BAD_LICENSE_ID, "bad id" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h2, id1, 0, 0 }, 1, ERR_NOT_FOUND, "another holder's license" },
+        { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h1, id_none, 0, 0 }, 1, ERR_NOT_FOUND, "no such license" },
+        { { LIC__QUERY_KIND__QUERY_STATUS, s_matter, "s", "C", "p", h1, id1, 1000, 0 }, 1, ERR_NOT_FOUND, "status before issue" },
+        { { LIC__QUERY_KIND__QUERY_COPY, s_matter, "s", "C", "p", h1, id1, 0, 1 }, 1, ERR_BAD_FIELD, "copy already expired" },
+        { { 9, s_matter, "s", "C", "p", h1, id1, 0, 0 }, 1, ERR_BAD_FIELD, "unknown kind" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        int code = s_query (cases [i].body == 1? b1: b2, &cases [i].q, &r);
+        s_queries++;
+        if (code != cases [i].code)
+            fprintf (stderr, "case %s: got %s (%s), want %s\n", cases [i].what, err_str (code),
+                     code > 0? r->message: "", err_str (cases [i].code));
+        assert (code == cases [i].code);
+        assert (r->message && *r->message);
+        codec_reply_free (&r);
+    }
+    //  Status as of a time: issue and alteration completed at 1764201600 +
+    //  serial (valid to 2046-11-26); before that there was no license.
+    s_q_t st = ok;
+    st.kind = LIC__QUERY_KIND__QUERY_STATUS;
+    st.at = 1764201600 + 1;
+    assert (s_query (b1, &st, &r) == ERR_OK);
+    s_queries++;
+    assert (r->query->n_licenses == 1 && r->query->licenses [0]->state->version == 2);
+    assert (r->query->licenses [0]->effective_status == LIC__STATUS__STATUS_VALID);
+    codec_reply_free (&r);
+    st.at = 1764201600;
+    assert (s_query (b1, &st, NULL) == ERR_NOT_FOUND);
+    s_queries++;
+    st.at = 2500000000;     //  2049-03-22: after valid_to, expired then
+    assert (s_query (b1, &st, &r) == ERR_OK);
+    s_queries++;
+    assert (r->query->licenses [0]->effective_status == LIC__STATUS__STATUS_EXPIRED);
+    codec_reply_free (&r);
+
+    //  A department's key is not an application body's.
+    licclient_t *dc = s_body_client (&s_d1.key, 0);
+    assert (s_query (dc, &ok, NULL) == ERR_FORBIDDEN);
+    s_queries++;
+    licclient_destroy (&dc);
+    //  A key the node does not know is refused by ZAP: no answer at all.
+    licclient_t *sc = s_body_client (&s_stranger, 0);
+    Lic__QueryRequest qr = LIC__QUERY_REQUEST__INIT;
+    assert (licclient_query (sc, &qr, &r, 5000) == ERR_FORBIDDEN);    //  refused at the handshake
+    licclient_destroy (&sc);
+    //  A body registered at the county is not served at the province.
+    licclient_t *pc = s_body_client (&s_b1, 3);
+    assert (licclient_query (pc, &qr, &r, 5000) == ERR_FORBIDDEN);
+    licclient_destroy (&pc);
+    licclient_destroy (&b1);
+    licclient_destroy (&b2);
+}
+
+//  The audit log holds every query sent so far, each with its verdict.
+static void
+test_audit_log_is_complete (void)
+{
+    Lic__AuditRequest a = LIC__AUDIT_REQUEST__INIT;
+    a.limit = 999;
+    Lic__Reply *r = NULL;
+    assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    if (r->audit->n_items != s_queries)
+        fprintf (stderr, "audit: %zu items, %" PRIu64 " queries\n", r->audit->n_items, s_queries);
+    assert (r->audit->n_items == s_queries);
+    size_t refused = 0, granted = 0;
+    for (size_t i = 0; i < r->audit->n_items; i++) {
+        const Lic__AuditRecord *rec = r->audit->items [i]->record;
+        assert (streq (r->audit->items [i]->origin_division, "330106"));
+        assert (rec->at_ms > 0);
+        if (rec->code == ERR_OK) {
+            granted++;
+            assert (*rec->body_code && *rec->staff_id && *rec->case_number && *rec->purpose);
+        }
+        else {
+            refused++;
+            assert (*rec->message);
+        }
+    }
+    assert (granted > 0 && refused > 0);
+    codec_reply_free (&r);
+    //  A citizen's question: who looked at holder 1's licenses, and why.
+    char h1 [19], id1 [LICID_BARE_MAX + 1];
+    s_holder (h1, 1);
+    s_lic (id1, &s_d1, 1);
+    a.holder_id = h1;
+    assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->audit->n_items > 3);
+    bool saw_get = false;
+    for (size_t i = 0; i < r->audit->n_items; i++) {
+        const Lic__AuditRecord *rec = r->audit->items [i]->record;
+        assert (streq (rec->holder_id, h1));
+        if (rec->code == ERR_OK && rec->kind == LIC__QUERY_KIND__QUERY_GET) {
+            assert (streq (rec->body_code, s_b1.code) && streq (rec->matter_code, s_matter));
+            assert (rec->n_returned == 1 && streq (rec->returned [0], id1));
+            saw_get |= streq (rec->case_number, "CASE-0001") && streq (rec->staff_id, "staff-007")
+                    && streq (rec->purpose, "开办企业核验营业执照");
+        }
+    }
+    assert (saw_get);
+    codec_reply_free (&r);
+    //  Only the operator reads the audit log.
+    licclient_t *b1 = s_body_client (&s_b1, 0);
+    Lic__AuditRequest all = LIC__AUDIT_REQUEST__INIT;
+    assert (licclient_audit (b1, &all, &r, 10000) == ERR_OK && r->code == ERR_FORBIDDEN);
+    codec_reply_free (&r);
+    licclient_destroy (&b1);
+}
+
+//  The county's audit records reach the province (supervision).
+static void
+test_audit_travels_up (void)
+{
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    licclient_t *pa = NULL;
+    assert (support_admin (&pa, PROVINCE) == ERR_OK);
+    Lic__AuditRequest a = LIC__AUDIT_REQUEST__INIT;
+    a.limit = 999;
+    Lic__Reply *r = NULL;
+    assert (licclient_audit (pa, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    size_t from_county = 0;
+    for (size_t i = 0; i < r->audit->n_items; i++)
+        from_county += streq (r->audit->items [i]->origin_division, "330106");
+    assert (from_county >= s_queries);
+    codec_reply_free (&r);
+    licclient_destroy (&pa);
+}
+
+static int
+s_copy (licclient_t *c, uint32_t serial, int64_t expires_at, uint8_t **copy, size_t *len)
+{
+    char id [LICID_BARE_MAX + 1], h [19];
+    s_lic (id, &s_d1, serial);
+    s_holder (h, serial);
+    s_q_t q = { LIC__QUERY_KIND__QUERY_COPY, s_matter, "staff-007", "CASE-COPY", "归档", h, id, 0, expires_at };
+    Lic__Reply *r = NULL;
+    int code = s_query (c, &q, &r);
+    s_queries++;
+    if (code == ERR_OK) {
+        *len = r->query->copy.len;
+        *copy = malloc (*len);
+        memcpy (*copy, r->query->copy.data, *len);
+    }
+    codec_reply_free (&r);
+    return code;
+}
+
+static void
+test_copies_verify_offline (void)
+{
+    licclient_t *b1 = s_body_client (&s_b1, 0);
+    uint8_t *copy;
+    size_t len;
+    int64_t now = (int64_t) time (NULL), expires = now + 7 * 86400;
+    assert (s_copy (b1, 1, expires, &copy, &len) == ERR_OK);
+    keyfile_t county, province, city;
+    s_node_key (COUNTY, &county);
+    s_node_key (PROVINCE, &province);
+    s_node_key (&s_h.node [2], &city);
+    licclient_copy_t c;
+    char why [512];
+    //  Trusting the province alone: the chain county <- city <- province.
+    int rc = licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c,
+                                    why, sizeof why);
+    if (rc != ERR_OK)
+        fprintf (stderr, "verify: %s %s\n", err_str (rc), why);
+    assert (rc == ERR_OK);
+    char id1 [LICID_BARE_MAX + 1];
+    s_lic (id1, &s_d1, 1);
+    assert (streq (c.license_id, id1) && c.status == LIC__STATUS__STATUS_VALID && c.version == 2);
+    assert (c.events == 2 && streq (c.maker_code, s_b1.code) && streq (c.matter_code, s_matter));
+    assert (streq (c.case_number, "CASE-COPY") && c.expires_at == expires && streq (c.division, "330106"));
+    assert (streq (c.issuer, s_d1.key.code));
+    //  Trusting the county or the city works too; a stranger's key does not.
+    assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) county.sign_pk, 1, now, &c, why, sizeof why) == ERR_OK);
+    assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) city.sign_pk, 1, now, &c, why, sizeof why) == ERR_OK);
+    assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) s_stranger.sign_pk, 1, now, &c, why, sizeof why) == ERR_UNKNOWN_KEY);
+    //  Expired: the same file a second after its expiry.
+    assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, expires, &c, why, sizeof why) == ERR_EXPIRED);
+    assert (strstr (why, "expired"));
+    //  Any changed byte fails, with a reason: every byte of the file, one
+    //  bit each (three different bits across the positions).
+    size_t failed = 0;
+    for (size_t i = 0; i < len; i++) {
+        copy [i] ^= (uint8_t) (1u << (i % 3 * 3));
+        why [0] = 0;
+        rc = licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c, why, sizeof why);
+        copy [i] ^= (uint8_t) (1u << (i % 3 * 3));
+        if (rc != ERR_OK && *why)
+            failed++;
+        else
+            fprintf (stderr, "byte %zu changed and the copy still verified\n", i);
+    }
+    assert (failed == len);
+    //  Truncated and extended files fail as well.
+    assert (licclient_verify_copy (copy, len - 1, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c, why, sizeof why) != ERR_OK);
+    uint8_t *longer = malloc (len + 2);
+    memcpy (longer, copy, len);
+    longer [len] = 0x08;
+    longer [len + 1] = 0x01;
+    assert (licclient_verify_copy (longer, len + 2, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c, why, sizeof why) != ERR_OK);
+    free (longer);
+    free (copy);
+    licclient_destroy (&b1);
+}
+
+//  Hostile frames on the query socket: refused, recorded, node serves on.
+static void
+test_hostile_frames (void)
+{
+    keyfile_t nk;
+    s_node_key (COUNTY, &nk);
+    zsock_t *s = zsock_new (ZMQ_DEALER);
+    zsock_set_curve_serverkey (s, nk.curve_pk);
+    zsock_set_curve_publickey (s, s_b1.curve_pk);
+    zsock_set_curve_secretkey (s, s_b1.curve_sk);
+    zsock_set_rcvtimeo (s, 5000);
+    zsock_set_linger (s, 0);
+    assert (zsock_connect (s, "%s", s_query_ep [0]) == 0);
+    const char *frames [] = { "", "\xff\xff\xff\xff", "\x08\x01\x12\x05hello", "\x0a\x80\x80\x80\x80\x10" };
+    size_t lens [] = { 0, 4, 9, 6 };
+    for (int i = 0; i < 4; i++) {
+        zframe_t *f = zframe_new (frames [i], lens [i]);
+        assert (zframe_send (&f, s, 0) == 0);
+        zframe_t *rf = zframe_recv (s);
+        assert (rf);
+        Lic__Reply *r = NULL;
+        assert (codec_reply_decode (zframe_data (rf), zframe_size (rf), &r) == ERR_OK);
+        assert (r->code == ERR_MALFORMED || r->code == ERR_VERSION);
+        codec_reply_free (&r);
+        zframe_destroy (&rf);
+        s_queries++;
+    }
+    //  A publish on the query socket is not a query.
+    Lic__Request req;
+    codec_request_init (&req);
+    Lic__StatusRequest sr = LIC__STATUS_REQUEST__INIT;
+    req.body_case = LIC__REQUEST__BODY_STATUS;
+    req.status = &sr;
+    req.id = 7;
+    uint8_t *buf;
+    size_t blen;
+    assert (codec_request_encode (&req, &buf, &blen) == ERR_OK);
+    zframe_t *f = zframe_new (buf, blen);
+    free (buf);
+    assert (zframe_send (&f, s, 0) == 0);
+    zframe_t *rf = zframe_recv (s);
+    Lic__Reply *r = NULL;
+    assert (rf && codec_reply_decode (zframe_data (rf), zframe_size (rf), &r) == ERR_OK);
+    assert (r->code == ERR_FORBIDDEN && r->id == 7);
+    codec_reply_free (&r);
+    zframe_destroy (&rf);
+    s_queries++;
+    //  An oversized frame is refused by the socket itself (ZMQ_MAXMSGSIZE):
+    //  the connection drops, the node lives on.
+    zchunk_t *big = zchunk_new (NULL, 2 * 1024 * 1024);
+    zchunk_fill (big, 0x41, 2 * 1024 * 1024);
+    f = zframe_new (zchunk_data (big), zchunk_size (big));
+    zchunk_destroy (&big);
+    zframe_send (&f, s, 0);
+    zsock_destroy (&s);
+    assert (support_node_alive (COUNTY));
+    licclient_t *b1 = s_body_client (&s_b1, 0);
+    char id1 [LICID_BARE_MAX + 1], h1 [19];
+    s_lic (id1, &s_d1, 1);
+    s_holder (h1, 1);
+    s_q_t ok = { LIC__QUERY_KIND__QUERY_GET, s_matter, "staff-007", "CASE-AFTER", "p", h1, id1, 0, 0 };
+    assert (s_query (b1, &ok, NULL) == ERR_OK);
+    s_queries++;
+    licclient_destroy (&b1);
+}
+
+//  Queries pipelined while the county is SIGKILLed: every answered query
+//  has its durable audit record, with its own case number, afterwards.
+static void
+test_no_answer_without_record_across_kill (void)
+{
+    licclient_t *b1 = s_body_client (&s_b1, 0);
+    char id1 [LICID_BARE_MAX + 1], h1 [19];
+    s_lic (id1, &s_d1, 1);
+    s_holder (h1, 1);
+    enum { N = 3000 };
+    static char cases [N][24];
+    static uint64_t answered [N];
+    uint64_t reqid [N];
+    int sent = 0, got = 0, killed_at = -1;
+    memset (answered, 0, sizeof answered);
+    while (got < N) {
+        while (sent < N && sent - got < 64) {
+            snprintf (cases [sent], sizeof cases [sent], "KILL-%05d", sent);
+            Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+            Lic__Holder h = LIC__HOLDER__INIT;
+            h.id_type = "111";
+            h.id = h1;
+            q.kind = LIC__QUERY_KIND__QUERY_GET;
+            q.matter_code = (char *) s_matter;
+            q.staff_id = "staff-kill";
+            q.case_number = cases [sent];
+            q.purpose = "p";
+            q.license_id = id1;
+            q.holder = &h;
+            Lic__Request req;
+            codec_request_init (&req);
+            req.body_case = LIC__REQUEST__BODY_QUERY;
+            req.query = &q;
+            assert (licclient_send (b1, &req, &reqid [sent]) == ERR_OK);
+            sent++;
+        }
+        Lic__Reply *r = NULL;
+        if (licclient_recv (b1, &r, 3000) != ERR_OK)
+            break;              //  the node is gone: the rest is unanswered
+        for (int i = 0; i < sent; i++)
+            if (reqid [i] == r->id && r->code == ERR_OK)
+                answered [i] = r->query->audit_seq;
+        codec_reply_free (&r);
+        got++;
+        if (got == N / 3 && killed_at < 0) {
+            killed_at = got;
+            kill (COUNTY->pid, SIGKILL);
+        }
+    }
+    licclient_destroy (&b1);
+    support_node_stop (COUNTY, SIGKILL);
+    assert (support_node_restart (COUNTY) == ERR_OK);
+    licclient_destroy (&s_admin);
+    assert (support_admin (&s_admin, COUNTY) == ERR_OK);
+    int checked = 0;
+    for (int i = 0; i < N; i++) {
+        if (!answered [i])
+            continue;
+        Lic__Reply *r = NULL;
+        assert (licclient_log (s_admin, answered [i], 1, &r, 10000) == ERR_OK && r->code == ERR_OK);
+        assert (r->entries->n_entries == 1);
+        const Lic__LogEntry *e = r->entries->entries [0];
+        assert (e->seq == answered [i] && e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT);
+        Lic__AuditRecord *rec = NULL;
+        assert (codec_audit_record_decode (e->envelope->body.data, e->envelope->body.len, &rec) == ERR_OK);
+        assert (streq (rec->case_number, cases [i]) && rec->code == ERR_OK);
+        codec_audit_record_free (&rec);
+        codec_reply_free (&r);
+        checked++;
+    }
+    fprintf (stderr, "kill: %d queries answered before SIGKILL, each with its durable record\n", checked);
+    assert (checked >= N / 3);
+}
+
+int
+main (void)
+{
+    assert (seal_init () == ERR_OK);
+    assert (support_tmpdir (s_dir, "e2e-query") == ERR_OK);
+    for (int i = 0; i < 4; i++) {
+        snprintf (s_query_ep [i], sizeof s_query_ep [i], "tcp://127.0.0.1:%d", support_free_port ());
+        snprintf (s_h.extra [i], sizeof s_h.extra [i], "\"query_listen\": \"%s\",", s_query_ep [i]);
+    }
+    assert (support_hier_start (&s_h, s_dir) == ERR_OK);
+    assert (support_admin (&s_admin, COUNTY) == ERR_OK);
+    assert (support_dept_make (&s_d1, 1, s_dir) == ERR_OK);
+    assert (support_dept_make (&s_d2, 2, s_dir) == ERR_OK);
+    assert (support_register (s_admin, &s_d1) == ERR_OK);
+    assert (support_register (s_admin, &s_d2) == ERR_OK);
+    licclient_t *c1 = NULL, *c2 = NULL;
+    assert (support_client (&c1, COUNTY, &s_d1) == ERR_OK);
+    assert (support_client (&c2, COUNTY, &s_d2) == ERR_OK);
+    assert (support_publish (c1, &s_d1, 1, 3, 1) == 6);       //  licenses 1..3, altered once
+    assert (support_publish (c2, &s_d2, 10, 2, 0) == 2);      //  licenses 10, 11
+    licclient_destroy (&c1);
+    licclient_destroy (&c2);
+
+    char code [19];
+    support_credit_code (code, 7001);
+    assert (keyfile_generate (&s_b1, code, "西湖区政务服务中心") == ERR_OK);
+    support_credit_code (code, 7002);
+    assert (keyfile_generate (&s_b2, code, "西湖区不动产登记中心") == ERR_OK);
+    support_credit_code (code, 7003);
+    assert (keyfile_generate (&s_stranger, code, "stranger") == ERR_OK);
+    const char *t1 [] = { s_d1.type_code }, *t12 [] = { s_d1.type_code, s_d2.type_code };
+    const char *m1 [] = { s_matter, "330106-XK-0003" }, *m2 [] = { s_matter };
+    s_register_body (s_admin, &s_b1, t1, 1, m1, 2);
+    s_register_body (s_admin, &s_b2, t12, 2, m2, 1);
+
+    test_scope_matrix ();
+    test_hostile_frames ();
+    test_audit_log_is_complete ();
+    test_copies_verify_offline ();
+    test_audit_travels_up ();
+    test_no_answer_without_record_across_kill ();
+
+    licclient_destroy (&s_admin);
+    support_hier_stop (&s_h, SIGTERM);
+    support_rmtree (s_dir);
+    printf ("e2e_query: all passed\n");
+    return 0;
+}
