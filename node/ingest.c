@@ -20,6 +20,7 @@
 #include "lifecycle.h"
 #include "seal.h"
 #include "catalogue.h"
+#include "disclose.h"
 #include "ingest_int.h"
 
 // ---------------------------------------------------------------------
@@ -291,6 +292,32 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
     return ERR_OK;
 }
 
+//  Moves the disclosures of secret items to the end of env's array and
+//  sets env->n_disclosures to those kept in the log (the caller restores
+//  it).  If there are secret ones, *secret is an encoded Envelope holding
+//  only them, for STORE_CF_SECRET (FORMAT.md); the caller frees it.
+//  ERR_OK or ERR_NOMEM (env unchanged but for the order).
+static int
+s_split_secret (ingest_t *self, const Lic__Event *ev, Lic__Envelope *env,
+                uint8_t **secret, size_t *secret_len)
+{
+    size_t n_all = env->n_disclosures;
+    if (n_all == 0)
+        return ERR_OK;
+    const Lic__LicenseType *t = views_type (self->views, ev->license_id);
+    size_t kept = disclose_split (t, env->disclosures, n_all);
+    if (kept == n_all)
+        return ERR_OK;
+    Lic__Envelope only;
+    codec_envelope_init (&only);
+    only.disclosures = env->disclosures + kept;
+    only.n_disclosures = n_all - kept;
+    int rc = codec_envelope_encode (&only, secret, secret_len);
+    if (rc == ERR_OK)
+        env->n_disclosures = kept;
+    return rc;
+}
+
 static void
 s_sequence_publish (ingest_t *self, ingest_job_t *job)
 {
@@ -303,9 +330,20 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
         return;
     }
     if (rc == ERR_OK)
-        rc = ingest_check_catalogue (self, job->task.ev, job->why, sizeof job->why);
+        rc = ingest_check_catalogue (self, job->task.ev, env, true, job->why, sizeof job->why);
     if (rc != ERR_OK) {
         job->code = rc;
+        return;
+    }
+    //  Secret items' values stay here (issue 5 item 3): the log entry,
+    //  which travels upward, keeps only the other disclosures.
+    Lic__Envelope *own = job->req->publish;
+    size_t n_all = own->n_disclosures;
+    uint8_t *secret = NULL;
+    size_t secret_len = 0;
+    rc = s_split_secret (self, job->task.ev, own, &secret, &secret_len);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "out of memory");
         return;
     }
     Lic__LogEntry entry;
@@ -318,6 +356,14 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     entry.received_at = (int64_t) time (NULL);
     rc = views_apply_event (self->views, self->building->batch, self->building->gen,
                             &entry, job->task.ev, &job->version, job->why, sizeof job->why);
+    own->n_disclosures = n_all;         //  the request frees them all
+    if (rc == ERR_OK && secret) {
+        uint8_t key [8];
+        store_put_u64 (key, entry.seq);
+        store_batch_put (self->building->batch, STORE_CF_SECRET, key, sizeof key,
+                         secret, secret_len);
+    }
+    free (secret);
     if (rc != ERR_OK) {
         job->code = rc;
         return;
@@ -394,10 +440,12 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
 }
 
 int
-ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, char *why, size_t why_size)
+ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, const Lic__Envelope *env,
+                        bool need_values, char *why, size_t why_size)
 {
     if (ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
-        return ERR_OK;
+        return disclose_check (NULL, ev->content, env->disclosures, env->n_disclosures,
+                               need_values, why, why_size);
     const Lic__LicenseType *t = views_type (self->views, ev->license_id);
     if (!t) {
         snprintf (why, why_size, "license type %.21s is not in the catalogue", ev->license_id);
@@ -407,7 +455,12 @@ ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, char *why, size_t 
         snprintf (why, why_size, "license type %s version %u is withdrawn", t->type_code, t->version);
         return ERR_UNKNOWN_TYPE;
     }
-    return catalogue_check_content (t, ev->content, why, why_size);
+    int rc = disclose_check (t, ev->content, env->disclosures, env->n_disclosures,
+                             need_values, why, why_size);
+    if (rc == ERR_OK)
+        rc = catalogue_check_disclosed (t, ev->content, env->disclosures,
+                                        env->n_disclosures, why, why_size);
+    return rc;
 }
 
 //  A type definition from the operator: the next version of its code.

@@ -112,10 +112,15 @@ void
                       uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry);
 
 //  The catalogue check of an issue or alteration (issue 4): the type is
-//  in the catalogue and not withdrawn, the content meets its standard.
-//  ERR_OK, ERR_UNKNOWN_TYPE, ERR_CATALOGUE (why says which item and rule).
+//  in the catalogue and not withdrawn, the content meets its standard;
+//  and for every event, its sensitive items are digests bound to env's
+//  disclosures (issue 5 item 3, disclose_check), every digested item
+//  disclosed if need_values (the node the department sent it to).
+//  ERR_OK, ERR_UNKNOWN_TYPE, ERR_DISCLOSURE, ERR_CATALOGUE (why says
+//  which item and rule).
 int
-    ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, char *why, size_t why_size);
+    ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, const Lic__Envelope *env,
+                            bool need_values, char *why, size_t why_size);
 
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void

@@ -22,10 +22,12 @@
 #include "keyfile.h"
 #include <stdatomic.h>
 #include "licclient.h"
+#include "disclose.h"
 #include "seal.h"
 
 #define S_LINGER_MS     100             //  unsent requests at destroy
 #define S_HWM           (2 * LICCLIENT_WINDOW_MAX)
+#define S_SALT_BYTES    16              //  salt of a sealed item (16..64 allowed)
 
 typedef struct _s_stashed_t {
     Lic__Reply *reply;                  //  owned
@@ -419,7 +421,8 @@ licclient_sign (const Lic__Event *ev, const uint8_t sk [64],
 //  Fills env (borrowing the buffers) and req for a publish.
 static void
 s_publish_request (Lic__Request *req, Lic__Envelope *env, const uint8_t *body,
-                   size_t body_len, const uint8_t sig [64], const uint8_t pk [32])
+                   size_t body_len, const uint8_t sig [64], const uint8_t pk [32],
+                   Lic__Disclosure *const *disclosures, size_t n_disclosures)
 {
     codec_request_init (req);
     codec_envelope_init (env);
@@ -429,6 +432,8 @@ s_publish_request (Lic__Request *req, Lic__Envelope *env, const uint8_t *body,
     env->signature.len = SEAL_SIG_BYTES;
     env->key_id.data = (uint8_t *) pk;
     env->key_id.len = SEAL_PUBLIC_BYTES;
+    env->disclosures = (Lic__Disclosure **) disclosures;
+    env->n_disclosures = disclosures? n_disclosures: 0;
     req->body_case = LIC__REQUEST__BODY_PUBLISH;
     req->publish = env;
 }
@@ -438,9 +443,21 @@ licclient_send_publish (licclient_t *self, const uint8_t *body,
                         size_t body_len, const uint8_t sig [64],
                         const uint8_t pk [32], uint64_t *id_out)
 {
+    return licclient_send_publish_disclosed (self, body, body_len, sig, pk,
+                                             NULL, 0, id_out);
+}
+
+int
+licclient_send_publish_disclosed (licclient_t *self, const uint8_t *body,
+                                  size_t body_len, const uint8_t sig [64],
+                                  const uint8_t pk [32],
+                                  Lic__Disclosure *const *disclosures,
+                                  size_t n_disclosures, uint64_t *id_out)
+{
     Lic__Request req;
     Lic__Envelope env;
-    s_publish_request (&req, &env, body, body_len, sig, pk);
+    s_publish_request (&req, &env, body, body_len, sig, pk, disclosures,
+                       n_disclosures);
     return licclient_send (self, &req, id_out);
 }
 
@@ -450,10 +467,25 @@ licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,
                    uint64_t *seq, bool *duplicate, int *code,
                    char *why, size_t why_size, int timeout_ms)
 {
+    return licclient_publish_disclosed (self, body, body_len, sig, pk, NULL, 0,
+                                        seq, duplicate, code, why, why_size,
+                                        timeout_ms);
+}
+
+int
+licclient_publish_disclosed (licclient_t *self, const uint8_t *body,
+                             size_t body_len, const uint8_t sig [64],
+                             const uint8_t pk [32],
+                             Lic__Disclosure *const *disclosures,
+                             size_t n_disclosures, uint64_t *seq,
+                             bool *duplicate, int *code, char *why,
+                             size_t why_size, int timeout_ms)
+{
     Lic__Request req;
     Lic__Envelope env;
     Lic__Reply *reply = NULL;
-    s_publish_request (&req, &env, body, body_len, sig, pk);
+    s_publish_request (&req, &env, body, body_len, sig, pk, disclosures,
+                       n_disclosures);
     int rc = licclient_call (self, &req, &reply, timeout_ms);
     if (rc != ERR_OK)
         return rc;
@@ -469,6 +501,108 @@ licclient_publish (licclient_t *self, const uint8_t *body, size_t body_len,
         snprintf (why, why_size, "%s", *code == ERR_OK? "":
                   *reply->message? reply->message: "reply without a result");
     codec_reply_free (&reply);
+    return ERR_OK;
+}
+
+// ---------------------------------------------------------------------
+//  Sensitive items
+
+void
+licclient_disclosures_free (Lic__Disclosure ***list_p, size_t n)
+{
+    if (!list_p || !*list_p)
+        return;
+    Lic__Disclosure **list = *list_p;
+    for (size_t i = 0; i < n; i++) {
+        if (!list [i])
+            continue;
+        free (list [i]->name);
+        if (list [i]->value) {
+            //  A personal or secret value: leave nothing behind in the heap
+            seal_wipe (list [i]->value, strlen (list [i]->value));
+            free (list [i]->value);
+        }
+        free (list [i]->salt.data);
+        free (list [i]);
+    }
+    free (list);
+    *list_p = NULL;
+}
+
+//  Seals one item into *out: a non-empty value moves into the
+//  disclosure and the item gets a malloc'd ""; an empty one stays (it
+//  may be the unpacker's shared default string, which is never freed).
+//  ERR_OK or ERR_NOMEM (the item is then untouched).
+static int
+s_seal_item (Lic__DataItem *item, Lic__Disclosure **out)
+{
+    static const Lic__Disclosure blank = LIC__DISCLOSURE__INIT;
+    Lic__Disclosure *d = malloc (sizeof *d);
+    char *name = strdup (item->name? item->name: "");
+    char *empty = strdup ("");
+    uint8_t *salt = malloc (S_SALT_BYTES);
+    uint8_t *digest = malloc (SEAL_HASH_BYTES);
+    if (!d || !name || !empty || !salt || !digest) {
+        free (d);
+        free (name);
+        free (empty);
+        free (salt);
+        free (digest);
+        return ERR_NOMEM;
+    }
+    *d = blank;
+    seal_random (salt, S_SALT_BYTES);
+    seal_item_digest (digest, salt, S_SALT_BYTES, name, item->value);
+    d->name = name;
+    d->salt.data = salt;
+    d->salt.len = S_SALT_BYTES;
+    if (item->value && *item->value) {
+        d->value = item->value;
+        item->value = empty;
+    }
+    else
+        d->value = empty;
+    item->digest.data = digest;         //  undigested: no data to free
+    item->digest.len = SEAL_HASH_BYTES;
+    *out = d;
+    return ERR_OK;
+}
+
+int
+licclient_seal_items (Lic__LicenseContent *c, const Lic__LicenseType *t,
+                      Lic__Disclosure ***out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (seal_init () != ERR_OK)
+        return ERR_INTERNAL;
+    size_t n = 0;
+    for (size_t i = 0; c && i < c->n_items; i++) {
+        const Lic__ItemSpec *spec = c->items [i]?
+            disclose_spec (t, c->items [i]->name): NULL;
+        if (spec && disclose_sensitive (spec->sensitivity)
+        &&  c->items [i]->digest.len == 0)
+            n++;
+    }
+    if (n == 0)
+        return ERR_OK;
+    Lic__Disclosure **list = calloc (n, sizeof *list);
+    if (!list)
+        return ERR_NOMEM;
+    size_t made = 0;
+    for (size_t i = 0; i < c->n_items && made < n; i++) {
+        Lic__DataItem *item = c->items [i];
+        const Lic__ItemSpec *spec = item? disclose_spec (t, item->name): NULL;
+        if (!spec || !disclose_sensitive (spec->sensitivity) || item->digest.len)
+            continue;
+        if (s_seal_item (item, &list [made]) != ERR_OK) {
+            licclient_disclosures_free (&list, made);
+            return ERR_NOMEM;
+        }
+        made++;
+    }
+    *out = list;
+    *n_out = made;
     return ERR_OK;
 }
 

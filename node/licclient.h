@@ -133,6 +133,49 @@ int MUST_CHECK
                        char *why, size_t why_size, int timeout_ms);
 
 // ---------------------------------------------------------------------
+//  Sensitive items (issue 5 item 3, proto/README.md section 10)
+
+//  Seals the items of c that t marks personal, commercial or secret:
+//  each gets a fresh random 16-byte salt, its value moves into a new
+//  Disclosure {name, value, salt}, and the item keeps value "" and
+//  digest = BLAKE2b-256 (salt || name || 0x00 || value).  Items already
+//  digested, and items t does not mark sensitive, are left alone.  Sign
+//  the event after this, then send the disclosures beside it
+//  (licclient_publish_disclosed).  c's strings and bytes must be
+//  malloc'd, as in an event from codec_event_decode or
+//  licjson_event_from_json (replaced members are freed).  On ERR_OK the
+//  caller owns *out (n_out entries, NULL if none): free it with
+//  licclient_disclosures_free.  ERR_NOMEM (c may be half sealed: discard
+//  it), ERR_INTERNAL (libsodium would not initialise).
+int MUST_CHECK
+    licclient_seal_items (Lic__LicenseContent *c, const Lic__LicenseType *t,
+                          Lic__Disclosure ***out, size_t *n_out);
+
+//  Frees n disclosures made by licclient_seal_items and the array, and
+//  nulls *list_p.  Accepts NULL.
+void
+    licclient_disclosures_free (Lic__Disclosure ***list_p, size_t n);
+
+//  licclient_send_publish with the values of the body's digested items
+//  beside it (borrowed for the call; n_disclosures 0 is a plain publish).
+int MUST_CHECK
+    licclient_send_publish_disclosed (licclient_t *self, const uint8_t *body,
+                                      size_t body_len, const uint8_t sig [64],
+                                      const uint8_t pk [32],
+                                      Lic__Disclosure *const *disclosures,
+                                      size_t n_disclosures, uint64_t *id_out);
+
+//  licclient_publish with disclosures beside the body, as above.
+int MUST_CHECK
+    licclient_publish_disclosed (licclient_t *self, const uint8_t *body,
+                                 size_t body_len, const uint8_t sig [64],
+                                 const uint8_t pk [32],
+                                 Lic__Disclosure *const *disclosures,
+                                 size_t n_disclosures, uint64_t *seq,
+                                 bool *duplicate, int *code, char *why,
+                                 size_t why_size, int timeout_ms);
+
+// ---------------------------------------------------------------------
 //  Queries and administration: each sends one request and waits for its
 //  reply.  ERR_OK when the node answered: the caller owns *reply (free
 //  with codec_reply_free) and must look at (*reply)->code first; the

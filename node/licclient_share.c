@@ -138,24 +138,6 @@ s_node_signed (const s_trust_t *t, const Lic__Envelope *env, const char *what,
     return ERR_OK;
 }
 
-//  BLAKE2b-256 (salt ‖ name ‖ 0x00 ‖ value): the digest a department
-//  signs for a sensitive item.
-static int
-s_item_digest (uint8_t out [32], const Lic__Disclosure *d)
-{
-    size_t nl = strlen (d->name), vl = strlen (d->value);
-    size_t len = d->salt.len + nl + 1 + vl;
-    uint8_t *buf = malloc (len);
-    if (!buf)
-        return ERR_NOMEM;
-    memcpy (buf, d->salt.data, d->salt.len);
-    memcpy (buf + d->salt.len, d->name, nl + 1);
-    memcpy (buf + d->salt.len + nl + 1, d->value, vl);
-    seal_hash (out, buf, len, NULL, 0);
-    free (buf);
-    return ERR_OK;
-}
-
 //  Each disclosure of env names a digested item of the event's content
 //  and hashes to its digest.
 static int
@@ -174,8 +156,7 @@ s_check_disclosures (const Lic__Envelope *env, const Lic__Event *ev, size_t inde
                      index + 1, d->name);
             return ERR_DISCLOSURE;
         }
-        if (s_item_digest (digest, d) != ERR_OK)
-            return ERR_NOMEM;
+        seal_item_digest (digest, d->salt.data, d->salt.len, d->name, d->value);
         if (memcmp (digest, item->digest.data, 32) != 0) {
             err_why (why, why_size, "event %zu: the disclosed value of item %s does not match "
                      "the digest its department signed", index + 1, d->name);

@@ -4,7 +4,11 @@
     A publish of a JSON-lines file pipelines up to S_WINDOW signed events
     and reports one line per input line, in input order; make-id is
     offline and gives departments the ids (with their check character)
-    their JSON lines must carry.
+    their JSON lines must carry.  Before signing an issue or alteration,
+    publish seals the items its type marks personal, commercial or secret
+    (issue 5 item 3): the plain JSON values become salted digests in the
+    body and travel beside it as disclosures.  Types are fetched from the
+    node once per type code.
 */
 #include <czmq.h>
 #include <stdio.h>
@@ -175,7 +179,81 @@ licctl_cmd_register (const licctl_opts_t *opts)
 }
 
 // ---------------------------------------------------------------------
-//  publish
+//  publish: sealing sensitive items
+
+static void
+s_reply_destroy (void **item)
+{
+    codec_reply_free ((Lic__Reply **) item);
+}
+
+//  Type code -> the node's reply to a catalogue read of it; a reply that
+//  is not ERR_OK stands for "no such type" (the node will refuse the
+//  event with its own message).  Caller destroys with zhashx_destroy.
+static zhashx_t *
+s_types_new (void)
+{
+    zhashx_t *types = zhashx_new ();
+    if (types)
+        zhashx_set_destructor (types, s_reply_destroy);
+    return types;
+}
+
+//  The latest version of the type of ev's license as the node has it,
+//  or NULL; borrowed from types.  ERR_OK or licclient_catalogue's
+//  transport errors.
+static int
+s_type_of (zhashx_t *types, licclient_t *client, const Lic__Event *ev,
+           int timeout_ms, const Lic__LicenseType **t)
+{
+    char code [LICID_TYPE_LEN + 1];
+    *t = NULL;
+    if (!ev->license_id || strlen (ev->license_id) < LICID_TYPE_LEN)
+        return ERR_OK;              //  a bad id: the node says why
+    memcpy (code, ev->license_id, LICID_TYPE_LEN);
+    code [LICID_TYPE_LEN] = 0;
+    Lic__Reply *reply = (Lic__Reply *) zhashx_lookup (types, code);
+    if (!reply) {
+        Lic__CatalogueRequest req = LIC__CATALOGUE_REQUEST__INIT;
+        req.type_code = code;
+        int rc = licclient_catalogue (client, &req, &reply, timeout_ms);
+        if (rc != ERR_OK)
+            return rc;
+        zhashx_insert (types, code, reply);
+    }
+    if (reply->code == ERR_OK && reply->body_case == LIC__REPLY__BODY_CATALOGUE
+    &&  reply->catalogue->n_types > 0)
+        *t = reply->catalogue->types [0];
+    return ERR_OK;
+}
+
+//  Seals the sensitive items of an issue or alteration in place; *d (n
+//  entries) are their disclosures, to free with
+//  licclient_disclosures_free.  Other events are left alone.  ERR_OK, a
+//  transport error fetching the type (*transport set), ERR_NOMEM.
+static int
+s_seal_event (zhashx_t *types, licclient_t *client, Lic__Event *ev,
+              int timeout_ms, Lic__Disclosure ***d, size_t *n,
+              bool *transport)
+{
+    const Lic__LicenseType *t = NULL;
+    *d = NULL;
+    *n = 0;
+    *transport = false;
+    if ((ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
+    ||  !ev->content || ev->content->n_items == 0)
+        return ERR_OK;
+    int rc = s_type_of (types, client, ev, timeout_ms, &t);
+    if (rc != ERR_OK) {
+        *transport = true;
+        return rc;
+    }
+    return t? licclient_seal_items (ev->content, t, d, n): ERR_OK;
+}
+
+
+// ---------------------------------------------------------------------
+//  publish: the window
 
 typedef struct {
     size_t line;                        //  input line number
@@ -273,15 +351,18 @@ s_collect (s_window_t *w, licclient_t *client, int timeout_ms)
     return ERR_OK;
 }
 
-//  Parses, signs and sends one event into a new slot.  Returns a
+//  Parses, seals, signs and sends one event into a new slot.  Returns a
 //  transport error (the slot is then closed too); ERR_OK otherwise,
 //  even if the line itself was refused locally.
 static int
 s_submit (s_window_t *w, licclient_t *client, const keyfile_t *key,
-          const char *text, size_t line)
+          zhashx_t *types, int timeout_ms, const char *text, size_t line)
 {
     s_slot_t *slot = s_slot (w, w->count++);
     Lic__Event *ev = NULL;
+    Lic__Disclosure **disclosures = NULL;
+    size_t n_disclosures = 0;
+    bool transport = false;
     uint8_t *body = NULL;
     size_t body_len = 0;
     uint8_t sig [SEAL_SIG_BYTES];
@@ -290,18 +371,29 @@ s_submit (s_window_t *w, licclient_t *client, const keyfile_t *key,
     int rc = licjson_event_from_json (text, &ev, slot->message,
                                       sizeof slot->message);
     if (rc == ERR_OK) {
+        rc = s_seal_event (types, client, ev, timeout_ms, &disclosures,
+                           &n_disclosures, &transport);
+        if (rc != ERR_OK)
+            snprintf (slot->message, sizeof slot->message, "%s",
+                      transport? "license type not fetched from the node":
+                                 "cannot seal sensitive items");
+    }
+    if (rc == ERR_OK) {
         rc = licclient_sign (ev, key->sign_sk, key->sign_pk, &body, &body_len, sig);
         if (rc != ERR_OK)
             snprintf (slot->message, sizeof slot->message, "cannot sign");
     }
     codec_event_free (&ev);
     if (rc != ERR_OK) {
+        licclient_disclosures_free (&disclosures, n_disclosures);
         slot->done = true;
         slot->code = rc;
-        return ERR_OK;
+        return transport? rc: ERR_OK;
     }
-    rc = licclient_send_publish (client, body, body_len, sig, key->sign_pk,
-                                 &slot->id);
+    rc = licclient_send_publish_disclosed (client, body, body_len, sig,
+                                           key->sign_pk, disclosures,
+                                           n_disclosures, &slot->id);
+    licclient_disclosures_free (&disclosures, n_disclosures);
     free (body);
     if (rc != ERR_OK) {
         slot->done = true;
@@ -324,7 +416,7 @@ s_skip_line (char *text, ssize_t *len)
 //  Publishes each line of fp with a window of S_WINDOW in flight.
 static int
 s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
-                 const keyfile_t *key)
+                 const keyfile_t *key, zhashx_t *types)
 {
     static s_window_t w;                //  256 slots: too big for the stack
     char *text = NULL;
@@ -350,7 +442,8 @@ s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
             snprintf (slot->message, sizeof slot->message, "line too long");
         }
         else
-            rc = s_submit (&w, client, key, text, line);
+            rc = s_submit (&w, client, key, types, opts->timeout_ms, text,
+                           line);
         s_flush (&w);
     }
     free (text);
@@ -394,7 +487,7 @@ s_read_text (const char *path)
 //  One event: the whole file is one JSON document (may span lines).
 static int
 s_publish_one (const licctl_opts_t *opts, const char *path, licclient_t *client,
-               const keyfile_t *key)
+               const keyfile_t *key, zhashx_t *types)
 {
     char why [512];
     Lic__Event *ev = NULL;
@@ -413,17 +506,34 @@ s_publish_one (const licctl_opts_t *opts, const char *path, licclient_t *client,
     uint8_t *body = NULL;
     size_t body_len = 0;
     uint8_t sig [SEAL_SIG_BYTES];
+    Lic__Disclosure **disclosures = NULL;
+    size_t n_disclosures = 0;
+    bool transport = false;
+    rc = s_seal_event (types, client, ev, opts->timeout_ms, &disclosures,
+                       &n_disclosures, &transport);
+    if (rc != ERR_OK) {
+        codec_event_free (&ev);
+        if (transport)
+            return licctl_transport_error (rc, opts->timeout_ms);
+        fprintf (stderr, "licctl: cannot seal sensitive items: %s\n",
+                 err_str (rc));
+        return LICCTL_EXIT_USAGE;
+    }
     rc = licclient_sign (ev, key->sign_sk, key->sign_pk, &body, &body_len, sig);
     codec_event_free (&ev);
     if (rc != ERR_OK) {
+        licclient_disclosures_free (&disclosures, n_disclosures);
         fprintf (stderr, "licctl: cannot sign: %s\n", err_str (rc));
         return LICCTL_EXIT_USAGE;
     }
     uint64_t seq = 0;
     bool duplicate = false;
     int code = ERR_OK;
-    rc = licclient_publish (client, body, body_len, sig, key->sign_pk, &seq,
-                            &duplicate, &code, why, sizeof why, opts->timeout_ms);
+    rc = licclient_publish_disclosed (client, body, body_len, sig, key->sign_pk,
+                                      disclosures, n_disclosures, &seq,
+                                      &duplicate, &code, why, sizeof why,
+                                      opts->timeout_ms);
+    licclient_disclosures_free (&disclosures, n_disclosures);
     free (body);
     if (rc != ERR_OK)
         return licctl_transport_error (rc, opts->timeout_ms);
@@ -456,14 +566,17 @@ licctl_cmd_publish (const licctl_opts_t *opts)
     }
     licclient_t *client = NULL;
     keyfile_t key;
-    int exit_code = licctl_connect (opts, &client, &key, NULL);
+    zhashx_t *types = s_types_new ();
+    int exit_code = types? licctl_connect (opts, &client, &key, NULL):
+                           LICCTL_EXIT_USAGE;
     if (exit_code == LICCTL_EXIT_OK) {
-        exit_code = fp? s_publish_lines (opts, fp, client, &key):
-                        s_publish_one (opts, opts->args [0], client, &key);
+        exit_code = fp? s_publish_lines (opts, fp, client, &key, types):
+                        s_publish_one (opts, opts->args [0], client, &key, types);
         keyfile_wipe (&key);
     }
     if (fp && fp != stdin)
         fclose (fp);
+    zhashx_destroy (&types);
     licclient_destroy (&client);
     return exit_code;
 }

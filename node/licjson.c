@@ -518,6 +518,24 @@ licjson_int (int64_t v)
     return json_integer ((json_int_t) v);
 }
 
+//  A plain item is its value; a sensitive one signed as a salted digest
+//  (issue 5 item 3) is {"digest": "<hex>"}: its value is not in the body.
+static json_t *
+s_item_to_json (const Lic__DataItem *item)
+{
+    if (item->digest.len == 0)
+        return licjson_str (item->value);
+    json_t *obj = json_object ();
+    bool ok = true;
+    if (obj)
+        licjson_set (obj, "digest", licjson_hex (item->digest.data, item->digest.len), &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
 static json_t *
 s_content_to_json (const Lic__LicenseContent *c)
 {
@@ -547,8 +565,7 @@ s_content_to_json (const Lic__LicenseContent *c)
     licjson_set (obj, "service_item_code",
                  licjson_str (c->service_item_code), &ok);
     for (size_t i = 0; i < c->n_items; i++)
-        licjson_set (items, c->items [i]->name,
-                     licjson_str (c->items [i]->value), &ok);
+        licjson_set (items, c->items [i]->name, s_item_to_json (c->items [i]), &ok);
     licjson_set (obj, "items", items, &ok);
     licjson_set (obj, "seal_info", licjson_str (c->seal_info), &ok);
     licjson_set (obj, "file_digest",
@@ -963,6 +980,14 @@ licjson_entry_to_json (const Lic__LogEntry *entry)
         licjson_set (obj, "signature",
                      licjson_hex (env->signature.data, env->signature.len),
                      &ok);
+    }
+    if (env && env->n_disclosures) {
+        //  Names only: the values are personal or commercial data
+        json_t *names = json_array ();
+        for (size_t i = 0; names && i < env->n_disclosures; i++)
+            if (json_array_append_new (names, licjson_str (env->disclosures [i]->name)))
+                ok = false;
+        licjson_set (obj, "disclosed", names, &ok);
     }
     s_entry_body (obj, entry, &ok);
     if (!ok) {

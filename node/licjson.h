@@ -116,7 +116,8 @@ json_t *
 //  catalogue_version (of its type's standard it was checked against, 0
 //  if none), last_inspection (YYYY-MM-DD, null if none),
 //  inspection_overdue (true or false), license
-//  (content, items as an object), and history (when rec carries it):
+//  (content, items as an object; an item signed as a salted digest
+//  shows as {"digest": "<hex>"}, issue 5 item 3), and history (when rec carries it):
 //  [{seq, origin_division, origin_seq, op, expected_version,
 //  completed_at, received_at, note}] from each entry's signed Event.
 //  Caller owns the result; NULL if out of memory.

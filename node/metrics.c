@@ -263,7 +263,8 @@ static const char *s_cf_names [STORE_CF_COUNT] = {
     [STORE_CF_HOLDER] = "holder", [STORE_CF_HISTORY] = "history", [STORE_CF_DEDUP] = "dedup",
     [STORE_CF_REGISTRY] = "registry", [STORE_CF_ORIGIN] = "origin", [STORE_CF_CHILD] = "child",
     [STORE_CF_TREE] = "tree", [STORE_CF_CATALOGUE] = "catalogue", [STORE_CF_AUDIT] = "audit",
-    [STORE_CF_QUARANTINE] = "quarantine", [STORE_CF_BLOB] = "blob", [STORE_CF_SECRET] = "secret",
+    [STORE_CF_QUARANTINE] = "quarantine", [STORE_CF_BLOB] = "blob",
+    [STORE_CF_SECRET] = "secret",
 };
 
 static void

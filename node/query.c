@@ -17,6 +17,7 @@
 #include "logfmt.h"
 #include "catalogue.h"
 #include "codec.h"
+#include "disclose.h"
 #include "licid.h"
 #include "lifecycle.h"
 #include "query.h"
@@ -77,28 +78,16 @@ s_has (char **list, size_t n, const char *s, size_t len)
     return false;
 }
 
-//  True if the body's clearance covers items of sensitivity s: public and
+//  True if the body's clearance covers item `name` of type t: public and
 //  internal items are every body's; the rest need their own clearance.
+//  An item the type does not know (or no type) counts as secret, so it
+//  is never shown by mistake.
 static bool
-s_covers (const Lic__AppBody *b, Lic__Sensitivity s)
+s_covers (const Lic__AppBody *b, const Lic__LicenseType *t, const char *name)
 {
-    if (s == LIC__SENSITIVITY__SENS_PUBLIC || s == LIC__SENSITIVITY__SENS_INTERNAL)
-        return true;
-    for (size_t i = 0; i < b->n_clearance; i++)
-        if (b->clearance [i] == s)
-            return true;
-    return false;
-}
-
-//  Sensitivity of item `name` under type t; an item the type does not
-//  know (or no type) counts as secret, so it is never shown by mistake.
-static Lic__Sensitivity
-s_sensitivity (const Lic__LicenseType *t, const char *name)
-{
-    for (size_t i = 0; t && i < t->n_items; i++)
-        if (streq (t->items [i]->name, name))
-            return t->items [i]->sensitivity;
-    return LIC__SENSITIVITY__SENS_SECRET;
+    const Lic__ItemSpec *spec = t? disclose_spec (t, name): NULL;
+    Lic__Sensitivity s = spec? spec->sensitivity: LIC__SENSITIVITY__SENS_SECRET;
+    return disclose_visible (s, b->clearance, b->n_clearance);
 }
 
 int
@@ -268,7 +257,7 @@ s_filter_disclosures (query_t *self, Lic__Envelope *env, uint64_t seq,
         Lic__Envelope *from = pass? secret: env;
         for (size_t i = 0; from && i < from->n_disclosures; i++) {
             Lic__Disclosure *d = from->disclosures [i];
-            if (s_covers (b, s_sensitivity (t, d->name)))
+            if (s_covers (b, t, d->name))
                 keep [k++] = d;
             else
                 lic__disclosure__free_unpacked (d, NULL);
@@ -314,10 +303,7 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
         Lic__DataItem *item = c->items [i];
         if (item->digest.len == 0)
             continue;
-        const Lic__Disclosure *d = NULL;
-        for (size_t j = 0; env && !d && j < env->n_disclosures; j++)
-            if (streq (env->disclosures [j]->name, item->name))
-                d = env->disclosures [j];
+        const Lic__Disclosure *d = env? disclose_find (env->disclosures, env->n_disclosures, item->name): NULL;
         if (d)
             rc = codec_set_string (&item->value, d->value);
         else

@@ -34,9 +34,11 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         return ERR_BAD_SIGNATURE;
     }
     if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        //  Upper levels re-check the standard too (issue 4 item 3).
+        //  Upper levels re-check the standard too (issue 4 item 3), with
+        //  the values disclosed to them: never those of secret items.
         int rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
-        return rc == ERR_OK? ingest_check_catalogue (self, t->ev, why, why_size): rc;
+        return rc == ERR_OK? ingest_check_catalogue (self, t->ev, e->envelope, false,
+                                                     why, why_size): rc;
     }
     if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE
     ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE || e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY

@@ -17,7 +17,8 @@
 
 static const char *s_cf_names [STORE_CF_COUNT] = {
     "default", "log", "license", "holder", "history", "dedup", "registry",
-    "origin", "child", "tree", "catalogue", "audit", "quarantine", "blob", "secret"
+    "origin", "child", "tree", "catalogue", "audit", "quarantine", "blob",
+    "secret"
 };
 
 struct store_t {

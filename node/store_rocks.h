@@ -29,7 +29,7 @@ typedef enum {
     STORE_CF_AUDIT,         //  audit seq -> query record
     STORE_CF_QUARANTINE,    //  quarantined entries
     STORE_CF_BLOB,          //  BLAKE2b-256 digest -> bytes (templates, samples, seals)
-    STORE_CF_SECRET,        //  seq (u64 BE) -> Envelope holding the secret disclosures of that event
+    STORE_CF_SECRET,        //  own seq (u64 BE) -> Envelope with the disclosures of secret items
     STORE_CF_COUNT
 } store_cf_t;
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "catalogue.h"
+#include "disclose.h"
 #include "licid.h"
 
 #define S_DIGEST_LEN        32      //  BLAKE2b-256
@@ -633,9 +634,9 @@ s_quoted (const Lic__ItemSpec *spec, const char *value, char *buf, size_t size)
     return buf;
 }
 
-//  Value of the item named name, or NULL.  Items are sorted by name and
-//  unique (evcheck.c refuses anything else), so bisect.
-static const char *
+//  The item named name, or NULL.  Items are sorted by name and unique
+//  (evcheck.c refuses anything else), so bisect.
+static const Lic__DataItem *
 s_find (const Lic__LicenseContent *c, const char *name)
 {
     size_t low = 0, high = c->n_items;
@@ -644,13 +645,34 @@ s_find (const Lic__LicenseContent *c, const char *name)
         const Lic__DataItem *item = c->items [mid];
         int order = item? strcmp (s_str (item->name), name): -1;
         if (order == 0)
-            return s_str (item->value);
+            return item;
         if (order < 0)
             low = mid + 1;
         else
             high = mid;
     }
     return NULL;
+}
+
+//  The value the checks judge: the item's text, or for a digested item
+//  (issue 5 item 3) its disclosed value; NULL if the item is absent.
+//  *known is false for a digested item whose value is not disclosed here
+//  (upper levels, secret items): it counts as present, and its value
+//  rules are the business of the node that saw the value.
+static const char *
+s_value (const Lic__LicenseContent *c, const char *name,
+         Lic__Disclosure *const *d, size_t n, bool *known)
+{
+    const Lic__DataItem *item = s_find (c, name);
+    const Lic__Disclosure *disclosed = NULL;
+    *known = true;
+    if (!item)
+        return NULL;
+    if (item->digest.len == 0)
+        return s_str (item->value);
+    disclosed = disclose_find (d, n, name);
+    *known = disclosed != NULL;
+    return disclosed? s_str (disclosed->value): "";
 }
 
 static int
@@ -806,13 +828,23 @@ int
 catalogue_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                          char *why, size_t why_size)
 {
+    return catalogue_check_disclosed (t, c, NULL, 0, why, why_size);
+}
+
+int
+catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent *c,
+                           Lic__Disclosure *const *d, size_t n,
+                           char *why, size_t why_size)
+{
     assert (t && c);
     int rc = s_check_unknown (t, c, why, why_size);
     for (size_t i = 0; rc == ERR_OK && i < t->n_items; i++) {
         const Lic__ItemSpec *spec = t->items [i];
-        if (spec)
-            rc = s_check_item (spec, s_find (c, s_str (spec->name)),
-                               why, why_size);
+        bool known;
+        const char *value = spec? s_value (c, s_str (spec->name), d, n, &known):
+                                  NULL;
+        if (spec && known)
+            rc = s_check_item (spec, value, why, why_size);
     }
     if (rc == ERR_OK)
         rc = s_check_validity (t->validity, c, why, why_size);

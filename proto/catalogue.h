@@ -38,6 +38,17 @@ int MUST_CHECK
     catalogue_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                              char *why, size_t why_size);
 
+//  The same check for content whose sensitive items are digests (issue 5
+//  item 3): a digested item is judged by its value in d [0..n) (the
+//  envelope's disclosures, already matched to their digests by
+//  disclose_check); one whose value is not disclosed (upper levels,
+//  secret items) counts as present for `required` and its value rules
+//  are skipped.  catalogue_check_content is this with no disclosures.
+int MUST_CHECK
+    catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent *c,
+                               Lic__Disclosure *const *d, size_t n,
+                               char *why, size_t why_size);
+
 //  True if t requires an annual inspection and the license (status valid
 //  or suspended) has had none within the window after the latest
 //  anniversary of its issue date that is already past `now` (UTC+8 days):

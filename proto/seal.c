@@ -50,6 +50,22 @@ seal_hash (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
 }
 
 void
+seal_item_digest (uint8_t out [SEAL_HASH_BYTES], const uint8_t *salt,
+                  size_t salt_len, const char *name, const char *value)
+{
+    name = name? name: "";
+    value = value? value: "";
+    //  The separator is the name's own NUL: one byte, always 0x00
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, NULL, 0, SEAL_HASH_BYTES);
+    crypto_generichash_update (&st, salt, salt_len);
+    crypto_generichash_update (&st, (const uint8_t *) name, strlen (name) + 1);
+    crypto_generichash_update (&st, (const uint8_t *) value, strlen (value));
+    crypto_generichash_final (&st, out, SEAL_HASH_BYTES);
+    sodium_memzero (&st, sizeof st);
+}
+
+void
 seal_sha256 (uint8_t out [SEAL_HASH_BYTES], const uint8_t *m, size_t n)
 {
     crypto_hash_sha256 (out, m, n);

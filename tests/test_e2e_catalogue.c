@@ -304,6 +304,105 @@ test_overdue_annual_inspection_is_flagged_and_counted (void)
     assert (support_catalogue_add (s_admin, s_dept.type_code) == ERR_OK);
 }
 
+//  The history entry of license `serial` at node: its envelope as stored.
+static Lic__Reply *
+s_history (int node, uint32_t serial)
+{
+    char id [LICID_BARE_MAX + 1];
+    licclient_t *admin = NULL;
+    Lic__Reply *r = NULL;
+    support_license_id (id, s_dept.type_code, s_dept.key.code, serial);
+    assert (support_admin (&admin, &s_h.node [node]) == ERR_OK);
+    assert (licclient_get (admin, id, true, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->license->n_history == 1 && r->license->history [0]->envelope);
+    licclient_destroy (&admin);
+    return r;
+}
+
+//  Issue 5 item 3: sensitive items are signed as salted digests, their
+//  values travel beside the body; secret ones stay at the county.
+static void
+test_sensitive_items_travel_as_digests (void)
+{
+    //  A version of the type with a personal and a secret item.
+    Lic__Reply *r = s_catalogue (0, s_dept.type_code, false);
+    Lic__LicenseType t = *r->catalogue->types [0];
+    Lic__ItemSpec specs [10], *sp [10];
+    assert (t.n_items == 10);
+    for (size_t i = 0; i < 10; i++) {
+        specs [i] = *t.items [i];
+        sp [i] = &specs [i];
+        if (streq (specs [i].name, "legal_representative"))
+            specs [i].sensitivity = LIC__SENSITIVITY__SENS_PERSONAL;
+        if (streq (specs [i].name, "registered_capital"))
+            specs [i].sensitivity = LIC__SENSITIVITY__SENS_SECRET;
+    }
+    t.items = sp;
+    t.withdrawn = false;
+    assert (support_catalogue_put (s_admin, &t) == ERR_OK);
+    codec_reply_free (&r);
+    r = s_catalogue (0, s_dept.type_code, false);
+    const Lic__LicenseType *type = r->catalogue->types [0];
+
+    //  In clear: refused, naming the item and the rule.
+    char why [512];
+    int rc = s_publish_json ("issue", 30, 0, ITEMS_OK, "\"2046-11-26\"", s_now, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (rc), why);
+    assert (rc == ERR_DISCLOSURE && strstr (why, "legal_representative") && !strstr (why, "张三"));
+
+    //  Sealed as licctl publish does: accepted.
+    char id [LICID_BARE_MAX + 1], json [4096];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 30);
+    snprintf (json, sizeof json,
+        "{\"op\":\"issue\",\"license_id\":\"%s\",\"issuer_code\":\"%s\",\"completed_at\":%" PRId64 ","
+        "\"license\":{\"name\":\"营业执照\",\"holder\":{\"id_type\":\"001\",\"id\":\"%s\",\"name\":\"x\"},"
+        "\"issue_date\":\"2026-11-27\",\"valid_from\":\"2026-11-27\",\"valid_to\":\"2046-11-26\","
+        "\"division_code\":\"330106\",\"items\":{" ITEMS_OK "}}}",
+        id, s_dept.key.code, s_now, s_dept.key.code);
+    Lic__Event *ev = NULL;
+    Lic__Disclosure **d = NULL;
+    size_t n = 0;
+    assert (licjson_event_from_json (json, &ev, why, sizeof why) == ERR_OK);
+    assert (licclient_seal_items (ev->content, type, &d, &n) == ERR_OK && n == 2);
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (licclient_sign (ev, s_dept.key.sign_sk, s_dept.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    int code = -1;
+    //  Without the values: refused where the department sends it.
+    assert (licclient_publish (s_client, body, len, sig, s_dept.key.sign_pk, NULL, NULL, &code,
+                               why, sizeof why, 10000) == ERR_OK);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_DISCLOSURE && strstr (why, "not disclosed"));
+    assert (licclient_publish_disclosed (s_client, body, len, sig, s_dept.key.sign_pk, d, n,
+                                         NULL, NULL, &code, why, sizeof why, 10000) == ERR_OK);
+    if (code != ERR_OK)
+        printf ("  %s: %s\n", err_str (code), why);
+    assert (code == ERR_OK);
+    free (body);
+    licclient_disclosures_free (&d, n);
+    codec_reply_free (&r);
+
+    //  The county's log keeps the personal value, not the secret one; so
+    //  does the province, which accepts the entry without it.
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    for (int node = 0; node < 4; node += 3) {
+        r = s_history (node, 30);
+        const Lic__Envelope *env = r->license->history [0]->envelope;
+        assert (env->n_disclosures == 1);
+        assert (streq (env->disclosures [0]->name, "legal_representative"));
+        assert (streq (env->disclosures [0]->value, "张三"));
+        codec_reply_free (&r);
+    }
+    Lic__Reply *st = NULL;
+    assert (support_status (&s_h.node [3], &st) == ERR_OK);
+    assert (st->status->quarantined == 0);
+    codec_reply_free (&st);
+    printf ("  sensitive items: digests signed, secret value kept at the county\n");
+    //  Back to the standard of the other tests.
+    assert (support_catalogue_add (s_admin, s_dept.type_code) == ERR_OK);
+}
+
 //  Random legal and illegal events at the county; the province ends with
 //  exactly the county's licenses.
 static void
@@ -359,6 +458,7 @@ main (void)
     test_blobs_are_content_addressed_with_a_limit ();
     test_lateness_report_shows_late_releases ();
     test_overdue_annual_inspection_is_flagged_and_counted ();
+    test_sensitive_items_travel_as_digests ();
     test_random_sequences_leave_the_province_equal_to_the_county ();
 
     licclient_destroy (&s_client);

@@ -27,7 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <czmq.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include "codec.h"
+#include "licjson.h"
 #include "seal.h"
 #include "support.h"
 
@@ -36,6 +39,7 @@ static support_dept_t s_d1, s_d2;
 static char s_dir [512], s_query_ep [4][40];
 static licclient_t *s_admin;        //  county's operator
 static keyfile_t s_b1, s_b2, s_stranger;
+static support_dept_t s_d3;         //  issues a type with sensitive items
 static const char *s_matter = "330106-XK-0001";
 
 #define COUNTY (&s_h.node [0])
@@ -549,6 +553,279 @@ test_no_answer_without_record_across_kill (void)
     assert (checked >= N / 3);
 }
 
+// ---------------------------------------------------------------------
+//  Sensitive items: masked answers verify; secret values stay at the county
+
+static const char *s_secret_value = "配方编号XK7731机密工艺";
+static const char *s_personal_value = "手机13905710001";
+static const char *s_commercial_value = "年销售额8765万元";
+
+static Lic__LicenseType *
+s_sensitive_type (void)
+{
+    static Lic__ItemSpec specs [4];
+    static Lic__ItemSpec *sp [4];
+    static Lic__LicenseType t;
+    static char body [19];
+    const char *names [] = { "capital", "contact", "name", "recipe" };
+    Lic__Sensitivity sens [] = { LIC__SENSITIVITY__SENS_COMMERCIAL, LIC__SENSITIVITY__SENS_PERSONAL,
+                                 LIC__SENSITIVITY__SENS_PUBLIC, LIC__SENSITIVITY__SENS_SECRET };
+    for (int i = 0; i < 4; i++) {
+        lic__item_spec__init (&specs [i]);
+        specs [i].name = (char *) names [i];
+        specs [i].label = (char *) names [i];
+        specs [i].kind = LIC__ITEM_KIND__KIND_STRING;
+        specs [i].required = true;
+        specs [i].max_length = 64;
+        specs [i].sensitivity = sens [i];
+        sp [i] = &specs [i];
+    }
+    codec_license_type_init (&t);
+    snprintf (body, sizeof body, "%.18s", s_d3.type_code);
+    t.type_code = s_d3.type_code;
+    t.name = "食品生产许可证";
+    t.defining_body = body;
+    t.items = sp;
+    t.n_items = 4;
+    return &t;
+}
+
+//  Publishes license serial of d3 with its sensitive items sealed.
+static void
+s_publish_sensitive (licclient_t *c, uint32_t serial)
+{
+    char id [LICID_BARE_MAX + 1], h [19], json [2048], why [256];
+    s_lic (id, &s_d3, serial);
+    s_holder (h, serial);
+    snprintf (json, sizeof json,
+        "{\"op\":\"issue\",\"license_id\":\"%s\",\"expected_version\":0,\"issuer_code\":\"%s\","
+        "\"completed_at\":1764201600,\"license\":{\"name\":\"食品生产许可证\","
+        "\"holder\":{\"id_type\":\"111\",\"id\":\"%s\",\"name\":\"王五\"},"
+        "\"issue_date\":\"2026-11-27\",\"valid_from\":\"2026-11-27\",\"valid_to\":\"2031-11-26\","
+        "\"division_code\":\"330106\",\"items\":{\"capital\":\"%s\",\"contact\":\"%s\","
+        "\"name\":\"杭州秘方食品有限公司\",\"recipe\":\"%s\"}}}",
+        id, s_d3.key.code, h, s_commercial_value, s_personal_value, s_secret_value);
+    Lic__Event *ev = NULL;
+    assert (licjson_event_from_json (json, &ev, why, sizeof why) == ERR_OK);
+    Lic__Disclosure **d = NULL;
+    size_t nd = 0;
+    assert (licclient_seal_items (ev->content, s_sensitive_type (), &d, &nd) == ERR_OK && nd == 3);
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (licclient_sign (ev, s_d3.key.sign_sk, s_d3.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    int code = -1;
+    assert (licclient_publish_disclosed (c, body, len, sig, s_d3.key.sign_pk, d, nd, NULL, NULL,
+                                         &code, why, sizeof why, 10000) == ERR_OK);
+    if (code != ERR_OK)
+        fprintf (stderr, "sensitive publish: %s %s\n", err_str (code), why);
+    assert (code == ERR_OK);
+    free (body);
+    licclient_disclosures_free (&d, nd);
+}
+
+//  Value of item name in ql's state ("" if masked), and whether masked.
+static const char *
+s_item (const Lic__QueryLicense *ql, const char *name, bool *masked)
+{
+    *masked = false;
+    for (size_t i = 0; i < ql->n_masked; i++)
+        *masked |= streq (ql->masked [i], name);
+    for (size_t i = 0; i < ql->state->content->n_items; i++)
+        if (streq (ql->state->content->items [i]->name, name))
+            return ql->state->content->items [i]->value;
+    return NULL;
+}
+
+//  The answer's content entry verifies against the department's key, and
+//  each disclosed value against the digest in the signed body.
+static void
+s_answer_verifies (const Lic__QueryLicense *ql, size_t want_disclosed)
+{
+    const Lic__Envelope *env = ql->content_entry->envelope;
+    assert (memcmp (env->key_id.data, s_d3.key.sign_pk, 32) == 0);
+    assert (seal_verify (env->signature.data, env->body.data, env->body.len, env->key_id.data) == ERR_OK);
+    Lic__Event *ev = NULL;
+    assert (codec_event_decode (env->body.data, env->body.len, &ev) == ERR_OK);
+    assert (env->n_disclosures == want_disclosed);
+    for (size_t i = 0; i < env->n_disclosures; i++) {
+        const Lic__Disclosure *d = env->disclosures [i];
+        uint8_t digest [32];
+        seal_item_digest (digest, d->salt.data, d->salt.len, d->name, d->value);
+        bool found = false;
+        for (size_t j = 0; j < ev->content->n_items; j++)
+            if (streq (ev->content->items [j]->name, d->name)) {
+                assert (ev->content->items [j]->digest.len == 32);
+                assert (memcmp (ev->content->items [j]->digest.data, digest, 32) == 0);
+                assert (*ev->content->items [j]->value == 0);     //  never in clear in the body
+                found = true;
+            }
+        assert (found);
+    }
+    codec_event_free (&ev);
+}
+
+//  True if any file under dir holds the bytes of needle.
+static bool
+s_tree_contains (const char *dir, const char *needle)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    size_t nl = strlen (needle);
+    while (!found && (de = readdir (d))) {
+        if (streq (de->d_name, ".") || streq (de->d_name, ".."))
+            continue;
+        char path [1024];
+        struct stat st;
+        snprintf (path, sizeof path, "%s/%s", dir, de->d_name);
+        if (lstat (path, &st) != 0)
+            continue;
+        if (S_ISDIR (st.st_mode))
+            found = s_tree_contains (path, needle);
+        else
+        if (S_ISREG (st.st_mode) && st.st_size > 0) {
+            zchunk_t *c = zchunk_slurp (path, 0);
+            found = c && memmem (zchunk_data (c), zchunk_size (c), needle, nl) != NULL;
+            zchunk_destroy (&c);
+        }
+    }
+    closedir (d);
+    return found;
+}
+
+static void
+test_sensitive_items (void)
+{
+    assert (support_dept_make (&s_d3, 3, s_dir) == ERR_OK);
+    assert (support_register (s_admin, &s_d3) == ERR_OK);
+    assert (support_catalogue_put (s_admin, s_sensitive_type ()) == ERR_OK);
+    licclient_t *c3 = NULL;
+    assert (support_client (&c3, COUNTY, &s_d3) == ERR_OK);
+    s_publish_sensitive (c3, 30);
+    licclient_destroy (&c3);
+    //  Three bodies: no clearance, personal, everything; one at the province.
+    keyfile_t none, personal, all, prov_all;
+    char code [19];
+    support_credit_code (code, 7011);
+    assert (keyfile_generate (&none, code, "无密级窗口") == ERR_OK);
+    support_credit_code (code, 7012);
+    assert (keyfile_generate (&personal, code, "个人信息授权窗口") == ERR_OK);
+    support_credit_code (code, 7013);
+    assert (keyfile_generate (&all, code, "全授权窗口") == ERR_OK);
+    support_credit_code (code, 7014);
+    assert (keyfile_generate (&prov_all, code, "省级全授权窗口") == ERR_OK);
+    const char *t3 [] = { s_d3.type_code }, *m [] = { s_matter };
+    s_register_body (s_admin, &none, t3, 1, m, 1);
+    Lic__AppBody b = LIC__APP_BODY__INIT;
+    uint8_t curve [32];
+    Lic__Sensitivity cl_personal [] = { LIC__SENSITIVITY__SENS_PERSONAL };
+    Lic__Sensitivity cl_all [] = { LIC__SENSITIVITY__SENS_PERSONAL, LIC__SENSITIVITY__SENS_COMMERCIAL,
+                                   LIC__SENSITIVITY__SENS_SECRET };
+    struct { keyfile_t *k; Lic__Sensitivity *cl; size_t n; int node; } regs [] = {
+        { &personal, cl_personal, 1, 0 }, { &all, cl_all, 3, 0 }, { &prov_all, cl_all, 3, 3 } };
+    for (int i = 0; i < 3; i++) {
+        zmq_z85_decode (curve, regs [i].k->curve_pk);
+        b.credit_code = regs [i].k->code;
+        b.name = regs [i].k->name;
+        b.curve_key.data = curve;
+        b.curve_key.len = 32;
+        b.license_types = (char **) t3;
+        b.n_license_types = 1;
+        b.matters = (char **) m;
+        b.n_matters = 1;
+        b.clearance = regs [i].cl;
+        b.n_clearance = regs [i].n;
+        licclient_t *adm = NULL;
+        assert (support_admin (&adm, &s_h.node [regs [i].node]) == ERR_OK);
+        Lic__Reply *r = NULL;
+        assert (licclient_app_body (adm, &b, &r, 10000) == ERR_OK && r->code == ERR_OK);
+        codec_reply_free (&r);
+        licclient_destroy (&adm);
+    }
+    char id [LICID_BARE_MAX + 1], h [19];
+    s_lic (id, &s_d3, 30);
+    s_holder (h, 30);
+    s_q_t q = { LIC__QUERY_KIND__QUERY_GET, s_matter, "staff-9", "CASE-SENS", "核验", h, id, 0, 0 };
+    bool masked;
+    Lic__Reply *r = NULL;
+
+    //  No clearance: every sensitive value withheld, the answer verifies.
+    licclient_t *c = s_body_client (&none, 0);
+    assert (s_query (c, &q, &r) == ERR_OK);
+    s_queries++;
+    const Lic__QueryLicense *ql = r->query->licenses [0];
+    assert (ql->n_masked == 3);
+    assert (*s_item (ql, "capital", &masked) == 0 && masked);
+    assert (*s_item (ql, "contact", &masked) == 0 && masked);
+    assert (*s_item (ql, "recipe", &masked) == 0 && masked);
+    assert (streq (s_item (ql, "name", &masked), "杭州秘方食品有限公司") && !masked);
+    s_answer_verifies (ql, 0);
+    codec_reply_free (&r);
+    licclient_destroy (&c);
+    //  Personal clearance: the contact only.
+    c = s_body_client (&personal, 0);
+    assert (s_query (c, &q, &r) == ERR_OK);
+    s_queries++;
+    ql = r->query->licenses [0];
+    assert (streq (s_item (ql, "contact", &masked), s_personal_value) && !masked);
+    assert (*s_item (ql, "capital", &masked) == 0 && masked);
+    assert (*s_item (ql, "recipe", &masked) == 0 && masked);
+    s_answer_verifies (ql, 1);
+    codec_reply_free (&r);
+    //  ... and its archived copy verifies with that one disclosure.
+    q.kind = LIC__QUERY_KIND__QUERY_COPY;
+    q.expires_at = (int64_t) time (NULL) + 86400;
+    assert (s_query (c, &q, &r) == ERR_OK);
+    s_queries++;
+    keyfile_t prov;
+    s_node_key (PROVINCE, &prov);
+    licclient_copy_t cp;
+    char why [512];
+    assert (licclient_verify_copy (r->query->copy.data, r->query->copy.len,
+                                   (const uint8_t (*) [32]) prov.sign_pk, 1, (int64_t) time (NULL),
+                                   &cp, why, sizeof why) == ERR_OK);
+    assert (cp.disclosed == 1 && cp.masked == 2);
+    assert (!memmem (r->query->copy.data, r->query->copy.len, s_secret_value, strlen (s_secret_value)));
+    assert (!memmem (r->query->copy.data, r->query->copy.len, s_commercial_value, strlen (s_commercial_value)));
+    codec_reply_free (&r);
+    q.kind = LIC__QUERY_KIND__QUERY_GET;
+    licclient_destroy (&c);
+    //  Full clearance at the county, where the event was received: all.
+    c = s_body_client (&all, 0);
+    assert (s_query (c, &q, &r) == ERR_OK);
+    s_queries++;
+    ql = r->query->licenses [0];
+    assert (ql->n_masked == 0);
+    assert (streq (s_item (ql, "recipe", &masked), s_secret_value));
+    assert (streq (s_item (ql, "capital", &masked), s_commercial_value));
+    s_answer_verifies (ql, 3);
+    codec_reply_free (&r);
+    licclient_destroy (&c);
+
+    //  At the province: the secret value never arrived.
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    c = s_body_client (&prov_all, 3);
+    assert (s_query (c, &q, &r) == ERR_OK);
+    ql = r->query->licenses [0];
+    assert (streq (s_item (ql, "contact", &masked), s_personal_value));
+    assert (streq (s_item (ql, "capital", &masked), s_commercial_value));
+    assert (*s_item (ql, "recipe", &masked) == 0 && masked);
+    s_answer_verifies (ql, 2);
+    codec_reply_free (&r);
+    licclient_destroy (&c);
+    //  Byte search of the data files: the county holds the secret value
+    //  (so the search does find what is there), the city and province do
+    //  not; the personal value did travel up (the province's files are
+    //  searchable as well).
+    assert (s_tree_contains (COUNTY->dir, s_secret_value));
+    assert (s_tree_contains (PROVINCE->dir, s_personal_value));
+    assert (!s_tree_contains (PROVINCE->dir, s_secret_value));
+    assert (!s_tree_contains (s_h.node [2].dir, s_secret_value));
+}
+
 int
 main (void)
 {
@@ -589,6 +866,7 @@ main (void)
     test_audit_log_is_complete ();
     test_copies_verify_offline ();
     test_audit_travels_up ();
+    test_sensitive_items ();
     test_no_answer_without_record_across_kill ();
 
     licclient_destroy (&s_admin);
