@@ -5,7 +5,10 @@
 #  offline JSON-lines batches), aggregated level by level into the
 #  province, and checked: status of every level, per-origin digests equal
 #  at county, city and province, a license read back at the province with
-#  its history, and an inclusion proof verified offline.
+#  its history, an inclusion proof verified offline; then an application
+#  body at a county queries within its scope (a refusal shown too), takes
+#  an archived copy that is verified offline against the province's key,
+#  and the audit log answers "who looked at this holder's licenses".
 #
 #    deploy/demo.sh [EVENTS_PER_COUNTY]     (default 2000)
 #
@@ -54,10 +57,11 @@ say () { printf '\n== %s\n' "$*"; }
 
 #  Divisions: province 330000, city 330100 (Hangzhou), counties 330106
 #  (Xihu) and 330108 (Binjiang).
-declare -A port rport
+declare -A port rport qport
 for d in 330000 330100 330106 330108; do
     free_port; port[$d]=$FREE_PORT
     free_port; rport[$d]=$FREE_PORT
+    free_port; qport[$d]=$FREE_PORT
     "$licnode" init -d "$data/$d" --division "$d" >/dev/null
 done
 
@@ -76,7 +80,7 @@ EOF
 for d in 330106 330108; do
 cat > "$data/$d.json" <<EOF
 { "division": "$d", "name": "county license repository $d",
-  "listen": "tcp://127.0.0.1:${port[$d]}",
+  "listen": "tcp://127.0.0.1:${port[$d]}", "query_listen": "tcp://127.0.0.1:${qport[$d]}",
   "parent": { "pub_file": "$data/330100/node.pub", "endpoint": "tcp://127.0.0.1:${rport[330100]}" } }
 EOF
 done
@@ -192,5 +196,28 @@ say "inclusion proof of entry 5 of the province's log, verified offline"
 sleep 1.5   # let the province sign a checkpoint of its latest size
 "$licctl" -d "$data/330000" prove --seq 5 --out "$data/proof.json"
 "$licctl" verify-proof "$data/proof.json" --key-file "$data/330000/node.pub"
+
+#  Sharing within scope (issue 5): an application body at county 330106.
+body_code=12330106MB0000001X
+q="$licctl -n $data/330106/node.pub -k $data/centre.key --endpoint tcp://127.0.0.1:${qport[330106]}"
+scope="--holder ${dept_code[330106]} --holder-type 001 --staff S007 --case XH-2026-0042 --purpose 开办企业核验"
+say "application body $body_code (Xihu service centre) registered at county 330106: type ${dept_type[330106]}, matter 330106-000-XK-0001, personal clearance"
+"$licctl" keygen --code "$body_code" --name "西湖区政务服务中心" --out "$data/centre.key" >/dev/null
+"$licctl" -d "$data/330106" appbody add --code "$body_code" --name "西湖区政务服务中心" \
+    --key-file "$data/centre.key.pub" --types "${dept_type[330106]}" --matters 330106-000-XK-0001 --clearance personal
+say "the body queries license $id for its matter (legal_representative is personal: shown to this clearance)"
+$q query get "$id" $scope --matter 330106-000-XK-0001 | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["licenses"][0]; print("audit record", r["audit_seq"], "|", l["license_id"], l["effective_status_name"], "| items:", json.dumps(l["license"]["items"], ensure_ascii=False), "| masked:", l["masked"])'
+say "a query for a matter outside its scope is refused (and recorded)"
+if $q query get "$id" $scope --matter 330106-000-XK-9999; then echo "NOT refused"; fail=1; fi
+say "an archived copy, verified offline against the province's key (through the chain of node records)"
+$q copy "$id" $scope --matter 330106-000-XK-0001 --expires 30 --out "$data/license.copy"
+"$licctl" verify "$data/license.copy" --trust "$data/330000/node.pub" || fail=1
+printf '\x01' | dd of="$data/license.copy" bs=1 seek=200 conv=notrunc 2>/dev/null
+say "the same copy with one byte changed"
+if "$licctl" verify "$data/license.copy" --trust "$data/330000/node.pub"; then echo "NOT refused"; fail=1; fi
+say "who looked at holder ${dept_code[330106]}'s licenses, and why (audit log of county 330106)"
+"$licctl" -d "$data/330106" audit --holder "${dept_code[330106]}" | python3 -c 'import json,sys
+for i in json.load(sys.stdin)["items"]:
+    print(i["seq"], i["at"], i["body"], i["staff"], i["kind"], i["matter"], i["case"], i["purpose"], i["result"], i.get("reason", ""))'
 
 [ "$fail" -eq 0 ] && say "demo done: the province holds every county's licenses, digests equal" || { say "demo FAILED"; exit 1; }

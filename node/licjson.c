@@ -519,7 +519,8 @@ licjson_int (int64_t v)
 }
 
 //  A plain item is its value; a sensitive one signed as a salted digest
-//  (issue 5 item 3) is {"digest": "<hex>"}: its value is not in the body.
+//  (issue 5 item 3) is {"digest": "<hex>"}: its value is not in the body;
+//  in a query answer that disclosed it, {"value": ..., "digest": ...}.
 static json_t *
 s_item_to_json (const Lic__DataItem *item)
 {
@@ -527,6 +528,8 @@ s_item_to_json (const Lic__DataItem *item)
         return licjson_str (item->value);
     json_t *obj = json_object ();
     bool ok = true;
+    if (obj && item->value && *item->value)
+        licjson_set (obj, "value", licjson_str (item->value), &ok);
     if (obj)
         licjson_set (obj, "digest", licjson_hex (item->digest.data, item->digest.len), &ok);
     if (!ok) {
@@ -952,6 +955,36 @@ s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
             licjson_set (obj, "license_type", licjson_type_to_json (t), ok);
         codec_license_type_free (&t);
     }
+    else
+    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
+        Lic__NodeRecord *n = NULL;
+        rc = codec_node_record_decode (env->body.data, env->body.len, &n);
+        if (rc == ERR_OK)
+            licjson_set (obj, "node", json_pack ("{s:s, s:s}", "division", n->division,
+                                                 "vouched_by", n->parent_division), ok);
+        codec_node_record_free (&n);
+    }
+    else
+    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY) {
+        Lic__AppBodyRegistration *a = NULL;
+        rc = codec_app_body_registration_decode (env->body.data, env->body.len, &a);
+        if (rc == ERR_OK && a->body)
+            licjson_set (obj, "app_body", json_pack ("{s:s, s:s, s:b}", "credit_code",
+                         a->body->credit_code, "name", a->body->name, "revoked", a->body->revoked), ok);
+        codec_app_body_registration_free (&a);
+    }
+    else
+    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
+        Lic__AuditRecord *r = NULL;
+        rc = codec_audit_record_decode (env->body.data, env->body.len, &r);
+        if (rc == ERR_OK)
+            licjson_set (obj, "audit", json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+                         "body", r->body_code, "staff", r->staff_id, "matter", r->matter_code,
+                         "case", r->case_number, "purpose", r->purpose, "holder", r->holder_id,
+                         "license_id", r->license_id, "result", err_str (r->code),
+                         "at_ms", (json_int_t) r->at_ms), ok);
+        codec_audit_record_free (&r);
+    }
     if (rc != ERR_OK)
         licjson_set (obj, "body_error", json_string (err_str (rc)), ok);
 }
@@ -963,7 +996,10 @@ licjson_entry_to_json (const Lic__LogEntry *entry)
     const Lic__Envelope *env = entry->envelope;
     const char *kind = entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT? "event":
         entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? "registration":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue": "none";
+        entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue":
+        entry->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node":
+        entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "app_body":
+        entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "audit": "none";
     json_t *obj = json_object ();
     if (!obj)
         return NULL;
