@@ -198,7 +198,7 @@ sleep 1.5   # let the province sign a checkpoint of its latest size
 "$licctl" verify-proof "$data/proof.json" --key-file "$data/330000/node.pub"
 
 #  Sharing within scope (issue 5): an application body at county 330106.
-body_code=12330106MB0000001X
+body_code=12330106MB0000001D
 q="$licctl -n $data/330106/node.pub -k $data/centre.key --endpoint tcp://127.0.0.1:${qport[330106]}"
 scope="--holder ${dept_code[330106]} --holder-type 001 --staff S007 --case XH-2026-0042 --purpose 开办企业核验"
 say "application body $body_code (Xihu service centre) registered at county 330106: type ${dept_type[330106]}, matter 330106-000-XK-0001, personal clearance"

@@ -480,9 +480,16 @@ downlink_on_tick (downlink_t *self)
         hb.head_seq = ingest_durable (self->ingest);
         hb.acked_seq = c->in.hwm;
         hb.now = now;
+        //  The chain again: at the Welcome our record of the child, or our
+        //  own chain from above, may not have been durable yet.
+        ProtobufCBinaryData chain [DOWNLINK_CHAIN_MAX];
+        hb.chain = chain;
+        s_chain (self, c->in.division, chain, &hb.n_chain);
         msg.body_case = LIC__REPL__BODY_HEARTBEAT;
         msg.heartbeat = &hb;
         s_send (self, c, &msg);
+        for (size_t k = 0; k < hb.n_chain; k++)
+            free (chain [k].data);
     }
 }
 

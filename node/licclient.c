@@ -534,7 +534,8 @@ licclient_disclosures_free (Lic__Disclosure ***list_p, size_t n)
 //  may be the unpacker's shared default string, which is never freed).
 //  ERR_OK or ERR_NOMEM (the item is then untouched).
 static int
-s_seal_item (Lic__DataItem *item, Lic__Disclosure **out)
+s_seal_item (Lic__DataItem *item, const uint8_t *salt_key, const char *context,
+             Lic__Disclosure **out)
 {
     static const Lic__Disclosure blank = LIC__DISCLOSURE__INIT;
     Lic__Disclosure *d = malloc (sizeof *d);
@@ -551,7 +552,10 @@ s_seal_item (Lic__DataItem *item, Lic__Disclosure **out)
         return ERR_NOMEM;
     }
     *d = blank;
-    seal_random (salt, S_SALT_BYTES);
+    if (salt_key)
+        seal_item_salt (salt, S_SALT_BYTES, salt_key, context, name, item->value);
+    else
+        seal_random (salt, S_SALT_BYTES);
     seal_item_digest (digest, salt, S_SALT_BYTES, name, item->value);
     d->name = name;
     d->salt.data = salt;
@@ -571,6 +575,14 @@ s_seal_item (Lic__DataItem *item, Lic__Disclosure **out)
 int
 licclient_seal_items (Lic__LicenseContent *c, const Lic__LicenseType *t,
                       Lic__Disclosure ***out, size_t *n_out)
+{
+    return licclient_seal_items_derived (c, t, NULL, NULL, out, n_out);
+}
+
+int
+licclient_seal_items_derived (Lic__LicenseContent *c, const Lic__LicenseType *t,
+                              const uint8_t salt_key [32], const char *context,
+                              Lic__Disclosure ***out, size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
@@ -595,7 +607,7 @@ licclient_seal_items (Lic__LicenseContent *c, const Lic__LicenseType *t,
         const Lic__ItemSpec *spec = item? disclose_spec (t, item->name): NULL;
         if (!spec || !disclose_sensitive (spec->sensitivity) || item->digest.len)
             continue;
-        if (s_seal_item (item, &list [made]) != ERR_OK) {
+        if (s_seal_item (item, salt_key, context, &list [made]) != ERR_OK) {
             licclient_disclosures_free (&list, made);
             return ERR_NOMEM;
         }

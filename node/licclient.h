@@ -151,6 +151,17 @@ int MUST_CHECK
     licclient_seal_items (Lic__LicenseContent *c, const Lic__LicenseType *t,
                           Lic__Disclosure ***out, size_t *n_out);
 
+//  The same with salts derived from salt_key (32 secret bytes of the
+//  department, e.g. a hash of its signing key) and context (naming the
+//  event: license id, op, expected version), with seal_item_salt: the
+//  same event then always seals to the same bytes, so resending a batch
+//  is answered "duplicate", while the salts stay unguessable.  salt_key
+//  NULL: random salts, as licclient_seal_items.
+int MUST_CHECK
+    licclient_seal_items_derived (Lic__LicenseContent *c, const Lic__LicenseType *t,
+                                  const uint8_t salt_key [32], const char *context,
+                                  Lic__Disclosure ***out, size_t *n_out);
+
 //  Frees n disclosures made by licclient_seal_items and the array, and
 //  nulls *list_p.  Accepts NULL.
 void

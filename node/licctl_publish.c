@@ -232,7 +232,7 @@ s_type_of (zhashx_t *types, licclient_t *client, const Lic__Event *ev,
 //  licclient_disclosures_free.  Other events are left alone.  ERR_OK, a
 //  transport error fetching the type (*transport set), ERR_NOMEM.
 static int
-s_seal_event (zhashx_t *types, licclient_t *client, Lic__Event *ev,
+s_seal_event (zhashx_t *types, licclient_t *client, const keyfile_t *key, Lic__Event *ev,
               int timeout_ms, Lic__Disclosure ***d, size_t *n,
               bool *transport)
 {
@@ -248,7 +248,18 @@ s_seal_event (zhashx_t *types, licclient_t *client, Lic__Event *ev,
         *transport = true;
         return rc;
     }
-    return t? licclient_seal_items (ev->content, t, d, n): ERR_OK;
+    if (!t)
+        return ERR_OK;
+    //  Salts derived from the department's key and the event, so the same
+    //  line seals to the same bytes on a rerun (a duplicate, not a refusal).
+    static const char domain [] = "licrepo item salt key v1";
+    uint8_t salt_key [SEAL_HASH_BYTES];
+    char context [160];
+    seal_hash (salt_key, (const uint8_t *) domain, sizeof domain, key->sign_sk, sizeof key->sign_sk);
+    snprintf (context, sizeof context, "%s/%d/%u", ev->license_id, (int) ev->op, ev->expected_version);
+    rc = licclient_seal_items_derived (ev->content, t, salt_key, context, d, n);
+    seal_wipe (salt_key, sizeof salt_key);
+    return rc;
 }
 
 
@@ -371,7 +382,7 @@ s_submit (s_window_t *w, licclient_t *client, const keyfile_t *key,
     int rc = licjson_event_from_json (text, &ev, slot->message,
                                       sizeof slot->message);
     if (rc == ERR_OK) {
-        rc = s_seal_event (types, client, ev, timeout_ms, &disclosures,
+        rc = s_seal_event (types, client, key, ev, timeout_ms, &disclosures,
                            &n_disclosures, &transport);
         if (rc != ERR_OK)
             snprintf (slot->message, sizeof slot->message, "%s",
@@ -509,7 +520,7 @@ s_publish_one (const licctl_opts_t *opts, const char *path, licclient_t *client,
     Lic__Disclosure **disclosures = NULL;
     size_t n_disclosures = 0;
     bool transport = false;
-    rc = s_seal_event (types, client, ev, opts->timeout_ms, &disclosures,
+    rc = s_seal_event (types, client, key, ev, opts->timeout_ms, &disclosures,
                        &n_disclosures, &transport);
     if (rc != ERR_OK) {
         codec_event_free (&ev);

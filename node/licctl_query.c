@@ -46,8 +46,16 @@ s_print_content (const Lic__LicenseContent *c)
     }
     if (*c->predecessor_id)
         printf ("predecessor    %s\n", c->predecessor_id);
-    for (size_t i = 0; i < c->n_items; i++)
-        printf ("  %s: %s\n", c->items [i]->name, c->items [i]->value);
+    for (size_t i = 0; i < c->n_items; i++) {
+        const Lic__DataItem *item = c->items [i];
+        char short_hex [33] = "";
+        if (item->digest.len == 32)
+            seal_hex (short_hex, item->digest.data, 16);
+        if (item->digest.len == 32 && !*item->value)
+            printf ("  %s: (sensitive: signed as digest %s…, value withheld)\n", item->name, short_hex);
+        else
+            printf ("  %s: %s\n", item->name, item->value);
+    }
 }
 
 static void

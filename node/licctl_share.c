@@ -102,8 +102,8 @@ s_appbody_add (const licctl_opts_t *opts, licclient_t *client)
     b.clearance = cl;
     Lic__Reply *reply = NULL;
     if (rc == LICCTL_EXIT_OK) {
-        rc = licctl_check_reply (licclient_app_body (client, &b, &reply, opts->timeout_ms), reply,
-                                 LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
+        rc = licclient_app_body (client, &b, &reply, opts->timeout_ms);
+        rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
         if (rc == LICCTL_EXIT_OK)
             printf ("application body %s registered at log seq %llu\n", opts->code,
                     (unsigned long long) reply->app_body->seq);
@@ -136,8 +136,8 @@ licctl_cmd_appbody (const licctl_opts_t *opts)
         rc = s_appbody_add (opts, client);
     else {
         Lic__Reply *reply = NULL;
-        rc = licctl_check_reply (licclient_app_body (client, NULL, &reply, opts->timeout_ms), reply,
-                                 LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
+        rc = licclient_app_body (client, NULL, &reply, opts->timeout_ms);
+        rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
         if (rc == LICCTL_EXIT_OK) {
             json_t *list = json_array ();
             for (size_t i = 0; i < reply->app_body->n_bodies; i++)
@@ -194,8 +194,8 @@ s_scoped (const licctl_opts_t *opts, Lic__QueryKind kind, const char *license_id
     h.id = (char *) (opts->holder? opts->holder: "");
     h.id_type = (char *) (opts->holder_type? opts->holder_type: "");
     q.holder = opts->holder? &h: NULL;
-    rc = licctl_check_reply (licclient_query (client, &q, reply, opts->timeout_ms), *reply,
-                             LIC__REPLY__BODY_QUERY, opts->timeout_ms);
+    rc = licclient_query (client, &q, reply, opts->timeout_ms);
+    rc = licctl_check_reply (rc, *reply, LIC__REPLY__BODY_QUERY, opts->timeout_ms);
     licclient_destroy (&client);
     return rc;
 }
@@ -275,8 +275,8 @@ licctl_cmd_audit (const licctl_opts_t *opts)
     a.limit = opts->limit;
     a.refused_only = opts->refused;
     Lic__Reply *reply = NULL;
-    rc = licctl_check_reply (licclient_audit (client, &a, &reply, opts->timeout_ms), reply,
-                             LIC__REPLY__BODY_AUDIT, opts->timeout_ms);
+    rc = licclient_audit (client, &a, &reply, opts->timeout_ms);
+    rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_AUDIT, opts->timeout_ms);
     if (rc == LICCTL_EXIT_OK) {
         json_t *list = json_array ();
         for (size_t i = 0; i < reply->audit->n_items; i++) {

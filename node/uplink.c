@@ -10,6 +10,7 @@
 #include <time.h>
 #include "logfmt.h"
 #include "codec.h"
+#include "seal.h"
 #include "uplink.h"
 
 #define UPLINK_WINDOW_MAX   256
@@ -43,6 +44,7 @@ struct uplink_t {
     uint32_t credit;                //  batches allowed in flight
     int64_t last_rx;                //  mono ms of the last message from the parent
     int64_t last_hb;                //  mono ms of our last heartbeat
+    uint8_t chain_digest [32];      //  of the chain of node records last kept
     int64_t next_attempt;           //  mono ms
     int64_t backoff;                //  ms
     char error [512];               //  last refusal or failure
@@ -124,17 +126,25 @@ s_connect (uplink_t *self)
 //  then its own up to the top), for archived copies made here.  Kept
 //  only if its first record is ours, signed by the parent's key.
 static void
-s_keep_chain (uplink_t *self, const Lic__Welcome *w)
+s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
 {
-    if (w->n_chain == 0 || w->n_chain > 16)
+    if (n_chain == 0 || n_chain > 16)
+        return;
+    //  Unchanged since the last one kept: nothing to write.
+    uint8_t digest [32] = { 0 }, part [32];
+    for (size_t i = 0; i < n_chain; i++) {
+        seal_hash (part, chain [i].data, chain [i].len, NULL, 0);
+        seal_hash (digest, digest, 32, part, 32);
+    }
+    if (memcmp (digest, self->chain_digest, 32) == 0)
         return;
     Lic__CopyContent cc;
     codec_copy_content_init (&cc);
     Lic__Envelope *envs [16] = { NULL };
     cc.node_chain = envs;
     bool ok = true;
-    for (size_t i = 0; ok && i < w->n_chain; i++) {
-        ok = codec_envelope_decode (w->chain [i].data, w->chain [i].len, &envs [i]) == ERR_OK;
+    for (size_t i = 0; ok && i < n_chain; i++) {
+        ok = codec_envelope_decode (chain [i].data, chain [i].len, &envs [i]) == ERR_OK;
         if (ok)
             cc.n_node_chain++;
     }
@@ -153,6 +163,8 @@ s_keep_chain (uplink_t *self, const Lic__Welcome *w)
             store_batch_put (b, STORE_CF_META, "chain", 5, buf, len);
             if (store_write (self->store, b, false) != ERR_OK)
                 logfmt_msgf (LOGFMT_WARN, "uplink: chain of node records not stored");
+            else
+                memcpy (self->chain_digest, digest, 32);
             store_batch_destroy (&b);
         }
     }
@@ -186,7 +198,7 @@ s_on_welcome (uplink_t *self, const Lic__Welcome *w)
         s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
         return;
     }
-    s_keep_chain (self, w);
+    s_keep_chain (self, w->chain, w->n_chain);
     self->send_next = w->resume_after + 1;
     self->acked = w->resume_after;
     self->credit = w->credit < UPLINK_WINDOW_MAX? w->credit: UPLINK_WINDOW_MAX;
@@ -273,8 +285,11 @@ uplink_on_readable (uplink_t *self)
                 case LIC__REPL__BODY_RECEIPT:
                     s_on_receipt (self, msg->receipt->note);
                     break;
+                case LIC__REPL__BODY_HEARTBEAT:
+                    s_keep_chain (self, msg->heartbeat->chain, msg->heartbeat->n_chain);
+                    break;
                 default:
-                    break;      //  heartbeats: contact is enough
+                    break;
             }
         }
         codec_repl_free (&msg);

@@ -156,3 +156,18 @@ seal_base64_decode (uint8_t *out, size_t out_max, size_t *out_len,
     *out_len = got;
     return ERR_OK;
 }
+
+void
+seal_item_salt (uint8_t *salt, size_t salt_len, const uint8_t key [SEAL_HASH_BYTES],
+                const char *context, const char *name, const char *value)
+{
+    uint8_t full [64];
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, key, SEAL_HASH_BYTES, sizeof full);
+    crypto_generichash_update (&st, (const uint8_t *) (context? context: ""), strlen (context? context: "") + 1);
+    crypto_generichash_update (&st, (const uint8_t *) (name? name: ""), strlen (name? name: "") + 1);
+    crypto_generichash_update (&st, (const uint8_t *) (value? value: ""), strlen (value? value: ""));
+    crypto_generichash_final (&st, full, sizeof full);
+    memcpy (salt, full, salt_len < sizeof full? salt_len: sizeof full);
+    seal_wipe (full, sizeof full);
+}

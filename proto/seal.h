@@ -81,6 +81,16 @@ void
     seal_item_digest (uint8_t out [SEAL_HASH_BYTES], const uint8_t *salt,
                       size_t salt_len, const char *name, const char *value);
 
+//  A salt for item `name` with `value` of the event named by context,
+//  derived from a department's secret salt key: keyed BLAKE2b of
+//  context ‖ 0x00 ‖ name ‖ 0x00 ‖ value, first salt_len (16..64) bytes.
+//  The same event then encodes to the same bytes every time (so a
+//  resent batch is recognised as duplicates), while nobody without the
+//  key can test guesses of a value against its digest.
+void
+    seal_item_salt (uint8_t *salt, size_t salt_len, const uint8_t key [SEAL_HASH_BYTES],
+                    const char *context, const char *name, const char *value);
+
 //  Characters seal_base64_encode writes for n bytes, NUL included.
 #define SEAL_BASE64_SIZE(n) ((((size_t) (n) + 2) / 3) * 4 + 1)
 
