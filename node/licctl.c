@@ -58,6 +58,7 @@ licctl_usage (FILE *out)
 "  appbody add --code CODE --name NAME --key-file BODY.pub --types T1,T2\n"
 "          --matters M1,M2 [--clearance personal,commercial,secret]  (admin)\n"
 "  appbody list              application bodies registered at the node\n"
+"  appbody revoke --code CODE   the body's key is no longer answered (admin)\n"
 "  query get ID | find | status ID [--at UNIX] --holder ID --holder-type T\n"
 "          --matter M --staff S --case C --purpose P   (-k BODY.key)\n"
 "  copy ID --holder ID --holder-type T --matter M --staff S --case C\n"

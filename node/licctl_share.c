@@ -118,12 +118,44 @@ s_appbody_add (const licctl_opts_t *opts, licclient_t *client)
     return rc;
 }
 
+//  Registers the body with --code again, revoked: its key is no longer
+//  answered (the registration entry says when, and by whom).
+static int
+s_appbody_revoke (const licctl_opts_t *opts, licclient_t *client)
+{
+    int rc = s_need (opts->code, "--code");
+    if (rc != LICCTL_EXIT_OK)
+        return rc;
+    Lic__Reply *list = NULL, *reply = NULL;
+    rc = licclient_app_body (client, NULL, &list, opts->timeout_ms);
+    rc = licctl_check_reply (rc, list, LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
+    Lic__AppBody *b = NULL;
+    for (size_t i = 0; rc == LICCTL_EXIT_OK && i < list->app_body->n_bodies; i++)
+        if (streq (list->app_body->bodies [i]->credit_code, opts->code))
+            b = list->app_body->bodies [i];
+    if (rc == LICCTL_EXIT_OK && !b) {
+        fprintf (stderr, "licctl: ERR_NOT_FOUND: no application body %s at this node\n", opts->code);
+        rc = LICCTL_EXIT_REFUSED;
+    }
+    if (rc == LICCTL_EXIT_OK) {
+        b->revoked = true;
+        rc = licclient_app_body (client, b, &reply, opts->timeout_ms);
+        rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_APP_BODY, opts->timeout_ms);
+        if (rc == LICCTL_EXIT_OK)
+            printf ("application body %s revoked at log seq %llu\n", opts->code,
+                    (unsigned long long) reply->app_body->seq);
+    }
+    codec_reply_free (&list);
+    codec_reply_free (&reply);
+    return rc;
+}
+
 int
 licctl_cmd_appbody (const licctl_opts_t *opts)
 {
     const char *sub = opts->n_args > 0? opts->args [0]: "";
-    if (!streq (sub, "add") && !streq (sub, "list")) {
-        fprintf (stderr, "licctl: appbody add | list\n");
+    if (!streq (sub, "add") && !streq (sub, "list") && !streq (sub, "revoke")) {
+        fprintf (stderr, "licctl: appbody add | list | revoke\n");
         return LICCTL_EXIT_USAGE;
     }
     licclient_t *client;
@@ -134,6 +166,9 @@ licctl_cmd_appbody (const licctl_opts_t *opts)
     keyfile_wipe (&key);
     if (streq (sub, "add"))
         rc = s_appbody_add (opts, client);
+    else
+    if (streq (sub, "revoke"))
+        rc = s_appbody_revoke (opts, client);
     else {
         Lic__Reply *reply = NULL;
         rc = licclient_app_body (client, NULL, &reply, opts->timeout_ms);

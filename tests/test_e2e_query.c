@@ -824,6 +824,22 @@ test_sensitive_items (void)
     assert (s_tree_contains (PROVINCE->dir, s_personal_value));
     assert (!s_tree_contains (PROVINCE->dir, s_secret_value));
     assert (!s_tree_contains (s_h.node [2].dir, s_secret_value));
+
+    //  A revoked body is no longer answered (and the refusal is recorded).
+    c = s_body_client (&personal, 0);
+    assert (s_query (c, &q, NULL) == ERR_OK);
+    zmq_z85_decode (curve, personal.curve_pk);
+    b.credit_code = personal.code;
+    b.name = personal.name;
+    b.curve_key.data = curve;
+    b.clearance = cl_personal;
+    b.n_clearance = 1;
+    b.revoked = true;
+    assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    codec_reply_free (&r);
+    assert (s_query (c, &q, NULL) == ERR_FORBIDDEN);
+    s_queries += 2;
+    licclient_destroy (&c);
 }
 
 int
