@@ -219,6 +219,8 @@ s_print_status (const Lic__NodeStatus *st)
         s_print_child (st->children [i], now);
     printf ("catalogue:    %" PRIu64 " license type(s), %" PRIu64 " license(s) with an annual inspection overdue\n",
             st->catalogue_types, st->inspections_overdue);
+    printf ("queries:      %" PRIu64 " answered, %" PRIu64 " refused (application bodies; all in the audit log)\n",
+            st->queries_granted, st->queries_refused);
     printf ("quarantined:  %" PRIu64 "%s\n", st->quarantined, st->quarantined?
             " entries held back: they failed verification": "");
     printf ("since start:  %" PRIu64 " published, %" PRIu64 " applied, %"

@@ -790,6 +790,8 @@ licjson_status_to_json (const Lic__NodeStatus *st)
                  licjson_int ((int64_t) st->catalogue_types), &ok);
     licjson_set (obj, "inspections_overdue",
                  licjson_int ((int64_t) st->inspections_overdue), &ok);
+    licjson_set (obj, "queries_granted", licjson_int ((int64_t) st->queries_granted), &ok);
+    licjson_set (obj, "queries_refused", licjson_int ((int64_t) st->queries_refused), &ok);
     licjson_set (obj, "started_at", licjson_int (st->started_at), &ok);
     if (!ok) {
         json_decref (obj);

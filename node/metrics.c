@@ -127,6 +127,10 @@ s_render_node (s_buf_t *b, const Lic__NodeStatus *ns)
            ns->licenses);
     s_u64 (b, "licrepo_quarantined", "gauge",
            "Replicated entries held back because they failed verification.", ns->quarantined);
+    s_family (b, "licrepo_queries_total", "counter",
+              "Application bodies' queries since start, each recorded in the audit log, by result.");
+    s_printf (b, "licrepo_queries_total{result=\"granted\"} %" PRIu64 "\n", ns->queries_granted);
+    s_printf (b, "licrepo_queries_total{result=\"refused\"} %" PRIu64 "\n", ns->queries_refused);
 }
 
 static void

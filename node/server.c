@@ -418,6 +418,8 @@ s_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     ns->checkpoint = self->checkpoint? self->checkpoint: "";
     ns->catalogue_types = views_types (self->views);
     ns->inspections_overdue = self->overdue_count;
+    if (self->query)
+        query_stats (self->query, &ns->queries_granted, &ns->queries_refused);
     uplink_status (self->uplink, ns);
     if (self->downlink)
         downlink_status (self->downlink, ns);

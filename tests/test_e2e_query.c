@@ -288,6 +288,10 @@ test_audit_log_is_complete (void)
     }
     assert (granted > 0 && refused > 0);
     codec_reply_free (&r);
+    //  The node's counters say the same (status and metrics).
+    assert (support_status (COUNTY, &r) == ERR_OK);
+    assert (r->status->queries_granted == granted && r->status->queries_refused == refused);
+    codec_reply_free (&r);
     //  A citizen's question: who looked at holder 1's licenses, and why.
     char h1 [19], id1 [LICID_BARE_MAX + 1];
     s_holder (h1, 1);
