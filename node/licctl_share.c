@@ -28,6 +28,18 @@ s_split (const char *text, char **buf, char ***list)
     return n;
 }
 
+//  Connects as the options say (licctl_connect); the key's secrets are
+//  not needed after the handshake keys are set, so they are wiped here.
+static int
+s_connect (const licctl_opts_t *opts, licclient_t **client)
+{
+    keyfile_t key;
+    int rc = licctl_connect (opts, client, &key, NULL);
+    if (rc == LICCTL_EXIT_OK)
+        keyfile_wipe (&key);
+    return rc;
+}
+
 static int
 s_need (const char *value, const char *option)
 {
@@ -159,11 +171,9 @@ licctl_cmd_appbody (const licctl_opts_t *opts)
         return LICCTL_EXIT_USAGE;
     }
     licclient_t *client;
-    keyfile_t key;
-    int rc = licctl_connect (opts, &client, &key, NULL);
+    int rc = s_connect (opts, &client);
     if (rc != LICCTL_EXIT_OK)
         return rc;
-    keyfile_wipe (&key);
     if (streq (sub, "add"))
         rc = s_appbody_add (opts, client);
     else
@@ -211,11 +221,9 @@ s_scoped (const licctl_opts_t *opts, Lic__QueryKind kind, const char *license_id
           Lic__Reply **reply)
 {
     licclient_t *client;
-    keyfile_t key;
-    int rc = licctl_connect (opts, &client, &key, NULL);
+    int rc = s_connect (opts, &client);
     if (rc != LICCTL_EXIT_OK)
         return rc;
-    keyfile_wipe (&key);
     Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
     Lic__Holder h = LIC__HOLDER__INIT;
     q.kind = kind;
@@ -297,11 +305,9 @@ int
 licctl_cmd_audit (const licctl_opts_t *opts)
 {
     licclient_t *client;
-    keyfile_t key;
-    int rc = licctl_connect (opts, &client, &key, NULL);
+    int rc = s_connect (opts, &client);
     if (rc != LICCTL_EXIT_OK)
         return rc;
-    keyfile_wipe (&key);
     Lic__AuditRequest a = LIC__AUDIT_REQUEST__INIT;
     a.holder_id = (char *) (opts->holder? opts->holder: "");
     a.body_code = (char *) (opts->body? opts->body: "");

@@ -634,26 +634,6 @@ s_quoted (const Lic__ItemSpec *spec, const char *value, char *buf, size_t size)
     return buf;
 }
 
-//  The item named name, or NULL.  Items are sorted by name and unique
-//  (evcheck.c refuses anything else), so bisect.
-static const Lic__DataItem *
-s_find (const Lic__LicenseContent *c, const char *name)
-{
-    size_t low = 0, high = c->n_items;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        const Lic__DataItem *item = c->items [mid];
-        int order = item? strcmp (s_str (item->name), name): -1;
-        if (order == 0)
-            return item;
-        if (order < 0)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return NULL;
-}
-
 //  The value the checks judge: the item's text, or for a digested item
 //  (issue 5 item 3) its disclosed value; NULL if the item is absent.
 //  *known is false for a digested item whose value is not disclosed here
@@ -663,7 +643,7 @@ static const char *
 s_value (const Lic__LicenseContent *c, const char *name,
          Lic__Disclosure *const *d, size_t n, bool *known)
 {
-    const Lic__DataItem *item = s_find (c, name);
+    const Lic__DataItem *item = disclose_item (c, name);
     const Lic__Disclosure *disclosed = NULL;
     *known = true;
     if (!item)

@@ -56,10 +56,10 @@ s_sensitivity_name (Lic__Sensitivity s)
     return "of unknown sensitivity";
 }
 
-//  The item of c named name, or NULL.  Items are sorted by name and
-//  unique (evcheck.c refuses anything else), so bisect.
-static const Lic__DataItem *
-s_item (const Lic__LicenseContent *c, const char *name)
+//  Items are sorted by name and unique (evcheck.c refuses anything
+//  else), so bisect.
+const Lic__DataItem *
+disclose_item (const Lic__LicenseContent *c, const char *name)
 {
     size_t low = 0, high = c? c->n_items: 0;
     while (low < high) {
@@ -171,7 +171,7 @@ s_check_disclosure (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                  "content", name);
         return ERR_DISCLOSURE;
     }
-    const Lic__DataItem *item = s_item (c, s_str (one->name));
+    const Lic__DataItem *item = disclose_item (c, s_str (one->name));
     if (!item) {
         err_why (why, why_size, "disclosure of item %s: the content has no "
                  "such item", name);

@@ -32,6 +32,11 @@ bool
 const Lic__ItemSpec *
     disclose_spec (const Lic__LicenseType *t, const char *name);
 
+//  The item named name in c (sorted by name, as evcheck requires), or
+//  NULL.  Borrowed from c.
+const Lic__DataItem *
+    disclose_item (const Lic__LicenseContent *c, const char *name);
+
 //  The disclosure naming name among d [0..n), or NULL.  Borrowed from d.
 const Lic__Disclosure *
     disclose_find (Lic__Disclosure *const *d, size_t n, const char *name);
