@@ -97,6 +97,7 @@ s_job_destroy (ingest_job_t **job_p)
     codec_repl_free (&job->repl);
     codec_node_record_free (&job->node);
     codec_audit_record_free (&job->audit);
+    free (job->audit_body);
     codec_reply_free (&job->answer);
     free (job);
     *job_p = NULL;
@@ -380,6 +381,14 @@ ingest_own_entry (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len
                   uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry)
 {
     seal_sign (sig, body, len, self->cfg.sign_sk);
+    ingest_own_entry_signed (self, kind, body, len, at, sig, env, entry);
+}
+
+void
+ingest_own_entry_signed (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len,
+                         int64_t at, uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env,
+                         Lic__LogEntry *entry)
+{
     codec_envelope_init (env);
     env->body.data = body;
     env->body.len = len;
@@ -524,27 +533,19 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
     self->building->last_seq = job->seq;
 }
 
-//  The record of a query, signed by this node like every entry of its log.
+//  The record of a query, signed by this node like every entry of its log
+//  (the signature was made on the verifier pool).
 static void
 s_sequence_audit (ingest_t *self, ingest_job_t *job)
 {
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
-    size_t len;
-    char *given = job->audit->division;     //  the node names itself
-    job->audit->division = (char *) self->cfg.division;
-    int rc = codec_audit_record_encode (job->audit, &body, &len);
-    if (rc != ERR_OK) {
-        job->audit->division = given;
-        ingest_job_fail (job, ERR_NOMEM, "out of memory: the query was not recorded, so not answered");
+    if (job->code != ERR_OK)
         return;
-    }
     Lic__Envelope env;
     Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_AUDIT, body, len, job->audit->at_ms / 1000,
-                      sig, &env, &entry);
-    rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry, job->audit);
-    job->audit->division = given;
-    free (body);
+    ingest_own_entry_signed (self, LIC__ENTRY_KIND__ENTRY_AUDIT, job->audit_env.body.data,
+                             job->audit_env.body.len, job->audit->at_ms / 1000,
+                             job->task.sign_out, &env, &entry);
+    int rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry, job->audit);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered");
         return;
@@ -827,7 +828,24 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
     *route_p = NULL;
     *rec_p = NULL;
     *answer_p = NULL;
-    job->ready = true;
+    //  The node names itself in the record; the body is final now, so it
+    //  is signed on the verifier pool while the sequencer does the rest.
+    char *given = job->audit->division;
+    job->audit->division = (char *) self->cfg.division;
+    size_t len;
+    int rc = codec_audit_record_encode (job->audit, &job->audit_body, &len);
+    job->audit->division = given;
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, ERR_NOMEM, "out of memory: the query was not recorded, so not answered");
+        job->ready = true;
+        return;
+    }
+    codec_envelope_init (&job->audit_env);
+    job->audit_env.body.data = job->audit_body;
+    job->audit_env.body.len = len;
+    job->task.env = &job->audit_env;
+    job->task.sign_sk = self->cfg.sign_sk;
+    ingest_queue_task (self, &job->task);
 }
 
 void

@@ -45,6 +45,8 @@ struct _ingest_job_t {
     Lic__NodeRecord *node;      //  record to append (owned)
     //  JOB_AUDIT
     Lic__AuditRecord *audit;    //  record to append (owned)
+    uint8_t *audit_body;        //  its encoding, signed on the verifier pool (owned)
+    Lic__Envelope audit_env;    //  body borrowed from audit_body
     Lic__Reply *answer;         //  reply to send once it is durable (owned)
     int channel;                //  the server's socket
 };
@@ -110,6 +112,12 @@ int
 void
     ingest_own_entry (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len, int64_t at,
                       uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env, Lic__LogEntry *entry);
+
+//  The same with sig already the node's signature of body.
+void
+    ingest_own_entry_signed (ingest_t *self, Lic__EntryKind kind, uint8_t *body, size_t len,
+                             int64_t at, uint8_t sig [SEAL_SIG_BYTES], Lic__Envelope *env,
+                             Lic__LogEntry *entry);
 
 //  The catalogue check of an issue or alteration (issue 4): the type is
 //  in the catalogue and not withdrawn, the content meets its standard;

@@ -283,9 +283,9 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
     ql->state = st;
     const char *valid_to = st->content? st->content->valid_to: "";
     ql->effective_status = lifecycle_effective_status (st->status, valid_to, as_of);
-    Lic__LicenseType *t = NULL;
-    if (st->catalogue_version
-    &&  views_type_version (self->views, st->license_id, st->catalogue_version, &t) == ERR_OK)
+    const Lic__LicenseType *t = st->catalogue_version?
+        views_type_at (self->views, st->license_id, st->catalogue_version): NULL;
+    if (t)
         ql->inspection_overdue = catalogue_inspection_overdue (t, st, as_of);
     int rc = ERR_OK;
     if (st->content_seq && (rc = s_load_entry (self, st->content_seq, &ql->content_entry)) == ERR_OK)
@@ -310,7 +310,6 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
         if (!(ql->masked [ql->n_masked++] = strdup (item->name)))
             rc = ERR_NOMEM;
     }
-    codec_license_type_free (&t);
     return rc;
 }
 
@@ -432,10 +431,11 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     size_t cap_chain = 64;
     cc.events = calloc (QUERY_EVENTS_MAX, sizeof *cc.events);
     cc.node_chain = calloc (cap_chain, sizeof *cc.node_chain);
-    Lic__LicenseType *t = NULL;
+    const Lic__LicenseType *t = st->catalogue_version?
+        views_type_at (self->views, st->license_id, st->catalogue_version): NULL;
     int rc = cc.events && cc.node_chain? ERR_OK: ERR_NOMEM;
-    if (rc == ERR_OK && st->catalogue_version)
-        rc = views_type_version (self->views, st->license_id, st->catalogue_version, &t);
+    if (rc == ERR_OK && st->catalogue_version && !t)
+        rc = ERR_NOT_FOUND;
     //  The events, in order, with what the body may see of their items.
     uint8_t prefix [64];
     size_t plen = strlen (st->license_id) + 1, bytes = 0;
@@ -524,7 +524,6 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     free (cc.node_chain);
     codec_envelope_free (&cc.registration);
     codec_envelope_free (&cc.catalogue);
-    codec_license_type_free (&t);
     return rc;
 }
 

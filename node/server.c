@@ -248,11 +248,10 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
     const char *valid_to = rec->state->content? rec->state->content->valid_to: "";
     rec->effective_status = lifecycle_effective_status (rec->state->status, valid_to, time (NULL));
     //  Annual inspection, under the version of the standard it was issued with.
-    Lic__LicenseType *type = NULL;
-    if (rec->state->catalogue_version
-    &&  views_type_version (self->views, bare, rec->state->catalogue_version, &type) == ERR_OK)
+    const Lic__LicenseType *type = rec->state->catalogue_version?
+        views_type_at (self->views, bare, rec->state->catalogue_version): NULL;
+    if (type)
         rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, time (NULL));
-    codec_license_type_free (&type);
     if (!with_history)
         return ERR_OK;
     uint8_t prefix [128];
@@ -818,12 +817,11 @@ s_overdue_step (server_t *self)
             break;
         }
         Lic__LicenseState *st = NULL;
-        Lic__LicenseType *t = NULL;
+        const Lic__LicenseType *t = NULL;
         if (codec_state_decode (v, vl, &st) == ERR_OK && st->catalogue_version
-        &&  views_type_version (self->views, st->license_id, st->catalogue_version, &t) == ERR_OK
+        &&  (t = views_type_at (self->views, st->license_id, st->catalogue_version))
         &&  catalogue_inspection_overdue (t, st, now))
             self->overdue_partial++;
-        codec_license_type_free (&t);
         codec_state_free (&st);
     }
     store_iter_destroy (&it);

@@ -1,6 +1,7 @@
 /*  verifier.h -- a pool of threads that check signed events: the Ed25519
     signature (the costly part, ~50 us), then the body's decoding and its
-    own field checks (evcheck).  Tasks travel by pointer over inproc
+    own field checks (evcheck); and that sign the node's audit records
+    (~20 us each, off the sequencer's thread).  Tasks travel by pointer over inproc
     sockets and come back on the results socket in any order; the caller
     restores the order.  While a task is in the pool the caller must not
     touch it.
@@ -18,6 +19,9 @@ typedef struct {
     void *owner;                //  input: the caller's, handed back untouched
     const Lic__Envelope *env;   //  input, borrowed: body, signature, key_id
     bool not_event;             //  input: body is not an Event: check the signature only
+    const uint8_t *sign_sk;     //  input: if set, SIGN env->body with this key into
+                                //  sign_out instead of checking anything (audit records)
+    uint8_t sign_out [64];      //  output of a signing task
     const uint8_t *leaf_data;   //  input: if set, bytes to hash as an RFC 6962 leaf
     size_t leaf_len;
     uint8_t leaf [32];          //  output: the leaf hash

@@ -43,6 +43,8 @@ struct views_t {
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
     zhashx_t *types;        //  type code -> Lic__LicenseType, latest (owned)
+    zhashx_t *type_versions;    //  "code/version" -> Lic__LicenseType as stored (owned; a
+                                //  durable version never changes, so never invalidated)
     zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
     zhashx_t *signers;      //  "division/hex signing key" -> s_signer_t
     zhashx_t *apps;         //  "division/credit code" -> Lic__AppBodyRegistration (owned)
@@ -349,6 +351,8 @@ views_open (views_t **views_p, store_t *store, const char *division)
     zhashx_set_destructor (self->apps, s_app_destroy);
     self->types = zhashx_new ();
     zhashx_set_destructor (self->types, s_type_destroy);
+    self->type_versions = zhashx_new ();
+    zhashx_set_destructor (self->type_versions, s_type_destroy);
     zhashx_set_destructor (self->licenses, s_pending_destroy);
     zhashx_set_destructor (self->dedup, s_pending_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
@@ -375,6 +379,7 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->app_keys);
     zhashx_destroy (&self->apps);
     zhashx_destroy (&self->types);
+    zhashx_destroy (&self->type_versions);
     zhashx_destroy (&self->dedup);
     zhashx_destroy (&self->licenses);
     zhashx_destroy (&self->nodes);
@@ -892,6 +897,17 @@ views_type_version (views_t *self, const char *type_code, uint32_t version,
         rc = codec_license_type_decode (v, vl, type) == ERR_OK? ERR_OK: ERR_CORRUPT;
     store_iter_destroy (&it);
     return rc;
+}
+
+const Lic__LicenseType *
+views_type_at (views_t *self, const char *type_code, uint32_t version)
+{
+    char key [40];
+    snprintf (key, sizeof key, "%.21s/%u", type_code, version);
+    Lic__LicenseType *t = (Lic__LicenseType *) zhashx_lookup (self->type_versions, key);
+    if (!t && views_type_version (self, type_code, version, &t) == ERR_OK)
+        zhashx_insert (self->type_versions, key, t);
+    return t;
 }
 
 void

@@ -127,6 +127,11 @@ int MUST_CHECK
     views_type_version (views_t *self, const char *type_code, uint32_t version,
                         Lic__LicenseType **type);
 
+//  Version `version` of a type as stored, kept in memory after the first
+//  read (borrowed, valid as long as the views), or NULL if there is none.
+const Lic__LicenseType *
+    views_type_at (views_t *self, const char *type_code, uint32_t version);
+
 //  Calls fn for the latest definition of every type, in code order.
 void
     views_each_type (views_t *self, void (*fn) (void *arg, const Lic__LicenseType *t), void *arg);
