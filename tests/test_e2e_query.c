@@ -243,6 +243,20 @@ test_scope_matrix (void)
     assert (r->query->licenses [0]->effective_status == LIC__STATUS__STATUS_EXPIRED);
     codec_reply_free (&r);
 
+    //  The client socket answers a body's queries too (and records them).
+    {
+        keyfile_t nk;
+        s_node_key (COUNTY, &nk);
+        licclient_t *mc = NULL;
+        assert (licclient_open (&mc, COUNTY->endpoint, nk.curve_pk, s_b1.curve_pk, s_b1.curve_sk) == ERR_OK);
+        assert (s_query (mc, &ok, NULL) == ERR_OK);
+        s_queries++;
+        //  ... but nothing else of the operator's.
+        Lic__Reply *gr = NULL;
+        assert (licclient_get (mc, id1, false, &gr, 10000) == ERR_OK && gr->code == ERR_FORBIDDEN);
+        codec_reply_free (&gr);
+        licclient_destroy (&mc);
+    }
     //  A department's key is not an application body's.
     licclient_t *dc = s_body_client (&s_d1.key, 0);
     assert (s_query (dc, &ok, NULL) == ERR_FORBIDDEN);
