@@ -124,6 +124,7 @@ s_answer (ingest_t *self, ingest_job_t *job)
         return;
     }
     if (job->kind == JOB_AUDIT) {
+        self->answers_inflight -= job->answer_bytes;
         //  No answer leaves without its durable record: a failed write
         //  replaces the answer by the refusal.
         if (job->code != ERR_OK) {
@@ -825,6 +826,8 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
     job->route = *route_p;
     job->audit = *rec_p;
     job->answer = *answer_p;
+    job->answer_bytes = codec_reply_size (job->answer);
+    self->answers_inflight += job->answer_bytes;
     *route_p = NULL;
     *rec_p = NULL;
     *answer_p = NULL;
@@ -871,7 +874,8 @@ ingest_full (ingest_t *self)
 {
     //  One ring slot is kept free for the one job a caller may still add.
     return self->tail - self->head >= INGEST_RING - 1
-        || self->items_inflight >= INGEST_ITEMS_MAX;
+        || self->items_inflight >= INGEST_ITEMS_MAX
+        || self->answers_inflight >= INGEST_ANSWERS_MAX;
 }
 
 //  Hands the queued tasks to the verifier.

@@ -29,6 +29,7 @@
 #define INGEST_RING 8192            //  jobs in flight at most
 #define INGEST_ITEMS_MAX 32768      //  events (published or replicated) in flight at most
 #define INGEST_TASKS_BATCH 4096     //  tasks handed to the verifier at once
+#define INGEST_ANSWERS_MAX (64 * 1024 * 1024)   //  bytes of query answers waiting for their audit record
 #define INGEST_FSYNC_BUCKETS 12
 //  Upper bounds (microseconds) of the synced-write histogram; last = +Inf.
 #define INGEST_FSYNC_BOUNDS_US { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, \
@@ -117,8 +118,9 @@ void
 void
     ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p);
 
-//  True while no more requests should be submitted: the ring is full, or
-//  INGEST_ITEMS_MAX events are in flight.  A caller may then still submit
+//  True while no more requests should be submitted: the ring is full,
+//  INGEST_ITEMS_MAX events are in flight, or INGEST_ANSWERS_MAX bytes of
+//  query answers wait for their audit records.  A caller may then still submit
 //  one more job (a replicated batch counts as one job of up to 4,096
 //  events), never more.
 bool

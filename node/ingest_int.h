@@ -48,6 +48,7 @@ struct _ingest_job_t {
     uint8_t *audit_body;        //  its encoding, signed on the verifier pool (owned)
     Lic__Envelope audit_env;    //  body borrowed from audit_body
     Lic__Reply *answer;         //  reply to send once it is durable (owned)
+    size_t answer_bytes;        //  its packed size, counted in answers_inflight
     int channel;                //  the server's socket
 };
 
@@ -80,6 +81,7 @@ struct ingest_t {
     verify_task_t *to_verify [INGEST_TASKS_BATCH];  //  submitted, not yet sent to the verifier
     size_t n_to_verify;
     size_t items_inflight;      //  verify tasks submitted and not yet sequenced (bounded)
+    size_t answers_inflight;    //  bytes of audited answers not yet sent (bounded)
     uint64_t next_gen;
     uint64_t next_seq;          //  seq for the next entry
     uint64_t durable;           //  last durable seq

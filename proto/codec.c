@@ -108,6 +108,12 @@ codec_set_string (char **field, const char *value)
 }
 
 size_t
+codec_reply_size (const Lic__Reply *reply)
+{
+    return lic__reply__get_packed_size (reply);
+}
+
+size_t
 codec_record_size (const Lic__LicenseRecord *rec)
 {
     return lic__license_record__get_packed_size (rec);

@@ -51,6 +51,9 @@ CODEC_DECLARE (license_copy, Lic__LicenseCopy)
 //  copy of value, freeing the old one.  ERR_OK or ERR_NOMEM.
 int MUST_CHECK codec_set_string (char **field, const char *value);
 
+//  Packed size of a reply (to bound the answers held in memory).
+size_t codec_reply_size (const Lic__Reply *reply);
+
 //  Packed size of a license record (to bound replies).
 size_t codec_record_size (const Lic__LicenseRecord *rec);
 
