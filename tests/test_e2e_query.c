@@ -428,6 +428,24 @@ test_copies_verify_offline (void)
     longer [len + 1] = 0x01;
     assert (licclient_verify_copy (longer, len + 2, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c, why, sizeof why) != ERR_OK);
     free (longer);
+    //  The same through licctl, as an application body would check a file:
+    //  exit 0 with the province's node.pub as trust, 1 once a byte changed.
+    char path [600], licctl [1024], cmd [2400];
+    snprintf (path, sizeof path, "%s/license.copy", s_dir);
+    snprintf (licctl, sizeof licctl, "%s", support_licnode_path ());
+    char *slash = strrchr (licctl, '/');
+    snprintf (slash? slash + 1: licctl, sizeof licctl - (size_t) (slash? slash + 1 - licctl: 0), "licctl");
+    FILE *f = fopen (path, "wb");
+    assert (f && fwrite (copy, 1, len, f) == len && fclose (f) == 0);
+    snprintf (cmd, sizeof cmd, "%s verify %s --trust %s/node.pub > /dev/null", licctl, path, PROVINCE->dir);
+    int rc2 = system (cmd);
+    assert (WIFEXITED (rc2) && WEXITSTATUS (rc2) == 0);
+    copy [len / 2] ^= 0x10;
+    f = fopen (path, "wb");
+    assert (f && fwrite (copy, 1, len, f) == len && fclose (f) == 0);
+    snprintf (cmd, sizeof cmd, "%s verify %s --trust %s/node.pub 2> /dev/null", licctl, path, PROVINCE->dir);
+    rc2 = system (cmd);
+    assert (WIFEXITED (rc2) && WEXITSTATUS (rc2) == 1);
     free (copy);
     licclient_destroy (&b1);
 }
