@@ -1,4 +1,4 @@
-/*  identity.c -- node keys and the zauth certificate directory (see
+/*  identity.c -- node keys and the ZAP handler's certificate directory (see
     identity.h).
 */
 #include <czmq.h>
@@ -94,6 +94,14 @@ identity_allow (identity_t *id, const char *name, const char *curve_pk)
     int rc = zcert_save_public (cert, tmp) == 0 && rename (tmp, path) == 0? ERR_OK: ERR_IO;
     zcert_destroy (&cert);
     return rc;
+}
+
+void
+identity_disallow (identity_t *id, const char *name)
+{
+    char path [800];
+    snprintf (path, sizeof path, "%s/%s.cert", id->allowed_dir, name);
+    remove (path);
 }
 
 void

@@ -7,7 +7,7 @@
       admin.key    the operator's CURVE key (0600); admin requests are
                    accepted only from it
       allowed/     one public certificate per key allowed to connect,
-                   read by the ZAP handler (czmq zauth, CURVE)
+                   read by the ZAP handler (zap.c, CURVE)
 */
 #ifndef LICREPO_IDENTITY_H
 #define LICREPO_IDENTITY_H
@@ -21,7 +21,7 @@
 typedef struct {
     keyfile_t node;             //  node keys, with secrets
     keyfile_t admin;            //  operator keys, with secrets
-    char allowed_dir [600];     //  certificates for zauth
+    char allowed_dir [600];     //  certificates the ZAP handler reads
 } identity_t;
 
 //  Loads the identity from cfg->data_dir, creating it on first start
@@ -34,6 +34,10 @@ int MUST_CHECK
 //  ERR_OK or ERR_IO.
 int MUST_CHECK
     identity_allow (identity_t *id, const char *name, const char *curve_pk);
+
+//  Removes the key allowed under name (no error if there is none).
+void
+    identity_disallow (identity_t *id, const char *name);
 
 //  A ROUTER bound to endpoint as a CURVE server with the node's key,
 //  behind the ZAP domain `domain`, with the given limits; ROUTER_MANDATORY

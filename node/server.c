@@ -1,5 +1,5 @@
 /*  server.c -- the node's client socket: a CURVE ROUTER behind a running
-    ZAP handler (czmq zauth reading identity's allowed/ directory), the
+    ZAP handler (zap.c, reading identity's allowed/ directory), the
     request dispatch, the operator's reads, and the main loop that also
     drives the ingest pipeline.
 
@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "proofs.h"
 #include "query.h"
+#include "zap.h"
 #include "seal.h"
 #include "uplink.h"
 #include "licid.h"
@@ -131,11 +132,16 @@ static void
 s_allow_app_body (void *arg, const Lic__AppBody *b)
 {
     server_t *self = (server_t *) arg;
-    if (b->curve_key.len != 32 || b->revoked)
+    if (b->curve_key.len != 32)
         return;
     char z85 [41], name [64];
     zmq_z85_encode (z85, b->curve_key.data, 32);
     snprintf (name, sizeof name, "app-%s", b->credit_code);
+    if (b->revoked) {
+        //  Refused at the handshake from now on (and per message anyway).
+        identity_disallow (self->id, name);
+        return;
+    }
     if (identity_allow (self->id, name, z85) != ERR_OK)
         logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of application body %s", b->credit_code);
 }
@@ -1107,14 +1113,12 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     while (qit && store_iter_next (qit, &qk, &qkl, NULL, NULL))
         self->quarantine_base++;
     store_iter_destroy (&qit);
-    self->auth = zactor_new (zauth, NULL);
+    self->auth = zactor_new (zap_actor, id->allowed_dir);
     if (!self->auth) {
-        snprintf (why, why_size, "cannot start the ZAP handler");
+        snprintf (why, why_size, "cannot start the ZAP handler (is another running in this process?)");
         rc = ERR_INTERNAL;
         goto fail;
     }
-    zstr_sendx (self->auth, "CURVE", id->allowed_dir, NULL);
-    zsock_wait (self->auth);
 
     self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
                                     100000, 100000, 1000, why, why_size);

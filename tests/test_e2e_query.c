@@ -258,8 +258,14 @@ test_scope_matrix (void)
         codec_reply_free (&gr);
         licclient_destroy (&mc);
     }
-    //  A department's key is not an application body's.
+    //  A department's key is not an application body's: refused at the
+    //  query socket's handshake, and per message on the client socket
+    //  (where it may publish), recorded there.
     licclient_t *dc = s_body_client (&s_d1.key, 0);
+    Lic__QueryRequest dq = LIC__QUERY_REQUEST__INIT;
+    assert (licclient_query (dc, &dq, &r, 5000) == ERR_FORBIDDEN);
+    licclient_destroy (&dc);
+    assert (support_client (&dc, COUNTY, &s_d1) == ERR_OK);
     assert (s_query (dc, &ok, NULL) == ERR_FORBIDDEN);
     s_queries++;
     licclient_destroy (&dc);
@@ -876,6 +882,11 @@ test_sensitive_items (void)
     codec_reply_free (&r);
     assert (s_query (c, &q, NULL) == ERR_FORBIDDEN);
     s_queries += 2;
+    licclient_destroy (&c);
+    //  ... and a new connection with its key is refused at the handshake.
+    c = s_body_client (&personal, 0);
+    Lic__QueryRequest rq = LIC__QUERY_REQUEST__INIT;
+    assert (licclient_query (c, &rq, &r, 5000) == ERR_FORBIDDEN);
     licclient_destroy (&c);
 }
 

@@ -453,14 +453,14 @@ test_hostile_frames_are_refused_and_the_parent_survives (void)
     s_assert_state (s_head0, 0, 0, 0);
 }
 
+//  A key the ZAP handler does not admit on the replication socket: the
+//  CURVE handshake fails, nothing is ever answered.
 static void
-s_expect_forbidden (const char *curve_pk, const char *curve_sk)
+s_expect_refused_at_handshake (const char *curve_pk, const char *curve_sk)
 {
     zsock_t *sock = s_dealer (curve_pk, curve_sk);
     s_hello (sock);
-    s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
-    s_send_batch (sock, 1, 5);
-    s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
+    s_expect_silence (sock);
     zsock_destroy (&sock);
 }
 
@@ -471,14 +471,15 @@ test_keys_other_than_the_childs_are_refused (void)
     keyfile_t admin, stranger;
     snprintf (path, sizeof path, "%s/admin.key", s_parent.dir);
     assert (keyfile_load (&admin, path) == ERR_OK && admin.has_secret);
-    s_expect_forbidden (admin.curve_pk, admin.curve_sk);
-    s_expect_forbidden (s_local.key.curve_pk, s_local.key.curve_sk);
-    //  A key the parent does not know at all: the CURVE handshake fails.
+    //  Keys the parent knows, but not as a node's (its operator, one of
+    //  its departments): the replication socket's ZAP domain admits only
+    //  node keys.  (A child speaking for another division is refused per
+    //  message: test_batch_before_hello_....)
+    s_expect_refused_at_handshake (admin.curve_pk, admin.curve_sk);
+    s_expect_refused_at_handshake (s_local.key.curve_pk, s_local.key.curve_sk);
+    //  A key the parent does not know at all.
     assert (keyfile_generate (&stranger, "stranger", "stranger") == ERR_OK);
-    zsock_t *sock = s_dealer (stranger.curve_pk, stranger.curve_sk);
-    s_hello (sock);
-    s_expect_silence (sock);
-    zsock_destroy (&sock);
+    s_expect_refused_at_handshake (stranger.curve_pk, stranger.curve_sk);
     keyfile_wipe (&admin);
     keyfile_wipe (&stranger);
     s_assert_state (s_head0, 0, 0, 0);
