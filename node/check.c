@@ -109,11 +109,13 @@ check_views (store_t *store, const char *division, FILE *out)
         codec_entry_free (&e);
         expect++;
         if (rc == ERR_OK && store_batch_count (batch) > 5000) {
+            views_flush_marks (views, batch);
             rc = store_write (scratch, batch, false);
             store_batch_clear (batch);
             views_committed (views, 1);
         }
     }
+    views_flush_marks (views, batch);
     if (rc == ERR_OK)
         rc = store_write (scratch, batch, false);
     if (rc == ERR_OK)

@@ -653,6 +653,8 @@ s_start_commit (ingest_t *self)
     self->spare = NULL;
     next->gen = ++self->next_gen;
     next->last_seq = 0;
+    //  The origin marks of everything in the batch, once each.
+    views_flush_marks (self->views, self->building->batch);
     self->syncing = self->building;
     self->building = next;
     zsock_send (self->committer, "sp", "WRITE", self->syncing);

@@ -138,6 +138,7 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
             }
             codec_entry_free (&e);
         }
+        views_flush_marks (views, batch);
         if (rc == ERR_OK)
             rc = store_write (store, batch, false);
         store_batch_clear (batch);

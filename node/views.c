@@ -29,6 +29,14 @@ typedef struct {
     bool revoked;           //  this signing key is revoked
 } s_signer_t;
 
+//  Origin mark: the last origin seq applied from a division, so an entry
+//  replayed from below is recognised (replication idempotence).  Written
+//  once per write batch (views_flush_marks), not once per entry.
+typedef struct {
+    uint64_t seq;
+    bool dirty;             //  changed since the last flush into a batch
+} s_origin_t;
+
 typedef struct {
     uint8_t pk [32];        //  node's signing key
     char parent [16];       //  division of the node that vouched for it ("" = ourselves)
@@ -39,7 +47,7 @@ struct views_t {
     tree_t *tree;           //  Merkle tree of the own log
     char division [16];     //  this node's division
     zhashx_t *nodes;        //  division -> s_node_t (trusted or learnt)
-    zhashx_t *origins;      //  division -> uint64_t last origin seq (pending included)
+    zhashx_t *origins;      //  division -> s_origin_t: last origin seq (pending included)
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
     zhashx_t *types;        //  type code -> Lic__LicenseType, latest (owned)
@@ -307,16 +315,16 @@ s_registry_load (views_t *self)
         return ERR_NOMEM;
     while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
         char div [16];
-        uint64_t *seq = malloc (sizeof *seq);
-        if (!seq || vl != 8 || kl >= sizeof div) {
-            free (seq);
-            rc = seq? ERR_CORRUPT: ERR_NOMEM;
+        s_origin_t *mark = calloc (1, sizeof *mark);
+        if (!mark || vl != 8 || kl >= sizeof div) {
+            free (mark);
+            rc = mark? ERR_CORRUPT: ERR_NOMEM;
             break;
         }
         memcpy (div, k, kl);
         div [kl] = 0;
-        *seq = store_get_u64 (v);
-        zhashx_update (self->origins, div, seq);
+        mark->seq = store_get_u64 (v);
+        zhashx_update (self->origins, div, mark);
     }
     store_iter_destroy (&it);
     return rc;
@@ -558,20 +566,15 @@ s_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEn
     rc = tree_append (self->tree, batch, gen, entry->seq - 1, leaf);
     if (rc != ERR_OK)
         return rc;
-    uint64_t *mark = (uint64_t *) zhashx_lookup (self->origins, entry->origin_division);
+    s_origin_t *mark = (s_origin_t *) zhashx_lookup (self->origins, entry->origin_division);
     if (!mark) {
         mark = calloc (1, sizeof *mark);
         if (!mark)
             return ERR_NOMEM;
         zhashx_update (self->origins, entry->origin_division, mark);
     }
-    *mark = entry->origin_seq;
-    //  Origin mark: the last origin seq applied from that division, so an
-    //  entry replayed from below is recognised (replication idempotence).
-    uint8_t oseq [8];
-    store_put_u64 (oseq, entry->origin_seq);
-    store_batch_put (batch, STORE_CF_ORIGIN, entry->origin_division,
-                     strlen (entry->origin_division), oseq, 8);
+    mark->seq = entry->origin_seq;
+    mark->dirty = true;         //  written by views_flush_marks, once per batch
     return ERR_OK;
 }
 
@@ -813,8 +816,23 @@ views_descends (views_t *self, const char *division, const char *ancestor)
 uint64_t
 views_origin_seq (views_t *self, const char *division)
 {
-    uint64_t *mark = (uint64_t *) zhashx_lookup (self->origins, division);
-    return mark? *mark: 0;
+    s_origin_t *mark = (s_origin_t *) zhashx_lookup (self->origins, division);
+    return mark? mark->seq: 0;
+}
+
+void
+views_flush_marks (views_t *self, store_batch_t *batch)
+{
+    for (s_origin_t *mark = (s_origin_t *) zhashx_first (self->origins); mark;
+         mark = (s_origin_t *) zhashx_next (self->origins)) {
+        if (!mark->dirty)
+            continue;
+        const char *division = (const char *) zhashx_cursor (self->origins);
+        uint8_t oseq [8];
+        store_put_u64 (oseq, mark->seq);
+        store_batch_put (batch, STORE_CF_ORIGIN, division, strlen (division), oseq, 8);
+        mark->dirty = false;
+    }
 }
 
 int

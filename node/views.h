@@ -55,6 +55,12 @@ bool
 const uint8_t *
     views_node_key (views_t *self, const char *division);
 
+//  Puts the origin marks changed since the last call into batch: call it
+//  before every write of a batch built by views_apply_* (they keep the
+//  marks in memory, so a batch of many entries writes each mark once).
+void
+    views_flush_marks (views_t *self, store_batch_t *batch);
+
 //  Last origin seq applied from origin `division` (pending included), 0 if none.
 uint64_t
     views_origin_seq (views_t *self, const char *division);
