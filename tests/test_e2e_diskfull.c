@@ -143,9 +143,7 @@ main (void)
     licclient_destroy (&c);
     licclient_destroy (&admin);
     assert (support_node_stop (&n, SIGTERM) == 0);
-    snprintf (cmd, sizeof cmd, "%s check -d %s > /dev/null", support_licnode_path (), ndir);
-    int rc = system (cmd);
-    assert (WIFEXITED (rc) && WEXITSTATUS (rc) == 0);
+    assert (support_node_check (&n) == ERR_OK);
     assert (support_node_restart (&n) == ERR_OK);
     assert (support_admin (&admin, &n) == ERR_OK);
     assert (licclient_status (admin, &st, 10000) == ERR_OK);

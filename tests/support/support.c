@@ -818,3 +818,12 @@ support_interrupted (void)
 {
     return s_interrupted != 0;
 }
+
+int
+support_node_check (const support_node_t *n)
+{
+    char cmd [1400];
+    snprintf (cmd, sizeof cmd, "%s check -d %s > /dev/null", support_licnode_path (), n->dir);
+    int rc = system (cmd);
+    return WIFEXITED (rc) && WEXITSTATUS (rc) == 0? ERR_OK: ERR_CORRUPT;
+}

@@ -132,6 +132,11 @@ int support_hier_start (support_hier_t *h, const char *base);
 //  province.  ERR_OK or ERR_BUSY on timeout.
 int support_hier_wait_synced (support_hier_t *h, int timeout_s);
 
+//  Runs `licnode check` on n's data directory (the node stopped): log
+//  contiguous, signatures verify, every view equals a replay of the log.
+//  ERR_OK, or ERR_CORRUPT with licnode's report on stderr.
+int support_node_check (const support_node_t *n);
+
 //  Stops the four nodes with sig.
 void support_hier_stop (support_hier_t *h, int sig);
 
