@@ -409,6 +409,93 @@ test_copies_verify_offline (void)
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) county.sign_pk, 1, now, &c, why, sizeof why) == ERR_OK);
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) city.sign_pk, 1, now, &c, why, sizeof why) == ERR_OK);
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) s_stranger.sign_pk, 1, now, &c, why, sizeof why) == ERR_UNKNOWN_KEY);
+    //  A county cannot vouch for a key of a node above it: a statement
+    //  signed by a key the county "records" as the province's is refused
+    //  (GB/T 2260: 330000 is not under 330106), and so is one whose record
+    //  names another parent than its signer.
+    {
+        char path [600];
+        keyfile_t county_sk, fake;
+        snprintf (path, sizeof path, "%s/node.key", COUNTY->dir);
+        assert (keyfile_load (&county_sk, path) == ERR_OK && county_sk.has_secret);
+        assert (keyfile_generate (&fake, "330000", "forger") == ERR_OK);
+        const char *claims [2][2] = { { "330000", "330106" }, { "330109", "330100" } };
+        for (int k = 0; k < 2; k++) {
+            Lic__LicenseCopy *lc = NULL;
+            Lic__CopyContent *cc = NULL;
+            Lic__CopyStatement *st = NULL;
+            assert (codec_license_copy_decode (copy, len, &lc) == ERR_OK);
+            assert (codec_copy_content_decode (lc->content.data, lc->content.len, &cc) == ERR_OK);
+            assert (codec_copy_statement_decode (lc->statement->body.data, lc->statement->body.len, &st) == ERR_OK);
+            //  The forged record, signed by the (trusted) county key.
+            Lic__NodeRecord rec;
+            codec_node_record_init (&rec);
+            rec.division = (char *) claims [k][0];
+            rec.parent_division = (char *) claims [k][1];
+            rec.sign_key.data = fake.sign_pk;
+            rec.sign_key.len = 32;
+            uint8_t *rb, rsig [64], *content, *sb, ssig [64], *file;
+            size_t rl, cl, sl, fl;
+            assert (codec_node_record_encode (&rec, &rb, &rl) == ERR_OK);
+            seal_sign (rsig, rb, rl, county_sk.sign_sk);
+            Lic__Envelope renv;
+            codec_envelope_init (&renv);
+            renv.body.data = rb;
+            renv.body.len = rl;
+            renv.signature.data = rsig;
+            renv.signature.len = 64;
+            renv.key_id.data = county_sk.sign_pk;
+            renv.key_id.len = 32;
+            Lic__Envelope **chain = calloc (cc->n_node_chain + 1, sizeof *chain);
+            memcpy (chain, cc->node_chain, cc->n_node_chain * sizeof *chain);
+            chain [cc->n_node_chain] = &renv;
+            Lic__Envelope **saved = cc->node_chain;
+            cc->node_chain = chain;
+            cc->n_node_chain++;
+            assert (codec_copy_content_encode (cc, &content, &cl) == ERR_OK);
+            cc->n_node_chain--;
+            cc->node_chain = saved;
+            free (chain);
+            //  The statement, now "made" by the forged node.
+            uint8_t digest [32];
+            seal_hash (digest, content, cl, NULL, 0);
+            memcpy (st->content_digest.data, digest, 32);
+            char *div = st->division;
+            st->division = (char *) claims [k][0];
+            assert (codec_copy_statement_encode (st, &sb, &sl) == ERR_OK);
+            st->division = div;
+            seal_sign (ssig, sb, sl, fake.sign_sk);
+            Lic__Envelope senv;
+            codec_envelope_init (&senv);
+            senv.body.data = sb;
+            senv.body.len = sl;
+            senv.signature.data = ssig;
+            senv.signature.len = 64;
+            senv.key_id.data = fake.sign_pk;
+            senv.key_id.len = 32;
+            Lic__LicenseCopy out;
+            codec_license_copy_init (&out);
+            out.content.data = content;
+            out.content.len = cl;
+            out.statement = &senv;
+            assert (codec_license_copy_encode (&out, &file, &fl) == ERR_OK);
+            why [0] = 0;
+            rc = licclient_verify_copy (file, fl, (const uint8_t (*) [32]) province.sign_pk, 1, now, &c,
+                                        why, sizeof why);
+            if (rc != ERR_UNKNOWN_KEY)
+                fprintf (stderr, "forged chain %s<-%s: %s %s\n", claims [k][0], claims [k][1], err_str (rc), why);
+            assert (rc == ERR_UNKNOWN_KEY);
+            free (rb);
+            free (content);
+            free (sb);
+            free (file);
+            codec_copy_statement_free (&st);
+            codec_copy_content_free (&cc);
+            codec_license_copy_free (&lc);
+        }
+        keyfile_wipe (&county_sk);
+        keyfile_wipe (&fake);
+    }
     //  Expired: the same file a second after its expiry.
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, expires, &c, why, sizeof why) == ERR_EXPIRED);
     assert (strstr (why, "expired"));
