@@ -169,8 +169,11 @@ s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
         }
     }
     else
-    if (!ok)
+    if (!ok) {
+        //  Said once per chain, not at every heartbeat.
         logfmt_msgf (LOGFMT_WARN, "uplink: parent sent a chain of node records that does not start with ours");
+        memcpy (self->chain_digest, digest, 32);
+    }
     free (buf);
     for (size_t i = 0; i < cc.n_node_chain; i++)
         codec_envelope_free (&envs [i]);
