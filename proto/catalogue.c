@@ -20,6 +20,7 @@
 #include "catalogue.h"
 #include "disclose.h"
 #include "licid.h"
+#include "lifecycle.h"
 
 #define S_DIGEST_LEN        32      //  BLAKE2b-256
 #define S_WINDOW_MAX        366     //  inspection_window_days
@@ -296,31 +297,7 @@ s_days (s_date_t d)
 static int64_t
 s_year_of (int64_t days)
 {
-    days += 719468;
-    int64_t era = (days >= 0? days: days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;                           //  0 = March
-    return yoe + era * 400 + (mp >= 10);
-}
-
-//  Day count of now's civil date in UTC+8 (as lifecycle.c): floors so
-//  times before 1970 work, adds the offset to the remainder so `now`
-//  cannot overflow
-static int64_t
-s_today (time_t now)
-{
-    int64_t t = (int64_t) now;
-    int64_t days = t / 86400;
-    int64_t secs = t % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        days -= 1;
-    }
-    if (secs + 8 * 3600 >= 86400)
-        days += 1;
-    return days;
+    return lifecycle_civil_key (days) / 10000;
 }
 
 //  The same month and day in another year; Feb 29 becomes Feb 28
@@ -861,7 +838,7 @@ catalogue_inspection_overdue (const Lic__LicenseType *t,
     int64_t window = rule->inspection_window_days;
     if (window > S_WINDOW_MAX)
         window = S_WINDOW_MAX;      //  catalogue_check_type refuses more
-    int64_t today = s_today (now);
+    int64_t today = lifecycle_today (now);
     int64_t year = s_year_of (today);
     //  With window <= 366 the anniversary three years back has closed
     for (int back = 0; back <= 3 && year - back > issued.year; back++) {

@@ -235,10 +235,8 @@ lifecycle_step (const lifecycle_pos_t *cur, const Lic__Event *ev,
 //  --------------------------------------------------------------------
 //  Expiry
 
-//  Civil date (proleptic Gregorian) of a day count since 1970-01-01, as
-//  the number yyyymmdd.  H. Hinnant's days_from_civil inverse.
-static int64_t
-s_civil_key (int64_t days)
+int64_t
+lifecycle_civil_key (int64_t days)
 {
     days += 719468;
     int64_t era = (days >= 0? days: days - 146096) / 146097;
@@ -252,10 +250,8 @@ s_civil_key (int64_t days)
     return year * 10000 + month * 100 + day;
 }
 
-//  Today's date in UTC+8 as yyyymmdd; floors so times before 1970 work
-//  and adds the offset to the remainder so `now` cannot overflow
-static int64_t
-s_today_key (time_t now)
+int64_t
+lifecycle_today (time_t now)
 {
     int64_t t = (int64_t) now;
     int64_t days = t / 86400;
@@ -266,7 +262,7 @@ s_today_key (time_t now)
     }
     if (secs + 8 * 3600 >= 86400)
         days += 1;
-    return s_civil_key (days);
+    return days;
 }
 
 Lic__Status
@@ -285,7 +281,7 @@ lifecycle_effective_status (Lic__Status status, const char *valid_to,
     int64_t day = (valid_to [8] - '0') * 10 + (valid_to [9] - '0');
     int64_t last_day = year * 10000 + month * 100 + day;
     //  valid through the whole of its valid_to day
-    if (last_day < s_today_key (now))
+    if (last_day < lifecycle_civil_key (lifecycle_today (now)))
         return LIC__STATUS__STATUS_EXPIRED;
     return status;
 }

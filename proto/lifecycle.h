@@ -45,6 +45,17 @@ bool
 Lic__Status
     lifecycle_effective_status (Lic__Status status, const char *valid_to, time_t now);
 
+//  Day count since 1970-01-01 of now's civil date in UTC+8 (the province's
+//  date); floors so times before 1970 work, and adds the offset to the
+//  remainder so `now` cannot overflow.
+int64_t
+    lifecycle_today (time_t now);
+
+//  The civil date (proleptic Gregorian) of a day count since 1970-01-01
+//  as the number yyyymmdd (H. Hinnant's inverse of days_from_civil).
+int64_t
+    lifecycle_civil_key (int64_t days);
+
 //  Two-digit national status code ("01".."07", "99").
 const char *
     lifecycle_status_code (Lic__Status status);
