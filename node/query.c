@@ -241,7 +241,9 @@ s_filter_disclosures (query_t *self, Lic__Envelope *env, uint64_t seq,
     uint8_t key [8], *v;
     size_t vl;
     store_put_u64 (key, seq);
-    if (store_get (self->store, STORE_CF_SECRET, key, 8, &v, &vl) == ERR_OK) {
+    //  Secret values are read only for a clearance that may see them.
+    if (disclose_visible (LIC__SENSITIVITY__SENS_SECRET, b->clearance, b->n_clearance)
+    &&  store_get (self->store, STORE_CF_SECRET, key, 8, &v, &vl) == ERR_OK) {
         if (codec_envelope_decode (v, vl, &secret) != ERR_OK)
             secret = NULL;
         free (v);
@@ -699,19 +701,26 @@ s_record (const Lic__AppBody *b, const uint8_t *key, const Lic__QueryRequest *q,
 void
 query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
 {
+    Lic__Request *req = NULL;
+    int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
+    query_on_request (self, channel, route_p, zframe_meta (body, "User-Id"), req, rc);
+    codec_request_free (&req);
+}
+
+void
+query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user,
+                  const Lic__Request *req, int rc)
+{
     char why [512] = "";
     uint8_t key [32];
-    const char *user = zframe_meta (body, "User-Id");
     bool have_key = user && strlen (user) == 40 && zmq_z85_decode (key, user);
     const Lic__AppBody *b = have_key? views_app_body_by_key (self->views, self->cfg->division, key): NULL;
-    Lic__Request *req = NULL;
     Lic__Reply *reply = calloc (1, sizeof *reply);
     if (!reply) {
         zframe_destroy (route_p);
         return;
     }
     codec_reply_init (reply);
-    int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
     if (rc != ERR_OK)
         err_why (why, sizeof why, "%s", rc == ERR_TOO_LARGE? "frame exceeds the 256 KiB limit"
                  : rc == ERR_VERSION? "protocol version not supported (this node speaks 1)"
@@ -748,7 +757,6 @@ query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
     }
     else
         self->granted++;
-    codec_request_free (&req);
     if (!rec || !reply) {
         codec_audit_record_free (&rec);
         codec_reply_free (&reply);

@@ -42,6 +42,12 @@ void
 void
     query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body);
 
+//  The same for a frame the caller decoded already: req (borrowed; NULL
+//  unless decode_rc is ERR_OK) with the caller's User-Id (may be NULL).
+void
+    query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user_id,
+                      const Lic__Request *req, int decode_rc);
+
 //  Checks an application body as the operator submits it: credit code,
 //  name, 32-byte CURVE key, license types (21 chars), matters (1..64
 //  bytes), clearance (personal, commercial, secret).  ERR_OK,

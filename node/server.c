@@ -964,7 +964,8 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
         case LIC__REQUEST__BODY_QUERY:
             //  Application bodies may query here too; the node answers
             //  only the keys of bodies registered at it, and records all.
-            query_on_frame (self->query, SERVER_CHANNEL_MAIN, route_p, body);
+            query_on_request (self->query, SERVER_CHANNEL_MAIN, route_p,
+                              zframe_meta (body, "User-Id"), req, ERR_OK);
             break;
         case LIC__REQUEST__BODY_APP_BODY:
             if (!admin)
