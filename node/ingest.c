@@ -510,6 +510,16 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
+    //  One key, one body: the key names the caller of every query and
+    //  every audit record.  (Checked here, where earlier registrations
+    //  in the pipeline are already applied.)
+    const Lic__AppBody *add = job->req->app_body->add;
+    const Lic__AppBody *holder = views_app_body_by_key (self->views, self->cfg.division, add->curve_key.data);
+    if (holder && strcmp (holder->credit_code, add->credit_code) != 0) {
+        ingest_job_fail (job, ERR_BAD_FIELD, "this CURVE key already belongs to application body %s",
+                         holder->credit_code);
+        return;
+    }
     Lic__AppBodyRegistration reg;
     codec_app_body_registration_init (&reg);
     reg.division = (char *) self->cfg.division;

@@ -1011,6 +1011,20 @@ main (void)
     const char *m1 [] = { s_matter, "330106-XK-0003" }, *m2 [] = { s_matter };
     s_register_body (s_admin, &s_b1, t1, 1, m1, 2);
     s_register_body (s_admin, &s_b2, t12, 2, m2, 1);
+    //  One key, one body: another body cannot be registered with b1's key.
+    {
+        uint8_t curve [32];
+        zmq_z85_decode (curve, s_b1.curve_pk);
+        Lic__AppBody b = LIC__APP_BODY__INIT;
+        b.credit_code = s_stranger.code;
+        b.name = "another office";
+        b.curve_key.data = curve;
+        b.curve_key.len = 32;
+        Lic__Reply *r = NULL;
+        assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK);
+        assert (r->code == ERR_BAD_FIELD && strstr (r->message, s_b1.code));
+        codec_reply_free (&r);
+    }
 
     test_scope_matrix ();
     test_hostile_frames ();
