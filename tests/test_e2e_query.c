@@ -379,6 +379,20 @@ s_copy (licclient_t *c, uint32_t serial, int64_t expires_at, uint8_t **copy, siz
     return code;
 }
 
+//  env: body signed with k's key into sig (env borrows body, sig and k).
+static void
+s_sign_envelope (Lic__Envelope *env, uint8_t *body, size_t len, uint8_t sig [64], keyfile_t *k)
+{
+    seal_sign (sig, body, len, k->sign_sk);
+    codec_envelope_init (env);
+    env->body.data = body;
+    env->body.len = len;
+    env->signature.data = sig;
+    env->signature.len = 64;
+    env->key_id.data = k->sign_pk;
+    env->key_id.len = 32;
+}
+
 static void
 test_copies_verify_offline (void)
 {
@@ -437,15 +451,8 @@ test_copies_verify_offline (void)
             uint8_t *rb, rsig [64], *content, *sb, ssig [64], *file;
             size_t rl, cl, sl, fl;
             assert (codec_node_record_encode (&rec, &rb, &rl) == ERR_OK);
-            seal_sign (rsig, rb, rl, county_sk.sign_sk);
             Lic__Envelope renv;
-            codec_envelope_init (&renv);
-            renv.body.data = rb;
-            renv.body.len = rl;
-            renv.signature.data = rsig;
-            renv.signature.len = 64;
-            renv.key_id.data = county_sk.sign_pk;
-            renv.key_id.len = 32;
+            s_sign_envelope (&renv, rb, rl, rsig, &county_sk);
             Lic__Envelope **chain = calloc (cc->n_node_chain + 1, sizeof *chain);
             memcpy (chain, cc->node_chain, cc->n_node_chain * sizeof *chain);
             chain [cc->n_node_chain] = &renv;
@@ -464,15 +471,8 @@ test_copies_verify_offline (void)
             st->division = (char *) claims [k][0];
             assert (codec_copy_statement_encode (st, &sb, &sl) == ERR_OK);
             st->division = div;
-            seal_sign (ssig, sb, sl, fake.sign_sk);
             Lic__Envelope senv;
-            codec_envelope_init (&senv);
-            senv.body.data = sb;
-            senv.body.len = sl;
-            senv.signature.data = ssig;
-            senv.signature.len = 64;
-            senv.key_id.data = fake.sign_pk;
-            senv.key_id.len = 32;
+            s_sign_envelope (&senv, sb, sl, ssig, &fake);
             Lic__LicenseCopy out;
             codec_license_copy_init (&out);
             out.content.data = content;
