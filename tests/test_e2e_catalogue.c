@@ -100,23 +100,7 @@ test_unknown_type_and_withdrawn_version_are_refused (void)
     //  A department registered for a type that is not in the catalogue.
     support_dept_t other;
     assert (support_dept_make (&other, 801, s_dir) == ERR_OK);
-    Lic__Department dept;
-    codec_department_init (&dept);
-    uint8_t curve [32];
-    zmq_z85_decode (curve, other.key.curve_pk);
-    ProtobufCBinaryData sk = { 32, other.key.sign_pk };
-    char *types [1] = { other.type_code };
-    dept.credit_code = other.key.code;
-    dept.name = other.key.name;
-    dept.n_sign_keys = 1;
-    dept.sign_keys = &sk;
-    dept.curve_key.data = curve;
-    dept.curve_key.len = 32;
-    dept.n_license_types = 1;
-    dept.license_types = types;
-    Lic__Reply *r = NULL;
-    assert (licclient_register (s_admin, &dept, &r, 10000) == ERR_OK && r->code == ERR_OK);
-    codec_reply_free (&r);
+    assert (support_register_department (s_admin, &other) == ERR_OK);
     licclient_t *c = NULL;
     assert (support_client (&c, &s_h.node [0], &other) == ERR_OK);
     uint8_t *body, sig [64];

@@ -444,6 +444,13 @@ support_catalogue_put (licclient_t *admin, const Lic__LicenseType *t)
 int
 support_register (licclient_t *admin, const support_dept_t *d)
 {
+    int rc = support_register_department (admin, d);
+    return rc == ERR_OK? support_catalogue_add (admin, d->type_code): rc;
+}
+
+int
+support_register_department (licclient_t *admin, const support_dept_t *d)
+{
     Lic__Department dept;
     codec_department_init (&dept);
     uint8_t curve [32];
@@ -463,8 +470,6 @@ support_register (licclient_t *admin, const support_dept_t *d)
     if (rc == ERR_OK)
         rc = reply->code;
     codec_reply_free (&reply);
-    if (rc == ERR_OK)
-        rc = support_catalogue_add (admin, d->type_code);
     return rc;
 }
 

@@ -107,6 +107,10 @@ int support_catalogue_put (licclient_t *admin, const Lic__LicenseType *t);
 //  catalogue; ERR_OK or the node's code.
 int support_register (licclient_t *admin, const support_dept_t *d);
 
+//  Registers d at n through admin, and nothing else (its type is not
+//  added to the catalogue).  ERR_OK or the node's code.
+int support_register_department (licclient_t *admin, const support_dept_t *d);
+
 //  Publishes `count` events of d through c: licenses serial0.., each an
 //  issue followed by `alters` alterations, pipelined (window 128); every
 //  event must be accepted.  Returns the number accepted.
