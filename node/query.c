@@ -415,10 +415,21 @@ s_chain_own (query_t *self, Lic__CopyContent *cc, size_t cap)
     free (v);
 }
 
+//  A copy of s for an audit record, cut at QUERY_RECORD_MAX bytes (on a
+//  UTF-8 character boundary): a refused query with a 200 KB "purpose" is
+//  recorded, but not 200 KB of it in every level's log.
+#define QUERY_RECORD_MAX (2 * QUERY_FIELD_MAX)
+
 static char *
 s_strdup (const char *s)
 {
-    return strdup (s? s: "");
+    size_t n = strnlen (s? s: "", QUERY_RECORD_MAX + 1);
+    if (n > QUERY_RECORD_MAX) {
+        n = QUERY_RECORD_MAX;
+        while (n > 0 && ((uint8_t) s [n] & 0xC0) == 0x80)
+            n--;
+    }
+    return strndup (s? s: "", n);
 }
 
 //  Builds the archived copy of the license in st for body b (request q)

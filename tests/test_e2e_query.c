@@ -225,6 +225,16 @@ test_scope_matrix (void)
         assert (r->message && *r->message);
         codec_reply_free (&r);
     }
+    //  An over-long field is refused, and recorded cut to 256 bytes.
+    {
+        char long_purpose [1001];
+        memset (long_purpose, 'p', 1000);
+        long_purpose [1000] = 0;
+        s_q_t lq = ok;
+        lq.purpose = long_purpose;
+        assert (s_query (b1, &lq, NULL) == ERR_BAD_FIELD);
+        s_queries++;
+    }
     //  Status as of a time: issue and alteration completed at 1764201600 +
     //  serial (valid to 2046-11-26); before that there was no license.
     s_q_t st = ok;
@@ -293,9 +303,11 @@ test_audit_log_is_complete (void)
     if (r->audit->n_items != s_queries)
         fprintf (stderr, "audit: %zu items, %" PRIu64 " queries\n", r->audit->n_items, s_queries);
     assert (r->audit->n_items == s_queries);
-    size_t refused = 0, granted = 0;
+    size_t refused = 0, granted = 0, cut = 0;
     for (size_t i = 0; i < r->audit->n_items; i++) {
         const Lic__AuditRecord *rec = r->audit->items [i]->record;
+        assert (strlen (rec->purpose) <= 256);
+        cut += strlen (rec->purpose) == 256;
         assert (streq (r->audit->items [i]->origin_division, "330106"));
         assert (rec->at_ms > 0);
         if (rec->code == ERR_OK) {
@@ -307,7 +319,7 @@ test_audit_log_is_complete (void)
             assert (*rec->message);
         }
     }
-    assert (granted > 0 && refused > 0);
+    assert (granted > 0 && refused > 0 && cut == 1);
     codec_reply_free (&r);
     //  The node's counters say the same (status and metrics).
     assert (support_status (COUNTY, &r) == ERR_OK);
