@@ -108,9 +108,7 @@ query_check_body (const Lic__AppBody *b, char *why, size_t why_size)
     }
     for (size_t i = 0; i < b->n_license_types; i++) {
         const char *t = b->license_types [i];
-        char code [19];
-        snprintf (code, sizeof code, "%s", t);
-        if (strlen (t) != 21 || !licid_credit_code_valid (code) || strspn (t + 18, "0123456789") != 3) {
+        if (!licid_type_code_valid (t)) {
             err_why (why, why_size, "license type \"%s\" is not 18-char credit code + 3 digits", t);
             return ERR_BAD_FIELD;
         }

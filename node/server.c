@@ -876,10 +876,7 @@ s_check_department (const Lic__Department *d, char *why, size_t why_size)
         }
     for (size_t i = 0; i < d->n_license_types; i++) {
         const char *t = d->license_types [i];
-        char code [19];
-        snprintf (code, sizeof code, "%s", t);
-        if (strlen (t) != 21 || !licid_credit_code_valid (code)
-        ||  strspn (t + 18, "0123456789") != 3) {
+        if (!licid_type_code_valid (t)) {
             snprintf (why, why_size, "license type \"%s\" is not 18-char credit code + 3 digits", t);
             return ERR_BAD_FIELD;
         }

@@ -397,15 +397,7 @@ s_check_identity (const Lic__LicenseType *t, char *why, size_t why_size)
         err_why (why, why_size, "type_code: missing");
         return ERR_BAD_FIELD;
     }
-    char body [LICID_ISSUER_LEN + 1] = "";
-    bool ok = strnlen (code, LICID_TYPE_LEN + 1) == LICID_TYPE_LEN
-           && strspn (code + LICID_ISSUER_LEN, S_DIGITS)
-              == LICID_TYPE_LEN - LICID_ISSUER_LEN;
-    if (ok) {
-        memcpy (body, code, LICID_ISSUER_LEN);
-        ok = licid_credit_code_valid (body);
-    }
-    if (!ok) {
+    if (!licid_type_code_valid (code)) {
         err_why (why, why_size, "type_code %s: not a credit code + 3 digits",
                s_shown (code));
         return ERR_BAD_FIELD;
@@ -414,10 +406,11 @@ s_check_identity (const Lic__LicenseType *t, char *why, size_t why_size)
         err_why (why, why_size, "defining_body: missing");
         return ERR_BAD_FIELD;
     }
-    if (strcmp (t->defining_body, body) != 0) {
-        err_why (why, why_size, "defining_body %s: not the credit code %s "
+    if (strncmp (t->defining_body, code, LICID_ISSUER_LEN) != 0
+    ||  strlen (t->defining_body) != LICID_ISSUER_LEN) {
+        err_why (why, why_size, "defining_body %s: not the credit code %.18s "
                "that type_code starts with", s_shown (t->defining_body),
-               body);
+               code);
         return ERR_BAD_FIELD;
     }
     if (!*s_str (t->name)) {

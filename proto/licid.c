@@ -341,6 +341,18 @@ licid_printed (const licid_t *id, char *buf, size_t size)
 //  Unified social credit code (GB 32100)
 
 bool
+licid_type_code_valid (const char *s)
+{
+    char body [S_CREDIT_LEN + 1];
+    if (!s || strnlen (s, LICID_TYPE_LEN + 1) != LICID_TYPE_LEN
+    ||  !s_all_digits (s + S_CREDIT_LEN, LICID_TYPE_LEN - S_CREDIT_LEN))
+        return false;
+    memcpy (body, s, S_CREDIT_LEN);
+    body [S_CREDIT_LEN] = 0;
+    return licid_credit_code_valid (body);
+}
+
+bool
 licid_credit_code_valid (const char *code)
 {
     static const int weights [S_CREDIT_LEN - 1] = {

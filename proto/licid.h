@@ -54,6 +54,11 @@ int MUST_CHECK
 bool
     licid_credit_code_valid (const char *code);
 
+//  True if s is a license type code (GB/T 36904): the defining body's
+//  18-char credit code, with a correct check character, and 3 digits.
+bool
+    licid_type_code_valid (const char *s);
+
 //  True if id is an 18-char resident id (GB 11643) with a correct
 //  ISO 7064 MOD 11-2 check character and a possible birth date.
 bool

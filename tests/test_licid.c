@@ -542,6 +542,20 @@ test_holder_type_valid_matches_annex_a (void)
     assert (!licid_holder_type_valid (NULL));
 }
 
+//  A license type code: a valid credit code and 3 digits, nothing else.
+static void
+test_type_code_valid (void)
+{
+    assert (licid_type_code_valid ("11100000000013338W011"));
+    assert (licid_type_code_valid ("11430000006122244L999"));
+    assert (!licid_type_code_valid ("11100000000013338X011"));     //  check character
+    assert (!licid_type_code_valid ("11100000000013338W01"));      //  20 chars
+    assert (!licid_type_code_valid ("11100000000013338W0111"));    //  22 chars
+    assert (!licid_type_code_valid ("11100000000013338W01A"));     //  not digits
+    assert (!licid_type_code_valid (""));
+    assert (!licid_type_code_valid (NULL));
+}
+
 int
 main (void)
 {
@@ -573,6 +587,7 @@ main (void)
     test_date_valid_rejects_other_spellings ();
     test_division_valid ();
     test_holder_type_valid_matches_annex_a ();
+    test_type_code_valid ();
     printf ("test_licid: 28 cases OK\n");
     return 0;
 }
