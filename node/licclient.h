@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "licid.h"
 #include "msg.h"
 
 typedef struct _licclient_t licclient_t;
@@ -261,7 +262,7 @@ int MUST_CHECK
 
 //  What an archived copy states, once checked.
 typedef struct {
-    char license_id [64];
+    char license_id [LICID_BARE_MAX + 1];   //  bare form, as parsed (licid_t.bare)
     Lic__Status status;             //  effective status as of `at`
     uint32_t version;
     bool pledged;

@@ -368,7 +368,30 @@ licclient_verify_copy (const uint8_t *file, size_t len, const uint8_t (*trust) [
     }
     if ((rc = s_check_events (cc, reg->department, st, out, why, why_size)) != ERR_OK)
         goto done;
-    snprintf (out->license_id, sizeof out->license_id, "%s", st->license_id);
+    //  What identifies the query is shown whole or not at all: a field
+    //  longer than its buffer (a node never writes one) is refused, not cut.
+    const struct {
+        const char *value, *name;
+        size_t size;
+    } shown [] = {
+        { st->maker_code, "maker_code", sizeof out->maker_code },
+        { st->staff_id, "staff_id", sizeof out->staff_id },
+        { st->matter_code, "matter_code", sizeof out->matter_code },
+        { st->case_number, "case_number", sizeof out->case_number },
+        { st->purpose, "purpose", sizeof out->purpose },
+        { st->division, "division", sizeof out->division },
+        { reg->department->credit_code, "department credit code", sizeof out->issuer },
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown [0]; i++)
+        if (strnlen (shown [i].value? shown [i].value: "", shown [i].size) >= shown [i].size) {
+            err_why (why, why_size, "the statement's %s is longer than %zu bytes",
+                     shown [i].name, shown [i].size - 1);
+            rc = ERR_MALFORMED;
+            goto done;
+        }
+    _Static_assert (sizeof out->license_id == sizeof id.bare,
+                    "a checked copy shows the whole bare license id");
+    memcpy (out->license_id, id.bare, sizeof id.bare);
     out->status = st->status;
     out->version = st->license_version;
     out->pledged = st->pledged;

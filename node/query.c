@@ -156,8 +156,10 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
                  "(regulation Art. 13)");
         return ERR_NO_HOLDER;
     }
-    if (strlen (q->holder->id) > 64 || strlen (q->holder->id_type) > 8) {
-        err_why (why, why_size, "holder id over 64 bytes or id type over 8");
+    if (strlen (q->holder->id) > QUERY_HOLDER_ID_MAX
+    ||  strlen (q->holder->id_type) > QUERY_HOLDER_TYPE_MAX) {
+        err_why (why, why_size, "holder id over %d bytes or id type over %d",
+                 QUERY_HOLDER_ID_MAX, QUERY_HOLDER_TYPE_MAX);
         return ERR_BAD_FIELD;
     }
     if (!s_has (b->matters, b->n_matters, q->matter_code, strlen (q->matter_code))) {
@@ -319,8 +321,14 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
 static int
 s_status_at (query_t *self, const char *bare, int64_t at, Lic__Status *status, uint32_t *version)
 {
-    uint8_t prefix [64];
-    size_t plen = strlen (bare) + 1;
+    //  History key: bare license id, NUL, seq.  bare is a parsed id
+    //  (licid_t.bare), so at most LICID_BARE_MAX bytes.
+    uint8_t prefix [LICID_BARE_MAX + 1];
+    _Static_assert (sizeof prefix == sizeof ((licid_t *) 0)->bare,
+                    "a history prefix holds any bare license id and its NUL");
+    size_t plen = strnlen (bare, LICID_BARE_MAX + 1) + 1;
+    if (plen > sizeof prefix)
+        return ERR_BAD_LICENSE_ID;
     memcpy (prefix, bare, plen);
     store_iter_t *it = store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0);
     if (!it)
@@ -448,9 +456,16 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     if (rc == ERR_OK && st->catalogue_version && !t)
         rc = ERR_NOT_FOUND;
     //  The events, in order, with what the body may see of their items.
-    uint8_t prefix [64];
-    size_t plen = strlen (st->license_id) + 1, bytes = 0;
-    memcpy (prefix, st->license_id, plen);
+    //  History key: bare license id, NUL, seq.  A stored state's id
+    //  passed evcheck (at most LICID_BARE_MAX bytes); longer is corrupt.
+    uint8_t prefix [LICID_BARE_MAX + 1];
+    _Static_assert (sizeof prefix == sizeof ((licid_t *) 0)->bare,
+                    "a history prefix holds any bare license id and its NUL");
+    size_t plen = strnlen (st->license_id, LICID_BARE_MAX + 1) + 1, bytes = 0;
+    if (rc == ERR_OK && plen > sizeof prefix)
+        rc = ERR_CORRUPT;
+    if (rc == ERR_OK)
+        memcpy (prefix, st->license_id, plen);
     store_iter_t *it = rc == ERR_OK? store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0): NULL;
     const uint8_t *k, *v;
     size_t kl, vl;
@@ -572,8 +587,15 @@ s_answer_add (query_t *self, s_answer_t *a, const Lic__AppBody *b, Lic__LicenseS
 static int
 s_find (query_t *self, s_answer_t *a, const Lic__AppBody *b, const Lic__Holder *h, time_t now)
 {
-    uint8_t prefix [80];
-    size_t il = strlen (h->id) + 1, tl = strlen (h->id_type) + 1;
+    //  Holder key prefix: id, NUL, id type, NUL.  s_check_request bounds
+    //  both (QUERY_HOLDER_ID_MAX, QUERY_HOLDER_TYPE_MAX).
+    uint8_t prefix [QUERY_HOLDER_ID_MAX + 1 + QUERY_HOLDER_TYPE_MAX + 1];
+    _Static_assert (sizeof prefix == QUERY_HOLDER_ID_MAX + QUERY_HOLDER_TYPE_MAX + 2,
+                    "a holder prefix holds the longest holder id and id type a query may name");
+    size_t il = strnlen (h->id, QUERY_HOLDER_ID_MAX + 1) + 1;
+    size_t tl = strnlen (h->id_type, QUERY_HOLDER_TYPE_MAX + 1) + 1;
+    if (il > QUERY_HOLDER_ID_MAX + 1 || tl > QUERY_HOLDER_TYPE_MAX + 1)
+        return ERR_BAD_FIELD;
     memcpy (prefix, h->id, il);
     memcpy (prefix + il, h->id_type, tl);
     store_iter_t *it = store_iter_new (self->store, STORE_CF_HOLDER, prefix, il + tl, NULL, 0);

@@ -26,6 +26,8 @@
 typedef struct query_t query_t;
 
 #define QUERY_FIELD_MAX 128         //  bytes of matter, staff, case, purpose
+#define QUERY_HOLDER_ID_MAX 64      //  bytes of the holder id a query names
+#define QUERY_HOLDER_TYPE_MAX 8     //  bytes of its id type
 #define QUERY_FIND_MAX  200         //  licenses in one find answer
 #define QUERY_COPY_DAYS 366         //  longest life of an archived copy
 #define QUERY_AUDIT_MAX 1000        //  audit items in one listing
