@@ -70,8 +70,13 @@ licctl_usage (FILE *out)
 "                            tree S extending tree M (S: last checkpoint)\n"
 "offline (no connection):\n"
 "  verify-proof FILE (--key VKEY | --key-file NODE.pub) [--root HEX]\n"
-"                            checks a proof document; without a checkpoint\n"
-"                            in it, --root must give the trusted root\n"
+"          [--witness-key PARENT.pub|VKEY] [--since CHECKPOINT]\n"
+"                            checks a proof document against the log of\n"
+"                            the key given (its origin); without a\n"
+"                            checkpoint in it, --root must give the\n"
+"                            trusted root; --witness-key also requires the\n"
+"                            parent's receipt; --since: the consistency\n"
+"                            proof must start at that earlier checkpoint\n"
 "  vkey --key-file NODE.pub  the node's checkpoint verifier key\n"
 "  verify FILE --trust KEY [--trust KEY]...\n"
 "                            checks an archived copy; KEY: a node's signing\n"
@@ -103,7 +108,8 @@ enum {
     S_OPT_SEQ = 256, S_OPT_OLD_SIZE, S_OPT_SIZE, S_OPT_KEY_FILE, S_OPT_ROOT,
     S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
-    S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED
+    S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
+    S_OPT_WITNESS_KEY, S_OPT_SINCE
 };
 
 static const struct option s_longs [] = {
@@ -147,6 +153,8 @@ static const struct option s_longs [] = {
     { "clearance", required_argument, NULL, S_OPT_CLEARANCE },
     { "body", required_argument, NULL, S_OPT_BODY },
     { "refused", no_argument, NULL, S_OPT_REFUSED },
+    { "witness-key", required_argument, NULL, S_OPT_WITNESS_KEY },
+    { "since", required_argument, NULL, S_OPT_SINCE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -229,6 +237,8 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_CLEARANCE: opts->clearance = arg; break;
         case S_OPT_BODY: opts->body = arg; break;
         case S_OPT_REFUSED: opts->refused = true; break;
+        case S_OPT_WITNESS_KEY: opts->witness_key = arg; break;
+        case S_OPT_SINCE: opts->since = arg; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

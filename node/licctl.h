@@ -53,6 +53,8 @@ typedef struct {
     uint64_t size;                      //  prove --size (0: checkpoint's)
     const char *key_file;               //  verify-proof, vkey --key-file
     const char *root;                   //  verify-proof --root (hex)
+    const char *witness_key;            //  verify-proof --witness-key
+    const char *since;                  //  verify-proof --since
     const char *type;                   //  make-id --type
     const char *issuer;                 //  make-id --issuer
     const char *serial;                 //  make-id --serial

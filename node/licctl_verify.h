@@ -7,8 +7,12 @@
 
 #include "licctl.h"
 
-//  verify-proof FILE (--key VKEY | --key-file NODE.pub) [--root HEX]:
-//  offline; prints each check with OK or FAILED.  LICCTL_EXIT_OK only if
+//  verify-proof FILE (--key VKEY | --key-file NODE.pub) [--root HEX]
+//  [--witness-key PARENT.pub|VKEY] [--since CHECKPOINT]: offline; prints
+//  each check with OK or FAILED.  The checkpoint must be the log of the
+//  key given (its origin) and signed by it; with --witness-key, also
+//  countersigned by that witness; with --since, the consistency proof
+//  must start at that earlier checkpoint (a note, or a proof document).  LICCTL_EXIT_OK only if
 //  every check present passed, LICCTL_EXIT_REFUSED if one failed or the
 //  document is not a proof document, LICCTL_EXIT_USAGE if the file or
 //  key cannot be read.

@@ -2,11 +2,16 @@
 
     Builds a proof document the way licctl prove writes it
     (licjson_proof_to_json) from an in-memory tree of 300 log entries and
-    a checkpoint signed with a fresh node key, then runs the built licctl
-    ($LICCTL) on it: the untouched document verifies with the node's key
-    file and with its verifier key string; one changed digit anywhere
-    (leaf, a path hash, root, signature, size...) or another key makes
-    it fail; without a checkpoint only --root can authenticate the root.
+    a checkpoint signed with a fresh key of a city node, then runs the
+    built licctl ($LICCTL) on it: the untouched document verifies with
+    the node's key file and with its verifier key string; one changed
+    digit anywhere (leaf, a path hash, root, signature, size...) or
+    another key makes it fail; without a checkpoint only --root can
+    authenticate the root.  The same checkpoint with the province's
+    receipt line is refused against the province's key (a key vouches
+    for its own log only), and the receipt counts only with
+    --witness-key.  --since compares the consistency proof's old tree
+    with a checkpoint seen earlier.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -28,12 +33,16 @@
 #define S_LEAVES        300         //  tree size
 #define S_INDEX         41          //  leaf proved (entry seq 42)
 #define S_OLD_SIZE      200         //  consistency from here
-#define S_ORIGIN        "licrepo/330106"
+#define S_ORIGIN        "licrepo/330100"     //  a city's log
+#define S_PARENT        "licrepo/330000"     //  its province
 #define S_DASH          "\xe2\x80\x94 "
 
 static char s_dir [256];            //  temporary directory
 static char s_node_pub [300];       //  the node's public key file
 static char s_parent_pub [300];     //  its parent's
+static char s_parent_vkey [CHECKPOINT_VKEY_MAX];    //  the parent's
+static char *s_old_note;            //  checkpoint at S_OLD_SIZE
+static char *s_forked_note;         //  another root at S_OLD_SIZE, same key
 static char s_vkey [CHECKPOINT_VKEY_MAX];   //  the node's verifier key
 static json_t *s_doc;               //  the untouched document
 static char s_root_hex [65];        //  its root
@@ -175,10 +184,12 @@ s_setup (void)
     assert (mkdtemp (s_dir));
     snprintf (s_node_pub, sizeof s_node_pub, "%s/node.pub", s_dir);
     snprintf (s_parent_pub, sizeof s_parent_pub, "%s/parent.pub", s_dir);
-    s_node_key (&node, "330106", s_node_pub);
-    s_node_key (&parent, "330100", s_parent_pub);
+    s_node_key (&node, "330100", s_node_pub);
+    s_node_key (&parent, "330000", s_parent_pub);
     assert (checkpoint_vkey (S_ORIGIN, node.sign_pk, s_vkey,
                              sizeof s_vkey) == ERR_OK);
+    assert (checkpoint_vkey (S_PARENT, parent.sign_pk, s_parent_vkey,
+                             sizeof s_parent_vkey) == ERR_OK);
 
     merkle_mem_store_t *mem = merkle_mem_store_new ();
     const merkle_store_t *store = merkle_mem_store_ops (mem);
@@ -207,6 +218,17 @@ s_setup (void)
     char *note = NULL;
     assert (checkpoint_sign (S_ORIGIN, S_LEAVES, root, S_ORIGIN, node.sign_sk,
                              node.sign_pk, &note) == ERR_OK);
+    //  What a verifier saw earlier: the real tree at S_OLD_SIZE, and one
+    //  the same key signed with another root (a rewritten log)
+    uint8_t forked [32];
+    memcpy (forked, old_root, 32);
+    forked [0] ^= 1;
+    assert (checkpoint_sign (S_ORIGIN, S_OLD_SIZE, old_root, S_ORIGIN,
+                             node.sign_sk, node.sign_pk, &s_old_note)
+            == ERR_OK);
+    assert (checkpoint_sign (S_ORIGIN, S_OLD_SIZE, forked, S_ORIGIN,
+                             node.sign_sk, node.sign_pk, &s_forked_note)
+            == ERR_OK);
 
     //  As a node's ProofResult would carry them
     ProtobufCBinaryData inc [MERKLE_PATH_MAX], con [MERKLE_PATH_MAX];
@@ -232,7 +254,7 @@ s_setup (void)
 
     //  The same checkpoint countersigned by the parent: a receipt
     char *receipt = NULL, path [300];
-    assert (checkpoint_cosign (note, "licrepo/330100", parent.sign_sk,
+    assert (checkpoint_cosign (note, S_PARENT, parent.sign_sk,
                                parent.sign_pk, &receipt) == ERR_OK);
     json_t *doc = json_deep_copy (s_doc);
     json_object_set_new (doc, "checkpoint", json_string (receipt));
@@ -317,7 +339,7 @@ test_another_key_fails (void)
     char path [300], other_pub [300], other_vkey [CHECKPOINT_VKEY_MAX];
     keyfile_t other;
     snprintf (other_pub, sizeof other_pub, "%s/other.pub", s_dir);
-    s_node_key (&other, "330106", other_pub);
+    s_node_key (&other, "330100", other_pub);
     assert (checkpoint_vkey (S_ORIGIN, other.sign_pk, other_vkey,
                              sizeof other_vkey) == ERR_OK);
     keyfile_wipe (&other);
@@ -350,13 +372,197 @@ test_without_checkpoint_only_root_authenticates (void)
     s_expect (1, "verify-proof", path, "--root", root, NULL);
 }
 
-static void
-test_receipt_verifies_with_either_signer (void)
+//  Runs licctl with the NULL-terminated arguments, its stdout into
+//  s_dir/out.txt; returns its exit code and that output (malloc'd).
+static int
+s_run_output (char **output, ...)
 {
-    char path [300];
+    const char *argv [16];
+    char out [300];
+    int argc = 0;
+    argv [argc++] = getenv ("LICCTL");
+    va_list args;
+    va_start (args, output);
+    while ((argv [argc] = va_arg (args, const char *)) != NULL)
+        assert (++argc < 16);
+    va_end (args);
+    snprintf (out, sizeof out, "%s/out.txt", s_dir);
+    pid_t pid = fork ();
+    assert (pid >= 0);
+    if (pid == 0) {
+        int fd = open (out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (fd, 1);
+        dup2 (null, 2);
+        execv (argv [0], (char **) argv);
+        _exit (127);
+    }
+    int status;
+    assert (waitpid (pid, &status, 0) == pid && WIFEXITED (status));
+    FILE *fp = fopen (out, "r");
+    assert (fp);
+    *output = calloc (1, 65536);
+    assert (*output);
+    size_t n = fread (*output, 1, 65535, fp);
+    (*output) [n] = 0;
+    fclose (fp);
+    if (getenv ("TEST_VERBOSE"))
+        fprintf (stderr, "licctl %s: exit %d\n%s", argv [1],
+                 WEXITSTATUS (status), *output);
+    return WEXITSTATUS (status);
+}
+
+static void
+test_city_proof_with_province_receipt_is_not_the_provinces_log (void)
+{
+    char path [300], *out;
     snprintf (path, sizeof path, "%s/receipt.json", s_dir);
+    //  The province's line on the city's checkpoint verifies, but the
+    //  checkpoint is the city's log, not the province's
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_parent_pub, NULL) == 1);
+    assert (strstr (out, "FAILED  checkpoint origin: the checkpoint is of "
+                    "the log " S_ORIGIN ", but the key given"));
+    assert (strstr (out, "a node's key vouches for its own log only"));
+    assert (strstr (out, "NOT VERIFIED"));
+    free (out);
+    s_expect (1, "verify-proof", path, "--key", s_parent_vkey, NULL);
+    s_expect (1, "--json", "verify-proof", path, "--key-file", s_parent_pub,
+              NULL);
+}
+
+static void
+test_receipt_counts_only_with_witness_key (void)
+{
+    char path [300], *out;
+    snprintf (path, sizeof path, "%s/receipt.json", s_dir);
+    //  The city's key: verified, the province's line ignored and said so
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, NULL) == 0);
+    assert (strstr (out, "IGNORED signature line by " S_PARENT "+"));
+    assert (strstr (out, "verified: "));
+    assert (strstr (out, "log " S_ORIGIN ", signed by its key\n"));
+    assert (!strstr (out, "witness " S_PARENT));
+    free (out);
+    //  The city's key and the province as witness: both lines checked,
+    //  and the verdict says the receipt is there
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, "--witness-key", s_parent_pub,
+                          NULL) == 0);
+    assert (strstr (out, "OK      witness: " S_PARENT "+"));
+    assert (strstr (out, "receipt by witness " S_PARENT));
+    assert (!strstr (out, "IGNORED"));
+    free (out);
+    s_expect (0, "verify-proof", path, "--key", s_vkey, "--witness-key",
+              s_parent_vkey, NULL);
+    //  A witness named whose receipt is not on the note
+    char bare [300];
+    s_write (s_doc, "proof.json", bare);
+    assert (s_run_output (&out, "verify-proof", bare, "--key-file",
+                          s_node_pub, "--witness-key", s_parent_pub,
+                          NULL) == 1);
+    assert (strstr (out, "FAILED  witness: no receipt by " S_PARENT));
+    free (out);
+    //  The receipt line tampered with (past its key id): refused with the
+    //  witness, and without it the city's own line still verifies
+    json_t *doc = json_load_file (path, 0, NULL);
+    assert (doc);
+    const char *note = json_string_value (json_object_get (doc, "checkpoint"));
+    const char *line = strstr (note, S_DASH S_PARENT " ");
+    assert (line);
+    long at = (long) (line - note) + (long) strlen (S_DASH S_PARENT " ") + 30;
+    char tampered [300];
+    s_write_flipped (doc, "checkpoint", at, "tampered-receipt.json", tampered);
+    json_decref (doc);
+    assert (s_run_output (&out, "verify-proof", tampered, "--key-file",
+                          s_node_pub, "--witness-key", s_parent_pub,
+                          NULL) == 1);
+    assert (strstr (out, "FAILED  witness: the receipt line by " S_PARENT));
+    free (out);
+    s_expect (0, "verify-proof", tampered, "--key-file", s_node_pub, NULL);
+    //  The log's own key as its witness, or a witness without the log's
+    //  key: usage errors
+    s_expect (2, "verify-proof", path, "--key-file", s_node_pub,
+              "--witness-key", s_node_pub, NULL);
+    s_expect (2, "verify-proof", path, "--witness-key", s_parent_pub, NULL);
+}
+
+//  Writes text to s_dir/name; its path into path.
+static void
+s_write_text (const char *text, const char *name, char path [300])
+{
+    snprintf (path, 300, "%s/%s", s_dir, name);
+    FILE *fp = fopen (path, "w");
+    assert (fp && fputs (text, fp) >= 0 && fclose (fp) == 0);
+}
+
+static void
+test_since_checks_the_old_tree_against_an_earlier_checkpoint (void)
+{
+    char path [300], since [300], *out;
+    s_write (s_doc, "proof.json", path);
+    //  Without --since the old root is printed, and said to be unchecked
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, NULL) == 0);
+    assert (strstr (out, "--since CHECKPOINT compares it"));
+    free (out);
+    //  The checkpoint seen earlier, as a note and as an older proof
+    //  document: consistent
+    s_write_text (s_old_note, "old.checkpoint", since);
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, "--since", since, NULL) == 0);
+    assert (strstr (out, "OK      since: the proof starts at the checkpoint "
+                    "you saw earlier"));
+    free (out);
+    json_t *old = json_deep_copy (s_doc);
+    json_object_set_new (old, "checkpoint", json_string (s_old_note));
+    s_write (old, "old-proof.json", since);
+    json_decref (old);
+    s_expect (0, "verify-proof", path, "--key", s_vkey, "--since", since,
+              NULL);
+    //  The same key signed another root at that size: refused
+    s_write_text (s_forked_note, "forked.checkpoint", since);
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, "--since", since, NULL) == 1);
+    assert (strstr (out, "FAILED  since: " S_ORIGIN " signed two different "
+                    "trees of size 200"));
+    free (out);
+    //  A checkpoint at another size than the proof's old tree: refused,
+    //  saying which proof to ask for
+    json_t *doc = json_load_file (path, 0, NULL);
+    s_write_text (json_string_value (json_object_get (doc, "checkpoint")),
+                  "current.checkpoint", since);
+    json_decref (doc);
+    assert (s_run_output (&out, "verify-proof", path, "--key-file",
+                          s_node_pub, "--since", since, NULL) == 1);
+    assert (strstr (out, "prove --old-size 300"));
+    free (out);
+    //  A checkpoint of the same origin signed by another key
+    uint8_t root [32] = { 1 };
+    keyfile_t other;
+    char *note = NULL;
+    assert (keyfile_generate (&other, "330100", "330100") == ERR_OK);
+    assert (checkpoint_sign (S_ORIGIN, S_OLD_SIZE, root, S_ORIGIN,
+                             other.sign_sk, other.sign_pk, &note) == ERR_OK);
+    keyfile_wipe (&other);
+    s_write_text (note, "stranger.checkpoint", since);
+    free (note);
+    s_expect (1, "verify-proof", path, "--key-file", s_node_pub, "--since",
+              since, NULL);
+    //  A document without a consistency proof cannot pass --since
+    json_t *copy = json_deep_copy (s_doc);
+    json_object_set_new (copy, "old_size", json_integer (0));
+    json_object_set_new (copy, "old_root", json_null ());
+    json_object_set_new (copy, "consistency", json_array ());
+    s_write (copy, "no-consistency.json", path);
+    json_decref (copy);
+    s_write_text (s_old_note, "old.checkpoint", since);
     s_expect (0, "verify-proof", path, "--key-file", s_node_pub, NULL);
-    s_expect (0, "verify-proof", path, "--key-file", s_parent_pub, NULL);
+    s_expect (1, "verify-proof", path, "--key-file", s_node_pub, "--since",
+              since, NULL);
+    //  An unreadable --since file is a usage error
+    s_expect (2, "verify-proof", path, "--key-file", s_node_pub, "--since",
+              "/nonexistent/old.checkpoint", NULL);
 }
 
 static void
@@ -379,7 +585,7 @@ test_malformed_documents_fail (void)
     json_decref (copy);
     FILE *fp = fopen (path, "w");
     assert (fp);
-    fputs ("{\"origin\": \"licrepo/330106\", \"size\": 3", fp);
+    fputs ("{\"origin\": \"licrepo/330100\", \"size\": 3", fp);
     fclose (fp);
     s_expect (1, "verify-proof", path, "--key", s_vkey, NULL);
 }
@@ -392,7 +598,7 @@ test_missing_file_or_key_is_a_usage_error (void)
     s_expect (2, "verify-proof", path, NULL);
     s_expect (2, "verify-proof", "/nonexistent/proof.json", "--key",
                       s_vkey, NULL);
-    s_expect (2, "verify-proof", path, "--key", "licrepo/330106+0+A",
+    s_expect (2, "verify-proof", path, "--key", "licrepo/330100+0+A",
                       NULL);
     s_expect (2, "verify-proof", path, "--key", s_vkey, "--key-file",
                       s_node_pub, NULL);
@@ -456,12 +662,16 @@ main (void)
     test_one_changed_digit_anywhere_fails ();
     test_another_key_fails ();
     test_without_checkpoint_only_root_authenticates ();
-    test_receipt_verifies_with_either_signer ();
+    test_city_proof_with_province_receipt_is_not_the_provinces_log ();
+    test_receipt_counts_only_with_witness_key ();
+    test_since_checks_the_old_tree_against_an_earlier_checkpoint ();
     test_malformed_documents_fail ();
     test_missing_file_or_key_is_a_usage_error ();
     test_vkey_prints_the_verifier_key ();
     test_document_without_proofs_has_null_members ();
     json_decref (s_doc);
+    free (s_old_note);
+    free (s_forked_note);
     assert (nftw (s_dir, s_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0);
     printf ("licctl_proof: all passed\n");
     return 0;
