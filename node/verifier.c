@@ -47,8 +47,8 @@ s_check (verify_task_t *task)
     task->decode_rc = codec_event_decode (env->body.data, env->body.len, &task->ev);
     if (task->decode_rc != ERR_OK)
         return;
-    task->check_rc = evcheck_event (task->ev, &task->id, task->check_why,
-                                    sizeof task->check_why);
+    task->check_rc = evcheck_envelope (env, task->ev, &task->id, task->check_why,
+                                       sizeof task->check_why);
 }
 
 static void

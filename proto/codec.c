@@ -6,13 +6,25 @@
     its own size in memory.  Version checks live here so no handler sees
     a message of a version it does not speak.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "codec.h"
 
+//  The worst case of LogEntry's own fields (codec.h), and room for one
+//  entry in a replication frame.
+_Static_assert (2 + 11 + 8 + 11 + 2 + 4 + 11 <= CODEC_ENTRY_OVERHEAD,
+                "CODEC_ENTRY_OVERHEAD covers LogEntry's fields at their largest");
+_Static_assert (CODEC_FRAME_MAX < (1 << 21),
+                "an envelope's length fits the 3-byte varint counted in CODEC_ENTRY_OVERHEAD");
+_Static_assert (2 * CODEC_ENTRY_MAX <= CODEC_REPL_MAX,
+                "a replication frame holds at least one entry of CODEC_ENTRY_MAX");
+
 #define CODEC_DEFINE(name, T, prefix, versioned) \
-    CODEC_DEFINE_MAX (name, T, prefix, versioned, CODEC_FRAME_MAX)
-#define CODEC_DEFINE_MAX(name, T, prefix, versioned, limit) \
+    CODEC_DEFINE_MAX (name, T, prefix, versioned, CODEC_FRAME_MAX, 0)
+#define CODEC_DEFINE_STRICT(name, T, prefix, versioned, limit) \
+    CODEC_DEFINE_MAX (name, T, prefix, versioned, limit, 1)
+#define CODEC_DEFINE_MAX(name, T, prefix, versioned, limit, strict) \
 int \
 codec_##name##_decode (const uint8_t *buf, size_t size, T **out) \
 { \
@@ -21,6 +33,10 @@ codec_##name##_decode (const uint8_t *buf, size_t size, T **out) \
     T *m = prefix##__unpack (NULL, size, buf); \
     if (!m) \
         return ERR_MALFORMED; \
+    if (strict && codec_known_fields (&m->base, NULL, 0) != ERR_OK) { \
+        prefix##__free_unpacked (m, NULL); \
+        return ERR_MALFORMED; \
+    } \
     if (versioned && s_version_of (m) != CODEC_VERSION) { \
         /*  No version at all (an empty or foreign frame) is malformed;  */ \
         /*  another version is a version this node does not speak.      */ \
@@ -57,14 +73,15 @@ codec_##name##_free (T **msg_p) \
 #define s_no_version(m) (CODEC_VERSION)
 
 CODEC_DEFINE (request, Lic__Request, lic__request, 1)
-CODEC_DEFINE (reply, Lic__Reply, lic__reply, 1)
+CODEC_DEFINE_MAX (reply, Lic__Reply, lic__reply, 1, CODEC_REPLY_MAX, 0)
 CODEC_DEFINE (event, Lic__Event, lic__event, 0)
-CODEC_DEFINE (registration, Lic__Registration, lic__registration, 1)
-CODEC_DEFINE (entry, Lic__LogEntry, lic__log_entry, 1)
-CODEC_DEFINE_MAX (repl, Lic__Repl, lic__repl, 1, CODEC_REPL_MAX)
-CODEC_DEFINE (node_record, Lic__NodeRecord, lic__node_record, 1)
-CODEC_DEFINE (app_body_registration, Lic__AppBodyRegistration, lic__app_body_registration, 1)
-CODEC_DEFINE (audit_record, Lic__AuditRecord, lic__audit_record, 1)
+CODEC_DEFINE_STRICT (registration, Lic__Registration, lic__registration, 1, CODEC_FRAME_MAX)
+CODEC_DEFINE_STRICT (entry, Lic__LogEntry, lic__log_entry, 1, CODEC_ENTRY_MAX)
+CODEC_DEFINE_MAX (repl, Lic__Repl, lic__repl, 1, CODEC_REPL_MAX, 0)
+CODEC_DEFINE_STRICT (node_record, Lic__NodeRecord, lic__node_record, 1, CODEC_FRAME_MAX)
+CODEC_DEFINE_STRICT (app_body_registration, Lic__AppBodyRegistration, lic__app_body_registration, 1,
+                     CODEC_FRAME_MAX)
+CODEC_DEFINE_STRICT (audit_record, Lic__AuditRecord, lic__audit_record, 1, CODEC_FRAME_MAX)
 CODEC_DEFINE (copy_content, Lic__CopyContent, lic__copy_content, 1)
 CODEC_DEFINE (copy_statement, Lic__CopyStatement, lic__copy_statement, 1)
 CODEC_DEFINE (license_copy, Lic__LicenseCopy, lic__license_copy, 1)
@@ -73,7 +90,7 @@ CODEC_DEFINE (license_copy, Lic__LicenseCopy, lic__license_copy, 1)
 CODEC_DEFINE (envelope, Lic__Envelope, lic__envelope, 0)
 CODEC_DEFINE (state, Lic__LicenseState, lic__license_state, 0)
 CODEC_DEFINE (department, Lic__Department, lic__department, 0)
-CODEC_DEFINE (license_type, Lic__LicenseType, lic__license_type, 0)
+CODEC_DEFINE_STRICT (license_type, Lic__LicenseType, lic__license_type, 0, CODEC_FRAME_MAX)
 
 void codec_request_init (Lic__Request *m) { lic__request__init (m); m->version = CODEC_VERSION; }
 void codec_reply_init (Lic__Reply *m) { lic__reply__init (m); m->version = CODEC_VERSION; }
@@ -117,4 +134,69 @@ size_t
 codec_record_size (const Lic__LicenseRecord *rec)
 {
     return lic__license_record__get_packed_size (rec);
+}
+
+//  Path of the message being walked, for the explanation.
+#define S_PATH_MAX 160
+
+static int
+s_known_fields (const ProtobufCMessage *m, const char *path, char *why, size_t why_size)
+{
+    if (!m)
+        return ERR_OK;
+    if (m->n_unknown_fields > 0) {
+        err_why (why, why_size, "%s carries unknown field %u: signed and stored messages carry "
+                 "only the fields of licrepo.proto", path, (unsigned) m->unknown_fields [0].tag);
+        return ERR_MALFORMED;
+    }
+    //  licrepo.proto has no recursive message, so the walk is as deep as
+    //  the schema and no deeper.
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *) m;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields [i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        char sub [S_PATH_MAX];
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) (base + f->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + f->offset);
+            for (size_t j = 0; items && j < n; j++) {
+                snprintf (sub, sizeof sub, "%s.%s[%zu]", path, f->name, j);
+                int rc = s_known_fields (items [j], sub, why, why_size);
+                if (rc != ERR_OK)
+                    return rc;
+            }
+            continue;
+        }
+        //  A member of a oneof shares its storage with the others: only
+        //  the one the case names is there.
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + f->quantifier_offset) != f->id)
+            continue;
+        snprintf (sub, sizeof sub, "%s.%s", path, f->name);
+        int rc = s_known_fields (*(ProtobufCMessage *const *) (base + f->offset), sub, why, why_size);
+        if (rc != ERR_OK)
+            return rc;
+    }
+    return ERR_OK;
+}
+
+int
+codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size)
+{
+    return m? s_known_fields (m, m->descriptor->short_name, why, why_size): ERR_OK;
+}
+
+int
+codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size)
+{
+    size_t size = lic__envelope__get_packed_size (env);
+    if (size > CODEC_ENTRY_MAX - CODEC_ENTRY_OVERHEAD) {
+        err_why (why, why_size, "the envelope is %zu bytes: its log entry would not fit the "
+                 "%d-byte entry limit every level reads with (envelopes of at most %d bytes)",
+                 size, CODEC_ENTRY_MAX, CODEC_ENTRY_MAX - CODEC_ENTRY_OVERHEAD);
+        return ERR_TOO_LARGE;
+    }
+    return ERR_OK;
 }

@@ -17,10 +17,33 @@
 #define CODEC_FRAME_MAX  (256 * 1024)   //  largest client frame a node accepts
 #define CODEC_REPL_MAX   (4 * 1024 * 1024)   //  largest replication frame
 
+//  The entry limit.  A log entry wraps one envelope of at most
+//  CODEC_FRAME_MAX bytes (it came in a frame, or the node built it) in
+//  LogEntry's own fields, whose encoding is at most 49 bytes whatever
+//  their values: version (2), seq (11), origin_division of 6 digits (8),
+//  origin_seq (11), kind (2), received_at (11), the envelope's tag and
+//  length (4).  CODEC_ENTRY_OVERHEAD rounds that up.  Every reader of
+//  stored or replicated entries decodes with CODEC_ENTRY_MAX, and publish
+//  refuses an envelope that would not leave CODEC_ENTRY_OVERHEAD bytes
+//  (codec_envelope_fits), so an entry a node stores fits every level
+//  above it, whatever seq it gets there.
+#define CODEC_ENTRY_OVERHEAD 64
+#define CODEC_ENTRY_MAX  (CODEC_FRAME_MAX + CODEC_ENTRY_OVERHEAD)
+
+//  Largest reply a client decodes: a node puts at most 3/4 of
+//  CODEC_FRAME_MAX of entries or records in one reply, and always at
+//  least one whole entry, so a reply is below two entry limits.
+#define CODEC_REPLY_MAX  (2 * CODEC_ENTRY_MAX)
+
 //  For each message M below:
 //    int  codec_M_decode (const uint8_t *buf, size_t size, T **out);
-//        ERR_OK, ERR_TOO_LARGE (size > CODEC_FRAME_MAX), ERR_MALFORMED
-//        (does not unpack, or a top-level message without a version),
+//        ERR_OK, ERR_TOO_LARGE (size > CODEC_FRAME_MAX; CODEC_ENTRY_MAX for
+//        entries, CODEC_REPLY_MAX for replies, CODEC_REPL_MAX for repl),
+//        ERR_MALFORMED (does not unpack, or a top-level message without a
+//        version, or -- for entries and the node-signed bodies
+//        registration, node_record, license_type, app_body_registration,
+//        audit_record -- a field licrepo.proto does not name anywhere in
+//        it: see codec_known_fields),
 //        ERR_VERSION (top-level message of another version), ERR_NOMEM.  *out is set only on ERR_OK.
 //    int  codec_M_encode (const T *msg, uint8_t **buf, size_t *size);
 //        ERR_OK or ERR_NOMEM.
@@ -46,6 +69,23 @@ CODEC_DECLARE (audit_record, Lic__AuditRecord)
 CODEC_DECLARE (copy_content, Lic__CopyContent)
 CODEC_DECLARE (copy_statement, Lic__CopyStatement)
 CODEC_DECLARE (license_copy, Lic__LicenseCopy)
+
+//  The one rule on unknown fields: a message that is signed or stored
+//  carries only the fields licrepo.proto names.  protobuf-c keeps the
+//  others (base.n_unknown_fields) and packs them again, so they would
+//  travel and be stored as unchecked payload.  Walks m and every message
+//  inside it; ERR_OK, or ERR_MALFORMED with why naming the message and
+//  the field number ("Event.content.holder carries unknown field 99").
+//  Called by evcheck on events and envelopes, by the server on every
+//  request, and by the strict decoders above.
+int MUST_CHECK
+    codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size);
+
+//  Whether an envelope (as it will be stored: without secret disclosures)
+//  leaves room for its log entry under CODEC_ENTRY_MAX at every level.
+//  ERR_OK or ERR_TOO_LARGE with why giving the sizes.
+int MUST_CHECK
+    codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size);
 
 //  Replaces a string member of a decoded (or malloc-built) message by a
 //  copy of value, freeing the old one.  ERR_OK or ERR_NOMEM.

@@ -5,7 +5,8 @@
     at every node and every level.  Deliberately does not: look at the
     registry (department keys and license types), at stored state
     (lifecycle.c judges the op against the license's status and version)
-    or at the clock (completed_at is only checked for sign).
+    or at the clock (completed_at is checked against the fixed window of
+    lifecycle_time_valid, not against now).
     Event strings may be NULL in hand-built messages; NULL reads as "".
     Explanations never quote the holder's id or name: they end up in
     logs and replies, and a resident id is personal data.
@@ -14,7 +15,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "codec.h"
 #include "evcheck.h"
+#include "lifecycle.h"
 
 #define S_EVENT_VERSION     1       //  protocol version of an Event body
 #define S_HOLDER_ID_MAX     64      //  holder ids of unchecked types
@@ -204,6 +207,28 @@ s_check_items (const Lic__LicenseContent *c, char *why, size_t why_size)
     return ERR_OK;
 }
 
+//  A predecessor, when named, is a well-formed license id with a correct
+//  check character, in bare form like license_id.
+static int
+s_check_predecessor (const char *pred, char *why, size_t why_size)
+{
+    if (s_empty (pred))
+        return ERR_OK;
+    licid_t parsed;
+    char parse_why [160] = "";
+    if (licid_parse (pred, &parsed, parse_why, sizeof parse_why) != ERR_OK) {
+        err_why (why, why_size, "content.predecessor_id is not a valid license id: %s",
+               parse_why);
+        return ERR_BAD_LICENSE_ID;
+    }
+    if (strcmp (pred, parsed.bare) != 0) {
+        err_why (why, why_size, "content.predecessor_id must be in bare form %s",
+               parsed.bare);
+        return ERR_BAD_LICENSE_ID;
+    }
+    return ERR_OK;
+}
+
 static int
 s_check_content (const Lic__LicenseContent *c, char *why, size_t why_size)
 {
@@ -223,6 +248,8 @@ s_check_content (const Lic__LicenseContent *c, char *why, size_t why_size)
     }
     if (rc == ERR_OK)
         rc = s_check_items (c, why, why_size);
+    if (rc == ERR_OK)
+        rc = s_check_predecessor (c->predecessor_id, why, why_size);
     return rc;
 }
 
@@ -235,9 +262,11 @@ s_check_fields (const Lic__Event *ev, char *why, size_t why_size)
     bool takes_content = ev->op == LIC__OP__OP_ISSUE
                       || ev->op == LIC__OP__OP_ALTER;
     bool is_extend = ev->op == LIC__OP__OP_EXTEND;
-    if (ev->completed_at < 0) {
-        err_why (why, why_size, "completed_at %lld is negative",
-               (long long) ev->completed_at);
+    if (!lifecycle_time_valid (ev->completed_at)) {
+        err_why (why, why_size, "completed_at %lld is outside the time window "
+               "1990-01-01T00:00:00Z (%lld) .. 2100-01-01T00:00:00Z (%lld, excluded)",
+               (long long) ev->completed_at, (long long) LIFECYCLE_TIME_MIN,
+               (long long) LIFECYCLE_TIME_MAX);
         return ERR_BAD_FIELD;
     }
     if (ev->content && !takes_content) {
@@ -279,8 +308,12 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
         err_why (why, why_size, "op %d is missing or unknown", (int) ev->op);
         return ERR_MALFORMED;
     }
+    //  Stored as signed, never re-encoded: no field may ride along unchecked.
+    int rc = codec_known_fields (&ev->base, why, why_size);
+    if (rc)
+        return rc;
     licid_t parsed;
-    int rc = licid_parse (ev->license_id, &parsed, why, why_size);
+    rc = licid_parse (ev->license_id, &parsed, why, why_size);
     if (rc)
         return rc;
     if (strcmp (ev->license_id, parsed.bare) != 0) {
@@ -304,5 +337,16 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
         rc = s_check_fields (ev, why, why_size);
     if (rc == ERR_OK && id)
         *id = parsed;
+    return rc;
+}
+
+int
+evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
+                  char *why, size_t why_size)
+{
+    assert (env && ev);
+    int rc = codec_known_fields (&env->base, why, why_size);
+    if (rc == ERR_OK)
+        rc = evcheck_event (ev, id, why, why_size);
     return rc;
 }

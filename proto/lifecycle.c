@@ -265,6 +265,29 @@ lifecycle_today (time_t now)
     return days;
 }
 
+bool
+lifecycle_time_valid (int64_t t)
+{
+    return t >= LIFECYCLE_TIME_MIN && t < LIFECYCLE_TIME_MAX;
+}
+
+bool
+lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE])
+{
+    day [0] = 0;
+    if (!lifecycle_time_valid (t))
+        return false;
+    //  Years 1990..2100: 4 digits, so "YYYY-MM-DD" is exactly 10 bytes.
+    int64_t key = lifecycle_civil_key (lifecycle_today ((time_t) t));
+    int n = snprintf (day, LIFECYCLE_DAY_SIZE, "%04d-%02d-%02d", (int) (key / 10000),
+                      (int) (key / 100 % 100), (int) (key % 100));
+    if (n != LIFECYCLE_DAY_SIZE - 1) {
+        day [0] = 0;
+        return false;
+    }
+    return true;
+}
+
 Lic__Status
 lifecycle_effective_status (Lic__Status status, const char *valid_to,
                             time_t now)

@@ -56,6 +56,28 @@ int64_t
 int64_t
     lifecycle_civil_key (int64_t days);
 
+//  The window every time value of an event must lie in (unix seconds,
+//  UTC): from 1990-01-01T00:00:00Z (inclusive) to 2100-01-01T00:00:00Z
+//  (exclusive).  Fixed, not relative to the clock, so a check gives the
+//  same answer at every node and at every replay; any time in it has a
+//  4-digit civil year and is far from overflowing int64 or time_t.
+#define LIFECYCLE_TIME_MIN  INT64_C (631152000)     //  1990-01-01T00:00:00Z
+#define LIFECYCLE_TIME_MAX  INT64_C (4102444800)    //  2100-01-01T00:00:00Z
+
+//  True if t lies in [LIFECYCLE_TIME_MIN, LIFECYCLE_TIME_MAX).
+bool
+    lifecycle_time_valid (int64_t t);
+
+//  Bytes of a civil date "YYYY-MM-DD" and its NUL.
+#define LIFECYCLE_DAY_SIZE 11
+
+//  Writes the civil date (UTC+8) of unix time t as "YYYY-MM-DD" into day,
+//  in 64-bit integers (no libc, no overflow for any t).  True if t is in
+//  the time window; otherwise writes "" and returns false.  day is always
+//  NUL-terminated.
+bool
+    lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE]);
+
 //  Two-digit national status code ("01".."07", "99").
 const char *
     lifecycle_status_code (Lic__Status status);

@@ -6,11 +6,15 @@
 */
 #undef NDEBUG
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "codec.h"
 #include "evcheck.h"
+#include "lifecycle.h"
+
+#define streq(a, b) (strcmp ((a), (b)) == 0)
 
 #define V1_ISSUER   "11430000006122244L"
 #define V1_BARE     "11100000000013338W011" V1_ISSUER "20230000403001U"
@@ -290,14 +294,111 @@ test_item_count_is_bounded (void)
 //  ERR_BAD_FIELD, one cause at a time
 
 static void
-test_completed_at_not_negative (void)
+test_completed_at_within_window (void)
 {
     fixture_t f;
     s_fixture_init (&f, LIC__OP__OP_PLEDGE);
-    f.ev.completed_at = -1;
-    assert (s_check_why (&f, "completed_at") == ERR_BAD_FIELD);
-    f.ev.completed_at = 0;
+    const int64_t refused [] = {
+        -1, 0, INT64_MIN, INT64_MAX, LIFECYCLE_TIME_MIN - 1, LIFECYCLE_TIME_MAX,
+        INT64_MAX - 8 * 3600 + 1,       //  overflowed the UTC+8 day before
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused [0]; i++) {
+        f.ev.completed_at = refused [i];
+        assert (s_check_why (&f, "outside the time window") == ERR_BAD_FIELD);
+    }
+    //  The window's edges: 1990-01-01T00:00:00Z in, 2100-01-01T00:00:00Z out
+    assert (LIFECYCLE_TIME_MIN == 631152000);
+    assert (LIFECYCLE_TIME_MAX == 4102444800);
+    f.ev.completed_at = LIFECYCLE_TIME_MIN;
     assert (s_check (&f) == ERR_OK);
+    f.ev.completed_at = LIFECYCLE_TIME_MAX - 1;
+    assert (s_check (&f) == ERR_OK);
+}
+
+//  Each accepted time has a civil day (UTC+8), each refused one none,
+//  and the day is always a terminated string.
+static void
+test_civil_day_of_window_edges (void)
+{
+    char day [LIFECYCLE_DAY_SIZE];
+    assert (lifecycle_day (LIFECYCLE_TIME_MIN, day) && streq (day, "1990-01-01"));
+    assert (lifecycle_day (LIFECYCLE_TIME_MIN + 16 * 3600 - 1, day) && streq (day, "1990-01-01"));
+    assert (lifecycle_day (LIFECYCLE_TIME_MIN + 16 * 3600, day) && streq (day, "1990-01-02"));
+    assert (lifecycle_day (LIFECYCLE_TIME_MAX - 1, day) && streq (day, "2100-01-01"));
+    assert (lifecycle_day (1795744800, day) && streq (day, "2026-11-27"));
+    const int64_t refused [] = { INT64_MIN, -1, LIFECYCLE_TIME_MIN - 1, LIFECYCLE_TIME_MAX, INT64_MAX };
+    for (size_t i = 0; i < sizeof refused / sizeof refused [0]; i++) {
+        memset (day, 'x', sizeof day);
+        assert (!lifecycle_day (refused [i], day));
+        assert (day [0] == 0);
+    }
+}
+
+static void
+test_predecessor_must_be_valid_id (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.predecessor_id = V1_BARE;
+    assert (s_check (&f) == ERR_OK);
+    f.content.predecessor_id = "";
+    assert (s_check (&f) == ERR_OK);            //  none
+    f.content.predecessor_id = "11100000000013338W011" V1_ISSUER "20230000403001V";
+    assert (s_check_why (&f, "predecessor_id") == ERR_BAD_LICENSE_ID);     //  check char
+    f.content.predecessor_id = "not-a-license-id";
+    assert (s_check_why (&f, "predecessor_id") == ERR_BAD_LICENSE_ID);
+    f.content.predecessor_id = V1_PRINTED;
+    assert (s_check_why (&f, "bare form") == ERR_BAD_LICENSE_ID);
+}
+
+//  A field the schema does not name, anywhere in the event, is refused
+//  with its number: it would be stored and carried unchecked.
+static void
+test_unknown_fields_refused (void)
+{
+    fixture_t f;
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    uint8_t pad [100];                          //  as protobuf-c keeps it: length, bytes
+    memset (pad, 'p', sizeof pad);
+    pad [0] = sizeof pad - 1;
+    ProtobufCMessageUnknownField unknown = {
+        .tag = 99, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, .len = sizeof pad, .data = pad
+    };
+    //  In the event itself, then in the holder: the why names both
+    f.ev.base.n_unknown_fields = 1;
+    f.ev.base.unknown_fields = &unknown;
+    assert (s_check_why (&f, "unknown field 99") == ERR_MALFORMED);
+    f.ev.base.n_unknown_fields = 0;
+    f.holder.base.n_unknown_fields = 1;
+    f.holder.base.unknown_fields = &unknown;
+    assert (s_check_why (&f, "Event.content.holder carries unknown field 99") == ERR_MALFORMED);
+    f.holder.base.n_unknown_fields = 0;
+    assert (s_check (&f) == ERR_OK);
+
+    //  The same event through the wire: packed with the field, decoded
+    //  (protobuf-c keeps it), refused
+    f.items [1].base.n_unknown_fields = 1;
+    f.items [1].base.unknown_fields = &unknown;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_event_encode (&f.ev, &buf, &len) == ERR_OK);
+    Lic__Event *back = NULL;
+    assert (codec_event_decode (buf, len, &back) == ERR_OK);
+    char why [512] = "";
+    assert (evcheck_event (back, NULL, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "Event.content.items[1] carries unknown field 99"));
+    codec_event_free (&back);
+    free (buf);
+
+    //  And in the envelope that carries a valid event
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_OK);
+    env.base.n_unknown_fields = 1;
+    env.base.unknown_fields = &unknown;
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "Envelope carries unknown field 99"));
 }
 
 static void
@@ -497,7 +598,7 @@ test_earlier_check_wins (void)
     s_fixture_init (&f, LIC__OP__OP_SUSPEND);
     f.ev.note = over;
     f.ev.content = &f.content;                  //  wrong op for content
-    f.ev.completed_at = -5;
+    f.ev.completed_at = INT64_MAX;
     assert (s_check (&f) == ERR_TOO_LARGE);
     free (over);
 }
@@ -515,7 +616,10 @@ main (void)
     test_issuer_code_must_match_id ();
     test_text_fields_are_bounded ();
     test_item_count_is_bounded ();
-    test_completed_at_not_negative ();
+    test_completed_at_within_window ();
+    test_civil_day_of_window_edges ();
+    test_predecessor_must_be_valid_id ();
+    test_unknown_fields_refused ();
     test_content_only_on_issue_and_alter ();
     test_valid_to_only_on_extend ();
     test_holder_must_be_complete ();
@@ -525,6 +629,6 @@ main (void)
     test_file_digest_zero_or_32_bytes ();
     test_items_named_unique_sorted ();
     test_earlier_check_wins ();
-    printf ("test_evcheck: 20 cases OK\n");
+    printf ("test_evcheck: 23 cases OK\n");
     return 0;
 }

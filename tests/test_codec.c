@@ -1,0 +1,200 @@
+/*  test_codec.c -- the byte budget of stored entries and the rule on
+    unknown fields (proto/codec.c).
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+
+//  An envelope with a body of body_len bytes, as a department signs it
+typedef struct {
+    Lic__Envelope env;
+    uint8_t *body;
+    uint8_t sig [64];
+    uint8_t key [32];
+} envelope_t;
+
+static void
+s_envelope_init (envelope_t *self, size_t body_len)
+{
+    memset (self, 0, sizeof *self);
+    codec_envelope_init (&self->env);
+    self->body = malloc (body_len);
+    assert (self->body);
+    memset (self->body, 'b', body_len);
+    memset (self->sig, 's', sizeof self->sig);
+    memset (self->key, 'k', sizeof self->key);
+    self->env.body.data = self->body;
+    self->env.body.len = body_len;
+    self->env.signature.data = self->sig;
+    self->env.signature.len = sizeof self->sig;
+    self->env.key_id.data = self->key;
+    self->env.key_id.len = sizeof self->key;
+}
+
+//  Sets the body length so the envelope packs to exactly size bytes
+static void
+s_envelope_size (envelope_t *self, size_t size)
+{
+    for (int round = 0; round < 4; round++) {
+        size_t now = lic__envelope__get_packed_size (&self->env);
+        self->env.body.len = self->env.body.len + size - now;
+    }
+    assert (lic__envelope__get_packed_size (&self->env) == size);
+}
+
+//  The entry a node stores for env, with every field at its largest
+//  encoding (as at a level whose seq and clock are far along)
+static void
+s_entry_worst (Lic__LogEntry *e, Lic__Envelope *env)
+{
+    codec_entry_init (e);
+    e->seq = UINT64_MAX;
+    e->origin_division = "330106";
+    e->origin_seq = UINT64_MAX;
+    e->kind = LIC__ENTRY_KIND__ENTRY_EVENT;
+    e->envelope = env;
+    e->received_at = INT64_MIN;             //  10-byte varint
+}
+
+static void
+test_largest_envelope_makes_an_entry_every_reader_takes (void)
+{
+    envelope_t f;
+    s_envelope_init (&f, CODEC_FRAME_MAX);
+    s_envelope_size (&f, CODEC_ENTRY_MAX - CODEC_ENTRY_OVERHEAD);
+    char why [256] = "";
+    assert (codec_envelope_fits (&f.env, why, sizeof why) == ERR_OK);
+
+    Lic__LogEntry e;
+    s_entry_worst (&e, &f.env);
+    uint8_t *buf;
+    size_t len;
+    assert (codec_entry_encode (&e, &buf, &len) == ERR_OK);
+    assert (len > CODEC_FRAME_MAX);         //  what wedged replication before
+    assert (len <= CODEC_ENTRY_MAX);
+    Lic__LogEntry *back = NULL;
+    assert (codec_entry_decode (buf, len, &back) == ERR_OK);
+    assert (back->envelope->body.len == f.env.body.len);
+    codec_entry_free (&back);
+    free (buf);
+    free (f.body);
+}
+
+static void
+test_envelope_over_the_budget_refused (void)
+{
+    envelope_t f;
+    s_envelope_init (&f, CODEC_FRAME_MAX);
+    s_envelope_size (&f, CODEC_ENTRY_MAX - CODEC_ENTRY_OVERHEAD + 1);
+    char why [256] = "";
+    assert (codec_envelope_fits (&f.env, why, sizeof why) == ERR_TOO_LARGE);
+    assert (strstr (why, "entry limit"));
+    free (f.body);
+}
+
+static void
+test_entry_over_the_limit_refused (void)
+{
+    size_t len = CODEC_ENTRY_MAX + 1;
+    uint8_t *buf = calloc (1, len);
+    assert (buf);
+    Lic__LogEntry *e = NULL;
+    assert (codec_entry_decode (buf, len, &e) == ERR_TOO_LARGE);
+    assert (e == NULL);
+    free (buf);
+}
+
+//  A reply carries one entry of the largest size, with room to spare
+static void
+test_reply_holds_a_largest_entry (void)
+{
+    envelope_t f;
+    s_envelope_init (&f, CODEC_FRAME_MAX);
+    s_envelope_size (&f, CODEC_ENTRY_MAX - CODEC_ENTRY_OVERHEAD);
+    Lic__LogEntry e, *ep = &e;
+    s_entry_worst (&e, &f.env);
+    Lic__LogEntries entries;
+    lic__log_entries__init (&entries);
+    entries.n_entries = 1;
+    entries.entries = &ep;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.body_case = LIC__REPLY__BODY_ENTRIES;
+    reply.entries = &entries;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_reply_encode (&reply, &buf, &len) == ERR_OK);
+    Lic__Reply *back = NULL;
+    assert (codec_reply_decode (buf, len, &back) == ERR_OK);
+    assert (back->entries->n_entries == 1);
+    codec_reply_free (&back);
+    free (buf);
+    free (f.body);
+}
+
+//  Stored entries and node-signed bodies refuse what the schema does not
+//  name; codec_known_fields names the field, even inside a oneof.
+static void
+test_unknown_fields_refused_and_named (void)
+{
+    envelope_t f;
+    s_envelope_init (&f, 100);
+    uint8_t pad [20];
+    memset (pad, 'p', sizeof pad);
+    pad [0] = sizeof pad - 1;
+    ProtobufCMessageUnknownField unknown = {
+        .tag = 4242, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, .len = sizeof pad, .data = pad
+    };
+    f.env.base.n_unknown_fields = 1;
+    f.env.base.unknown_fields = &unknown;
+
+    Lic__LogEntry e;
+    s_entry_worst (&e, &f.env);
+    uint8_t *buf;
+    size_t len;
+    assert (codec_entry_encode (&e, &buf, &len) == ERR_OK);
+    Lic__LogEntry *back = NULL;
+    assert (codec_entry_decode (buf, len, &back) == ERR_MALFORMED);
+    assert (back == NULL);
+    free (buf);
+
+    char why [256] = "";
+    assert (codec_known_fields (&e.base, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "LogEntry.envelope carries unknown field 4242"));
+
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_PUBLISH;
+    req.publish = &f.env;
+    assert (codec_known_fields (&req.base, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "Request.publish carries unknown field 4242"));
+    f.env.base.n_unknown_fields = 0;
+    assert (codec_known_fields (&req.base, why, sizeof why) == ERR_OK);
+    assert (codec_known_fields (&e.base, why, sizeof why) == ERR_OK);
+    //  Another member of the oneof is not read as this one
+    Lic__GetRequest get;
+    lic__get_request__init (&get);
+    get.base.n_unknown_fields = 1;
+    get.base.unknown_fields = &unknown;
+    req.body_case = LIC__REQUEST__BODY_GET;
+    req.get = &get;
+    assert (codec_known_fields (&req.base, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "Request.get carries"));
+    free (f.body);
+}
+
+int
+main (void)
+{
+    test_largest_envelope_makes_an_entry_every_reader_takes ();
+    test_envelope_over_the_budget_refused ();
+    test_entry_over_the_limit_refused ();
+    test_reply_holds_a_largest_entry ();
+    test_unknown_fields_refused_and_named ();
+    printf ("test_codec: 5 cases OK\n");
+    return 0;
+}
