@@ -20,6 +20,7 @@
 #include "codec.h"
 #include "licjson.h"
 #include "licjson_int.h"
+#include "licid.h"
 #include "seal.h"
 
 // ---------------------------------------------------------------------
@@ -279,6 +280,12 @@ s_parse_type (s_type_build_t *tb, json_t *root)
     if (rc == ERR_OK && !*t->type_code)
         rc = licjson_fail (&tb->w, ERR_MALFORMED,
                            "'type_code' missing or empty");
+    //  First, so nothing below (the defining body's default, the node's
+    //  checks) ever cuts or reads a code that is not 21 ASCII characters.
+    if (rc == ERR_OK && !licid_type_code_valid (t->type_code))
+        rc = licjson_fail (&tb->w, ERR_BAD_FIELD, "'type_code' must be a license type "
+                           "code (GB/T 36904): the defining body's 18-character unified "
+                           "social credit code and 3 digits");
     if (rc == ERR_OK) rc = licjson_string (&tb->w, root, "name", &t->name);
     if (rc == ERR_OK && !*t->name)
         rc = licjson_fail (&tb->w, ERR_MALFORMED, "'name' missing or empty");
@@ -295,8 +302,11 @@ s_parse_type (s_type_build_t *tb, json_t *root)
     if (rc == ERR_OK) rc = s_bool (&tb->w, root, "withdrawn", &t->withdrawn);
     if (rc == ERR_OK && !*t->defining_body) {
         //  The defining body is the type code's first 18 characters
-        snprintf (tb->defining_body, sizeof tb->defining_body, "%.18s",
-                  t->type_code);
+        //  (ASCII: licid_type_code_valid above)
+        _Static_assert (sizeof tb->defining_body > LICID_TYPE_LEN - 3,
+                        "defining_body holds the credit code part of a type code");
+        snprintf (tb->defining_body, sizeof tb->defining_body, "%.*s",
+                  LICID_TYPE_LEN - 3, t->type_code);
         t->defining_body = tb->defining_body;
     }
     t->validity = &tb->validity;

@@ -477,6 +477,7 @@ test_entry_to_json_decodes_bodies (void)
 // ---------------------------------------------------------------------
 //  License types (catalogue), lateness report
 
+#define S_CODE "11100000000013338W011"     //  a valid type code (GB/T 36904)
 #define S_HEX64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static const char *s_type =
@@ -538,7 +539,7 @@ test_type_parses_every_field (void)
     assert (t == NULL);
 
     //  The least a type needs; validity is always present
-    assert (licjson_type_from_json ("{\"type_code\":\"X\",\"name\":\"n\","
+    assert (licjson_type_from_json ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\","
             "\"defining_body\":\"B\"}", &t, NULL, 0) == ERR_OK);
     assert (t->n_items == 0 && t->validity && !t->validity->open_ended);
     assert (strcmp (t->defining_body, "B") == 0);
@@ -587,14 +588,51 @@ test_type_json_round_trips (void)
     codec_license_type_free (&back);
 }
 
+//  A type code is checked before anything reads it: one with a
+//  multi-byte character in its first 18 bytes used to have its defining
+//  body cut mid-character, and the output no longer parsed back.
+static void
+test_type_code_checked_first (void)
+{
+    s_type_refused ("{\"type_code\":\"11100000000013338华W\",\"name\":\"n\"}",
+                    ERR_BAD_FIELD, "'type_code' must be a license type code");
+    s_type_refused ("{\"type_code\":\"营业执照营业执\","
+                    "\"name\":\"n\"}", ERR_BAD_FIELD, "'type_code' must be a license type code");
+    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\"}",
+                    ERR_BAD_FIELD, "'type_code' must be a license type code");
+    s_type_refused ("{\"type_code\":\"11100000000013338X011\",\"name\":\"n\"}",
+                    ERR_BAD_FIELD, "'type_code' must be a license type code");    //  check char
+
+    //  What parses, prints and parses back the same (defining body derived)
+    Lic__LicenseType *t = NULL, *back = NULL;
+    assert (licjson_type_from_json ("{\"type_code\":\"" S_CODE "\",\"name\":\"营业执照\"}",
+                                    &t, NULL, 0) == ERR_OK);
+    assert (strcmp (t->defining_body, "11100000000013338W") == 0);
+    json_t *j = licjson_type_to_json (t);
+    assert (j);
+    json_object_del (j, "version");
+    json_object_del (j, "division");
+    json_object_del (j, "at");
+    char *text = json_dumps (j, 0);
+    assert (text);
+    assert (licjson_type_from_json (text, &back, NULL, 0) == ERR_OK);
+    assert (strcmp (back->type_code, t->type_code) == 0);
+    assert (strcmp (back->defining_body, t->defining_body) == 0);
+    assert (strcmp (back->name, t->name) == 0);
+    free (text);
+    json_decref (j);
+    codec_license_type_free (&t);
+    codec_license_type_free (&back);
+}
+
 static void
 test_type_refuses_members_set_by_the_node (void)
 {
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"version\":2}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"version\":2}",
                     ERR_BAD_FIELD, "'version' is set by the node");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"division\":\"330106\"}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"division\":\"330106\"}",
                     ERR_BAD_FIELD, "'division' is set by the node");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"at\":null}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"at\":null}",
                     ERR_BAD_FIELD, "'at' is set by the node");
 }
 
@@ -604,48 +642,48 @@ test_type_rejects_bad_input (void)
     s_type_refused ("[", ERR_MALFORMED, "bad JSON");
     s_type_refused ("[]", ERR_MALFORMED, "must be a JSON object");
     s_type_refused ("{\"name\":\"n\"}", ERR_MALFORMED, "'type_code' missing");
-    s_type_refused ("{\"type_code\":\"X\"}", ERR_MALFORMED, "'name' missing");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"colour\":1}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\"}", ERR_MALFORMED, "'name' missing");
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"colour\":1}",
                     ERR_MALFORMED, "unknown key 'colour'");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"name\":\"m\"}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"name\":\"m\"}",
                     ERR_MALFORMED, "duplicate");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":{}}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":{}}",
                     ERR_MALFORMED, "'items' must be an array");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":[1]}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":[1]}",
                     ERR_MALFORMED, "items[0]: must be an object");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"string\"},{\"name\":\"b\"}]}",
                     ERR_MALFORMED, "items[1] (b): 'kind' missing");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"money\"}]}",
                     ERR_BAD_FIELD, "items[0] (a): unknown kind 'money' (string, "
                     "integer, decimal, date, enum, boolean)");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"kind\":\"string\"}]}", ERR_MALFORMED, "'name' missing");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"string\",\"sensitivity\":\"top\"}]}",
                     ERR_BAD_FIELD, "unknown sensitivity 'top'");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"string\",\"max_length\":-1}]}",
                     ERR_BAD_FIELD, "'max_length' out of range");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"decimal\",\"min\":0}]}",
                     ERR_MALFORMED, "'min' must be a string");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"enum\",\"values\":[\"x\",2]}]}",
                     ERR_MALFORMED, "values[1] must be a string");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"string\",\"required\":1}]}",
                     ERR_MALFORMED, "'required' must be true or false");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"items\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"items\":"
                     "[{\"name\":\"a\",\"kind\":\"string\",\"regex\":\".*\"}]}",
                     ERR_MALFORMED, "unknown key 'regex'");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"validity\":"
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"validity\":"
                     "{\"term_years\":5}}", ERR_MALFORMED,
                     "unknown key 'term_years' in validity");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"template\":\"abc\"}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"template\":\"abc\"}",
                     ERR_BAD_FIELD, "'template' must be 64 hex digits");
-    s_type_refused ("{\"type_code\":\"X\",\"name\":\"n\",\"withdrawn\":\"no\"}",
+    s_type_refused ("{\"type_code\":\"" S_CODE "\",\"name\":\"n\",\"withdrawn\":\"no\"}",
                     ERR_MALFORMED, "'withdrawn' must be true or false");
 }
 
@@ -656,14 +694,14 @@ test_type_bounds_items_and_values (void)
     size_t cap = 64 * 1024;
     char *text = malloc (cap);
     assert (text);
-    size_t n = (size_t) snprintf (text, cap, "{\"type_code\":\"X\",\"name\":\"n\","
+    size_t n = (size_t) snprintf (text, cap, "{\"type_code\":\"" S_CODE "\",\"name\":\"n\","
                                   "\"items\":[");
     for (int i = 0; i <= CATALOGUE_ITEMS_MAX; i++)
         n += (size_t) snprintf (text + n, cap - n, "%s{\"name\":\"i%d\","
                                 "\"kind\":\"string\"}", i? ",": "", i);
     snprintf (text + n, cap - n, "]}");
     s_type_refused (text, ERR_TOO_LARGE, "items, at most");
-    n = (size_t) snprintf (text, cap, "{\"type_code\":\"X\",\"name\":\"n\","
+    n = (size_t) snprintf (text, cap, "{\"type_code\":\"" S_CODE "\",\"name\":\"n\","
                            "\"items\":[{\"name\":\"e\",\"kind\":\"enum\",\"values\":[");
     for (int i = 0; i <= CATALOGUE_VALUES_MAX; i++)
         n += (size_t) snprintf (text + n, cap - n, "%s\"v%d\"", i? ",": "", i);
@@ -914,6 +952,7 @@ main (void)
     test_entry_to_json_decodes_bodies ();
     test_type_parses_every_field ();
     test_type_json_round_trips ();
+    test_type_code_checked_first ();
     test_type_refuses_members_set_by_the_node ();
     test_type_rejects_bad_input ();
     test_type_bounds_items_and_values ();
