@@ -1,0 +1,367 @@
+/*  test_interop_go -- licrepo's checkpoints, receipts and proofs checked
+    by an independent verifier: tests/interop/tlogverify.go, built here on
+    Go's golang.org/x/mod/sumdb/note and sumdb/tlog (Debian's
+    golang-golang-x-mod-dev, offline: GO111MODULE=off,
+    GOPATH=/usr/share/gocode).
+
+    A real hierarchy (county -> city -> province) holds published
+    licenses; licctl prove makes inclusion and consistency proofs at the
+    county and at the city, licctl vkey gives their verifier keys, and
+    the parents' receipts come from the nodes' status.  Go must:
+    - open each node's checkpoint with note.Open under the node's key and
+      find the origin to be that key's log;
+    - check the inclusion proof with tlog.CheckRecord and the consistency
+      proof with tlog.CheckTree;
+    - check the parent's receipt line on the checkpoint as the witness;
+    - refuse a tampered checkpoint (signature, root line, receipt line),
+      a tampered proof (leaf, inclusion hash, consistency hash, old root),
+      and a child's checkpoint offered as the parent's log.
+    licctl verify-proof must agree on each.
+
+    Skipped (exit 77, with a line saying why) where `go` or the x/mod
+    sources are absent; deploy/install-deps.sh installs both.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "checkpoint.h"
+#include "codec.h"
+#include "seal.h"
+#include "support.h"
+
+#define S_XMOD      "/usr/share/gocode/src/golang.org/x/mod/sumdb/note"
+#define S_DASH      "\xe2\x80\x94 "
+
+static support_hier_t s_h;
+static char s_dir [512];
+static char s_go_cache [600];
+static char s_tool [600];           //  the built tlogverify
+
+//  Runs argv (NULL-terminated) with its stdout into *output (malloc'd,
+//  if output is not NULL) and stderr shown; returns its exit code.  env
+//  entries "NAME=value" are set in the child first.
+static int
+s_run (char **output, const char *const *env, const char *const *argv)
+{
+    char out [700];
+    snprintf (out, sizeof out, "%s/stdout.txt", s_dir);
+    pid_t pid = fork ();
+    assert (pid >= 0);
+    if (pid == 0) {
+        for (size_t i = 0; env && env [i]; i++)
+            putenv ((char *) env [i]);
+        int fd = open (out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2 (fd, 1);
+        execv (argv [0], (char **) argv);
+        _exit (127);
+    }
+    int status;
+    assert (waitpid (pid, &status, 0) == pid);
+    int code = WIFEXITED (status)? WEXITSTATUS (status): 128;
+    FILE *fp = fopen (out, "r");
+    assert (fp);
+    char *text = calloc (1, 65536);
+    assert (text);
+    size_t n = fread (text, 1, 65535, fp);
+    text [n] = 0;
+    fclose (fp);
+    if (getenv ("TEST_VERBOSE") || (code != 0 && code != 1))
+        fprintf (stderr, "%s %s: exit %d\n%s", argv [0], argv [1], code, text);
+    if (output)
+        *output = text;
+    else
+        free (text);
+    return code;
+}
+
+//  licctl with the NULL-terminated arguments; its exit code and stdout.
+static int
+s_licctl (char **output, ...)
+{
+    const char *argv [20];
+    int argc = 0;
+    argv [argc++] = getenv ("LICCTL");
+    va_list args;
+    va_start (args, output);
+    while ((argv [argc] = va_arg (args, const char *)) != NULL)
+        assert (++argc < 20);
+    va_end (args);
+    return s_run (output, NULL, argv);
+}
+
+//  tlogverify with the NULL-terminated arguments; its exit code.  Its
+//  verdict line goes to stdout of this test.
+static int
+s_go (const char *expect_prefix, ...)
+{
+    const char *argv [12];
+    int argc = 0;
+    char *out = NULL;
+    argv [argc++] = s_tool;
+    va_list args;
+    va_start (args, expect_prefix);
+    while ((argv [argc] = va_arg (args, const char *)) != NULL)
+        assert (++argc < 12);
+    va_end (args);
+    int code = s_run (&out, NULL, argv);
+    printf ("  go: %s", out);
+    if (expect_prefix)
+        assert (strncmp (out, expect_prefix, strlen (expect_prefix)) == 0);
+    free (out);
+    return code;
+}
+
+static void
+s_build_go (void)
+{
+    char gopath_env [64] = "GOPATH=/usr/share/gocode";
+    char cache_env [700], home_env [600];
+    snprintf (s_go_cache, sizeof s_go_cache, "%s/gocache", s_dir);
+    snprintf (cache_env, sizeof cache_env, "GOCACHE=%s", s_go_cache);
+    snprintf (home_env, sizeof home_env, "HOME=%s", s_dir);
+    snprintf (s_tool, sizeof s_tool, "%s/tlogverify", s_dir);
+    const char *env [] = { "GO111MODULE=off", gopath_env, cache_env, home_env,
+                           "GOFLAGS=", "GOPROXY=off", "CGO_ENABLED=0", NULL };
+    const char *argv [] = { getenv ("GO"), "build", "-o", s_tool,
+                            getenv ("TLOGVERIFY_SRC"), NULL };
+    assert (s_run (NULL, env, argv) == 0);
+}
+
+//  The node's verifier key, as licctl vkey prints it, into out.
+static void
+s_vkey (const support_node_t *n, char out [CHECKPOINT_VKEY_MAX])
+{
+    char pub [600], *text = NULL;
+    snprintf (pub, sizeof pub, "%s/node.pub", n->dir);
+    assert (s_licctl (&text, "vkey", "--key-file", pub, NULL) == 0);
+    text [strcspn (text, "\n")] = 0;
+    assert (strlen (text) < CHECKPOINT_VKEY_MAX);
+    strcpy (out, text);
+    free (text);
+}
+
+//  Waits until n's latest checkpoint and its parent's receipt are both
+//  at its head; returns the receipt (malloc'd).
+static char *
+s_wait_receipt (const support_node_t *n)
+{
+    for (int tries = 0; tries < 300; tries++) {
+        Lic__Reply *reply = NULL;
+        checkpoint_t cp, rc;
+        char *receipt = NULL;
+        assert (support_status (n, &reply) == ERR_OK);
+        const Lic__NodeStatus *st = reply->status;
+        if (st->checkpoint && st->receipt && *st->receipt
+        &&  checkpoint_parse (st->checkpoint, strlen (st->checkpoint), &cp) == ERR_OK
+        &&  checkpoint_parse (st->receipt, strlen (st->receipt), &rc) == ERR_OK
+        &&  cp.size == st->head_seq && rc.size == cp.size)
+            receipt = strdup (st->receipt);
+        codec_reply_free (&reply);
+        if (receipt)
+            return receipt;
+        usleep (100 * 1000);
+    }
+    assert (!"no receipt at the head within 30 s");
+    return NULL;
+}
+
+static void
+s_publish (int county, uint32_t serial0, int licenses)
+{
+    support_dept_t d;
+    licclient_t *admin = NULL, *c = NULL;
+    assert (support_dept_make (&d, 300 + (uint32_t) county, s_dir) == ERR_OK);
+    assert (support_admin (&admin, &s_h.node [county]) == ERR_OK);
+    assert (support_register (admin, &d) == ERR_OK);
+    licclient_destroy (&admin);
+    assert (support_client (&c, &s_h.node [county], &d) == ERR_OK);
+    assert (support_publish (c, &d, serial0, licenses, 1) == licenses * 2);
+    licclient_destroy (&c);
+}
+
+//  Writes doc to DIR/name; its path into path.
+static void
+s_write (json_t *doc, const char *name, char path [700])
+{
+    snprintf (path, 700, "%s/%s", s_dir, name);
+    assert (json_dump_file (doc, path, JSON_INDENT (2)) == 0);
+}
+
+//  Changes the character at text [at] (hex digit or base64) in place.
+static void
+s_flip (char *text, size_t at)
+{
+    text [at] = text [at] == '0'? '1': '0';
+}
+
+//  A copy of doc with string member key (or, if index >= 0, element
+//  index of array member key) changed at at, written to name.
+static void
+s_tampered (json_t *doc, const char *key, int index, size_t at,
+            const char *name, char path [700])
+{
+    json_t *copy = json_deep_copy (doc);
+    json_t *holder = json_object_get (copy, key);
+    json_t *v = index >= 0? json_array_get (holder, (size_t) index): holder;
+    assert (json_is_string (v));
+    char *text = strdup (json_string_value (v));
+    assert (at < strlen (text));
+    s_flip (text, at);
+    if (index >= 0)
+        json_array_set_new (holder, (size_t) index, json_string (text));
+    else
+        json_object_set_new (copy, key, json_string (text));
+    free (text);
+    s_write (copy, name, path);
+    json_decref (copy);
+}
+
+//  Offset in note of the signature bytes (past the key id) of the line
+//  by name.
+static size_t
+s_sig_at (const char *note, const char *name)
+{
+    char prefix [300];
+    snprintf (prefix, sizeof prefix, "\n" S_DASH "%s ", name);
+    const char *line = strstr (note, prefix);
+    assert (line);
+    return (size_t) (line - note) + strlen (prefix) + 20;
+}
+
+//  Proofs of node n (its parent p) checked by Go and by licctl, genuine
+//  and tampered.
+static void
+s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
+{
+    const support_node_t *node = &s_h.node [n];
+    char vkey [CHECKPOINT_VKEY_MAX], parent_vkey [CHECKPOINT_VKEY_MAX];
+    char name [CHECKPOINT_NAME_MAX + 1], parent_name [CHECKPOINT_NAME_MAX + 1];
+    char path [700], tampered [700], file [64], seq_text [24], old_text [24];
+    char pub [600], parent_pub [600];
+    uint8_t pk [32];
+    printf ("node %s (witness %s)\n", node->division, s_h.node [p].division);
+    s_vkey (node, vkey);
+    s_vkey (&s_h.node [p], parent_vkey);
+    assert (checkpoint_vkey_parse (vkey, name, pk) == ERR_OK);
+    assert (checkpoint_vkey_parse (parent_vkey, parent_name, pk) == ERR_OK);
+    snprintf (pub, sizeof pub, "%s/node.pub", node->dir);
+    snprintf (parent_pub, sizeof parent_pub, "%s/node.pub", s_h.node [p].dir);
+    char *receipt = s_wait_receipt (node);
+
+    //  A proof by the node, as anyone would ask for one
+    snprintf (path, sizeof path, "%s/proof-%s.json", s_dir, node->division);
+    snprintf (seq_text, sizeof seq_text, "%" PRIu64, seq);
+    snprintf (old_text, sizeof old_text, "%" PRIu64, old_size);
+    assert (s_licctl (NULL, "-d", node->dir, "prove", "--seq", seq_text,
+                      "--old-size", old_text, "--out", path, NULL) == 0);
+    json_t *doc = json_load_file (path, 0, NULL);
+    assert (doc);
+    const char *note = json_string_value (json_object_get (doc, "checkpoint"));
+    assert (note && *note);
+
+    //  Genuine: Go and licctl agree
+    assert (s_go ("ok: ", "-key", vkey, path, NULL) == 0);
+    assert (s_licctl (NULL, "verify-proof", path, "--key", vkey, NULL) == 0);
+    snprintf (tampered, sizeof tampered, "%s/checkpoint-%s", s_dir,
+              node->division);
+    FILE *fp = fopen (tampered, "w");
+    assert (fp && fputs (note, fp) >= 0 && fclose (fp) == 0);
+    assert (s_go ("ok: ", "-key", vkey, "-note", tampered, NULL) == 0);
+
+    //  Tampered checkpoint: the signature, the root line
+    s_tampered (doc, "checkpoint", -1, s_sig_at (note, name), "t-sig.json",
+                tampered);
+    assert (s_go ("FAIL: note.Open", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+    size_t root_at = strchr (strchr (note, '\n') + 1, '\n') + 1 - note + 5;
+    s_tampered (doc, "checkpoint", -1, root_at, "t-rootline.json", tampered);
+    assert (s_go ("FAIL: note.Open", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+    //  Tampered proof: leaf, a hash of each path, the old root
+    s_tampered (doc, "leaf", -1, 30, "t-leaf.json", tampered);
+    assert (s_go ("FAIL: tlog.CheckRecord", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+    assert (json_array_size (json_object_get (doc, "inclusion")) > 1);
+    s_tampered (doc, "inclusion", 1, 7, "t-inclusion.json", tampered);
+    assert (s_go ("FAIL: tlog.CheckRecord", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+    assert (json_array_size (json_object_get (doc, "consistency")) > 0);
+    s_tampered (doc, "consistency", 0, 7, "t-consistency.json", tampered);
+    assert (s_go ("FAIL: tlog.CheckTree", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+    s_tampered (doc, "old_root", -1, 0, "t-oldroot.json", tampered);
+    assert (s_go ("FAIL: tlog.CheckTree", "-key", vkey, tampered, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
+
+    //  The parent's receipt on the same checkpoint, as the witness
+    checkpoint_t cp_note, cp_receipt;
+    assert (checkpoint_parse (note, strlen (note), &cp_note) == ERR_OK);
+    assert (checkpoint_parse (receipt, strlen (receipt), &cp_receipt) == ERR_OK);
+    assert (strcmp (cp_note.body, cp_receipt.body) == 0);
+    json_t *with = json_deep_copy (doc);
+    json_object_set_new (with, "checkpoint", json_string (receipt));
+    snprintf (file, sizeof file, "receipt-%s.json", node->division);
+    s_write (with, file, path);
+    assert (s_go ("ok: ", "-key", vkey, "-witness", parent_vkey, path, NULL) == 0);
+    assert (s_licctl (NULL, "verify-proof", path, "--key-file", pub,
+                      "--witness-key", parent_pub, NULL) == 0);
+    //  Without the witness named, its line is only ignored
+    assert (s_go ("ok: ", "-key", vkey, path, NULL) == 0);
+    //  The child's checkpoint is not the parent's log, though the
+    //  parent's line on it verifies
+    assert (s_go ("FAIL: the checkpoint is of the log", "-key", parent_vkey,
+                  path, NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", path, "--key-file", parent_pub,
+                      NULL) == 1);
+    //  The receipt line tampered with
+    s_tampered (with, "checkpoint", -1, s_sig_at (receipt, parent_name),
+                "t-receipt.json", tampered);
+    assert (s_go ("FAIL: ", "-key", vkey, "-witness", parent_vkey, tampered,
+                  NULL) == 1);
+    assert (s_licctl (NULL, "verify-proof", tampered, "--key-file", pub,
+                      "--witness-key", parent_pub, NULL) == 1);
+    json_decref (with);
+    json_decref (doc);
+    free (receipt);
+}
+
+int
+main (void)
+{
+    const char *go = getenv ("GO");
+    struct stat st;
+    if (!go || !*go || access (go, X_OK) != 0) {
+        printf ("SKIP: Go is not installed: apt-get install golang-go "
+                "golang-golang-x-mod-dev (deploy/install-deps.sh does)\n");
+        return 77;
+    }
+    if (stat (S_XMOD, &st) != 0) {
+        printf ("SKIP: golang.org/x/mod is not in " S_XMOD ": apt-get "
+                "install golang-golang-x-mod-dev\n");
+        return 77;
+    }
+    assert (getenv ("LICCTL") && getenv ("TLOGVERIFY_SRC"));
+    assert (seal_init () == ERR_OK);
+    assert (support_tmpdir (s_dir, "interop") == ERR_OK);
+    s_build_go ();
+    assert (support_hier_start (&s_h, s_dir) == ERR_OK);
+    s_publish (0, 1, 12);
+    s_publish (1, 1, 8);
+    assert (support_hier_wait_synced (&s_h, 120) == ERR_OK);
+    s_check_node (0, 2, 7, 5);          //  county 330106, witness the city
+    s_check_node (2, 3, 11, 9);         //  city 330100, witness the province
+    support_hier_stop (&s_h, SIGTERM);
+    support_rmtree (s_dir);
+    printf ("interop_go: all passed\n");
+    return 0;
+}
