@@ -590,6 +590,11 @@ s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_siz
     }
     const uint8_t *known = views_node_key (self->views, p->division);
     bool recorded = known && memcmp (known, p->sign_pk, 32) == 0;
+    //  A configured key that differs from the recorded one is a rotation:
+    //  the record names the key it replaces (proto/authority.h).
+    uint8_t replaced [32];
+    if (known && !recorded)
+        memcpy (replaced, known, 32);
     views_trust_node (self->views, p->division, p->sign_pk, self->cfg->division);
     uint8_t curve [32];
     if ((rc = identity_allow (self->id, p->division, p->curve_pk)) != ERR_OK) {
@@ -597,7 +602,8 @@ s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_siz
         return rc;
     }
     if (!recorded && zmq_z85_decode (curve, p->curve_pk))
-        ingest_submit_node (self->ingest, p->division, p->sign_pk, curve);
+        ingest_submit_node (self->ingest, p->division, p->sign_pk, curve,
+                            known? replaced: NULL);
     return ERR_OK;
 }
 

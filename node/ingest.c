@@ -188,7 +188,8 @@ s_answer (ingest_t *self, ingest_job_t *job)
     if (job->kind == JOB_CATALOGUE) {
         Lic__CatalogueResult *res = calloc (1, sizeof *res);
         Lic__LicenseType **types = calloc (1, sizeof *types);
-        const Lic__LicenseType *t = views_type (self->views, job->req->catalogue->add->type_code);
+        const Lic__LicenseType *t = views_type (self->views, self->cfg.division,
+                                                job->req->catalogue->add->type_code);
         uint8_t *buf;
         size_t len;
         if (res && types && t && codec_license_type_encode (t, &buf, &len) == ERR_OK) {
@@ -306,7 +307,7 @@ s_split_secret (ingest_t *self, const Lic__Event *ev, Lic__Envelope *env,
     size_t n_all = env->n_disclosures;
     if (n_all == 0)
         return ERR_OK;
-    const Lic__LicenseType *t = views_type (self->views, ev->license_id);
+    const Lic__LicenseType *t = views_type (self->views, self->cfg.division, ev->license_id);
     size_t kept = disclose_split (t, env->disclosures, n_all);
     if (kept == n_all)
         return ERR_OK;
@@ -332,7 +333,7 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
         return;
     }
     if (rc == ERR_OK)
-        rc = ingest_check_catalogue (self, job->task.ev, env, true, job->why, sizeof job->why);
+        rc = ingest_check_catalogue (self, self->cfg.division, job->task.ev, env, true, job->why, sizeof job->why);
     if (rc != ERR_OK) {
         job->code = rc;
         return;
@@ -346,6 +347,14 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     rc = s_split_secret (self, job->task.ev, own, &secret, &secret_len);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "out of memory");
+        return;
+    }
+    //  What is stored must fit what every level reads (CODEC_ENTRY_MAX).
+    rc = codec_envelope_fits (env, job->why, sizeof job->why);
+    if (rc != ERR_OK) {
+        own->n_disclosures = n_all;
+        free (secret);
+        job->code = rc;
         return;
     }
     Lic__LogEntry entry;
@@ -412,12 +421,15 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     if (job->code != ERR_OK)
         return;
     Lic__Department merged;
-    ProtobufCBinaryData sign_buf [16], *rev_buf = calloc (VIEWS_REVOKED_MAX, sizeof *rev_buf);
+    char why [sizeof job->why] = "out of memory";
+    //  Revoked signing keys, then revoked CURVE keys.
+    ProtobufCBinaryData sign_buf [16], *rev_buf = calloc (2 * VIEWS_REVOKED_MAX, sizeof *rev_buf);
     int rc = rev_buf? views_merge_keys (self->views, job->req->register_->department, &merged,
-                                        sign_buf, rev_buf): ERR_NOMEM;
+                                        sign_buf, rev_buf, rev_buf + VIEWS_REVOKED_MAX,
+                                        why, sizeof why): ERR_NOMEM;
     if (rc != ERR_OK) {
         free (rev_buf);
-        ingest_job_fail (job, rc, "too many revoked keys for one department");
+        ingest_job_fail (job, rc, "%s", why);
         return;
     }
     Lic__Registration reg;
@@ -438,11 +450,11 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_REGISTRATION, body, body_len, reg.at,
                       sig, &env, &entry);
     rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
-                                   &entry, &reg);
+                                   &entry, &reg, why, sizeof why);
     free (body);
     free (rev_buf);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "registration could not be applied");
+        ingest_job_fail (job, rc, "registration could not be applied: %s", why);
         return;
     }
     job->seq = self->next_seq++;
@@ -450,15 +462,16 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
 }
 
 int
-ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, const Lic__Envelope *env,
-                        bool need_values, char *why, size_t why_size)
+ingest_check_catalogue (ingest_t *self, const char *origin, const Lic__Event *ev,
+                        const Lic__Envelope *env, bool need_values, char *why, size_t why_size)
 {
     if (ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
         return disclose_check (NULL, ev->content, env->disclosures, env->n_disclosures,
                                need_values, why, why_size);
-    const Lic__LicenseType *t = views_type (self->views, ev->license_id);
+    const Lic__LicenseType *t = views_type (self->views, origin, ev->license_id);
     if (!t) {
-        snprintf (why, why_size, "license type %.21s is not in the catalogue", ev->license_id);
+        snprintf (why, why_size, "license type %.21s is not in the catalogue of node %s",
+                  ev->license_id, origin);
         return ERR_UNKNOWN_TYPE;
     }
     if (t->withdrawn) {
@@ -480,7 +493,7 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     if (job->code != ERR_OK)
         return;
     Lic__LicenseType t = *job->req->catalogue->add;
-    const Lic__LicenseType *cur = views_type (self->views, t.type_code);
+    const Lic__LicenseType *cur = views_type (self->views, self->cfg.division, t.type_code);
     t.version = cur? cur->version + 1: 1;
     t.division = (char *) self->cfg.division;
     t.at = (int64_t) time (NULL);
@@ -494,10 +507,12 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     Lic__Envelope env;
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_CATALOGUE, body, len, t.at, sig, &env, &entry);
-    rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry, &t);
+    char why [256] = "";
+    rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry,
+                                &t, why, sizeof why);
     free (body);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "catalogue entry could not be applied");
+        ingest_job_fail (job, rc, "catalogue entry could not be applied: %s", why);
         return;
     }
     job->seq = self->next_seq++;
@@ -520,24 +535,39 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
                          holder->credit_code);
         return;
     }
+    //  Its earlier keys stay revoked, and the one replaced joins them.
+    Lic__AppBody merged;
+    char why [sizeof job->why] = "out of memory";
+    ProtobufCBinaryData *rev_buf = calloc (VIEWS_REVOKED_MAX, sizeof *rev_buf);
+    int rc = rev_buf? views_merge_app_keys (self->views, add, &merged, rev_buf, why, sizeof why)
+                    : ERR_NOMEM;
+    if (rc != ERR_OK) {
+        free (rev_buf);
+        ingest_job_fail (job, rc, "%s", why);
+        return;
+    }
     Lic__AppBodyRegistration reg;
     codec_app_body_registration_init (&reg);
     reg.division = (char *) self->cfg.division;
-    reg.body = job->req->app_body->add;
+    reg.body = &merged;
     reg.at = (int64_t) time (NULL);
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
     size_t len;
-    if (codec_app_body_registration_encode (&reg, &body, &len) != ERR_OK) {
+    rc = codec_app_body_registration_encode (&reg, &body, &len);
+    if (rc != ERR_OK) {
+        free (rev_buf);
         ingest_job_fail (job, ERR_NOMEM, "out of memory");
         return;
     }
     Lic__Envelope env;
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_APP_BODY, body, len, reg.at, sig, &env, &entry);
-    int rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry, &reg);
+    rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry,
+                               &reg, why, sizeof why);
     free (body);
+    free (rev_buf);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "application body could not be registered");
+        ingest_job_fail (job, rc, "application body could not be registered: %s", why);
         return;
     }
     job->seq = self->next_seq++;
@@ -556,9 +586,11 @@ s_sequence_audit (ingest_t *self, ingest_job_t *job)
     ingest_own_entry_signed (self, LIC__ENTRY_KIND__ENTRY_AUDIT, job->audit_env.body.data,
                              job->audit_env.body.len, job->audit->at_ms / 1000,
                              job->task.sign_out, &env, &entry);
-    int rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry, job->audit);
+    char why [256] = "";
+    int rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry,
+                                job->audit, why, sizeof why);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered");
+        ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered: %s", why);
         return;
     }
     job->seq = self->next_seq++;

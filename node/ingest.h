@@ -87,10 +87,11 @@ void
                          void *cookie);
 
 //  Appends a node record (signed by this node) for a configured child,
-//  so upper levels learn its keys.
+//  so upper levels learn its keys.  replaces: the child's previous
+//  signing key when this record rotates it (32 bytes), else NULL.
 void
     ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
-                        const uint8_t curve_pk [32]);
+                        const uint8_t curve_pk [32], const uint8_t *replaces);
 
 //  Called when an audited query's record is durable (answer: the prepared
 //  reply, its QueryResult's audit_seq filled in) or could not be written

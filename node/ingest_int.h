@@ -129,8 +129,8 @@ void
 //  ERR_OK, ERR_UNKNOWN_TYPE, ERR_DISCLOSURE, ERR_CATALOGUE (why says
 //  which item and rule).
 int
-    ingest_check_catalogue (ingest_t *self, const Lic__Event *ev, const Lic__Envelope *env,
-                            bool need_values, char *why, size_t why_size);
+    ingest_check_catalogue (ingest_t *self, const char *origin, const Lic__Event *ev,
+                            const Lic__Envelope *env, bool need_values, char *why, size_t why_size);
 
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void

@@ -347,15 +347,19 @@ s_print_list (const Lic__CatalogueResult *res)
     printf ("%zu type(s)\n", res->n_types);
 }
 
-//  list, show CODE, history CODE.
+//  list, show CODE [DIVISION], history CODE [DIVISION]: DIVISION names
+//  whose line of the code (default: the node's own).
 static int
-s_catalogue_read (const licctl_opts_t *opts, const char *sub, const char *code)
+s_catalogue_read (const licctl_opts_t *opts, const char *sub, const char *code,
+                  const char *division)
 {
     Lic__Reply *reply = NULL;
     Lic__CatalogueRequest req = LIC__CATALOGUE_REQUEST__INIT;
     bool list = strcmp (sub, "list") == 0;
     if (code)
         req.type_code = (char *) code;
+    if (division)
+        req.division = (char *) division;
     req.history = strcmp (sub, "history") == 0;
     int exit_code = s_ask (opts, s_call_catalogue, &req,
                            LIC__REPLY__BODY_CATALOGUE, &reply);
@@ -397,10 +401,10 @@ licctl_cmd_catalogue (const licctl_opts_t *opts)
     if (strcmp (sub, "add") == 0 && opts->n_args == 2)
         return s_catalogue_add (opts, opts->args [1]);
     if (strcmp (sub, "list") == 0 && opts->n_args == 1)
-        return s_catalogue_read (opts, sub, NULL);
+        return s_catalogue_read (opts, sub, NULL, NULL);
     if ((strcmp (sub, "show") == 0 || strcmp (sub, "history") == 0)
-    &&  opts->n_args == 2)
-        return s_catalogue_read (opts, sub, opts->args [1]);
+    &&  (opts->n_args == 2 || opts->n_args == 3))
+        return s_catalogue_read (opts, sub, opts->args [1], opts->n_args == 3? opts->args [2]: NULL);
     licctl_usage (stderr);
     return LICCTL_EXIT_USAGE;
 }

@@ -286,7 +286,7 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
     const char *valid_to = st->content? st->content->valid_to: "";
     ql->effective_status = lifecycle_effective_status (st->status, valid_to, as_of);
     const Lic__LicenseType *t = st->catalogue_version?
-        views_type_at (self->views, st->license_id, st->catalogue_version): NULL;
+        views_type_at (self->views, st->origin_division, st->license_id, st->catalogue_version): NULL;
     if (t)
         ql->inspection_overdue = catalogue_inspection_overdue (t, st, as_of);
     int rc = ERR_OK;
@@ -451,7 +451,7 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     cc.events = calloc (QUERY_EVENTS_MAX, sizeof *cc.events);
     cc.node_chain = calloc (cap_chain, sizeof *cc.node_chain);
     const Lic__LicenseType *t = st->catalogue_version?
-        views_type_at (self->views, st->license_id, st->catalogue_version): NULL;
+        views_type_at (self->views, st->origin_division, st->license_id, st->catalogue_version): NULL;
     int rc = cc.events && cc.node_chain? ERR_OK: ERR_NOMEM;
     if (rc == ERR_OK && st->catalogue_version && !t)
         rc = ERR_NOT_FOUND;
@@ -490,7 +490,7 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     if (rc == ERR_OK)
         rc = views_registration_envelope (self->views, st->origin_division, st->issuer_code, &cc.registration);
     if (rc == ERR_OK && t)
-        rc = views_type_envelope (self->views, t->type_code, t->version, &cc.catalogue);
+        rc = views_type_envelope (self->views, t->division, t->type_code, t->version, &cc.catalogue);
     if (rc == ERR_OK)
         rc = s_chain_add (self, &cc, cap_chain, st->origin_division);
     if (rc == ERR_OK && t)

@@ -13,22 +13,23 @@
 */
 #include <time.h>
 #include "logfmt.h"
+#include "authority.h"
 #include "codec.h"
 #include "ingest_int.h"
 #include "licid.h"
 #include "seal.h"
 
-//  Authority and checks of one replicated entry.
+//  Authority and checks of one replicated entry that need its signature:
+//  the child may bring this origin (proto/authority.h), the envelope
+//  verifies, and it is signed by whom it must be.  The rules on the body
+//  are applied by views_apply_* on every path (s_apply_replica).
 static int
 s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
                  const verify_task_t *t, char *why, size_t why_size)
 {
-    //  A child speaks for itself and the nodes below it, nobody else.
-    if (!views_descends (self->views, e->origin_division, child)) {
-        snprintf (why, why_size, "entry of origin %s cannot come from child %s: %s is not %s "
-                  "nor a node below it", e->origin_division, child, e->origin_division, child);
-        return ERR_FORBIDDEN;
-    }
+    int rc = authority_origin (child, e->origin_division, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
     if (t->sig_rc != ERR_OK || !e->envelope) {
         snprintf (why, why_size, "signature does not verify");
         return ERR_BAD_SIGNATURE;
@@ -36,9 +37,9 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
     if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
         //  Upper levels re-check the standard too (issue 4 item 3), with
         //  the values disclosed to them: never those of secret items.
-        int rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
-        return rc == ERR_OK? ingest_check_catalogue (self, t->ev, e->envelope, false,
-                                                     why, why_size): rc;
+        rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
+        return rc == ERR_OK? ingest_check_catalogue (self, e->origin_division, t->ev, e->envelope,
+                                                     false, why, why_size): rc;
     }
     if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE
     ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE || e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY
@@ -61,7 +62,10 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
     return ERR_MALFORMED;
 }
 
-//  Appends a checked replicated entry to our own log, keeping its origin.
+//  Appends a checked replicated entry to our own log, keeping its origin:
+//  the same apply as a replay (views_apply_entry), so the rules on a
+//  body are those of every other path; an event's body is already
+//  decoded by the verifier.
 static int
 s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
                  char *why, size_t why_size)
@@ -70,98 +74,13 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
     own.seq = self->next_seq;
     store_batch_t *batch = self->building->batch;
     uint64_t gen = self->building->gen;
-    const Lic__Envelope *env = e->envelope;
     int rc;
     if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
         uint32_t version;
         rc = views_apply_event (self->views, batch, gen, &own, t->ev, &version, why, why_size);
     }
     else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
-        Lic__Registration *reg = NULL;
-        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-        if (rc == ERR_OK && !reg->department)
-            rc = ERR_MALFORMED;
-        if (rc != ERR_OK)
-            snprintf (why, why_size, "registration body does not decode");
-        else
-        if (strcmp (reg->division, e->origin_division) != 0) {
-            snprintf (why, why_size, "registration made at %s travels as an entry of %s",
-                      reg->division, e->origin_division);
-            rc = ERR_FORBIDDEN;
-        }
-        else
-            rc = views_apply_registration (self->views, batch, gen, &own, reg);
-        codec_registration_free (&reg);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
-        Lic__LicenseType *type = NULL;
-        rc = codec_license_type_decode (env->body.data, env->body.len, &type);
-        if (rc != ERR_OK)
-            snprintf (why, why_size, "catalogue entry does not decode");
-        else
-        if (strcmp (type->division, e->origin_division) != 0) {
-            snprintf (why, why_size, "catalogue entry made at %s travels as an entry of %s",
-                      type->division, e->origin_division);
-            rc = ERR_FORBIDDEN;
-        }
-        else
-            rc = views_apply_catalogue (self->views, batch, gen, &own, type);
-        codec_license_type_free (&type);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY) {
-        Lic__AppBodyRegistration *app = NULL;
-        rc = codec_app_body_registration_decode (env->body.data, env->body.len, &app);
-        if (rc == ERR_OK && !app->body)
-            rc = ERR_MALFORMED;
-        if (rc != ERR_OK)
-            snprintf (why, why_size, "application body registration does not decode");
-        else
-        if (strcmp (app->division, e->origin_division) != 0) {
-            snprintf (why, why_size, "application body registered at %s travels as an entry of %s",
-                      app->division, e->origin_division);
-            rc = ERR_FORBIDDEN;
-        }
-        else
-            rc = views_apply_app_body (self->views, batch, gen, &own, app);
-        codec_app_body_registration_free (&app);
-    }
-    else
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
-        Lic__AuditRecord *rec = NULL;
-        rc = codec_audit_record_decode (env->body.data, env->body.len, &rec);
-        if (rc != ERR_OK)
-            snprintf (why, why_size, "audit record does not decode");
-        else
-        if (strcmp (rec->division, e->origin_division) != 0) {
-            snprintf (why, why_size, "audit record of %s travels as an entry of %s",
-                      rec->division, e->origin_division);
-            rc = ERR_FORBIDDEN;
-        }
-        else
-            rc = views_apply_audit (self->views, batch, gen, &own, rec);
-        codec_audit_record_free (&rec);
-    }
-    else {
-        Lic__NodeRecord *rec = NULL;
-        rc = codec_node_record_decode (env->body.data, env->body.len, &rec);
-        if (rc == ERR_OK && (rec->sign_key.len != 32 || !*rec->division))
-            rc = ERR_MALFORMED;
-        if (rc != ERR_OK)
-            snprintf (why, why_size, "node record does not decode");
-        else
-        if (strcmp (rec->parent_division, e->origin_division) != 0) {
-            //  A node vouches only for its own children.
-            snprintf (why, why_size, "node record for %s names parent %s but comes from %s",
-                      rec->division, rec->parent_division, e->origin_division);
-            rc = ERR_FORBIDDEN;
-        }
-        else
-            rc = views_apply_node (self->views, batch, gen, &own, rec);
-        codec_node_record_free (&rec);
-    }
+        rc = views_apply_entry (self->views, batch, gen, &own, why, why_size);
     if (rc == ERR_OK) {
         self->building->last_seq = self->next_seq++;
         self->stats.applied++;
@@ -283,10 +202,12 @@ ingest_sequence_node (ingest_t *self, ingest_job_t *job)
     Lic__Envelope env;
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_NODE, body, len, job->node->at, sig, &env, &entry);
-    rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry, job->node);
+    char why [256] = "";
+    rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry,
+                           job->node, why, sizeof why);
     free (body);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "node record could not be applied");
+        ingest_job_fail (job, rc, "node record could not be applied: %s", why);
         return;
     }
     job->seq = self->next_seq++;
@@ -345,7 +266,7 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
 
 void
 ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
-                    const uint8_t curve_pk [32])
+                    const uint8_t curve_pk [32], const uint8_t *replaces)
 {
     ingest_job_t *job = ingest_job_new (self, JOB_NODE);
     Lic__NodeRecord *rec = job? calloc (1, sizeof *rec): NULL;
@@ -371,6 +292,10 @@ ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk 
     if (rec->curve_key.data) {
         memcpy (rec->curve_key.data, curve_pk, 32);
         rec->curve_key.len = 32;
+    }
+    if (replaces && (rec->replaces_key.data = malloc (32)) != NULL) {
+        memcpy (rec->replaces_key.data, replaces, 32);
+        rec->replaces_key.len = 32;
     }
     rec->division = div;
     rec->parent_division = parent;

@@ -23,6 +23,7 @@
 #include "proofs.h"
 #include "query.h"
 #include "zap.h"
+#include "admission.h"
 #include "seal.h"
 #include "uplink.h"
 #include "licid.h"
@@ -40,6 +41,11 @@ struct server_t {
     store_t *store;
     views_t *views;
     zactor_t *auth;                 //  ZAP handler
+    zap_keys_t *keys;               //  admitted keys, as the ZAP handler holds them
+    config_peer_t *children;        //  configured children (CONFIG_CHILDREN_MAX), for keys
+    int n_children;                 //  how many
+    zap_limit_t *key_log;           //  log lines about messages of keys no longer admitted
+    uint64_t revoked_msgs;          //  messages refused so (ERR_KEY_REVOKED)
     zsock_t *router;                //  client socket
     zsock_t *query_sock;            //  application bodies' socket, or NULL
     query_t *query;                 //  scoped queries (issue 5)
@@ -113,37 +119,31 @@ s_send_error (server_t *self, zframe_t **route_p, uint64_t id, int code, const c
     s_send (self, route_p, &reply);
 }
 
-//  Lets a registered department's system connect (its CURVE key in allowed/).
-static void
-s_allow_department (void *arg, const Lic__Department *dept)
+//  The admitted keys follow the registry: built again from it and handed
+//  to the ZAP handler, in force when this returns (so a registration is
+//  answered only once its key is admitted and the key it replaced is
+//  not).  On failure the keys in force stay as they were.
+static int
+s_admit (server_t *self)
 {
-    server_t *self = (server_t *) arg;
-    if (dept->curve_key.len != 32)
-        return;
-    char z85 [41];
-    zmq_z85_encode (z85, dept->curve_key.data, 32);
-    if (identity_allow (self->id, dept->credit_code, z85) != ERR_OK)
-        logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of department %s", dept->credit_code);
-}
-
-//  Lets a registered application body's system connect (it is then
-//  served on the query socket only while registered and not revoked).
-static void
-s_allow_app_body (void *arg, const Lic__AppBody *b)
-{
-    server_t *self = (server_t *) arg;
-    if (b->curve_key.len != 32)
-        return;
-    char z85 [41], name [64];
-    zmq_z85_encode (z85, b->curve_key.data, 32);
-    snprintf (name, sizeof name, "app-%s", b->credit_code);
-    if (b->revoked) {
-        //  Refused at the handshake from now on (and per message anyway).
-        identity_disallow (self->id, name);
-        return;
+    char why [256];
+    zap_keys_t *keys = NULL, *copy = NULL;
+    int rc = admission_build (&keys, self->views, self->cfg->division, self->id->admin.curve_pk,
+                              self->children, self->n_children, why, sizeof why);
+    if (rc == ERR_OK && !(copy = zap_keys_dup (keys))) {
+        snprintf (why, sizeof why, "out of memory");
+        rc = ERR_NOMEM;
     }
-    if (identity_allow (self->id, name, z85) != ERR_OK)
-        logfmt_msgf (LOGFMT_ERROR, "cannot allow CURVE key of application body %s", b->credit_code);
+    if (rc == ERR_OK && (rc = zap_set_keys (self->auth, &copy)) != ERR_OK)
+        snprintf (why, sizeof why, "the ZAP handler is gone");
+    if (rc != ERR_OK) {
+        logfmt_msgf (LOGFMT_ERROR, "admitted keys not changed: %s", why);
+        zap_keys_destroy (&keys);
+        return rc;
+    }
+    zap_keys_destroy (&self->keys);
+    self->keys = keys;
+    return ERR_OK;
 }
 
 static void
@@ -151,11 +151,59 @@ s_ingest_reply (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
                 const Lic__Department *dept)
 {
     server_t *self = (server_t *) arg;
-    if (dept)
-        s_allow_department (self, dept);
-    if ((*reply_p)->body_case == LIC__REPLY__BODY_APP_BODY && (*reply_p)->code == ERR_OK)
-        views_each_app_body (self->views, self->cfg->division, s_allow_app_body, self);
+    if (dept || ((*reply_p)->body_case == LIC__REPLY__BODY_APP_BODY && (*reply_p)->code == ERR_OK))
+        if (s_admit (self) != ERR_OK) {
+            //  Registered, but its key is not admitted yet: say so (the
+            //  next registration or a SIGHUP tries again).
+            (*reply_p)->code = ERR_INTERNAL;
+            free ((*reply_p)->message);
+            (*reply_p)->message = strdup ("registered, but the admitted keys could not be "
+                                          "changed (see the node's log); send SIGHUP to retry");
+        }
     s_send (self, route_p, *reply_p);
+}
+
+//  A message whose CURVE key is no longer admitted on its socket: it was
+//  at the handshake, but a registration since replaced or revoked it.
+//  Refused with ERR_KEY_REVOKED, counted and logged (once a minute per
+//  key).  libzmq cannot close one peer of a ROUTER, so the connection
+//  stays open, refused message by message; a new one fails at the
+//  handshake.  True if the key is admitted.
+static bool
+s_key_admitted (server_t *self, zsock_t *sock, zframe_t **route_p, zframe_t *body,
+                const char *domain, uint64_t id)
+{
+    const char *user = zframe_meta (body, "User-Id");
+    const char *name = "";
+    zap_verdict_t verdict = zap_keys_check (self->keys, domain, user, &name);
+    if (verdict == ZAP_ADMITTED)
+        return true;
+    self->revoked_msgs++;
+    uint8_t key [32] = { 0 };
+    char fp [17] = "-", qname [2 * ZAP_NAME_MAX + 3];
+    if (user && strlen (user) == 40 && zmq_z85_decode (key, user))
+        zap_fingerprint (fp, key);
+    uint64_t held;
+    if (zap_limit_pass (self->key_log, user? user: "", zclock_mono (), &held))
+        logfmt_log (LOGFMT_WARN, "message refused: key no longer admitted",
+                    "socket=%s reason=%s key=%s name=%s held_back=%" PRIu64,
+                    zap_socket_name (zap_socket (domain)), zap_verdict_name (verdict), fp,
+                    logfmt_quote (qname, sizeof qname, name), held);
+    char why [320];
+    if (*name)
+        snprintf (why, sizeof why, "the CURVE key %s this connection was opened with is no longer "
+                  "admitted on this socket (%s was registered with another key, or revoked): "
+                  "connect again with the key now registered", fp, name);
+    else
+        snprintf (why, sizeof why, "the CURVE key %s this connection was opened with is no longer "
+                  "admitted on this socket: connect again with the key now registered", fp);
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = id;
+    reply.code = ERR_KEY_REVOKED;
+    reply.message = why;
+    s_send_on (sock, route_p, &reply);
+    return false;
 }
 
 //  An audited query's answer, now that its record is durable.
@@ -186,8 +234,16 @@ s_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
     char why [256];
     int rc;
     if (req->app_body->add) {
-        if ((rc = query_check_body (req->app_body->add, why, sizeof why)) != ERR_OK)
+        const Lic__AppBody *add = req->app_body->add;
+        bool keys_ok = add->n_revoked_keys <= VIEWS_REVOKED_MAX;
+        for (size_t i = 0; keys_ok && i < add->n_revoked_keys; i++)
+            keys_ok = add->revoked_keys [i].len == 32;
+        if ((rc = query_check_body (add, why, sizeof why)) != ERR_OK)
             s_send_error (self, route_p, req->id, rc, "%s", why);
+        else
+        if (!keys_ok)
+            s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "an application body lists at most %d "
+                          "revoked keys of 32 bytes", VIEWS_REVOKED_MAX);
         else
             ingest_submit (self->ingest, route_p, req_p);
         return;
@@ -256,7 +312,8 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
     rec->effective_status = lifecycle_effective_status (rec->state->status, valid_to, time (NULL));
     //  Annual inspection, under the version of the standard it was issued with.
     const Lic__LicenseType *type = rec->state->catalogue_version?
-        views_type_at (self->views, bare, rec->state->catalogue_version): NULL;
+        views_type_at (self->views, rec->state->origin_division, bare,
+                      rec->state->catalogue_version): NULL;
     if (type)
         rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, time (NULL));
     if (!with_history)
@@ -401,6 +458,9 @@ s_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
                uint8_t curve [32], uint8_t root [32])
 {
     ingest_stats (self->ingest, st);
+    //  Messages of keys no longer admitted count with the refused events.
+    st->rejected += self->revoked_msgs;
+    st->rejected_by_code [ERR_KEY_REVOKED] += self->revoked_msgs;
     lic__node_status__init (ns);
     ns->division = (char *) self->cfg->division;
     ns->head_seq = ingest_durable (self->ingest);
@@ -457,7 +517,10 @@ s_metrics (server_t *self)
     s_status_fill (self, &st, &ns, curve, NULL);
     metrics_store_t db;
     metrics_store_fill (&db, self->store);
-    char *text = metrics_render (&ns, &st, &db);
+    zap_stats_t hs;
+    if (zap_stats (self->auth, &hs) != ERR_OK)
+        logfmt_msgf (LOGFMT_WARN, "the ZAP handler's counters could not be read");
+    char *text = metrics_render (&ns, &st, &db, &hs);
     if (text)
         metrics_update (self->metrics, text);
     free (text);
@@ -605,6 +668,8 @@ static void
 s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req)
 {
     const Lic__CatalogueRequest *cr = req->catalogue;
+    //  Whose line of the code: the node's own unless another is asked.
+    const char *line = cr->division && *cr->division? cr->division: self->cfg->division;
     s_types_t c = { NULL, 0, 1024 };
     c.types = calloc (c.cap, sizeof *c.types);
     Lic__LicenseType **owned = NULL;
@@ -617,21 +682,21 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
         views_each_type (self->views, s_collect_type, &c);
     else
     if (!cr->history) {
-        const Lic__LicenseType *t = views_type (self->views, cr->type_code);
+        const Lic__LicenseType *t = views_type (self->views, line, cr->type_code);
         if (t)
             c.types [c.n++] = (Lic__LicenseType *) t;
     }
     else {
         owned = calloc (c.cap, sizeof *owned);
         for (uint32_t v = 1; owned && n_owned < c.cap; v++) {
-            if (views_type_version (self->views, cr->type_code, v, &owned [n_owned]) != ERR_OK)
+            if (views_type_version (self->views, line, cr->type_code, v, &owned [n_owned]) != ERR_OK)
                 break;
             c.types [c.n++] = owned [n_owned++];
         }
     }
     if (*cr->type_code && c.n == 0)
-        s_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the catalogue",
-                      cr->type_code);
+        s_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the "
+                      "catalogue of node %s", cr->type_code, line);
     else {
         Lic__CatalogueResult res;
         lic__catalogue_result__init (&res);
@@ -714,16 +779,15 @@ s_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool adm
 typedef struct {
     Lic__LatenessRow row;
     char issuer [24];
-    char day [16];
+    char day [LIFECYCLE_DAY_SIZE];
 } s_late_t;
 
-static void
-s_day (char out [16], int64_t t)
+//  The civil date (UTC+8) of t; false, with out "", for a time outside
+//  the window (lifecycle_day): such an event is left out of the report.
+static bool
+s_day (char out [LIFECYCLE_DAY_SIZE], int64_t t)
 {
-    time_t when = (time_t) t + 8 * 3600;
-    struct tm tm;
-    gmtime_r (&when, &tm);
-    strftime (out, 16, "%Y-%m-%d", &tm);
+    return lifecycle_day (t, out);
 }
 
 static void
@@ -744,12 +808,11 @@ s_on_report (server_t *self, zframe_t **route_p, const Lic__Request *req)
         Lic__Event *ev = NULL;
         if (codec_entry_decode (v, vl, &e) == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
         &&  e->envelope && codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) == ERR_OK) {
-            char done [16], released [16], key [48];
-            s_day (done, ev->completed_at);
-            s_day (released, e->received_at);
+            char done [LIFECYCLE_DAY_SIZE], released [LIFECYCLE_DAY_SIZE], key [48];
+            bool dated = s_day (done, ev->completed_at) && s_day (released, e->received_at);
             snprintf (key, sizeof key, "%s %s", ev->issuer_code, done);
-            s_late_t *r = (s_late_t *) zhashx_lookup (rows, key);
-            if (!r && (r = calloc (1, sizeof *r))) {
+            s_late_t *r = dated? (s_late_t *) zhashx_lookup (rows, key): NULL;
+            if (dated && !r && (r = calloc (1, sizeof *r))) {
                 lic__lateness_row__init (&r->row);
                 snprintf (r->issuer, sizeof r->issuer, "%s", ev->issuer_code);
                 snprintf (r->day, sizeof r->day, "%s", done);
@@ -832,7 +895,8 @@ s_overdue_step (server_t *self)
         Lic__LicenseState *st = NULL;
         const Lic__LicenseType *t = NULL;
         if (codec_state_decode (v, vl, &st) == ERR_OK && st->catalogue_version
-        &&  (t = views_type_at (self->views, st->license_id, st->catalogue_version))
+        &&  (t = views_type_at (self->views, st->origin_division, st->license_id,
+                               st->catalogue_version))
         &&  catalogue_inspection_overdue (t, st, now))
             self->overdue_partial++;
         codec_state_free (&st);
@@ -865,13 +929,20 @@ s_check_department (const Lic__Department *d, char *why, size_t why_size)
         return ERR_BAD_CREDIT_CODE;
     }
     if (d->n_sign_keys == 0 || d->n_sign_keys > 16 || d->curve_key.len != 32
-    ||  d->n_license_types > 1024 || d->n_revoked_keys > 1024) {
+    ||  d->n_license_types > 1024 || d->n_revoked_keys > VIEWS_REVOKED_MAX
+    ||  d->n_revoked_curve_keys > VIEWS_REVOKED_MAX) {
         snprintf (why, why_size, "a department needs 1..16 signing keys and a 32-byte CURVE key");
         return ERR_BAD_FIELD;
     }
     for (size_t i = 0; i < d->n_sign_keys; i++)
         if (d->sign_keys [i].len != 32) {
             snprintf (why, why_size, "signing key %zu is not 32 bytes", i);
+            return ERR_BAD_FIELD;
+        }
+    for (size_t i = 0; i < d->n_revoked_keys + d->n_revoked_curve_keys; i++)
+        if ((i < d->n_revoked_keys? d->revoked_keys [i]
+                                  : d->revoked_curve_keys [i - d->n_revoked_keys]).len != 32) {
+            snprintf (why, why_size, "revoked key %zu is not 32 bytes", i);
             return ERR_BAD_FIELD;
         }
     for (size_t i = 0; i < d->n_license_types; i++) {
@@ -897,8 +968,21 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             : "frame does not decode as lic.Request");
         return;
     }
-    bool admin = s_is_admin (self, body);
     char why [256];
+    //  Parts of a request are signed and stored as they came (an
+    //  envelope, a department, a catalogue type): none may carry fields
+    //  the schema does not name.
+    if ((rc = codec_known_fields (&req->base, why, sizeof why)) != ERR_OK) {
+        self->bad_frames++;
+        s_send_error (self, route_p, req->id, rc, "%s", why);
+        codec_request_free (&req);
+        return;
+    }
+    bool admin = s_is_admin (self, body);
+    if (!s_key_admitted (self, self->router, route_p, body, "licrepo", req->id)) {
+        codec_request_free (&req);
+        return;
+    }
     switch (req->body_case) {
         case LIC__REQUEST__BODY_PUBLISH:
             ingest_submit (self->ingest, route_p, &req);
@@ -1033,6 +1117,19 @@ s_on_router (server_t *self, int budget)
     }
 }
 
+//  A frame of the query socket: refused if its key is no longer an
+//  admitted application body's, else the query module's.
+static void
+s_on_query_frame (server_t *self, zframe_t **route_p, zframe_t *body)
+{
+    Lic__Request *req = NULL;
+    int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
+    if (s_key_admitted (self, self->query_sock, route_p, body, "licrepo-query", req? req->id: 0))
+        query_on_request (self->query, SERVER_CHANNEL_QUERY, route_p, zframe_meta (body, "User-Id"),
+                          req, rc);
+    codec_request_free (&req);
+}
+
 //  Reads up to `budget` frames from the query socket without blocking.
 static void
 s_on_query_router (server_t *self, int budget)
@@ -1056,7 +1153,7 @@ s_on_query_router (server_t *self, int budget)
             }
         }
         if (body)
-            query_on_frame (self->query, SERVER_CHANNEL_QUERY, &route, body);
+            s_on_query_frame (self, &route, body);
         zframe_destroy (&route);
         zframe_destroy (&body);
     }
@@ -1079,9 +1176,18 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     self->started_at = (int64_t) time (NULL);
     int rc = ERR_IO;
 
-    //  Every registered department may connect: allow their CURVE keys.
-    //  (Registrations made since the last start are already there; this
-    //  also repairs a lost allowed/ directory.)
+    //  The ZAP handler first, admitting nothing until the keys are built
+    //  (the downlink binds its socket before that).
+    self->auth = zactor_new (zap_actor, NULL);
+    self->key_log = zap_limit_new ();
+    self->children = calloc (CONFIG_CHILDREN_MAX, sizeof *self->children);
+    if (!self->auth || !self->key_log || !self->children) {
+        snprintf (why, why_size, "cannot start the ZAP handler (is another running in this process?)");
+        rc = ERR_INTERNAL;
+        goto fail;
+    }
+    self->n_children = cfg->n_children;
+    memcpy (self->children, cfg->children, (size_t) cfg->n_children * sizeof *self->children);
     ingest_cfg_t icfg = { cfg->division, id->node.sign_sk, id->node.sign_pk, cfg->verify_threads };
     rc = ingest_new (&self->ingest, store, views, &icfg, s_ingest_reply, self);
     if (rc != ERR_OK) {
@@ -1102,21 +1208,18 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         rc = ERR_NOMEM;
         goto fail;
     }
-    //  allowed/ follows the registry (it may have been lost with a disk,
-    //  or the repository restored or rebuilt).
-    views_each_department (views, cfg->division, s_allow_department, self);
+    //  Every registered department and application body may connect, with
+    //  the key it has now in the registry, and the operator and children.
+    if ((rc = s_admit (self)) != ERR_OK) {
+        snprintf (why, why_size, "cannot build the admitted keys (%s): see the log", err_str (rc));
+        goto fail;
+    }
     store_iter_t *qit = store_iter_new (store, STORE_CF_QUARANTINE, NULL, 0, NULL, 0);
     const uint8_t *qk;
     size_t qkl;
     while (qit && store_iter_next (qit, &qk, &qkl, NULL, NULL))
         self->quarantine_base++;
     store_iter_destroy (&qit);
-    self->auth = zactor_new (zap_actor, id->allowed_dir);
-    if (!self->auth) {
-        snprintf (why, why_size, "cannot start the ZAP handler (is another running in this process?)");
-        rc = ERR_INTERNAL;
-        goto fail;
-    }
 
     self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
                                     100000, 100000, 1000, why, why_size);
@@ -1130,7 +1233,6 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         goto fail;
     }
     ingest_set_audit_handler (self->ingest, s_on_audit, self);
-    views_each_app_body (views, cfg->division, s_allow_app_body, self);
     if (cfg->query_listen [0]
     &&  !(self->query_sock = identity_router (id, cfg->query_listen, "licrepo-query", CODEC_FRAME_MAX,
                                               10000, 10000, 1000, why, why_size))) {
@@ -1168,6 +1270,9 @@ server_destroy (server_t **self_p)
     zsock_destroy (&self->query_sock);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
+    zap_keys_destroy (&self->keys);
+    zap_limit_destroy (&self->key_log);
+    free (self->children);
     free (self);
     *self_p = NULL;
 }
@@ -1211,8 +1316,12 @@ s_reload (server_t *self)
     else
     if (fresh->n_children > 0)
         logfmt_msgf (LOGFMT_WARN, "SIGHUP: children need replication_listen and a restart to be served");
-    views_each_department (self->views, self->cfg->division, s_allow_department, self);
-    views_each_app_body (self->views, self->cfg->division, s_allow_app_body, self);
+    //  The admitted keys follow the new list of children (and the
+    //  registry, as always).
+    self->n_children = fresh->n_children;
+    memcpy (self->children, fresh->children, (size_t) fresh->n_children * sizeof *self->children);
+    if (s_admit (self) != ERR_OK)
+        logfmt_msgf (LOGFMT_ERROR, "SIGHUP: admitted keys kept as they were");
     logfmt_msgf (LOGFMT_INFO, "SIGHUP: configuration %s reloaded", self->cfg->file);
     free (fresh);
 }
@@ -1263,7 +1372,8 @@ s_try_recover (server_t *self)
         return;     //  still full: nothing to try yet
     char why [256] = "";
     int rc = store_recover (self->store, why, sizeof why);
-    if (rc == ERR_OK && (rc = views_abort (self->views)) == ERR_OK)
+    if (rc == ERR_OK && (rc = views_abort (self->views)) == ERR_OK
+    &&  (rc = s_admit (self)) == ERR_OK)     //  registrations not written are not admitted
         logfmt_msgf (LOGFMT_INFO, "repository recovered after a failed write: accepting publishes again");
     else
         logfmt_msgf (LOGFMT_WARN, "repository not recovered yet: %s %s", err_str (rc), why);

@@ -13,10 +13,17 @@
 #include <string.h>
 #include <time.h>
 #include "logfmt.h"
+#include "authority.h"
+#include "catalogue.h"
 #include "codec.h"
+#include "licid.h"
 #include "lifecycle.h"
 #include "seal.h"
 #include "views.h"
+
+#define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
+#define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
+#define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
 
 typedef struct {
     uint64_t gen;           //  batch generation that wrote it
@@ -50,9 +57,11 @@ struct views_t {
     zhashx_t *origins;      //  division -> s_origin_t: last origin seq (pending included)
     zhashx_t *licenses;     //  license id -> s_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> s_pending_t (8-byte seq)
-    zhashx_t *types;        //  type code -> Lic__LicenseType, latest (owned)
-    zhashx_t *type_versions;    //  "code/version" -> Lic__LicenseType as stored (owned; a
-                                //  durable version never changes, so never invalidated)
+    zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
+                            //  node's line of the code (owned; proto/authority.h)
+    zhashx_t *type_versions;    //  "division/code/version" -> Lic__LicenseType as stored
+                                //  (owned; a durable version never changes, so never
+                                //  invalidated)
     zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
     zhashx_t *signers;      //  "division/hex signing key" -> s_signer_t
     zhashx_t *apps;         //  "division/credit code" -> Lic__AppBodyRegistration (owned)
@@ -91,6 +100,24 @@ s_type_key (uint8_t *key, const char *code, uint32_t version, const char *divisi
     return cl + 6 + dl;
 }
 
+//  Key of a node's line of a type code in self->types: "division/code".
+#define S_LINE_KEY (16 + 1 + LICID_TYPE_LEN + 1)
+static void
+s_line_key (char key [S_LINE_KEY], const char *division, const char *code)
+{
+    snprintf (key, S_LINE_KEY, "%.15s/%.21s", division, code);
+}
+
+//  Registry key of the signed envelope of a catalogue version:
+//  "env/type/" division "/" code "/" version (10 digits).
+#define S_TYPE_ENV_KEY 64
+static void
+s_type_env_key (char key [S_TYPE_ENV_KEY], const char *division, const char *code,
+                uint32_t version)
+{
+    snprintf (key, S_TYPE_ENV_KEY, VIEWS_ENV_PREFIX "type/%.15s/%.21s/%010u", division, code, version);
+}
+
 static int
 s_catalogue_load (views_t *self)
 {
@@ -107,9 +134,11 @@ s_catalogue_load (views_t *self)
             rc = ERR_CORRUPT;
             break;
         }
-        const Lic__LicenseType *cur = (const Lic__LicenseType *) zhashx_lookup (self->types, t->type_code);
+        char line [S_LINE_KEY];
+        s_line_key (line, t->division, t->type_code);
+        const Lic__LicenseType *cur = (const Lic__LicenseType *) zhashx_lookup (self->types, line);
         if (!cur || t->version >= cur->version)
-            zhashx_update (self->types, t->type_code, t);
+            zhashx_update (self->types, line, t);
         else
             codec_license_type_free (&t);
     }
@@ -199,9 +228,6 @@ s_registry_install (views_t *self, Lic__Registration *reg)
     return ERR_OK;
 }
 
-#define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
-#define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
-#define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
 
 static void
 s_app_destroy (void **item_p)
@@ -277,8 +303,15 @@ s_registry_load (views_t *self)
     while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
         if (kl > np && memcmp (k, VIEWS_NODE_PREFIX, np) == 0) {
             Lic__NodeRecord *rec = NULL;
+            char why [256];
             if (codec_node_record_decode (v, vl, &rec) != ERR_OK || rec->sign_key.len != 32)
                 rc = ERR_CORRUPT;
+            else
+            if (authority_node_record (rec->parent_division, rec, NULL, why, sizeof why) != ERR_OK)
+                //  Stored by a version that did not check (issue 10): a
+                //  record that breaks the rules vouches for nothing.
+                logfmt_msgf (LOGFMT_WARN, "registry: node record of %s ignored: %s",
+                             rec->division, why);
             else
             if (!zhashx_lookup (self->nodes, rec->division))    //  configuration wins
                 rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
@@ -441,12 +474,70 @@ s_has_key (const ProtobufCBinaryData *keys, size_t n, const ProtobufCBinaryData 
     return false;
 }
 
+//  "ab12cd34ef56a7b8" (first 8 bytes in hex): how logs and errors name a key.
+static void
+s_key_fp (char out [17], const ProtobufCBinaryData *k)
+{
+    uint8_t head [8] = { 0 };
+    memcpy (head, k->data, k->len < 8? k->len: 8);
+    seal_hex (out, head, 8);
+}
+
+//  "2026-12-06T03:10:00Z", or "an unknown time" for 0.
+static void
+s_utc (char out [32], int64_t at)
+{
+    time_t t = (time_t) at;
+    struct tm tm;
+    if (at <= 0 || !gmtime_r (&t, &tm) || strftime (out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf (out, 32, "an unknown time");
+}
+
+//  Adds the keys of from [0..n-1] not already in buf (nothing dropped):
+//  ERR_OK or ERR_TOO_LARGE past VIEWS_REVOKED_MAX.
+static int
+s_add_keys (ProtobufCBinaryData *buf, size_t *nbuf, const ProtobufCBinaryData *from, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s_has_key (buf, *nbuf, &from [i]))
+            continue;
+        if (*nbuf == VIEWS_REVOKED_MAX)
+            return ERR_TOO_LARGE;
+        buf [(*nbuf)++] = from [i];
+    }
+    return ERR_OK;
+}
+
 int
 views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
-                  ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf)
+                  ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf,
+                  ProtobufCBinaryData *curve_buf, char *why, size_t why_size)
 {
-    const Lic__Department *old = views_department (self, self->division, in->credit_code);
+    char key [64], fp [17], when [32];
+    snprintf (key, sizeof key, "%s/%s", self->division, in->credit_code);
+    const Lic__Registration *reg = (const Lic__Registration *) zhashx_lookup (self->depts, key);
+    const Lic__Department *old = reg? reg->department: NULL;
+    s_utc (when, reg? reg->at: 0);
     *out = *in;
+    //  A key once revoked never comes back: a registration that names one
+    //  is refused whole (taken as it is, it would revoke the working key
+    //  in its place and lock the department out).
+    for (size_t i = 0; old && i < in->n_sign_keys; i++)
+        if (s_has_key (old->revoked_keys, old->n_revoked_keys, &in->sign_keys [i])) {
+            s_key_fp (fp, &in->sign_keys [i]);
+            err_why (why, why_size, "signing key %s of department %s was revoked (by a registration "
+                     "at or before %s); make a new key with `licctl keygen` and register that",
+                     fp, in->credit_code, when);
+            return ERR_KEY_REVOKED;
+        }
+    if ((old && s_has_key (old->revoked_curve_keys, old->n_revoked_curve_keys, &in->curve_key))
+    ||  s_has_key (in->revoked_curve_keys, in->n_revoked_curve_keys, &in->curve_key)) {
+        s_key_fp (fp, &in->curve_key);
+        err_why (why, why_size, "CURVE key %s of department %s was revoked (replaced by a registration "
+                 "at or before %s); make a new key with `licctl keygen` and register that",
+                 fp, in->credit_code, when);
+        return ERR_KEY_REVOKED;
+    }
     size_t nrev = 0;
     //  Revoked: what was revoked, what was dropped, what is revoked now.
     const ProtobufCBinaryData *sources [3] = { old? old->revoked_keys: NULL,
@@ -457,18 +548,79 @@ views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out
             const ProtobufCBinaryData *k = &sources [s][i];
             if (s == 1 && s_has_key (in->sign_keys, in->n_sign_keys, k))
                 continue;       //  still a signing key
-            if (s_has_key (rev_buf, nrev, k))
-                continue;
-            if (nrev == VIEWS_REVOKED_MAX)
+            if (s_add_keys (rev_buf, &nrev, k, 1) != ERR_OK) {
+                err_why (why, why_size, "department %s would have more than %d revoked signing keys",
+                         in->credit_code, VIEWS_REVOKED_MAX);
                 return ERR_TOO_LARGE;
-            rev_buf [nrev++] = *k;
+            }
         }
     size_t nsign = 0;
     for (size_t i = 0; i < in->n_sign_keys && nsign < 16; i++)
         if (!s_has_key (rev_buf, nrev, &in->sign_keys [i]))
             sign_buf [nsign++] = in->sign_keys [i];
+    if (nsign == 0) {
+        err_why (why, why_size, "the registration of department %s revokes every signing key it "
+                 "names: give it a key that is not revoked", in->credit_code);
+        return ERR_BAD_FIELD;
+    }
+    //  CURVE keys: what was revoked, the key this registration replaces,
+    //  what is revoked now.
+    size_t ncurve = 0;
+    int rc = old? s_add_keys (curve_buf, &ncurve, old->revoked_curve_keys, old->n_revoked_curve_keys): ERR_OK;
+    if (rc == ERR_OK && old && old->curve_key.len == 32
+    &&  !s_has_key (&in->curve_key, 1, &old->curve_key))
+        rc = s_add_keys (curve_buf, &ncurve, &old->curve_key, 1);
+    if (rc == ERR_OK)
+        rc = s_add_keys (curve_buf, &ncurve, in->revoked_curve_keys, in->n_revoked_curve_keys);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "department %s would have more than %d revoked CURVE keys",
+                 in->credit_code, VIEWS_REVOKED_MAX);
+        return ERR_TOO_LARGE;
+    }
     out->sign_keys = sign_buf;
     out->n_sign_keys = nsign;
+    out->revoked_keys = rev_buf;
+    out->n_revoked_keys = nrev;
+    out->revoked_curve_keys = curve_buf;
+    out->n_revoked_curve_keys = ncurve;
+    return ERR_OK;
+}
+
+int
+views_merge_app_keys (views_t *self, const Lic__AppBody *in, Lic__AppBody *out,
+                      ProtobufCBinaryData *rev_buf, char *why, size_t why_size)
+{
+    char key [64], fp [17], when [32];
+    snprintf (key, sizeof key, "%s/%s", self->division, in->credit_code);
+    const Lic__AppBodyRegistration *reg =
+        (const Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
+    const Lic__AppBody *old = reg? reg->body: NULL;
+    s_utc (when, reg? reg->at: 0);
+    *out = *in;
+    bool same = old && s_has_key (&in->curve_key, 1, &old->curve_key);
+    //  A revoked key never comes back, nor does the key of a revoked
+    //  body (registering the body again revoked changes nothing).
+    if (!in->revoked
+    &&  ((same && old->revoked)
+     ||  (old && s_has_key (old->revoked_keys, old->n_revoked_keys, &in->curve_key))
+     ||  s_has_key (in->revoked_keys, in->n_revoked_keys, &in->curve_key))) {
+        s_key_fp (fp, &in->curve_key);
+        err_why (why, why_size, "CURVE key %s of application body %s was revoked (by a registration "
+                 "at or before %s); make a new key with `licctl keygen` and register that",
+                 fp, in->credit_code, when);
+        return ERR_KEY_REVOKED;
+    }
+    size_t nrev = 0;
+    int rc = old? s_add_keys (rev_buf, &nrev, old->revoked_keys, old->n_revoked_keys): ERR_OK;
+    if (rc == ERR_OK && old && old->curve_key.len == 32 && !same)
+        rc = s_add_keys (rev_buf, &nrev, &old->curve_key, 1);
+    if (rc == ERR_OK)
+        rc = s_add_keys (rev_buf, &nrev, in->revoked_keys, in->n_revoked_keys);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "application body %s would have more than %d revoked keys",
+                 in->credit_code, VIEWS_REVOKED_MAX);
+        return ERR_TOO_LARGE;
+    }
     out->revoked_keys = rev_buf;
     out->n_revoked_keys = nrev;
     return ERR_OK;
@@ -645,13 +797,14 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
 
     Lic__LicenseState next;
     Lic__LicenseContent content_copy;
-    char day [16];
-    time_t when = (time_t) ev->completed_at + 8 * 3600;     //  the civil date in UTC+8
-    struct tm tm;
-    gmtime_r (&when, &tm);
-    strftime (day, sizeof day, "%Y-%m-%d", &tm);
+    //  The civil date (UTC+8) of completion, in checked integers.
+    //  evcheck keeps completed_at in the time window; an entry stored
+    //  before it did gets "" at every level alike, never stack bytes.
+    char day [LIFECYCLE_DAY_SIZE];
+    if (!lifecycle_day (ev->completed_at, day))
+        day [0] = 0;
     s_next_state (&next, cur, ev, &next_pos, entry, &content_copy,
-                  views_type (self, ev->license_id), day);
+                  views_type (self, entry->origin_division, ev->license_id), day);
     rc = codec_state_encode (&next, &next_bytes, &next_len);
     if (rc != ERR_OK)
         goto cleanup;
@@ -709,12 +862,14 @@ cleanup:
 
 int
 views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
-                          const Lic__LogEntry *entry, const Lic__Registration *reg)
+                          const Lic__LogEntry *entry, const Lic__Registration *reg,
+                          char *why, size_t why_size)
 {
     uint8_t *buf = NULL;
     size_t len;
-    int rc = s_put_entry (self, batch, gen, entry);
-    if (rc != ERR_OK)
+    int rc = authority_made_at ("registration", reg->division, entry->origin_division,
+                                why, why_size);
+    if (rc != ERR_OK || (rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     rc = codec_registration_encode (reg, &buf, &len);
     if (rc != ERR_OK)
@@ -799,20 +954,6 @@ views_node_key (views_t *self, const char *division)
     return n? n->pk: NULL;
 }
 
-bool
-views_descends (views_t *self, const char *division, const char *ancestor)
-{
-    //  Walk up the chain of node records; bounded, in case of a cycle.
-    const char *d = division;
-    for (int depth = 0; depth < 16 && d && *d; depth++) {
-        if (streq (d, ancestor))
-            return true;
-        s_node_t *n = (s_node_t *) zhashx_lookup (self->nodes, d);
-        d = n? n->parent: NULL;
-    }
-    return false;
-}
-
 uint64_t
 views_origin_seq (views_t *self, const char *division)
 {
@@ -837,10 +978,15 @@ views_flush_marks (views_t *self, store_batch_t *batch)
 
 int
 views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
-                  const Lic__LogEntry *entry, const Lic__NodeRecord *rec)
+                  const Lic__LogEntry *entry, const Lic__NodeRecord *rec,
+                  char *why, size_t why_size)
 {
-    int rc = s_put_entry (self, batch, gen, entry);
+    //  The record's signer is the node the entry comes from.
+    int rc = authority_node_record (entry->origin_division, rec,
+                                    views_node_key (self, rec->division), why, why_size);
     if (rc != ERR_OK)
+        return rc;
+    if ((rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     uint8_t *buf;
     size_t len;
@@ -855,9 +1001,8 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "node/%s", rec->division);
     if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK)
         return rc;
-    if (rec->sign_key.len == 32 && !zhashx_lookup (self->nodes, rec->division))
-        rc = s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
-    return rc;
+    //  A first record, or a rotation the rule admitted.
+    return s_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
 }
 
 // ---------------------------------------------------------------------
@@ -865,10 +1010,17 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
 
 int
 views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
-                       const Lic__LogEntry *entry, const Lic__LicenseType *type)
+                       const Lic__LogEntry *entry, const Lic__LicenseType *type,
+                       char *why, size_t why_size)
 {
-    int rc = s_put_entry (self, batch, gen, entry);
+    const Lic__LicenseType *cur = views_type (self, entry->origin_division, type->type_code);
+    int rc = authority_catalogue (type, entry->origin_division, cur? cur->version: 0,
+                                  why, why_size);
+    if (rc == ERR_OK)
+        rc = catalogue_check_type (type, why, why_size);
     if (rc != ERR_OK)
+        return rc;
+    if ((rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     uint8_t *buf;
     size_t len;
@@ -877,8 +1029,8 @@ views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
     uint8_t key [64];
     size_t kl = s_type_key (key, type->type_code, type->version, type->division);
     store_batch_put (batch, STORE_CF_CATALOGUE, key, kl, buf, len);
-    char ekey [64];
-    snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "type/%.21s/%010u", type->type_code, type->version);
+    char ekey [S_TYPE_ENV_KEY];
+    s_type_env_key (ekey, type->division, type->type_code, type->version);
     if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK) {
         free (buf);
         return rc;
@@ -886,44 +1038,47 @@ views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
     Lic__LicenseType *copy = NULL;
     rc = codec_license_type_decode (buf, len, &copy);
     free (buf);
-    if (rc == ERR_OK)
-        zhashx_update (self->types, copy->type_code, copy);
+    if (rc == ERR_OK) {
+        char line [S_LINE_KEY];
+        s_line_key (line, copy->division, copy->type_code);
+        zhashx_update (self->types, line, copy);
+    }
     return rc;
 }
 
 const Lic__LicenseType *
-views_type (views_t *self, const char *type_code)
+views_type (views_t *self, const char *division, const char *type_code)
 {
-    char code [22];
-    snprintf (code, sizeof code, "%.21s", type_code);
-    return (const Lic__LicenseType *) zhashx_lookup (self->types, code);
+    char line [S_LINE_KEY];
+    s_line_key (line, division, type_code);
+    return (const Lic__LicenseType *) zhashx_lookup (self->types, line);
 }
 
 int
-views_type_version (views_t *self, const char *type_code, uint32_t version,
-                    Lic__LicenseType **type)
+views_type_version (views_t *self, const char *division, const char *type_code,
+                    uint32_t version, Lic__LicenseType **type)
 {
-    char code [22];
+    char code [LICID_TYPE_LEN + 1];
     snprintf (code, sizeof code, "%.21s", type_code);
-    uint8_t prefix [32];
-    size_t pl = s_type_key (prefix, code, version, "") ;
-    store_iter_t *it = store_iter_new (self->store, STORE_CF_CATALOGUE, prefix, pl, NULL, 0);
-    const uint8_t *k, *v;
-    size_t kl, vl;
-    int rc = ERR_NOT_FOUND;
-    if (it && store_iter_next (it, &k, &kl, &v, &vl))
-        rc = codec_license_type_decode (v, vl, type) == ERR_OK? ERR_OK: ERR_CORRUPT;
-    store_iter_destroy (&it);
+    uint8_t key [LICID_TYPE_LEN + 6 + 16];
+    size_t kl = s_type_key (key, code, version, division);
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_CATALOGUE, key, kl, &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_license_type_decode (v, vl, type) == ERR_OK? ERR_OK: ERR_CORRUPT;
+    free (v);
     return rc;
 }
 
 const Lic__LicenseType *
-views_type_at (views_t *self, const char *type_code, uint32_t version)
+views_type_at (views_t *self, const char *division, const char *type_code, uint32_t version)
 {
-    char key [40];
-    snprintf (key, sizeof key, "%.21s/%u", type_code, version);
+    char key [S_LINE_KEY + 12];
+    snprintf (key, sizeof key, "%.15s/%.21s/%u", division, type_code, version);
     Lic__LicenseType *t = (Lic__LicenseType *) zhashx_lookup (self->type_versions, key);
-    if (!t && views_type_version (self, type_code, version, &t) == ERR_OK)
+    if (!t && views_type_version (self, division, type_code, version, &t) == ERR_OK)
         zhashx_insert (self->type_versions, key, t);
     return t;
 }
@@ -953,10 +1108,12 @@ views_types (views_t *self)
 
 int
 views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
-                      const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg)
+                      const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg,
+                      char *why, size_t why_size)
 {
-    int rc = s_put_entry (self, batch, gen, entry);
-    if (rc != ERR_OK)
+    int rc = authority_made_at ("application body registration", reg->division,
+                                entry->origin_division, why, why_size);
+    if (rc != ERR_OK || (rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     uint8_t *buf;
     size_t len;
@@ -1025,10 +1182,12 @@ views_audit_key (uint8_t *key, size_t size, char tag, const char *name, uint64_t
 
 int
 views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
-                   const Lic__LogEntry *entry, const Lic__AuditRecord *rec)
+                   const Lic__LogEntry *entry, const Lic__AuditRecord *rec,
+                   char *why, size_t why_size)
 {
-    int rc = s_put_entry (self, batch, gen, entry);
-    if (rc != ERR_OK)
+    int rc = authority_made_at ("audit record", rec->division, entry->origin_division,
+                                why, why_size);
+    if (rc != ERR_OK || (rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     uint8_t key [160];
     size_t kl = views_audit_key (key, sizeof key, 'a', NULL, entry->seq);
@@ -1073,10 +1232,11 @@ views_node_envelope (views_t *self, const char *division, Lic__Envelope **env)
 }
 
 int
-views_type_envelope (views_t *self, const char *type_code, uint32_t version, Lic__Envelope **env)
+views_type_envelope (views_t *self, const char *division, const char *type_code,
+                     uint32_t version, Lic__Envelope **env)
 {
-    char key [64];
-    snprintf (key, sizeof key, VIEWS_ENV_PREFIX "type/%.21s/%010u", type_code, version);
+    char key [S_TYPE_ENV_KEY];
+    s_type_env_key (key, division, type_code, version);
     return s_get_envelope (self, key, env);
 }
 
@@ -1114,21 +1274,21 @@ views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
             if (rc == ERR_OK && !reg->department)
                 rc = ERR_MALFORMED;
             if (rc == ERR_OK)
-                rc = views_apply_registration (self, batch, gen, e, reg);
+                rc = views_apply_registration (self, batch, gen, e, reg, why, why_size);
             codec_registration_free (&reg);
             break;
         }
         case LIC__ENTRY_KIND__ENTRY_CATALOGUE: {
             Lic__LicenseType *type = NULL;
             if ((rc = codec_license_type_decode (env->body.data, env->body.len, &type)) == ERR_OK)
-                rc = views_apply_catalogue (self, batch, gen, e, type);
+                rc = views_apply_catalogue (self, batch, gen, e, type, why, why_size);
             codec_license_type_free (&type);
             break;
         }
         case LIC__ENTRY_KIND__ENTRY_NODE: {
             Lic__NodeRecord *rec = NULL;
             if ((rc = codec_node_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
-                rc = views_apply_node (self, batch, gen, e, rec);
+                rc = views_apply_node (self, batch, gen, e, rec, why, why_size);
             codec_node_record_free (&rec);
             break;
         }
@@ -1138,14 +1298,14 @@ views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
             if (rc == ERR_OK && !app->body)
                 rc = ERR_MALFORMED;
             if (rc == ERR_OK)
-                rc = views_apply_app_body (self, batch, gen, e, app);
+                rc = views_apply_app_body (self, batch, gen, e, app, why, why_size);
             codec_app_body_registration_free (&app);
             break;
         }
         case LIC__ENTRY_KIND__ENTRY_AUDIT: {
             Lic__AuditRecord *rec = NULL;
             if ((rc = codec_audit_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
-                rc = views_apply_audit (self, batch, gen, e, rec);
+                rc = views_apply_audit (self, batch, gen, e, rec, why, why_size);
             codec_audit_record_free (&rec);
             break;
         }

@@ -45,11 +45,6 @@ void
     views_trust_node (views_t *self, const char *division, const uint8_t pk [32],
                       const char *parent);
 
-//  True if division is ancestor or a node below it, following the node
-//  records (who vouched for whom).
-bool
-    views_descends (views_t *self, const char *division, const char *ancestor);
-
 //  Signing key of node `division` (trusted or learnt from node records),
 //  or NULL.
 const uint8_t *
@@ -65,10 +60,15 @@ void
 uint64_t
     views_origin_seq (views_t *self, const char *division);
 
-//  Applies a node record entry (keys of a node below a child).  ERR_OK, ERR_NOMEM.
+//  Applies a node record entry (keys of a node below a child), signed by
+//  the entry's origin node.  The record must pass authority_node_record
+//  against the key held for its division; if it does not, nothing is
+//  written and why says which rule it breaks.  ERR_OK, ERR_MALFORMED,
+//  ERR_FORBIDDEN, ERR_NOMEM.
 int MUST_CHECK
     views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
-                      const Lic__LogEntry *entry, const Lic__NodeRecord *rec);
+                      const Lic__LogEntry *entry, const Lic__NodeRecord *rec,
+                      char *why, size_t why_size);
 void
     views_destroy (views_t **self_p);
 
@@ -98,47 +98,72 @@ const Lic__Department *
 bool
     views_type_allowed (const Lic__Department *dept, const char *type_code);
 
-#define VIEWS_REVOKED_MAX 1024  //  revoked keys kept per department
+#define VIEWS_REVOKED_MAX 1024  //  revoked keys kept per department (of each kind) or body
 
-//  Prepares a registration of `in`: *out is in, except that a key once
-//  revoked stays revoked, and a key dropped from sign_keys since the
-//  stored record becomes revoked (so it is refused as revoked, not as
-//  unknown, and can never come back).  out's key arrays point into
-//  sign_buf (16 entries) and rev_buf (VIEWS_REVOKED_MAX entries), and
-//  into in and the stored record: valid until the next registration.
-//  ERR_OK or ERR_TOO_LARGE (too many revoked keys).
+//  Prepares a registration of `in` at this node: *out is in, except that
+//  a key once revoked stays revoked, a signing key dropped from sign_keys
+//  since the stored record becomes revoked (so it is refused as revoked,
+//  not as unknown), and so does the CURVE key it replaces.  A
+//  registration that names a revoked key (signing or CURVE) is refused:
+//  it would bring the key back and revoke the working one in its place.
+//  out's key arrays point into sign_buf (16 entries), rev_buf and
+//  curve_buf (VIEWS_REVOKED_MAX entries each), and into in and the stored
+//  record: valid until the next registration.  ERR_OK; ERR_KEY_REVOKED,
+//  ERR_BAD_FIELD (no signing key left), ERR_TOO_LARGE (too many revoked
+//  keys), why saying which key and what to do.
 int MUST_CHECK
     views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out,
-                      ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf);
+                      ProtobufCBinaryData *sign_buf, ProtobufCBinaryData *rev_buf,
+                      ProtobufCBinaryData *curve_buf, char *why, size_t why_size);
+
+//  The same for an application body registered at this node: the CURVE
+//  key a registration replaces joins out's revoked_keys (pointing into
+//  rev_buf, VIEWS_REVOKED_MAX entries); a registration (not itself a
+//  revocation) with a revoked key, or with the key of a revoked body, is
+//  refused.  ERR_OK, ERR_KEY_REVOKED, ERR_TOO_LARGE, why saying which.
+int MUST_CHECK
+    views_merge_app_keys (views_t *self, const Lic__AppBody *in, Lic__AppBody *out,
+                          ProtobufCBinaryData *rev_buf, char *why, size_t why_size);
 
 //  Calls fn for every department registered at node `division`.
 void
     views_each_department (views_t *self, const char *division,
                            void (*fn) (void *arg, const Lic__Department *dept), void *arg);
 
-//  Applies a catalogue entry (a license type definition or new version)
-//  into batch and the in-memory catalogue.  ERR_OK, ERR_NOMEM.
+//  Applies a catalogue entry (a license type definition or new version,
+//  made at the entry's origin node) into batch and the in-memory
+//  catalogue.  Each node's definitions of a code are their own line
+//  (proto/authority.h): the entry must be made at its origin, be the next
+//  version of the origin's line and pass catalogue_check_type; if not,
+//  nothing is written.  ERR_OK, ERR_FORBIDDEN, ERR_VERSION_MISMATCH,
+//  ERR_CATALOGUE, ERR_NOMEM.
 int MUST_CHECK
     views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
-                           const Lic__LogEntry *entry, const Lic__LicenseType *type);
+                           const Lic__LogEntry *entry, const Lic__LicenseType *type,
+                           char *why, size_t why_size);
 
 //  The latest definition of a license type (21-char code, need not be
-//  NUL-ended after 21), or NULL.  Borrowed until the next catalogue entry.
+//  NUL-ended after 21) in the line of node `division`, or NULL.
+//  Borrowed until the next catalogue entry.  A license is checked
+//  against its origin's line.
 const Lic__LicenseType *
-    views_type (views_t *self, const char *type_code);
+    views_type (views_t *self, const char *division, const char *type_code);
 
-//  Version `version` of a type as stored: caller frees with
-//  codec_license_type_free.  ERR_OK, ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+//  Version `version` of a type in node `division`'s line, as stored:
+//  caller frees with codec_license_type_free.  ERR_OK, ERR_NOT_FOUND,
+//  ERR_IO, ERR_CORRUPT.
 int MUST_CHECK
-    views_type_version (views_t *self, const char *type_code, uint32_t version,
-                        Lic__LicenseType **type);
+    views_type_version (views_t *self, const char *division, const char *type_code,
+                        uint32_t version, Lic__LicenseType **type);
 
-//  Version `version` of a type as stored, kept in memory after the first
-//  read (borrowed, valid as long as the views), or NULL if there is none.
+//  As views_type_version, kept in memory after the first read
+//  (borrowed, valid as long as the views), or NULL if there is none.
 const Lic__LicenseType *
-    views_type_at (views_t *self, const char *type_code, uint32_t version);
+    views_type_at (views_t *self, const char *division, const char *type_code,
+                   uint32_t version);
 
-//  Calls fn for the latest definition of every type, in code order.
+//  Calls fn for the latest definition of every node's line of every
+//  type, in division/code order.
 void
     views_each_type (views_t *self, void (*fn) (void *arg, const Lic__LicenseType *t), void *arg);
 
@@ -166,15 +191,19 @@ int MUST_CHECK
                        const Lic__LogEntry *entry, const Lic__Event *ev,
                        uint32_t *version, char *why, size_t why_size);
 
-//  Applies a registration entry into batch and the in-memory registry.
-//  ERR_OK, ERR_NOMEM.
+//  Applies a registration entry into batch and the in-memory registry;
+//  the registration must be made at the entry's origin (authority_made_at),
+//  else nothing is written.  ERR_OK, ERR_FORBIDDEN, ERR_NOMEM.
 int MUST_CHECK
     views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
-                              const Lic__LogEntry *entry, const Lic__Registration *reg);
+                              const Lic__LogEntry *entry, const Lic__Registration *reg,
+                              char *why, size_t why_size);
 
-//  Applies any log entry by its kind (replay: check, rebuild), decoding
-//  its body; no authority checks (the caller did them, or trusts its own
-//  log).  ERR_OK or the apply's error, why saying more.
+//  Applies any log entry by its kind (replay: check, rebuild; the
+//  parent's apply of a child's entry), decoding its body.  The rules of
+//  proto/authority.h that need no signature are applied here, on every
+//  path; signatures and the origin's right to send are the caller's.
+//  ERR_OK or the apply's error, why saying more.
 int MUST_CHECK
     views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
                        const Lic__LogEntry *entry, char *why, size_t why_size);
@@ -182,11 +211,12 @@ int MUST_CHECK
 // ---------------------------------------------------------------------
 //  Sharing within scope (issue 5)
 
-//  Applies an application body's registration (a node-signed entry).
-//  ERR_OK, ERR_NOMEM.
+//  Applies an application body's registration (a node-signed entry made
+//  at its origin).  ERR_OK, ERR_FORBIDDEN, ERR_NOMEM.
 int MUST_CHECK
     views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
-                          const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg);
+                          const Lic__LogEntry *entry, const Lic__AppBodyRegistration *reg,
+                          char *why, size_t why_size);
 
 //  The unrevoked application body registered at `division` that connects
 //  with CURVE key curve, or NULL (borrowed until the next registration).
@@ -207,7 +237,8 @@ void
 //  id 0x00 seq, 'b' body code 0x00 seq in the audit column family).
 int MUST_CHECK
     views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
-                       const Lic__LogEntry *entry, const Lic__AuditRecord *rec);
+                       const Lic__LogEntry *entry, const Lic__AuditRecord *rec,
+                       char *why, size_t why_size);
 
 //  Builds an audit index key into key (size bytes); returns its length,
 //  0 if it does not fit.  name NULL for tag 'a'.
@@ -223,8 +254,8 @@ int MUST_CHECK
 int MUST_CHECK
     views_node_envelope (views_t *self, const char *division, Lic__Envelope **env);
 int MUST_CHECK
-    views_type_envelope (views_t *self, const char *type_code, uint32_t version,
-                         Lic__Envelope **env);
+    views_type_envelope (views_t *self, const char *division, const char *type_code,
+                         uint32_t version, Lic__Envelope **env);
 
 //  Division of the node that vouched for `division` ("" = trusted from
 //  the configuration), or NULL if unknown.

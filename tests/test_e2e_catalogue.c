@@ -124,6 +124,9 @@ s_catalogue (int node, const char *code, bool history)
     lic__catalogue_request__init (&cr);
     cr.type_code = (char *) (code? code: "");
     cr.history = history;
+    //  The county's line of the code, wherever it is read: each node's
+    //  definitions are their own (proto/authority.h).
+    cr.division = "330106";
     Lic__Reply *r = NULL;
     assert (licclient_catalogue (admin, &cr, &r, 10000) == ERR_OK);
     licclient_destroy (&admin);

@@ -1,0 +1,80 @@
+/*  authority.h -- who may say what: the one place where the rules of the
+    hierarchy's authority live.  Pure functions (no I/O, no allocation, no
+    clock): every path that takes a signed statement from another member
+    calls them -- sequencing at the door, the parent's apply of a child's
+    batch, loading the registry at start, replay (check, rebuild), the
+    offline check of an archived copy, the child's keeping of its chain.
+
+    The model, in short:
+      - Divisions nest as GB/T 2260 says: a province XX0000 holds the
+        codes XX....; a city XXYY00 the codes XXYY..; a county-level code
+        XXYYZZ (ZZ != 00) holds nothing below it.
+      - A node speaks for itself and for the nodes below its division,
+        never for a sibling, a cousin or a node above it.
+      - A node record (the key of a node below) is signed by the node it
+        names as parent, names a division strictly below the signer's,
+        and, once a division's key is known, changes it only by a
+        rotation record that names the key it replaces.
+      - A registration (department, application body), a catalogue entry
+        and an audit record are made at the node whose division they
+        name, and travel only as entries of that origin.
+      - A license type's definitions are owned by the node that made
+        them: each node's definitions of a code form their own line of
+        versions (1, 2, ... without gaps), and a license is checked
+        against the definition of its origin node; no node can add to or
+        override another node's line.
+*/
+#ifndef LICREPO_AUTHORITY_H
+#define LICREPO_AUTHORITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "msg.h"
+
+//  Level of a GB/T 2260 code: 1 province (XX0000), 2 city (XXYY00),
+//  3 county-level (XXYYZZ); 0 if the code is not 6 digits or names none.
+int
+    authority_level (const char *division);
+
+//  True if `division` lies strictly below `ancestor` (GB/T 2260).  A
+//  county-level code has nothing below it.
+bool
+    authority_below (const char *division, const char *ancestor);
+
+//  May child `child` bring entries of origin `origin`?  Only its own and
+//  those of nodes below its division.  ERR_OK or ERR_FORBIDDEN, why says
+//  which rule.
+int MUST_CHECK
+    authority_origin (const char *child, const char *origin, char *why, size_t why_size);
+
+//  May the node at `origin` carry a statement made at `made_at` (the
+//  division field of a registration, application body, catalogue entry
+//  or audit record; `what` names it in the message)?  Only its own.
+//  ERR_OK or ERR_FORBIDDEN.
+int MUST_CHECK
+    authority_made_at (const char *what, const char *made_at, const char *origin,
+                       char *why, size_t why_size);
+
+//  May node `signer` vouch for node record `rec`, given the signing key
+//  the verifier holds for rec->division (known, 32 bytes) or NULL?
+//  signer NULL: a key trusted without a division (a verifier's anchor),
+//  which may vouch for any division.  Rules: well formed (6-digit codes,
+//  32-byte keys); the signer is the parent the record names; the
+//  division lies strictly below the parent's; a known division keeps its
+//  key unless the record is a rotation naming the known key in
+//  replaces_key.  ERR_OK, ERR_MALFORMED, ERR_FORBIDDEN.
+int MUST_CHECK
+    authority_node_record (const char *signer, const Lic__NodeRecord *rec,
+                           const uint8_t *known, char *why, size_t why_size);
+
+//  May `type` (a catalogue entry made at `origin`) follow `latest`, the
+//  latest version of the same code in origin's own line (0 if none)?
+//  Made at origin, and exactly the next version.  ERR_OK, ERR_FORBIDDEN,
+//  ERR_VERSION_MISMATCH.
+int MUST_CHECK
+    authority_catalogue (const Lic__LicenseType *type, const char *origin, uint32_t latest,
+                         char *why, size_t why_size);
+
+#endif

@@ -1,0 +1,182 @@
+/*  test_authority -- the rules of proto/authority.h, one row per rule and
+    per way a hostile member would try to get past it.  */
+#undef NDEBUG
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "authority.h"
+#include "codec.h"
+
+static uint8_t s_k1 [32], s_k2 [32], s_k3 [32];
+
+static void
+test_levels_and_containment (void)
+{
+    assert (authority_level ("330000") == 1);
+    assert (authority_level ("330100") == 2);
+    assert (authority_level ("330106") == 3);
+    assert (authority_level ("419001") == 3);       //  county-level city under a province
+    assert (authority_level ("330006") == 0);       //  a county part without a city part
+    assert (authority_level ("000000") == 0);
+    assert (authority_level ("006100") == 0);
+    assert (authority_level ("33010") == 0);
+    assert (authority_level ("3301066") == 0);
+    assert (authority_level ("33a106") == 0);
+    assert (authority_level (NULL) == 0);
+
+    assert (authority_below ("330106", "330100"));
+    assert (authority_below ("330106", "330000"));
+    assert (authority_below ("330100", "330000"));
+    assert (authority_below ("419001", "410000"));
+    //  Not below: itself, a sibling, a cousin, another province, upwards.
+    assert (!authority_below ("330100", "330100"));
+    assert (!authority_below ("330108", "330106"));     //  a county has nothing below it
+    assert (!authority_below ("330201", "330100"));
+    assert (!authority_below ("320106", "330000"));
+    assert (!authority_below ("330100", "330106"));
+    assert (!authority_below ("330000", "330100"));
+    assert (!authority_below ("330106", "bogus!"));
+}
+
+static void
+test_origin (void)
+{
+    char why [256];
+    assert (authority_origin ("330100", "330100", why, sizeof why) == ERR_OK);
+    assert (authority_origin ("330100", "330106", why, sizeof why) == ERR_OK);
+    assert (authority_origin ("330000", "330106", why, sizeof why) == ERR_OK);
+    assert (authority_origin ("330106", "330108", why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "330108") && strstr (why, "GB/T 2260"));
+    assert (authority_origin ("330100", "330201", why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_origin ("330106", "330100", why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_origin ("330106", "", why, sizeof why) == ERR_FORBIDDEN);
+}
+
+static void
+test_made_at (void)
+{
+    char why [256];
+    assert (authority_made_at ("registration", "330106", "330106", why, sizeof why) == ERR_OK);
+    assert (authority_made_at ("registration", "330108", "330106", why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "registration made at 330108"));
+    assert (authority_made_at ("audit record", NULL, "330106", why, sizeof why) == ERR_FORBIDDEN);
+}
+
+static Lic__NodeRecord
+s_record (const char *division, const char *parent, const uint8_t *key, const uint8_t *replaces)
+{
+    Lic__NodeRecord rec;
+    codec_node_record_init (&rec);
+    rec.division = (char *) division;
+    rec.parent_division = (char *) parent;
+    rec.sign_key.data = (uint8_t *) key;
+    rec.sign_key.len = 32;
+    if (replaces) {
+        rec.replaces_key.data = (uint8_t *) replaces;
+        rec.replaces_key.len = 32;
+    }
+    return rec;
+}
+
+static void
+test_node_records (void)
+{
+    char why [256];
+    Lic__NodeRecord r = s_record ("330106", "330100", s_k1, NULL);
+    //  A city vouches for its county; a province for its city and for a
+    //  county-level city directly under it.
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_OK);
+    r = s_record ("330100", "330000", s_k1, NULL);
+    assert (authority_node_record ("330000", &r, NULL, why, sizeof why) == ERR_OK);
+    r = s_record ("419001", "410000", s_k1, NULL);
+    assert (authority_node_record ("410000", &r, NULL, why, sizeof why) == ERR_OK);
+
+    //  Issue 10 finding 1: county 330106 vouching for its sibling 330108,
+    //  naming itself as parent.
+    r = s_record ("330108", "330106", s_k1, NULL);
+    assert (authority_node_record ("330106", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "county-level node has no nodes below it"));
+    //  ... or naming the real parent, which did not sign it.
+    r = s_record ("330108", "330100", s_k1, NULL);
+    assert (authority_node_record ("330106", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "names parent 330100 but is signed by node 330106"));
+    //  A city vouching for a county of another city, or for its province.
+    r = s_record ("330201", "330100", s_k1, NULL);
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+    r = s_record ("330000", "330100", s_k1, NULL);
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+    //  Itself.
+    r = s_record ("330100", "330100", s_k1, NULL);
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+
+    //  A known division keeps its key: the same record again is fine, a
+    //  new key only as a rotation naming the key held.
+    r = s_record ("330106", "330100", s_k1, NULL);
+    assert (authority_node_record ("330100", &r, s_k1, why, sizeof why) == ERR_OK);
+    r = s_record ("330106", "330100", s_k2, NULL);
+    assert (authority_node_record ("330100", &r, s_k1, why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "not a rotation"));
+    r = s_record ("330106", "330100", s_k2, s_k3);
+    assert (authority_node_record ("330100", &r, s_k1, why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "not the one held here"));
+    r = s_record ("330106", "330100", s_k2, s_k1);
+    assert (authority_node_record ("330100", &r, s_k1, why, sizeof why) == ERR_OK);
+
+    //  A verifier's anchor (no division) may vouch for any parent's child,
+    //  but containment still holds.
+    r = s_record ("330106", "330100", s_k1, NULL);
+    assert (authority_node_record (NULL, &r, NULL, why, sizeof why) == ERR_OK);
+    r = s_record ("330108", "330106", s_k1, NULL);
+    assert (authority_node_record (NULL, &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
+
+    //  Malformed: short keys, bad codes.
+    r = s_record ("330106", "330100", s_k1, NULL);
+    r.sign_key.len = 31;
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_MALFORMED);
+    r = s_record ("330106", "330100", s_k1, NULL);
+    r.replaces_key.data = s_k2;
+    r.replaces_key.len = 16;
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_MALFORMED);
+    r = s_record ("3301x6", "330100", s_k1, NULL);
+    assert (authority_node_record ("330100", &r, NULL, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_record ("330100", NULL, NULL, why, sizeof why) == ERR_MALFORMED);
+}
+
+static void
+test_catalogue_lines (void)
+{
+    char why [256];
+    Lic__LicenseType t;
+    codec_license_type_init (&t);
+    t.type_code = "11100000000013338W011";
+    t.division = "330106";
+    t.version = 1;
+    assert (authority_catalogue (&t, "330106", 0, why, sizeof why) == ERR_OK);
+    //  Issue 10 finding 2: another node's entry for the code travels as
+    //  an entry of its own origin only.
+    assert (authority_catalogue (&t, "330108", 0, why, sizeof why) == ERR_FORBIDDEN);
+    //  Versions go forward one at a time in a node's own line.
+    t.version = 2;
+    assert (authority_catalogue (&t, "330106", 1, why, sizeof why) == ERR_OK);
+    assert (authority_catalogue (&t, "330106", 2, why, sizeof why) == ERR_VERSION_MISMATCH);
+    assert (strstr (why, "does not follow its latest version 2"));
+    t.version = 1;
+    assert (authority_catalogue (&t, "330106", 1, why, sizeof why) == ERR_VERSION_MISMATCH);
+    t.version = 5;
+    assert (authority_catalogue (&t, "330106", 1, why, sizeof why) == ERR_VERSION_MISMATCH);
+}
+
+int
+main (void)
+{
+    memset (s_k1, 1, 32);
+    memset (s_k2, 2, 32);
+    memset (s_k3, 3, 32);
+    test_levels_and_containment ();
+    test_origin ();
+    test_made_at ();
+    test_node_records ();
+    test_catalogue_lines ();
+    printf ("authority: all passed\n");
+    return 0;
+}
