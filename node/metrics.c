@@ -232,6 +232,29 @@ s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st
            st->write_errors);
 }
 
+//  Every socket and reason, zeros included (the client, query and
+//  replication sockets; "other" only once it counted something).
+static void
+s_render_handshakes (s_buf_t *b, const zap_stats_t *hs)
+{
+    s_family (b, "licrepo_handshake_refused_total", "counter",
+              "CURVE handshakes refused by the ZAP handler, by socket and reason.");
+    for (int socket = 0; socket < ZAP_SOCKETS; socket++) {
+        uint64_t any = 0;
+        for (int v = ZAP_ADMITTED + 1; v < ZAP_VERDICTS; v++)
+            any += hs->refused [socket][v];
+        if (socket == ZAP_SOCKET_OTHER && !any)
+            continue;
+        for (int v = ZAP_ADMITTED + 1; v < ZAP_VERDICTS; v++) {
+            s_printf (b, "licrepo_handshake_refused_total{");
+            s_label (b, "socket", zap_socket_name (socket));
+            s_printf (b, ",");
+            s_label (b, "reason", zap_verdict_name (v));
+            s_printf (b, "} %" PRIu64 "\n", hs->refused [socket][v]);
+        }
+    }
+}
+
 //  Microseconds as decimal seconds without float rounding: 250 -> 0.00025.
 static void
 s_seconds (char *out, size_t size, int64_t us)
@@ -291,7 +314,7 @@ s_render_rocksdb (s_buf_t *b, const metrics_store_t *db)
 
 char *
 metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
-                const metrics_store_t *db)
+                const metrics_store_t *db, const zap_stats_t *hs)
 {
     s_buf_t b = { .data = malloc (8192), .cap = 8192 };
     if (!b.data)
@@ -302,6 +325,8 @@ metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
     s_render_children (&b, ns);
     s_render_ingest (&b, ns, st);
     s_render_fsync (&b, st);
+    if (hs)
+        s_render_handshakes (&b, hs);
     if (db)
         s_render_rocksdb (&b, db);
     if (b.failed) {

@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "msg.h"
 #include "store_rocks.h"
+#include "zap.h"
 
 #define METRICS_CONNECTIONS 16      //  concurrent HTTP connections at most
 #define METRICS_TIMEOUT_S 5         //  idle connection closed after this
@@ -65,11 +66,13 @@ void
 
 //  Renders the exposition text: ns as s_on_status fills it (with
 //  ns->rejected = st->rejected + frames refused before dispatch), the
-//  pipeline's counters st, and db (NULL: no rocksdb_* series).  Series
-//  of the uplink are left out when the node has no parent (uplink_state
-//  "none" or empty).  NULL if out of memory; caller frees the result.
+//  pipeline's counters st, db (NULL: no rocksdb_* series) and the ZAP
+//  handler's refusals hs (NULL: no licrepo_handshake_refused_total).
+//  Series of the uplink are left out when the node has no parent
+//  (uplink_state "none" or empty).  NULL if out of memory; caller frees
+//  the result.
 char *
     metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
-                    const metrics_store_t *db);
+                    const metrics_store_t *db, const zap_stats_t *hs);
 
 #endif

@@ -358,16 +358,22 @@ test_revoked_key_is_refused (void)
     codec_reply_free (&r);
     assert (s_publish (s_cb, &s_b, LIC__OP__OP_ISSUE, 20, 0, NULL, NULL, NULL, NULL) == ERR_KEY_REVOKED);
 
-    //  A later registration that forgets the revocation, or even lists the
-    //  old key again, cannot bring it back: once revoked, always revoked.
-    ProtobufCBinaryData both [2] = { { 32, fresh_pk }, { 32, s_b.key.sign_pk } };
+    //  A later registration that forgets the revocation cannot bring it
+    //  back: once revoked, always revoked.
     dept.n_revoked_keys = 0;
     dept.revoked_keys = NULL;
-    dept.n_sign_keys = 2;
-    dept.sign_keys = both;
     assert (licclient_register (s_admin, &dept, &r, 10000) == ERR_OK && r->code == ERR_OK);
     codec_reply_free (&r);
     assert (s_publish (s_cb, &s_b, LIC__OP__OP_ISSUE, 21, 0, NULL, NULL, NULL, NULL) == ERR_KEY_REVOKED);
+    //  One that lists the old key again is refused with its own error
+    //  (issue 10: it would revoke the working key in its place).
+    ProtobufCBinaryData both [2] = { { 32, fresh_pk }, { 32, s_b.key.sign_pk } };
+    dept.n_sign_keys = 2;
+    dept.sign_keys = both;
+    assert (licclient_register (s_admin, &dept, &r, 10000) == ERR_OK && r->code == ERR_KEY_REVOKED);
+    assert (strstr (r->message, "was revoked") && strstr (r->message, "licctl keygen"));
+    codec_reply_free (&r);
+    assert (s_publish (s_cb, &s_b, LIC__OP__OP_ISSUE, 22, 0, NULL, NULL, NULL, NULL) == ERR_KEY_REVOKED);
     seal_wipe (fresh_sk, sizeof fresh_sk);
 }
 

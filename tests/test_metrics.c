@@ -103,7 +103,7 @@ test_render_gives_exact_node_uplink_and_child_lines (void)
 {
     s_fig_t f;
     s_fill (&f);
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     assert (text);
     s_expect (text, "licrepo_node_info{division=\"330100\",parent=\"330000\"} 1");
     s_expect (text, "licrepo_head_seq 1234");
@@ -131,7 +131,7 @@ test_render_gives_exact_node_uplink_and_child_lines (void)
     free (text);
 
     f.ns.uplink_state = "connecting";
-    text = metrics_render (&f.ns, &f.st, NULL);
+    text = metrics_render (&f.ns, &f.st, NULL, NULL);
     s_expect (text, "licrepo_uplink_up 0");
     free (text);
 }
@@ -141,7 +141,7 @@ test_render_counts_by_reason_with_every_named_code (void)
 {
     s_fig_t f;
     s_fill (&f);
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     assert (text);
     s_expect (text, "# TYPE licrepo_published_total counter");
     s_expect (text, "licrepo_published_total 100");
@@ -167,7 +167,7 @@ test_render_histogram_is_cumulative_and_inf_equals_count (void)
 {
     s_fig_t f;
     s_fill (&f);
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     assert (text);
     s_expect (text, "# TYPE licrepo_fsync_seconds histogram");
     s_expect (text, "licrepo_fsync_seconds_bucket{le=\"0.0001\"} 0");
@@ -211,7 +211,7 @@ test_render_leaves_out_uplink_at_the_top_and_children_when_none (void)
     f.ns.uplink_state = "none";
     f.ns.parent_division = "";
     f.ns.n_children = 0;
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     assert (text);
     assert (!strstr (text, "licrepo_uplink_"));
     assert (!strstr (text, "licrepo_child_"));
@@ -225,7 +225,7 @@ test_render_escapes_label_values (void)
     s_fig_t f;
     s_fill (&f);
     f.child [1].division = "a\"b\\c\nd";
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     assert (text);
     s_expect (text, "licrepo_child_acked_seq{child=\"a\\\"b\\\\c\\nd\"} 7");
     free (text);
@@ -238,7 +238,7 @@ test_render_announces_every_family (void)
     s_fig_t f;
     s_fill (&f);
     metrics_store_t db = { .sst_bytes = 1 };
-    char *text = metrics_render (&f.ns, &f.st, &db);
+    char *text = metrics_render (&f.ns, &f.st, &db, NULL);
     assert (text);
     char family [128] = "";
     int samples = 0;
@@ -275,7 +275,7 @@ test_render_gives_rocksdb_figures (void)
     db.keys [STORE_CF_LOG] = 1234;
     db.keys [STORE_CF_LICENSE] = 900;
     db.keys [STORE_CF_QUARANTINE] = 2;
-    char *text = metrics_render (&f.ns, &f.st, &db);
+    char *text = metrics_render (&f.ns, &f.st, &db, NULL);
     assert (text);
     s_expect (text, "licrepo_rocksdb_sst_bytes 1000");
     s_expect (text, "licrepo_rocksdb_live_data_bytes 900");
@@ -372,7 +372,7 @@ test_endpoint_serves_the_latest_text (void)
 
     s_fig_t f;
     s_fill (&f);
-    char *text = metrics_render (&f.ns, &f.st, NULL);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     metrics_update (m, text);
     assert (s_http (port, "GET", "/metrics", body, sizeof body, head, sizeof head) == 200);
     assert (strcmp (body, text) == 0);

@@ -832,3 +832,50 @@ support_node_check (const support_node_t *n)
     int rc = system (cmd);
     return WIFEXITED (rc) && WEXITSTATUS (rc) == 0? ERR_OK: ERR_CORRUPT;
 }
+
+const char *
+support_licctl_path (void)
+{
+    static char path [1024];
+    const char *env = getenv ("LICCTL");
+    if (env && *env)
+        return env;
+    snprintf (path, sizeof path, "%s", support_licnode_path ());
+    char *slash = strrchr (path, '/');
+    snprintf (slash? slash + 1: path, sizeof path - (size_t) (slash? slash + 1 - path: 0), "licctl");
+    return path;
+}
+
+int
+support_metrics_scrape (int port, char *buf, size_t size)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { 0 };
+    a.sin_family = AF_INET;
+    a.sin_port = htons ((uint16_t) port);
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    const char *get = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (fd < 0 || connect (fd, (struct sockaddr *) &a, sizeof a) != 0
+    ||  write (fd, get, strlen (get)) != (ssize_t) strlen (get)) {
+        if (fd >= 0)
+            close (fd);
+        return ERR_IO;
+    }
+    size_t n = 0;
+    ssize_t k;
+    while (n + 1 < size && (k = read (fd, buf + n, size - 1 - n)) > 0)
+        n += (size_t) k;
+    close (fd);
+    buf [n] = 0;
+    return strstr (buf, " 200 ")? ERR_OK: ERR_IO;
+}
+
+int64_t
+support_metric (const char *text, const char *series)
+{
+    size_t len = strlen (series);
+    for (const char *p = strstr (text, series); p; p = strstr (p + 1, series))
+        if ((p == text || p [-1] == '\n') && p [len] == ' ')
+            return strtoll (p + len + 1, NULL, 10);
+    return -1;
+}

@@ -141,6 +141,17 @@ int support_hier_wait_synced (support_hier_t *h, int timeout_s);
 //  ERR_OK, or ERR_CORRUPT with licnode's report on stderr.
 int support_node_check (const support_node_t *n);
 
+//  The licctl binary: $LICCTL, else next to the licnode binary.
+const char *support_licctl_path (void);
+
+//  GET /metrics from a node's metrics endpoint on 127.0.0.1:port into
+//  buf (NUL-terminated, headers included).  ERR_OK or ERR_IO.
+int support_metrics_scrape (int port, char *buf, size_t size);
+
+//  Value of the sample `series` (name with its labels, exactly as
+//  rendered: licrepo_x{a="b"}) in a scraped text, -1 if it is absent.
+int64_t support_metric (const char *text, const char *series);
+
 //  Stops the four nodes with sig.
 void support_hier_stop (support_hier_t *h, int sig);
 
