@@ -12,6 +12,7 @@
 */
 #include <czmq.h>
 #include <time.h>
+#include "authority.h"
 #include "codec.h"
 #include "licclient.h"
 #include "licid.h"
@@ -82,19 +83,6 @@ s_signed (const Lic__Envelope *env)
         && seal_verify (env->signature.data, env->body.data, env->body.len, env->key_id.data) == ERR_OK;
 }
 
-//  True if division `child` lies under `parent` in GB/T 2260: a province
-//  XX0000 holds the codes XX....; a city XXYY00 the codes XXYY..
-static bool
-s_under (const char *child, const char *parent)
-{
-    size_t len = strlen (parent);
-    if (len != 6 || strlen (child) != 6 || strcmp (child, parent) == 0)
-        return false;
-    while (len > 0 && parent [len - 1] == '0' && parent [len - 2] == '0')
-        len -= 2;
-    return len < 6 && strncmp (child, parent, len) == 0;
-}
-
 //  Extends trust along the node records: a record signed by a trusted key
 //  makes the key it names trusted, for its division.
 static void
@@ -107,16 +95,16 @@ s_walk_chain (s_trust_t *t, const Lic__CopyContent *cc)
             const Lic__Envelope *env = cc->node_chain [i];
             Lic__NodeRecord *rec = NULL;
             const s_trusted_t *signer = env? s_trusted (t, env->key_id.data, env->key_id.len): NULL;
-            //  A node vouches only for its own children: the record must
-            //  name the signer's division as the parent (a directly
-            //  trusted key has no division: it may vouch for any), and the
-            //  child's code must lie under the parent's (GB/T 2260), so a
-            //  county cannot vouch for a key of its city or province.
+            //  The rule every level applies (proto/authority.h): a node
+            //  vouches only for divisions below it that name it as their
+            //  parent (a directly trusted key has no division: it may be
+            //  any parent).  A key already trusted is not vouched again.
+            char why [256];
             if (!signer || !s_signed (env)
             ||  codec_node_record_decode (env->body.data, env->body.len, &rec) != ERR_OK
-            ||  rec->sign_key.len != 32 || s_trusted (t, rec->sign_key.data, 32)
-            ||  (*signer->division && strcmp (rec->parent_division, signer->division) != 0)
-            ||  !s_under (rec->division, rec->parent_division)) {
+            ||  authority_node_record (*signer->division? signer->division: NULL, rec, NULL,
+                                       why, sizeof why) != ERR_OK
+            ||  s_trusted (t, rec->sign_key.data, 32)) {
                 codec_node_record_free (&rec);
                 continue;
             }

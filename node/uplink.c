@@ -8,6 +8,7 @@
     parent hashes exactly the bytes our tree was built from.
 */
 #include <time.h>
+#include "authority.h"
 #include "logfmt.h"
 #include "codec.h"
 #include "seal.h"
@@ -152,7 +153,8 @@ s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
     ok = ok && envs [0]->key_id.len == 32
       && memcmp (envs [0]->key_id.data, self->cfg->parent.sign_pk, 32) == 0
       && codec_node_record_decode (envs [0]->body.data, envs [0]->body.len, &rec) == ERR_OK
-      && streq (rec->division, self->cfg->division) && rec->sign_key.len == 32
+      && authority_node_record (self->cfg->parent.division, rec, NULL, NULL, 0) == ERR_OK
+      && streq (rec->division, self->cfg->division)
       && memcmp (rec->sign_key.data, self->id->node.sign_pk, 32) == 0;
     codec_node_record_free (&rec);
     uint8_t *buf = NULL;

@@ -233,8 +233,13 @@ void
     views_each_app_body (views_t *self, const char *division,
                          void (*fn) (void *arg, const Lic__AppBody *body), void *arg);
 
+#define VIEWS_AUDIT_HOLDERS_MAX 256  //  returned licenses whose holder files an audit record
+
 //  Applies an audit record (the entry and its index: 'a' seq, 'h' holder
-//  id 0x00 seq, 'b' body code 0x00 seq in the audit column family).
+//  id 0x00 seq, 'b' body code 0x00 seq in the audit column family).  It
+//  is filed under the holder the query named and, unless it is a find,
+//  under the holder of each license it named or returned (the first
+//  VIEWS_AUDIT_HOLDERS_MAX), as this node holds that license then.
 int MUST_CHECK
     views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
                        const Lic__LogEntry *entry, const Lic__AuditRecord *rec,

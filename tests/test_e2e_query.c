@@ -332,10 +332,16 @@ test_audit_log_is_complete (void)
     a.holder_id = h1;
     assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
     assert (r->audit->n_items > 3);
-    bool saw_get = false;
+    //  Issue 10 finding 6: the probe that named holder 2 for holder 1's
+    //  license is in holder 1's report too.
+    char h2 [19];
+    s_holder (h2, 2);
+    bool saw_get = false, saw_probe = false;
     for (size_t i = 0; i < r->audit->n_items; i++) {
         const Lic__AuditRecord *rec = r->audit->items [i]->record;
-        assert (streq (rec->holder_id, h1));
+        assert (streq (rec->holder_id, h1) || streq (rec->license_id, id1));
+        saw_probe |= streq (rec->holder_id, h2) && streq (rec->license_id, id1)
+                  && rec->code == ERR_NOT_FOUND;
         if (rec->code == ERR_OK && rec->kind == LIC__QUERY_KIND__QUERY_GET) {
             assert (streq (rec->body_code, s_b1.code) && streq (rec->matter_code, s_matter));
             assert (rec->n_returned == 1 && streq (rec->returned [0], id1));
@@ -343,7 +349,7 @@ test_audit_log_is_complete (void)
                     && streq (rec->purpose, "开办企业核验营业执照");
         }
     }
-    assert (saw_get);
+    assert (saw_get && saw_probe);
     codec_reply_free (&r);
     //  Only the operator reads the audit log.
     licclient_t *b1 = s_body_client (&s_b1, 0);
