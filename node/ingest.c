@@ -587,8 +587,12 @@ s_sequence_audit (ingest_t *self, ingest_job_t *job)
                              job->audit_env.body.len, job->audit->at_ms / 1000,
                              job->task.sign_out, &env, &entry);
     char why [256] = "";
+    //  As signed: the record names this node (ingest_submit_audit).
+    char *given = job->audit->division;
+    job->audit->division = (char *) self->cfg.division;
     int rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry,
                                 job->audit, why, sizeof why);
+    job->audit->division = given;
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered: %s", why);
         return;
