@@ -232,14 +232,51 @@ test_render_escapes_label_values (void)
 }
 
 //  Every sample belongs to a family announced by HELP and TYPE before it.
+//  Every socket and reason with zeros (so rate() sees a first refusal),
+//  the counts where they belong, "other" only once it counted.
+static void
+test_render_counts_handshake_refusals_by_socket_and_reason (void)
+{
+    s_fig_t f;
+    s_fill (&f);
+    zap_stats_t hs;
+    memset (&hs, 0, sizeof hs);
+    hs.refused [ZAP_SOCKET_CLIENT][ZAP_REVOKED_KEY] = 3;
+    hs.refused [ZAP_SOCKET_QUERY][ZAP_WRONG_SOCKET] = 2;
+    hs.refused [ZAP_SOCKET_REPLICATION][ZAP_UNKNOWN_KEY] = 5;
+    char *text = metrics_render (&f.ns, &f.st, NULL, &hs);
+    assert (text);
+    s_expect (text, "# TYPE licrepo_handshake_refused_total counter");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"client\",reason=\"revoked_key\"} 3");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"client\",reason=\"unknown_key\"} 0");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"client\",reason=\"wrong_socket\"} 0");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"client\",reason=\"not_curve\"} 0");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"query\",reason=\"wrong_socket\"} 2");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"query\",reason=\"revoked_key\"} 0");
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"replication\",reason=\"unknown_key\"} 5");
+    assert (!strstr (text, "socket=\"other\""));
+    assert (!strstr (text, "reason=\"admitted\""));
+    free (text);
+    hs.refused [ZAP_SOCKET_OTHER][ZAP_NOT_CURVE] = 1;
+    text = metrics_render (&f.ns, &f.st, NULL, &hs);
+    s_expect (text, "licrepo_handshake_refused_total{socket=\"other\",reason=\"not_curve\"} 1");
+    free (text);
+    //  Without the handler's figures, no such family.
+    text = metrics_render (&f.ns, &f.st, NULL, NULL);
+    assert (!strstr (text, "licrepo_handshake_refused_total"));
+    free (text);
+}
+
 static void
 test_render_announces_every_family (void)
 {
     s_fig_t f;
     s_fill (&f);
     metrics_store_t db = { .sst_bytes = 1 };
-    char *text = metrics_render (&f.ns, &f.st, &db, NULL);
+    zap_stats_t hs = { .refused [ZAP_SOCKET_OTHER][ZAP_NOT_CURVE] = 1 };
+    char *text = metrics_render (&f.ns, &f.st, &db, &hs);
     assert (text);
+    assert (strstr (text, "licrepo_handshake_refused_total{"));
     char family [128] = "";
     int samples = 0;
     for (char *line = text; *line; line = strchr (line, '\n') + 1) {
@@ -488,6 +525,7 @@ main (void)
     test_render_histogram_is_cumulative_and_inf_equals_count ();
     test_render_leaves_out_uplink_at_the_top_and_children_when_none ();
     test_render_escapes_label_values ();
+    test_render_counts_handshake_refusals_by_socket_and_reason ();
     test_render_announces_every_family ();
     test_render_gives_rocksdb_figures ();
     test_store_fill_reads_a_real_store ();
