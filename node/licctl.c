@@ -76,9 +76,13 @@ licctl_usage (FILE *out)
 "                            the key given (its origin); without a\n"
 "                            checkpoint in it, --root must give the\n"
 "                            trusted root; --witness-key also requires the\n"
-"                            parent's receipt; --since: the consistency\n"
-"                            proof must start at that earlier checkpoint\n"
-"  vkey --key-file NODE.pub  the node's checkpoint verifier key\n"
+"                            parent's receipt (a cosignature); --since: the\n"
+"                            consistency proof must start at that earlier\n"
+"                            checkpoint\n"
+"  vkey --key-file NODE.pub [--cosigner]\n"
+"                            the node's checkpoint verifier key; with\n"
+"                            --cosigner, the key of its receipts\n"
+"                            (cosignature/v1) on its children's checkpoints\n"
 "  verify FILE --trust KEY [--trust KEY]...\n"
 "                            checks an archived copy; KEY: a node's signing\n"
 "                            key (hex) or its node.pub file\n"
@@ -110,7 +114,7 @@ enum {
     S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
-    S_OPT_WITNESS_KEY, S_OPT_SINCE
+    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER
 };
 
 static const struct option s_longs [] = {
@@ -156,6 +160,7 @@ static const struct option s_longs [] = {
     { "refused", no_argument, NULL, S_OPT_REFUSED },
     { "witness-key", required_argument, NULL, S_OPT_WITNESS_KEY },
     { "since", required_argument, NULL, S_OPT_SINCE },
+    { "cosigner", no_argument, NULL, S_OPT_COSIGNER },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -240,6 +245,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_REFUSED: opts->refused = true; break;
         case S_OPT_WITNESS_KEY: opts->witness_key = arg; break;
         case S_OPT_SINCE: opts->since = arg; break;
+        case S_OPT_COSIGNER: opts->cosigner = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

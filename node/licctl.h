@@ -55,6 +55,7 @@ typedef struct {
     const char *root;                   //  verify-proof --root (hex)
     const char *witness_key;            //  verify-proof --witness-key
     const char *since;                  //  verify-proof --since
+    bool cosigner;                      //  vkey --cosigner
     const char *type;                   //  make-id --type
     const char *issuer;                 //  make-id --issuer
     const char *serial;                 //  make-id --serial

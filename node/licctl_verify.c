@@ -243,7 +243,10 @@ s_load_vkey (const char *spec, bool is_vkey, const char *what,
 {
     keyfile_t k;
     if (is_vkey) {
-        if (checkpoint_vkey_parse (spec, name, pk) != ERR_OK) {
+        //  A witness is named by its key, as a signer or as a cosigner
+        if (checkpoint_vkey_parse (spec, name, pk) != ERR_OK
+        &&  (strcmp (what, "--witness-key") != 0
+        ||   checkpoint_cosig_vkey_parse (spec, name, pk) != ERR_OK)) {
             fprintf (stderr, "licctl: %s is not an Ed25519 verifier key "
                      "(NAME+ID+BASE64, as licctl vkey prints)\n", what);
             return LICCTL_EXIT_USAGE;
@@ -301,7 +304,8 @@ licctl_cmd_vkey (const licctl_opts_t *opts)
                  "(or -d DIR)\n");
         return LICCTL_EXIT_USAGE;
     }
-    if (checkpoint_vkey (name, pk, vkey, sizeof vkey) != ERR_OK) {
+    if ((opts->cosigner? checkpoint_cosig_vkey (name, pk, vkey, sizeof vkey):
+         checkpoint_vkey (name, pk, vkey, sizeof vkey)) != ERR_OK) {
         fprintf (stderr, "licctl: '%s' is not a valid key name\n", name);
         return LICCTL_EXIT_USAGE;
     }
@@ -376,12 +380,12 @@ s_signers (const checkpoint_t *cp, char *out, size_t size)
     }
 }
 
-//  The witness's receipt on cp: ERR_OK, ERR_UNKNOWN_KEY (none) or
-//  ERR_BAD_SIGNATURE.
+//  The witness's receipt on cp, a cosignature/v1 (its time into *when):
+//  ERR_OK, ERR_UNKNOWN_KEY (none) or ERR_BAD_SIGNATURE.
 static int
-s_witness_verify (const checkpoint_t *cp, const s_trust_t *t)
+s_witness_verify (const checkpoint_t *cp, const s_trust_t *t, uint64_t *when)
 {
-    return checkpoint_verify (cp, t->witness, t->witness_pk);
+    return checkpoint_cosig_verify (cp, t->witness, t->witness_pk, when);
 }
 
 //  Signature lines neither by the log's key nor by the witness: signed-
@@ -391,7 +395,7 @@ s_report_ignored (s_report_t *r, const checkpoint_t *cp, const s_trust_t *t)
 {
     uint32_t id = checkpoint_key_id (t->name, t->pk);
     uint32_t wid = t->have_witness?
-                   checkpoint_key_id (t->witness, t->witness_pk): 0;
+                   checkpoint_cosig_key_id (t->witness, t->witness_pk): 0;
     for (size_t i = 0; i < cp->n_sigs; i++) {
         const checkpoint_sig_t *sig = &cp->sigs [i];
         char who [CHECKPOINT_NAME_MAX + 16];
@@ -429,7 +433,9 @@ s_check_checkpoint (s_report_t *r, const s_doc_t *doc, s_trust_t *t)
     //  receipt line on a child's checkpoint, which is no signature of the
     //  parent's log
     if (strcmp (cp.origin, t->name) != 0) {
-        bool receipt = checkpoint_verify (&cp, t->name, t->pk) == ERR_OK;
+        bool receipt = checkpoint_cosig_verify (&cp, t->name, t->pk, NULL)
+                       == ERR_OK
+                    || checkpoint_verify (&cp, t->name, t->pk) == ERR_OK;
         s_check (r, false, "checkpoint origin", "the checkpoint is of the "
                  "log %s, but the key given (%s+%08" PRIx32 ") is the log "
                  "%s's: a node's key vouches for its own log only%s%s%s",
@@ -453,19 +459,29 @@ s_check_checkpoint (s_report_t *r, const s_doc_t *doc, s_trust_t *t)
         s_check (r, false, "checkpoint signature", "the signature by %s+%08"
                  PRIx32 " does not verify (%s)", t->name, id, err_str (rc));
     if (t->have_witness) {
-        uint32_t wid = checkpoint_key_id (t->witness, t->witness_pk);
-        rc = s_witness_verify (&cp, t);
+        uint32_t wid = checkpoint_cosig_key_id (t->witness, t->witness_pk);
+        uint64_t when = 0;
+        char at [32];
+        rc = s_witness_verify (&cp, t, &when);
         t->witnessed = rc == ERR_OK;
         if (rc == ERR_OK)
-            s_check (r, true, "witness", "%s+%08" PRIx32 " countersigned "
-                     "this checkpoint (its receipt: it holds this log up to "
-                     "size %" PRIu64 ")", t->witness, wid, cp.size);
+            s_check (r, true, "witness", "%s+%08" PRIx32 " cosigned this "
+                     "checkpoint at %s (cosignature/v1, its receipt: it holds "
+                     "this log up to size %" PRIu64 ")", t->witness, wid,
+                     licctl_time ((int64_t) when, at), cp.size);
+        else
+        if (rc == ERR_UNKNOWN_KEY
+        &&  checkpoint_verify (&cp, t->witness, t->witness_pk) == ERR_OK)
+            s_check (r, false, "witness", "%s's line is a plain signature "
+                     "(a receipt made before receipts were cosignatures), "
+                     "not a cosignature/v1: ask for a proof at a newer "
+                     "checkpoint", t->witness);
         else
         if (rc == ERR_UNKNOWN_KEY)
-            s_check (r, false, "witness", "no receipt by %s+%08" PRIx32
+            s_check (r, false, "witness", "no cosignature by %s+%08" PRIx32
                      " (the note is signed by %s)", t->witness, wid, signers);
         else
-            s_check (r, false, "witness", "the receipt line by %s+%08" PRIx32
+            s_check (r, false, "witness", "the cosignature by %s+%08" PRIx32
                      " does not verify (%s)", t->witness, wid, err_str (rc));
     }
     s_report_ignored (r, &cp, t);

@@ -3,7 +3,8 @@
 
     Implements c2sp.org/signed-note (format, key ids, Ed25519 signature
     type 0x01, verifier key strings as golang.org/x/mod/sumdb/note
-    writes them) and c2sp.org/tlog-checkpoint (the three body lines).
+    writes them), c2sp.org/tlog-checkpoint (the three body lines) and
+    c2sp.org/tlog-cosignature (cosignature/v1, type 0x04: receipts).
 
     Deliberately does not: accept or write checkpoint extension lines
     (licrepo never writes them, so a note carrying them did not come from
@@ -17,18 +18,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "checkpoint.h"
 
 //  U+2014 EM DASH and a space open every signature line
 #define S_SIG_PREFIX        "\xe2\x80\x94 "
 #define S_SIG_PREFIX_LEN    4
 #define S_ALG_ED25519       0x01
+#define S_ALG_COSIG_V1      0x04        //  tlog-cosignature, Ed25519
+//  cosignature/v1: "cosignature/v1\ntime <t>\n", at most 20 digits
+#define S_COSIG_HEADER_MAX  (15 + 5 + 20 + 1 + 1)
+#define S_COSIG_TIME_MAX    INT64_MAX   //  the spec's 2^63 - 1
 //  Key id + Ed25519 signature, and its base64 length
 #define S_ED_SIG_BYTES      (4 + SEAL_SIG_BYTES)
 #define S_ED_SIG_B64        SEAL_BASE64_SIZE (S_ED_SIG_BYTES)
+//  Key id + timestamp + Ed25519 signature, and its base64 length
+#define S_COSIG_BYTES       (4 + CHECKPOINT_COSIG_BYTES)
+#define S_COSIG_B64         SEAL_BASE64_SIZE (S_COSIG_BYTES)
 //  Longest signature line we write, NUL included
 #define S_LINE_MAX          (S_SIG_PREFIX_LEN + CHECKPOINT_NAME_MAX + 1 \
-                             + S_ED_SIG_B64 + 1)
+                             + S_COSIG_B64 + 1)
 #define S_ROOT_B64          SEAL_BASE64_SIZE (SEAL_HASH_BYTES)
 //  Base64 in a note is at most the note: bound for decoded signatures
 #define S_SIG_DECODED_MAX   (CHECKPOINT_NOTE_MAX / 4 * 3)
@@ -158,18 +167,33 @@ s_key_id (const char *name, size_t name_len, const uint8_t *key, size_t key_len)
          | (uint32_t) digest [2] << 8 | digest [3];
 }
 
-uint32_t
-checkpoint_key_id (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES])
+//  Key id of Ed25519 key pk as a key of type alg
+static uint32_t
+s_alg_key_id (const char *name, uint8_t alg,
+              const uint8_t pk [SEAL_PUBLIC_BYTES])
 {
     uint8_t key [1 + SEAL_PUBLIC_BYTES];
-    key [0] = S_ALG_ED25519;
+    key [0] = alg;
     memcpy (key + 1, pk, SEAL_PUBLIC_BYTES);
     return s_key_id (name, strlen (name), key, sizeof key);
 }
 
-int
-checkpoint_vkey (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES],
-                 char *out, size_t size)
+uint32_t
+checkpoint_key_id (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES])
+{
+    return s_alg_key_id (name, S_ALG_ED25519, pk);
+}
+
+uint32_t
+checkpoint_cosig_key_id (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES])
+{
+    return s_alg_key_id (name, S_ALG_COSIG_V1, pk);
+}
+
+//  <name>+<id>+<base64 (alg ‖ pk)>
+static int
+s_vkey (const char *name, uint8_t alg, const uint8_t pk [SEAL_PUBLIC_BYTES],
+        char *out, size_t size)
 {
     uint8_t key [1 + SEAL_PUBLIC_BYTES];
     char key64 [SEAL_BASE64_SIZE (sizeof key)];
@@ -177,12 +201,12 @@ checkpoint_vkey (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES],
         *out = 0;
     if (!s_cname_valid (name))
         return ERR_MALFORMED;
-    key [0] = S_ALG_ED25519;
+    key [0] = alg;
     memcpy (key + 1, pk, SEAL_PUBLIC_BYTES);
     int rc = seal_base64_encode (key64, sizeof key64, key, sizeof key);
     assert (rc == ERR_OK);
     int n = snprintf (out, size, "%s+%08x+%s", name,
-                      (unsigned) checkpoint_key_id (name, pk), key64);
+                      (unsigned) s_alg_key_id (name, alg, pk), key64);
     if (n < 0 || (size_t) n >= size) {
         if (size > 0)
             *out = 0;
@@ -192,8 +216,23 @@ checkpoint_vkey (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES],
 }
 
 int
-checkpoint_vkey_parse (const char *vkey, char *name,
-                       uint8_t pk [SEAL_PUBLIC_BYTES])
+checkpoint_vkey (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES],
+                 char *out, size_t size)
+{
+    return s_vkey (name, S_ALG_ED25519, pk, out, size);
+}
+
+int
+checkpoint_cosig_vkey (const char *name, const uint8_t pk [SEAL_PUBLIC_BYTES],
+                       char *out, size_t size)
+{
+    return s_vkey (name, S_ALG_COSIG_V1, pk, out, size);
+}
+
+//  Parses a verifier key of type alg (an Ed25519 key)
+static int
+s_vkey_parse (const char *vkey, uint8_t alg, char *name,
+              uint8_t pk [SEAL_PUBLIC_BYTES])
 {
     uint8_t key [S_VKEY_KEY_MAX];
     uint8_t id_bytes [4];
@@ -223,7 +262,7 @@ checkpoint_vkey_parse (const char *vkey, char *name,
                 | (uint32_t) id_bytes [2] << 8 | id_bytes [3];
     if (id != s_key_id (vkey, name_len, key, key_len))
         return ERR_MALFORMED;
-    if (key [0] != S_ALG_ED25519)
+    if (key [0] != alg)
         return ERR_UNKNOWN_KEY;
     if (key_len != 1 + SEAL_PUBLIC_BYTES)
         return ERR_MALFORMED;
@@ -231,6 +270,20 @@ checkpoint_vkey_parse (const char *vkey, char *name,
     name [name_len] = 0;
     memcpy (pk, key + 1, SEAL_PUBLIC_BYTES);
     return ERR_OK;
+}
+
+int
+checkpoint_vkey_parse (const char *vkey, char *name,
+                       uint8_t pk [SEAL_PUBLIC_BYTES])
+{
+    return s_vkey_parse (vkey, S_ALG_ED25519, name, pk);
+}
+
+int
+checkpoint_cosig_vkey_parse (const char *vkey, char *name,
+                             uint8_t pk [SEAL_PUBLIC_BYTES])
+{
+    return s_vkey_parse (vkey, S_ALG_COSIG_V1, name, pk);
 }
 
 //  True if pk is the public half of sk
@@ -262,6 +315,48 @@ s_sig_line (const char *body, size_t body_len, const char *key_name,
     sig [2] = (uint8_t) (id >> 8);
     sig [3] = (uint8_t) id;
     seal_sign (sig + 4, (const uint8_t *) body, body_len, sk);
+    int rc = seal_base64_encode (sig64, sizeof sig64, sig, sizeof sig);
+    assert (rc == ERR_OK);
+    (void) rc;
+    int n = snprintf (line, S_LINE_MAX, S_SIG_PREFIX "%s %s\n", key_name,
+                      sig64);
+    assert (n > 0 && (size_t) n < S_LINE_MAX);
+    return (size_t) n;
+}
+
+//  tlog-cosignature "Ed25519 signed message": the header line, the
+//  timestamp line, then the note body; into msg (S_COSIG_HEADER_MAX +
+//  CHECKPOINT_BODY_MAX bytes), its length returned
+static size_t
+s_cosig_message (const char *body, size_t body_len, uint64_t timestamp,
+                 char *msg)
+{
+    int n = snprintf (msg, S_COSIG_HEADER_MAX + 1, "cosignature/v1\ntime %llu\n",
+                      (unsigned long long) timestamp);
+    assert (n > 0 && n <= S_COSIG_HEADER_MAX);
+    memcpy (msg + n, body, body_len);
+    return (size_t) n + body_len;
+}
+
+//  Writes "— <name> <base64 (cosigner key id ‖ timestamp ‖ Ed25519 (
+//  cosignature message))>\n" and a NUL into line (S_LINE_MAX bytes);
+//  returns its length
+static size_t
+s_cosig_line (const char *body, size_t body_len, const char *key_name,
+              const uint8_t sk [SEAL_SECRET_BYTES],
+              const uint8_t pk [SEAL_PUBLIC_BYTES], uint64_t timestamp,
+              char line [S_LINE_MAX])
+{
+    uint8_t sig [S_COSIG_BYTES];
+    char sig64 [S_COSIG_B64];
+    char msg [S_COSIG_HEADER_MAX + CHECKPOINT_BODY_MAX];
+    uint32_t id = checkpoint_cosig_key_id (key_name, pk);
+    for (int i = 0; i < 4; i++)
+        sig [i] = (uint8_t) (id >> (24 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        sig [4 + i] = (uint8_t) (timestamp >> (56 - 8 * i));
+    size_t msg_len = s_cosig_message (body, body_len, timestamp, msg);
+    seal_sign (sig + 12, (const uint8_t *) msg, msg_len, sk);
     int rc = seal_base64_encode (sig64, sizeof sig64, sig, sizeof sig);
     assert (rc == ERR_OK);
     (void) rc;
@@ -314,9 +409,10 @@ checkpoint_sign (const char *origin, uint64_t size,
 }
 
 int
-checkpoint_cosign (const char *note, const char *key_name,
-                   const uint8_t sk [SEAL_SECRET_BYTES],
-                   const uint8_t pk [SEAL_PUBLIC_BYTES], char **note_out)
+checkpoint_cosign_at (const char *note, const char *key_name,
+                      const uint8_t sk [SEAL_SECRET_BYTES],
+                      const uint8_t pk [SEAL_PUBLIC_BYTES], uint64_t timestamp,
+                      char **note_out)
 {
     *note_out = NULL;
     checkpoint_t *cp = malloc (sizeof *cp);
@@ -326,14 +422,15 @@ checkpoint_cosign (const char *note, const char *key_name,
     size_t line_len = 0;
     size_t len = strnlen (note, CHECKPOINT_NOTE_MAX + 1);
     int rc = checkpoint_parse (note, len, cp);
-    if (rc == ERR_OK && (!s_cname_valid (key_name) || !s_pair_valid (sk, pk)))
+    if (rc == ERR_OK && (!s_cname_valid (key_name) || !s_pair_valid (sk, pk)
+    ||  timestamp > S_COSIG_TIME_MAX))
         rc = ERR_MALFORMED;
     if (rc == ERR_OK) {
-        rc = checkpoint_verify (cp, key_name, pk);
+        rc = checkpoint_cosig_verify (cp, key_name, pk, NULL);
         if (rc == ERR_UNKNOWN_KEY) {
-            //  Not signed by this key yet: add our line
-            line_len = s_sig_line (cp->body, cp->body_len, key_name, sk, pk,
-                                   line);
+            //  Not cosigned by this key yet: add our line
+            line_len = s_cosig_line (cp->body, cp->body_len, key_name, sk, pk,
+                                     timestamp, line);
             rc = cp->n_sigs == CHECKPOINT_SIGS_MAX
               || len + line_len > CHECKPOINT_NOTE_MAX? ERR_TOO_LARGE: ERR_OK;
         }
@@ -345,6 +442,16 @@ checkpoint_cosign (const char *note, const char *key_name,
     }
     free (cp);
     return rc;
+}
+
+int
+checkpoint_cosign (const char *note, const char *key_name,
+                   const uint8_t sk [SEAL_SECRET_BYTES],
+                   const uint8_t pk [SEAL_PUBLIC_BYTES], char **note_out)
+{
+    time_t now = time (NULL);
+    return checkpoint_cosign_at (note, key_name, sk, pk,
+                                 now > 0? (uint64_t) now: 0, note_out);
 }
 
 
@@ -447,9 +554,17 @@ s_parse_sig (const char *line, size_t line_len, checkpoint_sig_t *sig)
     sig->key_id = (uint32_t) raw [0] << 24 | (uint32_t) raw [1] << 16
                 | (uint32_t) raw [2] << 8 | raw [3];
     sig->sig_len = raw_len - 4;
+    sig->timestamp = 0;
     memset (sig->sig, 0, sizeof sig->sig);
     if (sig->sig_len == SEAL_SIG_BYTES)
         memcpy (sig->sig, raw + 4, SEAL_SIG_BYTES);
+    else
+    if (sig->sig_len == CHECKPOINT_COSIG_BYTES) {
+        //  cosignature/v1: big-endian timestamp, then the signature
+        for (int i = 0; i < 8; i++)
+            sig->timestamp = sig->timestamp << 8 | raw [4 + i];
+        memcpy (sig->sig, raw + 12, SEAL_SIG_BYTES);
+    }
     return ERR_OK;
 }
 
@@ -507,5 +622,37 @@ checkpoint_verify (const checkpoint_t *cp, const char *key_name,
             return ERR_BAD_SIGNATURE;
         verified++;
     }
+    return verified? ERR_OK: ERR_UNKNOWN_KEY;
+}
+
+int
+checkpoint_cosig_verify (const checkpoint_t *cp, const char *key_name,
+                         const uint8_t pk [SEAL_PUBLIC_BYTES],
+                         uint64_t *timestamp)
+{
+    char msg [S_COSIG_HEADER_MAX + CHECKPOINT_BODY_MAX];
+    if (!s_cname_valid (key_name))
+        return ERR_UNKNOWN_KEY;
+    uint32_t id = checkpoint_cosig_key_id (key_name, pk);
+    size_t verified = 0;
+    uint64_t latest = 0;
+    for (size_t i = 0; i < cp->n_sigs; i++) {
+        const checkpoint_sig_t *sig = &cp->sigs [i];
+        if (sig->key_id != id || strcmp (sig->name, key_name) != 0)
+            continue;               //  signed-note: ignore unknown keys
+        if (sig->sig_len != CHECKPOINT_COSIG_BYTES
+        ||  sig->timestamp > S_COSIG_TIME_MAX)
+            return ERR_BAD_SIGNATURE;
+        size_t msg_len = s_cosig_message (cp->body, cp->body_len,
+                                          sig->timestamp, msg);
+        if (seal_verify (sig->sig, (const uint8_t *) msg, msg_len, pk)
+            != ERR_OK)
+            return ERR_BAD_SIGNATURE;
+        if (sig->timestamp > latest)
+            latest = sig->timestamp;
+        verified++;
+    }
+    if (verified && timestamp)
+        *timestamp = latest;
     return verified? ERR_OK: ERR_UNKNOWN_KEY;
 }

@@ -9,7 +9,10 @@
         KnownAgain and Unknown key pairs, and a real sum.golang.org
         checkpoint with its verifier key;
       - transparency-dev/formats log/checkpoint_test.go: "bananas" base64;
-      - c2sp.org/tlog-checkpoint: the example checkpoint (parse only).
+      - c2sp.org/tlog-checkpoint: the example checkpoint (parse only);
+      - transparency-dev/formats note/note_cosigv1_test.go: a real
+        cosignature/v1 verifier key (remora.n621.de, type 0x04) and a
+        cosignature's bytes with their timestamp.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -54,6 +57,13 @@
                     DASH "example.com/behind-the-sofa " \
                     "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7" \
                     "u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+
+//  transparency-dev/formats note/note_cosigv1_test.go
+#define REMORA_VKEY "remora.n621.de+da77ade7+" \
+                    "BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"
+#define COSIG_B64   "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlq" \
+                    "JyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA=="
+#define COSIG_TIME  1727964367
 
 //  transparency-dev/formats log/note_test.go
 static const struct {
@@ -495,8 +505,9 @@ test_cosign_adds_a_receipt (void)
     char *note = s_sign (&county, "licrepo.example/330102", 42);
     char *receipt = NULL;
     char *again = NULL;
-    assert (checkpoint_cosign (note, city.name, city.sk, city.pk, &receipt)
-            == ERR_OK);
+    uint64_t t = 0;
+    assert (checkpoint_cosign_at (note, city.name, city.sk, city.pk,
+                                  1795744800, &receipt) == ERR_OK);
     //  The child's text and line stay byte for byte; one line is added
     assert (strncmp (receipt, note, strlen (note)) == 0);
     checkpoint_t cp;
@@ -504,10 +515,48 @@ test_cosign_adds_a_receipt (void)
     assert (cp.n_sigs == 2);
     assert (strcmp (cp.sigs [1].name, city.name) == 0);
     assert (checkpoint_verify (&cp, county.name, county.pk) == ERR_OK);
-    assert (checkpoint_verify (&cp, city.name, city.pk) == ERR_OK);
-    assert (checkpoint_verify (&cp, province.name, province.pk)
+    //  The receipt is a cosignature, never the city's checkpoint signature
+    assert (checkpoint_verify (&cp, city.name, city.pk) == ERR_UNKNOWN_KEY);
+    assert (checkpoint_cosig_verify (&cp, city.name, city.pk, &t) == ERR_OK);
+    assert (t == 1795744800);
+    assert (checkpoint_cosig_verify (&cp, county.name, county.pk, NULL)
             == ERR_UNKNOWN_KEY);
-    //  Cosigning twice changes nothing
+    assert (checkpoint_cosig_verify (&cp, province.name, province.pk, NULL)
+            == ERR_UNKNOWN_KEY);
+    //  tlog-cosignature, rebuilt here from the spec: key id over 0x04,
+    //  8-byte big-endian time, Ed25519 over "cosignature/v1\ntime <t>\n"
+    //  and the body
+    uint8_t key [33], digest [32];
+    key [0] = 0x04;
+    memcpy (key + 1, city.pk, 32);
+    char *id_input = malloc (strlen (city.name) + 1 + sizeof key);
+    memcpy (id_input, city.name, strlen (city.name));
+    id_input [strlen (city.name)] = '\n';
+    memcpy (id_input + strlen (city.name) + 1, key, sizeof key);
+    seal_sha256 (digest, (const uint8_t *) id_input,
+                 strlen (city.name) + 1 + sizeof key);
+    free (id_input);
+    uint32_t id = (uint32_t) digest [0] << 24 | (uint32_t) digest [1] << 16
+                | (uint32_t) digest [2] << 8 | digest [3];
+    assert (cp.sigs [1].key_id == id);
+    assert (id == checkpoint_cosig_key_id (city.name, city.pk));
+    assert (id != checkpoint_key_id (city.name, city.pk));
+    assert (cp.sigs [1].sig_len == 72 && cp.sigs [1].timestamp == 1795744800);
+    const char *line64 = strstr (receipt, DASH "licrepo.example/330100 ");
+    assert (line64);
+    line64 += strlen (DASH "licrepo.example/330100 ");
+    uint8_t raw [76];
+    size_t raw_len = 0;
+    assert (seal_base64_decode (raw, sizeof raw, &raw_len, line64,
+                                strcspn (line64, "\n")) == ERR_OK);
+    assert (raw_len == 76);
+    assert (memcmp (raw + 4, "\0\0\0\0\x6b\x08\xe4\x20", 8) == 0);
+    char msg [512];
+    int n = snprintf (msg, sizeof msg, "cosignature/v1\ntime 1795744800\n%s",
+                      cp.body);
+    assert (seal_verify (raw + 12, (const uint8_t *) msg, (size_t) n,
+                         city.pk) == ERR_OK);
+    //  Cosigning twice changes nothing, whatever the time
     assert (checkpoint_cosign (receipt, city.name, city.sk, city.pk, &again)
             == ERR_OK);
     assert (strcmp (again, receipt) == 0);
@@ -517,20 +566,41 @@ test_cosign_adds_a_receipt (void)
                                &again) == ERR_OK);
     assert (s_parse (again, &cp) == ERR_OK);
     assert (cp.n_sigs == 3);
-    assert (checkpoint_verify (&cp, province.name, province.pk) == ERR_OK);
+    assert (checkpoint_cosig_verify (&cp, province.name, province.pk, &t)
+            == ERR_OK);
+    assert (t > 1700000000);            //  now
     assert (checkpoint_verify (&cp, county.name, county.pk) == ERR_OK);
     free (again);
-    //  A cosigner's line that does not verify is not papered over
-    char *bad = strdup (receipt);
-    char *line = strstr (bad, city.name);
-    line += strlen (city.name) + 10;            //  past the key id
-    *line = *line == 'A'? 'B': 'A';
-    assert (s_parse (bad, &cp) == ERR_OK);
-    assert (checkpoint_verify (&cp, city.name, city.pk) == ERR_BAD_SIGNATURE);
-    again = (char *) 1;
-    assert (checkpoint_cosign (bad, city.name, city.sk, city.pk, &again)
-            == ERR_BAD_SIGNATURE);
-    assert (again == NULL);
+    //  A cosigner's line that does not verify is not papered over: a
+    //  changed signature, and a changed time
+    for (int k = 0; k < 2; k++) {
+        char *bad = strdup (receipt);
+        char *at = strstr (bad, city.name) + strlen (city.name) + 1;
+        at += k == 0? 40: 10;           //  in the signature; in the time
+        *at = *at == 'A'? 'B': 'A';
+        assert (s_parse (bad, &cp) == ERR_OK);
+        assert (checkpoint_cosig_verify (&cp, city.name, city.pk, NULL)
+                == ERR_BAD_SIGNATURE);
+        again = (char *) 1;
+        assert (checkpoint_cosign (bad, city.name, city.sk, city.pk, &again)
+                == ERR_BAD_SIGNATURE);
+        assert (again == NULL);
+        free (bad);
+    }
+    //  A plain signature line by the city (the old receipt form) is not
+    //  a cosignature
+    char *plain = s_sign (&county, "licrepo.example/330102", 42);
+    char *line = malloc (strlen (plain) + 200);
+    char *city_note = s_sign (&city, "licrepo.example/330102", 42);
+    strcpy (line, plain);
+    strcat (line, strstr (city_note, DASH));
+    assert (s_parse (line, &cp) == ERR_OK);
+    assert (checkpoint_verify (&cp, city.name, city.pk) == ERR_OK);
+    assert (checkpoint_cosig_verify (&cp, city.name, city.pk, NULL)
+            == ERR_UNKNOWN_KEY);
+    free (line);
+    free (plain);
+    free (city_note);
     //  Bad input or arguments
     assert (checkpoint_cosign ("nonsense\n", city.name, city.sk, city.pk,
                                &again)
@@ -539,12 +609,55 @@ test_cosign_adds_a_receipt (void)
             == ERR_MALFORMED);
     assert (checkpoint_cosign (note, city.name, city.sk, county.pk, &again)
             == ERR_MALFORMED);
-    free (bad);
+    assert (checkpoint_cosign_at (note, city.name, city.sk, city.pk,
+                                  (uint64_t) INT64_MAX + 1, &again)
+            == ERR_MALFORMED);
+    assert (checkpoint_cosign_at (note, city.name, city.sk, city.pk,
+                                  (uint64_t) INT64_MAX, &again) == ERR_OK);
+    assert (s_parse (again, &cp) == ERR_OK);
+    assert (checkpoint_cosig_verify (&cp, city.name, city.pk, &t) == ERR_OK);
+    assert (t == (uint64_t) INT64_MAX);
+    free (again);
     free (receipt);
     free (note);
     seal_wipe (county.sk, sizeof county.sk);
     seal_wipe (city.sk, sizeof city.sk);
     seal_wipe (province.sk, sizeof province.sk);
+}
+
+static void
+test_cosigner_keys_match_go (void)
+{
+    char name [CHECKPOINT_NAME_MAX + 1], vkey [CHECKPOINT_VKEY_MAX];
+    uint8_t pk [SEAL_PUBLIC_BYTES];
+    //  A real cosigner key: parsed, and written back the same
+    assert (checkpoint_cosig_vkey_parse (REMORA_VKEY, name, pk) == ERR_OK);
+    assert (strcmp (name, "remora.n621.de") == 0);
+    assert (checkpoint_cosig_key_id (name, pk) == 0xda77ade7);
+    assert (checkpoint_cosig_vkey (name, pk, vkey, sizeof vkey) == ERR_OK);
+    assert (strcmp (vkey, REMORA_VKEY) == 0);
+    //  Each parser takes only its own type
+    assert (checkpoint_vkey_parse (REMORA_VKEY, name, pk) == ERR_UNKNOWN_KEY);
+    assert (checkpoint_cosig_vkey_parse (PETER_VKEY, name, pk)
+            == ERR_UNKNOWN_KEY);
+    //  The same Ed25519 key as a cosigner has another id and vkey
+    test_key_t peter = s_key_from_skey (PETER_SKEY);
+    assert (checkpoint_cosig_vkey ("PeterNeumann", peter.pk, vkey, sizeof vkey)
+            == ERR_OK);
+    assert (strncmp (vkey, "PeterNeumann+", 13) == 0);
+    assert (strcmp (vkey, PETER_VKEY) != 0);
+    assert (checkpoint_cosig_vkey_parse (vkey, name, pk) == ERR_OK);
+    assert (memcmp (pk, peter.pk, sizeof pk) == 0);
+    seal_wipe (peter.sk, sizeof peter.sk);
+    //  A real cosignature's bytes: 72 after the key id, time first
+    char note [512];
+    snprintf (note, sizeof note, "%s" DASH "w.example " COSIG_B64 "\n",
+              SUMDB_BODY "\n");
+    checkpoint_t cp;
+    assert (s_parse (note, &cp) == ERR_OK);
+    assert (cp.n_sigs == 1 && cp.sigs [0].sig_len == CHECKPOINT_COSIG_BYTES);
+    assert (cp.sigs [0].timestamp == COSIG_TIME);
+    assert (cp.sigs [0].key_id == 0x646846b9);
 }
 
 static void
@@ -810,7 +923,7 @@ test_parse_survives_random_damage (void)
             assert (cp->body_len == strlen (cp->body));
             //  Damage that still parses never verifies for both keys
             int a = checkpoint_verify (cp, key.name, key.pk);
-            int b = checkpoint_verify (cp, city.name, city.pk);
+            int b = checkpoint_cosig_verify (cp, city.name, city.pk, NULL);
             if (memcmp (copy, receipt, len) != 0 && cut == len)
                 assert (a != ERR_OK || b != ERR_OK);
         }
@@ -836,10 +949,11 @@ main (void)
     test_sign_parse_verify_round_trip ();
     test_sign_refuses_bad_arguments ();
     test_cosign_adds_a_receipt ();
+    test_cosigner_keys_match_go ();
     test_cosign_stops_at_the_limits ();
     test_tampered_notes_do_not_verify ();
     test_parse_refuses_malformed_notes ();
     test_parse_survives_random_damage ();
-    printf ("test_checkpoint: 14 tests passed\n");
+    printf ("test_checkpoint: 15 tests passed\n");
     return 0;
 }

@@ -41,6 +41,7 @@ static char s_dir [256];            //  temporary directory
 static char s_node_pub [300];       //  the node's public key file
 static char s_parent_pub [300];     //  its parent's
 static char s_parent_vkey [CHECKPOINT_VKEY_MAX];    //  the parent's
+static char s_parent_cosig [CHECKPOINT_VKEY_MAX];   //  as a cosigner
 static char *s_old_note;            //  checkpoint at S_OLD_SIZE
 static char *s_forked_note;         //  another root at S_OLD_SIZE, same key
 static char s_vkey [CHECKPOINT_VKEY_MAX];   //  the node's verifier key
@@ -190,6 +191,8 @@ s_setup (void)
                              sizeof s_vkey) == ERR_OK);
     assert (checkpoint_vkey (S_PARENT, parent.sign_pk, s_parent_vkey,
                              sizeof s_parent_vkey) == ERR_OK);
+    assert (checkpoint_cosig_vkey (S_PARENT, parent.sign_pk, s_parent_cosig,
+                                   sizeof s_parent_cosig) == ERR_OK);
 
     merkle_mem_store_t *mem = merkle_mem_store_new ();
     const merkle_store_t *store = merkle_mem_store_ops (mem);
@@ -259,8 +262,20 @@ s_setup (void)
     json_t *doc = json_deep_copy (s_doc);
     json_object_set_new (doc, "checkpoint", json_string (receipt));
     s_write (doc, "receipt.json", path);
+    free (receipt);
+    //  A receipt of the old form: the parent's plain signature line
+    char *plain = NULL;
+    assert (checkpoint_sign (S_ORIGIN, S_LEAVES, root, S_PARENT,
+                             parent.sign_sk, parent.sign_pk, &plain)
+            == ERR_OK);
+    receipt = malloc (strlen (note) + strlen (plain) + 1);
+    strcpy (receipt, note);
+    strcat (receipt, strstr (plain, S_DASH));
+    json_object_set_new (doc, "checkpoint", json_string (receipt));
+    s_write (doc, "plain-receipt.json", path);
     json_decref (doc);
     free (receipt);
+    free (plain);
     free (note);
     free (leaf);
     merkle_mem_store_destroy (&mem);
@@ -455,13 +470,30 @@ test_receipt_counts_only_with_witness_key (void)
     free (out);
     s_expect (0, "verify-proof", path, "--key", s_vkey, "--witness-key",
               s_parent_vkey, NULL);
+    //  The witness named by its cosigner key (licctl vkey --cosigner)
+    assert (s_run_output (&out, "verify-proof", path, "--key", s_vkey,
+                          "--witness-key", s_parent_cosig, NULL) == 0);
+    assert (strstr (out, "OK      witness: " S_PARENT "+"));
+    assert (strstr (out, "(cosignature/v1, its receipt"));
+    free (out);
+    //  A receipt of the old form (a plain signature by the parent's key,
+    //  which could not be told from the parent's own checkpoint
+    //  signature) is no cosignature: refused as the witness's, saying so
+    char plain [300];
+    snprintf (plain, sizeof plain, "%s/plain-receipt.json", s_dir);
+    assert (s_run_output (&out, "verify-proof", plain, "--key-file",
+                          s_node_pub, "--witness-key", s_parent_pub,
+                          NULL) == 1);
+    assert (strstr (out, "FAILED  witness: " S_PARENT "'s line is a plain "
+                    "signature"));
+    free (out);
     //  A witness named whose receipt is not on the note
     char bare [300];
     s_write (s_doc, "proof.json", bare);
     assert (s_run_output (&out, "verify-proof", bare, "--key-file",
                           s_node_pub, "--witness-key", s_parent_pub,
                           NULL) == 1);
-    assert (strstr (out, "FAILED  witness: no receipt by " S_PARENT));
+    assert (strstr (out, "FAILED  witness: no cosignature by " S_PARENT));
     free (out);
     //  The receipt line tampered with (past its key id): refused with the
     //  witness, and without it the city's own line still verifies
@@ -477,7 +509,7 @@ test_receipt_counts_only_with_witness_key (void)
     assert (s_run_output (&out, "verify-proof", tampered, "--key-file",
                           s_node_pub, "--witness-key", s_parent_pub,
                           NULL) == 1);
-    assert (strstr (out, "FAILED  witness: the receipt line by " S_PARENT));
+    assert (strstr (out, "FAILED  witness: the cosignature by " S_PARENT));
     free (out);
     s_expect (0, "verify-proof", tampered, "--key-file", s_node_pub, NULL);
     //  The log's own key as its witness, or a witness without the log's
@@ -647,6 +679,13 @@ test_vkey_prints_the_verifier_key (void)
     fclose (fp);
     text [strcspn (text, "\n")] = 0;
     assert (strcmp (text, s_vkey) == 0);
+    //  --cosigner: the same key as the cosigner of receipts
+    char *out_text = NULL;
+    assert (s_run_output (&out_text, "vkey", "--key-file", s_parent_pub,
+                          "--cosigner", NULL) == 0);
+    out_text [strcspn (out_text, "\n")] = 0;
+    assert (strcmp (out_text, s_parent_cosig) == 0);
+    free (out_text);
 }
 
 int

@@ -33,6 +33,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -144,6 +145,9 @@ func checkCosignature(msg []byte, body string, w vkey) (uint64, error) {
 			return 0, fmt.Errorf("cosignature by %s is %d bytes, not 76", w.name, len(sig))
 		}
 		t := binary.BigEndian.Uint64(sig[4:12])
+		if t > math.MaxInt64 {
+			return 0, fmt.Errorf("cosignature by %s: time %d over 2^63-1", w.name, t)
+		}
 		signed := fmt.Sprintf("cosignature/v1\ntime %d\n%s", t, body)
 		if !ed25519.Verify(w.key, []byte(signed), sig[12:]) {
 			return 0, fmt.Errorf("cosignature by %s does not verify", w.name)
