@@ -66,9 +66,11 @@ licctl_usage (FILE *out)
 "          --purpose P [--expires DAYS] --out FILE     archived copy\n"
 "  audit [--holder ID | --body CODE] [--matter M] [--refused] [--from N]\n"
 "          [--limit N]               who queried what, and why (admin)\n"
-"  prove --seq N [--old-size M] [--size S] [--out FILE]\n"
+"  prove --seq N [--old-size M] [--size S | --witnessed] [--out FILE]\n"
 "                            proof document (JSON) of entry N and/or of\n"
-"                            tree S extending tree M (S: last checkpoint)\n"
+"                            tree S extending tree M (S: last checkpoint;\n"
+"                            --witnessed: the tree of the parent's latest\n"
+"                            receipt, which the document then carries)\n"
 "offline (no connection):\n"
 "  verify-proof FILE (--key VKEY | --key-file NODE.pub) [--root HEX]\n"
 "          [--witness-key PARENT.pub|VKEY] [--since CHECKPOINT]\n"
@@ -114,7 +116,7 @@ enum {
     S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
-    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER
+    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED
 };
 
 static const struct option s_longs [] = {
@@ -161,6 +163,7 @@ static const struct option s_longs [] = {
     { "witness-key", required_argument, NULL, S_OPT_WITNESS_KEY },
     { "since", required_argument, NULL, S_OPT_SINCE },
     { "cosigner", no_argument, NULL, S_OPT_COSIGNER },
+    { "witnessed", no_argument, NULL, S_OPT_WITNESSED },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -246,6 +249,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_WITNESS_KEY: opts->witness_key = arg; break;
         case S_OPT_SINCE: opts->since = arg; break;
         case S_OPT_COSIGNER: opts->cosigner = true; break;
+        case S_OPT_WITNESSED: opts->witnessed = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

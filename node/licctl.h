@@ -51,6 +51,7 @@ typedef struct {
     uint64_t seq;                       //  prove --seq (0: none)
     uint64_t old_size;                  //  prove --old-size (0: none)
     uint64_t size;                      //  prove --size (0: checkpoint's)
+    bool witnessed;                     //  prove --witnessed
     const char *key_file;               //  verify-proof, vkey --key-file
     const char *root;                   //  verify-proof --root (hex)
     const char *witness_key;            //  verify-proof --witness-key

@@ -7,7 +7,8 @@
     A real hierarchy (county -> city -> province) holds published
     licenses; licctl prove makes inclusion and consistency proofs at the
     county and at the city, licctl vkey gives their verifier keys, and
-    the parents' receipts come from the nodes' status.  Go must:
+    licctl prove --witnessed carries the parent's receipt (checked against
+    the one in the node's status).  Go must:
     - open each node's checkpoint with note.Open under the node's key and
       find the origin to be that key's log;
     - check the inclusion proof with tlog.CheckRecord and the consistency
@@ -256,7 +257,7 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
     char vkey [CHECKPOINT_VKEY_MAX], parent_vkey [CHECKPOINT_VKEY_MAX];
     char parent_cosig [CHECKPOINT_VKEY_MAX];
     char name [CHECKPOINT_NAME_MAX + 1], parent_name [CHECKPOINT_NAME_MAX + 1];
-    char path [700], tampered [700], file [64], seq_text [24], old_text [24];
+    char path [700], tampered [700], seq_text [24], old_text [24];
     char pub [600], parent_pub [600];
     uint8_t pk [32];
     printf ("node %s (witness %s)\n", node->division, s_h.node [p].division);
@@ -314,15 +315,22 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
     assert (s_go ("FAIL: tlog.CheckTree", "-key", vkey, tampered, NULL) == 1);
     assert (s_licctl (NULL, "verify-proof", tampered, "--key", vkey, NULL) == 1);
 
-    //  The parent's receipt on the same checkpoint, as the witness
+    //  The parent's receipt on the same checkpoint, as the witness: a
+    //  proof at the receipt's tree, carrying it (licctl prove --witnessed)
+    snprintf (path, sizeof path, "%s/receipt-%s.json", s_dir, node->division);
+    assert (s_licctl (NULL, "-d", node->dir, "prove", "--seq", seq_text,
+                      "--old-size", old_text, "--witnessed", "--out", path,
+                      NULL) == 0);
+    json_t *with = json_load_file (path, 0, NULL);
+    assert (with);
+    const char *witnessed = json_string_value (json_object_get (with,
+                                                                "checkpoint"));
     checkpoint_t cp_note, cp_receipt;
     assert (checkpoint_parse (note, strlen (note), &cp_note) == ERR_OK);
-    assert (checkpoint_parse (receipt, strlen (receipt), &cp_receipt) == ERR_OK);
+    assert (checkpoint_parse (witnessed, strlen (witnessed), &cp_receipt)
+            == ERR_OK);
     assert (strcmp (cp_note.body, cp_receipt.body) == 0);
-    json_t *with = json_deep_copy (doc);
-    json_object_set_new (with, "checkpoint", json_string (receipt));
-    snprintf (file, sizeof file, "receipt-%s.json", node->division);
-    s_write (with, file, path);
+    assert (cp_receipt.n_sigs == 2 && strcmp (witnessed, receipt) == 0);
     assert (s_go ("ok: ", "-key", vkey, "-witness", parent_cosig, path, NULL)
             == 0);
     assert (s_licctl (NULL, "verify-proof", path, "--key-file", pub,
@@ -340,7 +348,7 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
     assert (s_licctl (NULL, "verify-proof", path, "--key-file", parent_pub,
                       NULL) == 1);
     //  The receipt line tampered with
-    s_tampered (with, "checkpoint", -1, s_sig_at (receipt, parent_name),
+    s_tampered (with, "checkpoint", -1, s_sig_at (witnessed, parent_name),
                 "t-receipt.json", tampered);
     assert (s_go ("FAIL: cosignature by", "-key", vkey, "-witness",
                   parent_cosig, tampered, NULL) == 1);
@@ -377,6 +385,9 @@ main (void)
     assert (support_hier_wait_synced (&s_h, 120) == ERR_OK);
     s_check_node (0, 2, 7, 5);          //  county 330106, witness the city
     s_check_node (2, 3, 11, 9);         //  city 330100, witness the province
+    //  The province has no parent: nothing witnesses its log
+    assert (s_licctl (NULL, "-d", s_h.node [3].dir, "prove", "--seq", "1",
+                      "--witnessed", NULL) == 1);
     support_hier_stop (&s_h, SIGTERM);
     support_rmtree (s_dir);
     printf ("interop_go: all passed\n");
