@@ -123,9 +123,11 @@ s_doc_leaf (s_doc_t *doc, char *why, size_t why_size)
     if (!v || json_is_null (v))
         return true;
     size_t len = json_is_string (v)? json_string_length (v): 0;
-    if (len == 0 || len % 2 || len / 2 > CODEC_FRAME_MAX) {
+    //  A leaf is a stored log entry: bounded by the entry limit, which
+    //  is larger than the frame limit (codec.h).
+    if (len == 0 || len % 2 || len / 2 > CODEC_ENTRY_MAX) {
         snprintf (why, why_size, "'leaf' must be an even number of hex digits, "
-                  "at most %d bytes", CODEC_FRAME_MAX);
+                  "at most %d bytes", CODEC_ENTRY_MAX);
         return false;
     }
     doc->leaf = malloc (len / 2);
