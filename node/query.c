@@ -376,16 +376,60 @@ s_status_at (query_t *self, const char *bare, int64_t at, Lic__Status *status, u
 // ---------------------------------------------------------------------
 //  Archived copies
 
-//  Appends the node records that vouch for `division` up to this node
-//  (this node's own chain, from its parent, is added once at the end).
+//  This node's record for its key `key`, as its parent sent it (meta
+//  "node/" hex key, kept by the uplink).  Caller frees.
 static int
-s_chain_add (query_t *self, Lic__CopyContent *cc, size_t cap, const char *division)
+s_own_record (query_t *self, const uint8_t key [32], Lic__Envelope **env)
 {
-    const char *d = division;
-    for (int depth = 0; depth < 16 && d && *d && !streq (d, self->cfg->division); depth++) {
+    char mkey [5 + 65];
+    memcpy (mkey, "node/", 5);
+    seal_hex (mkey + 5, key, 32);
+    uint8_t *v;
+    size_t vl;
+    int rc = store_get (self->store, STORE_CF_META, mkey, 5 + 64, &v, &vl);
+    if (rc != ERR_OK)
+        return rc;
+    rc = codec_envelope_decode (v, vl, env) == ERR_OK? ERR_OK: ERR_CORRUPT;
+    free (v);
+    return rc;
+}
+
+//  Appends the node records that vouch for key `key` of `division` (its
+//  latest key if NULL) up to this node: the record of that key, then the
+//  record of the key that signed it, and so on (this node's own chain,
+//  from its parent, is added once at the end).  Following the signers'
+//  keys, not the latest ones, keeps a copy verifiable across rotations.
+static int
+s_chain_add (query_t *self, Lic__CopyContent *cc, size_t cap, const char *division,
+             const uint8_t *key)
+{
+    char d [16];
+    uint8_t k [32];
+    snprintf (d, sizeof d, "%s", division);
+    if (key)
+        memcpy (k, key, 32);
+    for (int depth = 0; depth < 16 && *d; depth++) {
+        //  At this node: only the record of an older key of ours (the
+        //  current one is in our own chain, added at the end).
+        bool own = streq (d, self->cfg->division);
+        if (own && !key)
+            break;
         Lic__Envelope *env = NULL;
-        if (views_node_envelope (self->views, d, &env) != ERR_OK)
+        int rc = own? s_own_record (self, k, &env)
+               : key? views_node_envelope_of_key (self->views, d, k, &env)
+               : views_node_envelope (self->views, d, &env);
+        if (rc != ERR_OK)
             return ERR_OK;      //  not vouched for here: the verifier says so
+        Lic__NodeRecord *rec = NULL;
+        if (env->key_id.len != 32
+        ||  codec_node_record_decode (env->body.data, env->body.len, &rec) != ERR_OK) {
+            codec_envelope_free (&env);
+            return ERR_CORRUPT;
+        }
+        snprintf (d, sizeof d, "%s", rec->parent_division);
+        memcpy (k, env->key_id.data, 32);
+        key = k;
+        codec_node_record_free (&rec);
         bool dup = false;
         for (size_t i = 0; i < cc->n_node_chain; i++)
             if (cc->node_chain [i]->body.len == env->body.len
@@ -395,7 +439,8 @@ s_chain_add (query_t *self, Lic__CopyContent *cc, size_t cap, const char *divisi
             codec_envelope_free (&env);
         else
             cc->node_chain [cc->n_node_chain++] = env;
-        d = views_node_parent (self->views, d);
+        if (own)
+            break;
     }
     return ERR_OK;
 }
@@ -491,10 +536,13 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
         rc = views_registration_envelope (self->views, st->origin_division, st->issuer_code, &cc.registration);
     if (rc == ERR_OK && t)
         rc = views_type_envelope (self->views, t->division, t->type_code, t->version, &cc.catalogue);
+    //  The records of the keys that signed the registration and the type.
     if (rc == ERR_OK)
-        rc = s_chain_add (self, &cc, cap_chain, st->origin_division);
+        rc = s_chain_add (self, &cc, cap_chain, st->origin_division,
+                          cc.registration->key_id.len == 32? cc.registration->key_id.data: NULL);
     if (rc == ERR_OK && t)
-        rc = s_chain_add (self, &cc, cap_chain, t->division);
+        rc = s_chain_add (self, &cc, cap_chain, t->division,
+                          cc.catalogue->key_id.len == 32? cc.catalogue->key_id.data: NULL);
     if (rc == ERR_OK)
         s_chain_own (self, &cc, cap_chain);
 

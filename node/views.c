@@ -118,6 +118,17 @@ s_type_env_key (char key [S_TYPE_ENV_KEY], const char *division, const char *cod
     snprintf (key, S_TYPE_ENV_KEY, VIEWS_ENV_PREFIX "type/%.15s/%.21s/%010u", division, code, version);
 }
 
+//  Registry key of the signed node record that gave `division` signing
+//  key `key`: "env/node/" division "/" hex key.
+#define S_NODE_ENV_KEY (4 + 5 + 15 + 1 + 64 + 1)
+static void
+s_node_env_key (char ekey [S_NODE_ENV_KEY], const char *division, const uint8_t key [32])
+{
+    char hex [65];
+    seal_hex (hex, key, 32);
+    snprintf (ekey, S_NODE_ENV_KEY, VIEWS_ENV_PREFIX "node/%.15s/%s", division, hex);
+}
+
 static int
 s_catalogue_load (views_t *self)
 {
@@ -997,8 +1008,13 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     snprintf (key, sizeof key, VIEWS_NODE_PREFIX "%s", rec->division);
     store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
     free (buf);
-    char ekey [48];
+    //  The latest record of the division, and the record of each key it
+    //  ever had (copies made before a rotation carry the older one).
+    char ekey [S_NODE_ENV_KEY];
     snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "node/%s", rec->division);
+    if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK)
+        return rc;
+    s_node_env_key (ekey, rec->division, rec->sign_key.data);
     if ((rc = s_put_envelope (batch, ekey, entry->envelope)) != ERR_OK)
         return rc;
     //  A first record, or a rotation the rule admitted.
@@ -1249,6 +1265,26 @@ views_registration_envelope (views_t *self, const char *division, const char *cr
     char key [96];
     snprintf (key, sizeof key, VIEWS_ENV_PREFIX "reg/%s/%s", division, credit_code);
     return s_get_envelope (self, key, env);
+}
+
+int
+views_node_envelope_of_key (views_t *self, const char *division, const uint8_t key [32],
+                            Lic__Envelope **env)
+{
+    char ekey [S_NODE_ENV_KEY];
+    s_node_env_key (ekey, division, key);
+    int rc = s_get_envelope (self, ekey, env);
+    //  Stored before records were kept per key: the latest, if it is it.
+    if (rc == ERR_NOT_FOUND && (rc = views_node_envelope (self, division, env)) == ERR_OK) {
+        Lic__NodeRecord *rec = NULL;
+        if (codec_node_record_decode ((*env)->body.data, (*env)->body.len, &rec) != ERR_OK
+        ||  rec->sign_key.len != 32 || memcmp (rec->sign_key.data, key, 32) != 0) {
+            codec_envelope_free (env);
+            rc = ERR_NOT_FOUND;
+        }
+        codec_node_record_free (&rec);
+    }
+    return rc;
 }
 
 int

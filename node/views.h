@@ -258,6 +258,12 @@ int MUST_CHECK
                                  Lic__Envelope **env);
 int MUST_CHECK
     views_node_envelope (views_t *self, const char *division, Lic__Envelope **env);
+//  The node record that gave `division` signing key `key` (before and
+//  after rotations: a copy carries the record of the key that signed
+//  what it holds).  Caller frees.  ERR_OK, ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+int MUST_CHECK
+    views_node_envelope_of_key (views_t *self, const char *division, const uint8_t key [32],
+                                Lic__Envelope **env);
 int MUST_CHECK
     views_type_envelope (views_t *self, const char *division, const char *type_code,
                          uint32_t version, Lic__Envelope **env);

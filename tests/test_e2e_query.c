@@ -998,6 +998,93 @@ test_sensitive_items (void)
     licclient_destroy (&c);
 }
 
+static uint64_t
+s_quarantined (const support_node_t *n)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (n, &r) == ERR_OK);
+    uint64_t q = r->status->quarantined;
+    codec_reply_free (&r);
+    return q;
+}
+
+//  README runbook "Rotating a node's key", as written, for the county:
+//  its parent signs a rotation record naming the old key; the province
+//  takes it without a restart; a department the county registers with its
+//  new key publishes and its licenses reach the province; nothing is
+//  quarantined at any level; archived copies made before and after the
+//  rotation (their department registration signed by the old key) both
+//  verify against the province's key alone.
+static void
+test_node_key_rotation (void)
+{
+    licclient_t *b1 = s_body_client (&s_b1, 0);
+    uint8_t *before, *after;
+    size_t before_len, after_len;
+    int64_t now = (int64_t) time (NULL), expires = now + 7 * 86400;
+    assert (s_copy (b1, 1, expires, &before, &before_len) == ERR_OK);
+    licclient_destroy (&b1);
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    uint64_t q_city = s_quarantined (&s_h.node [2]), q_prov = s_quarantined (PROVINCE);
+    keyfile_t old_key, new_key, province;
+    s_node_key (COUNTY, &old_key);
+    s_node_key (PROVINCE, &province);
+
+    //  Steps 1-2: stop the county, archive node.key and node.pub, init.
+    licclient_destroy (&s_admin);
+    assert (support_node_stop (COUNTY, SIGTERM) == 0);
+    char from [700], to [700];
+    const char *files [2] = { "node.key", "node.pub" };
+    for (int i = 0; i < 2; i++) {
+        snprintf (from, sizeof from, "%s/%s", COUNTY->dir, files [i]);
+        snprintf (to, sizeof to, "%s/%s.old", COUNTY->dir, files [i]);
+        assert (rename (from, to) == 0);
+    }
+    assert (support_node_init (COUNTY->dir, "330106") == ERR_OK);
+    s_node_key (COUNTY, &new_key);
+    assert (memcmp (old_key.sign_pk, new_key.sign_pk, 32) != 0);
+    //  Step 3: the parent gets the new node.pub (the same path here) and
+    //  restarts; step 5: the county starts.  The province is not restarted.
+    assert (support_node_stop (&s_h.node [2], SIGTERM) == 0);
+    assert (support_node_restart (&s_h.node [2]) == ERR_OK);
+    assert (support_node_restart (COUNTY) == ERR_OK);
+    assert (support_admin (&s_admin, COUNTY) == ERR_OK);
+
+    //  A department registered with the new key publishes up to the top.
+    support_dept_t d4;
+    assert (support_dept_make (&d4, 4, s_dir) == ERR_OK);
+    assert (support_register (s_admin, &d4) == ERR_OK);
+    licclient_t *c = NULL;
+    assert (support_client (&c, COUNTY, &d4) == ERR_OK);
+    assert (support_publish (c, &d4, 1, 5, 0) == 5);
+    licclient_destroy (&c);
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    uint8_t dc [32], dp [32];
+    uint64_t nc, np;
+    assert (support_digest (COUNTY, "330106", dc, &nc) == ERR_OK);
+    assert (support_digest (PROVINCE, "330106", dp, &np) == ERR_OK);
+    assert (nc == np && memcmp (dc, dp, 32) == 0);
+    assert (s_quarantined (&s_h.node [2]) == q_city && s_quarantined (PROVINCE) == q_prov);
+
+    //  Copies before and after verify against the province's key.
+    b1 = s_body_client (&s_b1, 0);
+    assert (s_copy (b1, 1, expires, &after, &after_len) == ERR_OK);
+    licclient_destroy (&b1);
+    licclient_copy_t cp;
+    char why [512];
+    int rc = licclient_verify_copy (before, before_len, (const uint8_t (*) [32]) province.sign_pk, 1,
+                                    now, &cp, why, sizeof why);
+    assert (rc == ERR_OK);
+    rc = licclient_verify_copy (after, after_len, (const uint8_t (*) [32]) province.sign_pk, 1,
+                                now, &cp, why, sizeof why);
+    if (rc != ERR_OK)
+        fprintf (stderr, "copy after the rotation: %s %s\n", err_str (rc), why);
+    assert (rc == ERR_OK);
+    free (before);
+    free (after);
+    printf ("  node key rotation: no restart above the parent, nothing quarantined, copies verify\n");
+}
+
 int
 main (void)
 {
@@ -1054,6 +1141,7 @@ main (void)
     test_audit_travels_up ();
     test_sensitive_items ();
     test_no_answer_without_record_across_kill ();
+    test_node_key_rotation ();
 
     licclient_destroy (&s_admin);
     support_hier_stop (&s_h, SIGTERM);
