@@ -20,7 +20,9 @@
       prints, and find no plain signature line by the parent's key;
     - refuse a tampered checkpoint (signature, root line, cosignature),
       a tampered proof (leaf, inclusion hash, consistency hash, old root),
-      and a child's checkpoint offered as the parent's log.
+      and a child's checkpoint offered as the parent's log (with the
+      parent's cosignature on it, or signed by the parent's key under the
+      child's origin).
     licctl verify-proof must agree on each.
 
     Skipped (exit 77, with a line saying why) where `go` or the x/mod
@@ -347,6 +349,29 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
                   "-key", parent_vkey, path, NULL) == 1);
     assert (s_licctl (NULL, "verify-proof", path, "--key-file", parent_pub,
                       NULL) == 1);
+    //  The parent's own key signing the child's tree under the child's
+    //  origin (what a parent could do with its key): still not the
+    //  parent's log, for Go and for licctl
+    keyfile_t pk_file;
+    char key_path [600], *forged = NULL, *out = NULL;
+    snprintf (key_path, sizeof key_path, "%s/node.key", s_h.node [p].dir);
+    assert (keyfile_load (&pk_file, key_path) == ERR_OK && pk_file.has_secret);
+    assert (checkpoint_sign (cp_note.origin, cp_note.size, cp_note.root,
+                             parent_name, pk_file.sign_sk, pk_file.sign_pk,
+                             &forged) == ERR_OK);
+    keyfile_wipe (&pk_file);
+    json_t *copy = json_deep_copy (doc);
+    json_object_set_new (copy, "checkpoint", json_string (forged));
+    s_write (copy, "t-origin.json", tampered);
+    json_decref (copy);
+    free (forged);
+    assert (s_go ("FAIL: the checkpoint is of the log", "-key", parent_vkey,
+                  tampered, NULL) == 1);
+    assert (s_licctl (&out, "verify-proof", tampered, "--key-file",
+                      parent_pub, NULL) == 1);
+    assert (strstr (out, "FAILED  checkpoint origin: the checkpoint is of "
+                    "the log"));
+    free (out);
     //  The receipt line tampered with
     s_tampered (with, "checkpoint", -1, s_sig_at (witnessed, parent_name),
                 "t-receipt.json", tampered);
