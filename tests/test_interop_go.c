@@ -187,12 +187,40 @@ s_wait_receipt (const support_node_t *n)
     return NULL;
 }
 
+//  Waits until n's latest checkpoint is at its head and writes it to
+//  DIR/early-<division>.checkpoint (its path into path); returns its size.
+static uint64_t
+s_save_checkpoint (const support_node_t *n, char path [700])
+{
+    for (int tries = 0; tries < 300; tries++) {
+        Lic__Reply *reply = NULL;
+        checkpoint_t cp;
+        uint64_t size = 0;
+        assert (support_status (n, &reply) == ERR_OK);
+        const Lic__NodeStatus *st = reply->status;
+        if (st->checkpoint && *st->checkpoint
+        &&  checkpoint_parse (st->checkpoint, strlen (st->checkpoint), &cp)
+            == ERR_OK && cp.size == st->head_seq) {
+            snprintf (path, 700, "%s/early-%s.checkpoint", s_dir, n->division);
+            FILE *fp = fopen (path, "w");
+            assert (fp && fputs (st->checkpoint, fp) >= 0 && fclose (fp) == 0);
+            size = cp.size;
+        }
+        codec_reply_free (&reply);
+        if (size)
+            return size;
+        usleep (100 * 1000);
+    }
+    assert (!"no checkpoint at the head within 30 s");
+    return 0;
+}
+
 static void
-s_publish (int county, uint32_t serial0, int licenses)
+s_publish (int county, uint32_t dept, uint32_t serial0, int licenses)
 {
     support_dept_t d;
     licclient_t *admin = NULL, *c = NULL;
-    assert (support_dept_make (&d, 300 + (uint32_t) county, s_dir) == ERR_OK);
+    assert (support_dept_make (&d, dept, s_dir) == ERR_OK);
     assert (support_admin (&admin, &s_h.node [county]) == ERR_OK);
     assert (support_register (admin, &d) == ERR_OK);
     licclient_destroy (&admin);
@@ -251,9 +279,12 @@ s_sig_at (const char *note, const char *name)
 }
 
 //  Proofs of node n (its parent p) checked by Go and by licctl, genuine
-//  and tampered.
+//  and tampered.  With since (a checkpoint file of size old_size the node
+//  signed earlier), verify-proof --since checks the consistency proof
+//  against it.
 static void
-s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
+s_check_node (int n, int p, uint64_t seq, uint64_t old_size,
+              const char *since)
 {
     const support_node_t *node = &s_h.node [n];
     char vkey [CHECKPOINT_VKEY_MAX], parent_vkey [CHECKPOINT_VKEY_MAX];
@@ -286,6 +317,16 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size)
     //  Genuine: Go and licctl agree
     assert (s_go ("ok: ", "-key", vkey, path, NULL) == 0);
     assert (s_licctl (NULL, "verify-proof", path, "--key", vkey, NULL) == 0);
+    if (since) {
+        //  The tree extends the checkpoint seen earlier
+        char *out = NULL;
+        assert (s_go ("ok: ", "-key", vkey, "-note", since, NULL) == 0);
+        assert (s_licctl (&out, "verify-proof", path, "--key-file", pub,
+                          "--since", since, NULL) == 0);
+        assert (strstr (out, "OK      since: the proof starts at the "
+                        "checkpoint you saw earlier"));
+        free (out);
+    }
     snprintf (tampered, sizeof tampered, "%s/checkpoint-%s", s_dir,
               node->division);
     FILE *fp = fopen (tampered, "w");
@@ -405,11 +446,15 @@ main (void)
     assert (support_tmpdir (s_dir, "interop") == ERR_OK);
     s_build_go ();
     assert (support_hier_start (&s_h, s_dir) == ERR_OK);
-    s_publish (0, 1, 12);
-    s_publish (1, 1, 8);
+    char early [700];
+    s_publish (0, 300, 1, 12);
+    uint64_t early_size = s_save_checkpoint (&s_h.node [0], early);
+    s_publish (0, 301, 1, 6);
+    s_publish (1, 302, 1, 8);
     assert (support_hier_wait_synced (&s_h, 120) == ERR_OK);
-    s_check_node (0, 2, 7, 5);          //  county 330106, witness the city
-    s_check_node (2, 3, 11, 9);         //  city 330100, witness the province
+    //  county 330106, witness the city; city 330100, witness the province
+    s_check_node (0, 2, 7, early_size, early);
+    s_check_node (2, 3, 11, 9, NULL);
     //  The province has no parent: nothing witnesses its log
     assert (s_licctl (NULL, "-d", s_h.node [3].dir, "prove", "--seq", "1",
                       "--witnessed", NULL) == 1);
