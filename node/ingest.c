@@ -449,8 +449,11 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_REGISTRATION, body, body_len, reg.at,
                       sig, &env, &entry);
-    rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
-                                   &entry, &reg, why, sizeof why);
+    //  The node's own entries fit every reader too (CODEC_ENTRY_MAX).
+    rc = codec_envelope_fits (&env, why, sizeof why);
+    if (rc == ERR_OK)
+        rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
+                                       &entry, &reg, why, sizeof why);
     free (body);
     free (rev_buf);
     if (rc != ERR_OK) {
@@ -508,8 +511,10 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_CATALOGUE, body, len, t.at, sig, &env, &entry);
     char why [256] = "";
-    rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry,
-                                &t, why, sizeof why);
+    rc = codec_envelope_fits (&env, why, sizeof why);
+    if (rc == ERR_OK)
+        rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry,
+                                    &t, why, sizeof why);
     free (body);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "catalogue entry could not be applied: %s", why);
@@ -562,8 +567,10 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
     Lic__Envelope env;
     Lic__LogEntry entry;
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_APP_BODY, body, len, reg.at, sig, &env, &entry);
-    rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry,
-                               &reg, why, sizeof why);
+    rc = codec_envelope_fits (&env, why, sizeof why);
+    if (rc == ERR_OK)
+        rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry,
+                                   &reg, why, sizeof why);
     free (body);
     free (rev_buf);
     if (rc != ERR_OK) {

@@ -11,6 +11,8 @@
       is an envelope with an unknown field; nothing is stored;
     - events with completed_at = INT64_MAX, or before 1990, are refused
       with the time window in the message;
+    - a catalogue type that fits a frame but whose node-signed entry
+      would not fit the entry limit is refused with ERR_TOO_LARGE;
     - the largest legal event (its frame within a few bytes of the 256 KiB
       limit, so its log entry is larger than the frame limit) is stored,
       reaches the province, and events after it still do: replication
@@ -313,6 +315,55 @@ test_completed_at_out_of_window_refused (void)
     assert (support_node_alive (COUNTY));
 }
 
+//  Finding 2, the node's own entries: a catalogue type that fits a frame
+//  but whose signed entry would not fit the entry limit is refused with
+//  ERR_TOO_LARGE, and the operator's next type still goes in
+static void
+test_own_entry_over_budget_refused (void)
+{
+    uint64_t head = s_head (COUNTY);
+    size_t cap = CODEC_FRAME_MAX;
+    char *name = malloc (cap + 1);
+    assert (name);
+    memset (name, 'n', cap);
+    name [cap] = 0;
+    Lic__ValidityRule rule;
+    lic__validity_rule__init (&rule);
+    rule.term_months = 12;
+    Lic__LicenseType t;
+    codec_license_type_init (&t);
+    char body [19];
+    snprintf (body, sizeof body, "%.18s", s_d1.type_code);
+    t.type_code = s_d1.type_code;
+    t.defining_body = body;
+    t.validity = &rule;
+    t.name = name;
+    Lic__CatalogueRequest cr;
+    lic__catalogue_request__init (&cr);
+    cr.add = &t;
+    Lic__Request req;
+    codec_request_init (&req);
+    req.id = 1u << 20;                          //  as large as licclient's ids get here
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    //  The request within 16 bytes of the frame limit
+    size_t target = CODEC_FRAME_MAX - 16;
+    for (int round = 0; round < 4; round++) {
+        size_t now = lic__request__get_packed_size (&req);
+        name [strlen (name) + target - now] = 0;
+    }
+    assert (lic__request__get_packed_size (&req) == target);
+    Lic__Reply *r = NULL;
+    assert (licclient_catalogue (s_admin, &cr, &r, 20000) == ERR_OK);
+    if (r->code != ERR_TOO_LARGE)
+        fprintf (stderr, "huge type: %s %s\n", err_str (r->code), r->message);
+    assert (r->code == ERR_TOO_LARGE && strstr (r->message, "entry limit"));
+    codec_reply_free (&r);
+    free (name);
+    assert (s_head (COUNTY) == head);
+    assert (support_node_alive (COUNTY));
+}
+
 //  d2's license type: S_WIDE_ITEMS optional free-text items w00..w63
 static void
 s_wide_type (void)
@@ -475,6 +526,7 @@ main (void)
     test_query_of_long_license_id_is_answered ();
     test_unknown_field_padding_refused ();
     test_completed_at_out_of_window_refused ();
+    test_own_entry_over_budget_refused ();
     test_largest_event_replicates ();
 
     licclient_destroy (&s_admin);
