@@ -719,7 +719,8 @@ s_verdict (s_report_t *r, const char *path, const s_doc_t *doc,
 }
 
 //  Reads the --since file: a checkpoint note as a node writes it, or a
-//  proof document (its "checkpoint" member) kept from an earlier check.
+//  JSON object with a "checkpoint" member: a proof document kept from an
+//  earlier check, or saved `licctl status --json` output.
 //  *note is malloc'd.  Returns an exit code (usage errors reported).
 static int
 s_read_since (const char *path, char **note)
@@ -751,7 +752,8 @@ s_read_since (const char *path, char **note)
     json_decref (json);
     if (!*note) {
         fprintf (stderr, "licctl: --since %s is neither a checkpoint note nor "
-                 "a proof document with a checkpoint\n", path);
+                 "JSON with a \"checkpoint\" (a proof document, licctl "
+                 "status --json)\n", path);
         return LICCTL_EXIT_USAGE;
     }
     return LICCTL_EXIT_OK;

@@ -205,6 +205,15 @@ s_save_checkpoint (const support_node_t *n, char path [700])
             FILE *fp = fopen (path, "w");
             assert (fp && fputs (st->checkpoint, fp) >= 0 && fclose (fp) == 0);
             size = cp.size;
+            //  The same as an operator keeps it: licctl status --json
+            char *json = NULL, status_path [700];
+            assert (s_licctl (&json, "-d", n->dir, "status", "--json", NULL)
+                    == 0);
+            snprintf (status_path, sizeof status_path, "%s/early-%s.json",
+                      s_dir, n->division);
+            fp = fopen (status_path, "w");
+            assert (fp && fputs (json, fp) >= 0 && fclose (fp) == 0);
+            free (json);
         }
         codec_reply_free (&reply);
         if (size)
@@ -326,6 +335,11 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size,
         assert (strstr (out, "OK      since: the proof starts at the "
                         "checkpoint you saw earlier"));
         free (out);
+        char status_json [700];
+        snprintf (status_json, sizeof status_json, "%.*s.json",
+                  (int) (strlen (since) - strlen (".checkpoint")), since);
+        assert (s_licctl (NULL, "verify-proof", path, "--key-file", pub,
+                          "--since", status_json, NULL) == 0);
     }
     snprintf (tampered, sizeof tampered, "%s/checkpoint-%s", s_dir,
               node->division);
