@@ -470,6 +470,29 @@ test_receipt_counts_only_with_witness_key (void)
     free (out);
     s_expect (0, "verify-proof", path, "--key", s_vkey, "--witness-key",
               s_parent_vkey, NULL);
+    //  --json names the log and the witness, and lists ignored lines
+    assert (s_run_output (&out, "--json", "verify-proof", path, "--key-file",
+                          s_node_pub, "--witness-key", s_parent_pub,
+                          NULL) == 0);
+    json_t *v = json_loads (out, 0, NULL);
+    assert (v && json_is_true (json_object_get (v, "verified")));
+    assert (strcmp (json_string_value (json_object_get (v, "log")),
+                    S_ORIGIN) == 0);
+    assert (strcmp (json_string_value (json_object_get (v, "witness")),
+                    S_PARENT) == 0);
+    assert (json_array_size (json_object_get (v, "ignored")) == 0);
+    json_decref (v);
+    free (out);
+    assert (s_run_output (&out, "--json", "verify-proof", path, "--key-file",
+                          s_node_pub, NULL) == 0);
+    v = json_loads (out, 0, NULL);
+    assert (v && json_is_null (json_object_get (v, "witness")));
+    assert (json_array_size (json_object_get (v, "ignored")) == 1);
+    assert (strncmp (json_string_value (json_array_get (json_object_get (v,
+                     "ignored"), 0)), S_PARENT "+", strlen (S_PARENT) + 1)
+            == 0);
+    json_decref (v);
+    free (out);
     //  The witness named by its cosigner key (licctl vkey --cosigner)
     assert (s_run_output (&out, "verify-proof", path, "--key", s_vkey,
                           "--witness-key", s_parent_cosig, NULL) == 0);
