@@ -827,10 +827,19 @@ support_interrupted (void)
 int
 support_node_check (const support_node_t *n)
 {
-    char cmd [1400];
-    snprintf (cmd, sizeof cmd, "%s check -d %s > /dev/null", support_licnode_path (), n->dir);
+    char cmd [2400], out [620];
+    snprintf (out, sizeof out, "%s.check", n->log_path);
+    snprintf (cmd, sizeof cmd, "%s check -d %s > %s 2>&1", support_licnode_path (), n->dir, out);
     int rc = system (cmd);
-    return WIFEXITED (rc) && WEXITSTATUS (rc) == 0? ERR_OK: ERR_CORRUPT;
+    if (WIFEXITED (rc) && WEXITSTATUS (rc) == 0)
+        return ERR_OK;
+    //  What licnode found (the directory may be removed soon after).
+    fprintf (stderr, "licnode check of %s failed (%s %d):\n", n->dir,
+             WIFSIGNALED (rc)? "signal": "status", WIFSIGNALED (rc)? WTERMSIG (rc): WEXITSTATUS (rc));
+    snprintf (cmd, sizeof cmd, "tail -c 4000 %s >&2", out);
+    if (system (cmd) != 0)
+        fprintf (stderr, "(no output)\n");
+    return ERR_CORRUPT;
 }
 
 const char *
