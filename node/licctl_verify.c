@@ -237,17 +237,18 @@ s_doc_read (const char *path, s_doc_t **out, char *why, size_t why_size)
 //  A key given on the command line: a verifier key string (NAME+ID+BASE64,
 //  as licctl vkey prints) or a node's key file (its name is then
 //  "licrepo/<division>", the origin and key name its node signs with).
-//  Returns an exit code; what names the option in messages.
+//  A witness may also be named by its cosigner key (licctl vkey
+//  --cosigner): with_cosigner.  Returns an exit code; what names the
+//  option in messages.
 static int
-s_load_vkey (const char *spec, bool is_vkey, const char *what,
-             char name [CHECKPOINT_NAME_MAX + 1],
+s_load_vkey (const char *spec, bool is_vkey, bool with_cosigner,
+             const char *what, char name [CHECKPOINT_NAME_MAX + 1],
              uint8_t pk [SEAL_PUBLIC_BYTES])
 {
     keyfile_t k;
     if (is_vkey) {
-        //  A witness is named by its key, as a signer or as a cosigner
         if (checkpoint_vkey_parse (spec, name, pk) != ERR_OK
-        &&  (strcmp (what, "--witness-key") != 0
+        &&  (!with_cosigner
         ||   checkpoint_cosig_vkey_parse (spec, name, pk) != ERR_OK)) {
             fprintf (stderr, "licctl: %s is not an Ed25519 verifier key "
                      "(NAME+ID+BASE64, as licctl vkey prints)\n", what);
@@ -278,14 +279,14 @@ s_verifier_key (const licctl_opts_t *opts, char name [CHECKPOINT_NAME_MAX + 1],
     }
     if (opts->key) {
         *have = true;
-        return s_load_vkey (opts->key, true, "--key", name, pk);
+        return s_load_vkey (opts->key, true, false, "--key", name, pk);
     }
     if (!opts->key_file && !opts->dir)
         return LICCTL_EXIT_OK;
     snprintf (path, sizeof path, "%s%s", opts->key_file? opts->key_file:
               opts->dir, opts->key_file? "": "/node.pub");
     *have = true;
-    return s_load_vkey (path, false, "--key-file", name, pk);
+    return s_load_vkey (path, false, false, "--key-file", name, pk);
 }
 
 int
@@ -431,9 +432,10 @@ s_check_checkpoint (s_report_t *r, const s_doc_t *doc, s_trust_t *t)
         return;
     }
     s_signers (&cp, signers, sizeof signers);
-    //  A key vouches for its own log only: a parent's key verifies its
-    //  receipt line on a child's checkpoint, which is no signature of the
-    //  parent's log
+    //  A key vouches for its own log only: a parent's key made the
+    //  receipt line on a child's checkpoint (and made plain lines before
+    //  receipts were cosignatures), which is no signature of the parent's
+    //  log
     if (strcmp (cp.origin, t->name) != 0) {
         bool receipt = checkpoint_cosig_verify (&cp, t->name, t->pk, NULL)
                        == ERR_OK
@@ -773,8 +775,8 @@ s_trust_load (const licctl_opts_t *opts, s_trust_t *t, char **since_text)
         bool is_file = fp != NULL;
         if (fp)
             fclose (fp);
-        exit_code = s_load_vkey (opts->witness_key, !is_file, "--witness-key",
-                                 t->witness, t->witness_pk);
+        exit_code = s_load_vkey (opts->witness_key, !is_file, true,
+                                 "--witness-key", t->witness, t->witness_pk);
         t->have_witness = exit_code == LICCTL_EXIT_OK;
     }
     if (exit_code != LICCTL_EXIT_OK)
