@@ -325,6 +325,16 @@ s_check_node (int n, int p, uint64_t seq, uint64_t old_size,
 
     //  Genuine: Go and licctl agree
     assert (s_go ("ok: ", "-key", vkey, path, NULL) == 0);
+    //  Go's own verifier key from the node's raw public key (note's
+    //  key hash: SHA-256 (name, 0x0A, 0x01, key)[:4]) opens it too: the
+    //  key id in our signature line is the one Go computes
+    Lic__Reply *st = NULL;
+    char pub_hex [65];
+    assert (support_status (node, &st) == ERR_OK);
+    assert (st->status->sign_key.len == 32);
+    seal_hex (pub_hex, st->status->sign_key.data, 32);
+    codec_reply_free (&st);
+    assert (s_go ("ok: ", "-name", name, "-pub", pub_hex, path, NULL) == 0);
     assert (s_licctl (NULL, "verify-proof", path, "--key", vkey, NULL) == 0);
     if (since) {
         //  The tree extends the checkpoint seen earlier

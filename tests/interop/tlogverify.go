@@ -7,8 +7,11 @@
 //
 //	tlogverify -key VKEY [-witness VKEY] PROOF.json
 //	tlogverify -key VKEY [-witness VKEY] -note CHECKPOINT
+//	tlogverify -name NAME -pub HEX ...
 //
-// VKEY is a signed-note verifier key (licctl vkey prints a node's).  The
+// VKEY is a signed-note verifier key (licctl vkey prints a node's); -name
+// and -pub build it here instead, with note.NewEd25519VerifierKey, from the
+// node's raw Ed25519 public key (licctl status --json's sign_key).  The
 // checkpoint (the document's "checkpoint", or the -note file) must open
 // with note.Open under -key, its origin line must be the key's name
 // (c2sp.org/tlog-checkpoint: a log's key vouches for its own origin), and
@@ -182,9 +185,24 @@ func main() {
 	keyText := flag.String("key", "", "the log's verifier key (licctl vkey)")
 	witnessText := flag.String("witness", "", "a witness's verifier key: its line is required")
 	noteOnly := flag.Bool("note", false, "FILE is a checkpoint note, not a proof document")
+	name := flag.String("name", "", "with -pub: the log's key name")
+	pubHex := flag.String("pub", "", "with -name: the log's Ed25519 public key, hex")
 	flag.Parse()
+	if *pubHex != "" {
+		pub, err := hex.DecodeString(*pubHex)
+		if err != nil || len(pub) != ed25519.PublicKeySize || *name == "" {
+			fmt.Fprintln(os.Stderr, "-pub: 64 hex digits, with -name")
+			os.Exit(2)
+		}
+		vkey, err := note.NewEd25519VerifierKey(*name, ed25519.PublicKey(pub))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "note.NewEd25519VerifierKey: %v\n", err)
+			os.Exit(2)
+		}
+		*keyText = vkey
+	}
 	if *keyText == "" || flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: tlogverify -key VKEY [-witness VKEY] [-note] FILE")
+		fmt.Fprintln(os.Stderr, "usage: tlogverify (-key VKEY | -name NAME -pub HEX) [-witness VKEY] [-note] FILE")
 		os.Exit(2)
 	}
 	input, err := os.ReadFile(flag.Arg(0))
