@@ -1,7 +1,8 @@
 /*  downlink.c -- parent side of upward replication (see downlink.h).
 
-    Who may talk: the ZAP handler lets in every key of allowed/ (children,
-    departments, the operator); here a message counts only if its CURVE
+    Who may talk: on this socket the ZAP handler lets in only the keys
+    admitted under a division (the configured children: admission.c,
+    zap.c); here a message counts only if its CURVE
     key (ZMQ User-Id) is a configured child's and a HELLO named that
     child's division.  Anything else is answered NACK ERR_FORBIDDEN and
     changes nothing.

@@ -6,8 +6,10 @@
                    departments and licctl need to reach the node
       admin.key    the operator's CURVE key (0600); admin requests are
                    accepted only from it
-      allowed/     one public certificate per key allowed to connect,
-                   read by the ZAP handler (zap.c, CURVE)
+      allowed/     public certificates of the operator's and the children's
+                   keys, for the operator to look at; nothing reads them
+                   (the ZAP handler admits what admission.c builds from the
+                   registry and the configuration)
 */
 #ifndef LICREPO_IDENTITY_H
 #define LICREPO_IDENTITY_H
@@ -21,7 +23,7 @@
 typedef struct {
     keyfile_t node;             //  node keys, with secrets
     keyfile_t admin;            //  operator keys, with secrets
-    char allowed_dir [600];     //  certificates the ZAP handler reads
+    char allowed_dir [600];     //  certificates written for the operator (not read)
 } identity_t;
 
 //  Loads the identity from cfg->data_dir, creating it on first start
@@ -30,12 +32,13 @@ typedef struct {
 int MUST_CHECK
     identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size);
 
-//  Allows CURVE public key curve_pk (Z85) to connect, under name.
+//  Writes the certificate of CURVE public key curve_pk (Z85) under name
+//  into allowed/ (for the operator to see; it admits nothing by itself).
 //  ERR_OK or ERR_IO.
 int MUST_CHECK
     identity_allow (identity_t *id, const char *name, const char *curve_pk);
 
-//  Removes the key allowed under name (no error if there is none).
+//  Removes the certificate written under name (no error if there is none).
 void
     identity_disallow (identity_t *id, const char *name);
 

@@ -1,7 +1,7 @@
 /*  server.c -- the node's client socket: a CURVE ROUTER behind a running
-    ZAP handler (zap.c, reading identity's allowed/ directory), the
-    request dispatch, the operator's reads, and the main loop that also
-    drives the ingest pipeline.
+    ZAP handler (zap.c, admitting the keys admission.c builds from the
+    registry and the configuration), the request dispatch, the operator's
+    reads, and the main loop that also drives the ingest pipeline.
 
     Frames (proto/README.md): the client's DEALER sends one frame holding
     a lic.Request; the server answers one frame holding a lic.Reply with
