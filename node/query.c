@@ -181,6 +181,11 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
                  id->type_code, b->credit_code);
         return ERR_OUT_OF_SCOPE;
     }
+    if (q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at && !lifecycle_time_valid (q->at)) {
+        err_why (why, why_size, "at %" PRId64 " is outside the time window 1990-01-01T00:00:00Z .. "
+                 "2100-01-01T00:00:00Z (0 = now)", q->at);
+        return ERR_BAD_FIELD;
+    }
     if (q->kind == LIC__QUERY_KIND__QUERY_COPY) {
         int64_t now = (int64_t) time (NULL);
         if (q->expires_at <= now || q->expires_at > now + QUERY_COPY_DAYS * 86400LL) {

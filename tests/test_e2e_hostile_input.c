@@ -198,6 +198,9 @@ test_query_of_long_license_id_is_answered (void)
     assert (s_query (LIC__QUERY_KIND__QUERY_STATUS, huge, holder, now, 0, NULL) == ERR_BAD_LICENSE_ID);
     assert (s_query (LIC__QUERY_KIND__QUERY_COPY, huge, holder, 0, expires, NULL) == ERR_BAD_LICENSE_ID);
     assert (s_query (LIC__QUERY_KIND__QUERY_STATUS, id, holder, now, 0, NULL) == ERR_OK);
+    //  A status as of a time outside the window is refused
+    assert (s_query (LIC__QUERY_KIND__QUERY_STATUS, id, holder, INT64_MAX, 0, NULL) == ERR_BAD_FIELD);
+    assert (s_query (LIC__QUERY_KIND__QUERY_STATUS, id, holder, -1, 0, NULL) == ERR_BAD_FIELD);
     assert (support_node_alive (COUNTY));
 }
 

@@ -211,7 +211,7 @@ test_scope_matrix (void)
         { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h1, "not-an-id", 0, 0 }, 1, ERR_BAD_LICENSE_ID, "bad id" },
         { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h2, id1, 0, 0 }, 1, ERR_NOT_FOUND, "another holder's license" },
         { { LIC__QUERY_KIND__QUERY_GET, s_matter, "s", "C", "p", h1, id_none, 0, 0 }, 1, ERR_NOT_FOUND, "no such license" },
-        { { LIC__QUERY_KIND__QUERY_STATUS, s_matter, "s", "C", "p", h1, id1, 1000, 0 }, 1, ERR_NOT_FOUND, "status before issue" },
+        { { LIC__QUERY_KIND__QUERY_STATUS, s_matter, "s", "C", "p", h1, id1, 631152000, 0 }, 1, ERR_NOT_FOUND, "status before issue" },
         { { LIC__QUERY_KIND__QUERY_COPY, s_matter, "s", "C", "p", h1, id1, 0, 1 }, 1, ERR_BAD_FIELD, "copy already expired" },
         { { 9, s_matter, "s", "C", "p", h1, id1, 0, 0 }, 1, ERR_BAD_FIELD, "unknown kind" },
     };
