@@ -14,6 +14,7 @@
 #include <time.h>
 #include "authority.h"
 #include "codec.h"
+#include "evcheck.h"
 #include "licclient.h"
 #include "licid.h"
 #include "lifecycle.h"
@@ -183,7 +184,7 @@ s_check_events (const Lic__CopyContent *cc, const Lic__Department *dept,
                 const Lic__CopyStatement *st, licclient_copy_t *out, char *why, size_t why_size)
 {
     lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 };
-    char valid_to [16] = "";
+    char valid_to [LIFECYCLE_DAY_SIZE] = "";     //  a date evcheck_envelope checked
     if (cc->n_events == 0) {
         err_why (why, why_size, "the copy carries no event of the license");
         return ERR_MALFORMED;
@@ -212,7 +213,12 @@ s_check_events (const Lic__CopyContent *cc, const Lic__Department *dept,
         }
         lifecycle_pos_t next;
         char step [256] = "";
-        int rc = ERR_OK;
+        //  The checks every node made at the door (no unknown field, the
+        //  time window, dates, ids), so what follows reads checked values.
+        int rc = evcheck_envelope (env, ev, NULL, step, sizeof step);
+        if (rc != ERR_OK)
+            err_why (why, why_size, "event %zu is not a valid event: %s", i + 1, step);
+        else
         if (strcmp (ev->license_id, st->license_id) != 0 || strcmp (ev->issuer_code, dept->credit_code) != 0) {
             err_why (why, why_size, "event %zu is about license %s of issuer %s, not this one",
                      i + 1, ev->license_id, ev->issuer_code);

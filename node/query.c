@@ -339,7 +339,7 @@ s_status_at (query_t *self, const char *bare, int64_t at, Lic__Status *status, u
     if (!it)
         return ERR_NOMEM;
     lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 };
-    char valid_to [16] = "";
+    char valid_to [LIFECYCLE_DAY_SIZE] = "";     //  a date evcheck checked, YYYY-MM-DD
     const uint8_t *k, *v;
     size_t kl, vl;
     int rc = ERR_OK;
