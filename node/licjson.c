@@ -512,6 +512,19 @@ s_z85 (ProtobufCBinaryData key)
     return licjson_hex (key.data, key.len);
 }
 
+//  A list of CURVE keys, each as s_z85; NULL if out of memory.
+static json_t *
+s_z85_list (const ProtobufCBinaryData *keys, size_t n)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < n; i++)
+        if (json_array_append_new (list, s_z85 (keys [i])) != 0) {
+            json_decref (list);
+            list = NULL;
+        }
+    return list;
+}
+
 json_t *
 licjson_int (int64_t v)
 {
@@ -916,6 +929,8 @@ s_registration_to_json (const Lic__Registration *reg)
             licjson_set (dept, "revoked_keys",
                          s_keys_to_json (d->revoked_keys, d->n_revoked_keys),
                          &ok);
+            licjson_set (dept, "revoked_curve_keys",
+                         s_z85_list (d->revoked_curve_keys, d->n_revoked_curve_keys), &ok);
         }
         else
             json_decref (types);
@@ -971,8 +986,10 @@ s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
         Lic__AppBodyRegistration *a = NULL;
         rc = codec_app_body_registration_decode (env->body.data, env->body.len, &a);
         if (rc == ERR_OK && a->body)
-            licjson_set (obj, "app_body", json_pack ("{s:s, s:s, s:b}", "credit_code",
-                         a->body->credit_code, "name", a->body->name, "revoked", a->body->revoked), ok);
+            licjson_set (obj, "app_body", json_pack ("{s:s, s:s, s:b, s:o, s:o}", "credit_code",
+                         a->body->credit_code, "name", a->body->name, "revoked", a->body->revoked,
+                         "curve_key", s_z85 (a->body->curve_key),
+                         "revoked_keys", s_z85_list (a->body->revoked_keys, a->body->n_revoked_keys)), ok);
         codec_app_body_registration_free (&a);
     }
     else
