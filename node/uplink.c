@@ -10,6 +10,7 @@
 #include <time.h>
 #include "authority.h"
 #include "logfmt.h"
+#include "checkpoint.h"
 #include "codec.h"
 #include "seal.h"
 #include "uplink.h"
@@ -54,6 +55,7 @@ struct uplink_t {
     uint64_t checkpoint_offered;    //  size last sent to the parent
     char *receipt;                  //  parent's countersignature, newest
     uint64_t receipt_size;
+    bool receipt_refused;           //  the last receipt failed s_receipt_check (logged)
 };
 
 static void
@@ -256,15 +258,58 @@ s_on_nack (uplink_t *self, const Lic__Nack *n)
     self->n_sent = 0;
 }
 
+//  A receipt counts only if it is our own checkpoint (our log's origin,
+//  our signature) of a size we offered, with a cosignature/v1 line by the
+//  configured parent's key: a parent cannot hand us a note of another log,
+//  a size we never signed, or a line that is not its cosignature.
+static int
+s_receipt_check (uplink_t *self, const char *note, uint64_t *size, char *why, size_t why_size)
+{
+    checkpoint_t cp;
+    char own [32], parent [32];
+    snprintf (own, sizeof own, "licrepo/%s", self->cfg->division);
+    snprintf (parent, sizeof parent, "licrepo/%s", self->cfg->parent.division);
+    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK) {
+        snprintf (why, why_size, "it is not a well-formed signed note");
+        return ERR_MALFORMED;
+    }
+    if (strcmp (cp.origin, own) != 0 || checkpoint_verify (&cp, own, self->id->node.sign_pk) != ERR_OK) {
+        snprintf (why, why_size, "it is not our checkpoint (origin %.64s)", cp.origin);
+        return ERR_BAD_SIGNATURE;
+    }
+    if (cp.size == 0 || cp.size > self->checkpoint_offered || cp.size < self->receipt_size) {
+        snprintf (why, why_size, "its size %" PRIu64 " is not one we offered (%" PRIu64 ") since "
+                  "the last receipt (%" PRIu64 ")", cp.size, self->checkpoint_offered, self->receipt_size);
+        return ERR_BAD_FIELD;
+    }
+    if (checkpoint_cosig_verify (&cp, parent, self->cfg->parent.sign_pk, NULL) != ERR_OK) {
+        snprintf (why, why_size, "it has no valid cosignature/v1 line by the parent's key");
+        return ERR_BAD_SIGNATURE;
+    }
+    *size = cp.size;
+    return ERR_OK;
+}
+
 static void
 s_on_receipt (uplink_t *self, const char *note)
 {
+    char why [160];
+    uint64_t size = 0;
+    if (s_receipt_check (self, note, &size, why, sizeof why) != ERR_OK) {
+        //  Said once until a good one comes, not at every checkpoint.
+        if (!self->receipt_refused)
+            logfmt_msgf (LOGFMT_WARN, "uplink: receipt from parent %s refused: %s",
+                         self->cfg->parent.division, why);
+        self->receipt_refused = true;
+        return;
+    }
+    self->receipt_refused = false;
     char *copy = strdup (note);
     if (!copy)
         return;
     free (self->receipt);
     self->receipt = copy;
-    self->receipt_size = self->checkpoint_offered;
+    self->receipt_size = size;
     store_batch_t *b = store_batch_new (self->store);
     if (b) {
         store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
