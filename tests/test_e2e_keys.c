@@ -6,7 +6,8 @@
       between the registrations: the newest key publishes at once on a
       new connection; the still-open connection of the key it replaced
       is refused message by message with ERR_KEY_REVOKED (even for an
-      event the new key signed); a new connection with a replaced key is
+      event the new key signed), and so are events signed with a
+      replaced signing key; a new connection with a replaced key is
       refused at the handshake, logged once (its fingerprint, the
       socket) and counted in licrepo_handshake_refused_total; the
       refused messages count in licrepo_rejected_total{ERR_KEY_REVOKED};
@@ -308,8 +309,11 @@ test_department_rotated_twice_within_gap_ms (int gap_ms)
     assert (code == ERR_KEY_REVOKED);
     assert (strstr (why, "no longer admitted") && strstr (why, s_gen [now].key.code));
     assert (s_publish (c_old, &s_gen [old], serial + 3, why, sizeof why) == ERR_KEY_REVOKED);
-    s_refused_msgs += 2;
-    assert (s_metric_wait (S_REJECTED_REVOKED, rejected + 2) >= rejected + 2);
+    //  On the new connection, events signed with a revoked signing key.
+    assert (s_publish (c_new, &s_gen [old], serial + 6, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (s_publish (c_new, &s_gen [mid], serial + 7, why, sizeof why) == ERR_KEY_REVOKED);
+    s_refused_msgs += 4;
+    assert (s_metric_wait (S_REJECTED_REVOKED, rejected + 4) >= rejected + 4);
     licclient_destroy (&c_old);
 
     //  New connections with either replaced key fail at the handshake.
