@@ -92,6 +92,7 @@ s_job_destroy (ingest_job_t **job_p)
     for (size_t i = 0; i < job->n_items; i++) {
         codec_event_free (&job->items [i].task.ev);
         codec_entry_free (&job->items [i].entry);
+        free (job->items [i].leaf);
     }
     free (job->items);
     codec_repl_free (&job->repl);

@@ -20,6 +20,7 @@ typedef struct {
     verify_task_t task;         //  owner = this item
     ingest_job_t *job;                 //  the batch job
     Lic__LogEntry *entry;       //  decoded (owned)
+    uint8_t *leaf;              //  its leaf data if not its bytes (codec_entry_leaf; owned)
 } ingest_item_t;
 
 struct _ingest_job_t {

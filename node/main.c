@@ -183,6 +183,14 @@ main (int argc, char *argv [])
         goto done;
     }
     src = views_open (&views, store, cfg.division);
+    if (src == ERR_VERSION) {
+        fprintf (stderr, "licnode: the repository %s is not of schema %d: it was written by a "
+                 "version whose Merkle leaves hold the disclosed values (schema 1); its roots and "
+                 "proofs differ from every other level's.  Re-create this node's data from its "
+                 "departments' signed events (licctl publish --file) or rebuild it from an "
+                 "upgraded parent (licnode rebuild --from-parent)\n", db_path, VIEWS_SCHEMA);
+        goto done;
+    }
     if (src != ERR_OK) {
         fprintf (stderr, "licnode: cannot load the registry: %s\n", err_str (src));
         goto done;

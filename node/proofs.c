@@ -171,6 +171,25 @@ proofs_prove (store_t *store, tree_t *tree, uint64_t durable, const Lic__ProveRe
         size_t vl;
         store_put_u64 (key, req->seq);
         rc = store_get (store, STORE_CF_LOG, key, 8, &v, &vl);
+        //  The leaf data, not the stored entry: without disclosed values.
+        Lic__LogEntry *e = NULL;
+        uint8_t *leaf = NULL;
+        size_t leaf_len = 0;
+        if (rc == ERR_OK) {
+            if (codec_entry_decode (v, vl, &e) != ERR_OK)
+                rc = ERR_CORRUPT;
+            else
+                rc = codec_entry_leaf (e, &leaf, &leaf_len);
+            codec_entry_free (&e);
+            if (rc == ERR_OK && leaf) {
+                free (v);
+                v = leaf;
+                vl = leaf_len;
+            }
+            else
+            if (rc != ERR_OK)
+                free (v);
+        }
         if (rc == ERR_OK) {
             out->leaf.data = v;
             out->leaf.len = vl;

@@ -258,8 +258,16 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
         item->task.owner = item;
         item->task.env = item->entry->envelope;
         item->task.not_event = item->entry->kind != LIC__ENTRY_KIND__ENTRY_EVENT;
-        item->task.leaf_data = b->entries [i].data;
-        item->task.leaf_len = b->entries [i].len;
+        //  The leaf is the entry without its disclosed values, as the
+        //  child hashed it (codec_entry_leaf).
+        size_t leaf_len;
+        if (codec_entry_leaf (item->entry, &item->leaf, &leaf_len) != ERR_OK) {
+            ingest_job_fail (job, ERR_NOMEM, "out of memory");
+            job->ready = true;
+            return;
+        }
+        item->task.leaf_data = item->leaf? item->leaf: b->entries [i].data;
+        item->task.leaf_len = item->leaf? leaf_len: b->entries [i].len;
         ingest_queue_task (self, &item->task);
     }
 }

@@ -381,6 +381,40 @@ s_free_item (void **item_p)
     *item_p = NULL;
 }
 
+//  The repository's schema (meta "schema", FORMAT.md): written when the
+//  log is empty; a log written before it (schema 1: Merkle leaves over
+//  the whole entry, disclosed values included) is not opened.
+static int
+s_schema (store_t *store)
+{
+    uint8_t *v, key [8];
+    size_t vl;
+    int rc = store_get (store, STORE_CF_META, "schema", 6, &v, &vl);
+    if (rc == ERR_OK) {
+        bool ok = vl == 1 && v [0] == VIEWS_SCHEMA;
+        free (v);
+        return ok? ERR_OK: ERR_VERSION;
+    }
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    store_put_u64 (key, 1);
+    rc = store_get (store, STORE_CF_LOG, key, 8, &v, &vl);
+    if (rc == ERR_OK) {
+        free (v);
+        return ERR_VERSION;
+    }
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    store_batch_t *b = store_batch_new (store);
+    if (!b)
+        return ERR_NOMEM;
+    uint8_t schema = VIEWS_SCHEMA;
+    store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
+    rc = store_write (store, b, true);
+    store_batch_destroy (&b);
+    return rc;
+}
+
 int
 views_open (views_t **views_p, store_t *store, const char *division)
 {
@@ -409,7 +443,9 @@ views_open (views_t **views_p, store_t *store, const char *division)
     zhashx_set_destructor (self->dedup, s_pending_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
     zhashx_set_destructor (self->signers, s_signer_destroy);
-    int rc = s_registry_load (self);
+    int rc = s_schema (store);
+    if (rc == ERR_OK)
+        rc = s_registry_load (self);
     if (rc == ERR_OK)
         rc = s_catalogue_load (self);
     if (rc != ERR_OK) {
@@ -723,8 +759,17 @@ s_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEn
         return rc;
     store_put_u64 (key, entry->seq);
     store_batch_put (batch, STORE_CF_LOG, key, 8, buf, len);
-    //  The log is a Merkle tree: leaf seq-1 is the entry's stored bytes.
-    merkle_leaf_hash (leaf, buf, len);
+    //  The log is a Merkle tree: leaf seq-1 is the entry without its
+    //  disclosed values (codec_entry_leaf; FORMAT.md schema 2).
+    uint8_t *leaf_data;
+    size_t leaf_len;
+    rc = codec_entry_leaf (entry, &leaf_data, &leaf_len);
+    if (rc != ERR_OK) {
+        free (buf);
+        return rc;
+    }
+    merkle_leaf_hash (leaf, leaf_data? leaf_data: buf, leaf_data? leaf_len: len);
+    free (leaf_data);
     free (buf);
     rc = tree_append (self->tree, batch, gen, entry->seq - 1, leaf);
     if (rc != ERR_OK)

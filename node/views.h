@@ -28,9 +28,13 @@ typedef struct views_t views_t;
 
 #define VIEWS_DEDUP_BYTES 32
 
+#define VIEWS_SCHEMA 2   //  repository schema (proto/FORMAT.md), meta "schema"
+
 //  Opens the views over store for the node of `division`, loading the
-//  registry, the node keys and the origin marks.  ERR_OK, ERR_NOMEM,
-//  ERR_CORRUPT (a registry record does not decode), ERR_IO.
+//  registry, the node keys and the origin marks; a new repository gets
+//  schema VIEWS_SCHEMA.  ERR_OK, ERR_NOMEM, ERR_CORRUPT (a registry
+//  record does not decode), ERR_VERSION (a repository of another schema),
+//  ERR_IO.
 int MUST_CHECK
     views_open (views_t **views_p, store_t *store, const char *division);
 

@@ -200,3 +200,19 @@ codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size)
     }
     return ERR_OK;
 }
+
+int
+codec_entry_leaf (const Lic__LogEntry *entry, uint8_t **leaf, size_t *len)
+{
+    *leaf = NULL;
+    *len = 0;
+    if (!entry->envelope || entry->envelope->n_disclosures == 0)
+        return ERR_OK;
+    //  A shallow copy of the entry and its envelope, without disclosures.
+    Lic__Envelope env = *entry->envelope;
+    env.n_disclosures = 0;
+    env.disclosures = NULL;
+    Lic__LogEntry e = *entry;
+    e.envelope = &env;
+    return codec_entry_encode (&e, leaf, len);
+}

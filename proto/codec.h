@@ -87,6 +87,17 @@ int MUST_CHECK
 int MUST_CHECK
     codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size);
 
+//  The Merkle leaf data of a log entry (proto/FORMAT.md, schema 2): the
+//  entry encoded without its envelope's disclosures.  The salted digests
+//  in the signed body already bind every disclosed value, so the leaf
+//  commits to them, and a proof handed to anyone discloses nothing that
+//  selective disclosure withholds.  If the envelope has no disclosures
+//  the leaf data is the entry's stored bytes, and *leaf is set to NULL
+//  (hash `stored` then).  Else *leaf is malloc'd (caller frees).
+//  ERR_OK or ERR_NOMEM.
+int MUST_CHECK
+    codec_entry_leaf (const Lic__LogEntry *entry, uint8_t **leaf, size_t *len);
+
 //  Replaces a string member of a decoded (or malloc-built) message by a
 //  copy of value, freeing the old one.  ERR_OK or ERR_NOMEM.
 int MUST_CHECK codec_set_string (char **field, const char *value);

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include "codec.h"
 #include "licjson.h"
+#include "merkle.h"
 #include "seal.h"
 #include "support.h"
 
@@ -844,6 +845,53 @@ s_tree_contains (const char *dir, const char *needle)
     return found;
 }
 
+//  Issue 10 item 3: an inclusion proof of an event with personal and
+//  commercial items carries neither value (the leaf is the entry without
+//  its disclosures; the salted digests in the signed body bind them), and
+//  it verifies against the node's root.
+static void
+s_proof_discloses_nothing (const char *id)
+{
+    Lic__Reply *r = NULL;
+    assert (licclient_get (s_admin, id, false, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    uint64_t seq = r->license->state->last_seq;
+    codec_reply_free (&r);
+    //  The log entry itself holds the disclosed values (so this can fail).
+    Lic__Request req = LIC__REQUEST__INIT;
+    Lic__LogRequest lr = LIC__LOG_REQUEST__INIT;
+    lr.from_seq = seq;
+    lr.limit = 1;
+    req.body_case = LIC__REQUEST__BODY_LOG;
+    req.log = &lr;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->entries->n_entries == 1 && r->entries->entries [0]->envelope->n_disclosures == 2);
+    codec_reply_free (&r);
+    for (int tries = 0; tries < 100; tries++) {     //  until a checkpoint covers seq
+        assert (licclient_prove (s_admin, seq, 0, 0, &r, 10000) == ERR_OK);
+        if (r->code == ERR_OK && r->proof->size >= seq)
+            break;
+        codec_reply_free (&r);
+        zclock_sleep (100);
+    }
+    assert (r && r->code == ERR_OK);
+    const Lic__ProofResult *p = r->proof;
+    const char *values [2] = { s_personal_value, s_commercial_value };
+    for (int i = 0; i < 2; i++)
+        assert (!memmem (p->leaf.data, p->leaf.len, values [i], strlen (values [i])));
+    Lic__LogEntry *e = NULL;
+    assert (codec_entry_decode (p->leaf.data, p->leaf.len, &e) == ERR_OK);
+    assert (e->seq == seq && e->envelope->n_disclosures == 0);
+    codec_entry_free (&e);
+    uint8_t leaf [32], path [64][32];
+    merkle_leaf_hash (leaf, p->leaf.data, p->leaf.len);
+    assert (p->n_inclusion <= 64);
+    for (size_t i = 0; i < p->n_inclusion; i++)
+        memcpy (path [i], p->inclusion [i].data, 32);
+    assert (merkle_verify_inclusion (leaf, seq - 1, p->size, (const uint8_t (*) [32]) path,
+                                     p->n_inclusion, p->root.data) == ERR_OK);
+    codec_reply_free (&r);
+}
+
 static void
 test_sensitive_items (void)
 {
@@ -896,6 +944,7 @@ test_sensitive_items (void)
     char id [LICID_BARE_MAX + 1], h [19];
     s_lic (id, &s_d3, 30);
     s_holder (h, 30);
+    s_proof_discloses_nothing (id);
     s_q_t q = { LIC__QUERY_KIND__QUERY_GET, s_matter, "staff-9", "CASE-SENS", "核验", h, id, 0, 0 };
     bool masked;
     Lic__Reply *r = NULL;
