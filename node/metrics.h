@@ -1,10 +1,13 @@
 /*  metrics.h -- Prometheus text endpoint (exposition format 0.0.4).
 
     The server thread renders the node's figures (metrics_render) about
-    once a second and hands the text over (metrics_update); a
-    libmicrohttpd thread serves the latest text on GET /metrics and
-    nothing else.  Scrapes therefore never touch the store, the pipeline
-    or the server's state, and cost one copy of a few kilobytes.
+    once a second and hands the text over (metrics_update); the
+    endpoint's own thread serves the latest text (and its own counters,
+    licrepo_metrics_connections_closed_total) on GET /metrics and nothing
+    else.  Scrapes therefore never touch the store, the pipeline or the
+    server's state, and cost one copy of a few kilobytes.  Slow or
+    surplus clients are bounded by the constants below (metrics.c says
+    how).
 
     Deliberately not here: TLS, authentication, IPv6, host names.  The
     endpoint listens on a numeric IPv4 address, 127.0.0.1 unless the
@@ -22,7 +25,8 @@
 #include "zap.h"
 
 #define METRICS_CONNECTIONS 16      //  concurrent HTTP connections at most
-#define METRICS_TIMEOUT_S 5         //  idle connection closed after this
+#define METRICS_PER_ADDRESS 4       //  of them from one client address
+#define METRICS_DEADLINE_S 5        //  a request not answered by then is closed
 
 typedef struct metrics_t metrics_t;
 

@@ -2,19 +2,24 @@
     figures, histogram shape, label escaping, HELP/TYPE for every
     family), the RocksDB figures of a real store, the HTTP endpoint over
     a plain socket (503 before the first text, updates visible, 404,
-    405, idle connections do not block a scrape) and the listen
+    405, idle connections do not block a scrape, nor do 20 slow-loris
+    connections, which are evicted or closed by the deadline) and the listen
     addresses it accepts, refuses and takes from the configuration.
 */
 #undef NDEBUG
 #include <arpa/inet.h>
 #include <assert.h>
+#include <errno.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "metrics.h"
@@ -363,18 +368,45 @@ test_store_fill_reads_a_real_store (void)
 // ---------------------------------------------------------------------
 //  Endpoint
 
-//  Plain HTTP/1.0 request; returns the status, body into body (NUL-ended).
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  A socket connected to 127.0.0.1:port from address src (NULL: any);
+//  -1 if src cannot be bound here.
 static int
-s_http (uint16_t port, const char *method, const char *path, char *body, size_t size,
-        char *head, size_t head_size)
+s_connect_from (const char *src, uint16_t port)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     assert (fd >= 0);
-    struct timeval tv = { .tv_sec = 5 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    if (src) {
+        assert (inet_pton (AF_INET, src, &sa.sin_addr) == 1);
+        if (bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
+            close (fd);
+            return -1;
+        }
+    }
+    sa.sin_port = htons (port);
     sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     assert (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    return fd;
+}
+
+//  Plain HTTP/1.0 request from src; returns the status, body into body
+//  (NUL-ended).
+static int
+s_http_from (const char *src, uint16_t port, const char *method, const char *path,
+             char *body, size_t size, char *head, size_t head_size)
+{
+    int fd = s_connect_from (src, port);
+    assert (fd >= 0);
+    struct timeval tv = { .tv_sec = 5 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char req [256];
     int n = snprintf (req, sizeof req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
     assert (write (fd, req, (size_t) n) == n);
@@ -386,7 +418,8 @@ s_http (uint16_t port, const char *method, const char *path, char *body, size_t 
     resp [len] = 0;
     close (fd);
     int status = 0;
-    assert (sscanf (resp, "HTTP/1.%*d %d", &status) == 1);
+    if (sscanf (resp, "HTTP/1.%*d %d", &status) != 1)
+        return 0;                       //  no answer (timed out or closed)
     char *sep = strstr (resp, "\r\n\r\n");
     assert (sep);
     assert (strlen (sep + 4) < size);
@@ -394,6 +427,13 @@ s_http (uint16_t port, const char *method, const char *path, char *body, size_t 
     if (head)
         snprintf (head, head_size, "%.*s", (int) (sep - resp), resp);
     return status;
+}
+
+static int
+s_http (uint16_t port, const char *method, const char *path, char *body, size_t size,
+        char *head, size_t head_size)
+{
+    return s_http_from (NULL, port, method, path, body, size, head, head_size);
 }
 
 static void
@@ -412,13 +452,20 @@ test_endpoint_serves_the_latest_text (void)
     char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
     metrics_update (m, text);
     assert (s_http (port, "GET", "/metrics", body, sizeof body, head, sizeof head) == 200);
-    assert (strcmp (body, text) == 0);
+    assert (strncmp (body, text, strlen (text)) == 0);
+    assert (strcmp (body + strlen (text),
+                    "# HELP licrepo_metrics_connections_closed_total Connections to this "
+                    "endpoint it closed itself, by reason.\n"
+                    "# TYPE licrepo_metrics_connections_closed_total counter\n"
+                    "licrepo_metrics_connections_closed_total{reason=\"deadline\"} 0\n"
+                    "licrepo_metrics_connections_closed_total{reason=\"evicted\"} 0\n"
+                    "licrepo_metrics_connections_closed_total{reason=\"refused\"} 0\n") == 0);
     assert (strstr (head, "text/plain; version=0.0.4"));
     free (text);
 
     metrics_update (m, "licrepo_head_seq 1235\n");
     assert (s_http (port, "GET", "/metrics", body, sizeof body, NULL, 0) == 200);
-    assert (strcmp (body, "licrepo_head_seq 1235\n") == 0);
+    assert (strncmp (body, "licrepo_head_seq 1235\n# HELP licrepo_metrics_", 44) == 0);
 
     assert (s_http (port, "GET", "/", body, sizeof body, NULL, 0) == 404);
     assert (s_http (port, "GET", "/metrics/x", body, sizeof body, NULL, 0) == 404);
@@ -434,7 +481,7 @@ static void
 test_endpoint_answers_beside_idle_connections (void)
 {
     metrics_t *m = NULL;
-    char why [256] = "", body [256];
+    char why [256] = "", body [1024];
     assert (metrics_open (&m, ":0", why, sizeof why) == ERR_OK);
     metrics_update (m, "x 1\n");
     int idle [4];
@@ -446,9 +493,138 @@ test_endpoint_answers_beside_idle_connections (void)
         assert (write (idle [i], "GET /met", 8) == 8);
     }
     assert (s_http (metrics_port (m), "GET", "/metrics", body, sizeof body, NULL, 0) == 200);
-    assert (strcmp (body, "x 1\n") == 0);
+    assert (strncmp (body, "x 1\n", 4) == 0);
     for (int i = 0; i < 4; i++)
         close (idle [i]);
+    metrics_destroy (&m);
+}
+
+//  Issue 11 finding 8: slow clients that never finish their headers
+//  (a byte a second each, which reset an idle timeout for ever) on the
+//  scraper's own address.
+#define S_LORIS 20
+#define S_LORIS_BYTE_MS 1000
+
+typedef struct {
+    int fd [S_LORIS];
+    int64_t opened [S_LORIS];       //  connect returned
+    int64_t closed [S_LORIS];       //  end of file or reset seen, 0 = open
+    int64_t next_byte;              //  when each open one sends its next byte
+    int sent;                       //  bytes sent by each so far
+} s_loris_t;
+
+static int
+s_loris_open (const s_loris_t *l)
+{
+    int open = 0;
+    for (int i = 0; i < S_LORIS; i++)
+        open += l->closed [i] == 0;
+    return open;
+}
+
+//  Sends a byte a second on every open connection and notes when the
+//  endpoint closes one, until `until` or all are closed.
+static void
+s_loris_feed (s_loris_t *l, int64_t until)
+{
+    static const char slow [] = "GET /metrics HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa";
+    int64_t now;
+    while ((now = s_now_ms ()) < until && s_loris_open (l) > 0) {
+        struct pollfd p [S_LORIS];
+        for (int i = 0; i < S_LORIS; i++)
+            p [i] = (struct pollfd) { .fd = l->closed [i]? -1: l->fd [i], .events = POLLIN };
+        int64_t wait = l->next_byte < until? l->next_byte - now: until - now;
+        assert (poll (p, S_LORIS, wait > 0? (int) wait: 0) >= 0);
+        now = s_now_ms ();
+        for (int i = 0; i < S_LORIS; i++) {
+            char c;
+            ssize_t k = p [i].revents? recv (l->fd [i], &c, 1, MSG_DONTWAIT): -1;
+            if (k == 0 || (k < 0 && p [i].revents && errno != EAGAIN))
+                l->closed [i] = now;
+            assert (k <= 0);            //  the endpoint never answers them
+        }
+        if (now >= l->next_byte) {
+            for (int i = 0; i < S_LORIS; i++)
+                if (!l->closed [i])
+                    (void) send (l->fd [i], slow + l->sent % (sizeof slow - 1), 1, MSG_NOSIGNAL);
+            l->sent++;
+            l->next_byte += S_LORIS_BYTE_MS;
+        }
+    }
+}
+
+//  A scrape from src answered 200 with the text, in how many ms.
+static int64_t
+s_timed_scrape (const char *src, uint16_t port, char *body, size_t size)
+{
+    int64_t t0 = s_now_ms ();
+    assert (s_http_from (src, port, "GET", "/metrics", body, size, NULL, 0) == 200);
+    assert (strncmp (body, "x 1\n", 4) == 0);
+    return s_now_ms () - t0;
+}
+
+static void
+test_endpoint_answers_beside_slow_loris_and_closes_them_by_the_deadline (void)
+{
+    metrics_t *m = NULL;
+    char why [256] = "", body [1024];
+    assert (metrics_open (&m, "127.0.0.1:0", why, sizeof why) == ERR_OK);
+    uint16_t port = metrics_port (m);
+    metrics_update (m, "x 1\n");
+    s_loris_t l = { .sent = 1 };
+    for (int i = 0; i < S_LORIS; i++) {
+        l.fd [i] = s_connect_from (NULL, port);
+        l.opened [i] = s_now_ms ();
+        assert (send (l.fd [i], "G", 1, MSG_NOSIGNAL) == 1);
+    }
+    int64_t start = s_now_ms ();
+    l.next_byte = start + S_LORIS_BYTE_MS;
+    s_loris_feed (&l, start + 1200);
+    //  One address holds METRICS_PER_ADDRESS connections, the newest.
+    assert (s_loris_open (&l) == METRICS_PER_ADDRESS);
+    for (int i = 0; i < S_LORIS - METRICS_PER_ADDRESS; i++)
+        assert (l.closed [i] && l.closed [i] - l.opened [i] < 1200);
+
+    //  Another address scrapes at once and evicts nobody.
+    int fd = s_connect_from ("127.0.0.2", port);
+    if (fd >= 0) {
+        close (fd);
+        int64_t ms = s_timed_scrape ("127.0.0.2", port, body, sizeof body);
+        printf ("  scrape from 127.0.0.2 beside %d slow connections: %" PRId64 " ms\n",
+                S_LORIS, ms);
+        assert (ms < 3000);
+        s_loris_feed (&l, s_now_ms () + 100);
+        assert (s_loris_open (&l) == METRICS_PER_ADDRESS);
+    }
+    else
+        printf ("  127.0.0.2 cannot be bound here: other-address scrape skipped\n");
+    //  The slow clients' own address scrapes at once too (it evicts one).
+    int64_t ms = s_timed_scrape ("127.0.0.1", port, body, sizeof body);
+    printf ("  scrape from 127.0.0.1 beside %d slow connections: %" PRId64 " ms\n", S_LORIS, ms);
+    assert (ms < 3000);
+    s_loris_feed (&l, s_now_ms () + 100);
+    assert (s_loris_open (&l) == METRICS_PER_ADDRESS - 1);
+
+    //  The rest keep sending and are closed by the deadline all the same.
+    s_loris_feed (&l, start + METRICS_DEADLINE_S * 1000 + 3000);
+    assert (s_loris_open (&l) == 0);
+    for (int i = S_LORIS - METRICS_PER_ADDRESS + 1; i < S_LORIS; i++) {
+        int64_t lived = l.closed [i] - l.opened [i];
+        printf ("  slow connection %d closed after %" PRId64 " ms, %d bytes sent\n",
+                i, lived, l.sent);
+        assert (lived >= METRICS_DEADLINE_S * 1000 - 200);
+        assert (lived <= METRICS_DEADLINE_S * 1000 + 1500);
+    }
+    for (int i = 0; i < S_LORIS; i++)
+        close (l.fd [i]);
+    s_timed_scrape (NULL, port, body, sizeof body);
+    char line [128];
+    snprintf (line, sizeof line, "licrepo_metrics_connections_closed_total{reason=\"deadline\"} %d\n",
+              METRICS_PER_ADDRESS - 1);
+    assert (strstr (body, line));
+    snprintf (line, sizeof line, "licrepo_metrics_connections_closed_total{reason=\"evicted\"} %d\n",
+              S_LORIS - METRICS_PER_ADDRESS + 1);
+    assert (strstr (body, line));
     metrics_destroy (&m);
 }
 
@@ -531,6 +707,7 @@ main (void)
     test_store_fill_reads_a_real_store ();
     test_endpoint_serves_the_latest_text ();
     test_endpoint_answers_beside_idle_connections ();
+    test_endpoint_answers_beside_slow_loris_and_closes_them_by_the_deadline ();
     test_open_fails_on_a_port_in_use ();
     test_listen_accepts_numeric_ipv4_only ();
     test_config_takes_metrics_listen_and_checks_it ();
