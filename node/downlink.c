@@ -21,6 +21,7 @@
 #include "codec.h"
 #include "downlink.h"
 #include "seal.h"
+#include "subtree.h"
 
 #define DOWNLINK_STALE_S 15         //  a child silent this long is shown disconnected
 
@@ -40,6 +41,10 @@ typedef struct {
     int64_t last_contact;           //  unix seconds
     uint64_t checkpoint_size;       //  last checkpoint countersigned
     bool disabled;                  //  removed from the configuration by a reload
+    int64_t added_at;               //  unix seconds it was configured here
+    bool up;                        //  connected, as last logged
+    char refused [160];             //  why its last Hello was refused ("" = it was not)
+    bool subtree_refused;           //  a summary it relayed was refused (logged once)
 } s_child_t;
 
 struct downlink_t {
@@ -52,6 +57,7 @@ struct downlink_t {
     s_child_t *children;
     int n_children;
     char key_name [64];             //  our checkpoint key name
+    subtree_t *subtree;             //  every node below us, as last heard
 };
 
 static void
@@ -193,6 +199,8 @@ static void
 s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h)
 {
     if (!streq (h->division, c->in.division)) {
+        snprintf (c->refused, sizeof c->refused, "its key said Hello as division %.16s",
+                  h->division);
         s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key belongs to another division");
         return;
     }
@@ -210,6 +218,7 @@ s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h
                   "but the child has only %" PRIu64 " (restored from an old copy?)",
                   c->in.hwm, c->in.division, h->head_seq);
         logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
+        snprintf (c->refused, sizeof c->refused, "%.150s", why);
         s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
         return;
     }
@@ -218,9 +227,15 @@ s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h
          || memcmp (root, h->head_root.data, 32) != 0)) {
         snprintf (why, sizeof why, "diverged: same size %" PRIu64 ", different root", h->head_seq);
         logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
+        snprintf (c->refused, sizeof c->refused, "%.150s", why);
         s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
         return;
     }
+    c->refused [0] = 0;
+    if (!c->up)
+        logfmt_msgf (LOGFMT_INFO, "child %s connected (its head %" PRIu64 ", %" PRIu64 " here)",
+                     c->in.division, h->head_seq, c->in.hwm);
+    c->up = true;
     if (c->inflight > 0)
         c->hello_pending = true;
     else
@@ -411,6 +426,33 @@ s_child_by_key (downlink_t *self, const char *z85)
     return NULL;
 }
 
+static const uint8_t *
+s_key_of (void *arg, const char *division)
+{
+    return views_node_key (((downlink_t *) arg)->views, division);
+}
+
+//  The signed summaries a child relays: its own and its subtree's.
+static void
+s_on_subtree (downlink_t *self, s_child_t *c, const Lic__Heartbeat *hb)
+{
+    int64_t now = (int64_t) time (NULL);
+    for (size_t i = 0; i < hb->n_subtree; i++) {
+        uint32_t age = i < hb->n_subtree_age? hb->subtree_age [i]: 0;
+        int rc = subtree_offer (self->subtree, c->in.division, hb->subtree [i].data,
+                                hb->subtree [i].len, s_key_of, self, now, age);
+        if (rc != ERR_OK && rc != ERR_EXISTS && !c->subtree_refused) {
+            //  Said once per child until its summaries are good again.
+            logfmt_msgf (LOGFMT_WARN, "child %s relayed a node summary that was refused: %s",
+                         c->in.division, err_str (rc));
+            c->subtree_refused = true;
+        }
+        else
+        if (rc == ERR_OK && i == 0)
+            c->subtree_refused = false;
+    }
+}
+
 void
 downlink_on_readable (downlink_t *self, int budget)
 {
@@ -448,6 +490,7 @@ downlink_on_readable (downlink_t *self, int budget)
                 case LIC__REPL__BODY_HEARTBEAT:
                     c->child_head = msg->heartbeat->head_seq;
                     c->oldest_unacked_at = msg->heartbeat->oldest_unacked_at;
+                    s_on_subtree (self, c, msg->heartbeat);
                     break;
                 case LIC__REPL__BODY_FETCH:
                     s_on_fetch (self, c, route, msg->fetch);
@@ -472,6 +515,12 @@ downlink_on_tick (downlink_t *self)
     int64_t now = (int64_t) time (NULL);
     for (int i = 0; i < self->n_children; i++) {
         s_child_t *c = &self->children [i];
+        if (c->up && !c->disabled && now - c->last_contact >= DOWNLINK_STALE_S) {
+            logfmt_msgf (LOGFMT_WARN, "child %s went away: nothing heard for %" PRId64 " s "
+                         "(%" PRIu64 " of its entries here)", c->in.division,
+                         now - c->last_contact, c->in.hwm);
+            c->up = false;
+        }
         if (!c->route || !c->welcomed)
             continue;
         Lic__Repl msg;
@@ -497,6 +546,32 @@ downlink_on_tick (downlink_t *self)
 // ---------------------------------------------------------------------
 //  Status
 
+static void
+s_subtree_node (void *arg, const subtree_node_t *node)
+{
+    Lic__NodeStatus *ns = (Lic__NodeStatus *) arg;
+    Lic__SubtreeNode *sn = calloc (1, sizeof *sn);
+    if (!sn)
+        return;
+    lic__subtree_node__init (sn);
+    int64_t now = (int64_t) time (NULL);
+    sn->summary = (Lic__NodeSummary *) node->summary;
+    sn->last_seen = node->last_seen;
+    sn->via = (char *) node->via;
+    sn->lag_seconds = subtree_lag_seconds (node->summary, node->last_seen, now);
+    sn->silent = now - node->last_seen > SUBTREE_STALE_S;
+    ns->subtree [ns->n_subtree++] = sn;
+}
+
+//  ns->subtree: every node below us, as last heard (borrowed summaries).
+static void
+s_subtree_status (downlink_t *self, Lic__NodeStatus *ns)
+{
+    ns->subtree = calloc (subtree_size (self->subtree) + 1, sizeof *ns->subtree);
+    if (ns->subtree)
+        subtree_each (self->subtree, s_subtree_node, ns);
+}
+
 void
 downlink_status (downlink_t *self, Lic__NodeStatus *ns)
 {
@@ -518,9 +593,19 @@ downlink_status (downlink_t *self, Lic__NodeStatus *ns)
         cs->last_contact = c->last_contact;
         cs->connected = c->route && c->welcomed && now - c->last_contact < DOWNLINK_STALE_S;
         cs->lag_seconds = c->oldest_unacked_at? now - c->oldest_unacked_at: 0;
+        //  A child not heard from is behind by at least its silence (since
+        //  it was configured here, if never heard): a link down for a day
+        //  shows a day, not 0.
+        if (!cs->connected) {
+            int64_t silent = now - (c->last_contact? c->last_contact: c->added_at);
+            if (silent > cs->lag_seconds)
+                cs->lag_seconds = silent;
+        }
         cs->checkpoint_size = c->checkpoint_size;
+        cs->refused = c->refused;
         ns->children [ns->n_children++] = cs;
     }
+    s_subtree_status (self, ns);
 }
 
 void
@@ -531,6 +616,17 @@ downlink_status_free (Lic__NodeStatus *ns)
     free (ns->children);
     ns->children = NULL;
     ns->n_children = 0;
+    for (size_t i = 0; i < ns->n_subtree; i++)
+        free (ns->subtree [i]);
+    free (ns->subtree);
+    ns->subtree = NULL;
+    ns->n_subtree = 0;
+}
+
+subtree_t *
+downlink_subtree (downlink_t *self)
+{
+    return self? self->subtree: NULL;
 }
 
 // ---------------------------------------------------------------------
@@ -576,6 +672,7 @@ s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_siz
     }
     s_child_t *c = &self->children [self->n_children];
     memset (c, 0, sizeof *c);
+    c->added_at = (int64_t) time (NULL);
     snprintf (c->in.division, sizeof c->in.division, "%.7s", p->division);
     snprintf (c->curve_pk, sizeof c->curve_pk, "%s", p->curve_pk);
     snprintf (c->key_name, sizeof c->key_name, "licrepo/%s", p->division);
@@ -621,6 +718,7 @@ downlink_reload (downlink_t *self, const config_t *cfg)
                    && streq (cfg->children [j].curve_pk, c->curve_pk);
         if (!listed && !c->disabled) {
             c->disabled = true;
+            subtree_forget_via (self->subtree, c->in.division);
             logfmt_msgf (LOGFMT_INFO, "reload: child %s removed", c->in.division);
         }
         else
@@ -662,7 +760,8 @@ downlink_new (downlink_t **out, const config_t *cfg, identity_t *id, store_t *st
     //  Room for every child a reload may add: the pipeline holds pointers
     //  to them, so the array never moves.
     self->children = calloc (CONFIG_CHILDREN_MAX, sizeof *self->children);
-    int rc = self->children? ERR_OK: ERR_NOMEM;
+    self->subtree = subtree_new ();
+    int rc = self->children && self->subtree? ERR_OK: ERR_NOMEM;
     for (int i = 0; rc == ERR_OK && i < cfg->n_children; i++)
         rc = s_child_add (self, &cfg->children [i], why, why_size);
     if (rc == ERR_OK) {
@@ -692,6 +791,7 @@ downlink_destroy (downlink_t **self_p)
         zframe_destroy (&self->children [i].route);
     }
     free (self->children);
+    subtree_destroy (&self->subtree);
     free (self);
     *self_p = NULL;
 }

@@ -20,6 +20,7 @@
 #include "ingest.h"
 #include "msg.h"
 #include "store_rocks.h"
+#include "subtree.h"
 #include "views.h"
 
 typedef struct downlink_t downlink_t;
@@ -49,11 +50,19 @@ void
 void
     downlink_on_tick (downlink_t *self);
 
-//  Fills the children part of a status reply (allocates ns->children;
-//  free with downlink_status_free).
+//  Fills the children and subtree parts of a status reply (allocates
+//  ns->children and ns->subtree, borrowing from self until the next
+//  turn; free with downlink_status_free, which also takes a status that
+//  has neither).  A child not heard from shows a lag of at least its
+//  silence, and why its last Hello was refused.
 void
     downlink_status (downlink_t *self, Lic__NodeStatus *ns);
 void
     downlink_status_free (Lic__NodeStatus *ns);
+
+//  The signed summaries of every node below this one (borrowed), or NULL
+//  for NULL.
+subtree_t *
+    downlink_subtree (downlink_t *self);
 
 #endif

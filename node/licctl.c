@@ -43,7 +43,8 @@ licctl_usage (FILE *out)
 "  publish -k DEPT.key EVENT.json | --file FILE.jsonl (- for stdin)\n"
 "  get ID [--history]\n"
 "  find --holder ID [--holder-type T] [--limit N]\n"
-"  status                    head, checkpoint, uplink, children, counters\n"
+"  status [--tree]           head, checkpoint, uplink, children, counters, and\n"
+"                            every node below (--tree: only that, as a tree)\n"
 "  log [--from N] [--limit N]\n"
 "  digest                    license digests, in total and per origin\n"
 "  backup --to DIR [--keep N] online backup of the node (repository and identity)\n"
@@ -116,7 +117,7 @@ enum {
     S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
-    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED
+    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE
 };
 
 static const struct option s_longs [] = {
@@ -164,6 +165,7 @@ static const struct option s_longs [] = {
     { "since", required_argument, NULL, S_OPT_SINCE },
     { "cosigner", no_argument, NULL, S_OPT_COSIGNER },
     { "witnessed", no_argument, NULL, S_OPT_WITNESSED },
+    { "tree", no_argument, NULL, S_OPT_TREE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -250,6 +252,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_SINCE: opts->since = arg; break;
         case S_OPT_COSIGNER: opts->cosigner = true; break;
         case S_OPT_WITNESSED: opts->witnessed = true; break;
+        case S_OPT_TREE: opts->tree = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

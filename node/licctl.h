@@ -34,6 +34,7 @@ typedef struct {
     const char *key;                    //  -k: our key file (secrets);
                                         //  verify-proof: a verifier key
     bool json;                          //  --json output
+    bool tree;                          //  status --tree
     int timeout_ms;                     //  --timeout
     const char *code;                   //  keygen --code
     const char *name;                   //  keygen --name

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "authority.h"
 #include "checkpoint.h"
 #include "codec.h"
 #include "keyfile.h"
@@ -195,6 +196,38 @@ s_print_child (const Lic__ChildStatus *c, int64_t now)
             "\n", c->division, c->connected? "connected": "DISCONNECTED",
             c->acked_seq, c->child_head, lag, c->lag_seconds, contact,
             c->checkpoint_size);
+    if (*c->refused)
+        printf ("           refused: %s\n", c->refused);
+}
+
+//  Every node below this one, as a tree by GB/T 2260 level (the node
+//  itself first): what each said of itself, how long ago, and its lag as
+//  honestly as known here.
+static void
+s_print_tree (const Lic__NodeStatus *st)
+{
+    int64_t now = (int64_t) time (NULL);
+    printf ("%-16s %-8s %-11s %10s %9s %9s %8s %5s %9s  %s\n", "division", "parent", "link",
+            "head", "lag", "lag s", "heard", "quar", "disk MB", "children up");
+    printf ("%-16s %-8s %-11s %10" PRIu64 " %9" PRIu64 " %9" PRId64 " %8s %5" PRIu64 " %9s  %zu\n",
+            st->division, *st->parent_division? st->parent_division: "-",
+            *st->uplink_state? st->uplink_state: "none", st->head_seq, st->uplink_lag,
+            st->uplink_lag_seconds, "now", st->quarantined, "-", st->n_children);
+    for (size_t i = 0; i < st->n_subtree; i++) {
+        const Lic__SubtreeNode *n = st->subtree [i];
+        const Lic__NodeSummary *s = n->summary;
+        if (!s)
+            continue;
+        char name [24], heard [24];
+        int depth = authority_level (s->division) - authority_level (st->division);
+        snprintf (name, sizeof name, "%*s%s", depth > 0 && depth < 4? 2 * depth: 0, "", s->division);
+        snprintf (heard, sizeof heard, "%" PRId64 "s ago", now - n->last_seen);
+        printf ("%-16s %-8s %-11s %10" PRIu64 " %9" PRIu64 " %9" PRId64 " %8s %5" PRIu64 " %9" PRIu64
+                "  %u/%u%s\n", name, s->parent_division, n->silent? "SILENT": s->uplink_state,
+                s->head_seq, s->uplink_lag, n->lag_seconds, heard, s->quarantined, s->disk_free_mb,
+                s->children_connected, s->children, *s->uplink_error? "  (uplink error)": "");
+    }
+    printf ("%zu node(s) below %s\n", st->n_subtree, st->division);
 }
 
 static void
@@ -217,6 +250,8 @@ s_print_status (const Lic__NodeStatus *st)
         printf ("children:     %zu\n", st->n_children);
     for (size_t i = 0; i < st->n_children; i++)
         s_print_child (st->children [i], now);
+    if (st->n_subtree)
+        printf ("below:        %zu node(s) (licctl status --tree)\n", st->n_subtree);
     printf ("catalogue:    %" PRIu64 " license type(s), %" PRIu64 " license(s) with an annual inspection overdue\n",
             st->catalogue_types, st->inspections_overdue);
     printf ("queries:      %" PRIu64 " answered, %" PRIu64 " refused (application bodies; all in the audit log)\n",
@@ -288,10 +323,13 @@ s_query_json (const Lic__Reply *reply)
 
 //  Prints a query's result for people.
 static void
-s_query_human (const Lic__Reply *reply)
+s_query_human (const Lic__Reply *reply, bool tree)
 {
     if (reply->body_case == LIC__REPLY__BODY_LICENSE)
         s_print_record (reply->license);
+    else
+    if (reply->body_case == LIC__REPLY__BODY_STATUS && tree)
+        s_print_tree (reply->status);
     else
     if (reply->body_case == LIC__REPLY__BODY_STATUS)
         s_print_status (reply->status);
@@ -395,7 +433,7 @@ licctl_cmd_query (const licctl_opts_t *opts)
         exit_code = s_query_json (reply);
     else
     if (exit_code == LICCTL_EXIT_OK)
-        s_query_human (reply);
+        s_query_human (reply, opts->tree);
     codec_reply_free (&reply);
     licclient_destroy (&client);
     return exit_code;

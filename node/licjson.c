@@ -739,6 +739,41 @@ s_uplink_to_json (const Lic__NodeStatus *st)
     return obj;
 }
 
+//  A node below, as the status holds it (what it said; honest lag here).
+static json_t *
+s_subtree_to_json (const Lic__SubtreeNode *n, int64_t now)
+{
+    bool ok = true;
+    const Lic__NodeSummary *s = n->summary;
+    json_t *obj = json_object ();
+    if (!obj)
+        return NULL;
+    licjson_set (obj, "division", licjson_str (s->division), &ok);
+    licjson_set (obj, "parent", licjson_str (s->parent_division), &ok);
+    licjson_set (obj, "via", licjson_str (n->via), &ok);
+    licjson_set (obj, "head_seq", licjson_int ((int64_t) s->head_seq), &ok);
+    licjson_set (obj, "uplink_state", licjson_str (s->uplink_state), &ok);
+    licjson_set (obj, "uplink_error", licjson_str (s->uplink_error), &ok);
+    licjson_set (obj, "uplink_acked", licjson_int ((int64_t) s->uplink_acked), &ok);
+    licjson_set (obj, "lag_entries", licjson_int ((int64_t) s->uplink_lag), &ok);
+    licjson_set (obj, "lag_seconds", licjson_int (n->lag_seconds), &ok);
+    licjson_set (obj, "silent", json_boolean (n->silent), &ok);
+    licjson_set (obj, "last_seen", licjson_int (n->last_seen), &ok);
+    licjson_set (obj, "last_seen_age", licjson_int (now - n->last_seen), &ok);
+    licjson_set (obj, "made_at", licjson_int (s->made_at), &ok);
+    licjson_set (obj, "started_at", licjson_int (s->started_at), &ok);
+    licjson_set (obj, "quarantined", licjson_int ((int64_t) s->quarantined), &ok);
+    licjson_set (obj, "disk_free_mb", licjson_int ((int64_t) s->disk_free_mb), &ok);
+    licjson_set (obj, "software", licjson_str (s->software), &ok);
+    licjson_set (obj, "children", licjson_int (s->children), &ok);
+    licjson_set (obj, "children_connected", licjson_int (s->children_connected), &ok);
+    if (!ok) {
+        json_decref (obj);
+        return NULL;
+    }
+    return obj;
+}
+
 static json_t *
 s_child_to_json (const Lic__ChildStatus *c, int64_t now)
 {
@@ -759,6 +794,7 @@ s_child_to_json (const Lic__ChildStatus *c, int64_t now)
                  licjson_int (now - c->last_contact): json_null (), &ok);
     licjson_set (obj, "checkpoint_size",
                  licjson_int ((int64_t) c->checkpoint_size), &ok);
+    licjson_set (obj, "refused", *c->refused? licjson_str (c->refused): json_null (), &ok);
     if (!ok) {
         json_decref (obj);
         return NULL;
@@ -789,6 +825,12 @@ licjson_status_to_json (const Lic__NodeStatus *st)
                                    s_child_to_json (st->children [i], now)))
             ok = false;
     licjson_set (obj, "children", children, &ok);
+    json_t *subtree = json_array ();
+    for (size_t i = 0; subtree && i < st->n_subtree; i++)
+        if (st->subtree [i]->summary
+        &&  json_array_append_new (subtree, s_subtree_to_json (st->subtree [i], now)))
+            ok = false;
+    licjson_set (obj, "subtree", subtree, &ok);
     licjson_set (obj, "quarantined",
                  licjson_int ((int64_t) st->quarantined), &ok);
     licjson_set (obj, "published", licjson_int ((int64_t) st->published), &ok);

@@ -1203,6 +1203,7 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     &&  (rc = downlink_new (&self->downlink, cfg, id, store, views, self->ingest, why, why_size)) != ERR_OK)
         goto fail;
     self->uplink = uplink_new (cfg, id, store, views, self->ingest);
+    uplink_set_subtree (self->uplink, downlink_subtree (self->downlink));
     if (cfg->has_parent && !self->uplink) {
         snprintf (why, why_size, "out of memory");
         rc = ERR_NOMEM;
@@ -1379,6 +1380,58 @@ s_try_recover (server_t *self)
         logfmt_msgf (LOGFMT_WARN, "repository not recovered yet: %s %s", err_str (rc), why);
 }
 
+//  Our signed NodeSummary for the parent's heartbeat (issue 13): what
+//  our status says of us, signed with the node key, so every level above
+//  holds it as we stated it.
+static void
+s_summary (server_t *self)
+{
+    if (!self->uplink)
+        return;
+    ingest_stats_t st;
+    Lic__NodeStatus ns;
+    uint8_t curve [32];
+    s_status_fill (self, &st, &ns, curve, NULL);
+    Lic__NodeSummary sum;
+    codec_node_summary_init (&sum);
+    sum.division = ns.division;
+    sum.parent_division = ns.parent_division;
+    sum.head_seq = ns.head_seq;
+    sum.uplink_acked = ns.uplink_acked;
+    sum.uplink_lag = ns.uplink_lag;
+    sum.uplink_lag_seconds = ns.uplink_lag_seconds;
+    sum.uplink_state = ns.uplink_state;
+    sum.uplink_error = ns.uplink_error;
+    sum.made_at = (int64_t) time (NULL);
+    sum.started_at = ns.started_at;
+    sum.quarantined = ns.quarantined;
+    sum.software = LICREPO_VERSION;
+    sum.children = (uint32_t) ns.n_children;
+    for (size_t i = 0; i < ns.n_children; i++)
+        sum.children_connected += ns.children [i]->connected;
+    struct statvfs vfs;
+    if (statvfs (self->cfg->data_dir, &vfs) == 0)
+        sum.disk_free_mb = (uint64_t) vfs.f_bavail * vfs.f_frsize >> 20;
+    uint8_t *body = NULL, *env_bytes = NULL, sig [SEAL_SIG_BYTES];
+    size_t len, env_len;
+    if (codec_node_summary_encode (&sum, &body, &len) == ERR_OK) {
+        seal_sign (sig, body, len, self->id->node.sign_sk);
+        Lic__Envelope env;
+        codec_envelope_init (&env);
+        env.body.data = body;
+        env.body.len = len;
+        env.signature.data = sig;
+        env.signature.len = SEAL_SIG_BYTES;
+        env.key_id.data = self->id->node.sign_pk;
+        env.key_id.len = 32;
+        if (codec_envelope_encode (&env, &env_bytes, &env_len) == ERR_OK)
+            uplink_set_summary (self->uplink, env_bytes, env_len);
+    }
+    free (env_bytes);
+    free (body);
+    downlink_status_free (&ns);
+}
+
 static void
 s_on_tick (server_t *self)
 {
@@ -1390,6 +1443,7 @@ s_on_tick (server_t *self)
     if (now >= self->next_tick) {
         if (self->downlink)
             downlink_on_tick (self->downlink);
+        s_summary (self);
         if (self->metrics)
             s_metrics (self);
         if (now >= self->next_recover) {

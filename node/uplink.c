@@ -56,7 +56,33 @@ struct uplink_t {
     char *receipt;                  //  parent's countersignature, newest
     uint64_t receipt_size;
     bool receipt_refused;           //  the last receipt failed s_receipt_check (logged)
+    uint8_t *summary;               //  our signed NodeSummary (Envelope bytes), or NULL
+    size_t summary_len;
+    subtree_t *subtree;             //  the summaries of the nodes below us (borrowed), or NULL
 };
+
+#define UPLINK_SUBTREE_BYTES (1u << 20)    //  summaries relayed in one heartbeat, at most
+
+typedef struct {
+    ProtobufCBinaryData *out;
+    uint32_t *age;
+    size_t n, cap, bytes;
+    int64_t now;
+} s_relay_t;
+
+static void
+s_relay (void *arg, const subtree_node_t *node)
+{
+    s_relay_t *r = (s_relay_t *) arg;
+    if (r->n < r->cap && r->bytes + node->len <= UPLINK_SUBTREE_BYTES) {
+        r->out [r->n].data = (uint8_t *) node->bytes;
+        r->out [r->n].len = node->len;
+        int64_t age = r->now - node->last_seen;
+        r->age [r->n] = age < 0? 0: age > UINT32_MAX? UINT32_MAX: (uint32_t) age;
+        r->n++;
+        r->bytes += node->len;
+    }
+}
 
 static void
 s_send (uplink_t *self, Lic__Repl *msg)
@@ -480,9 +506,28 @@ uplink_pump (uplink_t *self)
         hb.acked_seq = self->acked;
         hb.now = (int64_t) time (NULL);
         hb.oldest_unacked_at = s_oldest_unacked_at (self, head);
+        //  Our signed summary, then those of every node below us: so the
+        //  whole subtree is visible at every level above (issue 13).
+        size_t cap = 1 + (self->subtree? subtree_size (self->subtree): 0);
+        s_relay_t relay = { calloc (cap, sizeof (ProtobufCBinaryData)), calloc (cap, sizeof (uint32_t)),
+                            0, cap, 0, hb.now };
+        if (relay.out && relay.age && self->summary) {
+            relay.out [0].data = self->summary;
+            relay.out [0].len = self->summary_len;
+            relay.n = 1;
+            relay.bytes = self->summary_len;
+            if (self->subtree)
+                subtree_each (self->subtree, s_relay, &relay);
+            hb.subtree = relay.out;
+            hb.n_subtree = relay.n;
+            hb.subtree_age = relay.age;
+            hb.n_subtree_age = relay.n;
+        }
         msg.body_case = LIC__REPL__BODY_HEARTBEAT;
         msg.heartbeat = &hb;
         s_send (self, &msg);
+        free (relay.out);
+        free (relay.age);
     }
     //  Offer our newest checkpoint once the parent holds all it covers.
     if (self->checkpoint && self->checkpoint_size <= self->acked
@@ -532,10 +577,30 @@ uplink_destroy (uplink_t **self_p)
     if (!self_p || !*self_p)
         return;
     zsock_destroy (&(*self_p)->dealer);
+    free ((*self_p)->summary);
     free ((*self_p)->checkpoint);
     free ((*self_p)->receipt);
     free (*self_p);
     *self_p = NULL;
+}
+
+void
+uplink_set_summary (uplink_t *self, const uint8_t *bytes, size_t len)
+{
+    uint8_t *copy = self? malloc (len): NULL;
+    if (!copy)
+        return;
+    memcpy (copy, bytes, len);
+    free (self->summary);
+    self->summary = copy;
+    self->summary_len = len;
+}
+
+void
+uplink_set_subtree (uplink_t *self, subtree_t *subtree)
+{
+    if (self)
+        self->subtree = subtree;
 }
 
 zsock_t *

@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "msg.h"
 #include "store_rocks.h"
+#include "subtree.h"
 #include "views.h"
 
 #define UPLINK_SILENCE_MS 6000
@@ -45,6 +46,16 @@ void
 //  The newest checkpoint of our log (signed note) to offer the parent.
 void
     uplink_set_checkpoint (uplink_t *self, uint64_t size, const char *note);
+
+//  Our signed NodeSummary (an encoded Envelope), sent in every heartbeat
+//  from now on (copied).  No-op for NULL.
+void
+    uplink_set_summary (uplink_t *self, const uint8_t *bytes, size_t len);
+
+//  The summaries of the nodes below us (borrowed; the downlink's), relayed
+//  after ours in every heartbeat, at most UPLINK_SUBTREE_BYTES of them.
+void
+    uplink_set_subtree (uplink_t *self, subtree_t *subtree);
 
 //  Fills the uplink fields of a status reply (strings borrowed from self).
 void

@@ -66,6 +66,7 @@ CODEC_DECLARE (node_record, Lic__NodeRecord)
 CODEC_DECLARE (license_type, Lic__LicenseType)
 CODEC_DECLARE (app_body_registration, Lic__AppBodyRegistration)
 CODEC_DECLARE (audit_record, Lic__AuditRecord)
+CODEC_DECLARE (node_summary, Lic__NodeSummary)
 CODEC_DECLARE (copy_content, Lic__CopyContent)
 CODEC_DECLARE (copy_statement, Lic__CopyStatement)
 CODEC_DECLARE (license_copy, Lic__LicenseCopy)
@@ -130,3 +131,4 @@ void codec_copy_statement_init (Lic__CopyStatement *m);
 void codec_license_copy_init (Lic__LicenseCopy *m);
 
 #endif
+void codec_node_summary_init (Lic__NodeSummary *m);

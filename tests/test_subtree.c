@@ -1,0 +1,164 @@
+/*  test_subtree -- the table of signed node summaries (node/subtree.c):
+    what a child may relay, and what is kept.  */
+#undef NDEBUG
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+#include "seal.h"
+#include "subtree.h"
+
+typedef struct {
+    const char *division;
+    uint8_t pk [32], sk [64];
+} s_node_t;
+
+static s_node_t s_nodes [3] = { { "330106", {0}, {0} }, { "330108", {0}, {0} }, { "330201", {0}, {0} } };
+
+static const uint8_t *
+s_key_of (void *arg, const char *division)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp (s_nodes [i].division, division) == 0)
+            return s_nodes [i].pk;
+    return NULL;
+}
+
+//  A summary of `division` made at `made_at`, signed by `signer`.
+static uint8_t *
+s_summary (const char *division, int64_t made_at, uint64_t lag_s, const s_node_t *signer,
+           size_t *len)
+{
+    Lic__NodeSummary s;
+    codec_node_summary_init (&s);
+    s.division = (char *) division;
+    s.parent_division = "330100";
+    s.made_at = made_at;
+    s.uplink_lag_seconds = (int64_t) lag_s;
+    s.uplink_state = "streaming";
+    uint8_t *body, *out, sig [64];
+    size_t blen;
+    assert (codec_node_summary_encode (&s, &body, &blen) == ERR_OK);
+    seal_sign (sig, body, blen, signer->sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = blen;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = (uint8_t *) signer->pk;
+    env.key_id.len = 32;
+    assert (codec_envelope_encode (&env, &out, len) == ERR_OK);
+    free (body);
+    return out;
+}
+
+typedef struct {
+    int n;
+    int64_t last_seen [4];
+    uint64_t lag [4];
+} s_seen_t;
+
+static void
+s_collect (void *arg, const subtree_node_t *node)
+{
+    s_seen_t *s = (s_seen_t *) arg;
+    s->last_seen [s->n] = node->last_seen;
+    s->lag [s->n] = (uint64_t) node->summary->uplink_lag_seconds;
+    s->n++;
+}
+
+int
+main (void)
+{
+    assert (seal_init () == ERR_OK);
+    for (int i = 0; i < 3; i++)
+        seal_keypair (s_nodes [i].pk, s_nodes [i].sk);
+    subtree_t *t = subtree_new ();
+    assert (t);
+    size_t len;
+    uint8_t *b;
+
+    //  A county's own summary, relayed by itself: kept.
+    b = s_summary ("330106", 1000, 5, &s_nodes [0], &len);
+    assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
+    //  The same bytes again refresh the time only.
+    assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2001, 0) == ERR_OK);
+    free (b);
+    s_seen_t seen = { 0 };
+    subtree_each (t, s_collect, &seen);
+    assert (seen.n == 1 && seen.last_seen [0] == 2001 && seen.lag [0] == 5);
+
+    //  A county relaying its sibling's summary, even one genuinely signed
+    //  by the sibling, may not: a county speaks for itself only.
+    b = s_summary ("330108", 1000, 0, &s_nodes [1], &len);
+    assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2002, 0) == ERR_FORBIDDEN);
+    //  The sibling itself may; a city may relay it.
+    assert (subtree_offer (t, "330108", b, len, s_key_of, NULL, 2002, 0) == ERR_OK);
+    free (b);
+    //  A summary of 330108 signed by 330106's key: not the division's key.
+    b = s_summary ("330108", 1001, 99, &s_nodes [0], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2003, 0) == ERR_UNKNOWN_KEY);
+    free (b);
+    //  A broken signature.
+    b = s_summary ("330108", 1002, 99, &s_nodes [1], &len);
+    b [len - 40] ^= 1;          //  inside the signature (key id: the last 32 bytes)
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2003, 0) == ERR_BAD_SIGNATURE);
+    free (b);
+    //  An older summary does not replace a newer one (a replay).
+    b = s_summary ("330106", 999, 77, &s_nodes [0], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2004, 0) == ERR_EXISTS);
+    free (b);
+    //  A node of another city, relayed through city 330100: refused.
+    b = s_summary ("330201", 1000, 0, &s_nodes [2], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2004, 0) == ERR_FORBIDDEN);
+    free (b);
+    //  A division nobody vouched for: no key.
+    b = s_summary ("330109", 1000, 0, &s_nodes [0], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2004, 0) == ERR_UNKNOWN_KEY);
+    free (b);
+    //  Garbage and oversized input.
+    uint8_t junk [64];
+    memset (junk, 0xff, sizeof junk);
+    assert (subtree_offer (t, "330100", junk, sizeof junk, s_key_of, NULL, 2004, 0) == ERR_MALFORMED);
+    uint8_t *big = calloc (1, SUBTREE_SUMMARY_MAX + 1);
+    assert (subtree_offer (t, "330100", big, SUBTREE_SUMMARY_MAX + 1, s_key_of, NULL, 2004, 0) == ERR_TOO_LARGE);
+    free (big);
+
+    seen.n = 0;
+    subtree_each (t, s_collect, &seen);
+    assert (seen.n == 2 && seen.lag [0] == 5 && seen.lag [1] == 0);
+    assert (subtree_size (t) == 2);
+
+    //  Honest lag: what it said, or at least its silence.
+    Lic__NodeSummary s;
+    codec_node_summary_init (&s);
+    s.uplink_lag_seconds = 7;
+    assert (subtree_lag_seconds (&s, 1000, 1000 + SUBTREE_STALE_S) == 7);
+    assert (subtree_lag_seconds (&s, 1000, 1000 + 86400) == 86400);
+
+    //  Relayed with its age: a city that last heard 330108 1,000 s ago says
+    //  so, and that does not move a fresher time back; a newer summary
+    //  heard long ago is as silent here as at the city.
+    b = s_summary ("330108", 1000, 0, &s_nodes [1], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 3000, 1000) == ERR_OK);
+    free (b);
+    seen.n = 0;
+    subtree_each (t, s_collect, &seen);
+    assert (seen.n == 2 && seen.last_seen [1] == 2002);
+    b = s_summary ("330108", 1100, 0, &s_nodes [1], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 3000, 100) == ERR_OK);
+    free (b);
+    seen.n = 0;
+    subtree_each (t, s_collect, &seen);
+    assert (seen.last_seen [1] == 2900);
+
+    //  A child removed from the configuration takes its relays with it.
+    subtree_forget_via (t, "330100");
+    assert (subtree_size (t) == 1);
+    subtree_destroy (&t);
+    subtree_destroy (&t);
+    printf ("subtree: all passed\n");
+    return 0;
+}
