@@ -2,7 +2,8 @@
 
     Checks, in this order, each refusal with its own code: the caller's
     key is a registered, unrevoked application body of this node
-    (ERR_FORBIDDEN), the frame is one query (ERR_MALFORMED), matter,
+    (ERR_FORBIDDEN), the frame is one query (ERR_MALFORMED), every field
+    is UTF-8 text (ERR_BAD_FIELD, proto/text.h), matter,
     staff, case and purpose are present (ERR_MISSING_FIELD) and short
     (ERR_BAD_FIELD), a holder is named (ERR_NO_HOLDER), the matter is the
     body's (ERR_MATTER), the license id parses (ERR_BAD_LICENSE_ID) and its
@@ -22,6 +23,7 @@
 #include "lifecycle.h"
 #include "query.h"
 #include "seal.h"
+#include "text.h"
 
 struct query_t {
     const config_t *cfg;
@@ -93,6 +95,9 @@ s_covers (const Lic__AppBody *b, const Lic__LicenseType *t, const char *name)
 int
 query_check_body (const Lic__AppBody *b, char *why, size_t why_size)
 {
+    int rc = b? codec_check_text (&b->base, QUERY_BODY_TEXT_MAX, why, why_size): ERR_OK;
+    if (rc != ERR_OK)
+        return rc;
     if (!b || !b->credit_code || !licid_credit_code_valid (b->credit_code)) {
         err_why (why, why_size, "application body credit code \"%s\" is not a valid unified "
                  "social credit code", b && b->credit_code? b->credit_code: "");
@@ -135,6 +140,11 @@ static int
 s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
                  char *why, size_t why_size)
 {
+    //  Text first (issue 11 finding 6): nothing below quotes a value that
+    //  is not; each field's length is bounded by its own check below.
+    int rc = codec_check_text (&q->base, CODEC_FRAME_MAX, why, why_size);
+    if (rc != ERR_OK)
+        return ERR_BAD_FIELD;
     const char *names [4] = { "matter_code", "staff_id", "case_number", "purpose" };
     const char *values [4] = { q->matter_code, q->staff_id, q->case_number, q->purpose };
     for (int i = 0; i < 4; i++) {
@@ -173,7 +183,7 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
         err_why (why, why_size, "this query needs a license id");
         return ERR_MISSING_FIELD;
     }
-    int rc = licid_parse (q->license_id, id, why, why_size);
+    rc = licid_parse (q->license_id, id, why, why_size);
     if (rc != ERR_OK)
         return ERR_BAD_LICENSE_ID;
     if (!s_has (b->license_types, b->n_license_types, id->type_code, 21)) {
@@ -473,19 +483,15 @@ s_chain_own (query_t *self, Lic__CopyContent *cc, size_t cap)
 
 //  A copy of s for an audit record, cut at QUERY_RECORD_MAX bytes (on a
 //  UTF-8 character boundary): a refused query with a 200 KB "purpose" is
-//  recorded, but not 200 KB of it in every level's log.
+//  recorded, but not 200 KB of it in every level's log.  A query refused
+//  because a field is not text is recorded with each bad byte as U+FFFD
+//  (text_dup), so the record, signed and replicated, is text too.
 #define QUERY_RECORD_MAX (2 * QUERY_FIELD_MAX)
 
 static char *
 s_strdup (const char *s)
 {
-    size_t n = strnlen (s? s: "", QUERY_RECORD_MAX + 1);
-    if (n > QUERY_RECORD_MAX) {
-        n = QUERY_RECORD_MAX;
-        while (n > 0 && ((uint8_t) s [n] & 0xC0) == 0x80)
-            n--;
-    }
-    return strndup (s? s: "", n);
+    return text_dup (s, QUERY_RECORD_MAX);
 }
 
 //  Builds the archived copy of the license in st for body b (request q)

@@ -31,6 +31,7 @@ typedef struct query_t query_t;
 #define QUERY_FIND_MAX  200         //  licenses in one find answer
 #define QUERY_COPY_DAYS 366         //  longest life of an archived copy
 #define QUERY_AUDIT_MAX 1000        //  audit items in one listing
+#define QUERY_BODY_TEXT_MAX 256     //  bytes of any string of an application body (its name)
 
 query_t *
     query_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views,
@@ -50,10 +51,11 @@ void
     query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user_id,
                       const Lic__Request *req, int decode_rc);
 
-//  Checks an application body as the operator submits it: credit code,
-//  name, 32-byte CURVE key, license types (21 chars), matters (1..64
+//  Checks an application body as the operator submits it: every string
+//  UTF-8 text (proto/text.h) of at most QUERY_BODY_TEXT_MAX bytes, credit
+//  code, name, 32-byte CURVE key, license types (21 chars), matters (1..64
 //  bytes), clearance (personal, commercial, secret).  ERR_OK,
-//  ERR_BAD_CREDIT_CODE, ERR_BAD_FIELD.
+//  ERR_TOO_LARGE, ERR_BAD_CREDIT_CODE, ERR_BAD_FIELD.
 int MUST_CHECK
     query_check_body (const Lic__AppBody *b, char *why, size_t why_size);
 

@@ -920,9 +920,14 @@ s_is_admin (server_t *self, zframe_t *body)
     return user && streq (user, self->id->admin.curve_pk);
 }
 
+#define SERVER_DEPT_TEXT_MAX 256    //  bytes of any string of a department (its name)
+
 static int
 s_check_department (const Lic__Department *d, char *why, size_t why_size)
 {
+    int rc = d? codec_check_text (&d->base, SERVER_DEPT_TEXT_MAX, why, why_size): ERR_OK;
+    if (rc != ERR_OK)
+        return rc;
     if (!d || !d->credit_code || !licid_credit_code_valid (d->credit_code)) {
         snprintf (why, why_size, "department credit code \"%s\" is not a valid unified "
                   "social credit code", d && d->credit_code? d->credit_code: "");
@@ -975,6 +980,15 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
     if ((rc = codec_known_fields (&req->base, why, sizeof why)) != ERR_OK) {
         self->bad_frames++;
         s_send_error (self, route_p, req->id, rc, "%s", why);
+        codec_request_free (&req);
+        return;
+    }
+    //  Every string is UTF-8 text (issue 11 finding 6), before any is
+    //  stored or quoted; a query is checked (and recorded) by query.c.
+    if (req->body_case != LIC__REQUEST__BODY_QUERY
+    &&  (rc = codec_check_text (&req->base, CODEC_FRAME_MAX, why, sizeof why)) != ERR_OK) {
+        self->bad_frames++;
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "%s", why);
         codec_request_free (&req);
         return;
     }

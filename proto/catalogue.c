@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "catalogue.h"
+#include "codec.h"
 #include "disclose.h"
 #include "licid.h"
 #include "lifecycle.h"
+#include "text.h"
 
 #define S_DIGEST_LEN        32      //  BLAKE2b-256
 #define S_WINDOW_MAX        366     //  inspection_window_days
@@ -71,51 +73,13 @@ s_str (const char *s)
     return s? s: "";
 }
 
-//  Counts the code points of s into *count; false if s is not UTF-8
-//  (RFC 3629: no overlong forms, surrogates or values above U+10FFFF)
+//  Counts the code points of s into *count; false if s is not text
+//  (proto/text.h, the one rule on strings: RFC 3629 UTF-8, no control
+//  characters but TAB, LF and CR)
 static bool
 s_utf8_count (const char *s, size_t *count)
 {
-    const unsigned char *p = (const unsigned char *) s;
-    size_t n = 0;
-    while (*p) {
-        unsigned c = *p, code;
-        size_t len;
-        if (c < 0x80) {
-            p++;
-            n++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            code = c & 0x1F;
-        }
-        else
-        if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            code = c & 0x0F;
-        }
-        else
-        if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            code = c & 0x07;
-        }
-        else
-            return false;
-        //  A NUL fails the continuation test, so we never read past it
-        for (size_t i = 1; i < len; i++) {
-            if ((p [i] & 0xC0) != 0x80)
-                return false;
-            code = code << 6 | (p [i] & 0x3F);
-        }
-        if ((len == 3 && code < 0x800) || (len == 4 && code < 0x10000)
-        ||  code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-            return false;
-        p += len;
-        n++;
-    }
-    *count = n;
-    return true;
+    return text_check (s, SIZE_MAX, count) == ERR_OK;
 }
 
 //  UTF-8 without control characters: safe to put in a message
@@ -558,6 +522,12 @@ catalogue_check_type (const Lic__LicenseType *t, char *why, size_t why_size)
         rc = s_check_spec (t, i, why, why_size);
     if (rc == ERR_OK)
         rc = s_check_rule (t, why, why_size);
+    //  Every string is text (finding 6): the checks above judged names,
+    //  labels and values with their own messages (quoting none that is
+    //  not text: s_shown); this covers every other string of the type.
+    //  Their length is bounded by the frame and the entry limit.
+    if (rc == ERR_OK)
+        rc = codec_check_text (&t->base, CODEC_FRAME_MAX, why, why_size);
     return rc;
 }
 

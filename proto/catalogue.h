@@ -21,8 +21,10 @@
 //  first 18; a name; items with unique non-empty names, known kinds,
 //  enums with values, min/max that parse for the kind and min <= max;
 //  digests of 0 or 32 bytes; validity either open-ended or a fixed term
-//  (or neither), not both; inspection window 0..366 days.
-//  ERR_OK or ERR_BAD_FIELD (why says which member and why).
+//  (or neither), not both; inspection window 0..366 days; every string
+//  UTF-8 text (codec_check_text, proto/text.h).
+//  ERR_OK, ERR_BAD_FIELD (why says which member and why), ERR_TOO_LARGE
+//  (a string longer than CODEC_FRAME_MAX: it came in no frame).
 int MUST_CHECK
     catalogue_check_type (const Lic__LicenseType *t, char *why, size_t why_size);
 

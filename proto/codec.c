@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "codec.h"
+#include "text.h"
 
 //  The worst case of LogEntry's own fields (codec.h), and room for one
 //  entry in a replication frame.
@@ -141,34 +142,52 @@ codec_record_size (const Lic__LicenseRecord *rec)
 //  Path of the message being walked, for the explanation.
 #define S_PATH_MAX 160
 
+//  What a walk of a message does at each message and each string it
+//  holds; either may be NULL.  A non-zero return stops the walk.
+typedef struct {
+    int (*message) (const ProtobufCMessage *m, const char *path, void *arg,
+                    char *why, size_t why_size);
+    //  index is the position in a repeated field, SIZE_MAX for a singular one
+    int (*string) (const char *s, const char *path, const char *field, size_t index,
+                   void *arg, char *why, size_t why_size);
+    void *arg;
+} s_visitor_t;
+
+//  Walks m and every message inside it (the members of a oneof only
+//  when set), depth first in field order.
 static int
-s_known_fields (const ProtobufCMessage *m, const char *path, char *why, size_t why_size)
+s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
+        char *why, size_t why_size)
 {
     if (!m)
         return ERR_OK;
-    if (m->n_unknown_fields > 0) {
-        err_why (why, why_size, "%s carries unknown field %u: signed and stored messages carry "
-                 "only the fields of licrepo.proto", path, (unsigned) m->unknown_fields [0].tag);
-        return ERR_MALFORMED;
-    }
+    int rc = v->message? v->message (m, path, v->arg, why, why_size): ERR_OK;
+    if (rc != ERR_OK)
+        return rc;
     //  licrepo.proto has no recursive message, so the walk is as deep as
     //  the schema and no deeper.
     const ProtobufCMessageDescriptor *d = m->descriptor;
     const char *base = (const char *) m;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE
+        &&  (f->type != PROTOBUF_C_TYPE_STRING || !v->string))
             continue;
         char sub [S_PATH_MAX];
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) (base + f->quantifier_offset);
-            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + f->offset);
-            for (size_t j = 0; items && j < n; j++) {
-                snprintf (sub, sizeof sub, "%s.%s[%zu]", path, f->name, j);
-                int rc = s_known_fields (items [j], sub, why, why_size);
-                if (rc != ERR_OK)
-                    return rc;
+            void *const *items = *(void *const *const *) (base + f->offset);
+            for (size_t j = 0; items && j < n && rc == ERR_OK; j++) {
+                if (f->type == PROTOBUF_C_TYPE_STRING)
+                    rc = v->string ((const char *) items [j], path, f->name, j, v->arg,
+                                    why, why_size);
+                else {
+                    snprintf (sub, sizeof sub, "%s.%s[%zu]", path, f->name, j);
+                    rc = s_walk ((const ProtobufCMessage *) items [j], sub, v, why, why_size);
+                }
             }
+            if (rc != ERR_OK)
+                return rc;
             continue;
         }
         //  A member of a oneof shares its storage with the others: only
@@ -176,10 +195,27 @@ s_known_fields (const ProtobufCMessage *m, const char *path, char *why, size_t w
         if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         &&  *(const uint32_t *) (base + f->quantifier_offset) != f->id)
             continue;
-        snprintf (sub, sizeof sub, "%s.%s", path, f->name);
-        int rc = s_known_fields (*(ProtobufCMessage *const *) (base + f->offset), sub, why, why_size);
+        if (f->type == PROTOBUF_C_TYPE_STRING)
+            rc = v->string (*(const char *const *) (base + f->offset), path, f->name, SIZE_MAX,
+                            v->arg, why, why_size);
+        else {
+            snprintf (sub, sizeof sub, "%s.%s", path, f->name);
+            rc = s_walk (*(ProtobufCMessage *const *) (base + f->offset), sub, v, why, why_size);
+        }
         if (rc != ERR_OK)
             return rc;
+    }
+    return ERR_OK;
+}
+
+static int
+s_no_unknown_field (const ProtobufCMessage *m, const char *path, void *arg,
+                    char *why, size_t why_size)
+{
+    if (m->n_unknown_fields > 0) {
+        err_why (why, why_size, "%s carries unknown field %u: signed and stored messages carry "
+                 "only the fields of licrepo.proto", path, (unsigned) m->unknown_fields [0].tag);
+        return ERR_MALFORMED;
     }
     return ERR_OK;
 }
@@ -187,7 +223,36 @@ s_known_fields (const ProtobufCMessage *m, const char *path, char *why, size_t w
 int
 codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size)
 {
-    return m? s_known_fields (m, m->descriptor->short_name, why, why_size): ERR_OK;
+    s_visitor_t v = { s_no_unknown_field, NULL, NULL };
+    return m? s_walk (m, m->descriptor->short_name, &v, why, why_size): ERR_OK;
+}
+
+//  The text rule on one string (text.h).  The explanation names the
+//  field, never its value: it may be personal data, and it is not text.
+static int
+s_string_is_text (const char *s, const char *path, const char *field, size_t index,
+                  void *arg, char *why, size_t why_size)
+{
+    size_t max_bytes = *(const size_t *) arg;
+    int rc = text_check (s, max_bytes, NULL);
+    if (rc == ERR_OK)
+        return ERR_OK;
+    char at [24] = "";
+    if (index != SIZE_MAX)
+        snprintf (at, sizeof at, "[%zu]", index);
+    if (rc == ERR_TOO_LARGE)
+        err_why (why, why_size, "%s.%s%s is longer than %zu bytes", path, field, at, max_bytes);
+    else
+        err_why (why, why_size, "%s.%s%s is not UTF-8 text (RFC 3629, no control characters "
+                 "but tab, line feed and carriage return)", path, field, at);
+    return rc;
+}
+
+int
+codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size)
+{
+    s_visitor_t v = { NULL, s_string_is_text, &max_bytes };
+    return m? s_walk (m, m->descriptor->short_name, &v, why, why_size): ERR_OK;
 }
 
 int

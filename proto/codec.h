@@ -82,6 +82,18 @@ CODEC_DECLARE (license_copy, Lic__LicenseCopy)
 int MUST_CHECK
     codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size);
 
+//  The one rule on strings (issue 11 finding 6): every string field of m
+//  and of every message inside it (repeated ones included, oneofs when
+//  set) is text of at most max_bytes bytes (text_check, proto/text.h).
+//  One walk over the descriptors, so a field added to licrepo.proto is
+//  checked without a list to keep up to date.  ERR_OK, ERR_TOO_LARGE
+//  (a string over max_bytes) or ERR_BAD_FIELD (not UTF-8 text), with why
+//  naming the field ("Event.content.holder.name is not UTF-8 text ..."),
+//  never its value.  Called at every door: evcheck on events and their
+//  envelopes, the server on every request, the query module on queries.
+int MUST_CHECK
+    codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size);
+
 //  Whether an envelope (as it will be stored: without secret disclosures)
 //  leaves room for its log entry under CODEC_ENTRY_MAX at every level.
 //  ERR_OK or ERR_TOO_LARGE with why giving the sizes.

@@ -13,6 +13,7 @@
 */
 #include <assert.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "codec.h"
@@ -44,67 +45,20 @@ s_too_long (const char *s, size_t max)
 
 
 //  --------------------------------------------------------------------
-//  ERR_TOO_LARGE: every string of the event, and the item count
-
-static int
-s_check_text (const char *s, const char *field, char *why, size_t why_size)
-{
-    if (s_too_long (s, EVCHECK_TEXT_MAX)) {
-        err_why (why, why_size, "%s is longer than %d bytes", field,
-               EVCHECK_TEXT_MAX);
-        return ERR_TOO_LARGE;
-    }
-    return ERR_OK;
-}
+//  ERR_TOO_LARGE: the item count, and every string of the event (one
+//  walk over licrepo.proto's descriptors: no list of fields to drift)
 
 static int
 s_check_sizes (const Lic__Event *ev, char *why, size_t why_size)
 {
     const Lic__LicenseContent *c = ev->content;
-    const Lic__Holder *h = c? c->holder: NULL;
-    struct {
-        const char *value;
-        const char *field;
-    } texts [] = {
-        { ev->valid_to, "valid_to" },
-        { ev->note, "note" },
-        { c? c->name: NULL, "content.name" },
-        { c? c->issue_date: NULL, "content.issue_date" },
-        { c? c->valid_from: NULL, "content.valid_from" },
-        { c? c->valid_to: NULL, "content.valid_to" },
-        { c? c->division_code: NULL, "content.division_code" },
-        { c? c->service_item_code: NULL, "content.service_item_code" },
-        { c? c->seal_info: NULL, "content.seal_info" },
-        { c? c->predecessor_id: NULL, "content.predecessor_id" },
-        { h? h->id_type: NULL, "content.holder.id_type" },
-        { h? h->id: NULL, "content.holder.id" },
-        { h? h->name: NULL, "content.holder.name" },
-    };
-    for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++) {
-        int rc = s_check_text (texts [i].value, texts [i].field,
-                               why, why_size);
-        if (rc)
-            return rc;
-    }
-    if (!c)
-        return ERR_OK;
-    if (c->n_items > EVCHECK_ITEMS_MAX) {
+    if (c && c->n_items > EVCHECK_ITEMS_MAX) {
         err_why (why, why_size, "content has %zu data items, at most %d "
                "allowed", c->n_items, EVCHECK_ITEMS_MAX);
         return ERR_TOO_LARGE;
     }
-    for (size_t i = 0; i < c->n_items; i++) {
-        const Lic__DataItem *item = c->items? c->items [i]: NULL;
-        if (!item)
-            continue;               //  reported as ERR_BAD_FIELD later
-        if (s_too_long (item->name, EVCHECK_TEXT_MAX)
-        ||  s_too_long (item->value, EVCHECK_TEXT_MAX)) {
-            err_why (why, why_size, "content.items[%zu] has a name or value "
-                   "longer than %d bytes", i, EVCHECK_TEXT_MAX);
-            return ERR_TOO_LARGE;
-        }
-    }
-    return ERR_OK;
+    //  Every string is text already (evcheck_event): only lengths fail here.
+    return codec_check_text (&ev->base, EVCHECK_TEXT_MAX, why, why_size);
 }
 
 
@@ -312,6 +266,11 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
     int rc = codec_known_fields (&ev->base, why, why_size);
     if (rc)
         return rc;
+    //  Before anything quotes a value in a message: text only (finding 6),
+    //  whatever its length (that is judged in the evcheck.h order below).
+    rc = codec_check_text (&ev->base, SIZE_MAX, why, why_size);
+    if (rc)
+        return rc;
     licid_t parsed;
     rc = licid_parse (ev->license_id, &parsed, why, why_size);
     if (rc)
@@ -346,6 +305,10 @@ evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
 {
     assert (env && ev);
     int rc = codec_known_fields (&env->base, why, why_size);
+    //  The disclosed values travel beside the body and are stored and
+    //  shown like its strings: the same rule and bound.
+    if (rc == ERR_OK)
+        rc = codec_check_text (&env->base, EVCHECK_TEXT_MAX, why, why_size);
     if (rc == ERR_OK)
         rc = evcheck_event (ev, id, why, why_size);
     return rc;

@@ -17,11 +17,15 @@
 //    ERR_MALFORMED        op missing or unknown; a field licrepo.proto
 //                         does not name, anywhere in the event
 //                         (codec_known_fields: why names its number)
+//    ERR_BAD_FIELD        a string anywhere in the event that is not
+//                         UTF-8 text (proto/text.h: RFC 3629, no control
+//                         characters but TAB, LF, CR; codec_check_text:
+//                         why names the field, never the value)
 //    ERR_BAD_LICENSE_ID   license id malformed or wrong check character
 //    ERR_BAD_CREDIT_CODE  issuer_code not a valid credit code
 //    ERR_ISSUER_MISMATCH  issuer_code differs from the id's issuer part
-//    ERR_TOO_LARGE        a string over EVCHECK_TEXT_MAX, items over
-//                         EVCHECK_ITEMS_MAX
+//    ERR_TOO_LARGE        items over EVCHECK_ITEMS_MAX, a string (any
+//                         string field of the event) over EVCHECK_TEXT_MAX
 //    ERR_BAD_FIELD        issue/alter without content, holder type/id/name
 //                         missing or invalid (resident id 111 checked
 //                         with its check character, credit code 001 with
@@ -41,8 +45,9 @@ int MUST_CHECK
 
 //  The checks of a signed event as it arrives (publish) or is applied
 //  (upper levels): env, the envelope that carries it, has no unknown
-//  field anywhere (ERR_MALFORMED), then evcheck_event on ev, the decoded
-//  env->body.
+//  field anywhere (ERR_MALFORMED), its disclosures' names and values are
+//  text (ERR_BAD_FIELD) of at most EVCHECK_TEXT_MAX bytes
+//  (ERR_TOO_LARGE), then evcheck_event on ev, the decoded env->body.
 int MUST_CHECK
     evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
                       char *why, size_t why_size);

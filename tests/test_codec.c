@@ -187,6 +187,47 @@ test_unknown_fields_refused_and_named (void)
     free (f.body);
 }
 
+//  Finding 6: one walk checks every string of a message, singular,
+//  repeated and in a oneof, and names the field
+static void
+test_text_rule_walks_every_string (void)
+{
+    char why [256];
+    Lic__Department d;
+    codec_department_init (&d);
+    d.credit_code = "11430000006122244L";
+    d.name = "\xE6\x9D\xAD\xE5\xB7\x9E";
+    char *types [3] = { "11100000000013338W011", "11100000000013338W012", "11100000000013338W013" };
+    d.license_types = types;
+    d.n_license_types = 3;
+    Lic__RegisterRequest rr;
+    lic__register_request__init (&rr);
+    rr.department = &d;
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_REGISTER;
+    req.register_ = &rr;
+    assert (codec_check_text (&req.base, 64, why, sizeof why) == ERR_OK);
+    types [1] = "11100000000013338W0\xC0\xB1";
+    assert (codec_check_text (&req.base, 64, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "Request.register.department.license_types[1] is not UTF-8 text"));
+    types [1] = "11100000000013338W012";
+    d.name = "a name longer than sixteen bytes";
+    assert (codec_check_text (&req.base, 24, why, sizeof why) == ERR_TOO_LARGE);
+    assert (strstr (why, "Request.register.department.name is longer than 24 bytes"));
+    //  Only the member a oneof holds is read
+    Lic__GetRequest get;
+    lic__get_request__init (&get);
+    get.license_id = "\xFF";
+    req.body_case = LIC__REQUEST__BODY_GET;
+    req.get = &get;
+    assert (codec_check_text (&req.base, 64, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "Request.get.license_id"));
+    get.license_id = "ok";
+    assert (codec_check_text (&req.base, 64, why, sizeof why) == ERR_OK);
+    assert (codec_check_text (NULL, 64, why, sizeof why) == ERR_OK);
+}
+
 int
 main (void)
 {
@@ -195,6 +236,7 @@ main (void)
     test_entry_over_the_limit_refused ();
     test_reply_holds_a_largest_entry ();
     test_unknown_fields_refused_and_named ();
-    printf ("test_codec: 5 cases OK\n");
+    test_text_rule_walks_every_string ();
+    printf ("test_codec: 6 cases OK\n");
     return 0;
 }

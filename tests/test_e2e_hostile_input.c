@@ -16,7 +16,11 @@
     - the largest legal event (its frame within a few bytes of the 256 KiB
       limit, so its log entry is larger than the frame limit) is stored,
       reaches the province, and events after it still do: replication
-      does not wedge; `licnode check` passes at every level.
+      does not wedge; `licnode check` passes at every level;
+    - strings that are not UTF-8 text (a Latin-1 holder name, an overlong
+      department name, a surrogate in a body's name, a GBK query purpose,
+      a license id with a stray byte) are refused with ERR_BAD_FIELD
+      naming the field; the refused query is recorded as text.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -492,6 +496,103 @@ test_largest_event_replicates (void)
     licclient_destroy (&pa);
 }
 
+//  Finding 6: a string that is not UTF-8 text is refused at every door,
+//  naming the field and not quoting the value; a query refused so is
+//  recorded with each bad byte as U+FFFD, so the audit log stays text
+//  and every reply parses in any protobuf runtime
+static void
+test_strings_not_text_refused (void)
+{
+    uint64_t head = s_head (COUNTY);
+    //  Publish: an event whose holder name is Latin-1 (it was stored)
+    Lic__Event *ev = s_event (&s_d1, 1601, 1601);
+    char *name = ev->content->holder->name;
+    ev->content->holder->name = "M\xFCller GmbH";
+    uint8_t *body, sig [64];
+    size_t len;
+    s_sign (ev, &s_d1, &body, &len, sig);
+    ev->content->holder->name = name;
+    codec_event_free (&ev);
+    char why [512] = "";
+    assert (s_publish (&s_d1, body, len, sig, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "Event.content.holder.name is not UTF-8 text") && !strstr (why, "ller"));
+    free (body);
+
+    //  The operator's requests: a department, an application body, a read
+    Lic__Department d;
+    codec_department_init (&d);
+    uint8_t key [32] = { 1 };
+    ProtobufCBinaryData sk = { 32, key };
+    d.credit_code = (char *) s_d1.key.code;
+    d.name = "\xC0\xAF overlong";
+    d.n_sign_keys = 1;
+    d.sign_keys = &sk;
+    d.curve_key.data = key;
+    d.curve_key.len = 32;
+    Lic__Reply *r = NULL;
+    assert (licclient_register (s_admin, &d, &r, 10000) == ERR_OK);
+    assert (r->code == ERR_BAD_FIELD && strstr (r->message, "department.name is not UTF-8 text"));
+    codec_reply_free (&r);
+    Lic__AppBody b = LIC__APP_BODY__INIT;
+    char code [19];
+    support_credit_code (code, 7012);
+    b.credit_code = code;
+    b.name = "\xED\xA0\x80 surrogate";
+    b.curve_key.data = key;
+    b.curve_key.len = 32;
+    assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK);
+    assert (r->code == ERR_BAD_FIELD && strstr (r->message, "app_body.add.name is not UTF-8 text"));
+    codec_reply_free (&r);
+    assert (licclient_get (s_admin, "11100000000013338W011\xFF", false, &r, 10000) == ERR_OK);
+    assert (r->code == ERR_BAD_FIELD && strstr (r->message, "Request.get.license_id"));
+    codec_reply_free (&r);
+
+    //  A query whose purpose is GBK: refused, and recorded as text
+    keyfile_t nk;
+    s_node_key (COUNTY, &nk);
+    licclient_t *c = NULL;
+    assert (licclient_open (&c, s_query_ep, nk.curve_pk, s_body.curve_pk, s_body.curve_sk) == ERR_OK);
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    char holder [19], id [LICID_BARE_MAX + 1];
+    support_resident_id (holder, 1101);
+    support_license_id (id, s_d1.type_code, s_d1.key.code, 1101);
+    h.id_type = "111";
+    h.id = holder;
+    q.kind = LIC__QUERY_KIND__QUERY_GET;
+    q.matter_code = (char *) s_matter;
+    q.staff_id = "staff-011";
+    q.case_number = "CASE-TEXT";
+    q.purpose = "\xBA\xCB\xD1\xE9";           //  核验 in GBK
+    q.license_id = id;
+    q.holder = &h;
+    assert (licclient_query (c, &q, &r, 20000) == ERR_OK);
+    assert (r->code == ERR_BAD_FIELD && strstr (r->message, "QueryRequest.purpose is not UTF-8 text"));
+    codec_reply_free (&r);
+    licclient_destroy (&c);
+    //  Nothing stored but the record of that query
+    assert (s_head (COUNTY) == head + 1);
+    Lic__AuditRequest a = LIC__AUDIT_REQUEST__INIT;
+    a.body_code = s_body.code;
+    a.refused_only = true;
+    a.limit = 999;
+    assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    bool seen = false;
+    for (size_t i = 0; i < r->audit->n_items; i++) {
+        const Lic__AuditRecord *rec = r->audit->items [i]->record;
+        if (streq (rec->case_number, "CASE-TEXT")) {
+            seen = true;
+            assert (rec->code == ERR_BAD_FIELD);
+            assert (streq (rec->purpose, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+        }
+    }
+    assert (seen);
+    //  Every string of the listing is text: any runtime parses it
+    assert (codec_check_text (&r->base, CODEC_REPLY_MAX, why, sizeof why) == ERR_OK);
+    codec_reply_free (&r);
+    assert (support_node_alive (COUNTY));
+}
+
 int
 main (void)
 {
@@ -531,6 +632,7 @@ main (void)
     test_completed_at_out_of_window_refused ();
     test_own_entry_over_budget_refused ();
     test_largest_event_replicates ();
+    test_strings_not_text_refused ();
 
     licclient_destroy (&s_admin);
     support_hier_stop (&s_h, SIGTERM);

@@ -401,6 +401,79 @@ test_unknown_fields_refused (void)
     assert (strstr (why, "Envelope carries unknown field 99"));
 }
 
+//  Finding 6: every string of the event, and of the envelope's
+//  disclosures, is UTF-8 text; the refusal names the field, not the value
+static void
+test_strings_must_be_text (void)
+{
+    fixture_t f;
+    char why [512];
+    //  CJK and a 4-byte character (CJK Extension B) are text
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.name = "\xE6\x9D\xAD\xE5\xB7\x9E\xF0\xA0\x80\x80\xE6\x9C\x89\xE9\x99\x90\xE5\x85\xAC\xE5\x8F\xB8";
+    f.content.name = "\xE8\x90\xA5\xE4\xB8\x9A\xE6\x89\xA7\xE7\x85\xA7";
+    f.ev.note = "line one\nline two";
+    assert (s_check (&f) == ERR_OK);
+    //  The finding: a Latin-1 holder name
+    f.holder.name = "M\xFCller GmbH";
+    assert (s_check_why (&f, "Event.content.holder.name is not UTF-8 text") == ERR_BAD_FIELD);
+    why [0] = 0;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    assert (!strstr (why, "ller"));             //  the value is not quoted
+    struct {
+        const char *bad;
+        const char *what;
+    } bad [] = {
+        { "\xC0\xAF", "overlong" },
+        { "\xED\xA0\x80", "surrogate" },
+        { "\xF4\x90\x80\x80", "above U+10FFFF" },
+        { "\xE8\x90", "truncated" },
+        { "esc\x1B[2J", "control character" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        s_fixture_init (&f, LIC__OP__OP_ISSUE);
+        f.items [1].value = (char *) bad [i].bad;
+        if (evcheck_event (&f.ev, NULL, why, sizeof why) != ERR_BAD_FIELD
+        ||  !strstr (why, "Event.content.items[1].value")) {
+            fprintf (stderr, "%s: %s\n", bad [i].what, why);
+            assert (false);
+        }
+    }
+    //  Text is checked before anything may quote a value: a license id or
+    //  a date that is not text is refused as such
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.license_id = "11100000000013338W011\xFF";
+    assert (s_check_why (&f, "Event.license_id") == ERR_BAD_FIELD);
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.valid_to = "2031-11-2\xC2\x9B";
+    assert (s_check_why (&f, "Event.content.valid_to") == ERR_BAD_FIELD);
+    //  ... but an over-long string is still judged where it was (the order
+    //  evcheck.h gives: an issuer mismatch wins over a long note)
+    s_fixture_init (&f, LIC__OP__OP_SUSPEND);
+    f.ev.note = "\xFF";
+    f.ev.issuer_code = V2_ISSUER;
+    assert (s_check (&f) == ERR_BAD_FIELD);
+
+    //  The envelope's disclosures: names and values, bounded like item values
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    Lic__Disclosure d = LIC__DISCLOSURE__INIT, *dp = &d;
+    d.name = "capital";
+    d.value = "\xE5\x8D\x81\xE4\xB8\x87";
+    env.n_disclosures = 1;
+    env.disclosures = &dp;
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_OK);
+    d.value = "10\xFF";
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "Envelope.disclosures[0].value is not UTF-8 text"));
+    char *over = s_text (EVCHECK_TEXT_MAX + 1, 'v');
+    d.value = over;
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (strstr (why, "Envelope.disclosures[0].value is longer than"));
+    free (over);
+}
+
 static void
 test_content_only_on_issue_and_alter (void)
 {
@@ -620,6 +693,7 @@ main (void)
     test_civil_day_of_window_edges ();
     test_predecessor_must_be_valid_id ();
     test_unknown_fields_refused ();
+    test_strings_must_be_text ();
     test_content_only_on_issue_and_alter ();
     test_valid_to_only_on_extend ();
     test_holder_must_be_complete ();
@@ -629,6 +703,6 @@ main (void)
     test_file_digest_zero_or_32_bytes ();
     test_items_named_unique_sorted ();
     test_earlier_check_wins ();
-    printf ("test_evcheck: 23 cases OK\n");
+    printf ("test_evcheck: 24 cases OK\n");
     return 0;
 }
