@@ -925,6 +925,10 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
     size_t len;
     int rc = authority_made_at ("registration", reg->division, entry->origin_division,
                                 why, why_size);
+    if (rc == ERR_OK)
+        rc = authority_department (views_department (self, reg->division,
+                                                     reg->department->credit_code),
+                                   reg->department, why, why_size);
     if (rc != ERR_OK || (rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     rc = codec_registration_encode (reg, &buf, &len);
@@ -1174,6 +1178,9 @@ views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
 {
     int rc = authority_made_at ("application body registration", reg->division,
                                 entry->origin_division, why, why_size);
+    if (rc == ERR_OK)
+        rc = authority_app_body (views_app_body (self, reg->division, reg->body->credit_code),
+                                 reg->body, why, why_size);
     if (rc != ERR_OK || (rc = s_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
     uint8_t *buf;

@@ -81,6 +81,70 @@ authority_node_record (const char *signer, const Lic__NodeRecord *rec,
     return ERR_OK;
 }
 
+static bool
+s_has (const ProtobufCBinaryData *keys, size_t n, const ProtobufCBinaryData *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keys [i].len == k->len && k->len && memcmp (keys [i].data, k->data, k->len) == 0)
+            return true;
+    return false;
+}
+
+static int
+s_revoked_back (const char *what, const char *code, const ProtobufCBinaryData *k,
+                char *why, size_t why_size)
+{
+    err_why (why, why_size, "%s of %s: key %02x%02x%02x%02x... was revoked and may never be used "
+             "or left out of the revoked keys again", what, code, k->len > 0? k->data [0]: 0,
+             k->len > 1? k->data [1]: 0, k->len > 2? k->data [2]: 0, k->len > 3? k->data [3]: 0);
+    return ERR_KEY_REVOKED;
+}
+
+int
+authority_department (const Lic__Department *prev, const Lic__Department *next,
+                      char *why, size_t why_size)
+{
+    if (!prev)
+        return ERR_OK;
+    const char *code = next->credit_code;
+    for (size_t i = 0; i < prev->n_revoked_keys; i++)
+        if (!s_has (next->revoked_keys, next->n_revoked_keys, &prev->revoked_keys [i])
+        ||  s_has (next->sign_keys, next->n_sign_keys, &prev->revoked_keys [i]))
+            return s_revoked_back ("registration", code, &prev->revoked_keys [i], why, why_size);
+    for (size_t i = 0; i < prev->n_sign_keys; i++)
+        if (!s_has (next->sign_keys, next->n_sign_keys, &prev->sign_keys [i])
+        &&  !s_has (next->revoked_keys, next->n_revoked_keys, &prev->sign_keys [i]))
+            return s_revoked_back ("registration (a signing key dropped is revoked)", code,
+                                   &prev->sign_keys [i], why, why_size);
+    for (size_t i = 0; i < prev->n_revoked_curve_keys; i++)
+        if (!s_has (next->revoked_curve_keys, next->n_revoked_curve_keys, &prev->revoked_curve_keys [i])
+        ||  (next->curve_key.len && s_has (&next->curve_key, 1, &prev->revoked_curve_keys [i])))
+            return s_revoked_back ("registration (CURVE)", code, &prev->revoked_curve_keys [i],
+                                   why, why_size);
+    if (prev->curve_key.len && !s_has (&next->curve_key, 1, &prev->curve_key)
+    &&  !s_has (next->revoked_curve_keys, next->n_revoked_curve_keys, &prev->curve_key))
+        return s_revoked_back ("registration (a CURVE key replaced is revoked)", code,
+                               &prev->curve_key, why, why_size);
+    return ERR_OK;
+}
+
+int
+authority_app_body (const Lic__AppBody *prev, const Lic__AppBody *next, char *why, size_t why_size)
+{
+    if (!prev)
+        return ERR_OK;
+    const char *code = next->credit_code;
+    for (size_t i = 0; i < prev->n_revoked_keys; i++)
+        if (!s_has (next->revoked_keys, next->n_revoked_keys, &prev->revoked_keys [i])
+        ||  (next->curve_key.len && s_has (&next->curve_key, 1, &prev->revoked_keys [i])))
+            return s_revoked_back ("application body", code, &prev->revoked_keys [i], why, why_size);
+    if (prev->curve_key.len && !s_has (&next->curve_key, 1, &prev->curve_key)
+    &&  !s_has (next->revoked_keys, next->n_revoked_keys, &prev->curve_key))
+        return s_revoked_back ("application body (a CURVE key replaced is revoked)", code,
+                               &prev->curve_key, why, why_size);
+    return ERR_OK;
+}
+
 int
 authority_catalogue (const Lic__LicenseType *type, const char *origin, uint32_t latest,
                      char *why, size_t why_size)

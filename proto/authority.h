@@ -69,6 +69,22 @@ int MUST_CHECK
     authority_node_record (const char *signer, const Lic__NodeRecord *rec,
                            const uint8_t *known, char *why, size_t why_size);
 
+//  May a department's registration `next` follow `prev`, the one held for
+//  the same division and credit code (NULL if none)?  Key sets only grow
+//  in revocations: every key prev revoked stays revoked in next and is
+//  not among its signing keys; a signing key prev had and next dropped is
+//  revoked in next; a CURVE key prev revoked is not next's, and prev's
+//  CURVE key, if next has another, is revoked in next.  ERR_OK or
+//  ERR_KEY_REVOKED (why names the key's first bytes).
+int MUST_CHECK
+    authority_department (const Lic__Department *prev, const Lic__Department *next,
+                          char *why, size_t why_size);
+
+//  The same for an application body's CURVE keys.  ERR_OK or ERR_KEY_REVOKED.
+int MUST_CHECK
+    authority_app_body (const Lic__AppBody *prev, const Lic__AppBody *next,
+                        char *why, size_t why_size);
+
 //  May `type` (a catalogue entry made at `origin`) follow `latest`, the
 //  latest version of the same code in origin's own line (0 if none)?
 //  Made at origin, and exactly the next version.  ERR_OK, ERR_FORBIDDEN,

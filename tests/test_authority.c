@@ -166,6 +166,72 @@ test_catalogue_lines (void)
     assert (authority_catalogue (&t, "330106", 1, why, sizeof why) == ERR_VERSION_MISMATCH);
 }
 
+static void
+test_key_sets_only_grow_in_revocations (void)
+{
+    char why [256];
+    ProtobufCBinaryData k1 = { 32, s_k1 }, k2 = { 32, s_k2 }, k3 = { 32, s_k3 };
+    ProtobufCBinaryData sign_prev [1] = { k1 }, sign_next [1] = { k2 }, rev_next [1] = { k1 };
+    Lic__Department prev = LIC__DEPARTMENT__INIT, next = LIC__DEPARTMENT__INIT;
+    prev.credit_code = next.credit_code = "11330106MB0000001X";
+    prev.sign_keys = sign_prev;
+    prev.n_sign_keys = 1;
+    prev.curve_key = k3;
+    assert (authority_department (NULL, &prev, why, sizeof why) == ERR_OK);
+    //  A rotation: k2 signs, k1 revoked, same CURVE key.
+    next.sign_keys = sign_next;
+    next.n_sign_keys = 1;
+    next.revoked_keys = rev_next;
+    next.n_revoked_keys = 1;
+    next.curve_key = k3;
+    assert (authority_department (&prev, &next, why, sizeof why) == ERR_OK);
+    //  Dropping k1 without revoking it: refused (a dropped key is revoked).
+    next.n_revoked_keys = 0;
+    assert (authority_department (&prev, &next, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (strstr (why, "dropped is revoked"));
+    //  Bringing a revoked key back, or leaving it out of the revoked ones.
+    Lic__Department after = next;
+    after.revoked_keys = rev_next;
+    after.n_revoked_keys = 1;
+    Lic__Department back = after;
+    ProtobufCBinaryData both [2] = { k2, k1 };
+    back.sign_keys = both;
+    back.n_sign_keys = 2;
+    assert (authority_department (&after, &back, why, sizeof why) == ERR_KEY_REVOKED);
+    Lic__Department forgot = after;
+    forgot.n_revoked_keys = 0;
+    assert (authority_department (&after, &forgot, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (strstr (why, "01010101"));
+    //  A CURVE key replaced is revoked, and never comes back.
+    Lic__Department newcurve = after;
+    newcurve.curve_key = k1;
+    assert (authority_department (&after, &newcurve, why, sizeof why) == ERR_KEY_REVOKED);
+    ProtobufCBinaryData rc3 [1] = { k3 };
+    newcurve.revoked_curve_keys = rc3;
+    newcurve.n_revoked_curve_keys = 1;
+    assert (authority_department (&after, &newcurve, why, sizeof why) == ERR_OK);
+    Lic__Department oldcurve = newcurve;
+    oldcurve.curve_key = k3;
+    assert (authority_department (&newcurve, &oldcurve, why, sizeof why) == ERR_KEY_REVOKED);
+
+    //  Application bodies: the same for their CURVE keys.
+    Lic__AppBody a = LIC__APP_BODY__INIT, b = LIC__APP_BODY__INIT;
+    a.credit_code = b.credit_code = "12330106MB0000001D";
+    a.curve_key = k1;
+    b.curve_key = k2;
+    assert (authority_app_body (&a, &b, why, sizeof why) == ERR_KEY_REVOKED);
+    ProtobufCBinaryData ra [1] = { k1 };
+    b.revoked_keys = ra;
+    b.n_revoked_keys = 1;
+    assert (authority_app_body (&a, &b, why, sizeof why) == ERR_OK);
+    Lic__AppBody c = b;
+    c.curve_key = k1;
+    assert (authority_app_body (&b, &c, why, sizeof why) == ERR_KEY_REVOKED);
+    c.curve_key = k3;
+    c.n_revoked_keys = 0;
+    assert (authority_app_body (&b, &c, why, sizeof why) == ERR_KEY_REVOKED);
+}
+
 int
 main (void)
 {
@@ -177,6 +243,7 @@ main (void)
     test_made_at ();
     test_node_records ();
     test_catalogue_lines ();
+    test_key_sets_only_grow_in_revocations ();
     printf ("authority: all passed\n");
     return 0;
 }
