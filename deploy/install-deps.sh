@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
       librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
-      valgrind iproute2 procps
+      valgrind iproute2 procps prometheus
       golang-go golang-golang-x-mod-dev)   # Go: tests/interop (interop_go)
 if [ "${1:-}" = "--list" ]; then
     echo "${pkgs[@]}"
