@@ -1,8 +1,28 @@
-/*  backup.c -- online backup and offline restore (see backup.h).  */
+/*  backup.c -- online backup and offline restore (see backup.h).
+
+    The identity files are copied through keyfile_write_atomic: a new
+    temporary file (O_EXCL|O_NOFOLLOW, mode from birth), fsync, rename,
+    so nothing planted beside a copy is written through.  The backup
+    directory and its identity/ must belong to the node's user and be
+    writable by nobody else (s_check_dir): the copies of node.key and
+    admin.key there are as secret as the originals, and a restore trusts
+    what it reads there.  Secrets read for a copy or a comparison are
+    wiped before return.
+
+    Deliberately not here: checking the folders above the backup
+    directory (ssh's secure_path does); the operator picks the place.
+*/
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "backup.h"
+#include "keyfile.h"
+#include "seal.h"
+
+#define S_COPY_MAX (64 * 1024)          //  identity files are a few hundred bytes
 
 struct backup_t {
     zactor_t *actor;
@@ -13,36 +33,94 @@ struct backup_t {
     backup_result_t result;     //  written by the thread, read after its signal
 };
 
+//  The name of user uid for a chown command, or its number.
+static void
+s_user_name (uid_t uid, char *out, size_t size)
+{
+    struct passwd pw, *found = NULL;
+    char buf [1024];
+    if (getpwuid_r (uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        snprintf (out, size, "%s", found->pw_name);
+    else
+        snprintf (out, size, "%u", (unsigned) uid);
+}
+
+//  Creates dir (0700) if it is missing, then checks that it is a
+//  directory of the node's user that group and others cannot write to.
+//  ERR_OK; ERR_FORBIDDEN or ERR_IO with why naming the fix.
 static int
-s_copy_file (const char *from, const char *to, mode_t mode)
+s_check_dir (const char *dir, bool create, char *why, size_t why_size)
+{
+    if (create && mkdir (dir, 0700) != 0 && errno != EEXIST) {
+        err_why (why, why_size, "cannot create %s: %s", dir, strerror (errno));
+        return ERR_IO;
+    }
+    struct stat st;
+    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat (fd, &st) != 0) {
+        err_why (why, why_size, "cannot open the backup directory %s: %s", dir, strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        return ERR_IO;
+    }
+    close (fd);
+    char owner [64], me [64];
+    if (st.st_uid != geteuid ()) {
+        s_user_name (st.st_uid, owner, sizeof owner);
+        s_user_name (geteuid (), me, sizeof me);
+        err_why (why, why_size, "backup directory %s belongs to %s, not to the node's user %s: "
+                 "refused (it will hold node.key); run `chown %s %s` or choose a directory "
+                 "of %s's", dir, owner, me, me, dir, me);
+        return ERR_FORBIDDEN;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        err_why (why, why_size, "backup directory %s is writable by %s (mode %04o): refused "
+                 "(it will hold node.key); run `chmod 700 %s`", dir,
+                 st.st_mode & S_IWOTH? "everyone": "its group",
+                 (unsigned) (st.st_mode & 07777), dir);
+        return ERR_FORBIDDEN;
+    }
+    return ERR_OK;
+}
+
+//  Copies from -> to through keyfile_write_atomic with mode.  The bytes
+//  pass through buf, wiped: node.key and admin.key hold secrets.
+static int
+s_copy_file (const char *from, const char *to, mode_t mode, char *why, size_t why_size)
 {
     int rc = ERR_IO;
-    char tmp [1100];
-    snprintf (tmp, sizeof tmp, "%s.tmp", to);
-    FILE *in = fopen (from, "rb");
-    int fd = in? open (tmp, O_WRONLY | O_CREAT | O_TRUNC, mode): -1;
-    FILE *out = fd >= 0? fdopen (fd, "wb"): NULL;
-    if (in && out) {
-        char buf [8192];
-        size_t n;
-        rc = ERR_OK;
-        while ((n = fread (buf, 1, sizeof buf, in)) > 0)
-            if (fwrite (buf, 1, n, out) != n)
-                rc = ERR_IO;
-        if (ferror (in) || fflush (out) != 0 || fsync (fileno (out)) != 0)
-            rc = ERR_IO;
+    uint8_t *buf = malloc (S_COPY_MAX + 1);
+    size_t size = 0;
+    int fd = open (from, O_RDONLY | O_CLOEXEC);
+    if (!buf || fd < 0) {
+        err_why (why, why_size, "cannot read %s: %s", from, buf? strerror (errno): "out of memory");
+        goto cleanup;
     }
-    else
+    while (size <= S_COPY_MAX) {
+        ssize_t r = read (fd, buf + size, S_COPY_MAX + 1 - size);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            err_why (why, why_size, "cannot read %s: %s", from, strerror (errno));
+            goto cleanup;
+        }
+        if (r == 0)
+            break;
+        size += (size_t) r;
+    }
+    if (size > S_COPY_MAX) {
+        err_why (why, why_size, "%s is larger than %d bytes: not an identity file", from,
+                 S_COPY_MAX);
+        goto cleanup;
+    }
+    rc = keyfile_write_atomic (to, buf, size, mode, why, why_size);
+cleanup:
     if (fd >= 0)
         close (fd);
-    if (in)
-        fclose (in);
-    if (out && fclose (out) != 0)
-        rc = ERR_IO;
-    if (rc == ERR_OK && rename (tmp, to) != 0)
-        rc = ERR_IO;
-    if (rc != ERR_OK)
-        unlink (tmp);
+    if (buf) {
+        seal_wipe (buf, S_COPY_MAX + 1);
+        free (buf);
+    }
     return rc;
 }
 
@@ -52,6 +130,7 @@ static int
 s_copy_identity (const char *from, const char *to, bool only_missing, char *why, size_t why_size)
 {
     static const char *files [] = { "node.key", "node.pub", "admin.key" };
+    static const mode_t modes [] = { 0600, 0644, 0600 };
     char a [1100], b [1100];
     snprintf (b, sizeof b, "%s/allowed", to);
     if ((mkdir (to, 0700) != 0 && errno != EEXIST) || (mkdir (b, 0700) != 0 && errno != EEXIST)) {
@@ -63,23 +142,21 @@ s_copy_identity (const char *from, const char *to, bool only_missing, char *why,
         snprintf (b, sizeof b, "%s/%s", to, files [i]);
         if (only_missing && access (b, F_OK) == 0)
             continue;
-        if (s_copy_file (a, b, 0600) != ERR_OK) {
-            snprintf (why, why_size, "cannot copy %s to %s", a, b);
+        if (s_copy_file (a, b, modes [i], why, why_size) != ERR_OK)
             return ERR_IO;
-        }
     }
     snprintf (a, sizeof a, "%s/allowed", from);
     DIR *d = opendir (a);
     struct dirent *e;
     while (d && (e = readdir (d))) {
-        if (e->d_name [0] == '.' || !strstr (e->d_name, ".cert"))
+        if (e->d_name [0] == '.' || !strstr (e->d_name, ".cert") || strstr (e->d_name, ".tmp"))
             continue;
         char fa [1400], fb [1400];
         snprintf (fa, sizeof fa, "%s/allowed/%s", from, e->d_name);
         snprintf (fb, sizeof fb, "%s/allowed/%s", to, e->d_name);
-        if ((!only_missing || access (fb, F_OK) != 0) && s_copy_file (fa, fb, 0644) != ERR_OK) {
+        if ((!only_missing || access (fb, F_OK) != 0)
+        &&  s_copy_file (fa, fb, 0644, why, why_size) != ERR_OK) {
             closedir (d);
-            snprintf (why, why_size, "cannot copy %s", fa);
             return ERR_IO;
         }
     }
@@ -96,13 +173,12 @@ s_thread (zsock_t *pipe, void *args)
     backup_result_t *r = &self->result;
     char idir [1100];
     snprintf (idir, sizeof idir, "%s/identity", self->dir);
-    if (mkdir (self->dir, 0700) != 0 && errno != EEXIST) {
-        r->code = ERR_IO;
-        snprintf (r->why, sizeof r->why, "cannot create %.300s: %s", self->dir, strerror (errno));
-    }
-    else
+    r->code = s_check_dir (self->dir, true, r->why, sizeof r->why);
+    if (r->code == ERR_OK)
         r->code = store_backup (self->store, self->dir, self->keep, &r->id, &r->bytes,
                                 &r->kept, r->why, sizeof r->why);
+    if (r->code == ERR_OK)
+        r->code = s_check_dir (idir, true, r->why, sizeof r->why);
     if (r->code == ERR_OK)
         r->code = s_copy_identity (self->data_dir, idir, false, r->why, sizeof r->why);
     zsock_signal (pipe, 0);             //  done: the result is readable
@@ -151,6 +227,31 @@ backup_destroy (backup_t **self_p)
     *self_p = NULL;
 }
 
+//  ERR_OK if the node.key files mine (of data_dir) and theirs hold the
+//  same identity: code and both public keys (keyfile_load checks each
+//  secret against its public key).  ERR_FORBIDDEN if not, or if one is
+//  open to group or others; another err_t if one is unreadable; why
+//  says which.  Both keys are wiped.
+static int
+s_same_identity (const char *mine, const char *theirs, const char *data_dir,
+                 char *why, size_t why_size)
+{
+    keyfile_t a, b;
+    int rc = keyfile_load_why (&a, mine, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    rc = keyfile_load_why (&b, theirs, why, why_size);
+    if (rc == ERR_OK
+    &&  (strcmp (a.code, b.code) != 0 || memcmp (a.sign_pk, b.sign_pk, sizeof a.sign_pk) != 0
+        || strcmp (a.curve_pk, b.curve_pk) != 0)) {
+        err_why (why, why_size, "%s belongs to another identity than the backup's", data_dir);
+        rc = ERR_FORBIDDEN;
+    }
+    keyfile_wipe (&a);
+    keyfile_wipe (&b);
+    return rc;
+}
+
 int
 backup_restore (const char *dir, const char *data_dir, char *why, size_t why_size)
 {
@@ -163,25 +264,20 @@ backup_restore (const char *dir, const char *data_dir, char *why, size_t why_siz
         snprintf (why, why_size, "%s is not a licnode backup (no identity/node.key)", dir);
         return ERR_NOT_FOUND;
     }
-    if (access (mine, F_OK) == 0) {
-        //  Same node or nothing: a repository is never given another identity.
-        FILE *a = fopen (mine, "rb"), *b = fopen (theirs, "rb");
-        char ba [4096] = "", bb [4096] = "";
-        size_t na = a? fread (ba, 1, sizeof ba - 1, a): 0, nb = b? fread (bb, 1, sizeof bb - 1, b): 0;
-        if (a)
-            fclose (a);
-        if (b)
-            fclose (b);
-        if (na != nb || memcmp (ba, bb, na) != 0) {
-            snprintf (why, why_size, "%s belongs to another identity than the backup's", data_dir);
-            return ERR_FORBIDDEN;
-        }
-    }
+    int rc = s_check_dir (dir, false, why, why_size);
+    if (rc == ERR_OK)
+        rc = s_check_dir (idir, false, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    //  Same node or nothing: a repository is never given another identity.
+    if (access (mine, F_OK) == 0 && (rc = s_same_identity (mine, theirs, data_dir, why,
+                                                           why_size)) != ERR_OK)
+        return rc;
     if (mkdir (data_dir, 0700) != 0 && errno != EEXIST) {
         snprintf (why, why_size, "cannot create %s: %s", data_dir, strerror (errno));
         return ERR_IO;
     }
-    int rc = store_restore (dir, db, why, why_size);
+    rc = store_restore (dir, db, why, why_size);
     if (rc == ERR_OK)
         rc = s_copy_identity (idir, data_dir, true, why, why_size);
     return rc;

@@ -2,7 +2,10 @@
     through RocksDB's BackupEngine (consistent, while the node keeps
     serving), and the identity (node.key, node.pub, admin.key, allowed/)
     copied beside it into DIR/identity, so a restored node is the same
-    node.  A backup runs on its own thread, one at a time.
+    node.  A backup runs on its own thread, one at a time.  DIR and
+    DIR/identity must belong to the node's user and be writable by
+    nobody else (made 0700 when missing); otherwise the backup or the
+    restore is refused (ERR_FORBIDDEN, why names the chown or chmod).
 */
 #ifndef LICREPO_BACKUP_H
 #define LICREPO_BACKUP_H
@@ -24,7 +27,8 @@ typedef struct {
 
 //  Starts a backup of store and data_dir's identity into dir on a thread
 //  of its own.  NULL if out of memory.  Poll backup_sock; when readable,
-//  backup_result fills *result and the backup is over (then destroy).
+//  backup_result fills *result and the backup is over (then destroy);
+//  result->code ERR_FORBIDDEN: dir is another user's or group/world-writable.
 backup_t *
     backup_start (store_t *store, const char *data_dir, const char *dir, uint32_t keep);
 zsock_t *
@@ -38,7 +42,8 @@ void
 //  repository into data_dir/db, the identity files where data_dir has
 //  none (an identity already there must be the backup's).  ERR_OK,
 //  ERR_EXISTS (a repository is there), ERR_NOT_FOUND, ERR_FORBIDDEN
-//  (another identity), ERR_IO.
+//  (another identity; dir another user's or group/world-writable; a
+//  node.key open to group or others), ERR_MALFORMED, ERR_IO.
 int MUST_CHECK
     backup_restore (const char *dir, const char *data_dir, char *why, size_t why_size);
 

@@ -17,38 +17,64 @@ s_mkdir (const char *path, char *why, size_t why_size)
     return ERR_IO;
 }
 
+//  Loads the key file path into k (with its secrets if need_secret),
+//  creating it (code, name) if there is none.  ERR_OK, or an err_t with
+//  why set.
+static int
+s_load_or_create (keyfile_t *k, const char *path, const char *code, const char *name,
+                  bool need_secret, bool *created, char *why, size_t why_size)
+{
+    char detail [900];
+    *created = false;
+    int rc = keyfile_load_why (k, path, detail, sizeof detail);
+    if (rc == ERR_IO && access (path, F_OK) != 0) {
+        if ((rc = keyfile_generate (k, code, name)) != ERR_OK
+        ||  (rc = keyfile_save (k, path, true)) != ERR_OK) {
+            snprintf (why, why_size, "cannot create %s", path);
+            return rc;
+        }
+        *created = true;
+        return ERR_OK;
+    }
+    if (rc == ERR_OK && need_secret && !k->has_secret) {
+        snprintf (detail, sizeof detail, "public parts only");
+        rc = ERR_MALFORMED;
+    }
+    if (rc == ERR_FORBIDDEN)
+        snprintf (why, why_size, "%s", detail);     //  names the chmod to run
+    else
+    if (rc != ERR_OK)
+        snprintf (why, why_size, "%s is unreadable or has no secret keys (%s): restore it from "
+                  "backup or move the data directory aside", path, detail);
+    return rc;
+}
+
+//  Every failure wipes what was loaded (STYLE 4: on every exit path).
 int
 identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size)
 {
     char path [700];
+    bool created;
     memset (id, 0, sizeof *id);
     int rc = s_mkdir (cfg->data_dir, why, why_size);
     if (rc != ERR_OK)
-        return rc;
+        goto cleanup;
     snprintf (id->allowed_dir, sizeof id->allowed_dir, "%s/allowed", cfg->data_dir);
     if ((rc = s_mkdir (id->allowed_dir, why, why_size)) != ERR_OK)
-        return rc;
+        goto cleanup;
 
     snprintf (path, sizeof path, "%s/node.key", cfg->data_dir);
-    rc = keyfile_load (&id->node, path);
-    if (rc == ERR_IO && access (path, F_OK) != 0) {
-        if ((rc = keyfile_generate (&id->node, cfg->division, cfg->name)) != ERR_OK
-        ||  (rc = keyfile_save (&id->node, path, true)) != ERR_OK) {
-            snprintf (why, why_size, "cannot create %s", path);
-            return rc;
-        }
+    rc = s_load_or_create (&id->node, path, cfg->division, cfg->name, true, &created,
+                           why, why_size);
+    if (rc != ERR_OK)
+        goto cleanup;
+    if (created)
         logfmt_msgf (LOGFMT_INFO, "created node identity for division %s in %s", cfg->division, path);
-    }
-    else
-    if (rc != ERR_OK || !id->node.has_secret) {
-        snprintf (why, why_size, "%s is unreadable or has no secret keys: restore it from "
-                  "backup or move the data directory aside", path);
-        return rc == ERR_OK? ERR_MALFORMED: rc;
-    }
     if (strcmp (id->node.code, cfg->division) != 0) {
         snprintf (why, why_size, "%s belongs to division %s but the configuration says %s",
                   path, id->node.code, cfg->division);
-        return ERR_BAD_FIELD;
+        rc = ERR_BAD_FIELD;
+        goto cleanup;
     }
     //  node.pub always reflects the configured endpoint.
     keyfile_t pub = id->node;
@@ -58,24 +84,18 @@ identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size)
     keyfile_wipe (&pub);
     if (rc != ERR_OK) {
         snprintf (why, why_size, "cannot write %s", path);
-        return rc;
+        goto cleanup;
     }
 
     snprintf (path, sizeof path, "%s/admin.key", cfg->data_dir);
-    rc = keyfile_load (&id->admin, path);
-    if (rc == ERR_IO && access (path, F_OK) != 0) {
-        if ((rc = keyfile_generate (&id->admin, "admin", "operator")) != ERR_OK
-        ||  (rc = keyfile_save (&id->admin, path, true)) != ERR_OK) {
-            snprintf (why, why_size, "cannot create %s", path);
-            return rc;
-        }
-    }
-    else
-    if (rc != ERR_OK) {
-        snprintf (why, why_size, "%s is unreadable", path);
-        return rc;
-    }
-    return identity_allow (id, "admin", id->admin.curve_pk);
+    rc = s_load_or_create (&id->admin, path, "admin", "operator", false, &created,
+                           why, why_size);
+    if (rc == ERR_OK && (rc = identity_allow (id, "admin", id->admin.curve_pk)) != ERR_OK)
+        snprintf (why, why_size, "cannot write %s/admin.cert", id->allowed_dir);
+cleanup:
+    if (rc != ERR_OK)
+        identity_wipe (id);
+    return rc;
 }
 
 int

@@ -28,7 +28,9 @@ typedef struct {
 
 //  Loads the identity from cfg->data_dir, creating it on first start
 //  (or if create is set and none exists).  Refuses a node.key of another
-//  division.  ERR_OK, ERR_IO, ERR_MALFORMED, ERR_BAD_FIELD; why says what.
+//  division, and a node.key or admin.key that group or others may read
+//  (ERR_FORBIDDEN, why names the chmod to run).  Wipes id on failure.
+//  ERR_OK, ERR_IO, ERR_MALFORMED, ERR_BAD_FIELD, ERR_FORBIDDEN; why says what.
 int MUST_CHECK
     identity_open (identity_t *id, const config_t *cfg, char *why, size_t why_size);
 

@@ -3,15 +3,19 @@
 
     Reads and writes one small JSON object with jansson; Ed25519 keys go
     through proto/seal.h, CURVE keys through libzmq's Z85 helpers.  A save
-    is atomic: a temporary file in the same folder (mkstemp, so 0600 from
-    birth), write, fsync, rename over the target, fsync the folder.  A
-    load cross-checks each secret against its public key, so a file whose
-    halves do not belong together is refused rather than used.
+    is atomic (keyfile_write_atomic): a new PATH.tmp beside the target,
+    O_EXCL|O_NOFOLLOW with its mode from birth, write, fsync, rename over
+    the target, fsync the folder.  A load refuses a file with secrets
+    that group or others may access (issue 11 finding 9: such files were
+    used without a word), and cross-checks each secret against its public
+    key, so a file whose halves do not belong together is refused rather
+    than used.
 
     Secrets are wiped from our own buffers (file text, hex and Z85
-    strings, jansson string values) on every exit path.  jansson's lexer
-    keeps a transient copy of the text it parses that we cannot reach;
-    it is freed (not wiped) before keyfile_load returns.
+    strings, jansson string values; the text of a save is dumped into a
+    buffer of ours) on every exit path.  jansson's lexer keeps transient
+    copies of the strings it parses that we cannot reach; they are freed
+    (not wiped) before keyfile_load returns.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,41 +98,44 @@ keyfile_wipe (keyfile_t *k)
 // ---------------------------------------------------------------------
 //  Save
 
-//  Writes data to path atomically with the given mode.  ERR_OK or ERR_IO.
+//  Creates tmp as a new file with mode: O_EXCL|O_NOFOLLOW, so a link or
+//  file planted there is never written through.  A regular file of ours
+//  already there is a leftover of an interrupted save: removed (unlink
+//  never follows a link either) and creation tried once more.  The
+//  descriptor, or -1 with why set.
 static int
-s_write_atomic (const char *path, const char *data, size_t size, mode_t mode)
+s_create_new (const char *tmp, mode_t mode, char *why, size_t why_size)
 {
-    int rc = ERR_IO;
-    int fd = -1;
-    char tmp [PATH_MAX];
-    char dir [PATH_MAX];
-    int n = snprintf (tmp, sizeof tmp, "%s.XXXXXX", path);
-    if (n < 0 || (size_t) n >= sizeof tmp)
-        return ERR_IO;
-    fd = mkostemp (tmp, O_CLOEXEC);     //  0600 from birth
-    if (fd < 0)
-        return ERR_IO;
-    if (fchmod (fd, mode) != 0)
-        goto cleanup;
-    size_t done = 0;
-    while (done < size) {
-        ssize_t w = write (fd, data + done, size - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto cleanup;
-        done += (size_t) w;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST) {
+            err_why (why, why_size, "cannot create %s: %s", tmp, strerror (errno));
+            return -1;
+        }
+        struct stat st;
+        if (attempt > 0 || lstat (tmp, &st) != 0 || !S_ISREG (st.st_mode)
+        ||  st.st_uid != geteuid ()) {
+            err_why (why, why_size, "%s is in the way and is not a file of ours left by an "
+                     "interrupted save (a symbolic link?): not written through; look at it "
+                     "and remove it", tmp);
+            return -1;
+        }
+        if (unlink (tmp) != 0) {
+            err_why (why, why_size, "cannot remove the leftover %s: %s", tmp, strerror (errno));
+            return -1;
+        }
     }
-    if (fsync (fd) != 0)
-        goto cleanup;
-    int closed = close (fd);
-    fd = -1;
-    if (closed != 0 || rename (tmp, path) != 0)
-        goto cleanup;
-    tmp [0] = 0;                        //  renamed: nothing to unlink
+    return -1;                          //  not reached
+}
 
-    //  Make the rename itself durable
-    memcpy (dir, path, strlen (path) + 1);
+//  fsyncs the folder holding path, so a rename into it is durable.
+static int
+s_sync_folder (const char *path, char *why, size_t why_size)
+{
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s", path);
     char *slash = strrchr (dir, '/');
     if (!slash)
         strcpy (dir, ".");
@@ -138,18 +145,61 @@ s_write_atomic (const char *path, const char *data, size_t size, mode_t mode)
     else
         *slash = 0;
     int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        goto cleanup;
-    int synced = fsync (dfd);
-    close (dfd);
+    int synced = dfd >= 0? fsync (dfd): -1;
     if (synced != 0)
+        err_why (why, why_size, "cannot sync folder %s: %s", dir, strerror (errno));
+    if (dfd >= 0)
+        close (dfd);
+    return synced == 0? ERR_OK: ERR_IO;
+}
+
+int
+keyfile_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
+                      char *why, size_t why_size)
+{
+    int rc = ERR_IO;
+    char tmp [PATH_MAX];
+    int n = snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t) n >= sizeof tmp) {
+        err_why (why, why_size, "path too long: %s", path);
+        return ERR_IO;
+    }
+    int fd = s_create_new (tmp, mode, why, why_size);
+    if (fd < 0)
+        return ERR_IO;
+    //  The mode from birth was cut by the umask; set it exactly.
+    if (fchmod (fd, mode) != 0) {
+        err_why (why, why_size, "cannot set the mode of %s: %s", tmp, strerror (errno));
         goto cleanup;
-    rc = ERR_OK;
+    }
+    size_t done = 0;
+    while (done < size) {
+        ssize_t w = write (fd, (const char *) data + done, size - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            err_why (why, why_size, "cannot write %s: %s", tmp, w < 0? strerror (errno): "no space");
+            goto cleanup;
+        }
+        done += (size_t) w;
+    }
+    if (fsync (fd) != 0) {
+        err_why (why, why_size, "cannot sync %s: %s", tmp, strerror (errno));
+        goto cleanup;
+    }
+    int closed = close (fd);
+    fd = -1;
+    if (closed != 0 || rename (tmp, path) != 0) {
+        err_why (why, why_size, "cannot replace %s: %s", path, strerror (errno));
+        goto cleanup;
+    }
+    tmp [0] = 0;                        //  renamed: nothing to unlink
+    rc = s_sync_folder (path, why, why_size);
 cleanup:
     if (fd >= 0)
         close (fd);
     if (tmp [0])
-        unlink (tmp);
+        unlink (tmp);                   //  ours: created O_EXCL above
     return rc;
 }
 
@@ -185,16 +235,18 @@ keyfile_save (const keyfile_t *k, const char *path, bool with_secret)
         ||  json_object_set (root, "curve_secret", curve_secret))
             goto cleanup;
     }
-    text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-    if (!text)
+    //  Into our own buffer: json_dumps would grow its own by realloc and
+    //  leave pieces of the secrets behind, unwiped.
+    text = malloc (KEYFILE_MAX);
+    size_t size = text? json_dumpb (root, text, KEYFILE_MAX - 1,
+                                    JSON_INDENT (2) | JSON_PRESERVE_ORDER): 0;
+    if (size == 0 || size > KEYFILE_MAX - 1)
         goto cleanup;
-    size_t size = strlen (text);
-    text [size] = '\n';                 //  replaces the NUL, rewritten below
-    rc = s_write_atomic (path, text, size + 1, secrets? 0600: 0644);
-    text [size] = 0;
+    text [size] = '\n';
+    rc = keyfile_write_atomic (path, text, size + 1, secrets? 0600: 0644, NULL, 0);
 cleanup:
     if (text) {
-        seal_wipe (text, strlen (text));
+        seal_wipe (text, KEYFILE_MAX);
         free (text);
     }
     s_wipe_json_string (sign_secret);
@@ -208,10 +260,11 @@ cleanup:
 // ---------------------------------------------------------------------
 //  Load
 
-//  Reads a whole small file into a malloc'd NUL-terminated buffer.
-//  ERR_OK, ERR_IO or ERR_MALFORMED (not a regular file, too large).
+//  Reads a whole small file into a malloc'd NUL-terminated buffer and
+//  its mode bits into *mode_p.  ERR_OK, ERR_IO or ERR_MALFORMED (not a
+//  regular file, too large).
 static int
-s_read_file (const char *path, char **text_p, size_t *size_p)
+s_read_file (const char *path, char **text_p, size_t *size_p, mode_t *mode_p)
 {
     int rc = ERR_IO;
     char *text = NULL;
@@ -246,6 +299,7 @@ s_read_file (const char *path, char **text_p, size_t *size_p)
     text [done] = 0;
     *text_p = text;
     *size_p = done;
+    *mode_p = st.st_mode & 07777;
     text = NULL;
     rc = ERR_OK;
 cleanup:
@@ -308,25 +362,81 @@ cleanup:
     return rc;
 }
 
+//  Writes path into out as one shell word (quoted when it must be), for
+//  a command the operator can paste.
+static void
+s_shell_word (char *out, size_t size, const char *path)
+{
+    if (path [strspn (path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789_./-+=:,@%")] == 0 && path [0] != '-') {
+        snprintf (out, size, "%s", path);
+        return;
+    }
+    size_t n = 0;
+    if (size < 3) {
+        if (size)
+            out [0] = 0;
+        return;
+    }
+    out [n++] = '\'';
+    for (const char *c = path; *c && n + 6 < size; c++)
+        if (*c == '\'') {
+            memcpy (out + n, "'\\''", 4);
+            n += 4;
+        }
+        else
+            out [n++] = *c;
+    out [n++] = '\'';
+    out [n] = 0;
+}
+
+//  A file holding secrets must be its owner's alone (ssh's rule for
+//  private keys): no read, write or execute bit for group or others.
+static int
+s_check_secret_mode (const char *path, mode_t mode, char *why, size_t why_size)
+{
+    if ((mode & 077) == 0)
+        return ERR_OK;
+    char word [PATH_MAX + 64];
+    s_shell_word (word, sizeof word, path);
+    err_why (why, why_size, "%s holds secret keys but its permissions %04o let group or others "
+             "at it: refused; run `chmod 600 %s` (and find out who could read it)",
+             path, (unsigned) mode, word);
+    return ERR_FORBIDDEN;
+}
+
 int
-keyfile_load (keyfile_t *k, const char *path)
+keyfile_load_why (keyfile_t *k, const char *path, char *why, size_t why_size)
 {
     char *text = NULL;
     size_t size = 0;
+    mode_t mode = 0;
     json_t *root = NULL;
     json_error_t jerr;
     uint8_t curve_pk [32];
 
     memset (k, 0, sizeof *k);
-    if (seal_init () != ERR_OK)
+    if (seal_init () != ERR_OK) {
+        err_why (why, why_size, "libsodium failed to initialise");
         return ERR_INTERNAL;
-    int rc = s_read_file (path, &text, &size);
-    if (rc != ERR_OK)
+    }
+    int rc = s_read_file (path, &text, &size, &mode);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "%s: %s", path, rc == ERR_IO? strerror (errno):
+                 "not a regular file of at most 64 KiB");
         return rc;
+    }
     rc = ERR_MALFORMED;
+    err_why (why, why_size, "%s is not a key file (bad JSON or key)", path);
     root = json_loadb (text, size, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object (root))
         goto cleanup;
+    if (json_object_get (root, "sign_secret") || json_object_get (root, "curve_secret")) {
+        rc = s_check_secret_mode (path, mode, why, why_size);
+        if (rc != ERR_OK)
+            goto cleanup;
+        rc = ERR_MALFORMED;
+    }
     if (s_get_string (root, "code", k->code, sizeof k->code, true)
     ||  s_get_string (root, "name", k->name, sizeof k->name, false)
     ||  s_get_string (root, "endpoint", k->endpoint, sizeof k->endpoint, false))
@@ -349,5 +459,15 @@ cleanup:
     free (text);
     if (rc != ERR_OK)
         keyfile_wipe (k);
+    return rc;
+}
+
+int
+keyfile_load (keyfile_t *k, const char *path)
+{
+    char why [PATH_MAX + 512];
+    int rc = keyfile_load_why (k, path, why, sizeof why);
+    if (rc == ERR_FORBIDDEN)
+        fprintf (stderr, "%s\n", why);
     return rc;
 }

@@ -1,9 +1,14 @@
 /*  test_keyfile.c -- key files: generate, save and load round trips,
-    public files without secrets, file modes, malformed files refused.
+    public files without secrets, file modes, malformed files refused;
+    issue 11 finding 9: a secret file open to group or others refused
+    with the chmod to run, and the temporary file of a save never
+    written through a link planted at its path.
 */
 #undef NDEBUG
 #include <assert.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,8 @@ s_path (const char *name)
     return path;
 }
 
+//  Writes a file of the test's own, 0600 (as a key file with secrets
+//  must be to be read at all).
 static void
 s_write (const char *name, const char *text)
 {
@@ -28,6 +35,7 @@ s_write (const char *name, const char *text)
     assert (fp);
     fputs (text, fp);
     fclose (fp);
+    assert (chmod (s_path (name), 0600) == 0);
 }
 
 static char *
@@ -257,6 +265,120 @@ test_wipe_clears_secrets (void)
     keyfile_wipe (NULL);
 }
 
+//  Issue 11 finding 9: a key file with secrets that group or others may
+//  read was loaded without a word.  As ssh: refused, and the message
+//  names the chmod to run; public files may be read by anyone.
+static void
+test_secret_file_open_to_group_or_others_is_refused_with_the_chmod (void)
+{
+    keyfile_t k, back;
+    char why [1024], expect [700];
+    static const uint8_t zero [64];
+    assert (keyfile_generate (&k, "c", "n") == ERR_OK);
+    assert (keyfile_save (&k, s_path ("open.key"), true) == ERR_OK);
+    assert (keyfile_save (&k, s_path ("open.pub"), false) == ERR_OK);
+    snprintf (expect, sizeof expect, "run `chmod 600 %s`", s_path ("open.key"));
+    static const mode_t too_open [] = { 0644, 0640, 0604, 0660, 0610, 0601, 0666, 0700 | 0004 };
+    for (size_t i = 0; i < sizeof too_open / sizeof too_open [0]; i++) {
+        assert (chmod (s_path ("open.key"), too_open [i]) == 0);
+        why [0] = 0;
+        assert (keyfile_load_why (&back, s_path ("open.key"), why, sizeof why) == ERR_FORBIDDEN);
+        assert (strstr (why, expect));
+        assert (!back.has_secret);
+        assert (memcmp (back.sign_sk, zero, 64) == 0);
+        assert (memcmp (back.curve_sk, zero, sizeof back.curve_sk) == 0);
+    }
+    //  Without a message of its own, keyfile_load says it on stderr.
+    assert (chmod (s_path ("open.key"), 0644) == 0);
+    fflush (stderr);
+    int saved = dup (2);
+    int err = open (s_path ("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert (saved >= 0 && err >= 0 && dup2 (err, 2) == 2);
+    assert (keyfile_load (&back, s_path ("open.key")) == ERR_FORBIDDEN);
+    fflush (stderr);
+    assert (dup2 (saved, 2) == 2);
+    close (saved);
+    close (err);
+    assert (strstr (s_read ("stderr.txt"), expect));
+    assert (strstr (s_read ("stderr.txt"), "0644"));
+    unlink (s_path ("stderr.txt"));
+
+    //  The owner's alone: read.
+    static const mode_t fine [] = { 0600, 0400, 0700 };
+    for (size_t i = 0; i < sizeof fine / sizeof fine [0]; i++) {
+        assert (chmod (s_path ("open.key"), fine [i]) == 0);
+        assert (keyfile_load_why (&back, s_path ("open.key"), why, sizeof why) == ERR_OK);
+        assert (back.has_secret && memcmp (back.sign_sk, k.sign_sk, 64) == 0);
+        keyfile_wipe (&back);
+    }
+    //  A public file may be anyone's to read (and is written 0644).
+    assert (chmod (s_path ("open.pub"), 0666) == 0);
+    assert (keyfile_load_why (&back, s_path ("open.pub"), why, sizeof why) == ERR_OK);
+    assert (!back.has_secret);
+    //  A path the shell would split is quoted in the command.
+    assert (keyfile_save (&k, s_path ("my key's.key"), true) == ERR_OK);
+    assert (chmod (s_path ("my key's.key"), 0640) == 0);
+    assert (keyfile_load_why (&back, s_path ("my key's.key"), why, sizeof why) == ERR_FORBIDDEN);
+    snprintf (expect, sizeof expect, "run `chmod 600 '%s/my key'\\''s.key'`", s_dir);
+    assert (strstr (why, expect));
+    unlink (s_path ("my key's.key"));
+    unlink (s_path ("open.key"));
+    unlink (s_path ("open.pub"));
+    keyfile_wipe (&k);
+}
+
+//  Issue 11 finding 9: temporary files opened without O_EXCL|O_NOFOLLOW.
+//  A link planted at PATH.tmp is neither written through nor removed:
+//  the save is refused; a leftover regular file of ours is replaced.
+static void
+test_save_never_writes_through_a_link_at_the_temp_path (void)
+{
+    keyfile_t k, back;
+    char why [1024];
+    struct stat st;
+    assert (keyfile_generate (&k, "c", "n") == ERR_OK);
+    s_write ("victim", "untouched\n");
+    assert (chmod (s_path ("victim"), 0644) == 0);
+    char victim [512], tmp [512];
+    snprintf (victim, sizeof victim, "%s", s_path ("victim"));
+    snprintf (tmp, sizeof tmp, "%s", s_path ("l.key.tmp"));
+    assert (symlink (victim, tmp) == 0);
+    assert (keyfile_save (&k, s_path ("l.key"), true) == ERR_IO);
+    assert (strcmp (s_read ("victim"), "untouched\n") == 0);
+    assert (stat (victim, &st) == 0 && (st.st_mode & 0777) == 0644);
+    assert (lstat (tmp, &st) == 0 && S_ISLNK (st.st_mode));
+    assert (access (s_path ("l.key"), F_OK) != 0);
+    why [0] = 0;
+    assert (keyfile_write_atomic (s_path ("l.key"), "x", 1, 0600, why, sizeof why) == ERR_IO);
+    assert (strstr (why, tmp) && strstr (why, "not written through"));
+
+    //  A dangling link: its target is not created either.
+    assert (unlink (tmp) == 0);
+    assert (symlink (s_path ("not-there"), tmp) == 0);
+    assert (keyfile_save (&k, s_path ("l.key"), true) == ERR_IO);
+    assert (access (s_path ("not-there"), F_OK) != 0 && errno == ENOENT);
+    assert (unlink (tmp) == 0);
+
+    //  A leftover regular file of an interrupted save is replaced.
+    s_write ("l.key.tmp", "half a key");
+    assert (keyfile_save (&k, s_path ("l.key"), true) == ERR_OK);
+    assert (lstat (tmp, &st) != 0 && errno == ENOENT);
+    assert (keyfile_load (&back, s_path ("l.key")) == ERR_OK);
+    assert (back.has_secret && memcmp (back.sign_sk, k.sign_sk, 64) == 0);
+    assert (stat (s_path ("l.key"), &st) == 0 && (st.st_mode & 0777) == 0600);
+
+    //  A link at the key's own path is replaced, not followed.
+    assert (unlink (s_path ("l.key")) == 0);
+    assert (symlink (victim, s_path ("l.key")) == 0);
+    assert (keyfile_save (&k, s_path ("l.key"), true) == ERR_OK);
+    assert (strcmp (s_read ("victim"), "untouched\n") == 0);
+    assert (lstat (s_path ("l.key"), &st) == 0 && S_ISREG (st.st_mode));
+    unlink (s_path ("l.key"));
+    unlink (victim);
+    keyfile_wipe (&k);
+    keyfile_wipe (&back);
+}
+
 static void
 s_remove_dir (void)
 {
@@ -284,7 +406,9 @@ main (void)
     test_load_missing_file_is_io ();
     test_load_rejects_malformed_files ();
     test_wipe_clears_secrets ();
+    test_secret_file_open_to_group_or_others_is_refused_with_the_chmod ();
+    test_save_never_writes_through_a_link_at_the_temp_path ();
     s_remove_dir ();
-    printf ("keyfile: 8 tests passed\n");
+    printf ("keyfile: 10 tests passed\n");
     return 0;
 }
