@@ -2,6 +2,7 @@
     includes sodium.h.
 */
 #include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 #include "seal.h"
 
@@ -132,6 +133,14 @@ seal_base64_encode (char *out, size_t out_size, const uint8_t *in, size_t n)
     return ERR_OK;
 }
 
+//  A character of the standard alphabet, or padding
+static bool
+s_base64_char (char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+        || c == '+' || c == '/' || c == '=';
+}
+
 int
 seal_base64_decode (uint8_t *out, size_t out_max, size_t *out_len,
                     const char *in, size_t len)
@@ -142,6 +151,12 @@ seal_base64_decode (uint8_t *out, size_t out_max, size_t *out_len,
     //  before libsodium writes anything
     if (!in || len % 4 != 0)
         return ERR_MALFORMED;
+    //  libsodium 1.0.18 decodes some bytes from 0x80 up as '/' (a root
+    //  line with U+2500 in it read as the root with "///" there): only
+    //  the alphabet and the padding are base64
+    for (size_t i = 0; i < len; i++)
+        if (!s_base64_char (in [i]))
+            return ERR_MALFORMED;
     size_t pad = 0;
     if (len >= 1 && in [len - 1] == '=')
         pad++;
