@@ -490,6 +490,22 @@ licjson_str (const char *text)
     return value;
 }
 
+//  Adds value under key, a string a peer sent: as licjson_str makes a
+//  value of it (bytes that are not UTF-8 become '?'), since jansson
+//  refuses a key that is not UTF-8.  Clears *ok as licjson_set does.
+static void
+s_set_text_key (json_t *obj, const char *key, json_t *value, bool *ok)
+{
+    json_t *text = licjson_str (key);
+    if (!text) {
+        json_decref (value);
+        *ok = false;
+        return;
+    }
+    licjson_set (obj, json_string_value (text), value, ok);
+    json_decref (text);
+}
+
 json_t *
 licjson_hex (const uint8_t *data, size_t len)
 {
@@ -581,7 +597,7 @@ s_content_to_json (const Lic__LicenseContent *c)
     licjson_set (obj, "service_item_code",
                  licjson_str (c->service_item_code), &ok);
     for (size_t i = 0; i < c->n_items; i++)
-        licjson_set (items, c->items [i]->name, s_item_to_json (c->items [i]), &ok);
+        s_set_text_key (items, c->items [i]->name, s_item_to_json (c->items [i]), &ok);
     licjson_set (obj, "items", items, &ok);
     licjson_set (obj, "seal_info", licjson_str (c->seal_info), &ok);
     licjson_set (obj, "file_digest",
@@ -876,7 +892,7 @@ licjson_digest_to_json (const Lic__DigestResult *d)
                          licjson_hex (e->digest.data, e->digest.len), &ok);
         }
         if (*e->division)
-            licjson_set (divisions, e->division, entry, &ok);
+            s_set_text_key (divisions, e->division, entry, &ok);
         else
             licjson_set (obj, "total", entry, &ok);
     }
@@ -1019,8 +1035,9 @@ s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
         Lic__NodeRecord *n = NULL;
         rc = codec_node_record_decode (env->body.data, env->body.len, &n);
         if (rc == ERR_OK)
-            licjson_set (obj, "node", json_pack ("{s:s, s:s}", "division", n->division,
-                                                 "vouched_by", n->parent_division), ok);
+            licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
+                         licjson_str (n->division), "vouched_by",
+                         licjson_str (n->parent_division)), ok);
         codec_node_record_free (&n);
     }
     else
@@ -1028,8 +1045,9 @@ s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
         Lic__AppBodyRegistration *a = NULL;
         rc = codec_app_body_registration_decode (env->body.data, env->body.len, &a);
         if (rc == ERR_OK && a->body)
-            licjson_set (obj, "app_body", json_pack ("{s:s, s:s, s:b, s:o, s:o}", "credit_code",
-                         a->body->credit_code, "name", a->body->name, "revoked", a->body->revoked,
+            licjson_set (obj, "app_body", json_pack ("{s:o, s:o, s:b, s:o, s:o}", "credit_code",
+                         licjson_str (a->body->credit_code), "name", licjson_str (a->body->name),
+                         "revoked", a->body->revoked,
                          "curve_key", s_z85 (a->body->curve_key),
                          "revoked_keys", s_z85_list (a->body->revoked_keys, a->body->n_revoked_keys)), ok);
         codec_app_body_registration_free (&a);
@@ -1039,10 +1057,12 @@ s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
         Lic__AuditRecord *r = NULL;
         rc = codec_audit_record_decode (env->body.data, env->body.len, &r);
         if (rc == ERR_OK)
-            licjson_set (obj, "audit", json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-                         "body", r->body_code, "staff", r->staff_id, "matter", r->matter_code,
-                         "case", r->case_number, "purpose", r->purpose, "holder", r->holder_id,
-                         "license_id", r->license_id, "result", err_str (r->code),
+            licjson_set (obj, "audit", json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I}",
+                         "body", licjson_str (r->body_code), "staff", licjson_str (r->staff_id),
+                         "matter", licjson_str (r->matter_code), "case",
+                         licjson_str (r->case_number), "purpose", licjson_str (r->purpose),
+                         "holder", licjson_str (r->holder_id),
+                         "license_id", licjson_str (r->license_id), "result", err_str (r->code),
                          "at_ms", (json_int_t) r->at_ms), ok);
         codec_audit_record_free (&r);
     }
