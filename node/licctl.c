@@ -412,8 +412,12 @@ const char *
 licctl_time (int64_t t, char buf [32])
 {
     struct tm tm;
+    //  t comes from a node or a witness: any int64 (a cosignature's time
+    //  is up to 2^63 - 1), so the offset is added only where it fits
+    if (t == 0 || t > INT64_MAX - 8 * 3600)
+        return "-";
     time_t local = (time_t) (t + 8 * 3600);
-    if (t == 0 || !gmtime_r (&local, &tm))
+    if (!gmtime_r (&local, &tm))
         return "-";
     strftime (buf, 32, "%Y-%m-%d %H:%M:%S +08:00", &tm);
     return buf;
