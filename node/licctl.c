@@ -25,6 +25,7 @@
 #include "licctl_catalogue.h"
 #include "licctl_proof.h"
 #include "licctl_publish.h"
+#include "licctl_quarantine.h"
 #include "licctl_query.h"
 #include "licctl_share.h"
 #include "licctl_verify.h"
@@ -65,6 +66,8 @@ licctl_usage (FILE *out)
 "          --matter M --staff S --case C --purpose P   (-k BODY.key)\n"
 "  copy ID --holder ID --holder-type T --matter M --staff S --case C\n"
 "          --purpose P [--expires DAYS] --out FILE     archived copy\n"
+"  quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show ORIGIN/SEQ\n"
+"                            entries held back here, with code and reason (admin)\n"
 "  audit [--holder ID | --body CODE] [--matter M] [--refused] [--from N]\n"
 "          [--limit N]               who queried what, and why (admin)\n"
 "  prove --seq N [--old-size M] [--size S | --witnessed] [--out FILE]\n"
@@ -452,6 +455,7 @@ static const s_command_t s_commands [] = {
     { "query", licctl_cmd_query_scoped },
     { "copy", licctl_cmd_copy },
     { "audit", licctl_cmd_audit },
+    { "quarantine", licctl_cmd_quarantine },
     { "verify", licctl_cmd_verify_copy }
 };
 

@@ -21,6 +21,7 @@
 #include "ingest.h"
 #include "metrics.h"
 #include "proofs.h"
+#include "quarantine.h"
 #include "query.h"
 #include "zap.h"
 #include "admission.h"
@@ -284,6 +285,32 @@ s_on_audit_list (server_t *self, zframe_t **route_p, const Lic__Request *req)
     if (rc != ERR_OK) {
         codec_reply_free (&reply);
         s_send_error (self, route_p, req->id, rc, "the audit log could not be read: %s", err_str (rc));
+        return;
+    }
+    s_send (self, route_p, reply);
+    codec_reply_free (&reply);
+}
+
+//  The entries held back here, with their reasons (licctl quarantine).
+static void
+s_on_quarantine_list (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    Lic__QuarantineResult *res = calloc (1, sizeof *res);
+    if (!reply || !res) {
+        free (reply);
+        free (res);
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
+    codec_reply_init (reply);
+    reply->id = req->id;
+    reply->body_case = LIC__REPLY__BODY_QUARANTINE;
+    reply->quarantine = res;
+    int rc = quarantine_list (self->store, req->quarantine, res);
+    if (rc != ERR_OK) {
+        codec_reply_free (&reply);
+        s_send_error (self, route_p, req->id, rc, "the quarantine could not be read: %s", err_str (rc));
         return;
     }
     s_send (self, route_p, reply);
@@ -1068,6 +1095,12 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             else
                 s_on_app_body (self, route_p, &req);
             break;
+        case LIC__REQUEST__BODY_QUARANTINE:
+            if (!admin)
+                s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the quarantine is for the node's operator");
+            else
+                s_on_quarantine_list (self, route_p, req);
+            break;
         case LIC__REQUEST__BODY_AUDIT:
             if (!admin)
                 s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the audit log is for the node's operator");
@@ -1229,12 +1262,7 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
         snprintf (why, why_size, "cannot build the admitted keys (%s): see the log", err_str (rc));
         goto fail;
     }
-    store_iter_t *qit = store_iter_new (store, STORE_CF_QUARANTINE, NULL, 0, NULL, 0);
-    const uint8_t *qk;
-    size_t qkl;
-    while (qit && store_iter_next (qit, &qk, &qkl, NULL, NULL))
-        self->quarantine_base++;
-    store_iter_destroy (&qit);
+    self->quarantine_base = quarantine_count (store);
 
     self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
                                     100000, 100000, 1000, why, why_size);

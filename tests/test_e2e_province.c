@@ -142,6 +142,16 @@ test_the_province_sees_every_county (void)
     assert (pclose (p) == 0);
     assert (strstr (out, "330100") && strstr (out, "  330106") && strstr (out, "  330108"));
     assert (strstr (out, "3 node(s) below 330000"));
+    //  Nothing held back anywhere: licctl quarantine list says so.
+    snprintf (cmd, sizeof cmd, "%s -d %s quarantine list 2>&1", support_licctl_path (),
+              s_h.node [3].dir);
+    p = popen (cmd, "r");
+    assert (p);
+    char qout [512];
+    n = fread (qout, 1, sizeof qout - 1, p);
+    qout [n] = 0;
+    assert (pclose (p) == 0);
+    assert (strstr (qout, "0 shown, 0 held here in all"));
     printf ("  province: every county seen through the city\n%s", out);
 }
 

@@ -849,6 +849,69 @@ test_a_county_cannot_override_another_nodes_catalogue (void)
     s_assert_state (st.head + 2, s_size, st.quarantined + 2, st.licenses + 1);
 }
 
+//  Issue 13 item 2: the operator sees each entry held back, with its code
+//  and the rule it broke, page by page, with the entry decoded.
+static Lic__Reply *
+s_quarantine_page (const char *origin, uint64_t from, uint32_t limit)
+{
+    licclient_t *admin = NULL;
+    assert (support_admin (&admin, &s_parent) == ERR_OK);
+    Lic__Request req;
+    Lic__QuarantineRequest q = LIC__QUARANTINE_REQUEST__INIT;
+    codec_request_init (&req);
+    q.origin = (char *) origin;
+    q.from_seq = from;
+    q.limit = limit;
+    req.body_case = LIC__REQUEST__BODY_QUARANTINE;
+    req.quarantine = &q;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (admin, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    licclient_destroy (&admin);
+    return r;
+}
+
+static void
+test_the_quarantine_lists_each_entry_with_its_reason (void)
+{
+    s_state_t st = s_parent_state ();
+    Lic__Reply *r = s_quarantine_page ("", 0, 1000);
+    const Lic__QuarantineResult *q = r->quarantine;
+    assert (q->total == st.quarantined && q->n_items == st.quarantined && !q->more);
+    bool saw_record = false, saw_forged = false, saw_catalogue = false;
+    for (size_t i = 0; i < q->n_items; i++) {
+        const Lic__QuarantineItem *it = q->items [i];
+        assert (it->entry && it->entry->origin_seq == it->origin_seq
+             && streq (it->entry->origin_division, it->origin) && it->entry_bytes > 0);
+        saw_record |= it->entry->kind == LIC__ENTRY_KIND__ENTRY_NODE && it->code == ERR_FORBIDDEN
+                   && strstr (it->reason, "no nodes below it");
+        saw_forged |= it->code == ERR_BAD_SIGNATURE && streq (it->origin, CHILD);
+        saw_catalogue |= it->entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE
+                      && it->code == ERR_VERSION_MISMATCH;
+    }
+    assert (saw_record && saw_forged && saw_catalogue);
+    //  Pages of 3 cover the same entries, in the same order, once.
+    size_t seen = 0;
+    char origin [16] = "";
+    uint64_t from = 0;
+    for (int page = 0; page < 100; page++) {
+        Lic__Reply *p = s_quarantine_page (origin, from, 3);
+        for (size_t i = 0; i < p->quarantine->n_items; i++, seen++) {
+            assert (streq (p->quarantine->items [i]->origin, q->items [seen]->origin));
+            assert (p->quarantine->items [i]->origin_seq == q->items [seen]->origin_seq);
+        }
+        bool more = p->quarantine->more;
+        if (more) {
+            snprintf (origin, sizeof origin, "%s", p->quarantine->next_origin);
+            from = p->quarantine->next_seq;
+        }
+        codec_reply_free (&p);
+        if (!more)
+            break;
+    }
+    assert (seen == q->n_items);
+    codec_reply_free (&r);
+}
+
 //  The victim: the real sibling's licenses, of the type the county
 //  "withdrew", after entries the county sent with a poisoned origin
 //  seq, all reach the parent -- before and after a restart of the parent
@@ -992,6 +1055,7 @@ main (void)
     test_a_child_cannot_speak_for_another_division ();
     test_a_county_cannot_speak_for_its_sibling_or_a_cousin ();
     test_a_county_cannot_override_another_nodes_catalogue ();
+    test_the_quarantine_lists_each_entry_with_its_reason ();
     test_the_siblings_data_reaches_the_parent_whole ();
     test_the_parent_stops_cleanly_and_equals_a_replay_of_its_log ();
     for (uint64_t seq = 1; seq <= s_size; seq++)
