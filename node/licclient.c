@@ -13,21 +13,70 @@
     Does not retry, reconnect by hand or cache anything: ZeroMQ
     reconnects by itself, and the node's duplicate detection makes
     re-publishing a signed event safe, so retrying is the caller's call.
+
+    Built with hidden visibility: what the installed header marks
+    LICCLIENT_EXPORT is the whole of the shared library's API.
 */
 #include <czmq.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
-#include "keyfile.h"
 #include <stdatomic.h>
-#include "licclient.h"
+#include "codec.h"
 #include "disclose.h"
+#include "err.h"
+#include "keyfile.h"
+#include "licclient.h"
+#include "licid.h"
 #include "seal.h"
 
 #define S_LINGER_MS     100             //  unsent requests at destroy
 #define S_HWM           (2 * LICCLIENT_WINDOW_MAX)
 #define S_SALT_BYTES    16              //  salt of a sealed item (16..64 allowed)
+
+//  The installed header repeats the protocol's numbers under the API's
+//  names (it may include nothing of the tree): they must stay the ones
+//  the rest of the tree uses.  tests/install_test.sh checks that every
+//  ERR_X of err.h has its LICCLIENT_ERR_X.
+#define S_SAME_ERR(name) \
+    _Static_assert ((int) LICCLIENT_##name == (int) name, "LICCLIENT_" #name " differs from err.h")
+S_SAME_ERR (ERR_OK);
+S_SAME_ERR (ERR_MALFORMED);
+S_SAME_ERR (ERR_TOO_LARGE);
+S_SAME_ERR (ERR_VERSION);
+S_SAME_ERR (ERR_UNKNOWN_KEY);
+S_SAME_ERR (ERR_KEY_REVOKED);
+S_SAME_ERR (ERR_BAD_SIGNATURE);
+S_SAME_ERR (ERR_TYPE_NOT_ALLOWED);
+S_SAME_ERR (ERR_BAD_LICENSE_ID);
+S_SAME_ERR (ERR_BAD_CREDIT_CODE);
+S_SAME_ERR (ERR_ILLEGAL_OP);
+S_SAME_ERR (ERR_VERSION_MISMATCH);
+S_SAME_ERR (ERR_NOT_FOUND);
+S_SAME_ERR (ERR_EXISTS);
+S_SAME_ERR (ERR_FORBIDDEN);
+S_SAME_ERR (ERR_BAD_FIELD);
+S_SAME_ERR (ERR_ISSUER_MISMATCH);
+S_SAME_ERR (ERR_BUSY);
+S_SAME_ERR (ERR_GAP);
+S_SAME_ERR (ERR_DIVERGED);
+S_SAME_ERR (ERR_CATALOGUE);
+S_SAME_ERR (ERR_UNKNOWN_TYPE);
+S_SAME_ERR (ERR_OUT_OF_SCOPE);
+S_SAME_ERR (ERR_MATTER);
+S_SAME_ERR (ERR_NO_HOLDER);
+S_SAME_ERR (ERR_MISSING_FIELD);
+S_SAME_ERR (ERR_DISCLOSURE);
+S_SAME_ERR (ERR_EXPIRED);
+S_SAME_ERR (ERR_IO);
+S_SAME_ERR (ERR_NOMEM);
+S_SAME_ERR (ERR_CORRUPT);
+S_SAME_ERR (ERR_CLOSED);
+S_SAME_ERR (ERR_NOSPACE);
+S_SAME_ERR (ERR_INTERNAL);
+_Static_assert (LICCLIENT_FRAME_MAX == CODEC_FRAME_MAX, "LICCLIENT_FRAME_MAX");
+_Static_assert (LICCLIENT_PROTOCOL_VERSION == CODEC_VERSION, "LICCLIENT_PROTOCOL_VERSION");
+_Static_assert (LICCLIENT_LICENSE_ID_MAX == LICID_BARE_MAX, "LICCLIENT_LICENSE_ID_MAX");
 
 typedef struct _s_stashed_t {
     Lic__Reply *reply;                  //  owned
@@ -155,6 +204,18 @@ size_t
 licclient_pending (licclient_t *self)
 {
     return self->pending;
+}
+
+void
+licclient_reply_free (Lic__Reply **reply_p)
+{
+    codec_reply_free (reply_p);
+}
+
+const char *
+licclient_err_str (int code)
+{
+    return err_str (code);
 }
 
 // ---------------------------------------------------------------------
