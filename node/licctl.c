@@ -43,14 +43,15 @@ licctl_usage (FILE *out)
 "  register --dept DEPT.pub --types T1,T2 [--revoke-key HEX]...\n"
 "  publish -k DEPT.key EVENT.json | --file FILE.jsonl (- for stdin)\n"
 "  get ID [--history]\n"
-"  find --holder ID [--holder-type T] [--limit N]\n"
+"  find --holder ID [--holder-type T] [--limit N] [--cursor C | --all]\n"
 "  status [--tree]           head, checkpoint, uplink, children, counters, and\n"
 "                            every node below (--tree: only that, as a tree)\n"
-"  log [--from N] [--limit N]\n"
+"  log [--from N] [--limit N] [--cursor N | --all]\n"
 "  digest                    license digests, in total and per origin\n"
 "  backup --to DIR [--keep N] online backup of the node (repository and identity)\n"
 "  catalogue add FILE.json   add a license type, or its next version (admin)\n"
 "  catalogue list | show CODE [DIVISION] | history CODE [DIVISION]\n"
+"          [--cursor C | --all]\n"
 "                            the catalogue; a type's latest or every version\n"
 "                            (DIVISION: whose definitions; default this node's)\n"
 "  blob put FILE             store a face template, sample or seal pattern\n"
@@ -69,7 +70,10 @@ licctl_usage (FILE *out)
 "  quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show ORIGIN/SEQ\n"
 "                            entries held back here, with code and reason (admin)\n"
 "  audit [--holder ID | --body CODE] [--matter M] [--refused] [--from N]\n"
-"          [--limit N]               who queried what, and why (admin)\n"
+"          [--limit N] [--cursor N | --all]  who queried what, and why (admin)\n"
+"listings (find, log, catalogue list/history, audit, query find) come a page\n"
+"at a time: a page that is not the last ends with \"more: use --cursor C\"\n"
+"(--json: \"more\" and \"next_cursor\"); --all asks for every page\n"
 "  prove --seq N [--old-size M] [--size S | --witnessed] [--out FILE]\n"
 "                            proof document (JSON) of entry N and/or of\n"
 "                            tree S extending tree M (S: last checkpoint;\n"
@@ -120,7 +124,8 @@ enum {
     S_OPT_TYPE, S_OPT_ISSUER, S_OPT_SERIAL, S_OPT_VERSION, S_OPT_TO, S_OPT_KEEP,
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
-    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE
+    S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
+    S_OPT_CURSOR, S_OPT_ALL
 };
 
 static const struct option s_longs [] = {
@@ -169,6 +174,8 @@ static const struct option s_longs [] = {
     { "cosigner", no_argument, NULL, S_OPT_COSIGNER },
     { "witnessed", no_argument, NULL, S_OPT_WITNESSED },
     { "tree", no_argument, NULL, S_OPT_TREE },
+    { "cursor", required_argument, NULL, S_OPT_CURSOR },
+    { "all", no_argument, NULL, S_OPT_ALL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -256,6 +263,8 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_COSIGNER: opts->cosigner = true; break;
         case S_OPT_WITNESSED: opts->witnessed = true; break;
         case S_OPT_TREE: opts->tree = true; break;
+        case S_OPT_CURSOR: opts->cursor = arg; break;
+        case S_OPT_ALL: opts->all = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;
@@ -408,6 +417,13 @@ licctl_print_json (json_t *value)
     putchar ('\n');
     json_decref (value);
     return LICCTL_EXIT_OK;
+}
+
+void
+licctl_more (bool more, const char *cursor)
+{
+    if (more)
+        printf ("more: use --cursor %s\n", cursor);
 }
 
 //  Civil time in the province (UTC+8), as the national platform shows it.

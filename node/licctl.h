@@ -78,6 +78,8 @@ typedef struct {
     const char *clearance;              //  appbody add --clearance personal,commercial
     const char *body;                   //  audit --body CODE
     bool refused;                       //  audit --refused
+    const char *cursor;                 //  --cursor: where a listing goes on (its next_cursor)
+    bool all;                           //  --all: every page of a listing
 } licctl_opts_t;
 
 //  Prints the usage text to out.
@@ -110,6 +112,11 @@ int
 //  memory) is reported.  Returns an exit code.
 int
     licctl_print_json (json_t *value);
+
+//  Ends a page of a listing in text: when the node says there is more,
+//  "more: use --cursor CURSOR" on stdout, so no listing is cut silently.
+void
+    licctl_more (bool more, const char *cursor);
 
 //  Civil time in the province (UTC+8) written into buf; "-" for 0.
 //  Returns buf or a constant string.

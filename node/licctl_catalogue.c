@@ -334,8 +334,6 @@ static void
 s_print_list (const Lic__CatalogueResult *res)
 {
     char rule [128];
-    printf ("%-21s  %4s  %5s  %-22s  %-8s  %s\n", "type", "ver", "items",
-            "validity", "defined", "name");
     for (size_t i = 0; i < res->n_types; i++) {
         const Lic__LicenseType *t = res->types [i];
         printf ("%-21s  %4u  %5zu  %-22s  %-8s  %s%s\n", t->type_code,
@@ -344,53 +342,83 @@ s_print_list (const Lic__CatalogueResult *res)
                 *t->division? t->division: "-", t->name,
                 t->withdrawn? " (withdrawn)": "");
     }
-    printf ("%zu type(s)\n", res->n_types);
 }
 
 //  list, show CODE [DIVISION], history CODE [DIVISION]: DIVISION names
-//  whose line of the code (default: the node's own).
+//  whose line of the code (default: the node's own).  A list or history
+//  comes a page at a time: the one at --cursor, or all with --all; one
+//  that stops before its end says where the rest starts.
 static int
 s_catalogue_read (const licctl_opts_t *opts, const char *sub, const char *code,
                   const char *division)
 {
-    Lic__Reply *reply = NULL;
+    Lic__Reply *reply = NULL, *prev = NULL;
     Lic__CatalogueRequest req = LIC__CATALOGUE_REQUEST__INIT;
     bool list = strcmp (sub, "list") == 0;
+    char cursor [128];
+    snprintf (cursor, sizeof cursor, "%s", opts->cursor? opts->cursor: "");
     if (code)
         req.type_code = (char *) code;
     if (division)
         req.division = (char *) division;
     req.history = strcmp (sub, "history") == 0;
-    int exit_code = s_ask (opts, s_call_catalogue, &req,
-                           LIC__REPLY__BODY_CATALOGUE, &reply);
-    if (exit_code != LICCTL_EXIT_OK)
-        return exit_code;
-    const Lic__CatalogueResult *res = reply->catalogue;
-    if (opts->json) {
-        //  show: the type itself; list and history: an array
-        bool many = list || req.history;
-        json_t *out = many? json_array (): res->n_types?
-                      licjson_type_to_json (res->types [0]): json_null ();
-        for (size_t i = 0; out && many && i < res->n_types; i++)
-            if (json_array_append_new (out,
-                                       licjson_type_to_json (res->types [i]))) {
+    //  show: the type itself; list and history: an array
+    bool many = list || req.history;
+    json_t *out = opts->json && many? json_array (): NULL;
+    size_t shown = 0;
+    bool more = false;
+    int exit_code;
+    if (list && !opts->json)
+        printf ("%-21s  %4s  %5s  %-22s  %-8s  %s\n", "type", "ver", "items",
+                "validity", "defined", "name");
+    do {
+        req.cursor = cursor;
+        exit_code = s_ask (opts, s_call_catalogue, &req, LIC__REPLY__BODY_CATALOGUE, &reply);
+        if (exit_code != LICCTL_EXIT_OK)
+            break;
+        const Lic__CatalogueResult *res = reply->catalogue;
+        if (opts->json && !many)
+            exit_code = licctl_print_json (res->n_types? licjson_type_to_json (res->types [0]): json_null ());
+        for (size_t i = 0; out && i < res->n_types; i++)
+            if (json_array_append_new (out, licjson_type_to_json (res->types [i]))) {
                 json_decref (out);
                 out = NULL;
             }
-        exit_code = licctl_print_json (out);
-    }
-    else
-    if (list)
-        s_print_list (res);
-    else {
-        size_t shown = req.history? res->n_types: res->n_types? 1: 0;
-        for (size_t i = 0; i < shown; i++) {
-            if (i)
-                printf ("\n");
-            s_print_type (res->types [i], i? res->types [i - 1]: NULL);
+        if (opts->json)
+            ;
+        else
+        if (list)
+            s_print_list (res);
+        else {
+            size_t n = req.history? res->n_types: res->n_types? 1: 0;
+            for (size_t i = 0; i < n; i++) {
+                const Lic__LicenseType *before = i? res->types [i - 1]
+                                               : prev && prev->catalogue->n_types
+                                               ? prev->catalogue->types [prev->catalogue->n_types - 1]: NULL;
+                if (shown + i)
+                    printf ("\n");
+                s_print_type (res->types [i], before);
+            }
         }
+        shown += res->n_types;
+        more = many && res->more;
+        snprintf (cursor, sizeof cursor, "%s", res->next_cursor);
+        codec_reply_free (&prev);
+        prev = reply;
+        reply = NULL;
+    } while (more && opts->all);
+    if (exit_code == LICCTL_EXIT_OK && opts->json && many)
+        exit_code = licctl_print_json (out? json_pack ("{s:o, s:b, s:s}", list? "types": "versions", out,
+                                                       "more", more, "next_cursor", more? cursor: "")
+                                          : NULL);
+    else {
+        json_decref (out);
+        if (exit_code == LICCTL_EXIT_OK && list)
+            printf ("%zu type(s)\n", shown);
+        if (exit_code == LICCTL_EXIT_OK)
+            licctl_more (more, cursor);
     }
-    codec_reply_free (&reply);
+    codec_reply_free (&prev);
     return exit_code;
 }
 

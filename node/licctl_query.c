@@ -304,20 +304,6 @@ s_query_json (const Lic__Reply *reply)
                          "head_seq", (json_int_t) reply->backup->head_seq,
                          "bytes", (json_int_t) reply->backup->bytes,
                          "kept", (json_int_t) reply->backup->kept);
-    else
-    if (reply->body_case == LIC__REPLY__BODY_FOUND) {
-        out = json_array ();
-        for (size_t i = 0; out && i < reply->found->n_licenses; i++)
-            json_array_append_new (out,
-                licjson_state_to_json (reply->found->licenses [i]));
-    }
-    else
-    if (reply->body_case == LIC__REPLY__BODY_ENTRIES) {
-        out = json_array ();
-        for (size_t i = 0; out && i < reply->entries->n_entries; i++)
-            json_array_append_new (out,
-                licjson_entry_to_json (reply->entries->entries [i]));
-    }
     return licctl_print_json (out);
 }
 
@@ -341,10 +327,52 @@ s_query_human (const Lic__Reply *reply, bool tree)
         printf ("backup %u: %" PRIu64 " bytes, log head at least %" PRIu64 ", %u backup(s) kept\n",
                 reply->backup->backup_id, reply->backup->bytes, reply->backup->head_seq,
                 reply->backup->kept);
-    else
-    if (reply->body_case == LIC__REPLY__BODY_FOUND) {
+}
+
+// ---------------------------------------------------------------------
+//  find and log: a page at a time
+
+//  One page of a find (cursor: where it starts) or of the log (from
+//  from_seq).  Prints it (text) or adds it to list (--json); *more and
+//  next say where the next page starts.  Returns an exit code.
+static int
+s_page (const licctl_opts_t *opts, licclient_t *client, const char *cursor,
+        uint64_t from_seq, json_t *list, bool *more, char next [128], size_t *shown)
+{
+    bool find = strcmp (opts->command, "find") == 0;
+    Lic__Request req;
+    Lic__FindRequest f = LIC__FIND_REQUEST__INIT;
+    Lic__LogRequest l = LIC__LOG_REQUEST__INIT;
+    codec_request_init (&req);
+    if (find) {
+        if (opts->holder_type)
+            f.holder_id_type = (char *) opts->holder_type;
+        f.holder_id = (char *) opts->holder;
+        f.limit = opts->limit;
+        f.cursor = (char *) cursor;
+        req.body_case = LIC__REQUEST__BODY_FIND;
+        req.find = &f;
+    }
+    else {
+        l.from_seq = from_seq;
+        l.limit = opts->limit? opts->limit: 100;
+        req.body_case = LIC__REQUEST__BODY_LOG;
+        req.log = &l;
+    }
+    Lic__Reply *reply = NULL;
+    int rc = licclient_call (client, &req, &reply, opts->timeout_ms);
+    int exit_code = licctl_check_reply (rc, reply, find? LIC__REPLY__BODY_FOUND: LIC__REPLY__BODY_ENTRIES,
+                                        opts->timeout_ms);
+    if (exit_code != LICCTL_EXIT_OK) {
+        codec_reply_free (&reply);
+        return exit_code;
+    }
+    if (find) {
         for (size_t i = 0; i < reply->found->n_licenses; i++) {
             const Lic__LicenseRecord *r = reply->found->licenses [i];
+            if (list)
+                json_array_append_new (list, licjson_state_to_json (r));
+            else
             if (r->state)
                 printf ("%s  %s %-15s v%u  %s\n", r->state->license_id,
                         licjson_status_code (r->effective_status),
@@ -352,12 +380,63 @@ s_query_human (const Lic__Reply *reply, bool tree)
                         r->state->version, r->state->content?
                         r->state->content->name: "");
         }
-        printf ("%zu license(s)\n", reply->found->n_licenses);
+        *shown += reply->found->n_licenses;
+        *more = reply->found->more;
+        snprintf (next, 128, "%s", reply->found->next_cursor);
+    }
+    else {
+        for (size_t i = 0; i < reply->entries->n_entries; i++)
+            if (list)
+                json_array_append_new (list, licjson_entry_to_json (reply->entries->entries [i]));
+            else
+                s_print_entry (reply->entries->entries [i]);
+        *shown += reply->entries->n_entries;
+        //  An empty page with more would ask for the same page again.
+        *more = reply->entries->more && reply->entries->next_seq > from_seq;
+        snprintf (next, 128, "%" PRIu64, reply->entries->next_seq);
+    }
+    codec_reply_free (&reply);
+    return LICCTL_EXIT_OK;
+}
+
+//  find or log: the page at --cursor (log: --cursor or --from), or every
+//  page with --all; a listing that stops before its end says where the
+//  rest starts ("more: use --cursor C"; --json: "more", "next_cursor").
+static int
+s_paged (const licctl_opts_t *opts, licclient_t *client)
+{
+    bool find = strcmp (opts->command, "find") == 0;
+    char cursor [128], next [128] = "";
+    uint64_t from_seq = opts->from;
+    snprintf (cursor, sizeof cursor, "%s", opts->cursor? opts->cursor: "");
+    if (!find && opts->cursor && sscanf (opts->cursor, "%" SCNu64, &from_seq) != 1) {
+        fprintf (stderr, "licctl: --cursor of log is a log seq (next_cursor of the page before): %s\n",
+                 opts->cursor);
+        return LICCTL_EXIT_USAGE;
+    }
+    json_t *list = opts->json? json_array (): NULL;
+    bool more = false;
+    size_t shown = 0;
+    int exit_code;
+    do {
+        exit_code = s_page (opts, client, cursor, from_seq, list, &more, next, &shown);
+        snprintf (cursor, sizeof cursor, "%s", next);
+        if (!find)
+            sscanf (next, "%" SCNu64, &from_seq);
+    } while (exit_code == LICCTL_EXIT_OK && more && opts->all);
+    if (exit_code == LICCTL_EXIT_OK && list) {
+        json_t *out = json_pack ("{s:O, s:b, s:s}", find? "licenses": "entries", list,
+                                 "more", more, "next_cursor", more? next: "");
+        exit_code = licctl_print_json (out);
     }
     else
-    if (reply->body_case == LIC__REPLY__BODY_ENTRIES)
-        for (size_t i = 0; i < reply->entries->n_entries; i++)
-            s_print_entry (reply->entries->entries [i]);
+    if (exit_code == LICCTL_EXIT_OK) {
+        if (find)
+            printf ("%zu license(s)\n", shown);
+        licctl_more (more, next);
+    }
+    json_decref (list);
+    return exit_code;
 }
 
 //  Sends the request the command names; *want is the reply body case.
@@ -370,16 +449,6 @@ s_ask (const licctl_opts_t *opts, licclient_t *client, Lic__Reply **reply,
         *want = LIC__REPLY__BODY_LICENSE;
         return licclient_get (client, opts->args [0], opts->history, reply,
                               opts->timeout_ms);
-    }
-    if (strcmp (cmd, "find") == 0) {
-        *want = LIC__REPLY__BODY_FOUND;
-        return licclient_find (client, opts->holder_type, opts->holder,
-                               opts->limit, reply, opts->timeout_ms);
-    }
-    if (strcmp (cmd, "log") == 0) {
-        *want = LIC__REPLY__BODY_ENTRIES;
-        return licclient_log (client, opts->from, opts->limit? opts->limit: 100,
-                              reply, opts->timeout_ms);
     }
     if (strcmp (cmd, "digest") == 0) {
         *want = LIC__REPLY__BODY_DIGEST;
@@ -427,6 +496,11 @@ licctl_cmd_query (const licctl_opts_t *opts)
     if (exit_code != LICCTL_EXIT_OK)
         return exit_code;
     keyfile_wipe (&key);
+    if (find || strcmp (opts->command, "log") == 0) {
+        exit_code = s_paged (opts, client);
+        licclient_destroy (&client);
+        return exit_code;
+    }
     int rc = s_ask (opts, client, &reply, &want);
     exit_code = licctl_check_reply (rc, reply, want, opts->timeout_ms);
     if (exit_code == LICCTL_EXIT_OK && opts->json)

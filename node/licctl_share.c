@@ -215,16 +215,18 @@ s_license_json (const Lic__QueryLicense *ql)
     return o;
 }
 
-//  Sends the query of `kind` the options describe; *reply on success.
+//  Sends the query of `kind` the options describe (find: the page at
+//  cursor); *reply on success.
 static int
 s_scoped (const licctl_opts_t *opts, Lic__QueryKind kind, const char *license_id,
-          Lic__Reply **reply)
+          const char *cursor, Lic__Reply **reply)
 {
     licclient_t *client;
     int rc = s_connect (opts, &client);
     if (rc != LICCTL_EXIT_OK)
         return rc;
     Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    q.cursor = (char *) (cursor? cursor: "");
     Lic__Holder h = LIC__HOLDER__INIT;
     q.kind = kind;
     q.matter_code = (char *) (opts->matter? opts->matter: "");
@@ -254,16 +256,38 @@ licctl_cmd_query_scoped (const licctl_opts_t *opts)
         fprintf (stderr, "licctl: query get ID | find | status ID\n");
         return LICCTL_EXIT_USAGE;
     }
+    //  find comes a page at a time (each page a query of its own, audited):
+    //  the one at --cursor, or every page with --all.
     Lic__Reply *reply = NULL;
-    int rc = s_scoped (opts, kind, opts->n_args > 1? opts->args [1]: NULL, &reply);
-    if (rc == LICCTL_EXIT_OK) {
-        json_t *o = json_object (), *list = json_array ();
+    json_t *o = json_object (), *list = json_array (), *seqs = json_array ();
+    char cursor [128];
+    snprintf (cursor, sizeof cursor, "%s", opts->cursor? opts->cursor: "");
+    bool more = false;
+    int rc;
+    do {
+        rc = s_scoped (opts, kind, opts->n_args > 1? opts->args [1]: NULL, cursor, &reply);
+        if (rc != LICCTL_EXIT_OK)
+            break;
         for (size_t i = 0; i < reply->query->n_licenses; i++)
             json_array_append_new (list, s_license_json (reply->query->licenses [i]));
+        json_array_append_new (seqs, json_integer ((json_int_t) reply->query->audit_seq));
         json_object_set_new (o, "audit_seq", json_integer ((json_int_t) reply->query->audit_seq));
-        json_object_set_new (o, "licenses", list);
+        more = reply->query->more;
+        snprintf (cursor, sizeof cursor, "%s", reply->query->next_cursor);
+        codec_reply_free (&reply);
+    } while (more && opts->all);
+    if (rc == LICCTL_EXIT_OK) {
+        if (json_array_size (seqs) > 1)
+            json_object_set (o, "audit_seqs", seqs);
+        json_object_set (o, "licenses", list);
+        json_object_set_new (o, "more", json_boolean (more));
+        json_object_set_new (o, "next_cursor", json_string (more? cursor: ""));
         rc = licctl_print_json (o);
+        o = NULL;
     }
+    json_decref (o);
+    json_decref (list);
+    json_decref (seqs);
     codec_reply_free (&reply);
     return rc;
 }
@@ -276,7 +300,7 @@ licctl_cmd_copy (const licctl_opts_t *opts)
         return LICCTL_EXIT_USAGE;
     }
     Lic__Reply *reply = NULL;
-    int rc = s_scoped (opts, LIC__QUERY_KIND__QUERY_COPY, opts->args [0], &reply);
+    int rc = s_scoped (opts, LIC__QUERY_KIND__QUERY_COPY, opts->args [0], NULL, &reply);
     if (rc == LICCTL_EXIT_OK && reply->query->copy.len == 0) {
         fprintf (stderr, "licctl: ERR_MALFORMED: the node sent no copy\n");
         rc = LICCTL_EXIT_USAGE;
@@ -315,11 +339,21 @@ licctl_cmd_audit (const licctl_opts_t *opts)
     a.from_seq = opts->from > 1? opts->from: 0;
     a.limit = opts->limit;
     a.refused_only = opts->refused;
+    if (opts->cursor && sscanf (opts->cursor, "%" SCNu64, &a.from_seq) != 1) {
+        fprintf (stderr, "licctl: --cursor of audit is a log seq (next_cursor of the page before): %s\n",
+                 opts->cursor);
+        licclient_destroy (&client);
+        return LICCTL_EXIT_USAGE;
+    }
+    //  A page at a time: the one from --cursor (or --from), or all with --all.
     Lic__Reply *reply = NULL;
-    rc = licclient_audit (client, &a, &reply, opts->timeout_ms);
-    rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_AUDIT, opts->timeout_ms);
-    if (rc == LICCTL_EXIT_OK) {
-        json_t *list = json_array ();
+    json_t *list = json_array ();
+    bool more = false;
+    do {
+        rc = licclient_audit (client, &a, &reply, opts->timeout_ms);
+        rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_AUDIT, opts->timeout_ms);
+        if (rc != LICCTL_EXIT_OK)
+            break;
         for (size_t i = 0; i < reply->audit->n_items; i++) {
             const Lic__AuditItem *it = reply->audit->items [i];
             const Lic__AuditRecord *r = it->record;
@@ -345,11 +379,22 @@ licctl_cmd_audit (const licctl_opts_t *opts)
                 json_object_set_new (o, "reason", json_string (r->message));
             json_array_append_new (list, o);
         }
+        more = reply->audit->more && reply->audit->next_seq > a.from_seq;
+        a.from_seq = reply->audit->next_seq;
+        codec_reply_free (&reply);
+    } while (more && opts->all);
+    if (rc == LICCTL_EXIT_OK) {
+        char next [24] = "";
+        if (more)
+            snprintf (next, sizeof next, "%" PRIu64, a.from_seq);
         json_t *top = json_object ();
-        json_object_set_new (top, "items", list);
-        json_object_set_new (top, "next_seq", json_integer ((json_int_t) reply->audit->next_seq));
+        json_object_set (top, "items", list);
+        json_object_set_new (top, "next_seq", json_integer ((json_int_t) (more? a.from_seq: 0)));
+        json_object_set_new (top, "more", json_boolean (more));
+        json_object_set_new (top, "next_cursor", json_string (next));
         rc = licctl_print_json (top);
     }
+    json_decref (list);
     codec_reply_free (&reply);
     licclient_destroy (&client);
     return rc;

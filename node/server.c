@@ -404,6 +404,44 @@ s_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req)
         reply.license = &rec;
         s_send (self, route_p, &reply);
     }
+//  A find cursor names where the next page starts in the holder index
+//  (holder id 0x00 id type 0x00 license id): "<id type>/<bare license id>",
+//  printable so that an operator can pass it back (licctl --cursor).
+//  Writes the index key it stands for into key; 0 if it is not one of
+//  this holder's (or of another id type than the find names).
+static size_t
+s_find_start (uint8_t *key, size_t size, const Lic__FindRequest *f)
+{
+    const char *slash = strrchr (f->cursor, '/');
+    size_t il = strlen (f->holder_id) + 1;
+    size_t tl = slash? (size_t) (slash - f->cursor): 0;
+    size_t bl = slash? strlen (slash + 1): 0;
+    if (!slash || tl > 8 || bl == 0 || bl > LICID_BARE_MAX || il + tl + 1 + bl > size
+    ||  (*f->holder_id_type && (strlen (f->holder_id_type) != tl
+                            ||  memcmp (f->holder_id_type, f->cursor, tl) != 0)))
+        return 0;
+    memcpy (key, f->holder_id, il);
+    memcpy (key + il, f->cursor, tl);
+    key [il + tl] = 0;
+    memcpy (key + il + tl + 1, slash + 1, bl);
+    return il + tl + 1 + bl;
+}
+
+//  The cursor of holder index key k (prefix: the holder id and its NUL).
+static void
+s_find_cursor (char *out, size_t size, const uint8_t *k, size_t kl, size_t il)
+{
+    const uint8_t *z = kl > il? memchr (k + il, 0, kl - il): NULL;
+    if (!z)
+        *out = 0;
+    else
+        snprintf (out, size, "%.*s/%.*s", (int) (z - (k + il)), (const char *) k + il,
+                  (int) (kl - (size_t) (z + 1 - k)), (const char *) z + 1);
+}
+
+//  A holder's licenses, a page at a time: at most `limit` (1000) and
+//  ~192 KiB, and `more` with the cursor of the next page whenever any
+//  license is left out, so no answer is ever cut silently.
     else
     if (rc == ERR_NOT_FOUND)
         s_send_error (self, route_p, req->id, rc, "no license %s in this repository", id.bare);
@@ -422,8 +460,14 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         return;
     }
     size_t limit = f->limit && f->limit < SERVER_FIND_MAX? f->limit: SERVER_FIND_MAX;
-    uint8_t prefix [80];
-    size_t plen = strlen (f->holder_id) + 1;
+    if (*f->cursor && (slen = s_find_start (start, sizeof start, f)) == 0) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "cursor \"%.80s\" is not one of this "
+                      "find's (pass back next_cursor as it came)", f->cursor);
+        return;
+    }
+    uint8_t prefix [80], start [80 + LICID_BARE_MAX + 2];
+    size_t plen = strlen (f->holder_id) + 1, il = plen, slen = 0;
+    char cursor [8 + 1 + LICID_BARE_MAX + 1] = "";
     memcpy (prefix, f->holder_id, plen);
     if (*f->holder_id_type) {
         size_t tl = strlen (f->holder_id_type) + 1;
@@ -434,7 +478,8 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
     lic__find_result__init (&found);
     Lic__LicenseRecord *recs = calloc (limit, sizeof *recs);
     Lic__LicenseRecord **ptrs = calloc (limit, sizeof *ptrs);
-    store_iter_t *it = recs && ptrs? store_iter_new (self->store, STORE_CF_HOLDER, prefix, plen, NULL, 0): NULL;
+    store_iter_t *it = recs && ptrs? store_iter_new (self->store, STORE_CF_HOLDER, prefix, plen,
+                                                     slen? start: NULL, slen): NULL;
     if (!it) {
         free (recs);
         free (ptrs);
@@ -443,9 +488,13 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
     }
     const uint8_t *k;
     size_t kl, bytes = 0;
-    while (found.n_licenses < limit && bytes < SERVER_REPLY_BUDGET
-       &&  store_iter_next (it, &k, &kl, NULL, NULL)) {
+    while (store_iter_next (it, &k, &kl, NULL, NULL)) {
         //  key: holder id 0 id_type 0 license id
+        if (found.n_licenses == limit || bytes >= SERVER_REPLY_BUDGET) {
+            found.more = true;      //  this one starts the next page
+            s_find_cursor (cursor, sizeof cursor, k, kl, il);
+            break;
+        }
         const uint8_t *z1 = memchr (k, 0, kl);
         const uint8_t *z2 = z1? memchr (z1 + 1, 0, kl - (size_t) (z1 + 1 - k)): NULL;
         if (!z2)
@@ -458,6 +507,7 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         bare [bl] = 0;
         Lic__LicenseRecord *rec = &recs [found.n_licenses];
         if (s_record_load (self, bare, false, rec) == ERR_OK) {
+    found.next_cursor = cursor;
             ptrs [found.n_licenses++] = rec;
             bytes += codec_record_size (rec);
         }
@@ -556,6 +606,11 @@ s_metrics (server_t *self)
 
 static void
 s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
+    if (!it) {
+        free (out.entries);
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
 {
     size_t limit = req->log->limit && req->log->limit < SERVER_LOG_MAX? req->log->limit: SERVER_LOG_MAX;
     Lic__LogEntries out;
@@ -567,10 +622,14 @@ s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
     const uint8_t *k, *v;
     size_t kl, vl;
     size_t bytes = 0;
-    while (it && out.n_entries < limit && bytes < SERVER_REPLY_BUDGET
-       &&  store_iter_next (it, &k, &kl, &v, &vl)) {
-        if (out.n_entries > 0 && bytes + vl > SERVER_REPLY_BUDGET)
-            break;          //  the client asks again from the next seq
+    out.next_seq = req->log->from_seq;
+        if (kl == 8)
+            out.next_seq = store_get_u64 (k) + 1;
+    while (store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (out.n_entries == limit || (out.n_entries > 0 && bytes + vl > SERVER_REPLY_BUDGET)) {
+            out.more = true;    //  the client asks again from next_seq
+            break;
+        }
         if (codec_entry_decode (v, vl, &out.entries [out.n_entries]) == ERR_OK)
             out.n_entries++;
         bytes += vl;
@@ -677,7 +736,23 @@ s_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 //  Catalogue reads: list (latest of every type), show (latest of one),
-//  history (every version of one).
+    size_t bytes;                   //  packed size so far
+    const char *from;               //  list: the first "division/code" wanted ("" = all)
+    bool more;                      //  a type was left out
+    char next [64];                 //  list: its "division/code"
+//  history (every version of one), a page at a time: at most
+//  SERVER_TYPES_MAX types and ~192 KiB, and `more` with the cursor of the
+//  True if the page is full, so that the type offered next goes to the
+//  next page.
+static bool
+s_types_full (s_types_t *c)
+{
+    return c->more || c->n == c->cap || c->bytes >= SERVER_REPLY_BUDGET;
+}
+
+//  next page ("division/code" for a list, the version for a history)
+//  whenever any is left out.
+#define SERVER_TYPES_MAX 1024
 typedef struct {
     Lic__LicenseType **types;
     size_t n, cap;
@@ -687,8 +762,18 @@ static void
 s_collect_type (void *arg, const Lic__LicenseType *t)
 {
     s_types_t *c = (s_types_t *) arg;
-    if (c->n < c->cap)
-        c->types [c->n++] = (Lic__LicenseType *) t;
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", t->division, t->type_code);
+    if (*c->from && strcmp (key, c->from) < 0)
+        return;
+    if (s_types_full (c)) {
+        if (!c->more)
+            snprintf (c->next, sizeof c->next, "%s", key);
+        c->more = true;
+        return;
+    }
+    c->types [c->n++] = (Lic__LicenseType *) t;
+    c->bytes += lic__license_type__get_packed_size (t);
 }
 
 static void
@@ -697,7 +782,14 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
     const Lic__CatalogueRequest *cr = req->catalogue;
     //  Whose line of the code: the node's own unless another is asked.
     const char *line = cr->division && *cr->division? cr->division: self->cfg->division;
-    s_types_t c = { NULL, 0, 1024 };
+    s_types_t c = { NULL, 0, SERVER_TYPES_MAX, 0, cr->cursor, false, "" };
+    uint64_t from_version = 1;
+    if (*cr->cursor && *cr->type_code
+    &&  (!cr->history || sscanf (cr->cursor, "%" SCNu64, &from_version) != 1 || from_version == 0)) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "cursor \"%.80s\" is not one of this "
+                      "read's (pass back next_cursor as it came)", cr->cursor);
+        return;
+    }
     c.types = calloc (c.cap, sizeof *c.types);
     Lic__LicenseType **owned = NULL;
     size_t n_owned = 0;
@@ -714,13 +806,22 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
             c.types [c.n++] = (Lic__LicenseType *) t;
     }
     else {
-        owned = calloc (c.cap, sizeof *owned);
-        for (uint32_t v = 1; owned && n_owned < c.cap; v++) {
-            if (views_type_version (self->views, line, cr->type_code, v, &owned [n_owned]) != ERR_OK)
+        owned = calloc (c.cap + 1, sizeof *owned);
+            }
+            c.bytes += lic__license_type__get_packed_size (owned [n_owned]);
+        for (uint64_t v = from_version; owned && v <= UINT32_MAX; v++) {
+            if (views_type_version (self->views, line, cr->type_code, (uint32_t) v, &owned [n_owned]) != ERR_OK)
+                break;
+            if (s_types_full (&c)) {
+                c.more = true;      //  version v starts the next page
+                snprintf (c.next, sizeof c.next, "%" PRIu64, v);
+                codec_license_type_free (&owned [n_owned]);
                 break;
             c.types [c.n++] = owned [n_owned++];
         }
     }
+        res.more = c.more;
+        res.next_cursor = c.next;
     if (*cr->type_code && c.n == 0)
         s_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the "
                       "catalogue of node %s", cr->type_code, line);

@@ -1,0 +1,439 @@
+/*  test_e2e_rough -- issue 13's rough edges, with a real licnode and the
+    real licctl: every listing comes a page at a time and says when there
+    is more (find, log, catalogue list and history, audit, an application
+    body's find; licctl prints "more: use --cursor C" or pages through
+    with --all), so nothing is ever cut silently.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "codec.h"
+#include "support.h"
+
+#define S_LICENSES 600              //  licenses of one holder (several pages of every kind)
+#define S_HOLDER   77               //  their holder (support_resident_id)
+
+static char s_dir [512];
+static support_node_t s_node;
+static support_dept_t s_dept, s_body;  //  a department; an application body's keys
+static licclient_t *s_admin;
+static char s_holder [19];
+static const char *s_matter = "330106-000-XK-0001";
+
+//  Runs a shell command, its stdout into out (NUL-terminated); returns
+//  its exit status.
+static int
+s_run (const char *cmd, char *out, size_t size)
+{
+    FILE *p = popen (cmd, "r");
+    assert (p);
+    size_t n = fread (out, 1, size - 1, p);
+    out [n] = 0;
+    int st = pclose (p);
+    return WIFEXITED (st)? WEXITSTATUS (st): -1;
+}
+
+static size_t
+s_count (const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+        n++;
+    return n;
+}
+
+//  Publishes S_LICENSES issues of s_dept, all for one holder, pipelined.
+static void
+s_publish_one_holder (void)
+{
+    licclient_t *c = NULL;
+    assert (support_client (&c, &s_node, &s_dept) == ERR_OK);
+    int sent = 0, answered = 0;
+    while (answered < S_LICENSES) {
+        while (sent < S_LICENSES && sent - answered < 128) {
+            uint8_t *body, sig [64];
+            size_t len;
+            assert (support_event_sign (&s_dept, LIC__OP__OP_ISSUE, 1 + (uint32_t) sent, 0, S_HOLDER,
+                                        &body, &len, sig) == ERR_OK);
+            assert (licclient_send_publish (c, body, len, sig, s_dept.key.sign_pk, NULL) == ERR_OK);
+            free (body);
+            sent++;
+        }
+        Lic__Reply *r = NULL;
+        assert (licclient_recv (c, &r, 20000) == ERR_OK);
+        assert (r->code == ERR_OK);
+        codec_reply_free (&r);
+        answered++;
+    }
+    licclient_destroy (&c);
+}
+
+//  One find page of the holder from cursor; caller frees.
+static Lic__Reply *
+s_find_page (const char *cursor, uint32_t limit, const char *id_type)
+{
+    Lic__Request req;
+    Lic__FindRequest f = LIC__FIND_REQUEST__INIT;
+    codec_request_init (&req);
+    f.holder_id = s_holder;
+    if (id_type)
+        f.holder_id_type = (char *) id_type;
+    f.limit = limit;
+    f.cursor = (char *) cursor;
+    req.body_case = LIC__REQUEST__BODY_FIND;
+    req.find = &f;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (s_admin, &req, &r, 20000) == ERR_OK);
+    return r;
+}
+
+// ---------------------------------------------------------------------
+
+static void
+test_find_comes_in_pages_that_say_more (void)
+{
+    //  The whole holder, page after page: every license exactly once, each
+    //  page but the last says more, none is cut silently.
+    zhashx_t *seen = zhashx_new ();
+    char cursor [128] = "";
+    size_t pages = 0, total = 0;
+    bool more = true;
+    while (more) {
+        Lic__Reply *r = s_find_page (cursor, 0, NULL);
+        assert (r->code == ERR_OK && r->body_case == LIC__REPLY__BODY_FOUND);
+        const Lic__FindResult *f = r->found;
+        assert (f->n_licenses > 0);
+        for (size_t i = 0; i < f->n_licenses; i++)
+            assert (zhashx_insert (seen, f->licenses [i]->state->license_id, "") == 0);
+        total += f->n_licenses;
+        more = f->more;
+        assert (more == (*f->next_cursor != 0));
+        snprintf (cursor, sizeof cursor, "%s", f->next_cursor);
+        pages++;
+        codec_reply_free (&r);
+    }
+    assert (total == S_LICENSES && zhashx_size (seen) == S_LICENSES);
+    assert (pages >= 3);            //  ~1 KB each: the ~192 KiB budget cuts pages
+    zhashx_destroy (&seen);
+
+    //  A limit far above what fits is still one page that says more (the
+    //  issue: --limit 5000 gave 480 and said nothing).
+    Lic__Reply *r = s_find_page ("", 5000, NULL);
+    assert (r->code == ERR_OK && r->found->more && r->found->n_licenses < S_LICENSES);
+    codec_reply_free (&r);
+    //  A small limit: exactly that many, more; the same with the id type.
+    r = s_find_page ("", 7, "111");
+    assert (r->code == ERR_OK && r->found->n_licenses == 7 && r->found->more);
+    char next [128];
+    snprintf (next, sizeof next, "%s", r->found->next_cursor);
+    assert (strncmp (next, "111/", 4) == 0);
+    codec_reply_free (&r);
+    r = s_find_page (next, 7, "111");
+    assert (r->code == ERR_OK && r->found->n_licenses == 7);
+    codec_reply_free (&r);
+    //  The last page says no more.
+    r = s_find_page ("", S_LICENSES, NULL);
+    while (r->found->more) {
+        snprintf (next, sizeof next, "%s", r->found->next_cursor);
+        codec_reply_free (&r);
+        r = s_find_page (next, S_LICENSES, NULL);
+    }
+    assert (*r->found->next_cursor == 0);
+    codec_reply_free (&r);
+    //  A cursor that is not this find's is refused.
+    r = s_find_page ("no slash", 0, NULL);
+    assert (r->code == ERR_BAD_FIELD);
+    codec_reply_free (&r);
+    r = s_find_page ("411/ABC", 0, "111");
+    assert (r->code == ERR_BAD_FIELD);
+    codec_reply_free (&r);
+}
+
+static void
+test_log_comes_in_pages_that_say_more (void)
+{
+    Lic__Reply *st = NULL;
+    assert (licclient_status (s_admin, &st, 10000) == ERR_OK && st->code == ERR_OK);
+    uint64_t head = st->status->head_seq;
+    codec_reply_free (&st);
+    uint64_t from = 1, entries = 0;
+    bool more = true;
+    while (more) {
+        Lic__Reply *r = NULL;
+        assert (licclient_log (s_admin, from, 0, &r, 20000) == ERR_OK && r->code == ERR_OK);
+        const Lic__LogEntries *e = r->entries;
+        assert (e->n_entries > 0 && e->entries [0]->seq == from);
+        assert (e->next_seq == e->entries [e->n_entries - 1]->seq + 1);
+        entries += e->n_entries;
+        more = e->more;
+        from = e->next_seq;
+        codec_reply_free (&r);
+    }
+    assert (entries == head && from == head + 1);
+    Lic__Reply *r = NULL;
+    assert (licclient_log (s_admin, 1, 3, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->entries->n_entries == 3 && r->entries->more && r->entries->next_seq == 4);
+    codec_reply_free (&r);
+}
+
+//  A type of ~70 KB (200 items with long labels): three fill a page.
+static void
+s_big_type (uint32_t n)
+{
+    static char labels [200][400];
+    static char names [200][16];
+    Lic__ItemSpec specs [200], *sp [200];
+    for (int i = 0; i < 200; i++) {
+        lic__item_spec__init (&specs [i]);
+        snprintf (names [i], sizeof names [i], "item_%03d", i);
+        size_t o = 0;
+        while (o + 6 < sizeof labels [i])
+            o += (size_t) snprintf (labels [i] + o, sizeof labels [i] - o, "%s", "数据项");
+        specs [i].name = names [i];
+        specs [i].label = labels [i];
+        specs [i].kind = LIC__ITEM_KIND__KIND_STRING;
+        sp [i] = &specs [i];
+    }
+    Lic__ValidityRule rule = LIC__VALIDITY_RULE__INIT;
+    rule.open_ended = true;
+    Lic__LicenseType t;
+    codec_license_type_init (&t);
+    char code [22], body [19];
+    support_credit_code (body, 700000 + n);
+    snprintf (code, sizeof code, "%s%03u", body, 1 + n % 900);
+    t.type_code = code;
+    t.name = "大型测试证照";
+    t.defining_body = body;
+    t.n_items = 200;
+    t.items = sp;
+    t.validity = &rule;
+    assert (support_catalogue_put (s_admin, &t) == ERR_OK);
+}
+
+static Lic__Reply *
+s_catalogue_page (const char *code, bool history, const char *cursor)
+{
+    Lic__CatalogueRequest cr = LIC__CATALOGUE_REQUEST__INIT;
+    cr.type_code = (char *) (code? code: "");
+    cr.history = history;
+    cr.cursor = (char *) cursor;
+    Lic__Reply *r = NULL;
+    assert (licclient_catalogue (s_admin, &cr, &r, 20000) == ERR_OK);
+    return r;
+}
+
+static void
+test_catalogue_list_and_history_come_in_pages (void)
+{
+    for (uint32_t n = 0; n < 7; n++)
+        s_big_type (n);
+    //  8 types (the department's and 7 big ones) over several pages.
+    char cursor [128] = "";
+    size_t total = 0, pages = 0;
+    bool more = true;
+    while (more) {
+        Lic__Reply *r = s_catalogue_page (NULL, false, cursor);
+        assert (r->code == ERR_OK);
+        total += r->catalogue->n_types;
+        more = r->catalogue->more;
+        snprintf (cursor, sizeof cursor, "%s", r->catalogue->next_cursor);
+        assert (!more || strchr (cursor, '/'));
+        pages++;
+        codec_reply_free (&r);
+    }
+    assert (total == 8 && pages >= 3);
+    //  Versions 2..5 of one big type: the history pages too.
+    for (int v = 0; v < 4; v++)
+        s_big_type (0);
+    char code [22], body [19];
+    support_credit_code (body, 700000);
+    snprintf (code, sizeof code, "%s%03u", body, 1);
+    uint32_t expect = 1;
+    cursor [0] = 0;
+    pages = 0;
+    more = true;
+    while (more) {
+        Lic__Reply *r = s_catalogue_page (code, true, cursor);
+        assert (r->code == ERR_OK);
+        for (size_t i = 0; i < r->catalogue->n_types; i++)
+            assert (r->catalogue->types [i]->version == expect++);
+        more = r->catalogue->more;
+        snprintf (cursor, sizeof cursor, "%s", r->catalogue->next_cursor);
+        pages++;
+        codec_reply_free (&r);
+    }
+    assert (expect == 6 && pages >= 2);
+    Lic__Reply *r = s_catalogue_page (code, true, "x");
+    assert (r->code == ERR_BAD_FIELD);
+    codec_reply_free (&r);
+}
+
+//  An application body's find of the holder, page at cursor; caller frees.
+static Lic__Reply *
+s_query_find (licclient_t *body, const char *cursor)
+{
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    q.kind = LIC__QUERY_KIND__QUERY_FIND;
+    q.matter_code = (char *) s_matter;
+    q.staff_id = "S007";
+    q.case_number = "C-2026-0042";
+    q.purpose = "开办企业核验";
+    q.cursor = (char *) cursor;
+    h.id_type = "111";
+    h.id = s_holder;
+    q.holder = &h;
+    Lic__Reply *r = NULL;
+    assert (licclient_query (body, &q, &r, 20000) == ERR_OK);
+    return r;
+}
+
+static void
+test_query_find_and_audit_come_in_pages (void)
+{
+    uint8_t curve [32];
+    zmq_z85_decode (curve, s_body.key.curve_pk);
+    Lic__AppBody b = LIC__APP_BODY__INIT;
+    char *types [1] = { s_dept.type_code }, *matters [1] = { (char *) s_matter };
+    b.credit_code = s_body.key.code;
+    b.name = s_body.key.name;
+    b.curve_key.data = curve;
+    b.curve_key.len = 32;
+    b.license_types = types;
+    b.n_license_types = 1;
+    b.matters = matters;
+    b.n_matters = 1;
+    Lic__Reply *r = NULL;
+    assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    codec_reply_free (&r);
+    keyfile_t nk;
+    char pub [600];
+    snprintf (pub, sizeof pub, "%s/node.pub", s_node.dir);
+    assert (keyfile_load (&nk, pub) == ERR_OK);
+    licclient_t *body = NULL;
+    assert (licclient_open (&body, s_node.endpoint, nk.curve_pk, s_body.key.curve_pk,
+                            s_body.key.curve_sk) == ERR_OK);
+    //  At most 200 a page (the documented bound), and more until the end.
+    zhashx_t *seen = zhashx_new ();
+    char cursor [128] = "";
+    size_t pages = 0;
+    bool more = true;
+    while (more) {
+        r = s_query_find (body, cursor);
+        assert (r->code == ERR_OK && r->query->audit_seq > 0);
+        assert (r->query->n_licenses > 0 && r->query->n_licenses <= 200);
+        for (size_t i = 0; i < r->query->n_licenses; i++)
+            assert (zhashx_insert (seen, r->query->licenses [i]->state->license_id, "") == 0);
+        more = r->query->more;
+        assert (more == (*r->query->next_cursor != 0));
+        snprintf (cursor, sizeof cursor, "%s", r->query->next_cursor);
+        pages++;
+        codec_reply_free (&r);
+    }
+    assert (zhashx_size (seen) == S_LICENSES && pages >= 3);
+    zhashx_destroy (&seen);
+    licclient_destroy (&body);
+
+    //  The audit listing of the holder: one record per page asked, in
+    //  pages of 2 that say more.
+    Lic__AuditRequest a = LIC__AUDIT_REQUEST__INIT;
+    a.holder_id = s_holder;
+    a.limit = 2;
+    size_t items = 0;
+    more = true;
+    while (more) {
+        assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
+        items += r->audit->n_items;
+        more = r->audit->more;
+        assert (more == (r->audit->next_seq != 0));
+        if (more)
+            assert (r->audit->n_items == 2 && r->audit->next_seq > a.from_seq);
+        a.from_seq = r->audit->next_seq;
+        codec_reply_free (&r);
+    }
+    assert (items == pages);
+}
+
+static void
+test_licctl_says_more_and_pages_with_all (void)
+{
+    const char *licctl = support_licctl_path ();
+    size_t size = 4 << 20;
+    char *out = malloc (size), cmd [2048], cursor [128];
+    assert (out);
+    //  find: the first page ends with "more: use --cursor C".
+    snprintf (cmd, sizeof cmd, "%s -d %s find --holder %s", licctl, s_node.dir, s_holder);
+    assert (s_run (cmd, out, size) == 0);
+    char *m = strstr (out, "more: use --cursor ");
+    assert (m && sscanf (m, "more: use --cursor %127s", cursor) == 1);
+    size_t first = s_count (out, "  01 ");
+    assert (first > 0 && first < S_LICENSES);
+    //  ... which gives the next page.
+    snprintf (cmd, sizeof cmd, "%s -d %s find --holder %s --cursor %s", licctl, s_node.dir, s_holder, cursor);
+    assert (s_run (cmd, out, size) == 0 && s_count (out, "  01 ") > 0);
+    //  --all: every license, no "more".
+    snprintf (cmd, sizeof cmd, "%s -d %s find --holder %s --all", licctl, s_node.dir, s_holder);
+    assert (s_run (cmd, out, size) == 0);
+    assert (s_count (out, "  01 ") == S_LICENSES && !strstr (out, "more:"));
+    assert (strstr (out, "600 license(s)"));
+    //  --json says more and where.
+    snprintf (cmd, sizeof cmd, "%s -d %s --json find --holder %s --limit 5", licctl, s_node.dir, s_holder);
+    assert (s_run (cmd, out, size) == 0);
+    assert (strstr (out, "\"more\": true") && strstr (out, "\"next_cursor\": \"111/"));
+    //  log: a page of 10 says more; --all reads to the end.
+    snprintf (cmd, sizeof cmd, "%s -d %s log --limit 10", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0 && strstr (out, "more: use --cursor 11\n"));
+    snprintf (cmd, sizeof cmd, "%s -d %s log --cursor 11 --limit 10", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0 && strncmp (out, "seq 11 ", 7) == 0);
+    snprintf (cmd, sizeof cmd, "%s -d %s log --all --limit 100", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0 && !strstr (out, "more:"));
+    assert (s_count (out, "\nseq ") + 1 >= S_LICENSES);
+    //  catalogue list: more, then --all lists the 8 types.
+    snprintf (cmd, sizeof cmd, "%s -d %s catalogue list", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0 && strstr (out, "more: use --cursor "));
+    snprintf (cmd, sizeof cmd, "%s -d %s catalogue list --all", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0 && strstr (out, "8 type(s)") && !strstr (out, "more:"));
+    //  An application body's find with --all: every license.
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s query find --holder %s --holder-type 111 "
+              "--matter %s --staff S007 --case C-1 --purpose p --all", licctl, s_node.dir,
+              s_body.key_path, s_holder, s_matter);
+    assert (s_run (cmd, out, size) == 0);
+    assert (s_count (out, "\"license_id\"") == S_LICENSES && strstr (out, "\"more\": false"));
+    //  audit: a page of 1 says more.
+    snprintf (cmd, sizeof cmd, "%s -d %s audit --holder %s --limit 1", licctl, s_node.dir, s_holder);
+    assert (s_run (cmd, out, size) == 0 && strstr (out, "\"more\": true"));
+    free (out);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    assert (support_tmpdir (s_dir, "rough") == ERR_OK);
+    char ndir [600];
+    snprintf (ndir, sizeof ndir, "%s/node", s_dir);
+    assert (support_node_start (&s_node, ndir, support_free_port (), "330106") == ERR_OK);
+    assert (support_admin (&s_admin, &s_node) == ERR_OK);
+    assert (support_dept_make (&s_dept, 1, s_dir) == ERR_OK);
+    assert (support_dept_make (&s_body, 2, s_dir) == ERR_OK);
+    assert (support_register (s_admin, &s_dept) == ERR_OK);
+    support_resident_id (s_holder, S_HOLDER);
+    s_publish_one_holder ();
+
+    test_find_comes_in_pages_that_say_more ();
+    test_log_comes_in_pages_that_say_more ();
+    test_catalogue_list_and_history_come_in_pages ();
+    test_query_find_and_audit_come_in_pages ();
+    test_licctl_says_more_and_pages_with_all ();
+
+    licclient_destroy (&s_admin);
+    support_node_stop (&s_node, SIGTERM);
+    assert (support_node_check (&s_node) == ERR_OK);
+    support_rmtree (s_dir);
+    printf ("e2e_rough: OK\n");
+    return 0;
+}
