@@ -1,0 +1,107 @@
+/*  fuzz_repl.c -- replication frames (lic.Repl), as a parent takes them
+    from a child and a child from its parent: codec_repl_decode, then the
+    log entries of a Batch or Fetched through what the parent does with
+    each before it trusts it (checks_entry: strict codec_entry_decode,
+    authority of the origin, the event checks of proto/evcheck.c on the
+    decoded envelope and event, the rules of each node-signed body), the
+    leaf hashes the parent extends its copy of the child's tree with,
+    the node-record chain of Welcome and Heartbeat, and the checkpoint
+    notes (checkpoint_parse, checkpoint_verify with the child's key,
+    checkpoint_cosig_verify with the parent's).
+
+    Properties: no crash, leak or undefined behaviour; decode, encode,
+    decode, encode gives the same bytes (Repl and each entry).
+*/
+#include <string.h>
+#include "checkpoint.h"
+#include "checks.h"
+#include "codec.h"
+#include "fuzz.h"
+#include "licid.h"
+#include "merkle.h"
+#include "pbmut.h"
+
+//  Entries arrive from this child (the county) at this parent (the city)
+#define S_CHILD  FUZZ_DIV_COUNTY
+#define S_PARENT FUZZ_DIV_CITY
+
+static void
+s_entries (ProtobufCBinaryData *entries, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t leaf [MERKLE_HASH_BYTES];
+        merkle_leaf_hash (leaf, entries [i].data, entries [i].len);
+        checks_entry (entries [i].data, entries [i].len, S_CHILD);
+    }
+}
+
+static void
+s_chain (ProtobufCBinaryData *chain, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        checks_chain_record (chain [i].data, chain [i].len, S_PARENT);
+}
+
+static void
+s_note (const char *note)
+{
+    checkpoint_t cp;
+    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK)
+        return;
+    FUZZ_CHECK (cp.n_sigs >= 1 && cp.n_sigs <= CHECKPOINT_SIGS_MAX);
+    FUZZ_RUN (checkpoint_verify (&cp, "licrepo/" S_CHILD, fuzz_key (FUZZ_KEY_COUNTY)->pk));
+    FUZZ_RUN (checkpoint_cosig_verify (&cp, "licrepo/" S_PARENT, fuzz_key (FUZZ_KEY_CITY)->pk, NULL));
+}
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    if (seal_init () != ERR_OK)
+        abort ();
+    (void) checks_type ();
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    Lic__Repl *m = NULL;
+    if (codec_repl_decode (data, size, &m) != ERR_OK)
+        return 0;
+    CHECKS_ROUND_TRIP (repl, Lic__Repl, m);
+    switch (m->body_case) {
+        case LIC__REPL__BODY_HELLO:
+            (void) licid_division_valid (m->hello->division);
+            break;
+        case LIC__REPL__BODY_WELCOME:
+            s_chain (m->welcome->chain, m->welcome->n_chain);
+            break;
+        case LIC__REPL__BODY_BATCH:
+            s_entries (m->batch->entries, m->batch->n_entries);
+            break;
+        case LIC__REPL__BODY_HEARTBEAT:
+            s_chain (m->heartbeat->chain, m->heartbeat->n_chain);
+            break;
+        case LIC__REPL__BODY_CHECKPOINT:
+            s_note (m->checkpoint->note);
+            break;
+        case LIC__REPL__BODY_RECEIPT:
+            s_note (m->receipt->note);
+            break;
+        case LIC__REPL__BODY_FETCHED:
+            s_entries (m->fetched->entries, m->fetched->n_entries);
+            break;
+        default:
+            break;
+    }
+    codec_repl_free (&m);
+    return 0;
+}
+
+#ifdef LICREPO_LIBFUZZER
+size_t
+LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    return pbmut_mutate (data, size, max_size, seed);
+}
+#endif
