@@ -267,54 +267,44 @@ s_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
 }
 
 static void
-s_on_audit_list (server_t *self, zframe_t **route_p, const Lic__Request *req)
+s_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
+                int (*build) (server_t *self, const Lic__Request *req, Lic__Reply *reply),
+                const char *what)
 {
     Lic__Reply *reply = calloc (1, sizeof *reply);
-    Lic__AuditResult *res = calloc (1, sizeof *res);
-    if (!reply || !res) {
-        free (reply);
-        free (res);
+    if (!reply) {
         s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
         return;
     }
     codec_reply_init (reply);
     reply->id = req->id;
-    reply->body_case = LIC__REPLY__BODY_AUDIT;
-    reply->audit = res;
-    int rc = query_audit_list (self->query, req->audit, res);
+    int rc = build (self, req, reply);
     if (rc != ERR_OK) {
         codec_reply_free (&reply);
-        s_send_error (self, route_p, req->id, rc, "the audit log could not be read: %s", err_str (rc));
+        s_send_error (self, route_p, req->id, rc, "%s could not be read: %s", what, err_str (rc));
         return;
     }
     s_send (self, route_p, reply);
     codec_reply_free (&reply);
 }
 
-//  The entries held back here, with their reasons (licctl quarantine).
-static void
-s_on_quarantine_list (server_t *self, zframe_t **route_p, const Lic__Request *req)
+static int
+s_build_audit (server_t *self, const Lic__Request *req, Lic__Reply *reply)
 {
-    Lic__Reply *reply = calloc (1, sizeof *reply);
-    Lic__QuarantineResult *res = calloc (1, sizeof *res);
-    if (!reply || !res) {
-        free (reply);
-        free (res);
-        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
-        return;
-    }
-    codec_reply_init (reply);
-    reply->id = req->id;
+    if (!(reply->audit = calloc (1, sizeof *reply->audit)))
+        return ERR_NOMEM;
+    reply->body_case = LIC__REPLY__BODY_AUDIT;
+    return query_audit_list (self->query, req->audit, reply->audit);
+}
+
+//  The entries held back here, with their reasons (licctl quarantine).
+static int
+s_build_quarantine (server_t *self, const Lic__Request *req, Lic__Reply *reply)
+{
+    if (!(reply->quarantine = calloc (1, sizeof *reply->quarantine)))
+        return ERR_NOMEM;
     reply->body_case = LIC__REPLY__BODY_QUARANTINE;
-    reply->quarantine = res;
-    int rc = quarantine_list (self->store, req->quarantine, res);
-    if (rc != ERR_OK) {
-        codec_reply_free (&reply);
-        s_send_error (self, route_p, req->id, rc, "the quarantine could not be read: %s", err_str (rc));
-        return;
-    }
-    s_send (self, route_p, reply);
-    codec_reply_free (&reply);
+    return quarantine_list (self->store, req->quarantine, reply->quarantine);
 }
 
 // ---------------------------------------------------------------------
@@ -1200,13 +1190,13 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             if (!admin)
                 s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the quarantine is for the node's operator");
             else
-                s_on_quarantine_list (self, route_p, req);
+                s_answer_built (self, route_p, req, s_build_quarantine, "the quarantine");
             break;
         case LIC__REQUEST__BODY_AUDIT:
             if (!admin)
                 s_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the audit log is for the node's operator");
             else
-                s_on_audit_list (self, route_p, req);
+                s_answer_built (self, route_p, req, s_build_audit, "the audit log");
             break;
         case LIC__REQUEST__BODY_DIGEST:
         case LIC__REQUEST__BODY_PROVE:

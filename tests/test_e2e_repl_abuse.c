@@ -142,34 +142,10 @@ static uint64_t
 s_append_catalogue_as (const char *origin, const char *division, const char *type_code,
                        uint32_t version, bool withdrawn)
 {
-    static const char *names [] = { "business_scope", "company_type", "credit_code", "established",
-        "legal_representative", "name", "operating_term", "registered_capital",
-        "registration_authority", "residence" };
-    Lic__ItemSpec specs [10], *sp [10];
-    for (int i = 0; i < 10; i++) {
-        lic__item_spec__init (&specs [i]);
-        specs [i].name = (char *) names [i];
-        specs [i].label = (char *) names [i];
-        specs [i].kind = i == 3? LIC__ITEM_KIND__KIND_DATE: LIC__ITEM_KIND__KIND_STRING;
-        specs [i].required = i != 1 && i != 6;
-        specs [i].max_length = i == 0? 2000: 200;
-        specs [i].sensitivity = LIC__SENSITIVITY__SENS_PUBLIC;
-        sp [i] = &specs [i];
-    }
-    Lic__ValidityRule rule;
-    lic__validity_rule__init (&rule);
-    rule.term_months = 240;
-    char body18 [19];
-    snprintf (body18, sizeof body18, "%.18s", type_code);
-    Lic__LicenseType t;
-    codec_license_type_init (&t);
+    support_type_t parts;
+    support_type_make (&parts, type_code);
+    Lic__LicenseType t = parts.type;
     t.version = version;
-    t.type_code = (char *) type_code;
-    t.name = "营业执照";
-    t.defining_body = body18;
-    t.n_items = 10;
-    t.items = sp;
-    t.validity = &rule;
     t.withdrawn = withdrawn;
     t.division = (char *) division;
     t.at = (int64_t) time (NULL);

@@ -384,41 +384,46 @@ support_client (licclient_t **out, const support_node_t *n, const support_dept_t
     return licclient_open (out, n->endpoint, node.curve_pk, d->key.curve_pk, d->key.curve_sk);
 }
 
-int
-support_catalogue_add (licclient_t *admin, const char *type_code)
+void
+support_type_make (support_type_t *parts, const char *type_code)
 {
     static const char *names [] = { "business_scope", "company_type", "credit_code", "established",
         "legal_representative", "name", "operating_term", "registered_capital",
         "registration_authority", "residence" };
-    Lic__ItemSpec specs [10], *sp [10];
     for (int i = 0; i < 10; i++) {
-        lic__item_spec__init (&specs [i]);
-        specs [i].name = (char *) names [i];
-        specs [i].label = (char *) names [i];
-        specs [i].kind = i == 3? LIC__ITEM_KIND__KIND_DATE: LIC__ITEM_KIND__KIND_STRING;
-        specs [i].required = i != 1 && i != 6;
-        specs [i].max_length = i == 0? 2000: 200;
+        Lic__ItemSpec *spec = &parts->specs [i];
+        lic__item_spec__init (spec);
+        spec->name = (char *) names [i];
+        spec->label = (char *) names [i];
+        spec->kind = i == 3? LIC__ITEM_KIND__KIND_DATE: LIC__ITEM_KIND__KIND_STRING;
+        spec->required = i != 1 && i != 6;
+        spec->max_length = i == 0? 2000: 200;
         //  support_event_sign sends every item in clear, so none may be
         //  personal/commercial/secret: those must be salted digests (issue
         //  5 item 3); test_e2e_catalogue defines its own sensitive type.
-        specs [i].sensitivity = LIC__SENSITIVITY__SENS_PUBLIC;
-        sp [i] = &specs [i];
+        spec->sensitivity = LIC__SENSITIVITY__SENS_PUBLIC;
+        parts->sp [i] = spec;
     }
-    Lic__ValidityRule rule;
-    lic__validity_rule__init (&rule);
-    rule.term_months = 240;
-    Lic__LicenseType t;
-    codec_license_type_init (&t);
-    char code [22], body [19];
-    snprintf (code, sizeof code, "%s", type_code);
-    snprintf (body, sizeof body, "%.18s", type_code);
-    t.type_code = code;
-    t.name = "营业执照";
-    t.defining_body = body;
-    t.n_items = 10;
-    t.items = sp;
-    t.validity = &rule;
-    return support_catalogue_put (admin, &t);
+    lic__validity_rule__init (&parts->rule);
+    parts->rule.term_months = 240;
+    Lic__LicenseType *t = &parts->type;
+    codec_license_type_init (t);
+    snprintf (parts->code, sizeof parts->code, "%s", type_code);
+    snprintf (parts->body, sizeof parts->body, "%.18s", type_code);
+    t->type_code = parts->code;
+    t->name = "营业执照";
+    t->defining_body = parts->body;
+    t->n_items = 10;
+    t->items = parts->sp;
+    t->validity = &parts->rule;
+}
+
+int
+support_catalogue_add (licclient_t *admin, const char *type_code)
+{
+    support_type_t parts;
+    support_type_make (&parts, type_code);
+    return support_catalogue_put (admin, &parts.type);
 }
 
 int

@@ -98,6 +98,16 @@ int support_client (licclient_t **out, const support_node_t *n, const support_de
 //  240-month term), under type_code.  ERR_OK or the node's code.
 int support_catalogue_add (licclient_t *admin, const char *type_code);
 
+//  The definition support_catalogue_add sends (10 public items, a
+//  240-month term), built in parts (which hold everything it points to).
+typedef struct {
+    Lic__LicenseType type;
+    Lic__ItemSpec specs [10], *sp [10];
+    Lic__ValidityRule rule;
+    char code [22], body [19];
+} support_type_t;
+void support_type_make (support_type_t *parts, const char *type_code);
+
 //  Adds type t (its version, division and time are the node's to set, so
 //  they are cleared here) to the catalogue of admin's node.
 //  ERR_OK or the node's code.
