@@ -4,7 +4,9 @@
 #    2. builds with -Wall -Wextra and runs every test (unit + integration
 #       with real licnode processes),
 #    3. builds with AddressSanitizer + UBSan and runs every test again,
-#    4. runs the unit tests under valgrind (leaks are errors).
+#    4. runs the unit tests under valgrind (leaks are errors),
+#    5. where clang is installed, builds the libFuzzer harnesses of
+#       tests/fuzz and runs each for FUZZ_SECONDS (default 60) seconds.
 #  Ends with the line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +74,24 @@ echo "== valgrind (memcheck, leaks are errors), unit tests"
 meson test -C "$out/plain" --suite unit --print-errorlogs --num-processes 1 \
     --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
 count "$out/plain" testlog-valgrind $?
+
+echo "== libFuzzer harnesses (clang), ${FUZZ_SECONDS:-60} s each (tests/fuzz/fuzz.sh)"
+#  Each harness that runs its time without a finding is one passed test,
+#  each other one failed; where clang or libFuzzer's runtime is missing
+#  the step says so and counts nothing.
+mkdir -p "$out"
+"$top/tests/fuzz/fuzz.sh" -b "$out/fuzz" -t "${FUZZ_SECONDS:-60}" 2>&1 | tee "$out/fuzz.log"
+fuzz_rc=${PIPESTATUS[0]}
+if [ "$fuzz_rc" -eq 77 ]; then
+    echo "fuzz step skipped: nothing counted"
+elif read -r p f < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out/fuzz.log" | tail -1) \
+     && [ -n "$p" ]; then
+    [ "$fuzz_rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    passed=$((passed + p))
+    failed=$((failed + f))
+else
+    failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
