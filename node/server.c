@@ -394,6 +394,14 @@ s_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req)
         reply.license = &rec;
         s_send (self, route_p, &reply);
     }
+    else
+    if (rc == ERR_NOT_FOUND)
+        s_send_error (self, route_p, req->id, rc, "no license %s in this repository", id.bare);
+    else
+        s_send_error (self, route_p, req->id, rc, "license %s could not be read", id.bare);
+    s_record_free (&rec);
+}
+
 //  A find cursor names where the next page starts in the holder index
 //  (holder id 0x00 id type 0x00 license id): "<id type>/<bare license id>",
 //  printable so that an operator can pass it back (licctl --cursor).
@@ -432,14 +440,6 @@ s_find_cursor (char *out, size_t size, const uint8_t *k, size_t kl, size_t il)
 //  A holder's licenses, a page at a time: at most `limit` (1000) and
 //  ~192 KiB, and `more` with the cursor of the next page whenever any
 //  license is left out, so no answer is ever cut silently.
-    else
-    if (rc == ERR_NOT_FOUND)
-        s_send_error (self, route_p, req->id, rc, "no license %s in this repository", id.bare);
-    else
-        s_send_error (self, route_p, req->id, rc, "license %s could not be read", id.bare);
-    s_record_free (&rec);
-}
-
 static void
 s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
 {
@@ -450,22 +450,22 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         return;
     }
     size_t limit = f->limit && f->limit < SERVER_FIND_MAX? f->limit: SERVER_FIND_MAX;
-    if (*f->cursor && (slen = s_find_start (start, sizeof start, f)) == 0) {
-        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "cursor \"%.80s\" is not one of this "
-                      "find's (pass back next_cursor as it came)", f->cursor);
-        return;
-    }
     uint8_t prefix [80], start [80 + LICID_BARE_MAX + 2];
     size_t plen = strlen (f->holder_id) + 1, il = plen, slen = 0;
-    char cursor [8 + 1 + LICID_BARE_MAX + 1] = "";
     memcpy (prefix, f->holder_id, plen);
     if (*f->holder_id_type) {
         size_t tl = strlen (f->holder_id_type) + 1;
         memcpy (prefix + plen, f->holder_id_type, tl);
         plen += tl;
     }
+    if (*f->cursor && (slen = s_find_start (start, sizeof start, f)) == 0) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "cursor \"%.80s\" is not one of this "
+                      "find's (pass back next_cursor as it came)", f->cursor);
+        return;
+    }
     Lic__FindResult found;
     lic__find_result__init (&found);
+    char cursor [8 + 1 + LICID_BARE_MAX + 1] = "";
     Lic__LicenseRecord *recs = calloc (limit, sizeof *recs);
     Lic__LicenseRecord **ptrs = calloc (limit, sizeof *ptrs);
     store_iter_t *it = recs && ptrs? store_iter_new (self->store, STORE_CF_HOLDER, prefix, plen,
@@ -480,11 +480,6 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
     size_t kl, bytes = 0;
     while (store_iter_next (it, &k, &kl, NULL, NULL)) {
         //  key: holder id 0 id_type 0 license id
-        if (found.n_licenses == limit || bytes >= SERVER_REPLY_BUDGET) {
-            found.more = true;      //  this one starts the next page
-            s_find_cursor (cursor, sizeof cursor, k, kl, il);
-            break;
-        }
         const uint8_t *z1 = memchr (k, 0, kl);
         const uint8_t *z2 = z1? memchr (z1 + 1, 0, kl - (size_t) (z1 + 1 - k)): NULL;
         if (!z2)
@@ -493,11 +488,15 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         size_t bl = kl - (size_t) (z2 + 1 - k);
         if (bl > LICID_BARE_MAX)
             continue;
+        if (found.n_licenses == limit || bytes >= SERVER_REPLY_BUDGET) {
+            found.more = true;      //  this one starts the next page
+            s_find_cursor (cursor, sizeof cursor, k, kl, il);
+            break;
+        }
         memcpy (bare, z2 + 1, bl);
         bare [bl] = 0;
         Lic__LicenseRecord *rec = &recs [found.n_licenses];
         if (s_record_load (self, bare, false, rec) == ERR_OK) {
-    found.next_cursor = cursor;
             ptrs [found.n_licenses++] = rec;
             bytes += codec_record_size (rec);
         }
@@ -506,6 +505,7 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
     }
     store_iter_destroy (&it);
     found.licenses = ptrs;
+    found.next_cursor = cursor;
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;
@@ -596,11 +596,6 @@ s_metrics (server_t *self)
 
 static void
 s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
-    if (!it) {
-        free (out.entries);
-        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
-        return;
-    }
 {
     size_t limit = req->log->limit && req->log->limit < SERVER_LOG_MAX? req->log->limit: SERVER_LOG_MAX;
     Lic__LogEntries out;
@@ -609,12 +604,15 @@ s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
     uint8_t from [8];
     store_put_u64 (from, req->log->from_seq);
     store_iter_t *it = out.entries? store_iter_new (self->store, STORE_CF_LOG, NULL, 0, from, 8): NULL;
+    if (!it) {
+        free (out.entries);
+        s_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
     const uint8_t *k, *v;
     size_t kl, vl;
     size_t bytes = 0;
     out.next_seq = req->log->from_seq;
-        if (kl == 8)
-            out.next_seq = store_get_u64 (k) + 1;
     while (store_iter_next (it, &k, &kl, &v, &vl)) {
         if (out.n_entries == limit || (out.n_entries > 0 && bytes + vl > SERVER_REPLY_BUDGET)) {
             out.more = true;    //  the client asks again from next_seq
@@ -623,6 +621,8 @@ s_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
         if (codec_entry_decode (v, vl, &out.entries [out.n_entries]) == ERR_OK)
             out.n_entries++;
         bytes += vl;
+        if (kl == 8)
+            out.next_seq = store_get_u64 (k) + 1;
     }
     store_iter_destroy (&it);
     Lic__Reply reply;
@@ -726,12 +726,20 @@ s_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 //  Catalogue reads: list (latest of every type), show (latest of one),
+//  history (every version of one), a page at a time: at most
+//  SERVER_TYPES_MAX types and ~192 KiB, and `more` with the cursor of the
+//  next page ("division/code" for a list, the version for a history)
+//  whenever any is left out.
+#define SERVER_TYPES_MAX 1024
+typedef struct {
+    Lic__LicenseType **types;
+    size_t n, cap;
     size_t bytes;                   //  packed size so far
     const char *from;               //  list: the first "division/code" wanted ("" = all)
     bool more;                      //  a type was left out
     char next [64];                 //  list: its "division/code"
-//  history (every version of one), a page at a time: at most
-//  SERVER_TYPES_MAX types and ~192 KiB, and `more` with the cursor of the
+} s_types_t;
+
 //  True if the page is full, so that the type offered next goes to the
 //  next page.
 static bool
@@ -739,14 +747,6 @@ s_types_full (s_types_t *c)
 {
     return c->more || c->n == c->cap || c->bytes >= SERVER_REPLY_BUDGET;
 }
-
-//  next page ("division/code" for a list, the version for a history)
-//  whenever any is left out.
-#define SERVER_TYPES_MAX 1024
-typedef struct {
-    Lic__LicenseType **types;
-    size_t n, cap;
-} s_types_t;
 
 static void
 s_collect_type (void *arg, const Lic__LicenseType *t)
@@ -797,8 +797,6 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
     }
     else {
         owned = calloc (c.cap + 1, sizeof *owned);
-            }
-            c.bytes += lic__license_type__get_packed_size (owned [n_owned]);
         for (uint64_t v = from_version; owned && v <= UINT32_MAX; v++) {
             if (views_type_version (self->views, line, cr->type_code, (uint32_t) v, &owned [n_owned]) != ERR_OK)
                 break;
@@ -807,11 +805,11 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
                 snprintf (c.next, sizeof c.next, "%" PRIu64, v);
                 codec_license_type_free (&owned [n_owned]);
                 break;
+            }
+            c.bytes += lic__license_type__get_packed_size (owned [n_owned]);
             c.types [c.n++] = owned [n_owned++];
         }
     }
-        res.more = c.more;
-        res.next_cursor = c.next;
     if (*cr->type_code && c.n == 0)
         s_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the "
                       "catalogue of node %s", cr->type_code, line);
@@ -820,6 +818,8 @@ s_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req
         lic__catalogue_result__init (&res);
         res.types = c.types;
         res.n_types = c.n;
+        res.more = c.more;
+        res.next_cursor = c.next;
         Lic__Reply reply;
         codec_reply_init (&reply);
         reply.id = req->id;
