@@ -129,11 +129,13 @@ s_answer (ingest_t *self, ingest_job_t *job)
         //  No answer leaves without its durable record: a failed write
         //  replaces the answer by the refusal.
         if (job->code != ERR_OK) {
+            //  An audit job carries no request: the answer has its id.
+            uint64_t id = job->answer? job->answer->id: 0;
             codec_reply_free (&job->answer);
             job->answer = calloc (1, sizeof *job->answer);
             if (job->answer) {
                 codec_reply_init (job->answer);
-                job->answer->id = job->req? job->req->id: 0;
+                job->answer->id = id;
                 job->answer->code = job->code;
                 job->answer->message = strdup (job->why);
             }

@@ -6,8 +6,10 @@
     Frames (proto/README.md): the client's DEALER sends one frame holding
     a lic.Request; the server answers one frame holding a lic.Reply with
     the same id.  Requests of one connection are sequenced in the order
-    they arrive.  Every refusal is a Reply with its err_t code; a frame
-    that cannot even be decoded is answered with id 0.
+    they arrive.  Every refusal is a Reply with its err_t code and the
+    request's id, also for a frame refused as a whole whose top level
+    carries one (codec_request_id); only a frame that is not protobuf at
+    all is answered with id 0.
 */
 #include <signal.h>
 #include <sys/statvfs.h>
@@ -1084,8 +1086,11 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
     Lic__Request *req = NULL;
     int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
     if (rc != ERR_OK) {
+        //  A frame refused as a whole still says which request it was,
+        //  when its top level parses (a pipelining client is waiting).
         self->bad_frames++;
-        s_send_error (self, route_p, 0, rc, "%s", rc == ERR_TOO_LARGE
+        s_send_error (self, route_p, codec_request_id (zframe_data (body), zframe_size (body)),
+                      rc, "%s", rc == ERR_TOO_LARGE
             ? "frame exceeds the 256 KiB limit"
             : rc == ERR_VERSION? "protocol version not supported (this node speaks 1)"
             : "frame does not decode as lic.Request");

@@ -139,6 +139,64 @@ codec_record_size (const Lic__LicenseRecord *rec)
     return lic__license_record__get_packed_size (rec);
 }
 
+//  A base-128 varint at buf [*at], at most 10 bytes inside size: 1, or
+//  0 if it runs past the end or is longer.
+static int
+s_varint (const uint8_t *buf, size_t size, size_t *at, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70 && *at < size; shift += 7) {
+        uint8_t b = buf [(*at)++];
+        v |= (uint64_t) (b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uint64_t
+codec_request_id (const uint8_t *buf, size_t size)
+{
+    //  Protobuf wire format: key = field << 3 | wire type, then a varint
+    //  (0), 8 bytes (1), a length and that many bytes (2), or 4 bytes (5).
+    uint64_t id = 0, key, v;
+    size_t at = 0;
+    if (size > CODEC_FRAME_MAX)
+        return 0;
+    while (at < size) {
+        if (!s_varint (buf, size, &at, &key) || key >> 3 == 0)
+            return 0;
+        switch (key & 7) {
+            case 0:
+                if (!s_varint (buf, size, &at, &v))
+                    return 0;
+                if (key >> 3 == 2)
+                    id = v;         //  Request.id; the last one counts, as in protobuf
+                break;
+            case 1:
+                if (size - at < 8)
+                    return 0;
+                at += 8;
+                break;
+            case 2:
+                if (!s_varint (buf, size, &at, &v) || v > size - at)
+                    return 0;
+                at += (size_t) v;
+                break;
+            case 5:
+                if (size - at < 4)
+                    return 0;
+                at += 4;
+                break;
+            default:
+                return 0;
+        }
+    }
+    return id;
+}
+
 //  Path of the message being walked, for the explanation.
 #define S_PATH_MAX 160
 

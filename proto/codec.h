@@ -121,6 +121,14 @@ size_t codec_reply_size (const Lic__Reply *reply);
 //  Packed size of a license record (to bound replies).
 size_t codec_record_size (const Lic__LicenseRecord *rec);
 
+//  The id of a request frame that codec_request_decode refused (another
+//  version, no version, a nested message that does not unpack, over its
+//  decode budget), read from its top-level fields without unpacking
+//  anything, so that the refusal carries the id the client is waiting
+//  for.  0 when the top level itself does not parse as protobuf wire
+//  format, or the frame is over CODEC_FRAME_MAX.
+uint64_t codec_request_id (const uint8_t *buf, size_t size);
+
 //  Initialisers, so callers need not know the generated macro names.
 void codec_request_init (Lic__Request *m);
 void codec_reply_init (Lic__Reply *m);

@@ -2,7 +2,9 @@
     real licctl: every listing comes a page at a time and says when there
     is more (find, log, catalogue list and history, audit, an application
     body's find; licctl prints "more: use --cursor C" or pages through
-    with --all), so nothing is ever cut silently.
+    with --all), so nothing is ever cut silently; a refusal carries the id
+    of the request it refuses whenever the frame says it, so a pipelining
+    client knows which of its requests failed.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -409,6 +411,93 @@ test_licctl_says_more_and_pages_with_all (void)
     free (out);
 }
 
+//  A raw CURVE DEALER with the node's admin key, for frames licclient
+//  would never send.
+static zsock_t *
+s_raw_admin (void)
+{
+    char path [600];
+    keyfile_t node, admin;
+    snprintf (path, sizeof path, "%s/node.pub", s_node.dir);
+    assert (keyfile_load (&node, path) == ERR_OK);
+    snprintf (path, sizeof path, "%s/admin.key", s_node.dir);
+    assert (keyfile_load (&admin, path) == ERR_OK);
+    zsock_t *s = zsock_new (ZMQ_DEALER);
+    zsock_set_curve_serverkey (s, node.curve_pk);
+    zsock_set_curve_publickey (s, admin.curve_pk);
+    zsock_set_curve_secretkey (s, admin.curve_sk);
+    zsock_set_rcvtimeo (s, 10000);
+    zsock_set_linger (s, 0);
+    keyfile_wipe (&admin);
+    assert (zsock_connect (s, "%s", s_node.endpoint) == 0);
+    return s;
+}
+
+//  Sends req as it is (version and id included) on s.
+static void
+s_raw_send (zsock_t *s, const Lic__Request *req)
+{
+    uint8_t *buf;
+    size_t len;
+    assert (codec_request_encode (req, &buf, &len) == ERR_OK);
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    assert (zframe_send (&f, s, 0) == 0);
+}
+
+static void
+test_refusals_carry_the_request_id (void)
+{
+    zsock_t *s = s_raw_admin ();
+    Lic__Request req;
+    Lic__StatusRequest status = LIC__STATUS_REQUEST__INIT;
+    Lic__GetRequest get = LIC__GET_REQUEST__INIT;
+    //  Six requests in flight at once, four of them refused.
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_STATUS;
+    req.status = &status;
+    req.id = 101;
+    s_raw_send (s, &req);                   //  answered
+    req.version = 2;
+    req.id = 102;
+    s_raw_send (s, &req);                   //  another version: ERR_VERSION
+    req.version = 0;
+    req.id = 103;
+    s_raw_send (s, &req);                   //  no version: ERR_MALFORMED
+    codec_request_init (&req);
+    get.license_id = "not-a-license-id";
+    req.body_case = LIC__REQUEST__BODY_GET;
+    req.get = &get;
+    req.id = 104;
+    s_raw_send (s, &req);                   //  decoded, refused: ERR_BAD_LICENSE_ID
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_STATUS;
+    req.status = &status;
+    req.id = 105;
+    s_raw_send (s, &req);                   //  answered
+    zframe_t *junk = zframe_new ("\xff\xff\xff\xff", 4);
+    assert (zframe_send (&junk, s, 0) == 0);    //  not a frame at all: id 0
+    int code [7] = { -1, -1, -1, -1, -1, -1, -1 };
+    for (int i = 0; i < 6; i++) {
+        zframe_t *f = zframe_recv (s);
+        assert (f);
+        Lic__Reply *r = NULL;
+        assert (codec_reply_decode (zframe_data (f), zframe_size (f), &r) == ERR_OK);
+        assert (r->id == 0 || (r->id >= 101 && r->id <= 105));
+        int slot = r->id? (int) (r->id - 100): 0;
+        assert (code [slot] == -1);
+        code [slot] = r->code;
+        codec_reply_free (&r);
+        zframe_destroy (&f);
+    }
+    assert (code [1] == ERR_OK && code [5] == ERR_OK);
+    assert (code [2] == ERR_VERSION);
+    assert (code [3] == ERR_MALFORMED);
+    assert (code [4] == ERR_BAD_LICENSE_ID);
+    assert (code [0] == ERR_MALFORMED);
+    zsock_destroy (&s);
+}
+
 int
 main (void)
 {
@@ -429,6 +518,7 @@ main (void)
     test_catalogue_list_and_history_come_in_pages ();
     test_query_find_and_audit_come_in_pages ();
     test_licctl_says_more_and_pages_with_all ();
+    test_refusals_carry_the_request_id ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
