@@ -5,7 +5,9 @@
     authority of the origin, the event checks of proto/evcheck.c on the
     decoded envelope and event, the rules of each node-signed body), the
     leaf hashes the parent extends its copy of the child's tree with,
-    the node-record chain of Welcome and Heartbeat, and the checkpoint
+    the node-record chain of Welcome and Heartbeat, the signed node
+    summaries a Heartbeat relays (node/subtree.c subtree_offer, as the
+    parent's downlink offers them, then the lag it shows), and the checkpoint
     notes (checkpoint_parse, checkpoint_verify with the child's key,
     checkpoint_cosig_verify with the parent's).
 
@@ -20,6 +22,7 @@
 #include "licid.h"
 #include "merkle.h"
 #include "pbmut.h"
+#include "subtree.h"
 
 //  Entries arrive from this child (the county) at this parent (the city)
 #define S_CHILD  FUZZ_DIV_COUNTY
@@ -40,6 +43,38 @@ s_chain (ProtobufCBinaryData *chain, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         checks_chain_record (chain [i].data, chain [i].len, S_PARENT);
+}
+
+//  The key the parent holds for a division: the test keys
+static const uint8_t *
+s_key_of (void *arg, const char *division)
+{
+    for (int i = 0; i < FUZZ_KEYS; i++) {
+        const fuzz_key_t *k = fuzz_key ((fuzz_key_id_t) i);
+        if (k->division && strcmp (k->division, division) == 0)
+            return k->pk;
+    }
+    return NULL;
+}
+
+static void
+s_held (void *arg, const subtree_node_t *node)
+{
+    FUZZ_CHECK (node->summary && node->len <= SUBTREE_SUMMARY_MAX);
+    (void) subtree_lag_seconds (node->summary, node->last_seen, FUZZ_NOW);
+}
+
+static void
+s_summaries (const Lic__Heartbeat *hb)
+{
+    subtree_t *held = subtree_new ();
+    FUZZ_CHECK (held != NULL);
+    for (size_t i = 0; i < hb->n_subtree; i++)
+        (void) subtree_offer (held, S_CHILD, hb->subtree [i].data, hb->subtree [i].len, s_key_of,
+                              NULL, FUZZ_NOW, i < hb->n_subtree_age? hb->subtree_age [i]: 0);
+    FUZZ_CHECK (subtree_size (held) <= hb->n_subtree);
+    subtree_each (held, s_held, NULL);
+    subtree_destroy (&held);
 }
 
 static void
@@ -81,6 +116,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             break;
         case LIC__REPL__BODY_HEARTBEAT:
             s_chain (m->heartbeat->chain, m->heartbeat->n_chain);
+            s_summaries (m->heartbeat);
             break;
         case LIC__REPL__BODY_CHECKPOINT:
             s_note (m->checkpoint->note);

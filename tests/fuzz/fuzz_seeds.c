@@ -577,7 +577,34 @@ s_entries_and_repl (void)
     nack.expected_seq = 3;
     nack.code = ERR_DIVERGED;
     nack.reason = "root differs at seq 3";
+    //  The county's own summary, and one of its sibling it may not relay
+    ProtobufCBinaryData summaries [2];
+    uint32_t ages [2] = { 0, 3 };
+    for (int i = 0; i < 2; i++) {
+        fuzz_key_id_t who = i? FUZZ_KEY_COUNTY2: FUZZ_KEY_COUNTY;
+        Lic__NodeSummary s;
+        size_t slen, elen;
+        codec_node_summary_init (&s);
+        s.division = (char *) fuzz_key (who)->division;
+        s.parent_division = FUZZ_DIV_CITY;
+        s.head_seq = N;
+        s.uplink_acked = N - 1;
+        s.uplink_lag = 1;
+        s.uplink_lag_seconds = 2;
+        s.uplink_state = "streaming";
+        s.made_at = S_AT;
+        s.started_at = S_AT - 3600;
+        s.disk_free_mb = 1024;
+        s.software = "licnode 0.1.0";
+        uint8_t *sb = S_ENCODE (node_summary, &s, &slen);
+        uint8_t *eb = S_ENCODE (envelope, s_signed (sb, slen, who), &elen);
+        summaries [i] = s_bin (eb, elen);
+    }
     Lic__Heartbeat hb = LIC__HEARTBEAT__INIT;
+    hb.subtree = summaries;
+    hb.n_subtree = 2;
+    hb.subtree_age = ages;
+    hb.n_subtree_age = 2;
     hb.head_seq = N;
     hb.acked_seq = N - 1;
     hb.now = S_AT;
