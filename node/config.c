@@ -33,6 +33,12 @@ config_defaults (config_t *cfg)
     cfg->batch_max = 256;
     cfg->window = 8;
     cfg->checkpoint_ms = 1000;
+    cfg->client_rate = 20000;
+    cfg->client_burst = 40000;
+    cfg->query_rate = 200;
+    cfg->query_burst = 400;
+    cfg->audit_refusals = 60;
+    cfg->audit_window_ms = 60000;
 }
 
 //  A peer: {"division", "endpoint", "curve_public", "sign_public"} or
@@ -168,6 +174,18 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             cfg->window = (int) json_integer_value (v);
         else if (streq (key, "checkpoint_ms") && json_is_integer (v))
             cfg->checkpoint_ms = (int) json_integer_value (v);
+        else if (streq (key, "client_rate") && json_is_integer (v))
+            cfg->client_rate = (int) json_integer_value (v);
+        else if (streq (key, "client_burst") && json_is_integer (v))
+            cfg->client_burst = (int) json_integer_value (v);
+        else if (streq (key, "query_rate") && json_is_integer (v))
+            cfg->query_rate = (int) json_integer_value (v);
+        else if (streq (key, "query_burst") && json_is_integer (v))
+            cfg->query_burst = (int) json_integer_value (v);
+        else if (streq (key, "audit_refusals_per_minute") && json_is_integer (v))
+            cfg->audit_refusals = (int) json_integer_value (v);
+        else if (streq (key, "audit_window_ms") && json_is_integer (v))
+            cfg->audit_window_ms = (int) json_integer_value (v);
         else if (streq (key, "verify_threads") && json_is_integer (v))
             cfg->verify_threads = (int) json_integer_value (v);
         else if (streq (key, "cache_mb") && json_is_integer (v))
@@ -203,6 +221,18 @@ config_check (const config_t *cfg, char *why, size_t why_size)
     if (cfg->batch_max < 1 || cfg->batch_max > 4096 || cfg->window < 1 || cfg->window > 256
     ||  cfg->checkpoint_ms < 10 || cfg->checkpoint_ms > 3600000) {
         snprintf (why, why_size, "batch_max must be 1..4096, window 1..256, checkpoint_ms 10..3600000");
+        return ERR_BAD_FIELD;
+    }
+    if (cfg->client_rate < 0 || cfg->client_rate > 1000000 || cfg->client_burst < 1
+    ||  cfg->client_burst > 2000000 || cfg->query_rate < 0 || cfg->query_rate > 1000000
+    ||  cfg->query_burst < 1 || cfg->query_burst > 2000000) {
+        snprintf (why, why_size, "client_rate and query_rate must be 0..1000000 (0 = no limit), "
+                  "client_burst and query_burst 1..2000000");
+        return ERR_BAD_FIELD;
+    }
+    if (cfg->audit_refusals < 0 || cfg->audit_refusals > 60000
+    ||  cfg->audit_window_ms < 100 || cfg->audit_window_ms > 3600000) {
+        snprintf (why, why_size, "audit_refusals_per_minute must be 0..60000, audit_window_ms 100..3600000");
         return ERR_BAD_FIELD;
     }
     if (cfg->n_children > 0 && !*cfg->repl_listen) {

@@ -40,6 +40,13 @@ typedef struct {
     int batch_max;              //  entries per replication batch
     int window;                 //  batches in flight upward (credit)
     int checkpoint_ms;          //  how often a new checkpoint is signed
+    //  Refusals without amplification (issue 11 finding 5); 0 = no limit
+    int client_rate;            //  requests/s of one key on the client socket (the admin's: none)
+    int client_burst;           //  ... at once
+    int query_rate;             //  queries/s of one key, on either socket
+    int query_burst;            //  ... at once
+    int audit_refusals;         //  a body's refused queries recorded one by one per minute
+    int audit_window_ms;        //  one aggregated audit record per key per this long
     char file [512];            //  the file it was read from ("" = defaults only)
 } config_t;
 

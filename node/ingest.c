@@ -114,9 +114,29 @@ ingest_job_fail (ingest_job_t *job, int code, const char *fmt, ...)
     va_end (ap);
 }
 
+void
+ingest_charge (ingest_t *self, ingest_job_t *job, size_t bytes)
+{
+    job->bytes += bytes;
+    self->bytes_inflight += bytes;
+}
+
+//  The verifier decoded the event body charged *charge bytes (its
+//  budget): charge what it holds instead.
+static void
+s_event_decoded (ingest_t *self, ingest_job_t *job, size_t *charge, const Lic__Event *ev)
+{
+    size_t now = ev? codec_heap (&ev->base): 0;
+    job->bytes = job->bytes - *charge + now;
+    self->bytes_inflight = self->bytes_inflight - *charge + now;
+    *charge = now;
+}
+
 static void
 s_answer (ingest_t *self, ingest_job_t *job)
 {
+    self->bytes_inflight -= job->bytes;
+    job->bytes = 0;
     if (job->kind == JOB_BATCH) {
         if (self->on_batch)
             self->on_batch (self->batch_arg, job->child, job->cookie, job->code,
@@ -126,6 +146,15 @@ s_answer (ingest_t *self, ingest_job_t *job)
     }
     if (job->kind == JOB_AUDIT) {
         self->answers_inflight -= job->answer_bytes;
+        if (!job->route) {
+            //  An aggregated record: nobody waits for it, and the requests
+            //  it counts were answered; its loss is the operator's to see.
+            if (job->code != ERR_OK)
+                logfmt_msgf (LOGFMT_ERROR, "aggregated audit record of %u refused requests not "
+                             "written: %s", (unsigned) job->audit->count, job->why);
+            s_job_destroy (&job);
+            return;
+        }
         //  No answer leaves without its durable record: a failed write
         //  replaces the answer by the refusal.
         if (job->code != ERR_OK) {
@@ -835,6 +864,7 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
               : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE
               : job->req->body_case == LIC__REQUEST__BODY_APP_BODY? JOB_APP_BODY: JOB_PUBLISH;
     self->ring [self->tail++ % INGEST_RING] = job;
+    ingest_charge (self, job, sizeof *job + codec_heap (&job->req->base));
     if (job->kind != JOB_PUBLISH) {
         job->ready = true;
         return;
@@ -855,6 +885,9 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
                 rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
     }
     else {
+        //  The verifier decodes the body: charged its budget until then.
+        job->ev_charge = codec_event_budget (env->body.len);
+        ingest_charge (self, job, job->ev_charge);
         job->task.env = env;
         ingest_queue_task (self, &job->task);
         return;
@@ -875,20 +908,24 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
 {
     ingest_job_t *job = ingest_job_new (self, JOB_AUDIT);
     if (!job) {
-        zframe_destroy (route_p);
+        if (route_p)
+            zframe_destroy (route_p);
         codec_audit_record_free (rec_p);
         codec_reply_free (answer_p);
         return;
     }
     job->channel = channel;
-    job->route = *route_p;
+    job->route = route_p? *route_p: NULL;
     job->audit = *rec_p;
-    job->answer = *answer_p;
-    job->answer_bytes = codec_reply_size (job->answer);
+    job->answer = answer_p? *answer_p: NULL;
+    job->answer_bytes = job->answer? codec_reply_size (job->answer): 0;
     self->answers_inflight += job->answer_bytes;
-    *route_p = NULL;
+    ingest_charge (self, job, sizeof *job + codec_heap (&job->audit->base));
+    if (route_p)
+        *route_p = NULL;
     *rec_p = NULL;
-    *answer_p = NULL;
+    if (answer_p)
+        *answer_p = NULL;
     //  The node names itself in the record; the body is final now, so it
     //  is signed on the verifier pool while the sequencer does the rest.
     char *given = job->audit->division;
@@ -896,6 +933,8 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
     size_t len;
     int rc = codec_audit_record_encode (job->audit, &job->audit_body, &len);
     job->audit->division = given;
+    if (rc == ERR_OK)
+        ingest_charge (self, job, len);
     if (rc != ERR_OK) {
         ingest_job_fail (job, ERR_NOMEM, "out of memory: the query was not recorded, so not answered");
         job->ready = true;
@@ -933,6 +972,7 @@ ingest_full (ingest_t *self)
     //  One ring slot is kept free for the one job a caller may still add.
     return self->tail - self->head >= INGEST_RING - 1
         || self->items_inflight >= INGEST_ITEMS_MAX
+        || self->bytes_inflight >= INGEST_BYTES_MAX
         || self->answers_inflight >= INGEST_ANSWERS_MAX;
 }
 
@@ -991,10 +1031,17 @@ ingest_on_ready (ingest_t *self)
     size_t n;
     while ((tasks = verifier_recv (self->verifier, &n)))
         for (size_t i = 0; i < n; i++) {
-            if (!tasks [i]->owner)
-                ((ingest_job_t *) tasks [i])->ready = true;
+            if (!tasks [i]->owner) {
+                ingest_job_t *job = (ingest_job_t *) tasks [i];
+                if (job->ev_charge)
+                    s_event_decoded (self, job, &job->ev_charge, tasks [i]->ev);
+                job->ready = true;
+            }
             else {
-                ingest_job_t *job = ((ingest_item_t *) tasks [i]->owner)->job;
+                ingest_item_t *item = (ingest_item_t *) tasks [i]->owner;
+                ingest_job_t *job = item->job;
+                if (item->ev_charge)
+                    s_event_decoded (self, job, &item->ev_charge, tasks [i]->ev);
                 if (--job->unverified == 0)
                     job->ready = true;
             }

@@ -10,7 +10,8 @@
         next batch fills (double buffering).  Replies leave only after the
         batch holding the event (or its original) is durable.
 
-    Bounded: at most INGEST_RING jobs in flight; the server stops reading
+    Bounded: at most INGEST_RING jobs, INGEST_ITEMS_MAX events and
+    INGEST_BYTES_MAX bytes of heap in flight; the server stops reading
     its socket while ingest_full().  Runs in the server's thread; the
     verifier and committer threads see only the jobs sent to them.
 */
@@ -30,6 +31,15 @@
 #define INGEST_ITEMS_MAX 32768      //  events (published or replicated) in flight at most
 #define INGEST_TASKS_BATCH 4096     //  tasks handed to the verifier at once
 #define INGEST_ANSWERS_MAX (64 * 1024 * 1024)   //  bytes of query answers waiting for their audit record
+//  Heap held by the jobs in flight (issue 11 finding 4), from the moment
+//  a job is submitted until it is answered: its decoded request, entries
+//  and leaf copies as codec_heap measures them, and for each event body
+//  the event decode budget (codec_event_budget: twice its bytes plus
+//  64 KiB) until the verifier has decoded it, then its measured heap.
+//  A caller may submit one job past the bound (ingest_full), so the
+//  pipeline holds at most this plus one request (a publish: 5 MiB at the
+//  decode budget) or one replicated batch.
+#define INGEST_BYTES_MAX (128 * 1024 * 1024)
 #define INGEST_FSYNC_BUCKETS 12
 //  Upper bounds (microseconds) of the synced-write histogram; last = +Inf.
 #define INGEST_FSYNC_BOUNDS_US { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, \
@@ -105,7 +115,9 @@ void
 //  Records a query (issue 5 item 4): appends rec (owned from here on) as
 //  a node-signed ENTRY_AUDIT to the log and hands the prepared answer
 //  (owned) back through the audit handler only once that record is
-//  durable.  channel is the caller's, returned as it is.
+//  durable.  channel is the caller's, returned as it is.  route_p and
+//  answer_p may be NULL (an aggregated record: nothing waits for it;
+//  if it cannot be written, that is logged).
 void
     ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
                          Lic__AuditRecord **rec_p, Lic__Reply **answer_p);
@@ -120,8 +132,9 @@ void
     ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p);
 
 //  True while no more requests should be submitted: the ring is full,
-//  INGEST_ITEMS_MAX events are in flight, or INGEST_ANSWERS_MAX bytes of
-//  query answers wait for their audit records.  A caller may then still submit
+//  INGEST_ITEMS_MAX events or INGEST_BYTES_MAX bytes of heap are in
+//  flight, or INGEST_ANSWERS_MAX bytes of query answers wait for their
+//  audit records.  A caller may then still submit
 //  one more job (a replicated batch counts as one job of up to 4,096
 //  events), never more.
 bool

@@ -21,6 +21,7 @@ typedef struct {
     ingest_job_t *job;                 //  the batch job
     Lic__LogEntry *entry;       //  decoded (owned)
     uint8_t *leaf;              //  its leaf data if not its bytes (codec_entry_leaf; owned)
+    size_t ev_charge;           //  bytes its event body is charged (budget, then measured)
 } ingest_item_t;
 
 struct _ingest_job_t {
@@ -51,6 +52,8 @@ struct _ingest_job_t {
     Lic__Reply *answer;         //  reply to send once it is durable (owned)
     size_t answer_bytes;        //  its packed size, counted in answers_inflight
     int channel;                //  the server's socket
+    size_t bytes;               //  heap it holds, counted in bytes_inflight (ingest_charge)
+    size_t ev_charge;           //  JOB_PUBLISH: of which its event body (budget, then measured)
 };
 
 typedef struct {
@@ -83,6 +86,7 @@ struct ingest_t {
     size_t n_to_verify;
     size_t items_inflight;      //  verify tasks submitted and not yet sequenced (bounded)
     size_t answers_inflight;    //  bytes of audited answers not yet sent (bounded)
+    size_t bytes_inflight;      //  heap of the jobs not yet answered (bounded: INGEST_BYTES_MAX)
     uint64_t next_gen;
     uint64_t next_seq;          //  seq for the next entry
     uint64_t durable;           //  last durable seq
@@ -93,6 +97,11 @@ struct ingest_t {
 //  Queues a task for the verifier, sending the queue first if it is full.
 void
     ingest_queue_task (ingest_t *self, verify_task_t *task);
+
+//  Charges job `bytes` more of heap (counted in bytes_inflight until the
+//  job is answered).
+void
+    ingest_charge (ingest_t *self, ingest_job_t *job, size_t bytes);
 
 //  Sets job's refusal: code and a formatted message.
 void

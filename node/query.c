@@ -22,6 +22,8 @@
 #include "licid.h"
 #include "lifecycle.h"
 #include "query.h"
+#include "ratelimit.h"
+#include "auditagg.h"
 #include "seal.h"
 #include "text.h"
 
@@ -33,6 +35,13 @@ struct query_t {
     ingest_t *ingest;
     uint64_t granted;
     uint64_t refused;
+    ratelimit_t *rate;              //  queries of a key (query_rate, query_burst)
+    ratelimit_t *refusals;          //  a body's refusals recorded one by one (audit_refusals)
+    auditagg_t *agg;                //  the others, per key per window
+    ingest_audit_fn *send;          //  answers that wait for no record
+    void *send_arg;
+    uint64_t aggregated;            //  refused queries counted in aggregated records
+    uint64_t busy;                  //  of which over the key's rate (ERR_BUSY)
 };
 
 #define QUERY_BUDGET (CODEC_FRAME_MAX * 3 / 4)  //  bytes of licenses in one answer
@@ -49,6 +58,11 @@ query_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views, 
     self->store = store;
     self->views = views;
     self->ingest = ingest;
+    self->rate = ratelimit_new (cfg->query_rate, cfg->query_burst);
+    self->refusals = ratelimit_new (cfg->audit_refusals / 60.0, cfg->audit_refusals);
+    self->agg = auditagg_new (cfg->audit_window_ms);
+    if (!self->rate || !self->refusals || !self->agg)
+        query_destroy (&self);
     return self;
 }
 
@@ -56,7 +70,11 @@ void
 query_destroy (query_t **self_p)
 {
     if (self_p && *self_p) {
-        free (*self_p);
+        query_t *self = *self_p;
+        ratelimit_destroy (&self->rate);
+        ratelimit_destroy (&self->refusals);
+        auditagg_destroy (&self->agg);
+        free (self);
         *self_p = NULL;
     }
 }
@@ -817,6 +835,79 @@ query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
     codec_request_free (&req);
 }
 
+// ---------------------------------------------------------------------
+//  Refusals without amplification (issue 11 finding 5): every query is
+//  recorded, alone or counted in its key's aggregated record
+
+//  Answers a refusal now (nothing waits for a record) and counts it in
+//  the aggregated record of key (NULL: none) and body b (NULL: not one).
+static void
+s_aggregate (query_t *self, int channel, zframe_t **route_p, const uint8_t *key,
+             const Lic__AppBody *b, uint64_t id, int code, const char *why)
+{
+    auditagg_count (self->agg, key, b? b->credit_code: NULL, code, why, zclock_time ());
+    self->refused++;
+    self->aggregated++;
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    if (reply) {
+        codec_reply_init (reply);
+        reply->id = id;
+        reply->code = code;
+        reply->message = strdup (why);
+    }
+    if (reply && self->send)
+        self->send (self->send_arg, channel, route_p, &reply);
+    codec_reply_free (&reply);
+    zframe_destroy (route_p);
+}
+
+void
+query_set_sender (query_t *self, ingest_audit_fn *fn, void *arg)
+{
+    self->send = fn;
+    self->send_arg = arg;
+}
+
+void
+query_refuse (query_t *self, int channel, zframe_t **route_p, const char *user, uint64_t id,
+              int code, const char *why)
+{
+    uint8_t key [32];
+    bool have_key = user && strlen (user) == 40 && zmq_z85_decode (key, user);
+    const Lic__AppBody *b = have_key? views_app_body_by_key (self->views, self->cfg->division, key): NULL;
+    if (code == ERR_BUSY)
+        self->busy++;
+    s_aggregate (self, channel, route_p, have_key? key: NULL, b, id, code, why);
+}
+
+//  Hands an aggregated record to the pipeline, if it has room.
+static bool
+s_write_aggregated (void *arg, Lic__AuditRecord **rec_p)
+{
+    query_t *self = (query_t *) arg;
+    if (ingest_full (self->ingest))
+        return false;
+    ingest_submit_audit (self->ingest, 0, NULL, rec_p, NULL);
+    return true;
+}
+
+void
+query_on_tick (query_t *self, bool all)
+{
+    auditagg_flush (self->agg, zclock_time (), all, s_write_aggregated, self);
+    int64_t now = zclock_mono ();
+    ratelimit_sweep (self->rate, now);
+    ratelimit_sweep (self->refusals, now);
+}
+
+void
+query_flood_stats (query_t *self, uint64_t *aggregated, uint64_t *busy, uint64_t *pending)
+{
+    *aggregated = self->aggregated;
+    *busy = self->busy;
+    *pending = auditagg_pending (self->agg);
+}
+
 void
 query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user,
                   const Lic__Request *req, int rc)
@@ -825,6 +916,14 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
     uint8_t key [32];
     bool have_key = user && strlen (user) == 40 && zmq_z85_decode (key, user);
     const Lic__AppBody *b = have_key? views_app_body_by_key (self->views, self->cfg->division, key): NULL;
+    //  Over the key's rate: refused unread (whatever the frame holds).
+    if (!ratelimit_take (self->rate, user, zclock_mono ())) {
+        self->busy++;
+        err_why (why, sizeof why, "over %d queries a second (%d at once) of this key: retry later",
+                 self->cfg->query_rate, self->cfg->query_burst);
+        s_aggregate (self, channel, route_p, have_key? key: NULL, b, req? req->id: 0, ERR_BUSY, why);
+        return;
+    }
     Lic__Reply *reply = calloc (1, sizeof *reply);
     if (!reply) {
         zframe_destroy (route_p);
@@ -849,6 +948,15 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
     else
         rc = s_answer (self, b, req->query, reply, why, sizeof why);
     reply->id = req? req->id: 0;
+    //  A frame that does not decode, a key that is not a body's, a body's
+    //  refusals past its own rate: counted, not recorded one by one.
+    if (rc != ERR_OK
+    &&  (!req || !b || !ratelimit_take (self->refusals, user, zclock_mono ()))) {
+        uint64_t id = reply->id;
+        codec_reply_free (&reply);
+        s_aggregate (self, channel, route_p, have_key? key: NULL, b, id, rc, why);
+        return;
+    }
     Lic__AuditRecord *rec = s_record (b, have_key? key: NULL,
                                       req && req->body_case == LIC__REQUEST__BODY_QUERY? req->query: NULL,
                                       reply, rc, why);

@@ -68,4 +68,38 @@ int MUST_CHECK
 void
     query_stats (query_t *self, uint64_t *granted, uint64_t *refused);
 
+// ---------------------------------------------------------------------
+//  Refusals without amplification (issue 11 finding 5).  Every query is
+//  recorded: granted ones, and an application body's refusals up to
+//  audit_refusals_per_minute, each in its own record before the answer
+//  leaves; every other refusal (a frame that does not decode, a request
+//  over the key's query_rate, a query of a key that is not a body of
+//  this node, a body's refusals past its rate) is counted in its key's
+//  aggregated record (auditagg.h), one per key per audit_window_ms, and
+//  answered at once.
+
+//  Where answers that wait for no record go (the server's sender, the
+//  same signature as the audit handler: it takes route and reply).
+void
+    query_set_sender (query_t *self, ingest_audit_fn *fn, void *arg);
+
+//  Refuses a request the caller would not serve -- a frame that does not
+//  decode on the client socket, or ERR_BUSY (over the key's client_rate,
+//  or its replies are not being read) -- counting it in the aggregated
+//  record of user_id's key, and answers it (id, code, why) now.
+void
+    query_refuse (query_t *self, int channel, zframe_t **route_p, const char *user_id,
+                  uint64_t id, int code, const char *why);
+
+//  Once a second: writes the aggregated records whose window closed
+//  (every one if all: at shutdown) while the pipeline has room, and
+//  forgets full buckets.
+void
+    query_on_tick (query_t *self, bool all);
+
+//  Refused queries counted in aggregated records since start, of which
+//  ERR_BUSY, and how many are counted but not yet written.
+void
+    query_flood_stats (query_t *self, uint64_t *aggregated, uint64_t *busy, uint64_t *pending);
+
 #endif

@@ -226,6 +226,7 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
     *msg_p = NULL;
     job->child = child;
     job->cookie = cookie;
+    ingest_charge (self, job, sizeof *job + codec_heap (&job->repl->base));
     const Lic__Batch *b = job->repl->batch;
     job->items = calloc (b->n_entries? b->n_entries: 1, sizeof *job->items);
     if (!job->items) {
@@ -239,6 +240,8 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
         item->job = job;
         int rc = codec_entry_decode (b->entries [i].data, b->entries [i].len, &item->entry);
         job->n_items++;
+        if (rc == ERR_OK)
+            ingest_charge (self, job, sizeof *item + codec_heap (&item->entry->base));
         if (rc != ERR_OK || item->entry->seq != b->first_seq + i || !item->entry->envelope
         ||  !*item->entry->origin_division || item->entry->origin_seq == 0) {
             ingest_job_fail (job, ERR_MALFORMED, "entry %zu of the batch is not a well-formed log entry "
@@ -268,6 +271,9 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
         }
         item->task.leaf_data = item->leaf? item->leaf: b->entries [i].data;
         item->task.leaf_len = item->leaf? leaf_len: b->entries [i].len;
+        //  The verifier decodes an event's body: its budget until then.
+        item->ev_charge = item->task.not_event? 0: codec_event_budget (item->entry->envelope->body.len);
+        ingest_charge (self, job, (item->leaf? leaf_len: 0) + item->ev_charge);
         ingest_queue_task (self, &item->task);
     }
 }
@@ -309,5 +315,6 @@ ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk 
     rec->parent_division = parent;
     rec->at = (int64_t) time (NULL);
     job->node = rec;
+    ingest_charge (self, job, sizeof *job + codec_heap (&rec->base));
     job->ready = true;
 }

@@ -25,6 +25,8 @@
 #include "proofs.h"
 #include "quarantine.h"
 #include "query.h"
+#include "outq.h"
+#include "ratelimit.h"
 #include "zap.h"
 #include "admission.h"
 #include "seal.h"
@@ -51,6 +53,11 @@ struct server_t {
     uint64_t revoked_msgs;          //  messages refused so (ERR_KEY_REVOKED)
     zsock_t *router;                //  client socket
     zsock_t *query_sock;            //  application bodies' socket, or NULL
+    outq_t *client_q;               //  replies on router, a byte budget per peer
+    outq_t *query_q;                //  replies on query_sock, or NULL
+    ratelimit_t *client_rate;       //  requests of a key on router (client_rate, client_burst)
+    zap_limit_t *busy_log;          //  log lines about keys answered ERR_BUSY
+    uint64_t busy;                  //  requests answered ERR_BUSY here (queries: query.c)
     query_t *query;                 //  scoped queries (issue 5)
     ingest_t *ingest;
     downlink_t *downlink;           //  children, or NULL
@@ -80,8 +87,13 @@ struct server_t {
 #define SERVER_CHANNEL_MAIN  0          //  replies go out on the client socket
 #define SERVER_CHANNEL_QUERY 1          //  on the query socket
 
+//  Every reply goes through the socket's outq (a byte budget per peer,
+//  outq.h) and is at most CODEC_REPLY_MAX, what a client decodes and
+//  what that budget counts on.  A peer that has gone away loses its
+//  reply; its events, if stored, are answered again as duplicates when
+//  it resends them.
 static void
-s_send_on (zsock_t *sock, zframe_t **route_p, const Lic__Reply *reply)
+s_send_on (server_t *self, zsock_t *sock, zframe_t **route_p, const Lic__Reply *reply)
 {
     uint8_t *buf;
     size_t len;
@@ -89,21 +101,31 @@ s_send_on (zsock_t *sock, zframe_t **route_p, const Lic__Reply *reply)
         zframe_destroy (route_p);
         return;
     }
-    zframe_t *body = zframe_new (buf, len);
-    free (buf);
-    //  A peer that has gone away loses its reply; its events, if stored,
-    //  are answered again as duplicates when it resends them.
-    if (zframe_send (route_p, sock, ZFRAME_MORE | ZFRAME_DONTWAIT) != 0
-    ||  zframe_send (&body, sock, ZFRAME_DONTWAIT) != 0) {
-        zframe_destroy (route_p);
-        zframe_destroy (&body);
+    if (len > CODEC_REPLY_MAX) {
+        free (buf);
+        logfmt_msgf (LOGFMT_ERROR, "a reply of %zu bytes is over the %d-byte reply limit: "
+                     "ERR_TOO_LARGE sent instead", len, CODEC_REPLY_MAX);
+        Lic__Reply over;
+        codec_reply_init (&over);
+        over.id = reply->id;
+        over.code = ERR_TOO_LARGE;
+        over.message = "the answer would be over the reply limit";
+        if (codec_reply_encode (&over, &buf, &len) != ERR_OK) {
+            zframe_destroy (route_p);
+            return;
+        }
     }
+    outq_t *q = sock == self->query_sock? self->query_q: self->client_q;
+    if (q)
+        outq_send (q, route_p, buf, len);
+    zframe_destroy (route_p);
+    free (buf);
 }
 
 static void
 s_send (server_t *self, zframe_t **route_p, const Lic__Reply *reply)
 {
-    s_send_on (self->router, route_p, reply);
+    s_send_on (self, self->router, route_p, reply);
 }
 
 static void
@@ -205,7 +227,7 @@ s_key_admitted (server_t *self, zsock_t *sock, zframe_t **route_p, zframe_t *bod
     reply.id = id;
     reply.code = ERR_KEY_REVOKED;
     reply.message = why;
-    s_send_on (sock, route_p, &reply);
+    s_send_on (self, sock, route_p, &reply);
     return false;
 }
 
@@ -216,9 +238,38 @@ s_on_audit (void *arg, int channel, zframe_t **route_p, Lic__Reply **reply_p)
     server_t *self = (server_t *) arg;
     zsock_t *sock = channel == SERVER_CHANNEL_QUERY? self->query_sock: self->router;
     if (sock)
-        s_send_on (sock, route_p, *reply_p);
+        s_send_on (self, sock, route_p, *reply_p);
     zframe_destroy (route_p);
     codec_reply_free (reply_p);
+}
+
+//  Whether a request of the key in body's User-Id may be served now: not
+//  over its rate on the client socket (the operator's key has none),
+//  and its replies are being read (outq_congested).  If not, sets why
+//  and logs (once a minute per key).
+static bool
+s_may_serve (server_t *self, outq_t *q, zframe_t *route, zframe_t *body, bool rate,
+             char *why, size_t why_size)
+{
+    const char *user = zframe_meta (body, "User-Id");
+    if (q && outq_congested (q, route))
+        snprintf (why, why_size, "busy: this connection reads none of its replies; read them, "
+                  "then ask again");
+    else
+    if (rate && !ratelimit_take (self->client_rate, user, zclock_mono ()))
+        snprintf (why, why_size, "busy: over %d requests a second (%d at once) of this key; "
+                  "retry later", self->cfg->client_rate, self->cfg->client_burst);
+    else
+        return true;
+    uint8_t key [32];
+    char fp [17] = "-";
+    if (user && strlen (user) == 40 && zmq_z85_decode (key, user))
+        zap_fingerprint (fp, key);
+    uint64_t held;
+    if (zap_limit_pass (self->busy_log, user? user: "", zclock_mono (), &held))
+        logfmt_log (LOGFMT_WARN, "request refused: busy", "socket=%s key=%s why=\"%s\" held_back=%" PRIu64,
+                    q == self->query_q? "query": "client", fp, why, held);
+    return false;
 }
 
 static void
@@ -553,8 +604,21 @@ s_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     ns->checkpoint = self->checkpoint? self->checkpoint: "";
     ns->catalogue_types = views_types (self->views);
     ns->inspections_overdue = self->overdue_count;
-    if (self->query)
+    if (self->query) {
         query_stats (self->query, &ns->queries_granted, &ns->queries_refused);
+        uint64_t busy = 0, pending;
+        query_flood_stats (self->query, &ns->queries_aggregated, &busy, &pending);
+        ns->busy = self->busy + busy;
+    }
+    outq_stats_t qs;
+    if (self->client_q) {
+        outq_stats (self->client_q, &qs);
+        ns->replies_dropped += qs.dropped;
+    }
+    if (self->query_q) {
+        outq_stats (self->query_q, &qs);
+        ns->replies_dropped += qs.dropped;
+    }
     uplink_status (self->uplink, ns);
     if (self->downlink)
         downlink_status (self->downlink, ns);
@@ -1085,18 +1149,33 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
 {
     Lic__Request *req = NULL;
     int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
+    char why [256];
     if (rc != ERR_OK) {
         //  A frame refused as a whole still says which request it was,
         //  when its top level parses (a pipelining client is waiting).
+        //  It may have been a query: counted in its key's aggregated
+        //  audit record (issue 11 finding 5), answered now.
         self->bad_frames++;
-        s_send_error (self, route_p, codec_request_id (zframe_data (body), zframe_size (body)),
-                      rc, "%s", rc == ERR_TOO_LARGE
-            ? "frame exceeds the 256 KiB limit"
+        snprintf (why, sizeof why, "%s", rc == ERR_TOO_LARGE
+            ? "frame exceeds the 256 KiB limit, or would unpack into more than its decode budget"
             : rc == ERR_VERSION? "protocol version not supported (this node speaks 1)"
             : "frame does not decode as lic.Request");
+        query_refuse (self->query, SERVER_CHANNEL_MAIN, route_p, zframe_meta (body, "User-Id"),
+                      codec_request_id (zframe_data (body), zframe_size (body)), rc, why);
         return;
     }
-    char why [256];
+    //  Over the key's rate, or its replies are not being read: refused
+    //  unserved (a query counted in its key's aggregated audit record).
+    if (!s_may_serve (self, self->client_q, *route_p, body, !s_is_admin (self, body), why, sizeof why)) {
+        self->busy++;
+        if (req->body_case == LIC__REQUEST__BODY_QUERY)
+            query_refuse (self->query, SERVER_CHANNEL_MAIN, route_p, zframe_meta (body, "User-Id"),
+                          req->id, ERR_BUSY, why);
+        else
+            s_send_error (self, route_p, req->id, ERR_BUSY, "%s", why);
+        codec_request_free (&req);
+        return;
+    }
     //  Parts of a request are signed and stored as they came (an
     //  envelope, a department, a catalogue type): none may carry fields
     //  the schema does not name.
@@ -1267,7 +1346,14 @@ s_on_query_frame (server_t *self, zframe_t **route_p, zframe_t *body)
 {
     Lic__Request *req = NULL;
     int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
-    if (s_key_admitted (self, self->query_sock, route_p, body, "licrepo-query", req? req->id: 0))
+    char why [256];
+    if (!s_key_admitted (self, self->query_sock, route_p, body, "licrepo-query", req? req->id: 0))
+        ;
+    else
+    if (!s_may_serve (self, self->query_q, *route_p, body, false, why, sizeof why))
+        query_refuse (self->query, SERVER_CHANNEL_QUERY, route_p, zframe_meta (body, "User-Id"),
+                      req? req->id: 0, ERR_BUSY, why);
+    else
         query_on_request (self->query, SERVER_CHANNEL_QUERY, route_p, zframe_meta (body, "User-Id"),
                           req, rc);
     codec_request_free (&req);
@@ -1360,22 +1446,32 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     }
     self->quarantine_base = quarantine_count (store);
 
+    //  Queues of OUTQ_SNDHWM replies and OUTQ_RCVHWM requests per peer
+    //  (issue 11 finding 4: bytes, not only messages; outq.h).
     self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
-                                    100000, 100000, 1000, why, why_size);
+                                    OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size);
     if (!self->router) {
         rc = ERR_IO;
         goto fail;
     }
     self->query = query_new (cfg, id, store, views, self->ingest);
-    if (!self->query) {
+    self->client_q = outq_new (self->router, "client");
+    self->client_rate = ratelimit_new (cfg->client_rate, cfg->client_burst);
+    self->busy_log = zap_limit_new ();
+    if (!self->query || !self->client_q || !self->client_rate || !self->busy_log) {
         rc = ERR_NOMEM;
         goto fail;
     }
     ingest_set_audit_handler (self->ingest, s_on_audit, self);
+    query_set_sender (self->query, s_on_audit, self);
     if (cfg->query_listen [0]
     &&  !(self->query_sock = identity_router (id, cfg->query_listen, "licrepo-query", CODEC_FRAME_MAX,
-                                              10000, 10000, 1000, why, why_size))) {
+                                              OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size))) {
         rc = ERR_IO;
+        goto fail;
+    }
+    if (self->query_sock && !(self->query_q = outq_new (self->query_sock, "query"))) {
+        rc = ERR_NOMEM;
         goto fail;
     }
     if (cfg->metrics_listen [0]
@@ -1406,6 +1502,10 @@ server_destroy (server_t **self_p)
     uplink_destroy (&self->uplink);
     free (self->checkpoint);
     query_destroy (&self->query);
+    outq_destroy (&self->query_q);
+    outq_destroy (&self->client_q);
+    ratelimit_destroy (&self->client_rate);
+    zap_limit_destroy (&self->busy_log);
     zsock_destroy (&self->query_sock);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
@@ -1588,6 +1688,9 @@ s_on_tick (server_t *self)
             s_try_recover (self);
             self->next_recover = now + 2000;
         }
+        //  Aggregated audit records whose window closed (issue 11 finding 5)
+        query_on_tick (self->query, false);
+        ratelimit_sweep (self->client_rate, now);
         self->next_tick = now + 1000;
     }
     if (now >= self->next_overdue) {
@@ -1608,7 +1711,15 @@ server_run (server_t *self)
             logfmt_msgf (LOGFMT_INFO, "stopping: draining the pipeline");
             stop_deadline = zclock_mono () + 10000;
         }
-        if (stop_deadline && (ingest_idle (self->ingest) || zclock_mono () > stop_deadline))
+        //  Stopping: the refusals counted so far are written first, each
+        //  key's in one aggregated record, whatever its window.
+        uint64_t aggregated, busy, unwritten = 0;
+        if (stop_deadline) {
+            query_on_tick (self->query, true);
+            query_flood_stats (self->query, &aggregated, &busy, &unwritten);
+        }
+        if (stop_deadline && ((ingest_idle (self->ingest) && unwritten == 0)
+                          ||  zclock_mono () > stop_deadline))
             break;
         zmq_pollitem_t items [7] = {
             { zsock_resolve (ingest_results_sock (self->ingest)), 0, ZMQ_POLLIN, 0 },
@@ -1630,7 +1741,9 @@ server_run (server_t *self)
             if (self->downlink)
                 items [nitems++] = (zmq_pollitem_t) { zsock_resolve (downlink_sock (self->downlink)), 0, ZMQ_POLLIN, 0 };
         }
-        int rc = zmq_poll (items, nitems, stop_deadline? 50: 100);
+        //  Parked replies go out as soon as their peers' queues have room.
+        bool parked = outq_parked (self->client_q) || (self->query_q && outq_parked (self->query_q));
+        int rc = zmq_poll (items, nitems, parked? 5: stop_deadline? 50: 100);
         if (rc < 0 && zmq_errno () != EINTR)
             break;
         if (self->backup && (zsock_events (backup_sock (self->backup)) & ZMQ_POLLIN))
@@ -1645,6 +1758,9 @@ server_run (server_t *self)
                 downlink_on_readable (self->downlink, 64);
         }
         ingest_on_ready (self->ingest);
+        outq_flush (self->client_q);
+        if (self->query_q)
+            outq_flush (self->query_q);
         if (self->uplink && !stop_deadline)
             uplink_pump (self->uplink);
         s_on_tick (self);

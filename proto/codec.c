@@ -6,6 +6,8 @@
     its own size in memory.  Version checks live here so no handler sees
     a message of a version it does not speak.
 */
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +23,95 @@ _Static_assert (CODEC_FRAME_MAX < (1 << 21),
 _Static_assert (2 * CODEC_ENTRY_MAX <= CODEC_REPL_MAX,
                 "a replication frame holds at least one entry of CODEC_ENTRY_MAX");
 
+//  protobuf-c allocates through a budget (issue 11 finding 4): the live
+//  bytes of a decode (what malloc_usable_size says of each block, plus
+//  CODEC_ALLOC_OVERHEAD for malloc's own header) never exceed
+//  factor * size + slack; the allocation that would is refused, and the
+//  frame with it (ERR_TOO_LARGE).  Scratch that protobuf-c frees (the
+//  scanned-member slabs of each message) is given back, so the budget is
+//  on the peak.  The memory is malloc's, so free_unpacked (NULL
+//  allocator) releases the decoded message as before.
+typedef struct {
+    size_t used;                    //  live bytes charged
+    size_t limit;                   //  the decode's budget
+    bool over;                      //  an allocation was refused: over budget
+    bool nomem;                     //  malloc failed
+} s_budget_t;
+
+static size_t
+s_block_charge (void *p)
+{
+    return malloc_usable_size (p) + CODEC_ALLOC_OVERHEAD;
+}
+
+static void *
+s_budget_alloc (void *data, size_t size)
+{
+    s_budget_t *b = (s_budget_t *) data;
+    //  A single block is at most a frame (a bytes or string member).
+    void *p = malloc (size? size: 1);
+    if (!p) {
+        b->nomem = true;
+        return NULL;
+    }
+    size_t charge = s_block_charge (p);
+    if (charge > b->limit - b->used) {
+        free (p);
+        b->over = true;
+        return NULL;
+    }
+    b->used += charge;
+    return p;
+}
+
+static void
+s_budget_free (void *data, void *p)
+{
+    s_budget_t *b = (s_budget_t *) data;
+    if (!p)
+        return;
+    size_t charge = s_block_charge (p);
+    b->used -= charge < b->used? charge: b->used;
+    free (p);
+}
+
+//  The budget of a decode of size bytes: factor * size + slack (size is
+//  at most CODEC_REPL_MAX here, so this does not overflow).
+static size_t
+s_budget_limit (size_t size, size_t factor, size_t slack)
+{
+    return factor * size + slack;
+}
+
+size_t
+codec_decode_budget (size_t size)
+{
+    return s_budget_limit (size, CODEC_DECODE_FACTOR, CODEC_DECODE_SLACK);
+}
+
+size_t
+codec_event_budget (size_t size)
+{
+    return s_budget_limit (size, CODEC_EVENT_FACTOR, CODEC_EVENT_SLACK);
+}
+
 #define CODEC_DEFINE(name, T, prefix, versioned) \
     CODEC_DEFINE_MAX (name, T, prefix, versioned, CODEC_FRAME_MAX, 0)
 #define CODEC_DEFINE_STRICT(name, T, prefix, versioned, limit) \
     CODEC_DEFINE_MAX (name, T, prefix, versioned, limit, 1)
 #define CODEC_DEFINE_MAX(name, T, prefix, versioned, limit, strict) \
+    CODEC_DEFINE_BUDGET (name, T, prefix, versioned, limit, strict, codec_decode_budget)
+#define CODEC_DEFINE_BUDGET(name, T, prefix, versioned, limit, strict, budget_of) \
 int \
 codec_##name##_decode (const uint8_t *buf, size_t size, T **out) \
 { \
     if (size > (limit)) \
         return ERR_TOO_LARGE; \
-    T *m = prefix##__unpack (NULL, size, buf); \
+    s_budget_t budget = { 0, budget_of (size), false, false }; \
+    ProtobufCAllocator allocator = { s_budget_alloc, s_budget_free, &budget }; \
+    T *m = prefix##__unpack (&allocator, size, buf); \
     if (!m) \
-        return ERR_MALFORMED; \
+        return budget.nomem? ERR_NOMEM: budget.over? ERR_TOO_LARGE: ERR_MALFORMED; \
     if (strict && codec_known_fields (&m->base, NULL, 0) != ERR_OK) { \
         prefix##__free_unpacked (m, NULL); \
         return ERR_MALFORMED; \
@@ -75,7 +153,7 @@ codec_##name##_free (T **msg_p) \
 
 CODEC_DEFINE (request, Lic__Request, lic__request, 1)
 CODEC_DEFINE_MAX (reply, Lic__Reply, lic__reply, 1, CODEC_REPLY_MAX, 0)
-CODEC_DEFINE (event, Lic__Event, lic__event, 0)
+CODEC_DEFINE_BUDGET (event, Lic__Event, lic__event, 0, CODEC_FRAME_MAX, 0, codec_event_budget)
 CODEC_DEFINE_STRICT (registration, Lic__Registration, lic__registration, 1, CODEC_FRAME_MAX)
 CODEC_DEFINE_STRICT (entry, Lic__LogEntry, lic__log_entry, 1, CODEC_ENTRY_MAX)
 CODEC_DEFINE_MAX (repl, Lic__Repl, lic__repl, 1, CODEC_REPL_MAX, 0)
@@ -311,6 +389,85 @@ codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t
 {
     s_visitor_t v = { NULL, s_string_is_text, &max_bytes };
     return m? s_walk (m, m->descriptor->short_name, &v, why, why_size): ERR_OK;
+}
+
+//  Bytes one element of a repeated field of type t takes in its array.
+static size_t
+s_element_size (ProtobufCType t)
+{
+    switch (t) {
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+            return 8;
+        case PROTOBUF_C_TYPE_BOOL:
+            return sizeof (protobuf_c_boolean);
+        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+            return sizeof (void *);
+        case PROTOBUF_C_TYPE_BYTES:
+            return sizeof (ProtobufCBinaryData);
+        default:
+            return 4;
+    }
+}
+
+static size_t
+s_string_heap (const char *s, const ProtobufCFieldDescriptor *f)
+{
+    if (!s || s == (const char *) f->default_value || s == protobuf_c_empty_string)
+        return 0;
+    return strlen (s) + 1 + CODEC_ALLOC_OVERHEAD;
+}
+
+size_t
+codec_heap (const ProtobufCMessage *m)
+{
+    if (!m)
+        return 0;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *) m;
+    size_t n = d->sizeof_message + CODEC_ALLOC_OVERHEAD;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields [i];
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + f->quantifier_offset) != f->id)
+            continue;
+        const void *at = base + f->offset;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *) (base + f->quantifier_offset);
+            const void *array = *(const void *const *) at;
+            if (!array || count == 0)
+                continue;
+            n += count * s_element_size (f->type) + CODEC_ALLOC_OVERHEAD;
+            for (size_t j = 0; j < count; j++)
+                if (f->type == PROTOBUF_C_TYPE_STRING)
+                    n += s_string_heap (((const char *const *) array) [j], f);
+                else
+                if (f->type == PROTOBUF_C_TYPE_BYTES)
+                    n += ((const ProtobufCBinaryData *) array) [j].data?
+                         ((const ProtobufCBinaryData *) array) [j].len + CODEC_ALLOC_OVERHEAD: 0;
+                else
+                if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+                    n += codec_heap (((const ProtobufCMessage *const *) array) [j]);
+        }
+        else
+        if (f->type == PROTOBUF_C_TYPE_STRING)
+            n += s_string_heap (*(const char *const *) at, f);
+        else
+        if (f->type == PROTOBUF_C_TYPE_BYTES) {
+            const ProtobufCBinaryData *bd = (const ProtobufCBinaryData *) at;
+            const ProtobufCBinaryData *def = (const ProtobufCBinaryData *) f->default_value;
+            if (bd->data && (!def || bd->data != def->data))
+                n += bd->len + CODEC_ALLOC_OVERHEAD;
+        }
+        else
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+            n += codec_heap (*(const ProtobufCMessage *const *) at);
+    }
+    if (m->n_unknown_fields)
+        n += m->n_unknown_fields * sizeof *m->unknown_fields + CODEC_ALLOC_OVERHEAD;
+    for (size_t i = 0; i < m->n_unknown_fields; i++)
+        n += m->unknown_fields [i].len + CODEC_ALLOC_OVERHEAD;
+    return n;
 }
 
 int

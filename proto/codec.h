@@ -30,6 +30,28 @@
 #define CODEC_ENTRY_OVERHEAD 64
 #define CODEC_ENTRY_MAX  (CODEC_FRAME_MAX + CODEC_ENTRY_OVERHEAD)
 
+//  The decode budget (issue 11 finding 4).  protobuf-c unpacks through
+//  an allocator that counts the live bytes of the decode (each block's
+//  usable size plus CODEC_ALLOC_OVERHEAD) and refuses past the budget
+//  (ERR_TOO_LARGE), so no frame costs more than its budget in memory at
+//  any moment, however many empty repeated elements it packs (2 bytes
+//  each on the wire, 60 to 100 bytes each unpacked).  The budget is
+//  CODEC_DECODE_FACTOR times the frame plus CODEC_DECODE_SLACK: 5 MiB
+//  for a 256 KiB request, 9 MiB for a reply, 65 MiB for a replication
+//  frame.  Legitimate messages take well under it: the densest, a
+//  catalogue type of 256 enums filling a frame with 2-byte values, peaks
+//  at 12 times its size (3 MiB); a log reply of small entries at 2 times;
+//  the 131,000 empty disclosures of the finding would take 56 times.  An event body has its own, tighter budget: at most
+//  256 items (EVCHECK_ITEMS_MAX), strings of at most 4 KiB, so twice its
+//  size plus 64 KiB (256 one-letter items unpack into about 42 KiB, the
+//  scratch of the scan included); the pipeline charges each event in
+//  flight that much until it is decoded (node/ingest.h).
+#define CODEC_ALLOC_OVERHEAD 16
+#define CODEC_DECODE_FACTOR  16
+#define CODEC_DECODE_SLACK   (1024 * 1024)
+#define CODEC_EVENT_FACTOR   2
+#define CODEC_EVENT_SLACK    (64 * 1024)
+
 //  Largest reply a client decodes: a node puts at most 3/4 of
 //  CODEC_FRAME_MAX of entries or records in one reply, and always at
 //  least one whole entry, so a reply is below two entry limits.
@@ -44,7 +66,10 @@
 //        registration, node_record, license_type, app_body_registration,
 //        audit_record -- a field licrepo.proto does not name anywhere in
 //        it: see codec_known_fields),
-//        ERR_VERSION (top-level message of another version), ERR_NOMEM.  *out is set only on ERR_OK.
+//        ERR_VERSION (top-level message of another version), ERR_NOMEM,
+//        ERR_TOO_LARGE too when it would unpack into more than its decode
+//        budget (codec_decode_budget; codec_event_budget for events).
+//        *out is set only on ERR_OK.
 //    int  codec_M_encode (const T *msg, uint8_t **buf, size_t *size);
 //        ERR_OK or ERR_NOMEM.
 //    void codec_M_free (T **msg_p);   accepts NULL, nulls the pointer
@@ -110,6 +135,16 @@ int MUST_CHECK
 //  ERR_OK or ERR_NOMEM.
 int MUST_CHECK
     codec_entry_leaf (const Lic__LogEntry *entry, uint8_t **leaf, size_t *len);
+
+//  The budgets of a decode of size bytes (above): what it may allocate.
+size_t codec_decode_budget (size_t size);
+size_t codec_event_budget (size_t size);
+
+//  The heap m holds if protobuf-c unpacked it: every struct, array,
+//  string and bytes member, each charged as the decode budget charges it
+//  (its size plus CODEC_ALLOC_OVERHEAD).  What the pipeline counts of
+//  the requests and entries it holds (node/ingest.h).
+size_t codec_heap (const ProtobufCMessage *m);
 
 //  Replaces a string member of a decoded (or malloc-built) message by a
 //  copy of value, freeing the old one.  ERR_OK or ERR_NOMEM.

@@ -305,6 +305,13 @@ evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
 {
     assert (env && ev);
     int rc = codec_known_fields (&env->base, why, why_size);
+    //  One disclosure per digested item at most (finding 4: each is
+    //  stored and shown; a flood of empty ones is refused, not kept).
+    if (rc == ERR_OK && env->n_disclosures > EVCHECK_ITEMS_MAX) {
+        err_why (why, why_size, "the envelope carries %zu disclosures, at most %d (one per data "
+                 "item)", env->n_disclosures, EVCHECK_ITEMS_MAX);
+        rc = ERR_TOO_LARGE;
+    }
     //  The disclosed values travel beside the body and are stored and
     //  shown like its strings: the same rule and bound.
     if (rc == ERR_OK)

@@ -45,9 +45,10 @@ int MUST_CHECK
 
 //  The checks of a signed event as it arrives (publish) or is applied
 //  (upper levels): env, the envelope that carries it, has no unknown
-//  field anywhere (ERR_MALFORMED), its disclosures' names and values are
-//  text (ERR_BAD_FIELD) of at most EVCHECK_TEXT_MAX bytes
-//  (ERR_TOO_LARGE), then evcheck_event on ev, the decoded env->body.
+//  field anywhere (ERR_MALFORMED), it carries at most EVCHECK_ITEMS_MAX
+//  disclosures (ERR_TOO_LARGE), their names and values are text
+//  (ERR_BAD_FIELD) of at most EVCHECK_TEXT_MAX bytes (ERR_TOO_LARGE),
+//  then evcheck_event on ev, the decoded env->body.
 int MUST_CHECK
     evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
                       char *why, size_t why_size);

@@ -228,6 +228,181 @@ test_text_rule_walks_every_string (void)
     assert (codec_check_text (NULL, 64, why, sizeof why) == ERR_OK);
 }
 
+//  Finding 4: a frame of empty repeated elements (2 bytes each on the
+//  wire) would unpack into 30 to 50 times its size; the decode budget
+//  refuses it with ERR_TOO_LARGE, whatever the repeated field
+static void
+test_decode_bombs_refused_by_the_budget (void)
+{
+    //  A publish whose envelope carries 131,000 empty disclosures (the finding)
+    size_t n = 131000;
+    Lic__Disclosure empty = LIC__DISCLOSURE__INIT;
+    Lic__Disclosure **many = malloc (n * sizeof *many);
+    assert (many);
+    for (size_t i = 0; i < n; i++)
+        many [i] = &empty;
+    envelope_t f;
+    s_envelope_init (&f, 32);
+    f.env.n_disclosures = n;
+    f.env.disclosures = many;
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_PUBLISH;
+    req.publish = &f.env;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (len <= CODEC_FRAME_MAX);
+    Lic__Request *back = NULL;
+    assert (codec_request_decode (buf, len, &back) == ERR_TOO_LARGE && !back);
+    free (buf);
+    //  A twentieth of it is within the budget (its slack), and measured
+    f.env.n_disclosures = n / 20;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (codec_request_decode (buf, len, &back) == ERR_OK);
+    assert (back->publish->n_disclosures == n / 20);
+    size_t heap = codec_heap (&back->base);
+    assert (heap > 30 * len && heap <= codec_decode_budget (len));
+    codec_request_free (&back);
+    free (buf);
+    free (many);
+    free (f.body);
+
+    //  Empty strings in a department's license types
+    char **types = malloc (n * sizeof *types);
+    assert (types);
+    for (size_t i = 0; i < n; i++)
+        types [i] = "";
+    Lic__Department d;
+    codec_department_init (&d);
+    d.license_types = types;
+    d.n_license_types = n;
+    Lic__RegisterRequest rr;
+    lic__register_request__init (&rr);
+    rr.department = &d;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_REGISTER;
+    req.register_ = &rr;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (len <= CODEC_FRAME_MAX);
+    assert (codec_request_decode (buf, len, &back) == ERR_TOO_LARGE);
+    free (buf);
+    free (types);
+
+    //  An event body of 100,000 empty data items: the event budget
+    Lic__DataItem item = LIC__DATA_ITEM__INIT;
+    Lic__DataItem **items = malloc (100000 * sizeof *items);
+    assert (items);
+    for (size_t i = 0; i < 100000; i++)
+        items [i] = &item;
+    Lic__LicenseContent c;
+    codec_content_init (&c);
+    c.items = items;
+    c.n_items = 100000;
+    Lic__Event ev;
+    codec_event_init (&ev);
+    ev.content = &c;
+    assert (codec_event_encode (&ev, &buf, &len) == ERR_OK);
+    Lic__Event *evb = NULL;
+    assert (codec_event_decode (buf, len, &evb) == ERR_TOO_LARGE);
+    free (buf);
+    //  ... while the most items an event may have (EVCHECK_ITEMS_MAX, 256),
+    //  each as small as it gets, fit
+    Lic__DataItem small [256], *small_p [256];
+    char names [256][4];
+    for (int i = 0; i < 256; i++) {
+        codec_item_init (&small [i]);
+        snprintf (names [i], sizeof names [i], "%03d", i);
+        small [i].name = names [i];
+        small_p [i] = &small [i];
+    }
+    c.items = small_p;
+    c.n_items = 256;
+    assert (codec_event_encode (&ev, &buf, &len) == ERR_OK);
+    assert (codec_event_decode (buf, len, &evb) == ERR_OK);
+    assert (codec_heap (&evb->base) <= codec_event_budget (len));
+    codec_event_free (&evb);
+    free (buf);
+    free (items);
+}
+
+//  The densest legitimate messages decode within the budget: a catalogue
+//  type filling a frame with the shortest enum values, a reply of 1,000
+//  small log entries, the largest event
+static void
+test_legitimate_messages_within_the_budget (void)
+{
+    //  256 enum items of 250 two-byte values: about 253 KiB
+    Lic__ItemSpec specs [256], *spec_p [256];
+    char names [256][8];
+    static char values [255][3];
+    char *value_p [255];
+    for (int v = 0; v < 255; v++) {
+        snprintf (values [v], sizeof values [v], "%c%c", 'A' + v / 26, 'a' + v % 26);
+        value_p [v] = values [v];
+    }
+    for (int i = 0; i < 256; i++) {
+        lic__item_spec__init (&specs [i]);
+        snprintf (names [i], sizeof names [i], "i%03d", i);
+        specs [i].name = names [i];
+        specs [i].kind = LIC__ITEM_KIND__KIND_ENUM;
+        specs [i].values = value_p;
+        specs [i].n_values = 250;
+        spec_p [i] = &specs [i];
+    }
+    Lic__LicenseType t;
+    codec_license_type_init (&t);
+    t.type_code = "11100000000013338W011";
+    t.name = "dense";
+    t.items = spec_p;
+    t.n_items = 256;
+    Lic__CatalogueRequest cr;
+    lic__catalogue_request__init (&cr);
+    cr.add = &t;
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_CATALOGUE;
+    req.catalogue = &cr;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (len > CODEC_FRAME_MAX * 3 / 4 && len <= CODEC_FRAME_MAX);
+    Lic__Request *back = NULL;
+    assert (codec_request_decode (buf, len, &back) == ERR_OK);
+    assert (back->catalogue->add->n_items == 256);
+    assert (codec_heap (&back->base) <= codec_decode_budget (len));
+    codec_request_free (&back);
+    free (buf);
+
+    //  A log reply of 1,000 entries of 200-byte bodies
+    envelope_t f;
+    s_envelope_init (&f, 200);
+    Lic__LogEntry entry, *entry_p [1000];
+    codec_entry_init (&entry);
+    entry.seq = 1000000;
+    entry.origin_division = "330106";
+    entry.origin_seq = 1000000;
+    entry.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
+    entry.envelope = &f.env;
+    for (int i = 0; i < 1000; i++)
+        entry_p [i] = &entry;
+    Lic__LogEntries entries;
+    lic__log_entries__init (&entries);
+    entries.entries = entry_p;
+    entries.n_entries = 1000;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.body_case = LIC__REPLY__BODY_ENTRIES;
+    reply.entries = &entries;
+    assert (codec_reply_encode (&reply, &buf, &len) == ERR_OK);
+    Lic__Reply *rback = NULL;
+    assert (codec_reply_decode (buf, len, &rback) == ERR_OK);
+    assert (rback->entries->n_entries == 1000);
+    codec_reply_free (&rback);
+    free (buf);
+    free (f.body);
+}
+
 int
 main (void)
 {
@@ -237,6 +412,8 @@ main (void)
     test_reply_holds_a_largest_entry ();
     test_unknown_fields_refused_and_named ();
     test_text_rule_walks_every_string ();
-    printf ("test_codec: 6 cases OK\n");
+    test_decode_bombs_refused_by_the_budget ();
+    test_legitimate_messages_within_the_budget ();
+    printf ("test_codec: 8 cases OK\n");
     return 0;
 }

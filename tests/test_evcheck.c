@@ -472,6 +472,19 @@ test_strings_must_be_text (void)
     assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
     assert (strstr (why, "Envelope.disclosures[0].value is longer than"));
     free (over);
+    //  At most one disclosure per data item the event may have
+    d.value = "v";
+    Lic__Disclosure **many = calloc (EVCHECK_ITEMS_MAX + 1, sizeof *many);
+    assert (many);
+    for (int i = 0; i <= EVCHECK_ITEMS_MAX; i++)
+        many [i] = &d;
+    env.disclosures = many;
+    env.n_disclosures = EVCHECK_ITEMS_MAX;
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_OK);
+    env.n_disclosures = EVCHECK_ITEMS_MAX + 1;
+    assert (evcheck_envelope (&env, &f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (strstr (why, "disclosures, at most"));
+    free (many);
 }
 
 static void
