@@ -13,12 +13,17 @@
 #   4. the installed error codes are proto/err.h's, name for name.
 #
 # Environment (tests/meson.build sets it): BUILD_ROOT, SOURCE_ROOT,
-# LICNODE, MESON, CC.
+# LICNODE, MESON, CC, SANITIZE (the build's b_sanitize: a program linking
+# an instrumented library is built with the same -fsanitize).
 set -eu
 
 : "${BUILD_ROOT:?}" "${SOURCE_ROOT:?}" "${LICNODE:?}"
 MESON=${MESON:-meson}
 CC=${CC:-cc}
+case ${SANITIZE:-none} in
+    none | '') sanitize= ;;
+    *) sanitize=-fsanitize=$SANITIZE ;;
+esac
 
 # The API: every function a program may call.  A function added to
 # licclient.h goes here too, or this test fails.
@@ -95,7 +100,7 @@ done
 # 2. A program built from the installed tree alone, run against a node
 
 # shellcheck disable=SC2086
-$CC -std=c11 -Wall -Wextra -Werror $cflags "$SOURCE_ROOT/tests/install_client.c" \
+$CC -std=c11 -Wall -Wextra -Werror $sanitize $cflags "$SOURCE_ROOT/tests/install_client.c" \
     -o "$tmp/install_client" $libs \
     || fail "tests/install_client.c does not build against the installed tree"
 resolved=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/install_client" | grep liblicclient || true)
