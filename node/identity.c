@@ -140,13 +140,10 @@ identity_router (identity_t *id, const char *endpoint, const char *domain, int64
         snprintf (why, why_size, "cannot create a socket");
         return NULL;
     }
-    uint8_t pk [32], sk [32];
-    zmq_z85_decode (pk, id->node.curve_pk);
-    zmq_z85_decode (sk, id->node.curve_sk);
-    zcert_t *cert = zcert_new_from (pk, sk);
-    seal_wipe (sk, sizeof sk);
-    zcert_apply (cert, router);
-    zcert_destroy (&cert);
+    //  Straight into libzmq (which keeps its own copy): no czmq certificate
+    //  holding the secret, freed unwiped.
+    zsock_set_curve_publickey (router, id->node.curve_pk);
+    zsock_set_curve_secretkey (router, id->node.curve_sk);
     zsock_set_curve_server (router, 1);
     zsock_set_zap_domain (router, domain);
     zsock_set_maxmsgsize (router, (int) maxmsg);
