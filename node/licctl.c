@@ -29,6 +29,7 @@
 #include "licctl_query.h"
 #include "licctl_share.h"
 #include "licctl_verify.h"
+#include "licjson.h"
 #include "seal.h"
 
 void
@@ -42,7 +43,8 @@ licctl_usage (FILE *out)
 "  keygen --code CODE --name NAME --out PATH   writes PATH and PATH.pub\n"
 "  register --dept DEPT.pub --types T1,T2 [--revoke-key HEX]...\n"
 "  publish -k DEPT.key EVENT.json | --file FILE.jsonl (- for stdin)\n"
-"  get ID [--history]\n"
+"  get ID [--history] [--at TIME]   TIME: RFC 3339 (2026-11-27T10:00:00+08:00)\n"
+"                            or unix seconds; --at: the license as it was then\n"
 "  find --holder ID [--holder-type T] [--limit N] [--cursor C | --all]\n"
 "  status [--tree]           head, checkpoint, uplink, children, counters, and\n"
 "                            every node below (--tree: only that, as a tree)\n"
@@ -63,7 +65,7 @@ licctl_usage (FILE *out)
 "          --matters M1,M2 [--clearance personal,commercial,secret]  (admin)\n"
 "  appbody list              application bodies registered at the node\n"
 "  appbody revoke --code CODE   the body's key is no longer answered (admin)\n"
-"  query get ID | find | status ID [--at UNIX] --holder ID --holder-type T\n"
+"  query get ID | find | status ID [--at TIME] --holder ID --holder-type T\n"
 "          --matter M --staff S --case C --purpose P   (-k BODY.key)\n"
 "  copy ID --holder ID --holder-type T --matter M --staff S --case C\n"
 "          --purpose P [--expires DAYS] --out FILE     archived copy\n"
@@ -207,10 +209,8 @@ s_numeric (int c, const char *arg, licctl_opts_t *opts)
             opts->keep = (uint32_t) v;
             return true;
         case S_OPT_AT:
-            if (!s_number (arg, INT64_MAX, &v) || v == 0)
-                return false;
-            opts->at = (int64_t) v;
-            return true;
+            //  RFC 3339 with an offset, or unix seconds
+            return licjson_parse_time (arg, &opts->at) && opts->at > 0;
         case S_OPT_EXPIRES:
             if (!s_number (arg, 366, &v) || v == 0)
                 return false;

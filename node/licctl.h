@@ -70,7 +70,8 @@ typedef struct {
     const char *staff;                  //  --staff
     const char *case_no;                //  --case
     const char *purpose;                //  --purpose
-    int64_t at;                         //  status --at (unix seconds)
+    int64_t at;                         //  get, query status --at (unix seconds; RFC 3339 or
+                                        //  unix seconds on the command line)
     uint32_t expires_days;              //  copy --expires (days)
     const char *trust [LICCTL_REVOKE_MAX];  //  verify --trust (hex or key file)
     int n_trust;

@@ -85,6 +85,9 @@ s_print_record (const Lic__LicenseRecord *rec)
     const Lic__LicenseState *st = rec->state;
     if (!st)
         return;
+    //  As of a time, every line below is as it was then.
+    if (rec->as_of)
+        printf ("as_of          %s (the license as it was then)\n", licctl_time (rec->as_of, t));
     printf ("license_id     %s\nstatus         %s %s\n", st->license_id,
             licjson_status_code (st->status), licjson_status_name (st->status));
     if (rec->effective_status != st->status)
@@ -447,8 +450,16 @@ s_ask (const licctl_opts_t *opts, licclient_t *client, Lic__Reply **reply,
     const char *cmd = opts->command;
     if (strcmp (cmd, "get") == 0) {
         *want = LIC__REPLY__BODY_LICENSE;
-        return licclient_get (client, opts->args [0], opts->history, reply,
-                              opts->timeout_ms);
+        //  As of a time: the license as it was then (GetRequest.at).
+        Lic__Request req;
+        Lic__GetRequest get = LIC__GET_REQUEST__INIT;
+        codec_request_init (&req);
+        get.license_id = opts->args [0];
+        get.with_history = opts->history;
+        get.at = opts->at;
+        req.body_case = LIC__REQUEST__BODY_GET;
+        req.get = &get;
+        return licclient_call (client, &req, reply, opts->timeout_ms);
     }
     if (strcmp (cmd, "digest") == 0) {
         *want = LIC__REPLY__BODY_DIGEST;

@@ -205,6 +205,7 @@ s_license_json (const Lic__QueryLicense *ql)
     rec.state = ql->state;
     rec.effective_status = ql->effective_status;
     rec.inspection_overdue = ql->inspection_overdue;
+    rec.as_of = ql->as_of;
     json_t *o = licjson_state_to_json (&rec);
     if (!o)
         return NULL;

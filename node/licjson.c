@@ -16,6 +16,7 @@
     proto/evcheck.c at the node.  Op and status names are kept here so
     this module needs nothing from proto/ but the codec.
 */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,23 @@ s_parse_rfc3339 (const char *s, int64_t *out)
     int64_t days = s_days_from_civil (y, (unsigned) mo, (unsigned) d);
     *out = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
     return true;
+}
+
+bool
+licjson_parse_time (const char *text, int64_t *out)
+{
+    if (!text || !*text)
+        return false;
+    if (*text >= '0' && *text <= '9' && strspn (text, "0123456789") == strlen (text)) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull (text, &end, 10);
+        if (errno || v > INT64_MAX)
+            return false;
+        *out = (int64_t) v;
+        return true;
+    }
+    return s_parse_rfc3339 (text, out);
 }
 
 static int
@@ -706,6 +724,8 @@ licjson_state_to_json (const Lic__LicenseRecord *rec)
                      licjson_str (st->last_inspection): json_null (), &ok);
     }
     licjson_set (obj, "inspection_overdue", json_boolean (rec->inspection_overdue), &ok);
+    if (rec->as_of)                     //  a record as of a time: every field is as it was then
+        licjson_set (obj, "as_of", licjson_int (rec->as_of), &ok);
     if (st) {
         if (st->content)
             licjson_set (obj, "license", s_content_to_json (st->content), &ok);

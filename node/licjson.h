@@ -87,7 +87,9 @@
 #define LICREPO_LICJSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "err.h"
 #include "msg.h"
 
@@ -218,5 +220,11 @@ const char *
     licjson_status_code (Lic__Status status);
 const char *
     licjson_status_name (Lic__Status status);
+
+//  A time as licctl takes it: RFC 3339 with an offset
+//  ("2026-11-27T10:00:00+08:00", "...Z") or unix seconds ("1764208800").
+//  True with *out, or false (anything else, or beyond int64).
+bool
+    licjson_parse_time (const char *text, int64_t *out);
 
 #endif

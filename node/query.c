@@ -352,64 +352,6 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
     return rc;
 }
 
-//  Status as of `at` (completed_at of the events): replays the license's
-//  history up to it.  ERR_OK with *status (expiry derived at `at`) and
-//  *version; ERR_NOT_FOUND if the license did not exist yet.
-static int
-s_status_at (query_t *self, const char *bare, int64_t at, Lic__Status *status, uint32_t *version)
-{
-    //  History key: bare license id, NUL, seq.  bare is a parsed id
-    //  (licid_t.bare), so at most LICID_BARE_MAX bytes.
-    uint8_t prefix [LICID_BARE_MAX + 1];
-    _Static_assert (sizeof prefix == sizeof ((licid_t *) 0)->bare,
-                    "a history prefix holds any bare license id and its NUL");
-    size_t plen = strnlen (bare, LICID_BARE_MAX + 1) + 1;
-    if (plen > sizeof prefix)
-        return ERR_BAD_LICENSE_ID;
-    memcpy (prefix, bare, plen);
-    store_iter_t *it = store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0);
-    if (!it)
-        return ERR_NOMEM;
-    lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 };
-    char valid_to [LIFECYCLE_DAY_SIZE] = "";     //  a date evcheck checked, YYYY-MM-DD
-    const uint8_t *k, *v;
-    size_t kl, vl;
-    int rc = ERR_OK;
-    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
-        Lic__LogEntry *e = NULL;
-        Lic__Event *ev = NULL;
-        if (vl != 8 || s_load_entry (self, store_get_u64 (v), &e) != ERR_OK
-        ||  codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) != ERR_OK)
-            rc = ERR_CORRUPT;
-        else
-        if (ev->completed_at > at) {
-            codec_event_free (&ev);
-            codec_entry_free (&e);
-            break;
-        }
-        else {
-            lifecycle_pos_t next;
-            if (lifecycle_step (&pos, ev, &next, NULL, 0) == ERR_OK)
-                pos = next;
-            if (ev->content && (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER))
-                snprintf (valid_to, sizeof valid_to, "%s", ev->content->valid_to);
-            else
-            if (ev->op == LIC__OP__OP_EXTEND)
-                snprintf (valid_to, sizeof valid_to, "%s", ev->valid_to);
-        }
-        codec_event_free (&ev);
-        codec_entry_free (&e);
-    }
-    store_iter_destroy (&it);
-    if (rc != ERR_OK)
-        return rc;
-    if (pos.status == LIC__STATUS__STATUS_NONE)
-        return ERR_NOT_FOUND;
-    *status = lifecycle_effective_status (pos.status, valid_to, (time_t) at);
-    *version = pos.version;
-    return ERR_OK;
-}
-
 // ---------------------------------------------------------------------
 //  Archived copies
 
@@ -758,24 +700,30 @@ s_answer (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q, Lic_
         return rc;
     }
     time_t as_of = now;
-    Lic__Status status = LIC__STATUS__STATUS_NONE;
-    uint32_t version = 0;
     if (q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at) {
-        rc = s_status_at (self, id.bare, q->at, &status, &version);
+        //  As of `at`: the license as it was then (its events completed
+        //  by then), nothing of what came later; the named holder must
+        //  have been its holder then too.
+        Lic__LicenseState *then = NULL;
+        char when [LIFECYCLE_TIME_SIZE];
+        rc = views_state_at (self->views, id.bare, q->at, &then);
+        if (rc == ERR_OK && !s_holder_is (then, q->holder))
+            rc = ERR_NOT_FOUND;
         if (rc == ERR_NOT_FOUND)
-            err_why (why, why_size, "license %s was not issued yet at %" PRId64, id.bare, q->at);
+            err_why (why, why_size, "license %s of holder %s %s was not issued yet at %s", id.bare,
+                     q->holder->id_type, q->holder->id, lifecycle_time_text (q->at, when));
+        codec_state_free (&st);
         if (rc != ERR_OK) {
-            codec_state_free (&st);
+            codec_state_free (&then);
             return rc;
         }
+        st = then;
         as_of = (time_t) q->at;
     }
     Lic__LicenseState *kept = st;
     rc = s_answer_add (self, &a, b, st, as_of);
-    if (rc == ERR_OK && q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at) {
-        a.res->licenses [0]->effective_status = status;
-        kept->version = version;
-    }
+    if (rc == ERR_OK && q->kind == LIC__QUERY_KIND__QUERY_STATUS)
+        a.res->licenses [0]->as_of = (int64_t) as_of;
     if (rc == ERR_OK && q->kind == LIC__QUERY_KIND__QUERY_COPY) {
         uint8_t *copy;
         size_t len;

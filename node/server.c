@@ -366,26 +366,38 @@ s_build_quarantine (server_t *self, const Lic__Request *req, Lic__Reply *reply)
 //  Decodes the stored state of license `bare` into a LicenseRecord with
 //  optional history; caller frees with s_record_free.
 static int
-s_record_load (server_t *self, const char *bare, bool with_history, Lic__LicenseRecord *rec)
+s_record_load (server_t *self, const char *bare, bool with_history, int64_t at,
+               Lic__LicenseRecord *rec)
 {
     uint8_t *v;
     size_t vl;
     lic__license_record__init (rec);
-    int rc = store_get (self->store, STORE_CF_LICENSE, bare, strlen (bare), &v, &vl);
-    if (rc != ERR_OK)
-        return rc;
-    rc = codec_state_decode (v, vl, &rec->state);
-    free (v);
-    if (rc != ERR_OK)
-        return ERR_CORRUPT;
+    int rc;
+    if (at) {
+        //  As of `at`: the license as it was then, nothing of later events.
+        rc = views_state_at (self->views, bare, at, &rec->state);
+        if (rc != ERR_OK)
+            return rc;
+        rec->as_of = at;
+    }
+    else {
+        rc = store_get (self->store, STORE_CF_LICENSE, bare, strlen (bare), &v, &vl);
+        if (rc != ERR_OK)
+            return rc;
+        rc = codec_state_decode (v, vl, &rec->state);
+        free (v);
+        if (rc != ERR_OK)
+            return ERR_CORRUPT;
+    }
+    time_t when = at? (time_t) at: time (NULL);
     const char *valid_to = rec->state->content? rec->state->content->valid_to: "";
-    rec->effective_status = lifecycle_effective_status (rec->state->status, valid_to, time (NULL));
+    rec->effective_status = lifecycle_effective_status (rec->state->status, valid_to, when);
     //  Annual inspection, under the version of the standard it was issued with.
     const Lic__LicenseType *type = rec->state->catalogue_version?
         views_type_at (self->views, rec->state->origin_division, bare,
                       rec->state->catalogue_version): NULL;
     if (type)
-        rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, time (NULL));
+        rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, when);
     if (!with_history)
         return ERR_OK;
     uint8_t prefix [128];
@@ -400,7 +412,10 @@ s_record_load (server_t *self, const char *bare, bool with_history, Lic__License
     const uint8_t *k, *hv;
     size_t kl, hvl;
     size_t bytes = 0;
-    while (it && rec->n_history < SERVER_HISTORY_MAX && bytes < SERVER_REPLY_BUDGET
+    //  As of a time, the events up to then (in version order, so the
+    //  first `version` of them).
+    size_t most = at && rec->state->version < SERVER_HISTORY_MAX? rec->state->version: SERVER_HISTORY_MAX;
+    while (it && rec->n_history < most && bytes < SERVER_REPLY_BUDGET
        &&  store_iter_next (it, &k, &kl, &hv, &hvl)) {
         if (hvl != 8)
             continue;
@@ -438,7 +453,14 @@ s_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req)
         return;
     }
     Lic__LicenseRecord rec;
-    int rc = s_record_load (self, id.bare, req->get->with_history, &rec);
+    char when [LIFECYCLE_TIME_SIZE];
+    if (req->get->at && !lifecycle_time_valid (req->get->at)) {
+        s_send_error (self, route_p, req->id, ERR_BAD_FIELD, "at %s is outside the time window "
+                      "1990-01-01T00:00:00Z .. 2100-01-01T00:00:00Z (0 = now)",
+                      lifecycle_time_text (req->get->at, when));
+        return;
+    }
+    int rc = s_record_load (self, id.bare, req->get->with_history, req->get->at, &rec);
     if (rc == ERR_OK) {
         Lic__Reply reply;
         codec_reply_init (&reply);
@@ -447,6 +469,10 @@ s_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req)
         reply.license = &rec;
         s_send (self, route_p, &reply);
     }
+    else
+    if (rc == ERR_NOT_FOUND && req->get->at)
+        s_send_error (self, route_p, req->id, rc, "license %s was not issued yet at %s", id.bare,
+                      lifecycle_time_text (req->get->at, when));
     else
     if (rc == ERR_NOT_FOUND)
         s_send_error (self, route_p, req->id, rc, "no license %s in this repository", id.bare);
@@ -549,7 +575,7 @@ s_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
         memcpy (bare, z2 + 1, bl);
         bare [bl] = 0;
         Lic__LicenseRecord *rec = &recs [found.n_licenses];
-        if (s_record_load (self, bare, false, rec) == ERR_OK) {
+        if (s_record_load (self, bare, false, 0, rec) == ERR_OK) {
             ptrs [found.n_licenses++] = rec;
             bytes += codec_record_size (rec);
         }

@@ -917,6 +917,86 @@ cleanup:
 }
 
 int
+views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseState **out)
+{
+    //  History: license id 0x00 version -> seq, in version order.
+    uint8_t prefix [LICID_BARE_MAX + 1];
+    size_t plen = strnlen (license_id, LICID_BARE_MAX + 1) + 1;
+    if (plen > sizeof prefix)
+        return ERR_BAD_LICENSE_ID;
+    memcpy (prefix, license_id, plen);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_HISTORY, prefix, plen, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    Lic__LicenseState *cur = NULL;
+    lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 };
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int rc = ERR_OK;
+    bool later = false;             //  reached the first event completed after `at`
+    while (rc == ERR_OK && !later && store_iter_next (it, &k, &kl, &v, &vl)) {
+        uint8_t *bytes = NULL, *next_bytes = NULL;
+        size_t len = 0, next_len = 0;
+        Lic__LogEntry *e = NULL;
+        Lic__Event *ev = NULL;
+        lifecycle_pos_t next_pos;
+        if (vl != 8 || store_get (self->store, STORE_CF_LOG, v, 8, &bytes, &len) != ERR_OK
+        ||  codec_entry_decode (bytes, len, &e) != ERR_OK || !e->envelope
+        ||  codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) != ERR_OK)
+            rc = ERR_CORRUPT;
+        else
+        if (ev->completed_at > at)
+            later = true;
+        else
+        if (lifecycle_step (&pos, ev, &next_pos, NULL, 0) != ERR_OK)
+            rc = ERR_CORRUPT;           //  the view took it, so a replay must
+        else {
+            //  The same step as views_apply_event, minus the standard:
+            //  which version of it was the latest then is not known here.
+            Lic__LicenseState next;
+            Lic__LicenseContent content_copy;
+            char day [LIFECYCLE_DAY_SIZE];
+            if (!lifecycle_day (ev->completed_at, day))
+                day [0] = 0;
+            s_next_state (&next, cur, ev, &next_pos, e, &content_copy, NULL, day);
+            Lic__LicenseState *copy = NULL;
+            rc = codec_state_encode (&next, &next_bytes, &next_len);
+            if (rc == ERR_OK && codec_state_decode (next_bytes, next_len, &copy) != ERR_OK)
+                rc = ERR_NOMEM;
+            if (rc == ERR_OK) {
+                codec_state_free (&cur);
+                cur = copy;
+                pos = next_pos;
+            }
+        }
+        codec_event_free (&ev);
+        codec_entry_free (&e);
+        free (bytes);
+        free (next_bytes);
+    }
+    store_iter_destroy (&it);
+    if (rc == ERR_OK && !cur)
+        rc = ERR_NOT_FOUND;
+    if (rc != ERR_OK) {
+        codec_state_free (&cur);
+        return rc;
+    }
+    //  The standard the content was checked against is the current
+    //  state's when the content is the same.
+    uint8_t *now_bytes = NULL;
+    size_t now_len = 0;
+    Lic__LicenseState *now = NULL;
+    if (views_license (self, license_id, &now_bytes, &now_len) == ERR_OK
+    &&  codec_state_decode (now_bytes, now_len, &now) == ERR_OK
+    &&  now->content_seq == cur->content_seq)
+        cur->catalogue_version = now->catalogue_version;
+    codec_state_free (&now);
+    free (now_bytes);
+    *out = cur;
+    return ERR_OK;
+}
+
+int
 views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
                           const Lic__LogEntry *entry, const Lic__Registration *reg,
                           char *why, size_t why_size)

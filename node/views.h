@@ -184,6 +184,18 @@ size_t
 int MUST_CHECK
     views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len);
 
+//  The state of a license as of unix time `at`: its events replayed
+//  (the step views_apply_event takes) in version order up to the first
+//  completed after `at`.  Status, pledge, version, content (valid_to as
+//  extended then), note, last inspection, last_seq, content_seq and
+//  updated_at are what they were then; catalogue_version is the current
+//  state's if the content is the same, else 0 (not known).  Reads the
+//  committed store.  ERR_OK with *out (caller frees, codec_state_free);
+//  ERR_NOT_FOUND (no event of it completed by `at`), ERR_BAD_LICENSE_ID
+//  (id too long), ERR_CORRUPT, ERR_NOMEM.
+int MUST_CHECK
+    views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseState **out);
+
 //  Applies an event entry (entry->seq, origin and envelope set; ev its
 //  decoded body, already checked by evcheck) into batch.  Checks the
 //  lifecycle first and changes nothing on error.

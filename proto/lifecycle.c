@@ -36,6 +36,7 @@
 */
 #include <assert.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "licid.h"
@@ -286,6 +287,21 @@ lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE])
         return false;
     }
     return true;
+}
+
+const char *
+lifecycle_time_text (int64_t t, char out [LIFECYCLE_TIME_SIZE])
+{
+    char day [LIFECYCLE_DAY_SIZE];
+    if (!lifecycle_day (t, day)) {
+        //  Outside the window: the number itself, never a wrong date.
+        snprintf (out, LIFECYCLE_TIME_SIZE, "%" PRId64, t);
+        return out;
+    }
+    int64_t secs = (t % 86400 + 86400 + 8 * 3600) % 86400;     //  UTC+8 time of day
+    snprintf (out, LIFECYCLE_TIME_SIZE, "%sT%02d:%02d:%02d+08:00", day, (int) (secs / 3600),
+              (int) (secs / 60 % 60), (int) (secs % 60));
+    return out;
 }
 
 Lic__Status

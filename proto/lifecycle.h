@@ -78,6 +78,16 @@ bool
 bool
     lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE]);
 
+//  Bytes of a time "YYYY-MM-DDTHH:MM:SS+08:00" and its NUL (and of any
+//  int64 in decimal).
+#define LIFECYCLE_TIME_SIZE 26
+
+//  Unix time t as RFC 3339 in the province's civil time (UTC+8), as the
+//  rest of licrepo prints times, for messages; a time outside the window
+//  is written as the number it is.  Returns out.
+const char *
+    lifecycle_time_text (int64_t t, char out [LIFECYCLE_TIME_SIZE]);
+
 //  Two-digit national status code ("01".."07", "99").
 const char *
     lifecycle_status_code (Lic__Status status);

@@ -4,7 +4,9 @@
     body's find; licctl prints "more: use --cursor C" or pages through
     with --all), so nothing is ever cut silently; a refusal carries the id
     of the request it refuses whenever the frame says it, so a pipelining
-    client knows which of its requests failed.
+    client knows which of its requests failed; a license read as of a
+    time (the operator's get --at, an application body's status --at, in
+    RFC 3339 or unix seconds) is all as it was then.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/wait.h>
 #include "codec.h"
 #include "support.h"
@@ -498,6 +501,124 @@ test_refusals_carry_the_request_id (void)
     zsock_destroy (&s);
 }
 
+//  Publishes event (op, expected) of license `serial`, completed at
+//  `completed_at` with `note`; returns its seq.
+static uint64_t
+s_publish_at (Lic__Op op, uint32_t serial, uint32_t expected, int64_t completed_at, const char *note)
+{
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (support_event_sign (&s_dept, op, serial, expected, S_HOLDER, &body, &len, sig) == ERR_OK);
+    Lic__Event *ev = NULL;
+    assert (codec_event_decode (body, len, &ev) == ERR_OK);
+    free (body);
+    ev->completed_at = completed_at;
+    assert (codec_set_string (&ev->note, note) == ERR_OK);
+    assert (licclient_sign (ev, s_dept.key.sign_sk, s_dept.key.sign_pk, &body, &len, sig) == ERR_OK);
+    codec_event_free (&ev);
+    licclient_t *c = NULL;
+    assert (support_client (&c, &s_node, &s_dept) == ERR_OK);
+    uint64_t seq = 0;
+    int code = -1;
+    char why [256];
+    assert (licclient_publish (c, body, len, sig, s_dept.key.sign_pk, &seq, NULL, &code, why,
+                               sizeof why, 10000) == ERR_OK);
+    assert (code == ERR_OK);
+    free (body);
+    licclient_destroy (&c);
+    return seq;
+}
+
+//  The operator's get of license `serial` as of `at` (0: now); caller frees.
+static Lic__Reply *
+s_get_at (uint32_t serial, int64_t at)
+{
+    char id [LICID_BARE_MAX + 1];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, serial);
+    Lic__Request req;
+    Lic__GetRequest get = LIC__GET_REQUEST__INIT;
+    codec_request_init (&req);
+    get.license_id = id;
+    get.with_history = true;
+    get.at = at;
+    req.body_case = LIC__REQUEST__BODY_GET;
+    req.get = &get;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (s_admin, &req, &r, 10000) == ERR_OK);
+    return r;
+}
+
+static void
+test_as_of_a_time_everything_is_as_it_was_then (void)
+{
+    //  License 1 was issued at t0 (support_event_sign: 1764201600 + serial);
+    //  suspended with a note at t0 + 1000, then reinstated at t0 + 2000.
+    int64_t t0 = 1764201600 + 1;
+    Lic__Reply *r = s_get_at (1, 0);
+    assert (r->code == ERR_OK);
+    uint64_t issue_seq = r->license->state->last_seq;
+    codec_reply_free (&r);
+    uint64_t suspend_seq = s_publish_at (LIC__OP__OP_SUSPEND, 1, 1, t0 + 1000, "暂扣：待核查");
+    s_publish_at (LIC__OP__OP_REINSTATE, 1, 2, t0 + 2000, "核查完毕");
+
+    //  Now: valid, version 3, the reinstatement's note.
+    r = s_get_at (1, 0);
+    assert (r->code == ERR_OK && r->license->as_of == 0);
+    assert (r->license->state->version == 3 && r->license->state->status == LIC__STATUS__STATUS_VALID);
+    assert (streq (r->license->state->note, "核查完毕") && r->license->n_history == 3);
+    codec_reply_free (&r);
+    //  Between issue and suspension: the issue alone, nothing later.
+    r = s_get_at (1, t0 + 500);
+    assert (r->code == ERR_OK && r->license->as_of == t0 + 500);
+    const Lic__LicenseState *st = r->license->state;
+    assert (st->version == 1 && st->status == LIC__STATUS__STATUS_VALID && *st->note == 0);
+    assert (st->last_seq == issue_seq && st->content_seq == issue_seq && st->updated_at == t0);
+    assert (r->license->effective_status == LIC__STATUS__STATUS_VALID);
+    assert (r->license->n_history == 1 && r->license->history [0]->seq == issue_seq);
+    assert (st->content && st->content->holder && streq (st->content->holder->id, s_holder));
+    codec_reply_free (&r);
+    //  While suspended: the suspension's status, version and note.
+    r = s_get_at (1, t0 + 1500);
+    st = r->license->state;
+    assert (r->code == ERR_OK && st->version == 2 && st->status == LIC__STATUS__STATUS_SUSPENDED);
+    assert (streq (st->note, "暂扣：待核查") && st->last_seq == suspend_seq && r->license->n_history == 2);
+    codec_reply_free (&r);
+    //  Before the issue: not issued yet, said with a date.
+    r = s_get_at (1, t0 - 86400);
+    assert (r->code == ERR_NOT_FOUND && strstr (r->message, "not issued yet at 2025-11-26T08:00:01+08:00"));
+    codec_reply_free (&r);
+    //  Outside the time window.
+    r = s_get_at (1, 100);
+    assert (r->code == ERR_BAD_FIELD);
+    codec_reply_free (&r);
+
+    //  licctl get --at in RFC 3339 (t0 + 1500 = 2025-11-27T08:25:01+08:00)
+    //  and in unix seconds: the as-of record, said so.
+    const char *licctl = support_licctl_path ();
+    char cmd [2048], out [65536], id [LICID_BARE_MAX + 1];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 1);
+    snprintf (cmd, sizeof cmd, "%s -d %s get %s --at 2025-11-27T08:25:01+08:00 --history",
+              licctl, s_node.dir, id);
+    assert (s_run (cmd, out, sizeof out) == 0);
+    assert (strstr (out, "as_of          2025-11-27 08:25:01 +08:00"));
+    assert (strstr (out, "status         02") && strstr (out, "version        2\n"));
+    assert (strstr (out, "note           暂扣：待核查") && !strstr (out, "核查完毕"));
+    snprintf (cmd, sizeof cmd, "%s -d %s --json get %s --at %" PRId64, licctl, s_node.dir, id, t0 + 500);
+    assert (s_run (cmd, out, sizeof out) == 0);
+    assert (strstr (out, "\"as_of\": 1764202101") && strstr (out, "\"version\": 1,"));
+    snprintf (cmd, sizeof cmd, "%s -d %s get %s --at yesterday", licctl, s_node.dir, id);
+    assert (s_run (cmd, out, sizeof out) == 2);
+
+    //  An application body's status as of a time, through licctl: the
+    //  license as it was then, its as_of said.
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s query status %s --at 2025-11-27T08:25:01+08:00 "
+              "--holder %s --holder-type 111 --matter %s --staff S007 --case C-1 --purpose p", licctl,
+              s_node.dir, s_body.key_path, id, s_holder, s_matter);
+    assert (s_run (cmd, out, sizeof out) == 0);
+    assert (strstr (out, "\"effective_status\": \"02\"") && strstr (out, "\"version\": 2,"));
+    assert (strstr (out, "\"as_of\": 1764203101") && strstr (out, "暂扣：待核查") && !strstr (out, "核查完毕"));
+}
+
 int
 main (void)
 {
@@ -519,6 +640,7 @@ main (void)
     test_query_find_and_audit_come_in_pages ();
     test_licctl_says_more_and_pages_with_all ();
     test_refusals_carry_the_request_id ();
+    test_as_of_a_time_everything_is_as_it_was_then ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);

@@ -928,6 +928,25 @@ test_state_and_entry_json_know_the_catalogue (void)
     json_decref (j);
 }
 
+static void
+test_parse_time_takes_rfc3339_and_unix_seconds (void)
+{
+    int64_t t = -1;
+    assert (licjson_parse_time ("2025-11-27T08:25:01+08:00", &t) && t == 1764203101);
+    assert (licjson_parse_time ("2025-11-27T00:25:01Z", &t) && t == 1764203101);
+    assert (licjson_parse_time ("2025-11-27t00:25:01.999z", &t) && t == 1764203101);
+    assert (licjson_parse_time ("1764203101", &t) && t == 1764203101);
+    assert (licjson_parse_time ("0", &t) && t == 0);
+    //  An offset is required, and nothing else is a time.
+    assert (!licjson_parse_time ("2025-11-27T08:25:01", &t));
+    assert (!licjson_parse_time ("2025-11-27", &t));
+    assert (!licjson_parse_time ("2025-02-29T00:00:00Z", &t));
+    assert (!licjson_parse_time ("-5", &t));
+    assert (!licjson_parse_time ("17642031x", &t));
+    assert (!licjson_parse_time ("99999999999999999999", &t));
+    assert (!licjson_parse_time ("", &t) && !licjson_parse_time (NULL, &t));
+}
+
 int
 main (void)
 {
@@ -959,6 +978,7 @@ main (void)
     test_deploy_catalogue_files_parse ();
     test_lateness_to_json ();
     test_state_and_entry_json_know_the_catalogue ();
+    test_parse_time_takes_rfc3339_and_unix_seconds ();
     printf ("licjson: 27 tests passed\n");
     return 0;
 }

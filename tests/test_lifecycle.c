@@ -405,6 +405,20 @@ test_op_names_round_trip (void)
     assert (strcmp (lifecycle_op_name ((Lic__Op) 13), "unknown") == 0);
 }
 
+static void
+test_time_text_is_rfc3339_in_utc8 (void)
+{
+    char t [LIFECYCLE_TIME_SIZE];
+    assert (strcmp (lifecycle_time_text (1764203101, t), "2025-11-27T08:25:01+08:00") == 0);
+    //  16:00 UTC is midnight of the next day in UTC+8.
+    assert (strcmp (lifecycle_time_text (1764259200, t), "2025-11-28T00:00:00+08:00") == 0);
+    assert (strcmp (lifecycle_time_text (LIFECYCLE_TIME_MIN, t), "1990-01-01T08:00:00+08:00") == 0);
+    //  Outside the window: the number, never a wrong date.
+    assert (strcmp (lifecycle_time_text (-1, t), "-1") == 0);
+    assert (strcmp (lifecycle_time_text (INT64_MIN, t), "-9223372036854775808") == 0);
+    assert (strcmp (lifecycle_time_text (LIFECYCLE_TIME_MAX, t), "4102444800") == 0);
+}
+
 int
 main (void)
 {
@@ -422,6 +436,7 @@ main (void)
     test_open_ended_never_expires ();
     test_status_names_and_codes ();
     test_op_names_round_trip ();
-    printf ("test_lifecycle: 14 cases OK\n");
+    test_time_text_is_rfc3339_in_utc8 ();
+    printf ("test_lifecycle: 15 cases OK\n");
     return 0;
 }
