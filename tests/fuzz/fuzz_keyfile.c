@@ -29,6 +29,15 @@ s_zero (const void *p, size_t n)
     return true;
 }
 
+static void
+s_cleanup (void)
+{
+    char path [128];
+    snprintf (path, sizeof path, "%s/key", s_dir);
+    unlink (path);
+    rmdir (s_dir);
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -38,6 +47,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
               "/dev/shm/licrepo-fuzz-XXXXXX": "/tmp/licrepo-fuzz-XXXXXX");
     if (!mkdtemp (s_dir))
         abort ();
+    atexit (s_cleanup);
     return 0;
 }
 
