@@ -779,7 +779,8 @@ query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
 {
     Lic__Request *req = NULL;
     int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
-    query_on_request (self, channel, route_p, zframe_meta (body, "User-Id"), req, rc);
+    query_on_request (self, channel, route_p, zframe_meta (body, "User-Id"), req,
+                      req? req->id: codec_request_id (zframe_data (body), zframe_size (body)), rc);
     codec_request_free (&req);
 }
 
@@ -858,7 +859,7 @@ query_flood_stats (query_t *self, uint64_t *aggregated, uint64_t *busy, uint64_t
 
 void
 query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user,
-                  const Lic__Request *req, int rc)
+                  const Lic__Request *req, uint64_t id, int rc)
 {
     char why [512] = "";
     uint8_t key [32];
@@ -869,7 +870,7 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
         self->busy++;
         err_why (why, sizeof why, "over %d queries a second (%d at once) of this key: retry later",
                  self->cfg->query_rate, self->cfg->query_burst);
-        s_aggregate (self, channel, route_p, have_key? key: NULL, b, req? req->id: 0, ERR_BUSY, why);
+        s_aggregate (self, channel, route_p, have_key? key: NULL, b, id, ERR_BUSY, why);
         return;
     }
     Lic__Reply *reply = calloc (1, sizeof *reply);
@@ -895,12 +896,11 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
     }
     else
         rc = s_answer (self, b, req->query, reply, why, sizeof why);
-    reply->id = req? req->id: 0;
+    reply->id = id;
     //  A frame that does not decode, a key that is not a body's, a body's
     //  refusals past its own rate: counted, not recorded one by one.
     if (rc != ERR_OK
     &&  (!req || !b || !ratelimit_take (self->refusals, user, zclock_mono ()))) {
-        uint64_t id = reply->id;
         codec_reply_free (&reply);
         s_aggregate (self, channel, route_p, have_key? key: NULL, b, id, rc, why);
         return;
@@ -910,7 +910,6 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
                                       reply, rc, why);
     if (rc != ERR_OK) {
         //  A refusal carries nothing of what was read before it.
-        uint64_t id = reply->id;
         codec_reply_free (&reply);
         reply = calloc (1, sizeof *reply);
         if (reply) {

@@ -46,10 +46,12 @@ void
     query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body);
 
 //  The same for a frame the caller decoded already: req (borrowed; NULL
-//  unless decode_rc is ERR_OK) with the caller's User-Id (may be NULL).
+//  unless decode_rc is ERR_OK) with the caller's User-Id (may be NULL);
+//  id is the request's id, which every answer carries (req->id, or for
+//  a frame that did not decode, codec_request_id of it).
 void
     query_on_request (query_t *self, int channel, zframe_t **route_p, const char *user_id,
-                      const Lic__Request *req, int decode_rc);
+                      const Lic__Request *req, uint64_t id, int decode_rc);
 
 //  Checks an application body as the operator submits it: every string
 //  UTF-8 text (proto/text.h) of at most QUERY_BODY_TEXT_MAX bytes, credit

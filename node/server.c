@@ -1288,7 +1288,7 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             //  Application bodies may query here too; the node answers
             //  only the keys of bodies registered at it, and records all.
             query_on_request (self->query, SERVER_CHANNEL_MAIN, route_p,
-                              zframe_meta (body, "User-Id"), req, ERR_OK);
+                              zframe_meta (body, "User-Id"), req, req->id, ERR_OK);
             break;
         case LIC__REQUEST__BODY_APP_BODY:
             if (!admin)
@@ -1372,16 +1372,19 @@ s_on_query_frame (server_t *self, zframe_t **route_p, zframe_t *body)
 {
     Lic__Request *req = NULL;
     int rc = codec_request_decode (zframe_data (body), zframe_size (body), &req);
+    //  Every answer carries the request's id, also to a frame refused as
+    //  a whole whose top level says it.
+    uint64_t id = req? req->id: codec_request_id (zframe_data (body), zframe_size (body));
     char why [256];
-    if (!s_key_admitted (self, self->query_sock, route_p, body, "licrepo-query", req? req->id: 0))
+    if (!s_key_admitted (self, self->query_sock, route_p, body, "licrepo-query", id))
         ;
     else
     if (!s_may_serve (self, self->query_q, *route_p, body, false, why, sizeof why))
         query_refuse (self->query, SERVER_CHANNEL_QUERY, route_p, zframe_meta (body, "User-Id"),
-                      req? req->id: 0, ERR_BUSY, why);
+                      id, ERR_BUSY, why);
     else
         query_on_request (self->query, SERVER_CHANNEL_QUERY, route_p, zframe_meta (body, "User-Id"),
-                          req, rc);
+                          req, id, rc);
     codec_request_free (&req);
 }
 

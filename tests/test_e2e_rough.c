@@ -28,6 +28,7 @@ static support_dept_t s_dept, s_body;  //  a department; an application body's k
 static licclient_t *s_admin;
 static char s_holder [19];
 static const char *s_matter = "330106-000-XK-0001";
+static char s_query_ep [64];        //  the node's query socket
 
 //  Runs a shell command, its stdout into out (NUL-terminated); returns
 //  its exit status.
@@ -414,17 +415,18 @@ test_licctl_says_more_and_pages_with_all (void)
     free (out);
 }
 
-//  A raw CURVE DEALER with the node's admin key, for frames licclient
+//  A raw CURVE DEALER with the key in key_path (the node's admin key if
+//  NULL) to endpoint (the client socket if NULL), for frames licclient
 //  would never send.
 static zsock_t *
-s_raw_admin (void)
+s_raw_socket (const char *key_path, const char *endpoint)
 {
     char path [600];
     keyfile_t node, admin;
     snprintf (path, sizeof path, "%s/node.pub", s_node.dir);
     assert (keyfile_load (&node, path) == ERR_OK);
     snprintf (path, sizeof path, "%s/admin.key", s_node.dir);
-    assert (keyfile_load (&admin, path) == ERR_OK);
+    assert (keyfile_load (&admin, key_path? key_path: path) == ERR_OK);
     zsock_t *s = zsock_new (ZMQ_DEALER);
     zsock_set_curve_serverkey (s, node.curve_pk);
     zsock_set_curve_publickey (s, admin.curve_pk);
@@ -432,7 +434,7 @@ s_raw_admin (void)
     zsock_set_rcvtimeo (s, 10000);
     zsock_set_linger (s, 0);
     keyfile_wipe (&admin);
-    assert (zsock_connect (s, "%s", s_node.endpoint) == 0);
+    assert (zsock_connect (s, "%s", endpoint? endpoint: s_node.endpoint) == 0);
     return s;
 }
 
@@ -451,7 +453,7 @@ s_raw_send (zsock_t *s, const Lic__Request *req)
 static void
 test_refusals_carry_the_request_id (void)
 {
-    zsock_t *s = s_raw_admin ();
+    zsock_t *s = s_raw_socket (NULL, NULL);
     Lic__Request req;
     Lic__StatusRequest status = LIC__STATUS_REQUEST__INIT;
     Lic__GetRequest get = LIC__GET_REQUEST__INIT;
@@ -498,6 +500,45 @@ test_refusals_carry_the_request_id (void)
     assert (code [3] == ERR_MALFORMED);
     assert (code [4] == ERR_BAD_LICENSE_ID);
     assert (code [0] == ERR_MALFORMED);
+    zsock_destroy (&s);
+
+    //  The same on the query socket, as an application body: a find, a
+    //  version 2 and a versionless query in flight, each answered (and
+    //  recorded or counted) with its id.
+    s = s_raw_socket (s_body.key_path, s_query_ep);
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    q.kind = LIC__QUERY_KIND__QUERY_FIND;
+    q.matter_code = (char *) s_matter;
+    q.staff_id = "S007";
+    q.case_number = "C-1";
+    q.purpose = "p";
+    h.id_type = "111";
+    h.id = s_holder;
+    q.holder = &h;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_QUERY;
+    req.query = &q;
+    req.id = 201;
+    s_raw_send (s, &req);
+    req.version = 2;
+    req.id = 202;
+    s_raw_send (s, &req);
+    req.version = 0;
+    req.id = 203;
+    s_raw_send (s, &req);
+    int qcode [4] = { -1, -1, -1, -1 };
+    for (int i = 0; i < 3; i++) {
+        zframe_t *f = zframe_recv (s);
+        assert (f);
+        Lic__Reply *r = NULL;
+        assert (codec_reply_decode (zframe_data (f), zframe_size (f), &r) == ERR_OK);
+        assert (r->id >= 201 && r->id <= 203 && qcode [r->id - 200] == -1);
+        qcode [r->id - 200] = r->code;
+        codec_reply_free (&r);
+        zframe_destroy (&f);
+    }
+    assert (qcode [1] == ERR_OK && qcode [2] == ERR_VERSION && qcode [3] == ERR_MALFORMED);
     zsock_destroy (&s);
 }
 
@@ -626,7 +667,10 @@ main (void)
     assert (support_tmpdir (s_dir, "rough") == ERR_OK);
     char ndir [600];
     snprintf (ndir, sizeof ndir, "%s/node", s_dir);
-    assert (support_node_start (&s_node, ndir, support_free_port (), "330106") == ERR_OK);
+    char cfg [256];
+    snprintf (s_query_ep, sizeof s_query_ep, "tcp://127.0.0.1:%d", support_free_port ());
+    snprintf (cfg, sizeof cfg, "{ \"division\": \"330106\", \"query_listen\": \"%s\" }", s_query_ep);
+    assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330106", cfg) == ERR_OK);
     assert (support_admin (&s_admin, &s_node) == ERR_OK);
     assert (support_dept_make (&s_dept, 1, s_dir) == ERR_OK);
     assert (support_dept_make (&s_body, 2, s_dir) == ERR_OK);
