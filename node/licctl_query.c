@@ -189,11 +189,14 @@ s_print_child (const Lic__ChildStatus *c, int64_t now)
     char contact [32];
     uint64_t lag = c->child_head > c->acked_seq?
                    c->child_head - c->acked_seq: 0;
-    if (c->last_contact)
+    if (!c->last_contact)
+        snprintf (contact, sizeof contact, "never");
+    else
+    if (c->last_contact < 0 && now > INT64_MAX + c->last_contact)
+        snprintf (contact, sizeof contact, "?");    //  no time a node writes
+    else
         snprintf (contact, sizeof contact, "%" PRId64 " s ago",
                   now - c->last_contact);
-    else
-        snprintf (contact, sizeof contact, "never");
     printf ("  %-8s %-12s acked %" PRIu64 " of %" PRIu64 ", lag %" PRIu64
             " entries (%" PRId64 " s), contact %s, countersigned %" PRIu64
             "\n", c->division, c->connected? "connected": "DISCONNECTED",
@@ -224,7 +227,10 @@ s_print_tree (const Lic__NodeStatus *st)
         char name [24], heard [24];
         int depth = authority_level (s->division) - authority_level (st->division);
         snprintf (name, sizeof name, "%*s%s", depth > 0 && depth < 4? 2 * depth: 0, "", s->division);
-        snprintf (heard, sizeof heard, "%" PRId64 "s ago", now - n->last_seen);
+        if (n->last_seen < 0 && now > INT64_MAX + n->last_seen)
+            snprintf (heard, sizeof heard, "?");    //  no time a node writes
+        else
+            snprintf (heard, sizeof heard, "%" PRId64 "s ago", now - n->last_seen);
         printf ("%-16s %-8s %-11s %10" PRIu64 " %9" PRIu64 " %9" PRId64 " %8s %5" PRIu64 " %9" PRIu64
                 "  %u/%u%s\n", name, s->parent_division, n->silent? "SILENT": s->uplink_state,
                 s->head_seq, s->uplink_lag, n->lag_seconds, heard, s->quarantined, s->disk_free_mb,

@@ -775,6 +775,16 @@ s_uplink_to_json (const Lic__NodeStatus *st)
     return obj;
 }
 
+//  now - then in seconds, for a time a node sent (any int64): null when
+//  the difference does not fit an int64.
+static json_t *
+s_age (int64_t now, int64_t then)
+{
+    if ((then < 0 && now > INT64_MAX + then) || (then > 0 && now < INT64_MIN + then))
+        return json_null ();
+    return licjson_int (now - then);
+}
+
 //  A node below, as the status holds it (what it said; honest lag here).
 static json_t *
 s_subtree_to_json (const Lic__SubtreeNode *n, int64_t now)
@@ -795,7 +805,7 @@ s_subtree_to_json (const Lic__SubtreeNode *n, int64_t now)
     licjson_set (obj, "lag_seconds", licjson_int (n->lag_seconds), &ok);
     licjson_set (obj, "silent", json_boolean (n->silent), &ok);
     licjson_set (obj, "last_seen", licjson_int (n->last_seen), &ok);
-    licjson_set (obj, "last_seen_age", licjson_int (now - n->last_seen), &ok);
+    licjson_set (obj, "last_seen_age", s_age (now, n->last_seen), &ok);
     licjson_set (obj, "made_at", licjson_int (s->made_at), &ok);
     licjson_set (obj, "started_at", licjson_int (s->started_at), &ok);
     licjson_set (obj, "quarantined", licjson_int ((int64_t) s->quarantined), &ok);
@@ -827,7 +837,7 @@ s_child_to_json (const Lic__ChildStatus *c, int64_t now)
     licjson_set (obj, "lag_seconds", licjson_int (c->lag_seconds), &ok);
     licjson_set (obj, "last_contact", licjson_int (c->last_contact), &ok);
     licjson_set (obj, "last_contact_age", c->last_contact?
-                 licjson_int (now - c->last_contact): json_null (), &ok);
+                 s_age (now, c->last_contact): json_null (), &ok);
     licjson_set (obj, "checkpoint_size",
                  licjson_int ((int64_t) c->checkpoint_size), &ok);
     licjson_set (obj, "refused", *c->refused? licjson_str (c->refused): json_null (), &ok);

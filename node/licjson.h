@@ -132,7 +132,8 @@ json_t *
 //  lag_entries, lag_seconds, error}, children [{division, connected,
 //  acked_seq, child_head, lag_entries (child_head - acked_seq),
 //  lag_seconds, last_contact (unix seconds, 0 = never), last_contact_age
-//  (seconds before now, null if never), checkpoint_size}], quarantined,
+//  (seconds before now; null if never, or if no int64 holds it),
+//  checkpoint_size}], quarantined,
 //  published, applied, rejected, duplicates, departments, licenses,
 //  catalogue_types, inspections_overdue, started_at.  Caller owns the
 //  result; NULL if out of memory.
