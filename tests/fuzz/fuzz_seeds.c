@@ -1139,6 +1139,31 @@ s_regressions (void)
     d.entries = entries;
     d.n_entries = 2;
     s_reply ("regress-digest-division-not-utf8", LIC__REPLY__BODY_DIGEST, &d, 0);
+    //  A status whose times are the ends of int64 (a hostile node's)
+    Lic__ChildStatus child = LIC__CHILD_STATUS__INIT;
+    Lic__ChildStatus *children [] = { &child };
+    child.division = FUZZ_DIV_COUNTY;
+    child.last_contact = INT64_MIN;
+    child.lag_seconds = INT64_MAX;
+    child.child_head = UINT64_MAX;
+    Lic__NodeSummary sum;
+    codec_node_summary_init (&sum);
+    sum.division = FUZZ_DIV_COUNTY;
+    sum.uplink_lag_seconds = INT64_MIN;
+    sum.made_at = INT64_MAX;
+    Lic__SubtreeNode below = LIC__SUBTREE_NODE__INIT;
+    Lic__SubtreeNode *subtree [] = { &below };
+    below.summary = &sum;
+    below.last_seen = INT64_MIN;
+    Lic__NodeStatus ns = LIC__NODE_STATUS__INIT;
+    ns.division = FUZZ_DIV_CITY;
+    ns.started_at = INT64_MIN;
+    ns.uplink_lag_seconds = INT64_MIN;
+    ns.children = children;
+    ns.n_children = 1;
+    ns.subtree = subtree;
+    ns.n_subtree = 1;
+    s_reply ("regress-status-int64-ends", LIC__REPLY__BODY_STATUS, &ns, 0);
 }
 
 int
