@@ -15,11 +15,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "backup.h"
 #include "keyfile.h"
+#include "progress.h"
 #include "seal.h"
 
 #define S_COPY_MAX (64 * 1024)          //  identity files are a few hundred bytes
@@ -252,6 +255,50 @@ s_same_identity (const char *mine, const char *theirs, const char *data_dir,
     return rc;
 }
 
+// ---------------------------------------------------------------------
+//  Restore progress: RocksDB's restore says nothing while it copies, so
+//  a thread sums the bytes written under the database directory every
+//  PROGRESS_INTERVAL_MS and prints them against the backup's size.
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;                      //  under lock
+    const char *db;                 //  directory being written
+    progress_t pr;
+} s_watch_t;
+
+static _Thread_local uint64_t s_tree_bytes;
+
+static int
+s_add_size (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if (flag == FTW_F)
+        s_tree_bytes += (uint64_t) st->st_size;
+    return 0;
+}
+
+static void *
+s_watch (void *arg)
+{
+    s_watch_t *w = (s_watch_t *) arg;
+    pthread_mutex_lock (&w->lock);
+    while (!w->stop) {
+        struct timespec until;
+        clock_gettime (CLOCK_REALTIME, &until);
+        until.tv_sec += PROGRESS_INTERVAL_MS / 1000;
+        pthread_cond_timedwait (&w->wake, &w->lock, &until);
+        if (w->stop)
+            break;
+        s_tree_bytes = 0;
+        nftw (w->db, s_add_size, 16, FTW_PHYS);
+        progress_line (&w->pr, s_tree_bytes);
+    }
+    pthread_mutex_unlock (&w->lock);
+    return NULL;
+}
+
 int
 backup_restore (const char *dir, const char *data_dir, char *why, size_t why_size)
 {
@@ -277,7 +324,22 @@ backup_restore (const char *dir, const char *data_dir, char *why, size_t why_siz
         snprintf (why, why_size, "cannot create %s: %s", data_dir, strerror (errno));
         return ERR_IO;
     }
+    s_watch_t w = { .stop = false, .db = db };
+    progress_init (&w.pr, stderr, "licnode restore: copied", "bytes", store_backup_bytes (dir),
+                   PROGRESS_INTERVAL_MS);
+    pthread_mutex_init (&w.lock, NULL);
+    pthread_cond_init (&w.wake, NULL);
+    bool watching = pthread_create (&w.thread, NULL, s_watch, &w) == 0;
     rc = store_restore (dir, db, why, why_size);
+    if (watching) {
+        pthread_mutex_lock (&w.lock);
+        w.stop = true;
+        pthread_cond_signal (&w.wake);
+        pthread_mutex_unlock (&w.lock);
+        pthread_join (w.thread, NULL);
+    }
+    pthread_cond_destroy (&w.wake);
+    pthread_mutex_destroy (&w.lock);
     if (rc == ERR_OK)
         rc = s_copy_identity (idir, data_dir, true, why, why_size);
     return rc;

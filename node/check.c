@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include "check.h"
 #include "codec.h"
+#include "progress.h"
 #include "seal.h"
 #include "views.h"
 
@@ -93,6 +94,13 @@ check_views (store_t *store, const char *division, FILE *out)
     const uint8_t *k, *v;
     size_t kl, vl;
     uint64_t expect = 1;
+    //  Progress on stderr: a million entries take minutes.
+    uint8_t last [8];
+    size_t last_len = sizeof last;
+    progress_t pr;
+    progress_init (&pr, stderr, "licnode check: replayed", "log entries",
+                   store_last_key (store, STORE_CF_LOG, last, &last_len) == ERR_OK && last_len == 8?
+                   store_get_u64 (last): 0, PROGRESS_INTERVAL_MS);
     while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
         Lic__LogEntry *e = NULL;
         if (kl != 8 || codec_entry_decode (v, vl, &e) != ERR_OK || e->seq != store_get_u64 (k)) {
@@ -107,6 +115,7 @@ check_views (store_t *store, const char *division, FILE *out)
         else
             rc = s_replay (views, batch, e, out);
         codec_entry_free (&e);
+        progress_step (&pr, expect);
         expect++;
         if (rc == ERR_OK && store_batch_count (batch) > 5000) {
             views_flush_marks (views, batch);
@@ -121,6 +130,8 @@ check_views (store_t *store, const char *division, FILE *out)
     if (rc == ERR_OK)
         fprintf (out, "log: %" PRIu64 " entries, seqs 1..%" PRIu64 " contiguous, signatures verify\n",
                  expect - 1, expect - 1);
+    if (progress_elapsed_ms (&pr) >= PROGRESS_INTERVAL_MS)
+        fprintf (stderr, "licnode check: log replayed; comparing the views\n");
     for (size_t i = 0; rc == ERR_OK && i < sizeof s_compared / sizeof s_compared [0]; i++)
         rc = s_compare (store, scratch, s_compared [i], s_names [i], NULL, out);
     //  The own log's Merkle tree (children's trees are not derived from it).

@@ -42,7 +42,10 @@ licctl_usage (FILE *out)
 "commands:\n"
 "  keygen --code CODE --name NAME --out PATH   writes PATH and PATH.pub\n"
 "  register --dept DEPT.pub --types T1,T2 [--revoke-key HEX]...\n"
-"  publish -k DEPT.key EVENT.json | --file FILE.jsonl (- for stdin)\n"
+"  publish -k DEPT.key EVENT.json | --file FILE.jsonl (- for stdin) [--quiet]\n"
+"                            --file: a result line per event, progress on\n"
+"                            stderr (answered, rate, time left) and a summary;\n"
+"                            --quiet: only rejected lines and the summary\n"
 "  get ID [--history] [--at TIME]   TIME: RFC 3339 (2026-11-27T10:00:00+08:00)\n"
 "                            or unix seconds; --at: the license as it was then\n"
 "  find --holder ID [--holder-type T] [--limit N] [--cursor C | --all]\n"
@@ -127,7 +130,7 @@ enum {
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
     S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
-    S_OPT_CURSOR, S_OPT_ALL
+    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET
 };
 
 static const struct option s_longs [] = {
@@ -178,6 +181,7 @@ static const struct option s_longs [] = {
     { "tree", no_argument, NULL, S_OPT_TREE },
     { "cursor", required_argument, NULL, S_OPT_CURSOR },
     { "all", no_argument, NULL, S_OPT_ALL },
+    { "quiet", no_argument, NULL, S_OPT_QUIET },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -265,6 +269,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_TREE: opts->tree = true; break;
         case S_OPT_CURSOR: opts->cursor = arg; break;
         case S_OPT_ALL: opts->all = true; break;
+        case S_OPT_QUIET: opts->quiet = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

@@ -81,6 +81,7 @@ typedef struct {
     bool refused;                       //  audit --refused
     const char *cursor;                 //  --cursor: where a listing goes on (its next_cursor)
     bool all;                           //  --all: every page of a listing
+    bool quiet;                         //  publish --quiet: no progress, rejected lines only
 } licctl_opts_t;
 
 //  Prints the usage text to out.

@@ -2,7 +2,12 @@
     operator who registers them: keygen, register, publish, make-id.
 
     A publish of a JSON-lines file pipelines up to S_WINDOW signed events
-    and reports one line per input line, in input order; make-id is
+    and reports one line per input line, in input order (--quiet: only
+    the rejected ones), with progress on stderr every two seconds (lines
+    answered of the file's, rate, time left) and a summary; when the node
+    stops answering, a summary of what was acknowledged and that running
+    the file again is safe (the node answers "duplicate" for what it
+    holds); make-id is
     offline and gives departments the ids (with their check character)
     their JSON lines must carry.  Before signing an issue or alteration,
     publish seals the items its type marks personal, commercial or secret
@@ -22,6 +27,7 @@
 #include "licctl_publish.h"
 #include "licid.h"
 #include "licjson.h"
+#include "progress.h"
 #include "seal.h"
 
 #define S_WINDOW        256             //  publish requests in flight
@@ -281,7 +287,10 @@ typedef struct {
     size_t head;                        //  oldest slot
     size_t count;                       //  slots in use
     size_t published, duplicates, rejected;
+    size_t sent;                        //  requests sent
+    size_t answered;                    //  of which the node answered
     bool json;                          //  --json output
+    bool quiet;                         //  --quiet: rejected lines only, no progress
 } s_window_t;
 
 static s_slot_t *
@@ -303,6 +312,9 @@ s_flush (s_window_t *w)
             w->duplicates++;
         else
             w->published++;
+        if (w->quiet && s->code == ERR_OK)
+            ;                           //  --quiet: only what needs a look
+        else
         if (w->json) {
             json_t *j = s->code == ERR_OK?
                 json_pack ("{s:I, s:I, s:b}", "line", (json_int_t) s->line,
@@ -345,6 +357,7 @@ s_collect (s_window_t *w, licclient_t *client, int timeout_ms)
             slot = s;
     }
     if (slot) {
+        w->answered++;
         slot->done = true;
         slot->code = reply->code;
         if (reply->code == ERR_OK
@@ -406,6 +419,8 @@ s_submit (s_window_t *w, licclient_t *client, const keyfile_t *key,
                                            n_disclosures, &slot->id);
     licclient_disclosures_free (&disclosures, n_disclosures);
     free (body);
+    if (rc == ERR_OK)
+        w->sent++;
     if (rc != ERR_OK) {
         slot->done = true;
         slot->code = rc;
@@ -424,6 +439,43 @@ s_skip_line (char *text, ssize_t *len)
     return *p == 0 || *p == '#';
 }
 
+//  Events (lines neither blank nor comments) in a file that can be read
+//  twice, rewound after; 0 for a pipe, whose total is not known.
+static uint64_t
+s_count_events (FILE *fp)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    uint64_t n = 0;
+    long at = ftell (fp);
+    if (at < 0)
+        return 0;
+    while ((len = getline (&text, &cap, fp)) >= 0)
+        if (!s_skip_line (text, &len))
+            n++;
+    free (text);
+    clearerr (fp);
+    return fseek (fp, at, SEEK_SET) == 0? n: 0;
+}
+
+//  What became of the lines when the node stopped answering (stderr): a
+//  rerun of the whole file is safe, events are stored once.
+static void
+s_abort_summary (const s_window_t *w, size_t line, const char *file)
+{
+    char a [32], b [32], c [32], d [32];
+    size_t acked = w->published + w->duplicates;
+    size_t open = w->sent - w->answered;
+    fprintf (stderr, "licctl: publishing stopped at line %zu: the node stopped answering.\n"
+             "licctl: %s event(s) acknowledged (%s published, %s duplicate), %zu rejected, "
+             "%s sent without an answer (stored or not: unknown)\n"
+             "licctl: running the same file again is safe: the node stores each signed event "
+             "once and answers \"duplicate\" for those it holds (licctl publish --file %s)\n",
+             line, progress_count (acked, a), progress_count (w->published, b),
+             progress_count (w->duplicates, c), w->rejected, progress_count (open, d), file);
+}
+
 //  Publishes each line of fp with a window of S_WINDOW in flight.
 static int
 s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
@@ -436,6 +488,10 @@ s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
     int rc = ERR_OK;
     memset (&w, 0, sizeof w);
     w.json = opts->json;
+    w.quiet = opts->quiet;
+    progress_t pr;
+    progress_init (&pr, opts->quiet? NULL: stderr, "licctl publish:", "events answered",
+                   s_count_events (fp), PROGRESS_INTERVAL_MS);
     while (rc == ERR_OK && (len = getline (&text, &cap, fp)) >= 0) {
         line++;
         if (s_skip_line (text, &len))
@@ -455,15 +511,25 @@ s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
         else
             rc = s_submit (&w, client, key, types, opts->timeout_ms, text,
                            line);
+        //  The replies already here, without waiting: results and
+        //  progress keep up with a slow producer (a pipe).
+        while (rc == ERR_OK && w.count && s_collect (&w, client, 0) == ERR_OK)
+            ;
         s_flush (&w);
+        progress_step (&pr, w.published + w.duplicates + w.rejected);
     }
     free (text);
     while (rc == ERR_OK && w.count) {
         rc = s_collect (&w, client, opts->timeout_ms);
         s_flush (&w);
+        progress_step (&pr, w.published + w.duplicates + w.rejected);
     }
-    if (rc != ERR_OK)
-        return licctl_transport_error (rc, opts->timeout_ms);
+    if (rc != ERR_OK) {
+        int exit_code = licctl_transport_error (rc, opts->timeout_ms);
+        //  What was answered before is printed; the rest is unknown.
+        s_abort_summary (&w, line, opts->file);
+        return exit_code;
+    }
     if (ferror (fp)) {
         fprintf (stderr, "licctl: read error after line %zu\n", line);
         return LICCTL_EXIT_USAGE;
@@ -474,6 +540,14 @@ s_publish_lines (const licctl_opts_t *opts, FILE *fp, licclient_t *client,
     else
         printf ("%zu published, %zu duplicate, %zu rejected\n",
                 w.published, w.duplicates, w.rejected);
+    if (!opts->quiet) {
+        char n [32], r [32], t [32];
+        int64_t ms = progress_elapsed_ms (&pr);
+        size_t done = w.published + w.duplicates + w.rejected;
+        fprintf (stderr, "licctl publish: %s events answered in %s (%s/s)\n", progress_count (done, n),
+                 progress_duration ((ms + 500) / 1000, t),
+                 progress_count (ms > 0? (uint64_t) done * 1000 / (uint64_t) ms: done, r));
+    }
     return w.rejected? LICCTL_EXIT_REFUSED: LICCTL_EXIT_OK;
 }
 

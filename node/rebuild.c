@@ -15,6 +15,7 @@
 */
 #include <czmq.h>
 #include "codec.h"
+#include "progress.h"
 #include "rebuild.h"
 #include "seal.h"
 #include "views.h"
@@ -113,6 +114,10 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
     uint64_t pseq = 1, qseq = 1, next = 1, hwm = 0;
     char why [320] = "";
     bool finished = false;
+    //  Progress on stderr every two seconds, of what the parent holds.
+    progress_t pr;
+    progress_init (&pr, stderr, "licnode rebuild: fetched and applied", "entries", 0,
+                   PROGRESS_INTERVAL_MS);
     while (rc == ERR_OK && !finished) {
         Lic__Repl *reply = NULL;
         rc = s_fetch (dealer, cfg->division, pseq, qseq, &reply);
@@ -122,6 +127,7 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
         }
         Lic__Fetched *f = reply->fetched;
         hwm = f->child_hwm;
+        progress_set_total (&pr, hwm);
         for (size_t i = 0; rc == ERR_OK && i < f->n_entries; i++) {
             Lic__LogEntry *e = NULL;
             rc = codec_entry_decode (f->entries [i].data, f->entries [i].len, &e);
@@ -147,8 +153,8 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
         qseq = f->next_quarantine_seq;
         finished = f->done;
         codec_repl_free (&reply);
-        if (rc == ERR_OK && next % 10000 < 1000)
-            fprintf (out, "rebuilt %" PRIu64 " entries...\n", next - 1);
+        if (rc == ERR_OK)
+            progress_step (&pr, next - 1);
     }
     if (rc == ERR_OK) {
         //  One synced write makes everything before it durable.

@@ -417,6 +417,32 @@ store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
     return rc;
 }
 
+uint64_t
+store_backup_bytes (const char *dir)
+{
+    char *err = NULL;
+    uint64_t bytes = 0;
+    rocksdb_options_t *opts = rocksdb_options_create ();
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (opts, dir, &err);
+    if (err)
+        rocksdb_free (err);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        //  The newest is the one with the largest id.
+        uint32_t newest = 0;
+        for (int i = 0; i < n; i++)
+            if (rocksdb_backup_engine_info_backup_id (info, i) >= newest) {
+                newest = rocksdb_backup_engine_info_backup_id (info, i);
+                bytes = rocksdb_backup_engine_info_size (info, i);
+            }
+        rocksdb_backup_engine_info_destroy (info);
+        rocksdb_backup_engine_close (be);
+    }
+    rocksdb_options_destroy (opts);
+    return bytes;
+}
+
 int
 store_restore (const char *dir, const char *db_path, char *why, size_t why_size)
 {

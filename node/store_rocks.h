@@ -127,6 +127,11 @@ int MUST_CHECK
 int MUST_CHECK
     store_restore (const char *dir, const char *db_path, char *why, size_t why_size);
 
+//  Bytes of the newest backup in dir (what a restore copies), or 0 if
+//  there is none or it cannot be read.
+uint64_t
+    store_backup_bytes (const char *dir);
+
 //  Big-endian helpers for keys.
 void store_put_u64 (uint8_t out [8], uint64_t v);
 uint64_t store_get_u64 (const uint8_t in [8]);

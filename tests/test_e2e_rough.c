@@ -6,7 +6,9 @@
     of the request it refuses whenever the frame says it, so a pipelining
     client knows which of its requests failed; a license read as of a
     time (the operator's get --at, an application body's status --at, in
-    RFC 3339 or unix seconds) is all as it was then.
+    RFC 3339 or unix seconds) is all as it was then; publish --file shows
+    progress on stderr and a summary, and when the node dies says what
+    was acknowledged and that running the file again is safe.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -15,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include "codec.h"
 #include "support.h"
@@ -660,6 +664,118 @@ test_as_of_a_time_everything_is_as_it_was_then (void)
     assert (strstr (out, "\"as_of\": 1764203101") && strstr (out, "暂扣：待核查") && !strstr (out, "核查完毕"));
 }
 
+//  Writes n JSON lines (issues of licenses first.. of s_dept, for the
+//  one holder) to f, as a department's day batch.
+static void
+s_jsonl (FILE *f, uint32_t first, uint32_t n)
+{
+    for (uint32_t i = first; i < first + n; i++) {
+        char id [LICID_BARE_MAX + 1], uscc [19];
+        support_license_id (id, s_dept.type_code, s_dept.key.code, i);
+        support_credit_code (uscc, 600000 + i);
+        fprintf (f, "{\"op\": \"issue\", \"license_id\": \"%s\", \"expected_version\": 0, "
+                 "\"issuer_code\": \"%s\", \"completed_at\": \"2026-11-27T10:00:00+08:00\", "
+                 "\"license\": {\"name\": \"营业执照\", \"holder\": {\"id_type\": \"111\", "
+                 "\"id\": \"%s\", \"name\": \"张%u\"}, \"issue_date\": \"2026-11-27\", "
+                 "\"valid_from\": \"2026-11-27\", \"valid_to\": \"2046-11-26\", "
+                 "\"division_code\": \"330106\", \"service_item_code\": \"330106-000-XK-0001\", "
+                 "\"items\": {\"business_scope\": \"技术服务\", \"credit_code\": \"%s\", "
+                 "\"established\": \"2026-11-27\", \"legal_representative\": \"张%u\", "
+                 "\"name\": \"杭州示例%u有限公司\", \"registered_capital\": \"100万元人民币\", "
+                 "\"registration_authority\": \"西湖区市场监督管理局\", "
+                 "\"residence\": \"浙江省杭州市文三路%u号\"}}}\n",
+                 id, s_dept.key.code, s_holder, i, uscc, i, i, i);
+    }
+}
+
+//  The text of a file (malloc'd).
+static char *
+s_slurp (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    assert (f);
+    char *text = calloc (1, 1 << 20);
+    assert (text);
+    size_t n = fread (text, 1, (1 << 20) - 1, f);
+    text [n] = 0;
+    fclose (f);
+    return text;
+}
+
+static void
+test_publish_file_shows_progress_and_what_an_abort_leaves (void)
+{
+    const char *licctl = support_licctl_path ();
+    char cmd [4096], err [600], out [600], file [600];
+    snprintf (err, sizeof err, "%s/publish.err", s_dir);
+    snprintf (out, sizeof out, "%s/publish.out", s_dir);
+    //  From a pipe that stalls for 2.5 s halfway: a progress line on
+    //  stderr (count and rate; no total on a pipe), the summary on both.
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s publish --file - > %s 2> %s", licctl,
+              s_node.dir, s_dept.key_path, out, err);
+    FILE *p = popen (cmd, "w");
+    assert (p);
+    s_jsonl (p, 10001, 50);
+    fflush (p);
+    usleep (2500 * 1000);
+    s_jsonl (p, 10051, 50);
+    int st = pclose (p);
+    assert (WIFEXITED (st) && WEXITSTATUS (st) == 0);
+    char *o = s_slurp (out), *e = s_slurp (err);
+    assert (s_count (o, ": seq ") == 100 && strstr (o, "100 published, 0 duplicate, 0 rejected\n"));
+    assert (strstr (e, "licctl publish: 50 events answered, "));
+    assert (strstr (e, "licctl publish: 100 events answered in "));
+    free (o);
+    free (e);
+
+    //  --quiet from a file: no line per event, no progress, the summary.
+    snprintf (file, sizeof file, "%s/day.jsonl", s_dir);
+    FILE *f = fopen (file, "w");
+    assert (f);
+    s_jsonl (f, 10001, 100);
+    fclose (f);
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s publish --file %s --quiet > %s 2> %s", licctl,
+              s_node.dir, s_dept.key_path, file, out, err);
+    assert (system (cmd) == 0);
+    o = s_slurp (out);
+    e = s_slurp (err);
+    assert (streq (o, "0 published, 100 duplicate, 0 rejected\n") && *e == 0);
+    free (o);
+    free (e);
+
+    //  The node dies mid-file: the run ends with what was acknowledged
+    //  and that a rerun is safe; the rerun after a restart completes it.
+    f = fopen (file, "w");
+    assert (f);
+    s_jsonl (f, 20001, 20000);
+    fclose (f);
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s --timeout 3000 publish --file %s 2> %s",
+              licctl, s_node.dir, s_dept.key_path, file, err);
+    p = popen (cmd, "r");
+    assert (p);
+    char line [256];
+    assert (fgets (line, sizeof line, p));
+    support_node_stop (&s_node, SIGKILL);
+    while (fgets (line, sizeof line, p))
+        ;
+    st = pclose (p);
+    assert (WIFEXITED (st) && WEXITSTATUS (st) == 2);
+    e = s_slurp (err);
+    assert (strstr (e, "licctl: publishing stopped at line "));
+    assert (strstr (e, "event(s) acknowledged (") && strstr (e, "sent without an answer"));
+    assert (strstr (e, "running the same file again is safe"));
+    free (e);
+    assert (support_node_restart (&s_node) == ERR_OK);
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s publish --file %s --quiet > %s", licctl,
+              s_node.dir, s_dept.key_path, file, out);
+    assert (system (cmd) == 0);
+    o = s_slurp (out);
+    unsigned long pub = 0, dup = 0, rej = 9;
+    assert (sscanf (o, "%lu published, %lu duplicate, %lu rejected", &pub, &dup, &rej) == 3);
+    assert (pub + dup == 20000 && rej == 0 && pub > 0 && dup > 0);
+    free (o);
+}
+
 int
 main (void)
 {
@@ -685,6 +801,7 @@ main (void)
     test_licctl_says_more_and_pages_with_all ();
     test_refusals_carry_the_request_id ();
     test_as_of_a_time_everything_is_as_it_was_then ();
+    test_publish_file_shows_progress_and_what_an_abort_leaves ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
