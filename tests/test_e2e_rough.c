@@ -776,6 +776,25 @@ test_publish_file_shows_progress_and_what_an_abort_leaves (void)
     free (o);
 }
 
+static void
+test_log_text_decodes_every_kind_of_entry (void)
+{
+    const char *licctl = support_licctl_path ();
+    size_t size = 16 << 20;
+    char *out = malloc (size), cmd [1024];
+    assert (out);
+    snprintf (cmd, sizeof cmd, "%s -d %s log --all --limit 1000", licctl, s_node.dir);
+    assert (s_run (cmd, out, size) == 0);
+    assert (!strstr (out, "does not decode"));
+    assert (strstr (out, "node record: 330106 has key "));          //  node record
+    assert (strstr (out, " register ") && strstr (out, " issue "));     //  registration, event
+    assert (strstr (out, " catalogue ") && strstr (out, " version 5 大型测试证照 (200 items)"));
+    assert (strstr (out, " application body ") && strstr (out, " (1 types, 1 matters, 0 clearances, key "));
+    assert (strstr (out, " audit: find by ") && strstr (out, ": granted, returned "));
+    assert (strstr (out, " audit: status by ") && strstr (out, " suspend "));
+    free (out);
+}
+
 int
 main (void)
 {
@@ -783,10 +802,17 @@ main (void)
     assert (support_tmpdir (s_dir, "rough") == ERR_OK);
     char ndir [600];
     snprintf (ndir, sizeof ndir, "%s/node", s_dir);
-    char cfg [256];
+    //  A city with a county configured (never started): the city logs a
+    //  node record for it, so its log holds every kind of entry.
+    char cfg [1400], cdir [600];
+    snprintf (cdir, sizeof cdir, "%s/county", s_dir);
+    assert (support_node_init (cdir, "330106") == ERR_OK);
     snprintf (s_query_ep, sizeof s_query_ep, "tcp://127.0.0.1:%d", support_free_port ());
-    snprintf (cfg, sizeof cfg, "{ \"division\": \"330106\", \"query_listen\": \"%s\" }", s_query_ep);
-    assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330106", cfg) == ERR_OK);
+    snprintf (cfg, sizeof cfg, "{ \"division\": \"330100\", \"query_listen\": \"%s\", "
+              "\"replication_listen\": \"tcp://127.0.0.1:%d\", "
+              "\"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }",
+              s_query_ep, support_free_port (), cdir);
+    assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330100", cfg) == ERR_OK);
     assert (support_admin (&s_admin, &s_node) == ERR_OK);
     assert (support_dept_make (&s_dept, 1, s_dir) == ERR_OK);
     assert (support_dept_make (&s_body, 2, s_dir) == ERR_OK);
@@ -802,6 +828,7 @@ main (void)
     test_refusals_carry_the_request_id ();
     test_as_of_a_time_everything_is_as_it_was_then ();
     test_publish_file_shows_progress_and_what_an_abort_leaves ();
+    test_log_text_decodes_every_kind_of_entry ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
