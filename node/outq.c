@@ -77,10 +77,13 @@ outq_destroy (outq_t **self_p)
 static void
 s_key (char out [512], zframe_t *route)
 {
+    static const char hex [] = "0123456789abcdef";
     size_t n = zframe_size (route) < 255? zframe_size (route): 255;
     const uint8_t *d = zframe_data (route);
-    for (size_t i = 0; i < n; i++)
-        snprintf (out + 2 * i, 3, "%02x", d [i]);
+    for (size_t i = 0; i < n; i++) {
+        out [2 * i] = hex [d [i] >> 4];
+        out [2 * i + 1] = hex [d [i] & 15];
+    }
     out [2 * n] = 0;
 }
 
@@ -115,11 +118,17 @@ outq_result_t
 outq_send (outq_t *self, zframe_t **route_p, const uint8_t *data, size_t size)
 {
     zframe_t *route = *route_p;
+    //  The common case: no peer parked or congested, straight to libzmq.
+    if (zhashx_size (self->peers) == 0 && s_try (self, route, data, size) == ERR_OK) {
+        zframe_destroy (route_p);
+        return OUTQ_SENT;
+    }
     char key [512];
     s_key (key, route);
     s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, key);
     outq_result_t result = OUTQ_SENT;
-    //  In order: nothing overtakes what is parked.
+    //  In order: nothing overtakes what is parked.  (A first try that
+    //  failed above is tried again: its peer may have left meanwhile.)
     int rc = peer && zlist_size (peer->parked)? ERR_BUSY: s_try (self, route, data, size);
     if (rc == ERR_OK) {
         if (peer) {
