@@ -7,9 +7,11 @@
     staff member, the case and the purpose, and the holder (regulation
     Art. 12-14).  The answer holds only licenses of that holder and of the
     body's license types, and reveals a sensitive item's value only to a
-    clearance that covers it.  Every query, granted or refused, becomes a
-    node-signed ENTRY_AUDIT in the log; the answer leaves only once that
-    record is durable (through ingest_submit_audit).
+    clearance that covers it.  Every query, granted or refused, is in a
+    node-signed ENTRY_AUDIT of the log: in its own record, and then the
+    answer leaves only once that record is durable (through
+    ingest_submit_audit), or counted in its key's aggregated record
+    (below: refusals that read nothing, issue 11 finding 5).
 
     Runs in the server's thread; reads the store and the views.
 */
