@@ -191,6 +191,14 @@ s_render_node (s_buf_t *b, const Lic__NodeStatus *ns)
               "Application bodies' queries since start, each recorded in the audit log, by result.");
     s_printf (b, "licrepo_queries_total{result=\"granted\"} %" PRIu64 "\n", ns->queries_granted);
     s_printf (b, "licrepo_queries_total{result=\"refused\"} %" PRIu64 "\n", ns->queries_refused);
+    s_u64 (b, "licrepo_queries_aggregated_total", "counter",
+           "Refused queries counted in aggregated audit records rather than one by one.",
+           ns->queries_aggregated);
+    s_u64 (b, "licrepo_busy_total", "counter",
+           "Requests answered ERR_BUSY: over a key's rate, or its replies not read.", ns->busy);
+    s_u64 (b, "licrepo_replies_dropped_total", "counter",
+           "Replies dropped: the connection read none while its queue was full.",
+           ns->replies_dropped);
 }
 
 static void

@@ -45,6 +45,7 @@ static support_node_t s_node;
 static support_dept_t s_d1;
 static keyfile_t s_body, s_node_pub;
 static char s_dir [512], s_query_ep [40];
+static int s_metrics_port;
 static licclient_t *s_admin;
 static const char *s_matter = "330106-XK-0001";
 
@@ -355,6 +356,20 @@ test_body_flood_recorded_up_to_its_rate_then_counted (void)
     assert (support_status (&s_node, &r) == ERR_OK);
     assert (r->status->queries_aggregated == S_DEPT_FRAMES + t.counted);
     assert (r->status->busy >= t.by_code [ERR_BUSY]);
+    //  ... and so do the metrics (scraped every second: wait for it)
+    char *text = malloc (1 << 20);
+    assert (text);
+    int64_t scraped = -1;
+    for (int tries = 0; tries < 50 && scraped != (int64_t) r->status->queries_aggregated; tries++) {
+        if (tries)
+            zclock_sleep (100);
+        if (support_metrics_scrape (s_metrics_port, text, 1 << 20) == ERR_OK)
+            scraped = support_metric (text, "licrepo_queries_aggregated_total");
+    }
+    assert (scraped == (int64_t) r->status->queries_aggregated);
+    assert (support_metric (text, "licrepo_busy_total") >= (int64_t) t.by_code [ERR_BUSY]);
+    assert (support_metric (text, "licrepo_replies_dropped_total") >= 0);
+    free (text);
     codec_reply_free (&r);
 }
 
@@ -365,8 +380,9 @@ main (void)
     assert (support_tmpdir (s_dir, "e2e-flood") == ERR_OK);
     snprintf (s_query_ep, sizeof s_query_ep, "tcp://127.0.0.1:%d", support_free_port ());
     char cfg [512], ndir [600];
-    snprintf (cfg, sizeof cfg, "{ \"query_listen\": \"%s\", \"audit_window_ms\": %d }",
-              s_query_ep, S_WINDOW_MS);
+    s_metrics_port = support_free_port ();
+    snprintf (cfg, sizeof cfg, "{ \"query_listen\": \"%s\", \"audit_window_ms\": %d, "
+              "\"metrics_listen\": \"127.0.0.1:%d\" }", s_query_ep, S_WINDOW_MS, s_metrics_port);
     snprintf (ndir, sizeof ndir, "%s/county", s_dir);
     assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330106", cfg) == ERR_OK);
     char pub [700];
