@@ -110,28 +110,57 @@ for d in 330106 330108; do
 done
 
 #  A day's work per county as JSON lines: issues, then changes of some.
+#  Today's date in the province (UTC+8), each business completed at a time
+#  of today before now, and every license with its own holder: a company
+#  with its own unified social credit code (GB 32100 check character).
+today=$(TZ=Asia/Shanghai date +%F)
+now=$(date +%s)
+day_start=$(TZ=Asia/Shanghai date -d "$today 00:00:00" +%s)
+#  valid_to of a term of N months from today, as the catalogue computes it
+#  (same day N months on, clamped to the month's end, minus one day)
+term_end () {
+    python3 -c 'import calendar, datetime, sys
+d = datetime.date.fromisoformat(sys.argv[1]); n = int(sys.argv[2])
+y, m = divmod(d.month - 1 + n, 12); y += d.year; m += 1
+e = datetime.date(y, m, min(d.day, calendar.monthrange(y, m)[1])) - datetime.timedelta(days=1)
+print(e.isoformat())' "$today" "$1"
+}
+valid_to_20y=$(term_end 240)
+valid_to_5y=$(term_end 60)
+#  n distinct companies' credit codes registered in division $1
+holders () {
+    python3 -c 'import sys
+C = "0123456789ABCDEFGHJKLMNPQRTUWXY"; W = [1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
+for i in range(1, int(sys.argv[2]) + 1):
+    s = "91" + sys.argv[1] + "MA%07d" % i
+    print(s + C[(31 - sum(C.index(c) * w for c, w in zip(s, W)) % 31) % 31])' "$1" "$2"
+}
 gen_day () {
     local d=$1 n=$2 out=$3
     local issuer=${dept_code[$d]} type=${dept_type[$d]}
+    local -a holder
+    mapfile -t holder < <(holders "$d" "$n")
     : > "$out"
     for i in $(seq 1 "$n"); do
         local serial=$(printf '2026%07d' "$i")
         local id=$("$licctl" make-id --type "$type" --issuer "$issuer" --serial "$serial" | awk '/^license_id/ {print $2}')
-        local op=issue ver=0 extra=""
+        local op=issue ver=0 extra="" h=$i
+        #  completed today, in the order of the lines, before now
+        local done_at=$(( day_start + (now - day_start) * i / (n + 1) ))
         if [ $((i % 5)) -eq 0 ]; then
             #  every fifth line alters the license issued on the line before
             serial=$(printf '2026%07d' $((i - 1)))
             id=$("$licctl" make-id --type "$type" --issuer "$issuer" --serial "$serial" | awk '/^license_id/ {print $2}')
-            op=alter; ver=1
+            op=alter; ver=1; h=$((i - 1))
         fi
         if [ "$type" = 11100000000013338W011 ]; then
             #  营业执照: open-ended here is not allowed: a 20-year term
-            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":"2026-11-27T10:%02d:%02d+08:00","license":{"name":"营业执照","holder":{"id_type":"001","id":"%s","name":"杭州示例科技有限公司%d"},"issue_date":"2026-11-27","valid_from":"2026-11-27","valid_to":"2046-11-26","division_code":"%s","service_item_code":"%s-000-XK-0001","items":{"registered_capital":"%d万元人民币","business_scope":"技术服务、技术开发、技术咨询","legal_representative":"张%d","residence":"浙江省杭州市文三路%d号"},"seal_info":"电子印章 %s"}}\n' \
-                "$op" "$id" "$ver" "$issuer" $((i / 60 % 60)) $((i % 60)) "$issuer" "$i" "$d" "$d" $((100 + i)) "$i" "$i" "$d" >> "$out"
+            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":%d,"license":{"name":"营业执照","holder":{"id_type":"001","id":"%s","name":"杭州示例科技有限公司%d"},"issue_date":"%s","valid_from":"%s","valid_to":"%s","division_code":"%s","service_item_code":"%s-000-XK-0001","items":{"credit_code":"%s","registered_capital":"%d万元人民币","business_scope":"技术服务、技术开发、技术咨询","legal_representative":"张%d","residence":"浙江省杭州市文三路%d号"},"seal_info":"电子印章 %s"}}\n' \
+                "$op" "$id" "$ver" "$issuer" "$done_at" "${holder[h - 1]}" "$h" "$today" "$today" "$valid_to_20y" "$d" "$d" "${holder[h - 1]}" $((100 + i)) "$i" "$i" "$d" >> "$out"
         else
             #  建筑业企业资质证书: a fixed 60-month term
-            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":"2026-11-27T11:%02d:%02d+08:00","license":{"name":"建筑业企业资质证书","holder":{"id_type":"001","id":"%s","name":"浙江示例建设有限公司%d"},"issue_date":"2026-11-27","valid_from":"2026-11-27","valid_to":"2031-11-26","division_code":"%s","service_item_code":"%s-000-XK-0002","items":{"certificate_number":"D%09d","legal_representative":"李%d","registered_capital":"%d万元人民币","address":"浙江省杭州市滨江区江南大道%d号","qualification_scope":"建筑工程施工总承包二级"},"seal_info":"电子印章 %s"}}\n' \
-                "$op" "$id" "$ver" "$issuer" $((i / 60 % 60)) $((i % 60)) "$issuer" "$i" "$d" "$d" "$i" "$i" $((1000 + i)) "$i" "$d" >> "$out"
+            printf '{"op":"%s","license_id":"%s","expected_version":%d,"issuer_code":"%s","completed_at":%d,"license":{"name":"建筑业企业资质证书","holder":{"id_type":"001","id":"%s","name":"浙江示例建设有限公司%d"},"issue_date":"%s","valid_from":"%s","valid_to":"%s","division_code":"%s","service_item_code":"%s-000-XK-0002","items":{"credit_code":"%s","certificate_number":"D%09d","legal_representative":"李%d","registered_capital":"%d万元人民币","address":"浙江省杭州市滨江区江南大道%d号","qualification_scope":"建筑工程施工总承包二级"},"seal_info":"电子印章 %s"}}\n' \
+                "$op" "$id" "$ver" "$issuer" "$done_at" "${holder[h - 1]}" "$h" "$today" "$today" "$valid_to_5y" "$d" "$d" "${holder[h - 1]}" "$i" "$i" $((1000 + i)) "$i" "$d" >> "$out"
         fi
     done
 }
@@ -200,7 +229,8 @@ sleep 1.5   # let the province sign a checkpoint of its latest size
 #  Sharing within scope (issue 5): an application body at county 330106.
 body_code=12330106MB0000001D
 q="$licctl -n $data/330106/node.pub -k $data/centre.key --endpoint tcp://127.0.0.1:${qport[330106]}"
-scope="--holder ${dept_code[330106]} --holder-type 001 --staff S007 --case XH-2026-0042 --purpose 开办企业核验"
+holder4=$(holders 330106 4 | tail -1)      # the holder of license 20260000004
+scope="--holder $holder4 --holder-type 001 --staff S007 --case XH-2026-0042 --purpose 开办企业核验"
 say "application body $body_code (Xihu service centre) registered at county 330106: type ${dept_type[330106]}, matter 330106-000-XK-0001, personal clearance"
 "$licctl" keygen --code "$body_code" --name "西湖区政务服务中心" --out "$data/centre.key" >/dev/null
 "$licctl" -d "$data/330106" appbody add --code "$body_code" --name "西湖区政务服务中心" \
@@ -215,8 +245,8 @@ $q copy "$id" $scope --matter 330106-000-XK-0001 --expires 30 --out "$data/licen
 printf '\x01' | dd of="$data/license.copy" bs=1 seek=200 conv=notrunc 2>/dev/null
 say "the same copy with one byte changed"
 if "$licctl" verify "$data/license.copy" --trust "$data/330000/node.pub"; then echo "NOT refused"; fail=1; fi
-say "who looked at holder ${dept_code[330106]}'s licenses, and why (audit log of county 330106)"
-"$licctl" -d "$data/330106" audit --holder "${dept_code[330106]}" | python3 -c 'import json,sys
+say "who looked at holder $holder4's licenses, and why (audit log of county 330106)"
+"$licctl" -d "$data/330106" audit --holder "$holder4" | python3 -c 'import json,sys
 for i in json.load(sys.stdin)["items"]:
     print(i["seq"], i["at"], i["body"], i["staff"], i["kind"], i["matter"], i["case"], i["purpose"], i["result"], i.get("reason", ""))'
 

@@ -795,6 +795,53 @@ test_log_text_decodes_every_kind_of_entry (void)
     free (out);
 }
 
+//  The README's example event, as the README shows it, published to the
+//  node with the shipped catalogue type: accepted.
+static void
+test_readme_example_passes_the_shipped_catalogue (void)
+{
+    const char *src = getenv ("SOURCE_ROOT");
+    assert (src && *src);
+    char path [1024], cmd [4096], out [8192];
+    snprintf (path, sizeof path, "%s/README.md", src);
+    char *readme = s_slurp (path);
+    const char *section = strstr (readme, "### The JSON format of an event");
+    assert (section);
+    const char *begin = strstr (section, "```json\n");
+    assert (begin);
+    begin += 8;
+    const char *end = strstr (begin, "\n```");
+    assert (end && end > begin);
+    char example [600];
+    snprintf (example, sizeof example, "%s/readme-example.json", s_dir);
+    FILE *f = fopen (example, "w");
+    assert (f && fwrite (begin, 1, (size_t) (end - begin), f) == (size_t) (end - begin));
+    fclose (f);
+    free (readme);
+
+    //  The department the example names, registered for the type, and
+    //  the type from deploy/catalogue.
+    const char *licctl = support_licctl_path ();
+    snprintf (cmd, sizeof cmd, "%s keygen --code 11430000006122244L --name \"Xihu market regulation\" "
+              "--out %s/xihu.key > /dev/null && %s -d %s register --dept %s/xihu.key.pub "
+              "--types 11100000000013338W011 > /dev/null && %s -d %s catalogue add "
+              "%s/deploy/catalogue/business-license.json > /dev/null",
+              licctl, s_dir, licctl, s_node.dir, s_dir, licctl, s_node.dir, src);
+    assert (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s/xihu.key publish %s 2>&1", licctl,
+              s_node.dir, s_dir, example);
+    int rc = s_run (cmd, out, sizeof out);
+    if (rc != 0)
+        fprintf (stderr, "the README's example was refused: %s", out);
+    assert (rc == 0 && strncmp (out, "seq ", 4) == 0);
+    //  Read back: the holder is the company, its personal item sealed.
+    snprintf (cmd, sizeof cmd, "%s -d %s get 11100000000013338W01111430000006122244L20230000403001U",
+              licctl, s_node.dir);
+    assert (s_run (cmd, out, sizeof out) == 0);
+    assert (strstr (out, "杭州示例科技有限公司 (001 91330106MA2H3P7X1H)"));
+    assert (strstr (out, "legal_representative: (sensitive"));
+}
+
 int
 main (void)
 {
@@ -829,6 +876,7 @@ main (void)
     test_as_of_a_time_everything_is_as_it_was_then ();
     test_publish_file_shows_progress_and_what_an_abort_leaves ();
     test_log_text_decodes_every_kind_of_entry ();
+    test_readme_example_passes_the_shipped_catalogue ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
