@@ -56,7 +56,9 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
                       e->origin_division);
             return ERR_UNKNOWN_KEY;
         }
-        return ERR_OK;
+        //  Its strings are text, as at the door of the node that made it
+        //  (issue 11 finding 6): else quarantined, its field named.
+        return codec_entry_text (e, why, why_size);
     }
     snprintf (why, why_size, "unknown entry kind %d", e->kind);
     return ERR_MALFORMED;

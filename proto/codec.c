@@ -471,6 +471,32 @@ codec_heap (const ProtobufCMessage *m)
 }
 
 int
+codec_entry_text (const Lic__LogEntry *e, char *why, size_t why_size)
+{
+    const ProtobufCMessageDescriptor *d =
+        e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? &lic__registration__descriptor
+      : e->kind == LIC__ENTRY_KIND__ENTRY_NODE? &lic__node_record__descriptor
+      : e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? &lic__license_type__descriptor
+      : e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? &lic__app_body_registration__descriptor
+      : e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? &lic__audit_record__descriptor: NULL;
+    if (!d || !e->envelope)
+        return ERR_OK;              //  events: evcheck's
+    const ProtobufCBinaryData *body = &e->envelope->body;
+    if (body->len > CODEC_ENTRY_MAX)
+        return ERR_TOO_LARGE;
+    s_budget_t budget = { 0, codec_decode_budget (body->len), false, false };
+    ProtobufCAllocator allocator = { s_budget_alloc, s_budget_free, &budget };
+    ProtobufCMessage *m = protobuf_c_message_unpack (d, &allocator, body->len, body->data);
+    if (!m) {
+        err_why (why, why_size, "the %s body does not unpack", d->short_name);
+        return budget.nomem? ERR_NOMEM: budget.over? ERR_TOO_LARGE: ERR_MALFORMED;
+    }
+    int rc = codec_check_text (m, CODEC_FRAME_MAX, why, why_size);
+    protobuf_c_message_free_unpacked (m, NULL);
+    return rc;
+}
+
+int
 codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size)
 {
     size_t size = lic__envelope__get_packed_size (env);

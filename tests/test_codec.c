@@ -403,6 +403,49 @@ test_legitimate_messages_within_the_budget (void)
     free (f.body);
 }
 
+//  Finding 6 at the replication door: the strings of a node-signed body
+//  that comes up from a child are text too
+static void
+test_replicated_bodies_are_text (void)
+{
+    Lic__Department d;
+    codec_department_init (&d);
+    d.credit_code = "11430000006122244L";
+    d.name = "\xE6\x9D\xAD\xE5\xB7\x9E";
+    Lic__Registration reg;
+    codec_registration_init (&reg);
+    reg.division = "330106";
+    reg.department = &d;
+    uint8_t *body;
+    size_t len;
+    assert (codec_registration_encode (&reg, &body, &len) == ERR_OK);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = len;
+    Lic__LogEntry e;
+    codec_entry_init (&e);
+    e.kind = LIC__ENTRY_KIND__ENTRY_REGISTRATION;
+    e.envelope = &env;
+    char why [256];
+    assert (codec_entry_text (&e, why, sizeof why) == ERR_OK);
+    free (body);
+    d.name = "M\xFCller";
+    assert (codec_registration_encode (&reg, &body, &len) == ERR_OK);
+    env.body.data = body;
+    env.body.len = len;
+    assert (codec_entry_text (&e, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "Registration.department.name is not UTF-8 text"));
+    //  An event is evcheck's; a body that does not unpack is malformed
+    e.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
+    assert (codec_entry_text (&e, why, sizeof why) == ERR_OK);
+    e.kind = LIC__ENTRY_KIND__ENTRY_APP_BODY;
+    env.body.data = (uint8_t *) "\xff\xff\xff";
+    env.body.len = 3;
+    assert (codec_entry_text (&e, why, sizeof why) == ERR_MALFORMED);
+    free (body);
+}
+
 int
 main (void)
 {
@@ -414,6 +457,7 @@ main (void)
     test_text_rule_walks_every_string ();
     test_decode_bombs_refused_by_the_budget ();
     test_legitimate_messages_within_the_budget ();
-    printf ("test_codec: 8 cases OK\n");
+    test_replicated_bodies_are_text ();
+    printf ("test_codec: 9 cases OK\n");
     return 0;
 }
