@@ -2,8 +2,11 @@
     refused rather than ignored, so a typo does not silently fall back
     to a default.
 */
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
@@ -203,6 +206,47 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
     return rc == ERR_OK? config_check (cfg, why, why_size): rc;
 }
 
+//  An endpoint the node binds (member `name`): ipc://PATH, or tcp://HOST:PORT
+//  where HOST is what ZeroMQ binds to -- `*`, a numeric IPv4 or [IPv6]
+//  address, or the name of an interface of this host -- never a host
+//  name, which ZeroMQ does not resolve when binding (the node would
+//  pass here and fail at start), and PORT is 1..65535.
+static int
+s_bind_check (const char *name, const char *endpoint, char *why, size_t why_size)
+{
+    if (strncmp (endpoint, "ipc://", 6) == 0 && endpoint [6])
+        return ERR_OK;
+    const char *host = endpoint + 6, *colon = strrchr (endpoint, ':');
+    char addr [256];
+    size_t hl = colon && colon > host? (size_t) (colon - host): 0;
+    const char *port = colon? colon + 1: "";
+    char *end = NULL;
+    long pn = *port >= '1' && *port <= '9'? strtol (port, &end, 10): 0;
+    if (strncmp (endpoint, "tcp://", 6) != 0 || hl == 0 || hl >= sizeof addr
+    ||  !end || *end || pn < 1 || pn > 65535) {
+        snprintf (why, why_size, "%s \"%s\" must be tcp://ADDRESS:PORT (PORT 1..65535) or ipc://PATH",
+                  name, endpoint);
+        return ERR_BAD_FIELD;
+    }
+    memcpy (addr, host, hl);
+    addr [hl] = 0;
+    unsigned char buf [16];
+    if (streq (addr, "*") || inet_pton (AF_INET, addr, buf) == 1)
+        return ERR_OK;
+    if (hl > 2 && addr [0] == '[' && addr [hl - 1] == ']') {
+        addr [hl - 1] = 0;
+        if (inet_pton (AF_INET6, addr + 1, buf) == 1)
+            return ERR_OK;
+        addr [hl - 1] = ']';
+    }
+    if (hl < IF_NAMESIZE && if_nametoindex (addr) != 0)
+        return ERR_OK;
+    snprintf (why, why_size, "%s \"%s\": \"%s\" is neither a numeric address (127.0.0.1, "
+              "[::1], * for all) nor an interface of this host; ZeroMQ does not resolve host "
+              "names when binding: give the address", name, endpoint, addr);
+    return ERR_BAD_FIELD;
+}
+
 int
 config_check (const config_t *cfg, char *why, size_t why_size)
 {
@@ -251,9 +295,9 @@ config_check (const config_t *cfg, char *why, size_t why_size)
     }
     if (*cfg->metrics_listen && metrics_listen_check (cfg->metrics_listen, why, why_size) != ERR_OK)
         return ERR_BAD_FIELD;
-    if (strncmp (cfg->listen, "tcp://", 6) != 0 && strncmp (cfg->listen, "ipc://", 6) != 0) {
-        snprintf (why, why_size, "listen must be a tcp:// or ipc:// endpoint");
+    if (s_bind_check ("listen", cfg->listen, why, why_size) != ERR_OK
+    ||  (*cfg->repl_listen && s_bind_check ("replication_listen", cfg->repl_listen, why, why_size) != ERR_OK)
+    ||  (*cfg->query_listen && s_bind_check ("query_listen", cfg->query_listen, why, why_size) != ERR_OK))
         return ERR_BAD_FIELD;
-    }
     return ERR_OK;
 }

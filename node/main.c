@@ -5,6 +5,11 @@
       licnode check -d DATA_DIR     replay the log and compare the views
 
     The only file that may exit the process.  Logs go to stderr.
+    Exit codes: 0 done; 1 a failure that may pass (a repository that
+    cannot be opened, a bind refused, a failed check); 2 the configuration
+    or the command line is wrong (config_load, config_check: endpoints
+    included, a data directory of another division), which systemd does
+    not retry (RestartPreventExitStatus=2).
 */
 #include <czmq.h>
 #include <getopt.h>
@@ -146,9 +151,12 @@ main (int argc, char *argv [])
             return 1;
         }
     }
-    if (identity_open (&id, &cfg, why, sizeof why) != ERR_OK) {
+    int irc = identity_open (&id, &cfg, why, sizeof why);
+    if (irc != ERR_OK) {
         fprintf (stderr, "licnode: %s\n", why);
-        return 1;
+        //  A data directory of another division is the configuration's
+        //  error (2: systemd does not retry it); the rest may pass (1).
+        return irc == ERR_BAD_FIELD? 2: 1;
     }
     if (init) {
         //  Identity only: what a parent's or child's configuration needs.

@@ -842,6 +842,72 @@ test_readme_example_passes_the_shipped_catalogue (void)
     assert (strstr (out, "legal_representative: (sensitive"));
 }
 
+//  Runs licnode with args, its stderr into out; returns its exit status.
+static int
+s_licnode (const char *args, char *out, size_t size)
+{
+    char cmd [4096];
+    snprintf (cmd, sizeof cmd, "%s %s 2>&1 > /dev/null", support_licnode_path (), args);
+    return s_run (cmd, out, size);
+}
+
+//  Writes a configuration for division 330106 with `members` added.
+static void
+s_config (const char *path, const char *members)
+{
+    FILE *f = fopen (path, "w");
+    assert (f);
+    fprintf (f, "{ \"division\": \"330106\"%s%s }\n", *members? ", ": "", members);
+    fclose (f);
+}
+
+static void
+test_configuration_errors_exit_2_before_start (void)
+{
+    char cfg [600], dir [600], args [2048], out [4096];
+    snprintf (cfg, sizeof cfg, "%s/hostname.json", s_dir);
+    snprintf (dir, sizeof dir, "%s/cfgtest", s_dir);
+    //  A host name where an address must be: refused by init -c, check -c
+    //  and the start alike, naming the member, with exit 2.
+    const char *bad [] = {
+        "\"listen\": \"tcp://localhost:7400\"",
+        "\"listen\": \"tcp://county-330106.example:7400\"",
+        "\"listen\": \"tcp://127.0.0.1:0\"",
+        "\"listen\": \"tcp://127.0.0.1\"",
+        "\"query_listen\": \"tcp://localhost:7710\"",
+        "\"replication_listen\": \"tcp://myhost:7401\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        s_config (cfg, bad [i]);
+        const char *cmds [] = { "init", "check", "" };
+        for (int c = 0; c < 3; c++) {
+            snprintf (args, sizeof args, "%s -c %s -d %s", cmds [c], cfg, dir);
+            assert (s_licnode (args, out, sizeof out) == 2);
+            assert (strstr (out, "listen \"tcp://"));      //  names the member and its value
+        }
+    }
+    s_config (cfg, bad [0]);
+    snprintf (args, sizeof args, "init -c %s -d %s", cfg, dir);
+    assert (s_licnode (args, out, sizeof out) == 2);
+    assert (strstr (out, "listen \"tcp://localhost:7400\": \"localhost\" is neither a numeric address"));
+    //  Numeric addresses, all interfaces and an interface's name pass.
+    const char *good [] = {
+        "\"listen\": \"tcp://127.0.0.1:7400\"",
+        "\"listen\": \"tcp://*:7400\"",
+        "\"listen\": \"tcp://[::1]:7400\"",
+        "\"listen\": \"tcp://lo:7400\"",
+        "\"listen\": \"ipc:///tmp/licnode-x.sock\", \"query_listen\": \"tcp://127.0.0.1:7710\"",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
+        s_config (cfg, good [i]);
+        snprintf (args, sizeof args, "init -c %s -d %s", cfg, dir);
+        assert (s_licnode (args, out, sizeof out) == 0);
+    }
+    //  The data directory of another division: 2 as well.
+    snprintf (args, sizeof args, "-d %s --division 330108 -l tcp://127.0.0.1:%d", dir, support_free_port ());
+    assert (s_licnode (args, out, sizeof out) == 2 && strstr (out, "belongs to division 330106"));
+}
+
 int
 main (void)
 {
@@ -877,6 +943,7 @@ main (void)
     test_publish_file_shows_progress_and_what_an_abort_leaves ();
     test_log_text_decodes_every_kind_of_entry ();
     test_readme_example_passes_the_shipped_catalogue ();
+    test_configuration_errors_exit_2_before_start ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
