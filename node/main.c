@@ -9,7 +9,8 @@
     cannot be opened, a bind refused, a failed check); 2 the configuration
     or the command line is wrong (config_load, config_check: endpoints
     included, a data directory of another division), which systemd does
-    not retry (RestartPreventExitStatus=2).
+    not retry (RestartPreventExitStatus=2); 3 the repository is in use by
+    another process (a running licnode holds its lock).
 */
 #include <czmq.h>
 #include <getopt.h>
@@ -23,6 +24,24 @@
 #include "check.h"
 #include "backup.h"
 #include "rebuild.h"
+
+#define S_EXIT_IN_USE 3
+
+//  The repository at db_path is locked by another process: says which,
+//  and that it is in use, not damaged.  Returns S_EXIT_IN_USE.
+static int
+s_in_use (const char *db_path, const char *data_dir)
+{
+    pid_t pid = store_lock_holder (db_path);
+    char who [64] = "another process";
+    if (pid > 0)
+        snprintf (who, sizeof who, "PID %ld", (long) pid);
+    fprintf (stderr, "licnode: the repository %s is in use by %s (it holds the repository's lock): "
+             "a node is running on %s.  Stop it first (systemctl stop licnode, or kill -TERM %s); "
+             "nothing is wrong with the repository, do not restore or move it\n",
+             db_path, who, data_dir, pid > 0? who + 4: "PID");
+    return S_EXIT_IN_USE;
+}
 
 static void
 s_usage (void)
@@ -93,6 +112,13 @@ main (int argc, char *argv [])
         fprintf (stderr, "licnode: %s\n", why);
         return 2;
     }
+    char db_path [600];
+    snprintf (db_path, sizeof db_path, "%s/db", cfg.data_dir);
+    //  A running node holds its repository's lock: then nothing here
+    //  touches its directory, not even node.pub (which init and the
+    //  start write).  store_open says so too, for a lock taken meanwhile.
+    if (!restore && store_lock_holder (db_path) > 0)
+        return s_in_use (db_path, cfg.data_dir);
     if (restore) {
         if (!from) {
             fprintf (stderr, "licnode: restore needs --from BACKUP_DIR\n");
@@ -122,8 +148,6 @@ main (int argc, char *argv [])
     store_t *store = NULL;
     views_t *views = NULL;
     server_t *server = NULL;
-    char db_path [600];
-    snprintf (db_path, sizeof db_path, "%s/db", cfg.data_dir);
     if (check) {
         //  The division is the one the data directory belongs to.
         keyfile_t nk;
@@ -134,7 +158,10 @@ main (int argc, char *argv [])
             keyfile_wipe (&nk);
         }
         store_cfg_t scfg = { cfg.cache_mb, false, 0 };
-        if (store_open (&store, db_path, &scfg, why, sizeof why) != ERR_OK) {
+        int orc = store_open (&store, db_path, &scfg, why, sizeof why);
+        if (orc == ERR_BUSY)
+            return s_in_use (db_path, cfg.data_dir);
+        if (orc != ERR_OK) {
             fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
             return 1;
         }
@@ -171,10 +198,14 @@ main (int argc, char *argv [])
             return 2;
         }
         store_cfg_t rcfg = { cfg.cache_mb, true, cfg.reserve_mb };
-        if (store_open (&store, db_path, &rcfg, why, sizeof why) != ERR_OK) {
-            fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
+        int orc = store_open (&store, db_path, &rcfg, why, sizeof why);
+        if (orc != ERR_OK) {
+            if (orc == ERR_BUSY)
+                orc = s_in_use (db_path, cfg.data_dir);
+            else
+                fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
             identity_wipe (&id);
-            return 1;
+            return orc == S_EXIT_IN_USE? S_EXIT_IN_USE: 1;
         }
         zsys_handler_set (NULL);
         rc = rebuild_from_parent (&cfg, &id, store, stdout) == ERR_OK? 0: 1;
@@ -184,6 +215,10 @@ main (int argc, char *argv [])
     }
     store_cfg_t scfg = { cfg.cache_mb, true, cfg.reserve_mb };
     int src = store_open (&store, db_path, &scfg, why, sizeof why);
+    if (src == ERR_BUSY) {
+        rc = s_in_use (db_path, cfg.data_dir);
+        goto done;
+    }
     if (src != ERR_OK) {
         fprintf (stderr, "licnode: cannot open the repository %s (%s): %s\n"
                  "licnode: if it is damaged, restore it from backup or move it aside\n",

@@ -8,7 +8,9 @@
 */
 #include <rocksdb/c.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,9 @@ s_error (char *err, char *why, size_t why_size)
     else
     if (strstr (err, "Corruption"))
         rc = ERR_CORRUPT;
+    else
+    if (strstr (err, "While lock file") || strstr (err, "lock hold by current process"))
+        rc = ERR_BUSY;          //  another process (or handle) has the database open
     if (why)
         snprintf (why, why_size, "%s", err);
     else
@@ -415,6 +420,36 @@ store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
     }
     rocksdb_backup_engine_close (be);
     return rc;
+}
+
+pid_t
+store_lock_holder (const char *path)
+{
+    //  RocksDB locks PATH/LOCK with fcntl (a POSIX lock): /proc/locks
+    //  lists it as "N: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END"
+    //  (MAJ, MIN in hex).
+    char lock [1100], line [256];
+    struct stat st;
+    snprintf (lock, sizeof lock, "%s/LOCK", path);
+    if (stat (lock, &st) != 0)
+        return 0;
+    FILE *f = fopen ("/proc/locks", "r");
+    if (!f)
+        return 0;
+    pid_t holder = 0;
+    while (!holder && fgets (line, sizeof line, f)) {
+        char kind [16];
+        long pid;
+        unsigned int maj, min;
+        unsigned long long ino;
+        if (sscanf (line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &ino) == 5
+        &&  (strcmp (kind, "POSIX") == 0 || strcmp (kind, "OFDLCK") == 0)
+        &&  ino == (unsigned long long) st.st_ino && maj == major (st.st_dev)
+        &&  min == minor (st.st_dev) && pid > 0)
+            holder = (pid_t) pid;
+    }
+    fclose (f);
+    return holder;
 }
 
 uint64_t

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "err.h"
 
 typedef enum {
@@ -44,7 +45,8 @@ typedef struct {
 } store_cfg_t;
 
 //  Opens (and with cfg->create, creates) the database at path.
-//  ERR_OK, ERR_IO (message in why), ERR_CORRUPT.
+//  ERR_OK, ERR_IO (message in why), ERR_CORRUPT, ERR_BUSY (another
+//  process has it open: its lock is held; store_lock_holder says who).
 int MUST_CHECK
     store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
                 char *why, size_t why_size);
@@ -126,6 +128,11 @@ int MUST_CHECK
 //  database).  ERR_OK, ERR_EXISTS, ERR_NOT_FOUND (no backup), ERR_IO.
 int MUST_CHECK
     store_restore (const char *dir, const char *db_path, char *why, size_t why_size);
+
+//  The process holding the lock of the database at path (from
+//  /proc/locks), or 0 if none is found.
+pid_t
+    store_lock_holder (const char *path);
 
 //  Bytes of the newest backup in dir (what a restore copies), or 0 if
 //  there is none or it cannot be read.

@@ -908,6 +908,34 @@ test_configuration_errors_exit_2_before_start (void)
     assert (s_licnode (args, out, sizeof out) == 2 && strstr (out, "belongs to division 330106"));
 }
 
+static void
+test_a_repository_in_use_says_by_whom (void)
+{
+    char args [2048], out [4096], pub [600], expect [64];
+    snprintf (pub, sizeof pub, "%s/node.pub", s_node.dir);
+    char *before = s_slurp (pub);
+    snprintf (expect, sizeof expect, "is in use by PID %ld ", (long) s_node.pid);
+    //  A second node, a check and an init on the running node's directory:
+    //  exit 3, the PID that holds it, no advice to restore or move it.
+    snprintf (args, sizeof args, "-d %s --division 330100 -l tcp://127.0.0.1:%d", s_node.dir,
+              support_free_port ());
+    assert (s_licnode (args, out, sizeof out) == 3);
+    assert (strstr (out, expect) && strstr (out, "kill -TERM ") && !strstr (out, "restore it from backup"));
+    snprintf (args, sizeof args, "check -d %s", s_node.dir);
+    assert (s_licnode (args, out, sizeof out) == 3 && strstr (out, expect));
+    snprintf (args, sizeof args, "init -d %s --division 330100 -l tcp://127.0.0.1:1", s_node.dir);
+    assert (s_licnode (args, out, sizeof out) == 3 && strstr (out, expect));
+    //  node.pub, which init and a start write, is untouched.
+    char *after = s_slurp (pub);
+    assert (streq (before, after));
+    free (before);
+    free (after);
+    //  The running node still answers.
+    Lic__Reply *r = NULL;
+    assert (licclient_status (s_admin, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    codec_reply_free (&r);
+}
+
 int
 main (void)
 {
@@ -944,6 +972,7 @@ main (void)
     test_log_text_decodes_every_kind_of_entry ();
     test_readme_example_passes_the_shipped_catalogue ();
     test_configuration_errors_exit_2_before_start ();
+    test_a_repository_in_use_says_by_whom ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
