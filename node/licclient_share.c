@@ -402,7 +402,9 @@ licclient_verify_copy (const uint8_t *file, size_t len, const uint8_t (*trust) [
     snprintf (out->department, sizeof out->department, "%s", reg->department->name);
     //  Last, so a stale copy still shows what it was.
     if (now >= st->expires_at) {
-        err_why (why, why_size, "the copy expired at %" PRId64 " (now %" PRId64 ")", st->expires_at, now);
+        char until [LIFECYCLE_TIME_SIZE], at [LIFECYCLE_TIME_SIZE];
+        err_why (why, why_size, "the copy expired at %s (now %s)", lifecycle_time_text (st->expires_at, until),
+                 lifecycle_time_text (now, at));
         rc = ERR_EXPIRED;
     }
 done:

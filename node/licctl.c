@@ -289,26 +289,55 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
     return true;
 }
 
+//  What option c takes, for a usage error that names it.
+static const char *
+s_expects (int c)
+{
+    switch (c) {
+        case 'T': return "milliseconds, 0..2147483647";
+        case 'L': return "a count, 0..4294967295 (0: the node's default)";
+        case 'S': return "a log seq, 0..18446744073709551615";
+        case S_OPT_SEQ: return "a log seq from 1";
+        case S_OPT_OLD_SIZE: case S_OPT_SIZE: return "a tree size from 1";
+        case S_OPT_KEEP: return "a number of backups, 1..1000";
+        case S_OPT_AT: return "a time: RFC 3339 with an offset (2026-11-27T10:00:00+08:00) "
+                              "or unix seconds (1795744800)";
+        case S_OPT_EXPIRES: return "days, 1..366";
+        case S_OPT_TRUST: case 'R': return "given at most 16 times";
+        default: return "another value";
+    }
+}
+
 //  Parses argv into opts.  Options may come before or after the command.
 //  Returns 0, -1 after --help, or LICCTL_EXIT_USAGE.
 static int
 s_parse_options (int argc, char **argv, licctl_opts_t *opts)
 {
-    int c;
+    int c, index = -1;
     opts->timeout_ms = 10000;
     opts->from = 1;
-    while ((c = getopt_long (argc, argv, "d:n:k:h", s_longs, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "d:n:k:h", s_longs, &index)) != -1) {
         if (c == 'h') {
             licctl_usage (stdout);
             return -1;
         }
         if (!s_option (c, optarg, opts)) {
-            if (c != '?')
-                fprintf (stderr, "licctl: bad value for an option: %s\n",
-                         optarg? optarg: "");
-            licctl_usage (stderr);
+            //  getopt said why for an unknown option or a missing value;
+            //  for a bad value, name the option and what it takes.
+            if (c != '?' && c != ':') {
+                char name [40];
+                if (index >= 0 && s_longs [index].val == c)
+                    snprintf (name, sizeof name, "--%s", s_longs [index].name);
+                else
+                    snprintf (name, sizeof name, "-%c", c);
+                fprintf (stderr, "licctl: %s: bad value \"%s\": %s takes %s\n", name,
+                         optarg? optarg: "", name, s_expects (c));
+            }
+            else
+                licctl_usage (stderr);
             return LICCTL_EXIT_USAGE;
         }
+        index = -1;
     }
     if (optind >= argc) {
         licctl_usage (stderr);

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include "codec.h"
 #include "licjson.h"
+#include "lifecycle.h"
 #include "merkle.h"
 #include "seal.h"
 #include "support.h"
@@ -557,7 +558,11 @@ test_copies_verify_offline (void)
     }
     //  Expired: the same file a second after its expiry.
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, expires, &c, why, sizeof why) == ERR_EXPIRED);
-    assert (strstr (why, "expired"));
+    //  Said with dates in UTC+8, as licctl prints times (issue 13).
+    char until [LIFECYCLE_TIME_SIZE], expect [128];
+    lifecycle_time_text (expires, until);
+    snprintf (expect, sizeof expect, "the copy expired at %s (now %s)", until, until);
+    assert (strstr (why, expect) && strstr (until, "+08:00"));
     //  Any changed byte fails, with a reason: every byte of the file, one
     //  bit each (three different bits across the positions).
     size_t failed = 0;

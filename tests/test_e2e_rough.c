@@ -936,6 +936,25 @@ test_a_repository_in_use_says_by_whom (void)
     codec_reply_free (&r);
 }
 
+static void
+test_usage_errors_name_the_option (void)
+{
+    const char *licctl = support_licctl_path ();
+    char cmd [2048], out [4096];
+    struct { const char *args, *says; } cases [] = {
+        { "log --limit 0x10", "licctl: --limit: bad value \"0x10\": --limit takes a count" },
+        { "prove --seq 0", "licctl: --seq: bad value \"0\": --seq takes a log seq from 1" },
+        { "get ID --at 2026-11-27", "licctl: --at: bad value \"2026-11-27\": --at takes a time: RFC 3339" },
+        { "--timeout soon status", "licctl: --timeout: bad value \"soon\": --timeout takes milliseconds" },
+        { "copy ID --expires 400", "licctl: --expires: bad value \"400\": --expires takes days, 1..366" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        snprintf (cmd, sizeof cmd, "%s -d %s %s 2>&1", licctl, s_node.dir, cases [i].args);
+        assert (s_run (cmd, out, sizeof out) == 2);
+        assert (strstr (out, cases [i].says));
+    }
+}
+
 int
 main (void)
 {
@@ -973,6 +992,7 @@ main (void)
     test_readme_example_passes_the_shipped_catalogue ();
     test_configuration_errors_exit_2_before_start ();
     test_a_repository_in_use_says_by_whom ();
+    test_usage_errors_name_the_option ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
