@@ -274,6 +274,29 @@ s_answer (ingest_t *self, ingest_job_t *job)
 //  order of issue 2 item 6).  With dup_seq, a duplicate (same key, same
 //  body) is recognised first: returns ERR_EXISTS with *dup_seq set.
 //  Returns ERR_OK or the refusal, why saying more.
+//  A predecessor issued by a department registered at the origin is in the
+//  origin's own view, so it must exist there (and at every level, which
+//  applies the origin's entries in its order); one issued elsewhere may
+//  not be known here and is checked for form only (evcheck).
+static int
+s_check_predecessor (ingest_t *self, const char *division, const Lic__Event *ev,
+                     char *why, size_t why_size)
+{
+    const char *pred = ev->content? ev->content->predecessor_id: NULL;
+    licid_t id;
+    if (!pred || !*pred || licid_parse (pred, &id, NULL, 0) != ERR_OK
+    ||  !views_department (self->views, division, id.issuer))
+        return ERR_OK;
+    uint8_t *state = NULL;
+    size_t len;
+    int rc = views_license (self->views, id.bare, &state, &len);
+    free (state);
+    if (rc == ERR_NOT_FOUND)
+        snprintf (why, why_size, "predecessor %s was issued by department %s of node %s but "
+                  "does not exist there", id.bare, id.issuer, division);
+    return rc;
+}
+
 int
 ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *env,
                     const verify_task_t *t, uint64_t *dup_seq, char *why, size_t why_size)
@@ -324,7 +347,7 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
                   ev->issuer_code, dept->credit_code);
         return ERR_ISSUER_MISMATCH;
     }
-    return ERR_OK;
+    return s_check_predecessor (self, division, ev, why, why_size);
 }
 
 //  Moves the disclosures of secret items to the end of env's array and

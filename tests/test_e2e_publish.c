@@ -185,6 +185,15 @@ static void s_bad_date (Lic__Event *ev)
     memcpy (ev->content->issue_date, "2026-02-30", 10);
 }
 
+//  A predecessor of the same department (issue 10 item 5), serial s_pred.
+static uint32_t s_pred;
+static void s_with_predecessor (Lic__Event *ev)
+{
+    char id [LICID_BARE_MAX + 1];
+    s_license_id (id, &s_a, s_pred);
+    assert (codec_set_string (&ev->content->predecessor_id, id) == ERR_OK);
+}
+
 static void
 test_each_bad_event_gets_its_own_error_and_changes_nothing (void)
 {
@@ -218,6 +227,9 @@ test_each_bad_event_gets_its_own_error_and_changes_nothing (void)
     assert (s_publish (s_ca, &s_a, LIC__OP__OP_ISSUE, 14, 0, s_bad_credit_code, NULL, NULL, NULL) == ERR_BAD_CREDIT_CODE);
     assert (s_publish (s_ca, &s_a, LIC__OP__OP_ISSUE, 15, 0, s_other_issuer, NULL, NULL, NULL) == ERR_ISSUER_MISMATCH);
     assert (s_publish (s_ca, &s_a, LIC__OP__OP_ISSUE, 16, 0, s_bad_date, NULL, NULL, NULL) == ERR_BAD_FIELD);
+    //  A predecessor its own department never issued here.
+    s_pred = 998;
+    assert (s_publish (s_ca, &s_a, LIC__OP__OP_ISSUE, 17, 0, s_with_predecessor, NULL, NULL, NULL) == ERR_NOT_FOUND);
     //  A department may not register itself, nor read.
     assert (support_register (s_ca, &s_b) == ERR_FORBIDDEN);
     Lic__Reply *r = NULL;
@@ -272,6 +284,20 @@ s_raw_exchange (zsock_t *s, const void *data, size_t len)
     codec_reply_free (&reply);
     zframe_destroy (&r);
     return code;
+}
+
+//  ... and one it did issue: accepted, and read back.
+static void
+test_a_successor_names_an_existing_predecessor (void)
+{
+    s_pred = 1;
+    assert (s_publish (s_ca, &s_a, LIC__OP__OP_ISSUE, 19, 0, s_with_predecessor, NULL, NULL, NULL) == ERR_OK);
+    char id [LICID_BARE_MAX + 1], pred [LICID_BARE_MAX + 1];
+    s_license_id (id, &s_a, 19);
+    s_license_id (pred, &s_a, 1);
+    Lic__Reply *r = s_get (id);
+    assert (r->code == ERR_OK && streq (r->license->state->content->predecessor_id, pred));
+    codec_reply_free (&r);
 }
 
 static void
@@ -424,6 +450,7 @@ main (void)
     test_lifecycle_is_enforced_with_versions ();
     test_find_by_holder_lists_the_holders_licenses ();
     test_each_bad_event_gets_its_own_error_and_changes_nothing ();
+    test_a_successor_names_an_existing_predecessor ();
     test_hostile_frames_are_refused_and_node_keeps_serving ();
     test_revoked_key_is_refused ();
     test_restart_keeps_everything_and_views_equal_replay ();
