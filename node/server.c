@@ -1570,7 +1570,10 @@ s_reload (server_t *self)
     if (!fresh)
         return;
     config_defaults (fresh);
-    if (config_load (fresh, self->cfg->file, why, sizeof why) != ERR_OK) {
+    //  The same checks as at start (config_check): a file that would not
+    //  start the node changes nothing of the running one.
+    if (config_load (fresh, self->cfg->file, why, sizeof why) != ERR_OK
+    ||  config_check (fresh, why, sizeof why) != ERR_OK) {
         logfmt_msgf (LOGFMT_ERROR, "SIGHUP: %s: configuration kept as it was", why);
         free (fresh);
         return;

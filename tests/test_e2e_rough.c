@@ -33,6 +33,7 @@ static licclient_t *s_admin;
 static char s_holder [19];
 static const char *s_matter = "330106-000-XK-0001";
 static char s_query_ep [64];        //  the node's query socket
+static int s_repl_port;             //  its replication socket
 
 //  Runs a shell command, its stdout into out (NUL-terminated); returns
 //  its exit status.
@@ -955,6 +956,56 @@ test_usage_errors_name_the_option (void)
     }
 }
 
+static void
+test_sighup_adds_a_child_without_a_restart (void)
+{
+    //  A county the city does not know yet, started with the city as its
+    //  parent: refused at the handshake until the city's configuration
+    //  names it and the city gets a SIGHUP (no restart).
+    char cdir [600], ccfg [1400], county_dir [600];
+    snprintf (cdir, sizeof cdir, "%s/binjiang", s_dir);
+    snprintf (county_dir, sizeof county_dir, "%s/county", s_dir);
+    snprintf (ccfg, sizeof ccfg, "{ \"division\": \"330108\", \"parent\": { \"pub_file\": "
+              "\"%s/node.pub\", \"endpoint\": \"tcp://127.0.0.1:%d\" } }", s_node.dir, s_repl_port);
+    support_node_t county;
+    memset (&county, 0, sizeof county);
+    assert (support_node_start_cfg (&county, cdir, support_free_port (), "330108", ccfg) == ERR_OK);
+    licclient_t *cadmin = NULL;
+    support_dept_t d;
+    assert (support_admin (&cadmin, &county) == ERR_OK);
+    assert (support_dept_make (&d, 9, s_dir) == ERR_OK);
+    assert (support_register_department (cadmin, &d) == ERR_OK);
+    Lic__Reply *r = NULL;
+    assert (licclient_status (cadmin, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    uint64_t head = r->status->head_seq;
+    codec_reply_free (&r);
+    assert (head > 0);
+    pid_t city = s_node.pid;
+    //  The city's configuration with the county added; SIGHUP.
+    char cfg [1600];
+    snprintf (cfg, sizeof cfg, "{ \"division\": \"330100\", \"query_listen\": \"%s\", "
+              "\"replication_listen\": \"tcp://127.0.0.1:%d\", \"children\": [ "
+              "{ \"pub_file\": \"%s/node.pub\" }, { \"pub_file\": \"%s/node.pub\" } ] }",
+              s_query_ep, s_repl_port, county_dir, cdir);
+    FILE *f = fopen (s_node.config, "w");
+    assert (f);
+    fputs (cfg, f);
+    fclose (f);
+    assert (kill (s_node.pid, SIGHUP) == 0);
+    //  The county connects and its log reaches the city; the city is the
+    //  same process throughout.
+    uint64_t acked = 0;
+    for (int i = 0; i < 200 && acked < head; i++) {
+        usleep (100 * 1000);
+        assert (support_status (&s_node, &r) == ERR_OK);
+        acked = support_child_acked (r->status, "330108");
+        codec_reply_free (&r);
+    }
+    assert (acked == head && s_node.pid == city && support_node_alive (&s_node));
+    licclient_destroy (&cadmin);
+    support_node_stop (&county, SIGTERM);
+}
+
 int
 main (void)
 {
@@ -971,7 +1022,7 @@ main (void)
     snprintf (cfg, sizeof cfg, "{ \"division\": \"330100\", \"query_listen\": \"%s\", "
               "\"replication_listen\": \"tcp://127.0.0.1:%d\", "
               "\"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }",
-              s_query_ep, support_free_port (), cdir);
+              s_query_ep, s_repl_port = support_free_port (), cdir);
     assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330100", cfg) == ERR_OK);
     assert (support_admin (&s_admin, &s_node) == ERR_OK);
     assert (support_dept_make (&s_dept, 1, s_dir) == ERR_OK);
@@ -993,6 +1044,7 @@ main (void)
     test_configuration_errors_exit_2_before_start ();
     test_a_repository_in_use_says_by_whom ();
     test_usage_errors_name_the_option ();
+    test_sighup_adds_a_child_without_a_restart ();
 
     licclient_destroy (&s_admin);
     support_node_stop (&s_node, SIGTERM);
