@@ -446,6 +446,64 @@ test_replicated_bodies_are_text (void)
     free (body);
 }
 
+//  The id of a request frame refused as a whole is read from its top
+//  level (codec_request_id); anything that is not wire format gives 0.
+static void
+test_request_id_read_from_a_refused_frame (void)
+{
+    Lic__Request req;
+    Lic__StatusRequest status = LIC__STATUS_REQUEST__INIT;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_STATUS;
+    req.status = &status;
+    req.id = UINT64_MAX;
+    uint8_t *buf;
+    size_t len;
+    Lic__Request *out = NULL;
+    //  Another version: refused, its id still read.
+    req.version = 2;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (codec_request_decode (buf, len, &out) == ERR_VERSION);
+    assert (codec_request_id (buf, len) == UINT64_MAX);
+    //  Every truncation is 0 or the id, never a read past the end.
+    for (size_t n = 0; n < len; n++) {
+        uint64_t id = codec_request_id (buf, n);
+        assert (id == 0 || id == UINT64_MAX);
+    }
+    free (buf);
+    //  No version: refused as malformed, the id read.
+    req.version = 0;
+    req.id = 300;
+    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
+    assert (codec_request_decode (buf, len, &out) == ERR_MALFORMED);
+    assert (codec_request_id (buf, len) == 300);
+    free (buf);
+    //  A body that does not unpack: id 7 (field 2), then field 14
+    //  (status) claiming 5 bytes that hold a truncated varint.
+    uint8_t nested [] = { 0x08, 0x01, 0x10, 0x07, 0x72, 0x05, 0x08, 0xff, 0xff, 0xff, 0xff };
+    assert (codec_request_decode (nested, sizeof nested, &out) != ERR_OK);
+    assert (codec_request_id (nested, sizeof nested) == 7);
+    //  Not wire format at the top: 0.
+    uint8_t group [] = { 0x10, 0x07, 0x0b };            //  wire type 3
+    uint8_t overlong [] = { 0x10, 0x07, 0x1a, 0x09, 0x00 };    //  length past the end
+    uint8_t field0 [] = { 0x00, 0x01 };
+    uint8_t endless [12];
+    memset (endless, 0xff, sizeof endless);             //  a varint of more than 10 bytes
+    assert (codec_request_id (group, sizeof group) == 0);
+    assert (codec_request_id (overlong, sizeof overlong) == 0);
+    assert (codec_request_id (field0, sizeof field0) == 0);
+    assert (codec_request_id (endless, sizeof endless) == 0);
+    assert (codec_request_id ((const uint8_t *) "", 0) == 0);
+    //  Over the frame limit: not read.
+    size_t big = CODEC_FRAME_MAX + 1;
+    uint8_t *huge = calloc (1, big);
+    assert (huge);
+    huge [0] = 0x10;
+    huge [1] = 0x07;
+    assert (codec_request_id (huge, big) == 0);
+    free (huge);
+}
+
 int
 main (void)
 {
@@ -458,6 +516,7 @@ main (void)
     test_decode_bombs_refused_by_the_budget ();
     test_legitimate_messages_within_the_budget ();
     test_replicated_bodies_are_text ();
-    printf ("test_codec: 9 cases OK\n");
+    test_request_id_read_from_a_refused_frame ();
+    printf ("test_codec: 10 cases OK\n");
     return 0;
 }
