@@ -986,7 +986,8 @@ views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseS
     uint8_t *now_bytes = NULL;
     size_t now_len = 0;
     Lic__LicenseState *now = NULL;
-    if (views_license (self, license_id, &now_bytes, &now_len) == ERR_OK
+    if (store_get (self->store, STORE_CF_LICENSE, license_id, strlen (license_id), &now_bytes,
+                   &now_len) == ERR_OK
     &&  codec_state_decode (now_bytes, now_len, &now) == ERR_OK
     &&  now->content_seq == cur->content_seq)
         cur->catalogue_version = now->catalogue_version;
