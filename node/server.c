@@ -319,6 +319,8 @@ s_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
     free (res.bodies);
 }
 
+//  Answers req with a reply that build fills (its body allocated and
+//  set; freed with the reply); on failure, an error naming `what`.
 static void
 s_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
                 int (*build) (server_t *self, const Lic__Request *req, Lic__Reply *reply),

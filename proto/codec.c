@@ -161,8 +161,8 @@ CODEC_DEFINE_STRICT (node_record, Lic__NodeRecord, lic__node_record, 1, CODEC_FR
 CODEC_DEFINE_STRICT (app_body_registration, Lic__AppBodyRegistration, lic__app_body_registration, 1,
                      CODEC_FRAME_MAX)
 CODEC_DEFINE_STRICT (audit_record, Lic__AuditRecord, lic__audit_record, 1, CODEC_FRAME_MAX)
-CODEC_DEFINE (copy_content, Lic__CopyContent, lic__copy_content, 1)
 CODEC_DEFINE_STRICT (node_summary, Lic__NodeSummary, lic__node_summary, 1, CODEC_FRAME_MAX)
+CODEC_DEFINE (copy_content, Lic__CopyContent, lic__copy_content, 1)
 CODEC_DEFINE (copy_statement, Lic__CopyStatement, lic__copy_statement, 1)
 CODEC_DEFINE (license_copy, Lic__LicenseCopy, lic__license_copy, 1)
 #undef s_version_of
@@ -182,8 +182,8 @@ void codec_state_init (Lic__LicenseState *m) { lic__license_state__init (m); }
 void codec_department_init (Lic__Department *m) { lic__department__init (m); }
 void codec_repl_init (Lic__Repl *m) { lic__repl__init (m); m->version = CODEC_VERSION; }
 void codec_node_record_init (Lic__NodeRecord *m) { lic__node_record__init (m); m->version = CODEC_VERSION; }
-void codec_license_type_init (Lic__LicenseType *m) { lic__license_type__init (m); }
 void codec_node_summary_init (Lic__NodeSummary *m) { lic__node_summary__init (m); m->version = CODEC_VERSION; }
+void codec_license_type_init (Lic__LicenseType *m) { lic__license_type__init (m); }
 void codec_content_init (Lic__LicenseContent *m) { lic__license_content__init (m); }
 void codec_holder_init (Lic__Holder *m) { lic__holder__init (m); }
 void codec_item_init (Lic__DataItem *m) { lic__data_item__init (m); }

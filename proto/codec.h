@@ -183,6 +183,7 @@ void codec_state_init (Lic__LicenseState *m);
 void codec_department_init (Lic__Department *m);
 void codec_repl_init (Lic__Repl *m);
 void codec_node_record_init (Lic__NodeRecord *m);
+void codec_node_summary_init (Lic__NodeSummary *m);
 void codec_license_type_init (Lic__LicenseType *m);
 void codec_content_init (Lic__LicenseContent *m);
 void codec_holder_init (Lic__Holder *m);
@@ -194,4 +195,3 @@ void codec_copy_statement_init (Lic__CopyStatement *m);
 void codec_license_copy_init (Lic__LicenseCopy *m);
 
 #endif
-void codec_node_summary_init (Lic__NodeSummary *m);
