@@ -67,7 +67,13 @@ progress_duration (int64_t seconds, char buf [32])
 void
 progress_line (progress_t *self, uint64_t done)
 {
-    self->last_ms = s_now_ms ();
+    progress_line_at (self, done, s_now_ms ());
+}
+
+void
+progress_line_at (progress_t *self, uint64_t done, int64_t now_ms)
+{
+    self->last_ms = now_ms;
     if (!self->out)
         return;
     char a [32], b [32], r [32], left [32];

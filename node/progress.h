@@ -42,6 +42,12 @@ bool
 void
     progress_line (progress_t *self, uint64_t done);
 
+//  The same at monotonic time now_ms (what progress_line does with the
+//  clock's time; tests give it a time, so the line does not depend on
+//  how fast the machine runs).
+void
+    progress_line_at (progress_t *self, uint64_t done, int64_t now_ms);
+
 //  Milliseconds since progress_init.
 int64_t
     progress_elapsed_ms (const progress_t *self);

@@ -250,6 +250,10 @@ s_vkey_parse (const char *vkey, uint8_t alg, char *name,
     const char *end = vkey + len;
     if (!s_name_valid (vkey, name_len) || end - hex_at < 9 || hex_at [8] != '+')
         return ERR_MALFORMED;
+    //  Lower-case hex only, as written (%08x): one text per key.
+    for (int i = 0; i < 8; i++)
+        if (!((hex_at [i] >= '0' && hex_at [i] <= '9') || (hex_at [i] >= 'a' && hex_at [i] <= 'f')))
+            return ERR_MALFORMED;
     memcpy (hex, hex_at, 8);
     hex [8] = 0;
     const char *key64 = hex_at + 9;

@@ -34,8 +34,7 @@ test_a_line_says_how_many_of_how_many_and_time_left (void)
     FILE *out = open_memstream (&text, &size);
     progress_t pr;
     progress_init (&pr, out, "licnode check: replayed", "log entries", 1000000, 50);
-    pr.started_ms -= 10000;         //  as if started 10 s ago
-    progress_line (&pr, 250000);
+    progress_line_at (&pr, 250000, pr.started_ms + 10000);     //  10 s after the start
     fclose (out);
     //  25,000/s for 750,000 more: 30 s left.
     assert (strcmp (text, "licnode check: replayed 250,000 of 1,000,000 log entries (25%), "
@@ -44,8 +43,7 @@ test_a_line_says_how_many_of_how_many_and_time_left (void)
     //  Unknown total: no share, no time left.
     out = open_memstream (&text, &size);
     progress_init (&pr, out, "licctl publish:", "events answered", 0, 50);
-    pr.started_ms -= 2000;
-    progress_line (&pr, 100);
+    progress_line_at (&pr, 100, pr.started_ms + 2000);
     fclose (out);
     assert (strcmp (text, "licctl publish: 100 events answered, 50/s\n") == 0);
     free (text);
