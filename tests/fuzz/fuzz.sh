@@ -83,7 +83,9 @@ if grep -E "tests/fuzz/.*warning" "$build.build.log"; then
     exit 1
 fi
 
-#  The runs, JOBS at a time
+#  The runs, JOBS at a time.  The mutation seed is fixed (FUZZ_SEED, default
+#  1) so that a CI run repeats the last one's exploration on a machine of
+#  the same speed; FUZZ_SEED=0 lets libFuzzer pick one (longer campaigns).
 mkdir -p "$build/fuzz-corpus" "$build/fuzz-artifacts" "$build/fuzz-logs"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
@@ -92,6 +94,7 @@ run_one () {        # run_one HARNESS: writes fuzz-logs/HARNESS.{log,rc}
     mkdir -p "$build/fuzz-corpus/$h"
     rm -f "$build/fuzz-artifacts/$h"-*
     "$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+        -seed="${FUZZ_SEED:-1}" \
         -print_final_stats=1 -close_fd_mask=1 -artifact_prefix="$build/fuzz-artifacts/$h-" \
         "$build/fuzz-corpus/$h" "$top/tests/fuzz/corpus/$h" > "$build/fuzz-logs/$h.log" 2>&1
     echo $? > "$build/fuzz-logs/$h.rc"
