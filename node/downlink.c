@@ -437,7 +437,9 @@ static void
 s_on_subtree (downlink_t *self, s_child_t *c, const Lic__Heartbeat *hb)
 {
     int64_t now = (int64_t) time (NULL);
-    for (size_t i = 0; i < hb->n_subtree; i++) {
+    //  At most as many as a subtree may hold: a child cannot make us
+    //  check more signatures a second than that.
+    for (size_t i = 0; i < hb->n_subtree && i < SUBTREE_MAX; i++) {
         uint32_t age = i < hb->n_subtree_age? hb->subtree_age [i]: 0;
         int rc = subtree_offer (self->subtree, c->in.division, hb->subtree [i].data,
                                 hb->subtree [i].len, s_key_of, self, now, age);

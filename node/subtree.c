@@ -66,9 +66,13 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
         rc = env->key_id.len == 32 && env->signature.len == SEAL_SIG_BYTES? ERR_OK: ERR_MALFORMED;
     if (rc == ERR_OK)
         rc = codec_node_summary_decode (env->body.data, env->body.len, &sum);
+    //  The relaying child may speak for that division at all: checked
+    //  first, for every summary, the unchanged ones included.
+    if (rc == ERR_OK)
+        rc = authority_origin (via, sum->division, NULL, 0);
     s_node_t *held = rc == ERR_OK? (s_node_t *) zhashx_lookup (self->nodes, sum->division): NULL;
-    //  The same bytes again (a relay of an unchanged summary): fresh, no
-    //  need to check again.
+    //  The same bytes again (a relay of an unchanged summary): only the
+    //  time it was heard moves; no signature to check again.
     if (held && held->len == len && memcmp (held->bytes, bytes, len) == 0) {
         if (heard > held->last_seen)
             held->last_seen = heard;
@@ -77,8 +81,10 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
         codec_envelope_free (&env);
         return ERR_OK;
     }
-    if (rc == ERR_OK)
-        rc = authority_origin (via, sum->division, NULL, 0);
+    //  Not newer than the one held (a replay): refused before any
+    //  signature is checked, so replays cost a decode only.
+    if (rc == ERR_OK && held && sum->made_at <= held->summary->made_at)
+        rc = ERR_EXISTS;
     if (rc == ERR_OK) {
         const uint8_t *key = key_of (arg, sum->division);
         rc = !key? ERR_UNKNOWN_KEY
@@ -87,8 +93,6 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
         if (rc != ERR_OK && rc != ERR_UNKNOWN_KEY)
             rc = ERR_BAD_SIGNATURE;
     }
-    if (rc == ERR_OK && held && sum->made_at <= held->summary->made_at)
-        rc = ERR_EXISTS;
     if (rc == ERR_OK && !held && zhashx_size (self->nodes) >= SUBTREE_MAX)
         rc = ERR_TOO_LARGE;
     s_node_t *n = NULL;

@@ -96,6 +96,9 @@ main (void)
     assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2002, 0) == ERR_FORBIDDEN);
     //  The sibling itself may; a city may relay it.
     assert (subtree_offer (t, "330108", b, len, s_key_of, NULL, 2002, 0) == ERR_OK);
+    //  ... and once held, the same bytes relayed by the county are still
+    //  refused: an unchanged summary is not a way past the rule.
+    assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2003, 0) == ERR_FORBIDDEN);
     free (b);
     //  A summary of 330108 signed by 330106's key: not the division's key.
     b = s_summary ("330108", 1001, 99, &s_nodes [0], &len);
