@@ -1372,8 +1372,10 @@ views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
     //  10 finding 6).  A find returns only the named holder's licenses.
     if (rec->kind != LIC__QUERY_KIND__QUERY_FIND) {
         s_audit_file_holder (self, batch, rec, rec->license_id, entry->seq);
+        //  (A get, status or copy returns the license it asked for: read once.)
         for (size_t i = 0; i < rec->n_returned && i < VIEWS_AUDIT_HOLDERS_MAX; i++)
-            s_audit_file_holder (self, batch, rec, rec->returned [i], entry->seq);
+            if (!rec->license_id || strcmp (rec->returned [i], rec->license_id) != 0)
+                s_audit_file_holder (self, batch, rec, rec->returned [i], entry->seq);
     }
     return ERR_OK;
 }
