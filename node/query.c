@@ -355,24 +355,6 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
 // ---------------------------------------------------------------------
 //  Archived copies
 
-//  This node's record for its key `key`, as its parent sent it (meta
-//  "node/" hex key, kept by the uplink).  Caller frees.
-static int
-s_own_record (query_t *self, const uint8_t key [32], Lic__Envelope **env)
-{
-    char mkey [5 + 65];
-    memcpy (mkey, "node/", 5);
-    seal_hex (mkey + 5, key, 32);
-    uint8_t *v;
-    size_t vl;
-    int rc = store_get (self->store, STORE_CF_META, mkey, 5 + 64, &v, &vl);
-    if (rc != ERR_OK)
-        return rc;
-    rc = codec_envelope_decode (v, vl, env) == ERR_OK? ERR_OK: ERR_CORRUPT;
-    free (v);
-    return rc;
-}
-
 //  Appends the node records that vouch for key `key` of `division` (its
 //  latest key if NULL) up to this node: the record of that key, then the
 //  record of the key that signed it, and so on (this node's own chain,
@@ -394,9 +376,8 @@ s_chain_add (query_t *self, Lic__CopyContent *cc, size_t cap, const char *divisi
         if (own && !key)
             break;
         Lic__Envelope *env = NULL;
-        int rc = own? s_own_record (self, k, &env)
-               : key? views_node_envelope_of_key (self->views, d, k, &env)
-               : views_node_envelope (self->views, d, &env);
+        int rc = key? views_node_envelope_of_key (self->views, d, k, &env)
+                    : views_node_envelope (self->views, d, &env);
         if (rc != ERR_OK)
             return ERR_OK;      //  not vouched for here: the verifier says so
         Lic__NodeRecord *rec = NULL;

@@ -192,13 +192,8 @@ s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
         if (b) {
             store_batch_put (b, STORE_CF_META, "chain", 5, buf, len);
             //  Our record for this key stays findable after a rotation, for
-            //  copies of what the key signed (query.c s_chain_add): meta
-            //  "node/" hex key, beside "chain" (neither is derived from
-            //  the log).
-            char mkey [5 + 65];
-            memcpy (mkey, "node/", 5);
-            seal_hex (mkey + 5, self->id->node.sign_pk, 32);
-            store_batch_put (b, STORE_CF_META, mkey, 5 + 64, chain [0].data, chain [0].len);
+            //  copies of what the key signed (views_node_envelope_of_key).
+            views_put_own_record (b, self->id->node.sign_pk, chain [0].data, chain [0].len);
             if (store_write (self->store, b, false) != ERR_OK)
                 logfmt_msgf (LOGFMT_WARN, "uplink: chain of node records not stored");
             else

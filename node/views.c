@@ -129,6 +129,17 @@ s_node_env_key (char ekey [S_NODE_ENV_KEY], const char *division, const uint8_t 
     snprintf (ekey, S_NODE_ENV_KEY, VIEWS_ENV_PREFIX "node/%.15s/%s", division, hex);
 }
 
+//  Meta key of this node's own record for its signing key `key`, as its
+//  parent sent it: "node/" hex key (not derived from the log).
+#define S_OWN_RECORD_KEY (5 + 65)
+static size_t
+s_own_record_key (char mkey [S_OWN_RECORD_KEY], const uint8_t key [32])
+{
+    memcpy (mkey, "node/", 5);
+    seal_hex (mkey + 5, key, 32);
+    return 5 + 64;
+}
+
 static int
 s_catalogue_load (views_t *self)
 {
@@ -1406,20 +1417,29 @@ int
 views_node_envelope_of_key (views_t *self, const char *division, const uint8_t key [32],
                             Lic__Envelope **env)
 {
+    if (streq (division, self->division)) {
+        //  Our own records are not in our log: our parent sent them.
+        char mkey [S_OWN_RECORD_KEY];
+        uint8_t *v;
+        size_t vl;
+        int rc = store_get (self->store, STORE_CF_META, mkey, s_own_record_key (mkey, key), &v, &vl);
+        if (rc != ERR_OK)
+            return rc;
+        rc = codec_envelope_decode (v, vl, env) == ERR_OK? ERR_OK: ERR_CORRUPT;
+        free (v);
+        return rc;
+    }
     char ekey [S_NODE_ENV_KEY];
     s_node_env_key (ekey, division, key);
-    int rc = s_get_envelope (self, ekey, env);
-    //  Stored before records were kept per key: the latest, if it is it.
-    if (rc == ERR_NOT_FOUND && (rc = views_node_envelope (self, division, env)) == ERR_OK) {
-        Lic__NodeRecord *rec = NULL;
-        if (codec_node_record_decode ((*env)->body.data, (*env)->body.len, &rec) != ERR_OK
-        ||  rec->sign_key.len != 32 || memcmp (rec->sign_key.data, key, 32) != 0) {
-            codec_envelope_free (env);
-            rc = ERR_NOT_FOUND;
-        }
-        codec_node_record_free (&rec);
-    }
-    return rc;
+    return s_get_envelope (self, ekey, env);
+}
+
+void
+views_put_own_record (store_batch_t *batch, const uint8_t key [32], const uint8_t *env,
+                      size_t len)
+{
+    char mkey [S_OWN_RECORD_KEY];
+    store_batch_put (batch, STORE_CF_META, mkey, s_own_record_key (mkey, key), env, len);
 }
 
 int

@@ -276,10 +276,18 @@ int MUST_CHECK
     views_node_envelope (views_t *self, const char *division, Lic__Envelope **env);
 //  The node record that gave `division` signing key `key` (before and
 //  after rotations: a copy carries the record of the key that signed
-//  what it holds).  Caller frees.  ERR_OK, ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+//  what it holds); for this node's own division, the record its parent
+//  sent (views_put_own_record).  Caller frees.  ERR_OK, ERR_NOT_FOUND,
+//  ERR_IO, ERR_CORRUPT.
 int MUST_CHECK
     views_node_envelope_of_key (views_t *self, const char *division, const uint8_t key [32],
                                 Lic__Envelope **env);
+
+//  Puts env (len bytes), this node's record for its signing key `key` as
+//  its parent sent it, into batch (meta, kept across rotations).
+void
+    views_put_own_record (store_batch_t *batch, const uint8_t key [32], const uint8_t *env,
+                          size_t len);
 int MUST_CHECK
     views_type_envelope (views_t *self, const char *division, const char *type_code,
                          uint32_t version, Lic__Envelope **env);
