@@ -70,6 +70,11 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
     //  first, for every summary, the unchanged ones included.
     if (rc == ERR_OK)
         rc = authority_origin (via, sum->division, NULL, 0);
+    //  Heard no later than the node signed it (clocks within
+    //  SUBTREE_SKEW_S): a relay that passes on an old summary as fresh
+    //  does not make a silent node look alive.
+    if (rc == ERR_OK && sum->made_at < INT64_MAX - SUBTREE_SKEW_S && heard > sum->made_at + SUBTREE_SKEW_S)
+        heard = sum->made_at + SUBTREE_SKEW_S;
     s_node_t *held = rc == ERR_OK? (s_node_t *) zhashx_lookup (self->nodes, sum->division): NULL;
     //  The same bytes again (a relay of an unchanged summary): only the
     //  time it was heard moves; no signature to check again.

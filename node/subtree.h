@@ -23,6 +23,7 @@
 #define SUBTREE_MAX         4096    //  nodes held below one node
 #define SUBTREE_SUMMARY_MAX 1024    //  bytes of one signed summary (Envelope)
 #define SUBTREE_STALE_S     15      //  a node not heard for longer is silent
+#define SUBTREE_SKEW_S      10      //  clock difference tolerated between nodes (NTP)
 
 typedef struct subtree_t subtree_t;
 
@@ -36,7 +37,8 @@ void
     subtree_destroy (subtree_t **self_p);
 
 //  Offers bytes, an encoded Envelope of a NodeSummary relayed by child
-//  `via`, who last heard it `age` seconds before `now`.  ERR_OK (kept, or
+//  `via`, who last heard it `age` seconds before `now` (and no later than
+//  its signed made_at + SUBTREE_SKEW_S).  ERR_OK (kept, or
 //  the same bytes as held: only the time last heard is refreshed, never
 //  moved back); ERR_MALFORMED, ERR_TOO_LARGE; ERR_FORBIDDEN
 //  (the child may not speak for that division); ERR_UNKNOWN_KEY (no key

@@ -81,7 +81,7 @@ main (void)
     uint8_t *b;
 
     //  A county's own summary, relayed by itself: kept.
-    b = s_summary ("330106", 1000, 5, &s_nodes [0], &len);
+    b = s_summary ("330106", 1995, 5, &s_nodes [0], &len);
     assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
     //  The same bytes again refresh the time only.
     assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2001, 0) == ERR_OK);
@@ -92,7 +92,7 @@ main (void)
 
     //  A county relaying its sibling's summary, even one genuinely signed
     //  by the sibling, may not: a county speaks for itself only.
-    b = s_summary ("330108", 1000, 0, &s_nodes [1], &len);
+    b = s_summary ("330108", 1998, 0, &s_nodes [1], &len);
     assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2002, 0) == ERR_FORBIDDEN);
     //  The sibling itself may; a city may relay it.
     assert (subtree_offer (t, "330108", b, len, s_key_of, NULL, 2002, 0) == ERR_OK);
@@ -101,16 +101,16 @@ main (void)
     assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2003, 0) == ERR_FORBIDDEN);
     free (b);
     //  A summary of 330108 signed by 330106's key: not the division's key.
-    b = s_summary ("330108", 1001, 99, &s_nodes [0], &len);
+    b = s_summary ("330108", 1999, 99, &s_nodes [0], &len);
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2003, 0) == ERR_UNKNOWN_KEY);
     free (b);
     //  A broken signature.
-    b = s_summary ("330108", 1002, 99, &s_nodes [1], &len);
+    b = s_summary ("330108", 2000, 99, &s_nodes [1], &len);
     b [len - 40] ^= 1;          //  inside the signature (key id: the last 32 bytes)
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2003, 0) == ERR_BAD_SIGNATURE);
     free (b);
     //  An older summary does not replace a newer one (a replay).
-    b = s_summary ("330106", 999, 77, &s_nodes [0], &len);
+    b = s_summary ("330106", 1990, 77, &s_nodes [0], &len);
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2004, 0) == ERR_EXISTS);
     free (b);
     //  A node of another city, relayed through city 330100: refused.
@@ -144,18 +144,27 @@ main (void)
     //  Relayed with its age: a city that last heard 330108 1,000 s ago says
     //  so, and that does not move a fresher time back; a newer summary
     //  heard long ago is as silent here as at the city.
-    b = s_summary ("330108", 1000, 0, &s_nodes [1], &len);
+    b = s_summary ("330108", 1998, 0, &s_nodes [1], &len);
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 3000, 1000) == ERR_OK);
     free (b);
     seen.n = 0;
     subtree_each (t, s_collect, &seen);
     assert (seen.n == 2 && seen.last_seen [1] == 2002);
-    b = s_summary ("330108", 1100, 0, &s_nodes [1], &len);
+    b = s_summary ("330108", 2895, 0, &s_nodes [1], &len);
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 3000, 100) == ERR_OK);
     free (b);
     seen.n = 0;
     subtree_each (t, s_collect, &seen);
     assert (seen.last_seen [1] == 2900);
+
+    //  A relay passing on an old summary as just heard: it counts as heard
+    //  no later than it was made (plus the clock tolerance).
+    b = s_summary ("330108", 3000, 0, &s_nodes [1], &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 5000, 0) == ERR_OK);
+    free (b);
+    seen.n = 0;
+    subtree_each (t, s_collect, &seen);
+    assert (seen.last_seen [1] == 3000 + SUBTREE_SKEW_S);
 
     //  A child removed from the configuration takes its relays with it.
     subtree_forget_via (t, "330100");
