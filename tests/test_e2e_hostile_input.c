@@ -611,21 +611,7 @@ main (void)
     char code [19];
     support_credit_code (code, 7011);
     assert (keyfile_generate (&s_body, code, "西湖区政务服务中心") == ERR_OK);
-    uint8_t curve [32];
-    zmq_z85_decode (curve, s_body.curve_pk);
-    const char *types [] = { s_d1.type_code }, *matters [] = { s_matter };
-    Lic__AppBody b = LIC__APP_BODY__INIT;
-    b.credit_code = s_body.code;
-    b.name = s_body.name;
-    b.curve_key.data = curve;
-    b.curve_key.len = 32;
-    b.license_types = (char **) types;
-    b.n_license_types = 1;
-    b.matters = (char **) matters;
-    b.n_matters = 1;
-    Lic__Reply *r = NULL;
-    assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK && r->code == ERR_OK);
-    codec_reply_free (&r);
+    assert (support_register_body (s_admin, &s_body, s_d1.type_code, s_matter) == ERR_OK);
 
     test_query_of_long_license_id_is_answered ();
     test_unknown_field_padding_refused ();

@@ -144,25 +144,7 @@ s_register_dept (int to, int from)
 static int
 s_register_body (int g)
 {
-    uint8_t curve [32];
-    zmq_z85_decode (curve, s_body [g].curve_pk);
-    const char *types [1] = { s_gen [0].type_code }, *matters [1] = { s_matter };
-    Lic__AppBody b = LIC__APP_BODY__INIT;
-    b.credit_code = s_body [g].code;
-    b.name = s_body [g].name;
-    b.curve_key.data = curve;
-    b.curve_key.len = 32;
-    b.license_types = (char **) types;
-    b.n_license_types = 1;
-    b.matters = (char **) matters;
-    b.n_matters = 1;
-    Lic__Reply *r = NULL;
-    assert (licclient_app_body (s_admin, &b, &r, 10000) == ERR_OK);
-    int code = r->code;
-    if (code != ERR_OK)
-        fprintf (stderr, "  appbody: %s %s\n", err_str (code), r->message);
-    codec_reply_free (&r);
-    return code;
+    return support_register_body (s_admin, &s_body [g], s_gen [0].type_code, s_matter);
 }
 
 //  A client of the county's query socket with body key k.

@@ -893,3 +893,30 @@ support_metric (const char *text, const char *series)
             return strtoll (p + len + 1, NULL, 10);
     return -1;
 }
+
+int
+support_register_body (licclient_t *admin, const keyfile_t *k, const char *type_code,
+                       const char *matter)
+{
+    uint8_t curve [32];
+    if (!zmq_z85_decode (curve, k->curve_pk))
+        return ERR_MALFORMED;
+    const char *types [1] = { type_code }, *matters [1] = { matter };
+    Lic__AppBody b = LIC__APP_BODY__INIT;
+    b.credit_code = (char *) k->code;
+    b.name = (char *) k->name;
+    b.curve_key.data = curve;
+    b.curve_key.len = 32;
+    b.license_types = (char **) types;
+    b.n_license_types = 1;
+    b.matters = (char **) matters;
+    b.n_matters = 1;
+    Lic__Reply *r = NULL;
+    int rc = licclient_app_body (admin, &b, &r, 10000);
+    if (rc == ERR_OK)
+        rc = r->code;
+    if (rc != ERR_OK && r)
+        fprintf (stderr, "support: application body refused: %s\n", r->message);
+    codec_reply_free (&r);
+    return rc;
+}

@@ -121,6 +121,12 @@ int support_register (licclient_t *admin, const support_dept_t *d);
 //  added to the catalogue).  ERR_OK or the node's code.
 int support_register_department (licclient_t *admin, const support_dept_t *d);
 
+//  Registers the holder of key k (its code and name) as an application
+//  body of the node admin speaks to, for one license type and one matter,
+//  without clearance.  Returns the node's code (or the transport's error).
+int support_register_body (licclient_t *admin, const keyfile_t *k, const char *type_code,
+                           const char *matter);
+
 //  Publishes `count` events of d through c: licenses serial0.., each an
 //  issue followed by `alters` alterations, pipelined (window 128); every
 //  event must be accepted.  Returns the number accepted.
