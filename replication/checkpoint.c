@@ -304,6 +304,22 @@ s_pair_valid (const uint8_t sk [SEAL_SECRET_BYTES],
 //  --------------------------------------------------------------------
 //  Writing
 
+//  Writes "— <name> <base64 (sig)>\n" and a NUL into line (S_LINE_MAX
+//  bytes); returns its length.  sig is a signature line's bytes, key id
+//  first (at most S_COSIG_BYTES).
+static size_t
+s_line (const char *key_name, const uint8_t *sig, size_t sig_len, char line [S_LINE_MAX])
+{
+    char sig64 [S_COSIG_B64];
+    assert (sig_len <= S_COSIG_BYTES);
+    int rc = seal_base64_encode (sig64, sizeof sig64, sig, sig_len);
+    assert (rc == ERR_OK);
+    (void) rc;
+    int n = snprintf (line, S_LINE_MAX, S_SIG_PREFIX "%s %s\n", key_name, sig64);
+    assert (n > 0 && (size_t) n < S_LINE_MAX);
+    return (size_t) n;
+}
+
 //  Writes "— <name> <base64 (key id ‖ Ed25519 (body))>\n" and a NUL into
 //  line (S_LINE_MAX bytes); returns its length
 static size_t
@@ -312,20 +328,13 @@ s_sig_line (const char *body, size_t body_len, const char *key_name,
             const uint8_t pk [SEAL_PUBLIC_BYTES], char line [S_LINE_MAX])
 {
     uint8_t sig [S_ED_SIG_BYTES];
-    char sig64 [S_ED_SIG_B64];
     uint32_t id = checkpoint_key_id (key_name, pk);
     sig [0] = (uint8_t) (id >> 24);
     sig [1] = (uint8_t) (id >> 16);
     sig [2] = (uint8_t) (id >> 8);
     sig [3] = (uint8_t) id;
     seal_sign (sig + 4, (const uint8_t *) body, body_len, sk);
-    int rc = seal_base64_encode (sig64, sizeof sig64, sig, sizeof sig);
-    assert (rc == ERR_OK);
-    (void) rc;
-    int n = snprintf (line, S_LINE_MAX, S_SIG_PREFIX "%s %s\n", key_name,
-                      sig64);
-    assert (n > 0 && (size_t) n < S_LINE_MAX);
-    return (size_t) n;
+    return s_line (key_name, sig, sizeof sig, line);
 }
 
 //  tlog-cosignature "Ed25519 signed message": the header line, the
@@ -352,7 +361,6 @@ s_cosig_line (const char *body, size_t body_len, const char *key_name,
               char line [S_LINE_MAX])
 {
     uint8_t sig [S_COSIG_BYTES];
-    char sig64 [S_COSIG_B64];
     char msg [S_COSIG_HEADER_MAX + CHECKPOINT_BODY_MAX];
     uint32_t id = checkpoint_cosig_key_id (key_name, pk);
     for (int i = 0; i < 4; i++)
@@ -361,13 +369,7 @@ s_cosig_line (const char *body, size_t body_len, const char *key_name,
         sig [4 + i] = (uint8_t) (timestamp >> (56 - 8 * i));
     size_t msg_len = s_cosig_message (body, body_len, timestamp, msg);
     seal_sign (sig + 12, (const uint8_t *) msg, msg_len, sk);
-    int rc = seal_base64_encode (sig64, sizeof sig64, sig, sizeof sig);
-    assert (rc == ERR_OK);
-    (void) rc;
-    int n = snprintf (line, S_LINE_MAX, S_SIG_PREFIX "%s %s\n", key_name,
-                      sig64);
-    assert (n > 0 && (size_t) n < S_LINE_MAX);
-    return (size_t) n;
+    return s_line (key_name, sig, sizeof sig, line);
 }
 
 //  Returns a malloc'd copy of head ‖ tail, NUL-terminated, or NULL
