@@ -90,12 +90,7 @@ s_query_frame (uint64_t id, const char *matter, const char *case_number)
     req.id = id;
     req.body_case = LIC__REQUEST__BODY_QUERY;
     req.query = &q;
-    uint8_t *buf;
-    size_t len;
-    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
-    return f;
+    return support_request_frame (&req);
 }
 
 //  Reads the replies waiting on s (at most timeout_ms for the first),

@@ -71,12 +71,7 @@ s_blob_get (uint64_t id)
     req.id = id;
     req.body_case = LIC__REQUEST__BODY_BLOB;
     req.blob = &b;
-    uint8_t *buf;
-    size_t len;
-    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
-    return f;
+    return support_request_frame (&req);
 }
 
 //  A publish frame whose envelope carries n empty disclosures
@@ -104,12 +99,8 @@ s_bomb (uint64_t id, size_t n)
     req.id = id;
     req.body_case = LIC__REQUEST__BODY_PUBLISH;
     req.publish = &env;
-    uint8_t *buf;
-    size_t len;
-    assert (codec_request_encode (&req, &buf, &len) == ERR_OK);
-    assert (len <= CODEC_FRAME_MAX);
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
+    zframe_t *f = support_request_frame (&req);
+    assert (zframe_size (f) <= CODEC_FRAME_MAX);
     free (many);
     return f;
 }

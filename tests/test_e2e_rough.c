@@ -447,11 +447,7 @@ s_raw_socket (const char *key_path, const char *endpoint)
 static void
 s_raw_send (zsock_t *s, const Lic__Request *req)
 {
-    uint8_t *buf;
-    size_t len;
-    assert (codec_request_encode (req, &buf, &len) == ERR_OK);
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
+    zframe_t *f = support_request_frame (req);
     assert (zframe_send (&f, s, 0) == 0);
 }
 

@@ -1,5 +1,6 @@
 /*  support.c -- shared by end-to-end tests and benchmarks (see support.h).  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -919,4 +920,17 @@ support_register_body (licclient_t *admin, const keyfile_t *k, const char *type_
         fprintf (stderr, "support: application body refused: %s\n", r->message);
     codec_reply_free (&r);
     return rc;
+}
+
+zframe_t *
+support_request_frame (const Lic__Request *req)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = codec_request_encode (req, &buf, &len);
+    assert (rc == ERR_OK);
+    (void) rc;
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    return f;
 }

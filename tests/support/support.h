@@ -124,6 +124,10 @@ int support_register_department (licclient_t *admin, const support_dept_t *d);
 //  Registers the holder of key k (its code and name) as an application
 //  body of the node admin speaks to, for one license type and one matter,
 //  without clearance.  Returns the node's code (or the transport's error).
+//  req packed into a new frame (asserts it packs); caller destroys it.
+typedef struct _zframe_t zframe_t;      //  czmq's
+zframe_t *support_request_frame (const Lic__Request *req);
+
 int support_register_body (licclient_t *admin, const keyfile_t *k, const char *type_code,
                            const char *matter);
 
