@@ -28,9 +28,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define MAX_PUB     8
 #define SYNC_MAX_S  1800            //  longest wait for the parent

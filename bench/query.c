@@ -38,9 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define MAX_CLIENTS   32
 #define MAX_RUNS      9
@@ -442,7 +442,7 @@ s_raw_run (rocksdb_t *db, rocksdb_column_family_handle_t *cf, const s_ctx_t *ctx
 
 //  Gets/s of random license ids on one and on two threads, secs each,
 //  from the database at path opened read-only with the node's options
-//  (block cache, bloom filters; node/store_rocks.c), after a warm-up of
+//  (block cache, bloom filters; node/store/store_rocks.c), after a warm-up of
 //  the block cache (the node's is warm when it answers).  ERR_OK or ERR_IO.
 static int
 s_raw_rates (const s_ctx_t *ctx, const char *path, double secs, uint32_t seed,

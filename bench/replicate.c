@@ -41,9 +41,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define MAX_PUB     8               //  publishers per county
 #define MAX_RUNS    9

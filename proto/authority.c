@@ -1,7 +1,7 @@
 /*  authority.c -- who may say what (see authority.h for the model).  */
 #include <string.h>
-#include "authority.h"
-#include "licid.h"
+#include "proto/authority.h"
+#include "proto/licid.h"
 
 int
 authority_level (const char *division)

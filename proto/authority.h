@@ -30,8 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/msg.h"
 
 //  Level of a GB/T 2260 code: 1 province (XX0000), 2 city (XXYY00),
 //  3 county-level (XXYYZZ); 0 if the code is not 6 digits or names none.

@@ -17,12 +17,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "catalogue.h"
-#include "codec.h"
-#include "disclose.h"
-#include "licid.h"
-#include "lifecycle.h"
-#include "text.h"
+#include "proto/catalogue.h"
+#include "proto/codec.h"
+#include "proto/disclose.h"
+#include "proto/licid.h"
+#include "proto/lifecycle.h"
+#include "proto/text.h"
 
 #define S_DIGEST_LEN        32      //  BLAKE2b-256
 #define S_WINDOW_MAX        366     //  inspection_window_days

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-#include "err.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/msg.h"
 
 #define CATALOGUE_ITEMS_MAX  256    //  item specs per type
 #define CATALOGUE_VALUES_MAX 256    //  enum values per item

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
-#include "text.h"
+#include "proto/codec.h"
+#include "proto/text.h"
 
 //  The worst case of LogEntry's own fields (codec.h), and room for one
 //  entry in a replication frame.

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/msg.h"
 
 #define CODEC_VERSION    1
 #define CODEC_FRAME_MAX  (256 * 1024)   //  largest client frame a node accepts
@@ -45,7 +45,7 @@
 //  256 items (EVCHECK_ITEMS_MAX), strings of at most 4 KiB, so twice its
 //  size plus 64 KiB (256 one-letter items unpack into about 42 KiB, the
 //  scratch of the scan included); the pipeline charges each event in
-//  flight that much until it is decoded (node/ingest.h).
+//  flight that much until it is decoded (node/pipeline/ingest.h).
 #define CODEC_ALLOC_OVERHEAD 16
 #define CODEC_DECODE_FACTOR  16
 #define CODEC_DECODE_SLACK   (1024 * 1024)
@@ -151,7 +151,7 @@ size_t codec_event_budget (size_t size);
 //  The heap m holds if protobuf-c unpacked it: every struct, array,
 //  string and bytes member, each charged as the decode budget charges it
 //  (its size plus CODEC_ALLOC_OVERHEAD).  What the pipeline counts of
-//  the requests and entries it holds (node/ingest.h).
+//  the requests and entries it holds (node/pipeline/ingest.h).
 size_t codec_heap (const ProtobufCMessage *m);
 
 //  Replaces a string member of a decoded (or malloc-built) message by a

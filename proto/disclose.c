@@ -12,8 +12,8 @@
 */
 #include <stdio.h>
 #include <string.h>
-#include "disclose.h"
-#include "seal.h"
+#include "proto/disclose.h"
+#include "proto/seal.h"
 
 #define S_NAME_SHOWN    64      //  longest item name quoted in a message
 #define S_VALUE_MAX     4096    //  bytes of a disclosed value (as EVCHECK_TEXT_MAX)

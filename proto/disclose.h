@@ -15,8 +15,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "err.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/msg.h"
 
 #define DISCLOSE_SALT_MIN   16      //  bytes of a disclosure's salt
 #define DISCLOSE_SALT_MAX   64

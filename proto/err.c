@@ -1,7 +1,7 @@
 /*  err.c -- names of error codes for logs and clients.  */
 #include <stdarg.h>
 #include <stdio.h>
-#include "err.h"
+#include "proto/err.h"
 
 void
 err_why (char *why, size_t why_size, const char *format, ...)

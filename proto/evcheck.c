@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "codec.h"
-#include "evcheck.h"
-#include "lifecycle.h"
+#include "proto/codec.h"
+#include "proto/evcheck.h"
+#include "proto/lifecycle.h"
 
 #define S_EVENT_VERSION     1       //  protocol version of an Event body
 #define S_HOLDER_ID_MAX     64      //  holder ids of unchecked types

@@ -5,9 +5,9 @@
 #define LICREPO_EVCHECK_H
 
 #include <stddef.h>
-#include "err.h"
-#include "licid.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/licid.h"
+#include "proto/msg.h"
 
 #define EVCHECK_ITEMS_MAX   256     //  data items per license
 #define EVCHECK_TEXT_MAX    4096    //  bytes in any one string field

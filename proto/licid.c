@@ -17,7 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "licid.h"
+#include "proto/licid.h"
 
 #define S_PREFIX_LEN    (sizeof (LICID_PRINTED_PREFIX) - 1)
 //  Longest text worth looking at: the printed form with a 32-char serial

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "err.h"
+#include "proto/err.h"
 
 #define LICID_TYPE_LEN    21
 #define LICID_ISSUER_LEN  18

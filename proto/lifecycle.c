@@ -39,8 +39,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "licid.h"
-#include "lifecycle.h"
+#include "proto/licid.h"
+#include "proto/lifecycle.h"
 
 #define S_OP_MAX    LIC__OP__OP_PLEDGE_RELEASE
 

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
-#include "err.h"
-#include "msg.h"
+#include "proto/err.h"
+#include "proto/msg.h"
 
 typedef struct {
     Lic__Status status;     //  stored status; STATUS_NONE if no license yet

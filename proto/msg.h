@@ -5,5 +5,5 @@
 */
 #ifndef LICREPO_MSG_H
 #define LICREPO_MSG_H
-#include "licrepo.pb-c.h"
+#include "proto/licrepo.pb-c.h"
 #endif

@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <string.h>
-#include "seal.h"
+#include "proto/seal.h"
 
 int
 seal_init (void)

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
+#include "proto/err.h"
 
 #define SEAL_PUBLIC_BYTES 32
 #define SEAL_SECRET_BYTES 64

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "text.h"
+#include "proto/text.h"
 
 #define S_REPLACEMENT "\xEF\xBF\xBD"   //  U+FFFD, what text_dup writes for a bad byte
 #define S_REPLACEMENT_LEN 3

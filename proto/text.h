@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "err.h"
+#include "proto/err.h"
 
 //  Checks s (NULL reads as ""): ERR_OK if it is text (above) of at most
 //  max_bytes bytes, ERR_TOO_LARGE if it is longer (whatever it holds:

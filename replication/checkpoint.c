@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "checkpoint.h"
+#include "replication/checkpoint.h"
 
 //  U+2014 EM DASH and a space open every signature line
 #define S_SIG_PREFIX        "\xe2\x80\x94 "

@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
-#include "seal.h"
+#include "proto/err.h"
+#include "proto/seal.h"
 
 //  Longest origin or key name, in bytes
 #define CHECKPOINT_NAME_MAX  255

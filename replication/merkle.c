@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "seal.h"
-#include "merkle.h"
+#include "proto/seal.h"
+#include "replication/merkle.h"
 
 #define S_LEVELS 64
 

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
+#include "proto/err.h"
 
 #define MERKLE_HASH_BYTES 32
 //  Longest proof of any kind for sizes up to MERKLE_SIZE_MAX

@@ -1,5 +1,5 @@
 /*  test_auditagg.c -- refused requests counted per key per window
-    (node/auditagg.c): one record per key per window, counts by code
+    (node/serve/auditagg.c): one record per key per window, counts by code
     adding up, nothing lost when the pipeline cannot take a record.
 */
 #undef NDEBUG
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "auditagg.h"
-#include "codec.h"
+#include "node/serve/auditagg.h"
+#include "proto/codec.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

@@ -4,8 +4,8 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include "authority.h"
-#include "codec.h"
+#include "proto/authority.h"
+#include "proto/codec.h"
 
 static uint8_t s_k1 [32], s_k2 [32], s_k3 [32];
 

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "backup.h"
-#include "keyfile.h"
+#include "node/ops/backup.h"
+#include "node/common/keyfile.h"
 
 static char s_base [256];               //  the test's folder
 static keyfile_t s_node;                //  the identity backed up

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "catalogue.h"
+#include "proto/catalogue.h"
 
 #define TYPE_CODE   "11100000000013338W011"
 #define BODY        "11100000000013338W"

@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "merkle.h"
-#include "seal.h"
+#include "replication/checkpoint.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
 
 //  U+2014 EM DASH and a space
 #define DASH        "\xe2\x80\x94 "

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
+#include "proto/codec.h"
 
 //  An envelope with a body of body_len bytes, as a department signs it
 typedef struct {

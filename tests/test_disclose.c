@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "catalogue.h"
-#include "codec.h"
-#include "disclose.h"
-#include "licclient.h"
-#include "licjson.h"
-#include "seal.h"
+#include "proto/catalogue.h"
+#include "proto/codec.h"
+#include "proto/disclose.h"
+#include "node/client/licclient.h"
+#include "node/common/licjson.h"
+#include "proto/seal.h"
 
 #define N_SPECS     6
 #define N_ITEMS     6

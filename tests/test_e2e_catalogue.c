@@ -18,11 +18,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "codec.h"
-#include "licjson.h"
+#include "proto/codec.h"
+#include "node/common/licjson.h"
 #include <zmq.h>
-#include "seal.h"
-#include "support.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define PUBLISHERS 4
 #define EVENTS     2500             //  per publisher: 1250 licenses, issue + alter

@@ -34,9 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <czmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define S_WINDOW_MS 3000            //  the node's audit_window_ms here
 #define S_REFUSALS 60               //  audit_refusals_per_minute (the default)

@@ -31,9 +31,9 @@
 #include <string.h>
 #include <time.h>
 #include <czmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 static support_hier_t s_h;
 static support_dept_t s_d1;         //  the support license type

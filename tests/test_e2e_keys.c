@@ -36,9 +36,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <czmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define COUNTY (&s_h.node [0])
 #define GENERATIONS 5                   //  department keys: v0 and two per rotation round

@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <czmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define S_RSS_BOUND_KB (512 * 1024)     //  the documented bound (README)
 #define S_BLOB_GETS 2000

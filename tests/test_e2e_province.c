@@ -20,9 +20,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <czmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define SILENCE_S 17                //  > SUBTREE_STALE_S and DOWNLINK_STALE_S (15 s)
 

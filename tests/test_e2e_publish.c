@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 static char s_dir [512];
 static support_node_t s_node;

@@ -30,12 +30,12 @@
 #include <czmq.h>
 #include <dirent.h>
 #include <sys/stat.h>
-#include "codec.h"
-#include "licjson.h"
-#include "lifecycle.h"
-#include "merkle.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "node/common/licjson.h"
+#include "proto/lifecycle.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 static support_hier_t s_h;
 static support_dept_t s_d1, s_d2;

@@ -26,10 +26,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include "codec.h"
-#include "merkle.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define CHILD       "330106"
 #define SIBLING     "330108"

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

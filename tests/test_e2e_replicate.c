@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "checkpoint.h"
-#include "codec.h"
-#include "merkle.h"
-#include "seal.h"
-#include "support.h"
+#include "replication/checkpoint.h"
+#include "proto/codec.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

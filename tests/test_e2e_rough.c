@@ -20,8 +20,8 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include "codec.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "tests/support/support.h"
 
 #define S_LICENSES 600              //  licenses of one holder (several pages of every kind)
 #define S_HOLDER   77               //  their holder (support_resident_id)

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
-#include "evcheck.h"
-#include "lifecycle.h"
+#include "proto/codec.h"
+#include "proto/evcheck.h"
+#include "proto/lifecycle.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

@@ -41,10 +41,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "checkpoint.h"
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "replication/checkpoint.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #define S_XMOD      "/usr/share/gocode/src/golang.org/x/mod/sumdb/note"
 #define S_DASH      "\xe2\x80\x94 "

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "keyfile.h"
+#include "node/common/keyfile.h"
 
 static char s_dir [256];
 

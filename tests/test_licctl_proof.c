@@ -23,12 +23,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "checkpoint.h"
-#include "codec.h"
-#include "keyfile.h"
-#include "licjson.h"
-#include "merkle.h"
-#include "seal.h"
+#include "replication/checkpoint.h"
+#include "proto/codec.h"
+#include "node/common/keyfile.h"
+#include "node/common/licjson.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
 
 #define S_LEAVES        300         //  tree size
 #define S_INDEX         41          //  leaf proved (entry seq 42)

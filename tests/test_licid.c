@@ -8,7 +8,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include "licid.h"
+#include "proto/licid.h"
 
 #define V1_TYPE     "11100000000013338W011"
 #define V1_ISSUER   "11430000006122244L"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "catalogue.h"
-#include "codec.h"
-#include "licjson.h"
+#include "proto/catalogue.h"
+#include "proto/codec.h"
+#include "node/common/licjson.h"
 
 #define S_ID "11330000MB0000000X001330106MA2XXXXX1012345001Z"
 

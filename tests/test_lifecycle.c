@@ -8,7 +8,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include "lifecycle.h"
+#include "proto/lifecycle.h"
 
 #define ID "11100000000013338W011" "11430000006122244L" "20230000403" "001U"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "logfmt.h"
+#include "node/daemon/logfmt.h"
 
 static FILE *s_out;
 

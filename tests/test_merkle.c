@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "merkle.h"
-#include "seal.h"
+#include "replication/merkle.h"
+#include "proto/seal.h"
 
 typedef uint8_t hash_t [MERKLE_HASH_BYTES];
 

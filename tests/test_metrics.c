@@ -21,8 +21,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include "config.h"
-#include "metrics.h"
+#include "node/daemon/config.h"
+#include "node/serve/metrics.h"
 
 // ---------------------------------------------------------------------
 //  Figures

@@ -1,4 +1,4 @@
-/*  test_progress -- the progress lines of long runs (node/progress.h):
+/*  test_progress -- the progress lines of long runs (node/common/progress.h):
     counts with separators, rate, share and time left, durations, and
     at most one line an interval.
 */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "progress.h"
+#include "node/common/progress.h"
 
 static void
 test_counts_and_durations_read_well (void)

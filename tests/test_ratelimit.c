@@ -1,10 +1,10 @@
-/*  test_ratelimit.c -- token buckets per key (node/ratelimit.c), with a
+/*  test_ratelimit.c -- token buckets per key (node/serve/ratelimit.c), with a
     fake clock.
 */
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
-#include "ratelimit.h"
+#include "node/serve/ratelimit.h"
 
 static void
 test_burst_then_rate (void)

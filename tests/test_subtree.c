@@ -1,13 +1,13 @@
-/*  test_subtree -- the table of signed node summaries (node/subtree.c):
+/*  test_subtree -- the table of signed node summaries (node/links/subtree.c):
     what a child may relay, and what is kept.  */
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
-#include "seal.h"
-#include "subtree.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "node/links/subtree.h"
 
 typedef struct {
     const char *division;

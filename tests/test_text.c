@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "text.h"
+#include "proto/text.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 

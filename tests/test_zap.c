@@ -1,5 +1,5 @@
 /*  test_zap -- which certificate names the ZAP handler admits on which
-    socket (node/zap.h): the policy table, every row; the admitted set's
+    socket (node/links/zap.h): the policy table, every row; the admitted set's
     verdicts (admitted, unknown, revoked, wrong socket); the log rate
     limiter on a fake clock; and real CURVE handshakes over 127.0.0.1
     against the handler, whose set is replaced twice within a
@@ -9,8 +9,8 @@
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
-#include "seal.h"
-#include "zap.h"
+#include "proto/seal.h"
+#include "node/links/zap.h"
 
 static void
 test_policy_rows (void)

@@ -3,16 +3,16 @@
 */
 #include <jansson.h>
 #include <string.h>
-#include "authority.h"
-#include "catalogue.h"
-#include "checks.h"
-#include "codec.h"
-#include "disclose.h"
-#include "evcheck.h"
-#include "fuzz.h"
-#include "licid.h"
-#include "licjson.h"
-#include "lifecycle.h"
+#include "proto/authority.h"
+#include "proto/catalogue.h"
+#include "tests/fuzz/checks.h"
+#include "proto/codec.h"
+#include "proto/disclose.h"
+#include "proto/evcheck.h"
+#include "tests/fuzz/fuzz.h"
+#include "proto/licid.h"
+#include "node/common/licjson.h"
+#include "proto/lifecycle.h"
 
 #define S_WHY 512
 

@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "codec.h"
-#include "fuzz.h"
-#include "msg.h"
+#include "proto/codec.h"
+#include "tests/fuzz/fuzz.h"
+#include "proto/msg.h"
 
 //  Encode, decode, encode: the same bytes.  Decoding what we encode may
 //  still fail on size (a value packed longer than it came, near a

@@ -4,7 +4,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #define S_SLOTS 4
 

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "seal.h"
+#include "proto/seal.h"
 
 //  libFuzzer's entry points
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

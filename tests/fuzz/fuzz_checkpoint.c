@@ -17,8 +17,8 @@
         checkpoint_vkey (or checkpoint_cosig_vkey).
 */
 #include <string.h>
-#include "checkpoint.h"
-#include "fuzz.h"
+#include "replication/checkpoint.h"
+#include "tests/fuzz/fuzz.h"
 
 #define S_NAME      "licrepo/" FUZZ_DIV_COUNTY
 #define S_WITNESS   "licrepo/" FUZZ_DIV_CITY

@@ -1,4 +1,4 @@
-/*  fuzz_config.c -- licnode's configuration file (node/config.c
+/*  fuzz_config.c -- licnode's configuration file (node/daemon/config.c
     config_load over the defaults, then config_check), the input written
     to a file first.  A parent or child may name a node.pub file
     ("pub_file"): the harness writes one with a fixed test key at
@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "config.h"
-#include "fuzz.h"
-#include "keyfile.h"
-#include "licid.h"
+#include "node/daemon/config.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/common/keyfile.h"
+#include "proto/licid.h"
 
 #define FUZZ_CONFIG_DIR "/tmp/licrepo-fuzz-config"
 #define FUZZ_CONFIG_PUB FUZZ_CONFIG_DIR "/node.pub"

@@ -1,4 +1,4 @@
-/*  fuzz_copy.c -- the archived-copy verifier (node/licclient_share.c
+/*  fuzz_copy.c -- the archived-copy verifier (node/client/licclient_share.c
     licclient_verify_copy), as licctl verify runs it on a file someone
     hands in, trusting the province's key (fixed test keys, fuzz.h).
 
@@ -23,12 +23,12 @@
     parses.
 */
 #include <string.h>
-#include "codec.h"
-#include "fuzz.h"
-#include "licclient.h"
-#include "licid.h"
-#include "pbmut.h"
-#include "seal.h"
+#include "proto/codec.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/client/licclient.h"
+#include "proto/licid.h"
+#include "tests/fuzz/pbmut.h"
+#include "proto/seal.h"
 
 //  A copy of env (shallow) whose signature is made again, into sig, with
 //  the test key its key_id names.  *known cleared if it is not a test key.

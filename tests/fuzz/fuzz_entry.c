@@ -13,9 +13,9 @@
     entry has no unknown field anywhere; decode, encode, decode, encode
     gives the same bytes.
 */
-#include "checks.h"
-#include "fuzz.h"
-#include "pbmut.h"
+#include "tests/fuzz/checks.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/pbmut.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

@@ -1,4 +1,4 @@
-/*  fuzz_event_json.c -- the JSON event parser (node/licjson.c
+/*  fuzz_event_json.c -- the JSON event parser (node/common/licjson.c
     licjson_event_from_json), as licctl publish reads a department's
     JSON lines: the whole input as one text, and each of its lines.
 
@@ -15,14 +15,14 @@
 */
 #include <jansson.h>
 #include <string.h>
-#include "catalogue.h"
-#include "checks.h"
-#include "codec.h"
-#include "disclose.h"
-#include "evcheck.h"
-#include "fuzz.h"
-#include "licclient.h"
-#include "licjson.h"
+#include "proto/catalogue.h"
+#include "tests/fuzz/checks.h"
+#include "proto/codec.h"
+#include "proto/disclose.h"
+#include "proto/evcheck.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/client/licclient.h"
+#include "node/common/licjson.h"
 
 #define S_LINES_MAX 64
 

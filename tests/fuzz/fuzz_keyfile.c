@@ -1,4 +1,4 @@
-/*  fuzz_keyfile.c -- key files (node/keyfile.c keyfile_load), the input
+/*  fuzz_keyfile.c -- key files (node/common/keyfile.c keyfile_load), the input
     written to a file of mode 0600 first, as a node, licctl or a
     department's system reads node.key, node.pub, admin.key or a
     department key.
@@ -11,9 +11,9 @@
 */
 #include <string.h>
 #include <unistd.h>
-#include "fuzz.h"
-#include "keyfile.h"
-#include "seal.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/common/keyfile.h"
+#include "proto/seal.h"
 
 #define S_TERMINATED(s) (strnlen ((s), sizeof (s)) < sizeof (s))
 

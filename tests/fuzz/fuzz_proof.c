@@ -1,5 +1,5 @@
 /*  fuzz_proof.c -- proof documents, as licctl verify-proof reads and
-    checks them (node/licctl_verify.c, run whole through
+    checks them (node/cli/licctl_verify.c, run whole through
     licctl_cmd_verify_proof: the document parser, checkpoint_parse and
     the signature checks, the receipt, --since, --root, the leaf as a
     log entry, merkle_verify_inclusion and merkle_verify_consistency).
@@ -21,12 +21,12 @@
         leaf index; chosen from the input) is refused (exit REFUSED).
 */
 #include <string.h>
-#include "checkpoint.h"
-#include "fuzz.h"
-#include "licctl.h"
-#include "licctl_verify.h"
-#include "proofdoc.h"
-#include "seal.h"
+#include "replication/checkpoint.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/cli/licctl.h"
+#include "node/cli/licctl_verify.h"
+#include "tests/fuzz/proofdoc.h"
+#include "proto/seal.h"
 
 static char s_vkey [CHECKPOINT_VKEY_MAX];       //  the county's log key
 static char s_witness [CHECKPOINT_VKEY_MAX];    //  the city, as cosigner

@@ -6,7 +6,7 @@
     decoded envelope and event, the rules of each node-signed body), the
     leaf hashes the parent extends its copy of the child's tree with,
     the node-record chain of Welcome and Heartbeat, the signed node
-    summaries a Heartbeat relays (node/subtree.c subtree_offer, as the
+    summaries a Heartbeat relays (node/links/subtree.c subtree_offer, as the
     parent's downlink offers them, then the lag it shows), and the checkpoint
     notes (checkpoint_parse, checkpoint_verify with the child's key,
     checkpoint_cosig_verify with the parent's).
@@ -15,14 +15,14 @@
     decode, encode gives the same bytes (Repl and each entry).
 */
 #include <string.h>
-#include "checkpoint.h"
-#include "checks.h"
-#include "codec.h"
-#include "fuzz.h"
-#include "licid.h"
-#include "merkle.h"
-#include "pbmut.h"
-#include "subtree.h"
+#include "replication/checkpoint.h"
+#include "tests/fuzz/checks.h"
+#include "proto/codec.h"
+#include "tests/fuzz/fuzz.h"
+#include "proto/licid.h"
+#include "replication/merkle.h"
+#include "tests/fuzz/pbmut.h"
+#include "node/links/subtree.h"
 
 //  Entries arrive from this child (the county) at this parent (the city)
 #define S_CHILD  FUZZ_DIV_COUNTY

@@ -11,13 +11,13 @@
 */
 #include <jansson.h>
 #include <string.h>
-#include "catalogue.h"
-#include "checks.h"
-#include "codec.h"
-#include "fuzz.h"
-#include "licid.h"
-#include "licjson.h"
-#include "pbmut.h"
+#include "proto/catalogue.h"
+#include "tests/fuzz/checks.h"
+#include "proto/codec.h"
+#include "tests/fuzz/fuzz.h"
+#include "proto/licid.h"
+#include "node/common/licjson.h"
+#include "tests/fuzz/pbmut.h"
 
 static void
 s_request (const uint8_t *data, size_t size)

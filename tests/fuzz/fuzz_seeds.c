@@ -20,20 +20,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <zmq.h>
-#include "checkpoint.h"
-#include "checks.h"
-#include "codec.h"
-#include "disclose.h"
-#include "evcheck.h"
-#include "fuzz.h"
-#include "keyfile.h"
-#include "licclient.h"
-#include "licctl.h"
-#include "licctl_verify.h"
-#include "licid.h"
-#include "licjson.h"
-#include "proofdoc.h"
-#include "seal.h"
+#include "replication/checkpoint.h"
+#include "tests/fuzz/checks.h"
+#include "proto/codec.h"
+#include "proto/disclose.h"
+#include "proto/evcheck.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/common/keyfile.h"
+#include "node/client/licclient.h"
+#include "node/cli/licctl.h"
+#include "node/cli/licctl_verify.h"
+#include "proto/licid.h"
+#include "node/common/licjson.h"
+#include "tests/fuzz/proofdoc.h"
+#include "proto/seal.h"
 
 #define S_SEED_MAX   (64 * 1024)        //  every seed is smaller
 #define S_KEEP_MAX   4096               //  buffers freed at exit

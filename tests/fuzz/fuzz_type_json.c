@@ -1,4 +1,4 @@
-/*  fuzz_type_json.c -- the JSON catalogue parser (node/licjson_catalogue.c
+/*  fuzz_type_json.c -- the JSON catalogue parser (node/common/licjson_catalogue.c
     licjson_type_from_json), as licctl catalogue add reads a type file.
 
     Properties, for each text that parses:
@@ -14,10 +14,10 @@
 */
 #include <jansson.h>
 #include <string.h>
-#include "catalogue.h"
-#include "codec.h"
-#include "fuzz.h"
-#include "licjson.h"
+#include "proto/catalogue.h"
+#include "proto/codec.h"
+#include "tests/fuzz/fuzz.h"
+#include "node/common/licjson.h"
 
 #define S_ITEMS_MAX 64
 

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz.h"
-#include "pbmut.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/pbmut.h"
 
 #define S_DEPTH_MAX     12      //  deeper than licrepo.proto nests, with bytes
 #define S_WHOLE_ONE_IN  5       //  how often the whole input is mutated instead

@@ -1,10 +1,10 @@
 /*  proofdoc.c -- a proof document from a real tree (proofdoc.h).  */
 #include <jansson.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "codec.h"
-#include "licjson.h"
-#include "proofdoc.h"
+#include "replication/checkpoint.h"
+#include "proto/codec.h"
+#include "node/common/licjson.h"
+#include "tests/fuzz/proofdoc.h"
 
 #define S_HEADER 11         //  bytes of data that describe the tree
 

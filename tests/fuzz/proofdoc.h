@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "fuzz.h"
-#include "merkle.h"
-#include "msg.h"
+#include "tests/fuzz/fuzz.h"
+#include "replication/merkle.h"
+#include "proto/msg.h"
 
 #define PROOFDOC_LEAVES_MAX 48
 #define PROOFDOC_NAME       "licrepo/" FUZZ_DIV_COUNTY  //  the county's log and key name

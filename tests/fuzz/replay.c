@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #define S_INPUT_MAX (16 * 1024 * 1024)
 

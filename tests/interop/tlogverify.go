@@ -45,7 +45,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// The proof document licctl prove writes (node/licjson.h).
+// The proof document licctl prove writes (node/common/licjson.h).
 type proofDoc struct {
 	Origin      string   `json:"origin"`
 	Checkpoint  string   `json:"checkpoint"`

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
-#include "codec.h"
-#include "seal.h"
-#include "support.h"
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
 
 #ifndef streq                   //  czmq.h has one
 #define streq(a, b) (strcmp ((a), (b)) == 0)

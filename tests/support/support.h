@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "keyfile.h"
-#include "licclient.h"
-#include "licid.h"
-#include "msg.h"
+#include "node/common/keyfile.h"
+#include "node/client/licclient.h"
+#include "proto/licid.h"
+#include "proto/msg.h"
 
 //  A valid 18-char unified social credit code derived from n.
 void support_credit_code (char out [19], uint32_t n);

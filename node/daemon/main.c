@@ -1,0 +1,257 @@
+/*  main.c -- licnode: one repository node of any level.
+
+      licnode [-c FILE] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]
+      licnode init -d DATA_DIR --division CODE   create the identity and exit
+      licnode check -d DATA_DIR     replay the log and compare the views
+
+    The only file that may exit the process.  Logs go to stderr.
+    Exit codes: 0 done; 1 a failure that may pass (a repository that
+    cannot be opened, a bind refused, a failed check); 2 the configuration
+    or the command line is wrong (config_load, config_check: endpoints
+    included, a data directory of another division), which systemd does
+    not retry (RestartPreventExitStatus=2); 3 the repository is in use by
+    another process (a running licnode holds its lock).
+*/
+#include <czmq.h>
+#include <getopt.h>
+#include "node/daemon/logfmt.h"
+#include "proto/codec.h"
+#include "node/daemon/config.h"
+#include "node/daemon/identity.h"
+#include "proto/seal.h"
+#include "node/serve/server.h"
+#include "node/store/views.h"
+#include "node/ops/check.h"
+#include "node/ops/backup.h"
+#include "node/ops/rebuild.h"
+
+#define S_EXIT_IN_USE 3
+
+//  The repository at db_path is locked by another process: says which,
+//  and that it is in use, not damaged.  Returns S_EXIT_IN_USE.
+static int
+s_in_use (const char *db_path, const char *data_dir)
+{
+    pid_t pid = store_lock_holder (db_path);
+    char who [64] = "another process";
+    if (pid > 0)
+        snprintf (who, sizeof who, "PID %ld", (long) pid);
+    fprintf (stderr, "licnode: the repository %s is in use by %s (it holds the repository's lock): "
+             "a node is running on %s.  Stop it first (systemctl stop licnode, or kill -TERM %s); "
+             "nothing is wrong with the repository, do not restore or move it\n",
+             db_path, who, data_dir, pid > 0? who + 4: "PID");
+    return S_EXIT_IN_USE;
+}
+
+static void
+s_usage (void)
+{
+    fprintf (stderr,
+        "usage: licnode [-c CONFIG.json] [-d DATA_DIR] [-l ENDPOINT] [--division CODE]\n"
+        "       licnode init [-c CONFIG.json] [-d DATA_DIR] [--division CODE]\n"
+        "           create the node's identity (keys, node.pub) and exit\n"
+        "       licnode restore --from BACKUP_DIR [-d DATA_DIR]\n"
+        "           restore the newest backup (repository and identity) into DATA_DIR\n"
+        "       licnode rebuild --from-parent -c CONFIG.json [-d DATA_DIR]\n"
+        "           re-create a lost county repository from its parent (node.key needed)\n"
+        "       licnode check [-c CONFIG.json] [-d DATA_DIR]\n"
+        "           replay the log and compare it with the views (node stopped)\n"
+        "Runs a license repository node.  Without a configuration file it keeps its\n"
+        "data under ./licnode-data and listens on tcp://127.0.0.1:7400.\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    config_t cfg;
+    config_defaults (&cfg);
+    char why [512] = "";
+    bool check = argc > 1 && streq (argv [1], "check");
+    bool init = argc > 1 && streq (argv [1], "init");
+    bool restore = argc > 1 && streq (argv [1], "restore");
+    bool rebuild = argc > 1 && streq (argv [1], "rebuild");
+    if (check || init || restore || rebuild) {
+        argv++;
+        argc--;
+    }
+    const char *cfg_path = NULL, *data_dir = NULL, *listen = NULL, *division = NULL, *from = NULL;
+    bool from_parent = false;
+    static struct option opts [] = {
+        { "config", required_argument, 0, 'c' },
+        { "data-dir", required_argument, 0, 'd' },
+        { "listen", required_argument, 0, 'l' },
+        { "division", required_argument, 0, 'D' },
+        { "from", required_argument, 0, 'F' },
+        { "from-parent", no_argument, 0, 'P' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    int c;
+    while ((c = getopt_long (argc, argv, "c:d:l:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'c': cfg_path = optarg; break;
+            case 'd': data_dir = optarg; break;
+            case 'l': listen = optarg; break;
+            case 'D': division = optarg; break;
+            case 'F': from = optarg; break;
+            case 'P': from_parent = true; break;
+            default: s_usage (); return c == 'h'? 0: 2;
+        }
+    }
+    if (cfg_path && config_load (&cfg, cfg_path, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        return 2;
+    }
+    if (data_dir)
+        snprintf (cfg.data_dir, sizeof cfg.data_dir, "%s", data_dir);
+    if (listen)
+        snprintf (cfg.listen, sizeof cfg.listen, "%s", listen);
+    if (division)
+        snprintf (cfg.division, sizeof cfg.division, "%s", division);
+    if (config_check (&cfg, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        return 2;
+    }
+    char db_path [600];
+    snprintf (db_path, sizeof db_path, "%s/db", cfg.data_dir);
+    //  A running node holds its repository's lock: then nothing here
+    //  touches its directory, not even node.pub (which init and the
+    //  start write).  store_open says so too, for a lock taken meanwhile.
+    if (!restore && store_lock_holder (db_path) > 0)
+        return s_in_use (db_path, cfg.data_dir);
+    if (restore) {
+        if (!from) {
+            fprintf (stderr, "licnode: restore needs --from BACKUP_DIR\n");
+            return 2;
+        }
+        int rrc = backup_restore (from, cfg.data_dir, why, sizeof why);
+        if (rrc != ERR_OK) {
+            fprintf (stderr, "licnode: restore failed (%s): %s\n", err_str (rrc), why);
+            return 1;
+        }
+        printf ("restored %s into %s: start the node; its parent resumes it where its own "
+                "disk says (if the parent holds more than this backup, rebuild from the parent)\n",
+                from, cfg.data_dir);
+        return 0;
+    }
+    if (seal_init () != ERR_OK) {
+        fprintf (stderr, "licnode: libsodium failed to initialise\n");
+        return 1;
+    }
+    zsys_init ();
+    zsys_set_logident ("licnode");
+    if (logfmt_set_level (cfg.log_level) != ERR_OK)
+        fprintf (stderr, "licnode: log level %s unknown, using info\n", cfg.log_level);
+
+    int rc = 1;
+    identity_t id;
+    store_t *store = NULL;
+    views_t *views = NULL;
+    server_t *server = NULL;
+    if (check) {
+        //  The division is the one the data directory belongs to.
+        keyfile_t nk;
+        char kpath [600];
+        snprintf (kpath, sizeof kpath, "%s/node.key", cfg.data_dir);
+        if (keyfile_load (&nk, kpath) == ERR_OK) {
+            snprintf (cfg.division, sizeof cfg.division, "%.6s", nk.code);
+            keyfile_wipe (&nk);
+        }
+        store_cfg_t scfg = { cfg.cache_mb, false, 0 };
+        int orc = store_open (&store, db_path, &scfg, why, sizeof why);
+        if (orc == ERR_BUSY)
+            return s_in_use (db_path, cfg.data_dir);
+        if (orc != ERR_OK) {
+            fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
+            return 1;
+        }
+        rc = check_views (store, cfg.division, stdout) == ERR_OK? 0: 1;
+        store_destroy (&store);
+        return rc;
+    }
+    if (rebuild) {
+        char kpath [700];
+        snprintf (kpath, sizeof kpath, "%s/node.key", cfg.data_dir);
+        if (access (kpath, R_OK) != 0) {
+            fprintf (stderr, "licnode: %s is missing: put the node's key (kept offline) there "
+                     "first; a new identity would not be accepted by the parent\n", kpath);
+            return 1;
+        }
+    }
+    int irc = identity_open (&id, &cfg, why, sizeof why);
+    if (irc != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        //  A data directory of another division is the configuration's
+        //  error (2: systemd does not retry it); the rest may pass (1).
+        return irc == ERR_BAD_FIELD? 2: 1;
+    }
+    if (init) {
+        //  Identity only: what a parent's or child's configuration needs.
+        printf ("%s/node.pub\n", cfg.data_dir);
+        identity_wipe (&id);
+        return 0;
+    }
+    if (rebuild) {
+        if (!from_parent) {
+            fprintf (stderr, "licnode: rebuild needs --from-parent\n");
+            identity_wipe (&id);
+            return 2;
+        }
+        store_cfg_t rcfg = { cfg.cache_mb, true, cfg.reserve_mb };
+        int orc = store_open (&store, db_path, &rcfg, why, sizeof why);
+        if (orc != ERR_OK) {
+            if (orc == ERR_BUSY)
+                orc = s_in_use (db_path, cfg.data_dir);
+            else
+                fprintf (stderr, "licnode: cannot open %s: %s\n", db_path, why);
+            identity_wipe (&id);
+            return orc == S_EXIT_IN_USE? S_EXIT_IN_USE: 1;
+        }
+        zsys_handler_set (NULL);
+        rc = rebuild_from_parent (&cfg, &id, store, stdout) == ERR_OK? 0: 1;
+        store_destroy (&store);
+        identity_wipe (&id);
+        return rc;
+    }
+    store_cfg_t scfg = { cfg.cache_mb, true, cfg.reserve_mb };
+    int src = store_open (&store, db_path, &scfg, why, sizeof why);
+    if (src == ERR_BUSY) {
+        rc = s_in_use (db_path, cfg.data_dir);
+        goto done;
+    }
+    if (src != ERR_OK) {
+        fprintf (stderr, "licnode: cannot open the repository %s (%s): %s\n"
+                 "licnode: if it is damaged, restore it from backup or move it aside\n",
+                 db_path, err_str (src), why);
+        goto done;
+    }
+    src = views_open (&views, store, cfg.division);
+    if (src == ERR_VERSION) {
+        fprintf (stderr, "licnode: the repository %s is not of schema %d: it was written by a "
+                 "version whose Merkle leaves hold the disclosed values (schema 1); its roots and "
+                 "proofs differ from every other level's.  Re-create this node's data from its "
+                 "departments' signed events (licctl publish --file) or rebuild it from an "
+                 "upgraded parent (licnode rebuild --from-parent)\n", db_path, VIEWS_SCHEMA);
+        goto done;
+    }
+    if (src != ERR_OK) {
+        fprintf (stderr, "licnode: cannot load the registry: %s\n", err_str (src));
+        goto done;
+    }
+    if (server_new (&server, &cfg, &id, store, views, why, sizeof why) != ERR_OK) {
+        fprintf (stderr, "licnode: %s\n", why);
+        goto done;
+    }
+    logfmt_msgf (LOGFMT_INFO, "division %s listening on %s, data in %s", cfg.division, cfg.listen, cfg.data_dir);
+    printf ("licnode %s ready on %s\n", cfg.division, cfg.listen);
+    fflush (stdout);
+    server_run (server);
+    rc = 0;
+done:
+    server_destroy (&server);
+    views_destroy (&views);
+    store_destroy (&store);
+    identity_wipe (&id);
+    logfmt_msgf (LOGFMT_INFO, "stopped");
+    return rc;
+}

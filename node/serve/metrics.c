@@ -1,0 +1,946 @@
+/*  metrics.c -- Prometheus text endpoint (see metrics.h).
+
+    The only file that knows libmicrohttpd.  Our own thread accepts the
+    connections and runs libmicrohttpd (epoll, so the RocksDB file
+    descriptors above FD_SETSIZE do not matter) in the same loop; a
+    response is the rendered text and the endpoint's own counters.
+
+    Bounds (issue 11 finding 8: 20 slow connections, one header byte
+    every 4 s, held every scrape for as long as they kept sending):
+    - METRICS_CONNECTIONS open at most, METRICS_PER_ADDRESS of them from
+      one client address; a newcomer over either bound evicts the oldest
+      connection of its address (or of all), so slow clients on the
+      scraper's own address (127.0.0.1 by default) cannot lock it out;
+    - every request must be answered within METRICS_DEADLINE_S of its
+      connection's accept (or of the previous answer on a kept-alive
+      connection), whatever it sends meanwhile: libmicrohttpd's timeout
+      is idle-based and each byte resets it, so our loop shuts down
+      connections past their deadline itself;
+    - request headers are capped at S_REQUEST_MEMORY per connection.
+    Deliberately not here: per-address rates, or telling a scraper from
+    an attacker on the same address (a flood of new connections from the
+    scraper's own address can still evict it before it is read).
+
+    Why a mutex here, against STYLE 4: the HTTP thread is ours but a
+    scrape must be answered from libmicrohttpd's callback and cannot wait
+    on a pipe for the server thread.  The one shared object is the
+    current text; it is swapped (server thread) or copied into the
+    response (HTTP thread) under the lock, nothing else is shared, and
+    neither side does anything else while holding it.  Connection slots
+    and counters belong to the HTTP thread alone.
+
+    Exposition format 0.0.4: prometheus.io/docs/instrumenting/exposition_formats.
+*/
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "node/daemon/logfmt.h"
+#include "node/serve/metrics.h"
+
+#define S_REQUEST_MEMORY (16 * 1024)   //  request headers per connection
+#define S_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define S_SLOTS (2 * METRICS_CONNECTIONS)   //  open ones plus those still closing
+#define S_DEADLINE_MS ((int64_t) METRICS_DEADLINE_S * 1000)
+#define S_ACCEPT_BATCH (METRICS_PER_ADDRESS - 1)   //  accepts per turn (s_accept)
+#define S_ACCEPT_PAUSE_MS 100           //  after EMFILE and the like
+#define S_BACKLOG 64                    //  listen backlog
+#define S_LOG_EVERY_MS (60 * 1000)      //  closed connections reported at most this often
+
+_Static_assert (METRICS_PER_ADDRESS >= 2 && METRICS_PER_ADDRESS <= METRICS_CONNECTIONS,
+                "a newcomer must survive one turn of accepts from its address");
+
+typedef enum {
+    S_CLOSED_DEADLINE,      //  request not answered within METRICS_DEADLINE_S
+    S_CLOSED_EVICTED,       //  oldest of its address (or of all) made room
+    S_CLOSED_REFUSED,       //  no slot left at all, or libmicrohttpd refused it
+    S_CLOSED_REASONS
+} s_closed_t;
+
+static const char *s_closed_names [S_CLOSED_REASONS] = { "deadline", "evicted", "refused" };
+
+typedef struct {
+    int fd;                         //  the connection's socket; -1: slot free
+    struct in_addr addr;            //  client address
+    int64_t started_ms;             //  accept, or the previous answer (keep-alive)
+    uint64_t order;                 //  rises with started_ms, never ties: oldest first
+    bool closing;                   //  shut down by us, not yet closed by libmicrohttpd
+} s_slot_t;
+
+struct metrics_t {
+    struct MHD_Daemon *mhd;         //  parser and answerer, run by our thread
+    pthread_t thread;               //  the HTTP thread (s_http_thread)
+    bool thread_started;            //  thread is valid
+    int listen_fd;                  //  listening socket
+    int wake_fd;                    //  eventfd: metrics_destroy wakes the thread
+    int epoll_fd;                   //  libmicrohttpd's, readable when it has work
+    uint16_t port;                  //  port listened on
+    pthread_mutex_t lock;           //  guards text and len, nothing else
+    char *text;                     //  current exposition text, NULL = none yet
+    size_t len;                     //  its length
+    //  HTTP thread only:
+    s_slot_t slots [S_SLOTS];       //  one per connection handed to libmicrohttpd
+    uint64_t closed [S_CLOSED_REASONS];    //  connections we closed, by reason
+    uint64_t closed_logged;         //  their sum when last logged
+    int64_t log_after;              //  next time the sum may be logged
+    int64_t accept_paused_until;    //  accept again from then (EMFILE)
+    uint64_t next_order;            //  next s_slot_t.order
+};
+
+// ---------------------------------------------------------------------
+//  Rendering
+
+typedef struct {
+    char *data;                     //  text so far, NUL-terminated
+    size_t len;                     //  its length
+    size_t cap;                     //  bytes allocated
+    bool failed;                    //  out of memory: give up at the end
+} s_buf_t;
+
+static void
+s_printf (s_buf_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_printf (s_buf_t *b, const char *fmt, ...)
+{
+    while (!b->failed) {
+        va_list ap;
+        va_start (ap, fmt);
+        int k = vsnprintf (b->data + b->len, b->cap - b->len, fmt, ap);
+        va_end (ap);
+        if (k >= 0 && (size_t) k < b->cap - b->len) {
+            b->len += (size_t) k;
+            return;
+        }
+        char *bigger = k < 0? NULL: realloc (b->data, b->cap * 2 + (size_t) k);
+        if (!bigger)
+            b->failed = true;
+        else {
+            b->data = bigger;
+            b->cap = b->cap * 2 + (size_t) k;
+        }
+    }
+}
+
+//  name="value" with \, " and newline escaped (format 0.0.4).
+static void
+s_label (s_buf_t *b, const char *name, const char *value)
+{
+    s_printf (b, "%s=\"", name);
+    for (const char *s = value? value: ""; *s; s++)
+        if (*s == '\\' || *s == '"')
+            s_printf (b, "\\%c", *s);
+        else
+        if (*s == '\n')
+            s_printf (b, "\\n");
+        else
+            s_printf (b, "%c", *s);
+    s_printf (b, "\"");
+}
+
+static void
+s_family (s_buf_t *b, const char *name, const char *type, const char *help)
+{
+    s_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+s_u64 (s_buf_t *b, const char *name, const char *type, const char *help, uint64_t v)
+{
+    s_family (b, name, type, help);
+    s_printf (b, "%s %" PRIu64 "\n", name, v);
+}
+
+static void
+s_i64 (s_buf_t *b, const char *name, const char *type, const char *help, int64_t v)
+{
+    s_family (b, name, type, help);
+    s_printf (b, "%s %" PRId64 "\n", name, v);
+}
+
+static void
+s_render_node (s_buf_t *b, const Lic__NodeStatus *ns)
+{
+    s_family (b, "licrepo_node_info", "gauge", "This node's division and its parent's (1).");
+    s_printf (b, "licrepo_node_info{");
+    s_label (b, "division", ns->division);
+    s_printf (b, ",");
+    s_label (b, "parent", ns->parent_division);
+    s_printf (b, "} 1\n");
+    s_i64 (b, "licrepo_start_time_seconds", "gauge", "When licnode started (Unix seconds).",
+           ns->started_at);
+    s_u64 (b, "licrepo_head_seq", "gauge", "Last seq of the own log durable here.", ns->head_seq);
+    s_u64 (b, "licrepo_departments", "gauge", "Departments registered.", ns->departments);
+    s_u64 (b, "licrepo_licenses_estimate", "gauge", "Licenses held (RocksDB estimate).",
+           ns->licenses);
+    s_u64 (b, "licrepo_quarantined", "gauge",
+           "Replicated entries held back because they failed verification.", ns->quarantined);
+    s_family (b, "licrepo_queries_total", "counter",
+              "Application bodies' queries since start, each recorded in the audit log, by result.");
+    s_printf (b, "licrepo_queries_total{result=\"granted\"} %" PRIu64 "\n", ns->queries_granted);
+    s_printf (b, "licrepo_queries_total{result=\"refused\"} %" PRIu64 "\n", ns->queries_refused);
+    s_u64 (b, "licrepo_queries_aggregated_total", "counter",
+           "Refused queries counted in aggregated audit records rather than one by one.",
+           ns->queries_aggregated);
+    s_u64 (b, "licrepo_busy_total", "counter",
+           "Requests answered ERR_BUSY: over a key's rate, or its replies not read.", ns->busy);
+    s_u64 (b, "licrepo_replies_dropped_total", "counter",
+           "Replies dropped: the connection read none while its queue was full.",
+           ns->replies_dropped);
+}
+
+static void
+s_render_uplink (s_buf_t *b, const Lic__NodeStatus *ns)
+{
+    if (!ns->uplink_state || !*ns->uplink_state || strcmp (ns->uplink_state, "none") == 0)
+        return;     //  the top of the hierarchy has no uplink to watch
+    s_u64 (b, "licrepo_uplink_up", "gauge", "1 while the uplink streams to the parent, else 0.",
+           strcmp (ns->uplink_state, "streaming") == 0);
+    s_u64 (b, "licrepo_uplink_acked_seq", "gauge", "Last own seq durable at the parent.",
+           ns->uplink_acked);
+    s_u64 (b, "licrepo_uplink_lag_entries", "gauge", "Own entries not yet durable at the parent.",
+           ns->uplink_lag);
+    s_i64 (b, "licrepo_uplink_lag_seconds", "gauge",
+           "Age of the oldest own entry not yet durable at the parent.", ns->uplink_lag_seconds);
+}
+
+typedef enum {
+    S_CHILD_ACKED, S_CHILD_HEAD, S_CHILD_LAG, S_CHILD_LAG_S, S_CHILD_CONTACT,
+    S_CHILD_CONNECTED, S_CHILD_CHECKPOINT, S_CHILD_SERIES
+} s_child_series_t;
+
+static const char *s_child_names [S_CHILD_SERIES][2] = {
+    { "licrepo_child_acked_seq", "Child's last seq durable here (its high-water mark)." },
+    { "licrepo_child_head_seq", "Child's head seq as it last reported it." },
+    { "licrepo_child_lag_entries", "Child's entries not yet durable here." },
+    { "licrepo_child_lag_seconds", "Age of the child's oldest entry not yet durable here." },
+    { "licrepo_child_last_contact_timestamp_seconds", "Last frame from the child (0 = never)." },
+    { "licrepo_child_connected", "1 while the child is connected and recently heard from." },
+    { "licrepo_child_checkpoint_size", "Size of the child's last checkpoint verified here." },
+};
+
+static void
+s_child_value (s_buf_t *b, const Lic__ChildStatus *cs, s_child_series_t which)
+{
+    switch (which) {
+        case S_CHILD_ACKED:     s_printf (b, "%" PRIu64, cs->acked_seq); break;
+        case S_CHILD_HEAD:      s_printf (b, "%" PRIu64, cs->child_head); break;
+        case S_CHILD_LAG:       s_printf (b, "%" PRIu64, cs->child_head > cs->acked_seq?
+                                          cs->child_head - cs->acked_seq: 0); break;
+        case S_CHILD_LAG_S:     s_printf (b, "%" PRId64, cs->lag_seconds); break;
+        case S_CHILD_CONTACT:   s_printf (b, "%" PRId64, cs->last_contact); break;
+        case S_CHILD_CONNECTED: s_printf (b, "%d", cs->connected? 1: 0); break;
+        case S_CHILD_CHECKPOINT: s_printf (b, "%" PRIu64, cs->checkpoint_size); break;
+        case S_CHILD_SERIES:    break;
+    }
+}
+
+//  One family per series, every child in it (the format wants a
+//  family's samples together).
+static void
+s_render_children (s_buf_t *b, const Lic__NodeStatus *ns)
+{
+    if (ns->n_children == 0)
+        return;
+    for (int which = 0; which < S_CHILD_SERIES; which++) {
+        s_family (b, s_child_names [which][0], "gauge", s_child_names [which][1]);
+        for (size_t i = 0; i < ns->n_children; i++) {
+            s_printf (b, "%s{", s_child_names [which][0]);
+            s_label (b, "child", ns->children [i]->division);
+            s_printf (b, "} ");
+            s_child_value (b, ns->children [i], (s_child_series_t) which);
+            s_printf (b, "\n");
+        }
+    }
+}
+
+//  Every node below this one (issue 13), from the signed summaries its
+//  children relay: so the province's metrics show each county.
+typedef enum {
+    S_NODE_LAG_S, S_NODE_LAG, S_NODE_SEEN, S_NODE_UP, S_NODE_QUAR, S_NODE_DISK, S_NODE_SERIES
+} s_node_series_t;
+
+static const char *s_node_names [S_NODE_SERIES][2] = {
+    { "licrepo_node_lag_seconds", "A node below: age of its oldest entry not yet at its parent, "
+      "or at least its silence when it is silent." },
+    { "licrepo_node_lag_entries", "A node below: its entries not yet durable at its parent, as it last said." },
+    { "licrepo_node_last_seen_timestamp_seconds", "A node below: when its latest signed summary arrived here." },
+    { "licrepo_node_up", "A node below: 1 if heard within 15 s and streaming to its parent, else 0." },
+    { "licrepo_node_quarantined", "A node below: entries it holds in quarantine, as it last said." },
+    { "licrepo_node_disk_free_bytes", "A node below: free disk of its data directory, as it last said." },
+};
+
+static void
+s_render_subtree (s_buf_t *b, const Lic__NodeStatus *ns)
+{
+    if (ns->n_subtree == 0)
+        return;
+    for (int which = 0; which < S_NODE_SERIES; which++) {
+        s_family (b, s_node_names [which][0], "gauge", s_node_names [which][1]);
+        for (size_t i = 0; i < ns->n_subtree; i++) {
+            const Lic__SubtreeNode *n = ns->subtree [i];
+            const Lic__NodeSummary *s = n->summary;
+            if (!s)
+                continue;
+            s_printf (b, "%s{", s_node_names [which][0]);
+            s_label (b, "node", s->division);
+            s_printf (b, ",");
+            s_label (b, "parent", s->parent_division);
+            s_printf (b, "} ");
+            switch ((s_node_series_t) which) {
+                case S_NODE_LAG_S: s_printf (b, "%" PRId64, n->lag_seconds); break;
+                case S_NODE_LAG:   s_printf (b, "%" PRIu64, s->uplink_lag); break;
+                case S_NODE_SEEN:  s_printf (b, "%" PRId64, n->last_seen); break;
+                case S_NODE_UP:    s_printf (b, "%d", !n->silent
+                                             && strcmp (s->uplink_state, "streaming") == 0); break;
+                case S_NODE_QUAR:  s_printf (b, "%" PRIu64, s->quarantined); break;
+                case S_NODE_DISK:  s_printf (b, "%" PRIu64, s->disk_free_mb << 20); break;
+                default: break;
+            }
+            s_printf (b, "\n");
+        }
+    }
+}
+
+//  Every named err_t, zeros included, so rate() sees a reason's first
+//  refusal.
+static void
+s_render_rejected (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st)
+{
+    s_family (b, "licrepo_rejected_total", "counter", "Published events refused, by reason.");
+    for (int code = ERR_OK + 1; code <= ERR_INTERNAL; code++) {
+        if (strcmp (err_str (code), "ERR_UNKNOWN") == 0)
+            continue;
+        s_printf (b, "licrepo_rejected_total{");
+        s_label (b, "reason", err_str (code));
+        s_printf (b, "} %" PRIu64 "\n", st->rejected_by_code [code]);
+    }
+    s_u64 (b, "licrepo_bad_frames_total", "counter",
+           "Client frames refused before dispatch (not a request).",
+           ns->rejected > st->rejected? ns->rejected - st->rejected: 0);
+}
+
+static void
+s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st)
+{
+    s_u64 (b, "licrepo_published_total", "counter", "Events accepted and durable.", st->published);
+    s_u64 (b, "licrepo_duplicates_total", "counter", "Duplicate events answered with their seq.",
+           st->duplicates);
+    s_render_rejected (b, ns, st);
+    s_u64 (b, "licrepo_applied_total", "counter", "Replicated entries applied.", st->applied);
+    s_u64 (b, "licrepo_skipped_total", "counter", "Replicated entries already held.",
+           st->skipped);
+    s_u64 (b, "licrepo_quarantined_total", "counter", "Replicated entries quarantined.",
+           st->quarantined);
+    s_u64 (b, "licrepo_write_errors_total", "counter", "Synced writes that failed.",
+           st->write_errors);
+}
+
+//  Every socket and reason, zeros included (the client, query and
+//  replication sockets; "other" only once it counted something).
+static void
+s_render_handshakes (s_buf_t *b, const zap_stats_t *hs)
+{
+    s_family (b, "licrepo_handshake_refused_total", "counter",
+              "CURVE handshakes refused by the ZAP handler, by socket and reason.");
+    for (int socket = 0; socket < ZAP_SOCKETS; socket++) {
+        uint64_t any = 0;
+        for (int v = ZAP_ADMITTED + 1; v < ZAP_VERDICTS; v++)
+            any += hs->refused [socket][v];
+        if (socket == ZAP_SOCKET_OTHER && !any)
+            continue;
+        for (int v = ZAP_ADMITTED + 1; v < ZAP_VERDICTS; v++) {
+            s_printf (b, "licrepo_handshake_refused_total{");
+            s_label (b, "socket", zap_socket_name (socket));
+            s_printf (b, ",");
+            s_label (b, "reason", zap_verdict_name (v));
+            s_printf (b, "} %" PRIu64 "\n", hs->refused [socket][v]);
+        }
+    }
+}
+
+//  Microseconds as decimal seconds without float rounding: 250 -> 0.00025.
+static void
+s_seconds (char *out, size_t size, int64_t us)
+{
+    int n = snprintf (out, size, "%" PRId64 ".%06" PRId64, us / 1000000, us % 1000000);
+    while (n > 0 && out [n - 1] == '0')
+        out [--n] = 0;
+    if (n > 0 && out [n - 1] == '.')
+        out [--n] = 0;
+}
+
+static void
+s_render_fsync (s_buf_t *b, const ingest_stats_t *st)
+{
+    static const int64_t bounds [INGEST_FSYNC_BUCKETS] = INGEST_FSYNC_BOUNDS_US;
+    s_family (b, "licrepo_fsync_seconds", "histogram", "Duration of synced writes.");
+    for (int i = 0; i < INGEST_FSYNC_BUCKETS; i++) {
+        if (bounds [i] == 0)
+            break;      //  +Inf, below
+        char le [32];
+        s_seconds (le, sizeof le, bounds [i]);
+        s_printf (b, "licrepo_fsync_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", le,
+                  st->fsync_buckets [i]);
+    }
+    s_printf (b, "licrepo_fsync_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", st->fsync_count);
+    s_printf (b, "licrepo_fsync_seconds_sum %.6f\n", st->fsync_sum_s);
+    s_printf (b, "licrepo_fsync_seconds_count %" PRIu64 "\n", st->fsync_count);
+}
+
+_Static_assert (STORE_CF_COUNT == 15, "name the new column family in s_cf_names");
+static const char *s_cf_names [STORE_CF_COUNT] = {
+    [STORE_CF_META] = "meta", [STORE_CF_LOG] = "log", [STORE_CF_LICENSE] = "license",
+    [STORE_CF_HOLDER] = "holder", [STORE_CF_HISTORY] = "history", [STORE_CF_DEDUP] = "dedup",
+    [STORE_CF_REGISTRY] = "registry", [STORE_CF_ORIGIN] = "origin", [STORE_CF_CHILD] = "child",
+    [STORE_CF_TREE] = "tree", [STORE_CF_CATALOGUE] = "catalogue", [STORE_CF_AUDIT] = "audit",
+    [STORE_CF_QUARANTINE] = "quarantine", [STORE_CF_BLOB] = "blob",
+    [STORE_CF_SECRET] = "secret",
+};
+
+static void
+s_render_rocksdb (s_buf_t *b, const metrics_store_t *db)
+{
+    s_u64 (b, "licrepo_rocksdb_sst_bytes", "gauge", "Size of all SST files.", db->sst_bytes);
+    s_u64 (b, "licrepo_rocksdb_live_data_bytes", "gauge", "Estimated live data.",
+           db->live_data_bytes);
+    s_u64 (b, "licrepo_rocksdb_memtable_bytes", "gauge", "Size of all memtables.",
+           db->memtable_bytes);
+    s_u64 (b, "licrepo_rocksdb_block_cache_bytes", "gauge", "Block cache in use.",
+           db->block_cache_bytes);
+    s_family (b, "licrepo_rocksdb_estimate_keys", "gauge", "Estimated keys per column family.");
+    for (int cf = 0; cf < STORE_CF_COUNT; cf++) {
+        s_printf (b, "licrepo_rocksdb_estimate_keys{");
+        s_label (b, "cf", s_cf_names [cf]);
+        s_printf (b, "} %" PRIu64 "\n", db->keys [cf]);
+    }
+}
+
+char *
+metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
+                const metrics_store_t *db, const zap_stats_t *hs)
+{
+    s_buf_t b = { .data = malloc (8192), .cap = 8192 };
+    if (!b.data)
+        return NULL;
+    b.data [0] = 0;
+    s_render_node (&b, ns);
+    s_render_uplink (&b, ns);
+    s_render_children (&b, ns);
+    s_render_subtree (&b, ns);
+    s_render_ingest (&b, ns, st);
+    s_render_fsync (&b, st);
+    if (hs)
+        s_render_handshakes (&b, hs);
+    if (db)
+        s_render_rocksdb (&b, db);
+    if (b.failed) {
+        free (b.data);
+        return NULL;
+    }
+    return b.data;
+}
+
+void
+metrics_store_fill (metrics_store_t *out, store_t *store)
+{
+    memset (out, 0, sizeof *out);
+    for (int cf = 0; cf < STORE_CF_COUNT; cf++) {
+        out->sst_bytes += store_property (store, cf, "rocksdb.total-sst-files-size");
+        out->live_data_bytes += store_property (store, cf, "rocksdb.estimate-live-data-size");
+        out->memtable_bytes += store_property (store, cf, "rocksdb.cur-size-all-mem-tables");
+        out->keys [cf] = store_property (store, cf, "rocksdb.estimate-num-keys");
+    }
+    //  One cache serves every family: ask once.
+    out->block_cache_bytes = store_property (store, STORE_CF_LOG, "rocksdb.block-cache-usage");
+}
+
+// ---------------------------------------------------------------------
+//  Listen address
+
+static int
+s_parse_listen (const char *listen, bool any_port, struct sockaddr_in *sa,
+                char *why, size_t why_size)
+{
+    char host [64] = "127.0.0.1";
+    const char *colon = listen? strrchr (listen, ':'): NULL;
+    const char *port = colon? colon + 1: listen;
+    if (!listen || strlen (listen) >= sizeof host) {
+        snprintf (why, why_size, "metrics listen address must be HOST:PORT (at most %zu bytes)",
+                  sizeof host - 1);
+        return ERR_BAD_FIELD;
+    }
+    if (colon && colon > listen)
+        snprintf (host, sizeof host, "%.*s", (int) (colon - listen), listen);
+    memset (sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (inet_pton (AF_INET, host, &sa->sin_addr) != 1) {
+        snprintf (why, why_size, "metrics listen host \"%s\" must be a numeric IPv4 address "
+                  "(e.g. 127.0.0.1:9400)", host);
+        return ERR_BAD_FIELD;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul (port, &end, 10);
+    if (*port < '0' || *port > '9' || *end || errno || n > 65535 || (n == 0 && !any_port)) {
+        snprintf (why, why_size, "metrics listen port \"%s\" must be 1..65535", port);
+        return ERR_BAD_FIELD;
+    }
+    sa->sin_port = htons ((uint16_t) n);
+    return ERR_OK;
+}
+
+int
+metrics_listen_check (const char *listen, char *why, size_t why_size)
+{
+    struct sockaddr_in sa;
+    return s_parse_listen (listen, false, &sa, why, why_size);
+}
+
+// ---------------------------------------------------------------------
+//  HTTP: connections
+//
+//  Our thread owns the listening socket and a slot per connection;
+//  libmicrohttpd parses and answers when our thread calls MHD_run, so
+//  the slots need no lock.  A slot is taken at accept and released when
+//  libmicrohttpd reports the connection closed, which it does before it
+//  closes the socket (MHD_cleanup_connections, 0.9.75), so the fd of a
+//  slot in use is always a live socket of ours: shutting it down makes
+//  libmicrohttpd read end-of-file and close the connection itself.
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  Shuts the connection down; libmicrohttpd closes it at its next turn
+//  and frees the slot through s_on_connection.
+static void
+s_close (metrics_t *self, s_slot_t *slot, s_closed_t why, int64_t now)
+{
+    char addr [INET_ADDRSTRLEN] = "?";
+    inet_ntop (AF_INET, &slot->addr, addr, sizeof addr);
+    shutdown (slot->fd, SHUT_RDWR);
+    slot->closing = true;
+    self->closed [why]++;
+    logfmt_debug ("metrics connection closed", "reason=%s client=%s age_ms=%" PRId64,
+                  s_closed_names [why], addr, now - slot->started_ms);
+}
+
+//  Gives the new connection fd a slot, evicting the oldest connection of
+//  its address when that address holds METRICS_PER_ADDRESS, else the
+//  oldest of all when METRICS_CONNECTIONS are open: the newcomer is the
+//  one that may still be a scraper, the oldest the one that had longest
+//  to finish.  Hands fd to libmicrohttpd (which closes it on failure).
+static void
+s_admit (metrics_t *self, int fd, const struct sockaddr_in *sa, int64_t now)
+{
+    s_slot_t *free_slot = NULL, *oldest = NULL, *oldest_mine = NULL;
+    int live = 0, mine = 0;
+    for (int i = 0; i < S_SLOTS; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->fd < 0) {
+            if (!free_slot)
+                free_slot = slot;
+            continue;
+        }
+        if (slot->closing)
+            continue;
+        live++;
+        if (!oldest || slot->order < oldest->order)
+            oldest = slot;
+        if (slot->addr.s_addr == sa->sin_addr.s_addr) {
+            mine++;
+            if (!oldest_mine || slot->order < oldest_mine->order)
+                oldest_mine = slot;
+        }
+    }
+    if (!free_slot) {                   //  every slot still closing: transient
+        close (fd);
+        self->closed [S_CLOSED_REFUSED]++;
+        return;
+    }
+    if (mine >= METRICS_PER_ADDRESS)
+        s_close (self, oldest_mine, S_CLOSED_EVICTED, now);
+    else
+    if (live >= METRICS_CONNECTIONS)
+        s_close (self, oldest, S_CLOSED_EVICTED, now);
+    *free_slot = (s_slot_t) { .fd = fd, .addr = sa->sin_addr, .started_ms = now,
+                              .order = self->next_order++ };
+    if (MHD_add_connection (self->mhd, fd, (const struct sockaddr *) sa, sizeof *sa) != MHD_YES) {
+        free_slot->fd = -1;             //  closed by libmicrohttpd
+        free_slot->closing = false;
+        self->closed [S_CLOSED_REFUSED]++;
+    }
+}
+
+//  Accepts at most S_ACCEPT_BATCH connections per turn: a connection
+//  accepted in this turn is read by libmicrohttpd in the next one, before
+//  enough newcomers from its address could have evicted it.
+static void
+s_accept (metrics_t *self, int64_t now)
+{
+    for (int i = 0; i < S_ACCEPT_BATCH; i++) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        int fd = accept4 (self->listen_fd, (struct sockaddr *) &sa, &len,
+                          SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                //  The backlog waits; do not spin on a readable listener.
+                self->accept_paused_until = now + S_ACCEPT_PAUSE_MS;
+                logfmt_warn ("metrics cannot accept", "error=\"%s\"", strerror (errno));
+            }
+            return;
+        }
+        if (len != sizeof sa || sa.sin_family != AF_INET) {
+            close (fd);
+            continue;
+        }
+        s_admit (self, fd, &sa, now);
+    }
+}
+
+//  Closes every connection past its deadline; says once a minute at most
+//  how many connections the endpoint closed, so a slow-loris shows up
+//  in the log without flooding it.
+static void
+s_sweep (metrics_t *self, int64_t now)
+{
+    for (int i = 0; i < S_SLOTS; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->fd >= 0 && !slot->closing && now - slot->started_ms >= S_DEADLINE_MS)
+            s_close (self, slot, S_CLOSED_DEADLINE, now);
+    }
+    uint64_t closed = 0;
+    for (int why = 0; why < S_CLOSED_REASONS; why++)
+        closed += self->closed [why];
+    if (closed != self->closed_logged && now >= self->log_after) {
+        logfmt_warn ("metrics endpoint closed slow or surplus connections (totals since start)",
+                     "deadline=%" PRIu64 " evicted=%" PRIu64 " refused=%" PRIu64,
+                     self->closed [S_CLOSED_DEADLINE], self->closed [S_CLOSED_EVICTED],
+                     self->closed [S_CLOSED_REFUSED]);
+        self->closed_logged = closed;
+        self->log_after = now + S_LOG_EVERY_MS;
+    }
+}
+
+//  Milliseconds poll may sleep: until the nearest deadline, the end of an
+//  accept pause or libmicrohttpd's own timeout; -1 for none of them.
+static int
+s_poll_timeout (metrics_t *self, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    for (int i = 0; i < S_SLOTS; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (slot->fd >= 0 && !slot->closing && slot->started_ms + S_DEADLINE_MS < next)
+            next = slot->started_ms + S_DEADLINE_MS;
+    }
+    if (self->accept_paused_until > now && self->accept_paused_until < next)
+        next = self->accept_paused_until;
+    MHD_UNSIGNED_LONG_LONG mhd_ms;
+    if (MHD_get_timeout (self->mhd, &mhd_ms) == MHD_YES
+    &&  mhd_ms < (MHD_UNSIGNED_LONG_LONG) INT32_MAX && now + (int64_t) mhd_ms < next)
+        next = now + (int64_t) mhd_ms;
+    if (next == INT64_MAX)
+        return -1;
+    return next <= now? 0: next - now > INT32_MAX? INT32_MAX: (int) (next - now);
+}
+
+static void *
+s_http_thread (void *arg)
+{
+    metrics_t *self = arg;
+    struct pollfd p [3] = {
+        { .fd = self->wake_fd, .events = POLLIN },
+        { .fd = self->epoll_fd, .events = POLLIN },
+        { .fd = self->listen_fd, .events = POLLIN },
+    };
+    while (true) {
+        int64_t now = s_now_ms ();
+        p [2].fd = now < self->accept_paused_until? -1: self->listen_fd;
+        p [2].revents = 0;
+        if (poll (p, 3, s_poll_timeout (self, now)) < 0 && errno != EINTR) {
+            logfmt_error ("metrics poll failed", "error=\"%s\"", strerror (errno));
+            struct timespec pause = { .tv_nsec = S_ACCEPT_PAUSE_MS * 1000000L };
+            nanosleep (&pause, NULL);
+        }
+        if (p [0].revents)
+            break;                      //  metrics_destroy
+        MHD_run (self->mhd);
+        now = s_now_ms ();
+        if (p [2].revents)
+            s_accept (self, now);
+        s_sweep (self, now);
+    }
+    return NULL;
+}
+
+//  STARTED: the connection s_admit just handed over finds its slot by
+//  socket.  CLOSED: libmicrohttpd is about to close the socket; the slot
+//  is free again.
+static void
+s_on_connection (void *cls, struct MHD_Connection *conn, void **socket_context,
+                 enum MHD_ConnectionNotificationCode toe)
+{
+    metrics_t *self = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        for (int i = 0; ci && i < S_SLOTS && !*socket_context; i++)
+            if (self->slots [i].fd == ci->connect_fd && !self->slots [i].closing)
+                *socket_context = &self->slots [i];
+        if (!*socket_context && ci)
+            shutdown (ci->connect_fd, SHUT_RDWR);  //  not ours: no deadline, no stay
+    }
+    else
+    if (*socket_context) {
+        s_slot_t *slot = *socket_context;
+        slot->fd = -1;
+        slot->closing = false;
+        *socket_context = NULL;
+    }
+}
+
+//  A request answered in full: the next one on this connection (HTTP
+//  keep-alive) gets a deadline of its own from now.
+static void
+s_on_completed (void *cls, struct MHD_Connection *conn, void **req_cls,
+                enum MHD_RequestTerminationCode toe)
+{
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        return;
+    metrics_t *self = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    s_slot_t *slot = ci? ci->socket_context: NULL;
+    if (slot && !slot->closing) {
+        slot->started_ms = s_now_ms ();
+        slot->order = self->next_order++;
+    }
+}
+
+// ---------------------------------------------------------------------
+//  HTTP: requests
+
+static enum MHD_Result
+s_reply (struct MHD_Connection *conn, unsigned int status, const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer (strlen (body), (void *) body,
+                                                              MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header (r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header (r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result rc = MHD_queue_response (conn, status, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+//  The endpoint's own figures, appended to every scrape (they live on
+//  this thread, not in the server's text).
+static int
+s_render_http (metrics_t *self, char *out, size_t size)
+{
+    int n = snprintf (out, size,
+        "# HELP licrepo_metrics_connections_closed_total Connections to this endpoint it "
+        "closed itself, by reason.\n"
+        "# TYPE licrepo_metrics_connections_closed_total counter\n");
+    for (int why = 0; why < S_CLOSED_REASONS && n >= 0 && (size_t) n < size; why++)
+        n += snprintf (out + n, size - (size_t) n,
+                       "licrepo_metrics_connections_closed_total{reason=\"%s\"} %" PRIu64 "\n",
+                       s_closed_names [why], self->closed [why]);
+    return n >= 0 && (size_t) n < size? n: 0;
+}
+
+//  Answers at the first call, before any request body is read.
+static enum MHD_Result
+s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+              const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    metrics_t *self = cls;
+    if (strcmp (url, "/metrics") != 0)
+        return s_reply (conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        return s_reply (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics only\n");
+    char tail [512];
+    size_t tail_len = (size_t) s_render_http (self, tail, sizeof tail);
+    pthread_mutex_lock (&self->lock);
+    bool none = !self->text;
+    size_t len = none? 0: self->len + tail_len;
+    char *body = none? NULL: malloc (len);
+    if (body) {
+        memcpy (body, self->text, self->len);
+        memcpy (body + self->len, tail, tail_len);
+    }
+    pthread_mutex_unlock (&self->lock);
+    if (none)
+        return s_reply (conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no figures yet\n");
+    struct MHD_Response *r = body?
+        MHD_create_response_from_buffer (len, body, MHD_RESPMEM_MUST_FREE): NULL;
+    if (!r) {
+        free (body);
+        return MHD_NO;
+    }
+    MHD_add_response_header (r, MHD_HTTP_HEADER_CONTENT_TYPE, S_CONTENT_TYPE);
+    enum MHD_Result rc = MHD_queue_response (conn, MHD_HTTP_OK, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+static void
+s_on_mhd_log (void *cls, const char *fmt, va_list ap)
+{
+    char text [256], quoted [300];
+    vsnprintf (text, sizeof text, fmt, ap);
+    size_t n = strlen (text);
+    while (n > 0 && (text [n - 1] == '\n' || text [n - 1] == '\r'))
+        text [--n] = 0;
+    //  Debug: mostly clients hanging up early; a failure to listen is
+    //  reported by metrics_open itself.
+    logfmt_debug ("metrics http", "detail=%s", logfmt_quote (quoted, sizeof quoted, text));
+}
+
+// ---------------------------------------------------------------------
+//  HTTP: open and close
+
+static int
+s_listen (metrics_t *self, const struct sockaddr_in *sa, const char *where,
+          char *why, size_t why_size)
+{
+    int one = 1;
+    struct sockaddr_in bound;
+    socklen_t len = sizeof bound;
+    self->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (self->listen_fd < 0
+    ||  setsockopt (self->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
+    ||  bind (self->listen_fd, (const struct sockaddr *) sa, sizeof *sa) != 0
+    ||  listen (self->listen_fd, S_BACKLOG) != 0
+    ||  getsockname (self->listen_fd, (struct sockaddr *) &bound, &len) != 0) {
+        snprintf (why, why_size, "metrics: cannot listen on %s: %s", where, strerror (errno));
+        return ERR_IO;
+    }
+    self->port = ntohs (bound.sin_port);
+    return ERR_OK;
+}
+
+int
+metrics_open (metrics_t **out, const char *listen, char *why, size_t why_size)
+{
+    *out = NULL;
+    struct sockaddr_in sa;
+    int rc = s_parse_listen (listen, true, &sa, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    metrics_t *self = calloc (1, sizeof *self);
+    if (!self || pthread_mutex_init (&self->lock, NULL) != 0) {
+        free (self);
+        snprintf (why, why_size, "out of memory");
+        return ERR_NOMEM;
+    }
+    self->listen_fd = self->wake_fd = -1;
+    for (int i = 0; i < S_SLOTS; i++)
+        self->slots [i].fd = -1;
+    if ((rc = s_listen (self, &sa, listen, why, why_size)) != ERR_OK)
+        goto cleanup;
+    rc = ERR_IO;
+    self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (self->wake_fd < 0) {
+        snprintf (why, why_size, "metrics: eventfd: %s", strerror (errno));
+        goto cleanup;
+    }
+    //  No listening socket of its own and no thread: we accept, it
+    //  parses; its connection limit only backs ours up (S_SLOTS counts
+    //  connections still closing), its idle timeout backs the deadline.
+    errno = 0;
+    self->mhd = MHD_start_daemon (
+        MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, s_on_request, self,
+        MHD_OPTION_EXTERNAL_LOGGER, s_on_mhd_log, NULL,     //  first, to catch all
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_SLOTS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) METRICS_DEADLINE_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_REQUEST_MEMORY,
+        MHD_OPTION_NOTIFY_CONNECTION, s_on_connection, self,
+        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
+        MHD_OPTION_END);
+    const union MHD_DaemonInfo *info = self->mhd?
+        MHD_get_daemon_info (self->mhd, MHD_DAEMON_INFO_EPOLL_FD): NULL;
+    if (!info) {
+        snprintf (why, why_size, "metrics: cannot start libmicrohttpd with epoll: %s",
+                  errno? strerror (errno): "refused");
+        goto cleanup;
+    }
+    self->epoll_fd = info->epoll_fd;
+    if (pthread_create (&self->thread, NULL, s_http_thread, self) != 0) {
+        snprintf (why, why_size, "metrics: cannot start its thread");
+        goto cleanup;
+    }
+    self->thread_started = true;
+    *out = self;
+    return ERR_OK;
+cleanup:
+    metrics_destroy (&self);
+    return rc;
+}
+
+void
+metrics_destroy (metrics_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    metrics_t *self = *self_p;
+    if (self->thread_started) {
+        uint64_t one = 1;
+        while (write (self->wake_fd, &one, sizeof one) < 0 && errno == EINTR)
+            ;
+        pthread_join (self->thread, NULL);
+    }
+    if (self->mhd)
+        MHD_stop_daemon (self->mhd);    //  closes what is still open
+    if (self->wake_fd >= 0)
+        close (self->wake_fd);
+    if (self->listen_fd >= 0)
+        close (self->listen_fd);
+    pthread_mutex_destroy (&self->lock);
+    free (self->text);
+    free (self);
+    *self_p = NULL;
+}
+
+uint16_t
+metrics_port (metrics_t *self)
+{
+    return self->port;
+}
+
+void
+metrics_update (metrics_t *self, const char *text)
+{
+    size_t len = strlen (text);
+    char *copy = malloc (len + 1);
+    if (!copy)
+        return;
+    memcpy (copy, text, len + 1);
+    pthread_mutex_lock (&self->lock);
+    char *old = self->text;
+    self->text = copy;
+    self->len = len;
+    pthread_mutex_unlock (&self->lock);
+    free (old);
+}

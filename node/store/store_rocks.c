@@ -1,0 +1,538 @@
+/*  store_rocks.c -- RocksDB adapter (see store_rocks.h).  The only file
+    that includes rocksdb/c.h: RocksDB error strings are translated here
+    into err_t and released with rocksdb_free.
+
+    Options: WAL on, every sync write fsyncs the WAL (durable on return);
+    a bounded LRU block cache shared by all column families and bounded
+    write buffers, so memory does not grow with the repository.
+*/
+#include <rocksdb/c.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "node/store/store_rocks.h"
+
+static const char *s_cf_names [STORE_CF_COUNT] = {
+    "default", "log", "license", "holder", "history", "dedup", "registry",
+    "origin", "child", "tree", "catalogue", "audit", "quarantine", "blob",
+    "secret"
+};
+
+struct store_t {
+    char path [512];                                //  database directory
+    uint64_t reserve;                               //  bytes kept free on its disk
+    atomic_int failed;                              //  err_t of a failed write, 0 if none
+    rocksdb_t *db;                                  //  the database
+    rocksdb_options_t *options;                     //  db options
+    rocksdb_cache_t *cache;                         //  shared block cache
+    rocksdb_block_based_table_options_t *table;     //  table options
+    rocksdb_column_family_handle_t *cf [STORE_CF_COUNT];
+    rocksdb_readoptions_t *ropts;                   //  default reads
+    rocksdb_writeoptions_t *wsync;                  //  synced writes
+    rocksdb_writeoptions_t *wnosync;                //  unsynced writes
+};
+
+struct store_batch_t {
+    rocksdb_writebatch_t *wb;   //  the batch
+    store_t *store;             //  whose column family handles it uses
+};
+
+struct store_iter_t {
+    rocksdb_iterator_t *it;
+    uint8_t *prefix;
+    size_t plen;
+    bool started;
+    bool finished;              //  returned false once: stays so
+};
+
+static int
+s_error (char *err, char *why, size_t why_size)
+{
+    int rc = ERR_IO;
+    if (strstr (err, "No space left") || strstr (err, "NoSpace"))
+        rc = ERR_NOSPACE;
+    else
+    if (strstr (err, "Corruption"))
+        rc = ERR_CORRUPT;
+    else
+    if (strstr (err, "While lock file") || strstr (err, "lock hold by current process"))
+        rc = ERR_BUSY;          //  another process (or handle) has the database open
+    if (why)
+        snprintf (why, why_size, "%s", err);
+    else
+        fprintf (stderr, "level=error msg=\"rocksdb: %s\"\n", err);
+    rocksdb_free (err);
+    return rc;
+}
+
+static int
+s_open_db (store_t *self, char *why, size_t why_size)
+{
+    char *err = NULL;
+    const rocksdb_options_t *cf_opts [STORE_CF_COUNT];
+    for (int i = 0; i < STORE_CF_COUNT; i++)
+        cf_opts [i] = self->options;
+    self->db = rocksdb_open_column_families (self->options, self->path, STORE_CF_COUNT,
+                                             s_cf_names, cf_opts, self->cf, &err);
+    if (err) {
+        self->db = NULL;
+        return s_error (err, why, why_size);
+    }
+    return ERR_OK;
+}
+
+static void
+s_close_db (store_t *self)
+{
+    if (!self->db)
+        return;
+    for (int i = 0; i < STORE_CF_COUNT; i++)
+        if (self->cf [i]) {
+            rocksdb_column_family_handle_destroy (self->cf [i]);
+            self->cf [i] = NULL;
+        }
+    rocksdb_close (self->db);
+    self->db = NULL;
+}
+
+int
+store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
+            char *why, size_t why_size)
+{
+    int rc = ERR_NOMEM;
+    store_t *self = calloc (1, sizeof *self);
+    if (!self)
+        goto cleanup;
+    self->options = rocksdb_options_create ();
+    rocksdb_options_set_create_if_missing (self->options, cfg->create);
+    rocksdb_options_set_create_missing_column_families (self->options, 1);
+    rocksdb_options_set_max_open_files (self->options, 512);
+    rocksdb_options_set_write_buffer_size (self->options, 16 << 20);
+    rocksdb_options_set_max_write_buffer_number (self->options, 3);
+    rocksdb_options_set_max_total_wal_size (self->options, 128 << 20);
+    rocksdb_options_set_compression (self->options, rocksdb_lz4_compression);
+    rocksdb_options_increase_parallelism (self->options, 2);
+    self->cache = rocksdb_cache_create_lru ((cfg->cache_mb? cfg->cache_mb: 64) << 20);
+    self->table = rocksdb_block_based_options_create ();
+    rocksdb_block_based_options_set_block_cache (self->table, self->cache);
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks (self->table, 1);
+    rocksdb_filterpolicy_t *bloom = rocksdb_filterpolicy_create_bloom (10);
+    rocksdb_block_based_options_set_filter_policy (self->table, bloom);
+    rocksdb_options_set_block_based_table_factory (self->options, self->table);
+
+    snprintf (self->path, sizeof self->path, "%s", path);
+    self->reserve = (uint64_t) cfg->reserve_mb << 20;
+    if ((rc = s_open_db (self, why, why_size)) != ERR_OK)
+        goto cleanup;
+    self->ropts = rocksdb_readoptions_create ();
+    self->wsync = rocksdb_writeoptions_create ();
+    rocksdb_writeoptions_set_sync (self->wsync, 1);
+    self->wnosync = rocksdb_writeoptions_create ();
+    *store_p = self;
+    return ERR_OK;
+
+cleanup:
+    store_destroy (&self);
+    return rc;
+}
+
+void
+store_destroy (store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    store_t *self = *self_p;
+    s_close_db (self);
+    if (self->ropts)
+        rocksdb_readoptions_destroy (self->ropts);
+    if (self->wsync)
+        rocksdb_writeoptions_destroy (self->wsync);
+    if (self->wnosync)
+        rocksdb_writeoptions_destroy (self->wnosync);
+    if (self->options)
+        rocksdb_options_destroy (self->options);
+    if (self->table)
+        rocksdb_block_based_options_destroy (self->table);
+    if (self->cache)
+        rocksdb_cache_destroy (self->cache);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+store_get (store_t *self, store_cf_t cf, const void *key, size_t key_len,
+           uint8_t **value, size_t *value_len)
+{
+    char *err = NULL;
+    size_t len = 0;
+    if (!self->db)
+        return ERR_IO;
+    char *v = rocksdb_get_cf (self->db, self->ropts, self->cf [cf],
+                              key, key_len, &len, &err);
+    if (err)
+        return s_error (err, NULL, 0);
+    if (!v)
+        return ERR_NOT_FOUND;
+    //  Copy out of RocksDB's allocation so callers free() as usual.
+    uint8_t *copy = malloc (len? len: 1);
+    if (!copy) {
+        rocksdb_free (v);
+        return ERR_NOMEM;
+    }
+    memcpy (copy, v, len);
+    rocksdb_free (v);
+    *value = copy;
+    *value_len = len;
+    return ERR_OK;
+}
+
+int
+store_write (store_t *self, store_batch_t *batch, bool sync)
+{
+    //  After a failed write RocksDB's WAL writer is unusable (and asserts
+    //  in debug builds): nothing more is written until store_recover.
+    int failed = atomic_load (&self->failed);
+    if (failed)
+        return failed;
+    //  Keep a reserve free for memtable flushes and compactions: a write
+    //  that would eat into it is refused before RocksDB sees it (RocksDB
+    //  does not recover in-process from a WAL write that hit ENOSPC).
+    struct statvfs vfs;
+    size_t size = 0;
+    rocksdb_writebatch_data (batch->wb, &size);
+    if (self->reserve && statvfs (self->path, &vfs) == 0
+    &&  (uint64_t) vfs.f_bavail * vfs.f_frsize < self->reserve + 2 * (uint64_t) size)
+        return ERR_NOSPACE;
+    char *err = NULL;
+    rocksdb_write (self->db, sync? self->wsync: self->wnosync, batch->wb, &err);
+    if (err) {
+        int rc = s_error (err, NULL, 0);
+        atomic_store (&self->failed, rc);
+        return rc;
+    }
+    return ERR_OK;
+}
+
+int
+store_failed (store_t *self)
+{
+    return atomic_load (&self->failed);
+}
+
+int
+store_recover (store_t *self, char *why, size_t why_size)
+{
+    if (!atomic_load (&self->failed))
+        return ERR_OK;
+    s_close_db (self);
+    int rc = s_open_db (self, why, why_size);
+    if (rc == ERR_OK)
+        atomic_store (&self->failed, 0);
+    return rc;
+}
+
+int
+store_last_key (store_t *self, store_cf_t cf, uint8_t *key, size_t *key_len)
+{
+    int rc = ERR_NOT_FOUND;
+    if (!self->db)
+        return ERR_IO;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
+    rocksdb_iter_seek_to_last (it);
+    if (rocksdb_iter_valid (it)) {
+        size_t len;
+        const char *k = rocksdb_iter_key (it, &len);
+        if (len > *key_len)
+            rc = ERR_TOO_LARGE;
+        else {
+            memcpy (key, k, len);
+            *key_len = len;
+            rc = ERR_OK;
+        }
+    }
+    else {
+        char *err = NULL;
+        rocksdb_iter_get_error (it, &err);
+        if (err)
+            rc = s_error (err, NULL, 0);
+    }
+    rocksdb_iter_destroy (it);
+    return rc;
+}
+
+store_batch_t *
+store_batch_new (store_t *store)
+{
+    store_batch_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->wb = rocksdb_writebatch_create ();
+        self->store = store;
+    }
+    return self;
+}
+
+void
+store_batch_destroy (store_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rocksdb_writebatch_destroy ((*self_p)->wb);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+store_batch_put (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len,
+                 const void *value, size_t value_len)
+{
+    rocksdb_writebatch_put_cf (self->wb, self->store->cf [cf], key, key_len, value, value_len);
+}
+
+void
+store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len)
+{
+    rocksdb_writebatch_delete_cf (self->wb, self->store->cf [cf], key, key_len);
+}
+
+void
+store_batch_clear (store_batch_t *self)
+{
+    rocksdb_writebatch_clear (self->wb);
+}
+
+size_t
+store_batch_count (store_batch_t *self)
+{
+    return (size_t) rocksdb_writebatch_count (self->wb);
+}
+
+store_iter_t *
+store_iter_new (store_t *self, store_cf_t cf, const void *prefix, size_t plen,
+                const void *from, size_t from_len)
+{
+    store_iter_t *it = self->db? calloc (1, sizeof *it): NULL;
+    if (!it)
+        return NULL;
+    it->prefix = malloc (plen? plen: 1);
+    if (!it->prefix) {
+        free (it);
+        return NULL;
+    }
+    if (plen)
+        memcpy (it->prefix, prefix, plen);
+    it->plen = plen;
+    it->it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
+    if (from)
+        rocksdb_iter_seek (it->it, from, from_len);
+    else
+    if (plen)
+        rocksdb_iter_seek (it->it, prefix, plen);
+    else
+        rocksdb_iter_seek_to_first (it->it);
+    return it;
+}
+
+bool
+store_iter_next (store_iter_t *self, const uint8_t **key, size_t *key_len,
+                 const uint8_t **value, size_t *value_len)
+{
+    //  Past the end stays past the end (RocksDB asserts on next then).
+    if (self->finished)
+        return false;
+    if (self->started)
+        rocksdb_iter_next (self->it);
+    self->started = true;
+    if (!rocksdb_iter_valid (self->it)) {
+        self->finished = true;
+        return false;
+    }
+    size_t kl, vl;
+    const char *k = rocksdb_iter_key (self->it, &kl);
+    if (kl < self->plen || memcmp (k, self->prefix, self->plen) != 0) {
+        self->finished = true;
+        return false;
+    }
+    const char *v = rocksdb_iter_value (self->it, &vl);
+    *key = (const uint8_t *) k;
+    *key_len = kl;
+    if (value) {
+        *value = (const uint8_t *) v;
+        *value_len = vl;
+    }
+    return true;
+}
+
+void
+store_iter_destroy (store_iter_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rocksdb_iter_destroy ((*self_p)->it);
+    free ((*self_p)->prefix);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+uint64_t
+store_property (store_t *self, store_cf_t cf, const char *name)
+{
+    uint64_t v = 0;
+    if (!self->db || rocksdb_property_int_cf (self->db, self->cf [cf], name, &v) != 0)
+        return 0;
+    return v;
+}
+
+int
+store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
+              uint64_t *bytes, uint32_t *count, char *why, size_t why_size)
+{
+    char *err = NULL;
+    if (!self->db || atomic_load (&self->failed)) {
+        snprintf (why, why_size, "the repository is in a failed state (disk full?)");
+        return ERR_IO;
+    }
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (self->options, dir, &err);
+    if (err)
+        return s_error (err, why, why_size);
+    rocksdb_backup_engine_create_new_backup_flush (be, self->db, 1, &err);
+    if (!err)
+        rocksdb_backup_engine_purge_old_backups (be, keep? keep: 7, &err);
+    int rc = ERR_OK;
+    if (err)
+        rc = s_error (err, why, why_size);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        *count = (uint32_t) n;
+        *id = n? rocksdb_backup_engine_info_backup_id (info, n - 1): 0;
+        *bytes = n? rocksdb_backup_engine_info_size (info, n - 1): 0;
+        rocksdb_backup_engine_info_destroy (info);
+        if (n) {
+            rocksdb_backup_engine_verify_backup (be, *id, &err);
+            if (err)
+                rc = s_error (err, why, why_size);
+        }
+    }
+    rocksdb_backup_engine_close (be);
+    return rc;
+}
+
+pid_t
+store_lock_holder (const char *path)
+{
+    //  RocksDB locks PATH/LOCK with fcntl (a POSIX lock): /proc/locks
+    //  lists it as "N: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END"
+    //  (MAJ, MIN in hex).
+    char lock [1100], line [256];
+    struct stat st;
+    snprintf (lock, sizeof lock, "%s/LOCK", path);
+    if (stat (lock, &st) != 0)
+        return 0;
+    FILE *f = fopen ("/proc/locks", "r");
+    if (!f)
+        return 0;
+    pid_t holder = 0;
+    while (!holder && fgets (line, sizeof line, f)) {
+        char kind [16];
+        long pid;
+        unsigned int maj, min;
+        unsigned long long ino;
+        if (sscanf (line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &ino) == 5
+        &&  (strcmp (kind, "POSIX") == 0 || strcmp (kind, "OFDLCK") == 0)
+        &&  ino == (unsigned long long) st.st_ino && maj == major (st.st_dev)
+        &&  min == minor (st.st_dev) && pid > 0)
+            holder = (pid_t) pid;
+    }
+    fclose (f);
+    return holder;
+}
+
+uint64_t
+store_backup_bytes (const char *dir)
+{
+    char *err = NULL;
+    uint64_t bytes = 0;
+    rocksdb_options_t *opts = rocksdb_options_create ();
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (opts, dir, &err);
+    if (err)
+        rocksdb_free (err);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        //  The newest is the one with the largest id.
+        uint32_t newest = 0;
+        for (int i = 0; i < n; i++)
+            if (rocksdb_backup_engine_info_backup_id (info, i) >= newest) {
+                newest = rocksdb_backup_engine_info_backup_id (info, i);
+                bytes = rocksdb_backup_engine_info_size (info, i);
+            }
+        rocksdb_backup_engine_info_destroy (info);
+        rocksdb_backup_engine_close (be);
+    }
+    rocksdb_options_destroy (opts);
+    return bytes;
+}
+
+int
+store_restore (const char *dir, const char *db_path, char *why, size_t why_size)
+{
+    char current [1024];
+    snprintf (current, sizeof current, "%s/CURRENT", db_path);
+    if (access (current, F_OK) == 0) {
+        snprintf (why, why_size, "%s already holds a database: move it aside first", db_path);
+        return ERR_EXISTS;
+    }
+    char *err = NULL;
+    rocksdb_options_t *opts = rocksdb_options_create ();
+    rocksdb_backup_engine_t *be = rocksdb_backup_engine_open (opts, dir, &err);
+    int rc = ERR_OK;
+    if (err)
+        rc = s_error (err, why, why_size);
+    else {
+        const rocksdb_backup_engine_info_t *info = rocksdb_backup_engine_get_backup_info (be);
+        int n = rocksdb_backup_engine_info_count (info);
+        rocksdb_backup_engine_info_destroy (info);
+        if (n == 0) {
+            snprintf (why, why_size, "no backup in %s", dir);
+            rc = ERR_NOT_FOUND;
+        }
+        else {
+            rocksdb_restore_options_t *ro = rocksdb_restore_options_create ();
+            rocksdb_backup_engine_restore_db_from_latest_backup (be, db_path, db_path, ro, &err);
+            rocksdb_restore_options_destroy (ro);
+            if (err)
+                rc = s_error (err, why, why_size);
+        }
+        rocksdb_backup_engine_close (be);
+    }
+    rocksdb_options_destroy (opts);
+    return rc;
+}
+
+void
+store_put_u64 (uint8_t out [8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out [i] = (uint8_t) v;
+}
+
+uint64_t
+store_get_u64 (const uint8_t in [8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in [i];
+    return v;
+}
+
+void
+store_put_u32 (uint8_t out [4], uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        out [i] = (uint8_t) v;
+}

@@ -1,0 +1,147 @@
+/*  store_rocks.h -- the RocksDB repository: one database, one column
+    family per log or view (proto/FORMAT.md lists keys and values).
+
+    Every change goes through a store_batch_t written with store_write,
+    so a log entry and the views it changes land together or not at all.
+    Reads see only what was written.  Thread use: a store_t may be read
+    from several threads; batches belong to one thread at a time.
+*/
+#ifndef LICREPO_STORE_ROCKS_H
+#define LICREPO_STORE_ROCKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "proto/err.h"
+
+typedef enum {
+    STORE_CF_META,          //  name -> value: schema version, identity
+    STORE_CF_LOG,           //  own seq (u64 BE) -> LogEntry
+    STORE_CF_LICENSE,       //  license id -> LicenseState
+    STORE_CF_HOLDER,        //  holder id 0x00 id_type 0x00 license id -> ""
+    STORE_CF_HISTORY,       //  license id 0x00 version (u32 BE) -> seq (u64 BE)
+    STORE_CF_DEDUP,         //  BLAKE2b(key_id ‖ body) -> seq (u64 BE)
+    STORE_CF_REGISTRY,      //  credit code -> Department
+    STORE_CF_ORIGIN,        //  origin division -> last origin seq (u64 BE)
+    STORE_CF_CHILD,         //  child division -> replication state
+    STORE_CF_TREE,          //  Merkle tree nodes
+    STORE_CF_CATALOGUE,     //  type code 0x00 version (u32 BE) 0x00 division -> LicenseType
+    STORE_CF_AUDIT,         //  audit seq -> query record
+    STORE_CF_QUARANTINE,    //  quarantined entries
+    STORE_CF_BLOB,          //  BLAKE2b-256 digest -> bytes (templates, samples, seals)
+    STORE_CF_SECRET,        //  own seq (u64 BE) -> Envelope with the disclosures of secret items
+    STORE_CF_COUNT
+} store_cf_t;
+
+typedef struct store_t store_t;
+typedef struct store_batch_t store_batch_t;
+typedef struct store_iter_t store_iter_t;
+
+typedef struct {
+    size_t cache_mb;        //  block cache size (default 64)
+    bool create;            //  create the database if missing
+    size_t reserve_mb;      //  disk space kept free: writes that would use it get ERR_NOSPACE (0 = none)
+} store_cfg_t;
+
+//  Opens (and with cfg->create, creates) the database at path.
+//  ERR_OK, ERR_IO (message in why), ERR_CORRUPT, ERR_BUSY (another
+//  process has it open: its lock is held; store_lock_holder says who).
+int MUST_CHECK
+    store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
+                char *why, size_t why_size);
+void
+    store_destroy (store_t **self_p);
+
+//  Reads a value: caller owns *value (free()).  ERR_OK, ERR_NOT_FOUND, ERR_IO.
+int MUST_CHECK
+    store_get (store_t *self, store_cf_t cf, const void *key, size_t key_len,
+               uint8_t **value, size_t *value_len);
+
+//  Writes a batch atomically; with sync the WAL is fsynced first.
+//  ERR_OK, ERR_NOSPACE (disk full, or the write would eat into the
+//  reserve: nothing written), ERR_IO.  The batch is left as it was.
+int MUST_CHECK
+    store_write (store_t *self, store_batch_t *batch, bool sync);
+
+//  The err_t of a write that failed (ERR_NOSPACE, ERR_IO), 0 if none.
+//  Once a write failed every later write fails the same way at once,
+//  nothing is written, until store_recover succeeds.
+int
+    store_failed (store_t *self);
+
+//  After a failed write, when the cause is gone (space freed): closes and
+//  reopens the database (RocksDB replays its WAL up to the last complete
+//  record).  Call only when nothing else uses the store.  ERR_OK, or the
+//  reopen's error (the store is then unusable until a later try works).
+int MUST_CHECK
+    store_recover (store_t *self, char *why, size_t why_size);
+
+//  Last key of a column family (e.g. the head of the log) into key
+//  (at most *key_len bytes; *key_len set to its length).
+//  ERR_OK, ERR_NOT_FOUND (empty), ERR_TOO_LARGE.
+int MUST_CHECK
+    store_last_key (store_t *self, store_cf_t cf, uint8_t *key, size_t *key_len);
+
+//  Batches: a write batch under construction, for that store.
+store_batch_t *
+    store_batch_new (store_t *store);
+void
+    store_batch_destroy (store_batch_t **self_p);
+void
+    store_batch_put (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len,
+                     const void *value, size_t value_len);
+void
+    store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len);
+void
+    store_batch_clear (store_batch_t *self);
+size_t
+    store_batch_count (store_batch_t *self);
+
+//  Iterates the keys starting with prefix (plen 0: all), from `from`
+//  (NULL: the prefix) upward.  Borrowed key/value are valid until the
+//  next store_iter_next or destroy.
+store_iter_t *
+    store_iter_new (store_t *self, store_cf_t cf, const void *prefix, size_t plen,
+                    const void *from, size_t from_len);
+bool
+    store_iter_next (store_iter_t *self, const uint8_t **key, size_t *key_len,
+                     const uint8_t **value, size_t *value_len);
+void
+    store_iter_destroy (store_iter_t **self_p);
+
+//  An integer property of RocksDB ("rocksdb.estimate-num-keys") for one
+//  column family, 0 if unknown.
+uint64_t
+    store_property (store_t *self, store_cf_t cf, const char *name);
+
+//  Online backup into dir with RocksDB's BackupEngine (consistent: the
+//  memtables are flushed and the backup holds every synced write made
+//  before the call), keeping the newest `keep`.  May run on another
+//  thread while the store is written.  ERR_OK with *id, *bytes, *count;
+//  ERR_IO, ERR_NOSPACE (why says).
+int MUST_CHECK
+    store_backup (store_t *self, const char *dir, uint32_t keep, uint32_t *id,
+                  uint64_t *bytes, uint32_t *count, char *why, size_t why_size);
+
+//  Restores the newest backup in dir into db_path (which must not hold a
+//  database).  ERR_OK, ERR_EXISTS, ERR_NOT_FOUND (no backup), ERR_IO.
+int MUST_CHECK
+    store_restore (const char *dir, const char *db_path, char *why, size_t why_size);
+
+//  The process holding the lock of the database at path (from
+//  /proc/locks), or 0 if none is found.
+pid_t
+    store_lock_holder (const char *path);
+
+//  Bytes of the newest backup in dir (what a restore copies), or 0 if
+//  there is none or it cannot be read.
+uint64_t
+    store_backup_bytes (const char *dir);
+
+//  Big-endian helpers for keys.
+void store_put_u64 (uint8_t out [8], uint64_t v);
+uint64_t store_get_u64 (const uint8_t in [8]);
+void store_put_u32 (uint8_t out [4], uint32_t v);
+
+#endif
