@@ -8,7 +8,7 @@
     for every durable acknowledgement.  Prints per run and the medians:
     events/s, ack latency p50/p99, the node's CPU seconds and peak RSS;
     and, measured in the same run, raw Ed25519 verifies/s on one and two
-    threads (V1, V2) with the ratio events/s : V2 (issue 2 target: 0.75).
+    threads (V1, V2) with the ratio events/s : V2 (target: 0.75).
 */
 #include <pthread.h>
 #include <sys/resource.h>

@@ -23,7 +23,7 @@
     point gets of license ids in the "license" column family, for the
     wall time of the get phase, on one and on two threads (the node reads
     on one).  Prints per run and the medians: get and find queries/s, the
-    ratio get : raw gets on one thread (issue 5 target 0.5), p50/p99 at
+    ratio get : raw gets on one thread (target 0.5), p50/p99 at
     peak and at half peak (target p99 < 2 ms), the node's CPU per query
     and its peak RSS.  The node is started again for the next run.  Every
     phase is bounded (PHASE_MAX_S).  Ctrl-C stops the node and removes the
@@ -595,7 +595,7 @@ s_setup (support_node_t *node, const char *dir, support_dept_t *dept, s_ctx_t *c
     snprintf (ndir, sizeof ndir, "%s/node", dir);
     snprintf (ctx->endpoint, sizeof ctx->endpoint, "tcp://127.0.0.1:%d", support_free_port ());
     //  One body asks as fast as the node answers: no per-key query rate
-    //  (issue 11 finding 5's default, 200/s, is for real offices).
+    //  (the default, 200/s, is for real offices).
     snprintf (cfg, sizeof cfg, "{ \"division\": \"330106\", \"name\": \"bench\",\n"
               "  \"query_listen\": \"%s\", \"query_rate\": 0 }\n", ctx->endpoint);
     int rc = support_node_start_cfg (node, ndir, support_free_port (), "330106", cfg);

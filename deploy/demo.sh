@@ -226,7 +226,7 @@ sleep 1.5   # let the province sign a checkpoint of its latest size
 "$licctl" -d "$data/330000" prove --seq 5 --out "$data/proof.json"
 "$licctl" verify-proof "$data/proof.json" --key-file "$data/330000/node.pub"
 
-#  Sharing within scope (issue 5): an application body at county 330106.
+#  Sharing within scope (proto/README.md section 11): an application body at county 330106.
 body_code=12330106MB0000001D
 q="$licctl -n $data/330106/node.pub -k $data/centre.key --endpoint tcp://127.0.0.1:${qport[330106]}"
 holder4=$(holders 330106 4 | tail -1)      # the holder of license 20260000004

@@ -1,5 +1,5 @@
 /*  catalogue.c -- a license type's data-item standard (catalogue.h,
-    issue 4; regulation Art. 6 and 10).
+    proto/README.md section 9; regulation Art. 6 and 10).
 
     Three pure checks: a type definition on its own, a license's content
     against its type, and whether an annual inspection is overdue.  Each
@@ -575,7 +575,7 @@ s_quoted (const Lic__ItemSpec *spec, const char *value, char *buf, size_t size)
 }
 
 //  The value the checks judge: the item's text, or for a digested item
-//  (issue 5 item 3) its disclosed value; NULL if the item is absent.
+//  (proto/README.md section 10) its disclosed value; NULL if the item is absent.
 //  *known is false for a digested item whose value is not disclosed here
 //  (upper levels, secret items): it counts as present, and its value
 //  rules are the business of the node that saw the value.

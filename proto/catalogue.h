@@ -1,5 +1,5 @@
 /*  catalogue.h -- a license type's data-item standard and the checks a
-    license must pass against it (issue 4; regulation Art. 6 and 10: the
+    license must pass against it (proto/README.md section 9; regulation Art. 6 and 10: the
     issuing body compiles the catalogue of its types, with their data-item
     standards, and must ensure the authenticity, accuracy and completeness
     of what it issues).  Pure functions over generated types; no I/O.
@@ -40,7 +40,7 @@ int MUST_CHECK
     catalogue_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                              char *why, size_t why_size);
 
-//  The same check for content whose sensitive items are digests (issue 5
+//  The same check for content whose sensitive items are digests (proto/README.md section 10
 //  item 3): a digested item is judged by its value in d [0..n) (the
 //  envelope's disclosures, already matched to their digests by
 //  disclose_check); one whose value is not disclosed (upper levels,

@@ -23,7 +23,7 @@ _Static_assert (CODEC_FRAME_MAX < (1 << 21),
 _Static_assert (2 * CODEC_ENTRY_MAX <= CODEC_REPL_MAX,
                 "a replication frame holds at least one entry of CODEC_ENTRY_MAX");
 
-//  protobuf-c allocates through a budget (issue 11 finding 4): the live
+//  protobuf-c allocates through a budget (README "Bounded resources"): the live
 //  bytes of a decode (what malloc_usable_size says of each block, plus
 //  CODEC_ALLOC_OVERHEAD for malloc's own header) never exceed
 //  factor * size + slack; the allocation that would is refused, and the

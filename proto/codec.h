@@ -30,7 +30,7 @@
 #define CODEC_ENTRY_OVERHEAD 64
 #define CODEC_ENTRY_MAX  (CODEC_FRAME_MAX + CODEC_ENTRY_OVERHEAD)
 
-//  The decode budget (issue 11 finding 4).  protobuf-c unpacks through
+//  The decode budget (README "Bounded resources").  protobuf-c unpacks through
 //  an allocator that counts the live bytes of the decode (each block's
 //  usable size plus CODEC_ALLOC_OVERHEAD) and refuses past the budget
 //  (ERR_TOO_LARGE), so no frame costs more than its budget in memory at
@@ -107,7 +107,7 @@ CODEC_DECLARE (license_copy, Lic__LicenseCopy)
 int MUST_CHECK
     codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size);
 
-//  The one rule on strings (issue 11 finding 6): every string field of m
+//  The one rule on strings (proto/text.h): every string field of m
 //  and of every message inside it (repeated ones included, oneofs when
 //  set) is text of at most max_bytes bytes (text_check, proto/text.h).
 //  One walk over the descriptors, so a field added to licrepo.proto is

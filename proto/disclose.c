@@ -1,5 +1,5 @@
 /*  disclose.c -- selective disclosure of sensitive data items (see
-    disclose.h; issue 5 item 3, proto/README.md section 10).
+    disclose.h; proto/README.md section 10).
 
     The signature covers the digests, never the values: the checks here
     bind each disclosed value to its digest, and the catalogue check

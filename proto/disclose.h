@@ -1,5 +1,5 @@
 /*  disclose.h -- sensitive data items signed as salted digests, their
-    values carried beside the signed body (issue 5 item 3, selective
+    values carried beside the signed body (proto/README.md section 10, selective
     disclosure; proto/README.md section 10).
 
     A content item whose spec is personal, commercial or secret is signed

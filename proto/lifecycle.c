@@ -1,5 +1,5 @@
 /*  lifecycle.c -- which operation is legal in which license status
-    (lifecycle.h, issue 2 item 3).
+    (lifecycle.h; README "Lifecycle").
 
     The whole rule set is the table below; lifecycle_legal reads it and
     lifecycle_step applies it.  Deliberately does not: look at event

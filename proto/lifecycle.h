@@ -1,6 +1,6 @@
 /*  lifecycle.h -- which operation is legal in which license status.
 
-    The lifecycle table of issue 2 item 3: nothing after withdrawn,
+    The lifecycle table (README "Lifecycle"): nothing after withdrawn,
     revoked, cancelled or transferred out; alteration, cancellation and
     transfer blocked while pledged; suspend/reinstate pair; every accepted
     operation increments the license version, and an event names the

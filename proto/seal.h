@@ -73,7 +73,7 @@ void
     seal_keypair_seed (uint8_t pk [SEAL_PUBLIC_BYTES], uint8_t sk [SEAL_SECRET_BYTES],
                        const uint8_t seed [SEAL_SEED_BYTES]);
 
-//  Digest of a sensitive data item (issue 5 item 3, proto/README.md
+//  Digest of a sensitive data item (proto/README.md
 //  section 10): unkeyed BLAKE2b-256 of salt ‖ name ‖ 0x00 ‖ value.  The
 //  0x00 keeps ("ab", "c") and ("a", "bc") apart; name and value are
 //  NUL-terminated (NULL reads as "").

@@ -1,5 +1,5 @@
-/*  text.h -- the one rule on strings that come from outside (issue 11
-    finding 6): every string field of every message a node accepts is
+/*  text.h -- the one rule on strings that come from outside (proto/README.md section 2):
+    every string field of every message a node accepts is
     UTF-8 text of a bounded length, so that what it stores, signs,
     replicates and answers parses in every protobuf runtime (Python,
     Java and Go refuse a `string` that is not UTF-8) and prints safely

@@ -91,7 +91,7 @@ test_node_records (void)
     r = s_record ("419001", "410000", s_k1, NULL);
     assert (authority_node_record ("410000", &r, NULL, why, sizeof why) == ERR_OK);
 
-    //  Issue 10 finding 1: county 330106 vouching for its sibling 330108,
+    //  Containment: county 330106 vouching for its sibling 330108,
     //  naming itself as parent.
     r = s_record ("330108", "330106", s_k1, NULL);
     assert (authority_node_record ("330106", &r, NULL, why, sizeof why) == ERR_FORBIDDEN);
@@ -152,7 +152,7 @@ test_catalogue_lines (void)
     t.division = "330106";
     t.version = 1;
     assert (authority_catalogue (&t, "330106", 0, why, sizeof why) == ERR_OK);
-    //  Issue 10 finding 2: another node's entry for the code travels as
+    //  Catalogue lines: another node's entry for the code travels as
     //  an entry of its own origin only.
     assert (authority_catalogue (&t, "330108", 0, why, sizeof why) == ERR_FORBIDDEN);
     //  Versions go forward one at a time in a node's own line.

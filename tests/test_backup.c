@@ -1,6 +1,6 @@
 /*  test_backup.c -- online backup and offline restore of a real store and
     identity in a temporary folder: a new backup directory is made 0700
-    and the restore gives back the same identity; issue 11 finding 9: a
+    and the restore gives back the same identity; deploy/keys.md: a
     backup directory writable by group or others, or another user's, is
     refused with the command that fixes it, before anything is written;
     an identity copy never writes through a link planted at its

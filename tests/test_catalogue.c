@@ -1,5 +1,5 @@
 /*  test_catalogue.c -- license types and the checks against them
-    (proto/catalogue.c, issue 4).
+    (proto/catalogue.c, proto/README.md section 9).
 
     A business license type (营业执照) with seven data items is built by
     hand; each table row changes one thing (a type member, a content item,

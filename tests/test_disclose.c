@@ -1,5 +1,5 @@
 /*  test_disclose.c -- sensitive items signed as salted digests (proto/
-    disclose.c, catalogue_check_disclosed, licclient_seal_items; issue 5
+    disclose.c, catalogue_check_disclosed, licclient_seal_items; proto/README.md section 10
     item 3).
 
     A type with an item of every sensitivity is built by hand, and a

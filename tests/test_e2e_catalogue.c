@@ -306,7 +306,7 @@ s_history (int node, uint32_t serial)
     return r;
 }
 
-//  Issue 5 item 3: sensitive items are signed as salted digests, their
+//  proto/README.md section 10: sensitive items are signed as salted digests, their
 //  values travel beside the body; secret ones stay at the county.
 static void
 test_sensitive_items_travel_as_digests (void)

@@ -1,4 +1,4 @@
-/*  test_e2e_flood -- issue 11 finding 5 on a real licnode (CURVE sockets,
+/*  test_e2e_flood -- refusals without amplification (README "Bounded resources") on a real licnode (CURVE sockets,
     RocksDB, real keys): the audit log cannot be flooded.  Run plain and
     under ASan/UBSan by tests/run.sh.
 

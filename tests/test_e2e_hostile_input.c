@@ -1,4 +1,4 @@
-/*  test_e2e_hostile_input -- issue 11 findings 1, 2 and 3 on real nodes
+/*  test_e2e_hostile_input -- hostile input (proto/README.md sections 2 and 4) on real nodes
     (county -> city -> province, CURVE sockets, RocksDB, real keys); run
     plain and under ASan/UBSan by tests/run.sh:
 

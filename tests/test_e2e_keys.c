@@ -1,5 +1,5 @@
 /*  test_e2e_keys -- department and application-body key rotation on real
-    nodes (county -> city -> province, CURVE sockets, RocksDB), issue 10
+    nodes (county -> city -> province, CURVE sockets, RocksDB), README "Rotating a department's or application body's key"
     "Key lifecycle":
 
     - a department's key rotated twice in a row with 0 ms and 10 ms

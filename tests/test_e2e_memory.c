@@ -1,4 +1,4 @@
-/*  test_e2e_memory -- issue 11 finding 4 on a real licnode: memory is
+/*  test_e2e_memory -- README "Bounded resources" on a real licnode: memory is
     bounded in bytes, not only in counts.  Run plain and under ASan/UBSan
     by tests/run.sh.
 

@@ -1,4 +1,4 @@
-/*  test_e2e_province -- the province sees every county (issue 13 item 1),
+/*  test_e2e_province -- the province sees every county (proto/README.md section 7, summaries),
     with real nodes: 2 counties -> city -> province.
 
     - Each node's signed summary travels up in heartbeats: the province's

@@ -185,7 +185,7 @@ static void s_bad_date (Lic__Event *ev)
     memcpy (ev->content->issue_date, "2026-02-30", 10);
 }
 
-//  A predecessor of the same department (issue 10 item 5), serial s_pred.
+//  A predecessor of the same department (proto/README.md section 3), serial s_pred.
 static uint32_t s_pred;
 static void s_with_predecessor (Lic__Event *ev)
 {
@@ -392,7 +392,7 @@ test_revoked_key_is_refused (void)
     codec_reply_free (&r);
     assert (s_publish (s_cb, &s_b, LIC__OP__OP_ISSUE, 21, 0, NULL, NULL, NULL, NULL) == ERR_KEY_REVOKED);
     //  One that lists the old key again is refused with its own error
-    //  (issue 10: it would revoke the working key in its place).
+    //  (proto/authority.h: it would revoke the working key in its place).
     ProtobufCBinaryData both [2] = { { 32, fresh_pk }, { 32, s_b.key.sign_pk } };
     dept.n_sign_keys = 2;
     dept.sign_keys = both;

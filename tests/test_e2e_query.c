@@ -1,4 +1,4 @@
-/*  test_e2e_query -- sharing within scope (issue 5) on real nodes
+/*  test_e2e_query -- sharing within scope (proto/README.md section 11) on real nodes
     (county -> city -> province, real CURVE sockets, RocksDB, keys):
 
     - the scope matrix: each allowed combination answers, each refusal
@@ -295,7 +295,7 @@ test_scope_matrix (void)
 }
 
 //  The queries an audit listing accounts for: one per record, or the
-//  count of an aggregated one (issue 11 finding 5).
+//  count of an aggregated one (README "Bounded resources").
 static uint64_t
 s_recorded (const Lic__AuditResult *res, const char *origin)
 {
@@ -377,7 +377,7 @@ test_audit_log_is_complete (void)
     a.holder_id = h1;
     assert (licclient_audit (s_admin, &a, &r, 10000) == ERR_OK && r->code == ERR_OK);
     assert (r->audit->n_items > 3);
-    //  Issue 10 finding 6: the probe that named holder 2 for holder 1's
+    //  The holder's report: the probe that named holder 2 for holder 1's
     //  license is in holder 1's report too.
     char h2 [19];
     s_holder (h2, 2);
@@ -558,7 +558,7 @@ test_copies_verify_offline (void)
     }
     //  Expired: the same file a second after its expiry.
     assert (licclient_verify_copy (copy, len, (const uint8_t (*) [32]) province.sign_pk, 1, expires, &c, why, sizeof why) == ERR_EXPIRED);
-    //  Said with dates in UTC+8, as licctl prints times (issue 13).
+    //  Said with dates in UTC+8, as licctl prints times.
     char until [LIFECYCLE_TIME_SIZE], expect [128];
     lifecycle_time_text (expires, until);
     snprintf (expect, sizeof expect, "the copy expired at %s (now %s)", until, until);
@@ -890,7 +890,7 @@ s_tree_contains (const char *dir, const char *needle)
     return found;
 }
 
-//  Issue 10 item 3: an inclusion proof of an event with personal and
+//  Leaves without disclosures (proto/FORMAT.md): an inclusion proof of an event with personal and
 //  commercial items carries neither value (the leaf is the entry without
 //  its disclosures; the salted digests in the signed body bind them), and
 //  it verifies against the node's root.
@@ -1068,7 +1068,7 @@ test_sensitive_items (void)
     assert (!s_tree_contains (s_h.node [2].dir, s_secret_value));
 
     //  A revoked body is no longer answered: its open connection's next
-    //  query is refused with ERR_KEY_REVOKED (issue 10; counted in
+    //  query is refused with ERR_KEY_REVOKED (README "Security"; counted in
     //  licrepo_rejected_total and logged by the server, before the query
     //  module, so no audit record: e2e_keys).
     c = s_body_client (&personal, 0);

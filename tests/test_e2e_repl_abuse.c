@@ -7,7 +7,7 @@
     not (status, digest, license views), and that it keeps serving.
     The test_a_child_cannot_* cases check README section 7's rule
     that a department's event is verified against its registration at
-    the origin node.  The test_a_county_* cases are issue 10's hostile
+    the origin node.  The test_a_county_* cases are the hostile
     county (proto/authority.h): node records for its sibling 330108 and
     for a county of another city, registrations and licenses "made at"
     the sibling, origin-mark poisoning, catalogue entries made elsewhere
@@ -771,7 +771,7 @@ s_sibling_publishes (uint32_t serial0, int n, uint64_t total)
     assert (s_sibling_licenses () == total);
 }
 
-//  Issue 10 finding 1 and "what to build" item 6: county 330106, with its
+//  Containment (proto/authority.h): county 330106, with its
 //  real key, vouches for a key it made up for its sibling 330108 and for
 //  a county of another city, then speaks as the sibling with it: a
 //  registration of the sibling's real department code, a license under
@@ -806,7 +806,7 @@ test_a_county_cannot_speak_for_its_sibling_or_a_cousin (void)
     assert (s_license_code (&forged, 900) == ERR_NOT_FOUND);
 }
 
-//  Issue 10 finding 2: a catalogue entry made at the sibling, a version
+//  Catalogue lines (proto/authority.h): a catalogue entry made at the sibling, a version
 //  out of order in the county's own line, and the county "withdrawing"
 //  the sibling's type code.  The first two are quarantined; the third
 //  is the county's own line of that code and touches nobody else's.
@@ -825,7 +825,7 @@ test_a_county_cannot_override_another_nodes_catalogue (void)
     s_assert_state (st.head + 2, s_size, st.quarantined + 2, st.licenses + 1);
 }
 
-//  Issue 13 item 2: the operator sees each entry held back, with its code
+//  licctl quarantine: the operator sees each entry held back, with its code
 //  and the rule it broke, page by page, with the entry decoded.
 static Lic__Reply *
 s_quarantine_page (const char *origin, uint64_t from, uint32_t limit)

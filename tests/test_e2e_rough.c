@@ -1,4 +1,4 @@
-/*  test_e2e_rough -- issue 13's rough edges, with a real licnode and the
+/*  test_e2e_rough -- an operator's rough edges, with a real licnode and the
     real licctl: every listing comes a page at a time and says when there
     is more (find, log, catalogue list and history, audit, an application
     body's find; licctl prints "more: use --cursor C" or pages through

@@ -1,6 +1,6 @@
 /*  test_keyfile.c -- key files: generate, save and load round trips,
     public files without secrets, file modes, malformed files refused;
-    issue 11 finding 9: a secret file open to group or others refused
+    deploy/keys.md: a secret file open to group or others refused
     with the chmod to run, and the temporary file of a save never
     written through a link planted at its path.
 */
@@ -265,7 +265,7 @@ test_wipe_clears_secrets (void)
     keyfile_wipe (NULL);
 }
 
-//  Issue 11 finding 9: a key file with secrets that group or others may
+//  deploy/keys.md: a key file with secrets that group or others may
 //  read was loaded without a word.  As ssh: refused, and the message
 //  names the chmod to run; public files may be read by anyone.
 static void
@@ -327,7 +327,7 @@ test_secret_file_open_to_group_or_others_is_refused_with_the_chmod (void)
     keyfile_wipe (&k);
 }
 
-//  Issue 11 finding 9: temporary files opened without O_EXCL|O_NOFOLLOW.
+//  Key files: temporary files opened without O_EXCL|O_NOFOLLOW.
 //  A link planted at PATH.tmp is neither written through nor removed:
 //  the save is refused; a leftover regular file of ours is replaced.
 static void

@@ -1,6 +1,6 @@
 /*  test_lifecycle.c -- the license lifecycle table (proto/lifecycle.c).
 
-    The expected table below is written out cell by cell from issue 2
+    The expected table below is written out cell by cell from README "Lifecycle"
     item 3, independently of the rule table in lifecycle.c, and every
     (status, pledged, op) combination is compared with it.
 */

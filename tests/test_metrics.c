@@ -499,7 +499,7 @@ test_endpoint_answers_beside_idle_connections (void)
     metrics_destroy (&m);
 }
 
-//  Issue 11 finding 8: slow clients that never finish their headers
+//  Bounded resources: slow clients that never finish their headers
 //  (a byte a second each, which reset an idle timeout for ever) on the
 //  scraper's own address.
 #define S_LORIS 20

@@ -3,7 +3,7 @@
     verdicts (admitted, unknown, revoked, wrong socket); the log rate
     limiter on a fake clock; and real CURVE handshakes over 127.0.0.1
     against the handler, whose set is replaced twice within a
-    millisecond and takes effect at once (issue 10: czmq's zcertstore
+    millisecond and takes effect at once (README "Security": czmq's zcertstore
     kept a key replaced within a second).  End to end: e2e_keys.
 */
 #undef NDEBUG

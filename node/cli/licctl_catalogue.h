@@ -1,4 +1,4 @@
-/*  licctl_catalogue.h -- licctl commands of issue 4: the license
+/*  licctl_catalogue.h -- licctl commands of the license
     catalogue, blobs and reports (licctl_catalogue.c).  Each takes the
     parsed command line, its sub-command in opts->args [0], and returns
     an exit code (licctl.h).

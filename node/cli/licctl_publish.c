@@ -11,7 +11,7 @@
     offline and gives departments the ids (with their check character)
     their JSON lines must carry.  Before signing an issue or alteration,
     publish seals the items its type marks personal, commercial or secret
-    (issue 5 item 3): the plain JSON values become salted digests in the
+    (proto/README.md section 10): the plain JSON values become salted digests in the
     body and travel beside it as disclosures.  Types are fetched from the
     node once per type code.
 */

@@ -1,5 +1,5 @@
 /*  licctl_quarantine.h -- licctl quarantine list|show: what a node holds
-    back, and why (issue 13).  */
+    back, and why (node/serve/quarantine.h).  */
 #ifndef LICREPO_LICCTL_QUARANTINE_H
 #define LICREPO_LICCTL_QUARANTINE_H
 

@@ -1,4 +1,4 @@
-/*  licctl_share.h -- licctl's commands for sharing within scope (issue 5):
+/*  licctl_share.h -- licctl's commands for sharing within scope (proto/README.md section 11):
     appbody (operator), query and copy (application bodies), audit
     (operator), verify (offline, anyone).
 */

@@ -1,5 +1,5 @@
 /*  licclient_share.c -- liblicclient's side of sharing within scope
-    (issue 5): application bodies, scoped queries, the audit log, and the
+    (proto/README.md section 11): application bodies, scoped queries, the audit log, and the
     offline check of an archived copy (see licclient.h).
 
     The copy check trusts nothing in the file: every signature is checked,

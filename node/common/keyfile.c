@@ -6,7 +6,7 @@
     is atomic (keyfile_write_atomic): a new PATH.tmp beside the target,
     O_EXCL|O_NOFOLLOW with its mode from birth, write, fsync, rename over
     the target, fsync the folder.  A load refuses a file with secrets
-    that group or others may access (issue 11 finding 9: such files were
+    that group or others may access (deploy/keys.md: such files were
     used without a word), and cross-checks each secret against its public
     key, so a file whose halves do not belong together is refused rather
     than used.

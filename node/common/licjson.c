@@ -566,7 +566,7 @@ licjson_int (int64_t v)
 }
 
 //  A plain item is its value; a sensitive one signed as a salted digest
-//  (issue 5 item 3) is {"digest": "<hex>"}: its value is not in the body;
+//  (proto/README.md section 10) is {"digest": "<hex>"}: its value is not in the body;
 //  in a query answer that disclosed it, {"value": ..., "digest": ...}.
 static json_t *
 s_item_to_json (const Lic__DataItem *item)

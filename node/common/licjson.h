@@ -41,7 +41,7 @@
     errors; null is accepted wherever an optional member is.
 
     License type JSON (licctl catalogue add; one object per file): the
-    data-item standard of one license type (issue 4, proto/README.md 9):
+    data-item standard of one license type (proto/README.md section 9):
 
       { "type_code": "<21 chars: defining body's credit code + 3 digits>",
         "name": "营业执照",
@@ -119,7 +119,7 @@ json_t *
 //  if none), last_inspection (YYYY-MM-DD, null if none),
 //  inspection_overdue (true or false), license
 //  (content, items as an object; an item signed as a salted digest
-//  shows as {"digest": "<hex>"}, issue 5 item 3), and history (when rec carries it):
+//  shows as {"digest": "<hex>"}, proto/README.md section 10), and history (when rec carries it):
 //  [{seq, origin_division, origin_seq, op, expected_version,
 //  completed_at, received_at, note}] from each entry's signed Event.
 //  Caller owns the result; NULL if out of memory.

@@ -40,7 +40,7 @@ typedef struct {
     int batch_max;              //  entries per replication batch
     int window;                 //  batches in flight upward (credit)
     int checkpoint_ms;          //  how often a new checkpoint is signed
-    //  Refusals without amplification (issue 11 finding 5); 0 = no limit
+    //  Refusals without amplification (README "Bounded resources"); 0 = no limit
     int client_rate;            //  requests/s of one key on the client socket (the admin's: none)
     int client_burst;           //  ... at once
     int query_rate;             //  queries/s of one key, on either socket

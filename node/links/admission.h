@@ -6,7 +6,7 @@
     The server builds it at start and again whenever a registration, an
     application body's registration or a reload changes it, hands a copy
     to the ZAP handler (zap_set_keys) and keeps one to check every
-    message's key against (issue 10, key lifecycle).  No file decides it:
+    message's key against (README "Security").  No file decides it:
     allowed/ is no longer read.
 */
 #ifndef LICREPO_ADMISSION_H

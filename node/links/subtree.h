@@ -1,4 +1,4 @@
-/*  subtree.h -- the health of every node below this one (issue 13).
+/*  subtree.h -- the health of every node below this one (proto/README.md section 7).
 
     Each node signs a NodeSummary of itself every second and sends it to
     its parent in its heartbeat, followed by the summaries it holds of

@@ -1,5 +1,5 @@
 /*  auditagg.h -- refused requests counted per key per window and written
-    as one aggregated audit record (issue 11 finding 5).
+    as one aggregated audit record (README "Bounded resources").
 
     Every query is recorded (regulation Art. 14), but a refusal that
     reads nothing must not cost a node-signed, synced, replicated log

@@ -1,5 +1,5 @@
 /*  outq.h -- replies on a client-facing ROUTER with a bound on the bytes
-    queued for each peer (issue 11 finding 4: a client that read none of
+    queued for each peer (README "Bounded resources": a client that read none of
     its 10,000 blob replies drove a node from 23 MiB to 1.9 GiB).
 
     libzmq bounds a peer's queue in messages (SNDHWM), not in bytes, and

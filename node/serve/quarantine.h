@@ -1,4 +1,4 @@
-/*  quarantine.h -- what a node holds back, for its operator (issue 13).
+/*  quarantine.h -- what a node holds back, for its operator (README "Reading the metrics", licctl quarantine).
 
     A replicated entry that fails a check or an authority rule is kept in
     the quarantine column family (origin division '/' origin seq (u64 BE)

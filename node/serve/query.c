@@ -158,7 +158,7 @@ static int
 s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
                  char *why, size_t why_size)
 {
-    //  Text first (issue 11 finding 6): nothing below quotes a value that
+    //  Text first (proto/text.h): nothing below quotes a value that
     //  is not; each field's length is bounded by its own check below.
     int rc = codec_check_text (&q->base, CODEC_FRAME_MAX, why, why_size);
     if (rc != ERR_OK)
@@ -766,7 +766,7 @@ query_on_frame (query_t *self, int channel, zframe_t **route_p, zframe_t *body)
 }
 
 // ---------------------------------------------------------------------
-//  Refusals without amplification (issue 11 finding 5): every query is
+//  Refusals without amplification (README "Bounded resources"): every query is
 //  recorded, alone or counted in its key's aggregated record
 
 //  Answers a refusal now (nothing waits for a record) and counts it in

@@ -1,4 +1,4 @@
-/*  query.h -- sharing within scope (issue 5): application bodies'
+/*  query.h -- sharing within scope (proto/README.md section 11): application bodies'
     queries, their audit records, archived copies.
 
     An application body (registered by the node's operator, AppBody) asks
@@ -11,7 +11,7 @@
     node-signed ENTRY_AUDIT of the log: in its own record, and then the
     answer leaves only once that record is durable (through
     ingest_submit_audit), or counted in its key's aggregated record
-    (below: refusals that read nothing, issue 11 finding 5).
+    (below: refusals that read nothing).
 
     Runs in the server's thread; reads the store and the views.
 */
@@ -73,7 +73,7 @@ void
     query_stats (query_t *self, uint64_t *granted, uint64_t *refused);
 
 // ---------------------------------------------------------------------
-//  Refusals without amplification (issue 11 finding 5).  Every query is
+//  Refusals without amplification (README "Bounded resources").  Every query is
 //  recorded: granted ones, and an application body's refusals up to
 //  audit_refusals_per_minute, each in its own record before the answer
 //  leaves; every other refusal (a frame that does not decode, a request

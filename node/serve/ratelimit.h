@@ -1,4 +1,4 @@
-/*  ratelimit.h -- token buckets per key (issue 11 finding 5): each key
+/*  ratelimit.h -- token buckets per key (README "Bounded resources"): each key
     (a CURVE key's Z85 text, or any string) may take `rate` tokens a
     second on average and `burst` at once.  Used for the requests of a
     key on the client socket, the queries of a key, and the refused

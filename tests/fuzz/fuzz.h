@@ -1,4 +1,4 @@
-/*  fuzz.h -- what the fuzz harnesses share (issue 11 item 7).
+/*  fuzz.h -- what the fuzz harnesses share (README "Fuzzing").
 
     Every harness defines LLVMFuzzerTestOneInput and, if it needs one,
     LLVMFuzzerInitialize.  Built with -Dfuzz=true (clang) they link
