@@ -4,8 +4,7 @@
     Properties, for each text that parses:
       - round trip: licjson_type_to_json of the type without the members
         the node sets (version, division, at), dumped, parses again to the
-        same LicenseType bytes (licjson.h promises it; issue 11 finding 7
-        was a break of this one);
+        same LicenseType bytes (licjson.h promises it);
       - the JSON view of a type can be made;
     and each refusal says why.  A type that passes catalogue_check_type
     is then used as the node uses it: a content made of its own bounds
