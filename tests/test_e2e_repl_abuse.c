@@ -15,6 +15,14 @@
     county's own line.  The sibling is a real licnode (330108, a child of
     the same city) whose data must still reach the city whole, before
     and after a restart of the city.
+
+    Built a second time with LICREPO_HOSTILE_CITY (test e2e_repl_abuse_city)
+    one level up: the test plays city 330100 against a real province
+    330000, with the real city 330200 as the sibling and its county
+    330206 as the cousin; every case above runs there too, and
+    test_a_city_* adds what only a city can try: vouching for its own
+    county with a second key without a rotation, and signing statements
+    "made at" its county with its own key.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -31,9 +39,20 @@
 #include "proto/seal.h"
 #include "tests/support/support.h"
 
+#ifdef LICREPO_HOSTILE_CITY
+#define CHILD       "330100"        //  the city the test plays
+#define SIBLING     "330200"        //  a real city under the same province
+#define PARENT      "330000"
+#define COUSIN      "330206"        //  a county of the sibling city
+#define COUNTY      "330106"        //  a county of the city the test plays
+#define LEVEL       "city"
+#else
 #define CHILD       "330106"
 #define SIBLING     "330108"
 #define PARENT      "330100"
+#define COUSIN      "330201"        //  a county of another city
+#define LEVEL       "county"
+#endif
 #define LOG_MAX     64
 #define SILENCE_MS  1500            //  how long "no answer" is waited for
 
@@ -136,11 +155,11 @@ s_append_registration (const support_dept_t *d, const uint8_t sk [64], const uin
 }
 
 //  A catalogue entry of `type_code` made at `division`, version `version`,
-//  withdrawn or not, signed by the county's node key, sent as an entry of
-//  `origin`.
+//  withdrawn or not, signed by `signer`'s node key (the child's by
+//  s_append_catalogue_as), sent as an entry of `origin`.
 static uint64_t
-s_append_catalogue_as (const char *origin, const char *division, const char *type_code,
-                       uint32_t version, bool withdrawn)
+s_append_catalogue_signed (const char *origin, const char *division, const char *type_code,
+                           uint32_t version, bool withdrawn, const keyfile_t *signer)
 {
     support_type_t parts;
     support_type_make (&parts, type_code);
@@ -152,18 +171,27 @@ s_append_catalogue_as (const char *origin, const char *division, const char *typ
     uint8_t *body, sig [64];
     size_t len;
     assert (codec_license_type_encode (&t, &body, &len) == ERR_OK);
-    seal_sign (sig, body, len, s_child.sign_sk);
+    seal_sign (sig, body, len, signer->sign_sk);
     uint64_t seq = s_append_as (origin, LIC__ENTRY_KIND__ENTRY_CATALOGUE, body, len, sig,
-                                s_child.sign_pk);
+                                signer->sign_pk);
     free (body);
     return seq;
 }
 
-//  A node record for `division` naming `parent`, with key `pk`, signed by
-//  sk (public key key_id) and sent as an entry of `origin`.
 static uint64_t
-s_append_node_record (const char *origin, const char *division, const char *parent,
-                      const uint8_t pk [32], const uint8_t sk [64], const uint8_t key_id [32])
+s_append_catalogue_as (const char *origin, const char *division, const char *type_code,
+                       uint32_t version, bool withdrawn)
+{
+    return s_append_catalogue_signed (origin, division, type_code, version, withdrawn, &s_child);
+}
+
+//  A node record for `division` naming `parent`, with key `pk` (a rotation
+//  record if `replaces` is not NULL), signed by sk (public key key_id) and
+//  sent as an entry of `origin`.
+static uint64_t
+s_append_node_rotation (const char *origin, const char *division, const char *parent,
+                        const uint8_t pk [32], const uint8_t *replaces,
+                        const uint8_t sk [64], const uint8_t key_id [32])
 {
     Lic__NodeRecord rec;
     codec_node_record_init (&rec);
@@ -171,6 +199,10 @@ s_append_node_record (const char *origin, const char *division, const char *pare
     rec.parent_division = (char *) parent;
     rec.sign_key.data = (uint8_t *) pk;
     rec.sign_key.len = 32;
+    if (replaces) {
+        rec.replaces_key.data = (uint8_t *) replaces;
+        rec.replaces_key.len = 32;
+    }
     rec.at = (int64_t) time (NULL);
     uint8_t *body, sig [64];
     size_t len;
@@ -179,6 +211,13 @@ s_append_node_record (const char *origin, const char *division, const char *pare
     uint64_t seq = s_append_as (origin, LIC__ENTRY_KIND__ENTRY_NODE, body, len, sig, key_id);
     free (body);
     return seq;
+}
+
+static uint64_t
+s_append_node_record (const char *origin, const char *division, const char *parent,
+                      const uint8_t pk [32], const uint8_t sk [64], const uint8_t key_id [32])
+{
+    return s_append_node_rotation (origin, division, parent, pk, NULL, sk, key_id);
 }
 
 //  An issue of license `serial` by d at `origin`; forged: one signature byte flipped.
@@ -460,7 +499,7 @@ test_batch_before_hello_and_hello_of_another_division_are_refused (void)
     s_expect_nack (sock, ERR_MALFORMED, 1);
     uint8_t root [32];
     s_root (s_size, root);
-    s_hello_as (sock, "330108", s_size, root);
+    s_hello_as (sock, SIBLING, s_size, root);
     s_expect_nack (sock, ERR_FORBIDDEN, UINT64_MAX);
     //  That HELLO opened no session.
     s_send_batch (sock, 1, 5);
@@ -733,7 +772,7 @@ test_a_child_cannot_speak_for_another_division (void)
 {
     s_state_t st = s_parent_state ();
     zsock_t *sock = s_session (s_size);
-    uint64_t first = s_append_issue_as ("330108", &s_dept, 20, false);
+    uint64_t first = s_append_issue_as (SIBLING, &s_dept, 20, false);
     s_append_issue (&s_dept, 21, false);
     s_send_batch (sock, first, s_size);
     s_expect_ack (sock, s_size);
@@ -791,7 +830,7 @@ test_a_county_cannot_speak_for_its_sibling_or_a_cousin (void)
     uint64_t first =
     s_append_node_record (CHILD, SIBLING, CHILD, s_rogue.sign_pk, s_child.sign_sk, s_child.sign_pk);
     s_append_node_record (CHILD, SIBLING, PARENT, s_rogue.sign_pk, s_child.sign_sk, s_child.sign_pk);
-    s_append_node_record (CHILD, "330201", CHILD, s_rogue.sign_pk, s_child.sign_sk, s_child.sign_pk);
+    s_append_node_record (CHILD, COUSIN, CHILD, s_rogue.sign_pk, s_child.sign_sk, s_child.sign_pk);
     s_append_registration_as (SIBLING, SIBLING, &forged, s_rogue.sign_sk, s_rogue.sign_pk);
     s_origin_seq = 1000001;
     s_append_issue_as (SIBLING, &forged, 900, false);
@@ -825,6 +864,106 @@ test_a_county_cannot_override_another_nodes_catalogue (void)
     s_assert_state (st.head + 2, s_size, st.quarantined + 2, st.licenses + 1);
 }
 
+
+#ifdef LICREPO_HOSTILE_CITY
+//  What only a city can try: it may vouch for its own counties and relay
+//  their statements, but a county's key changes only by a rotation record
+//  naming the key held, and a statement made at the county must be signed
+//  by the county's key, not by the city's.
+static keyfile_t s_county_key, s_county_key2;
+static uint64_t s_county_seq;       //  the county's origin seq of its last entry
+static support_dept_t s_county_dept, s_county_dept2;
+
+//  The next entry the test appends is the county's next one.
+static void
+s_next_county_entry (void)
+{
+    s_origin_seq = ++s_county_seq;
+}
+
+static uint64_t
+s_county_licenses (void)
+{
+    uint8_t digest [32];
+    uint64_t n = 0;
+    if (support_digest (&s_parent, COUNTY, digest, &n) == ERR_NOT_FOUND)
+        n = 0;
+    return n;
+}
+
+//  The baseline: a record for the city's county 330106, the county's
+//  catalogue line, a registration and a license, all signed as the county
+//  signs them, relayed by the city: all applied at the province.
+static void
+test_a_city_relays_its_countys_statements (void)
+{
+    assert (keyfile_generate (&s_county_key, "county", "county") == ERR_OK);
+    assert (support_dept_make (&s_county_dept, 13, s_base) == ERR_OK);
+    s_state_t st = s_parent_state ();
+    zsock_t *sock = s_session (s_size);
+    uint64_t first = s_append_node_record (CHILD, COUNTY, CHILD, s_county_key.sign_pk,
+                                           s_child.sign_sk, s_child.sign_pk);
+    s_next_county_entry ();
+    s_append_catalogue_signed (COUNTY, COUNTY, s_county_dept.type_code, 1, false, &s_county_key);
+    s_next_county_entry ();
+    s_append_registration_as (COUNTY, COUNTY, &s_county_dept, s_county_key.sign_sk,
+                              s_county_key.sign_pk);
+    s_next_county_entry ();
+    s_append_issue_as (COUNTY, &s_county_dept, 1, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    zsock_destroy (&sock);
+    s_assert_state (st.head + 4, s_size, st.quarantined, st.licenses);
+    assert (s_parent_state ().departments == st.departments + 1);
+    assert (s_county_licenses () == 1);
+    assert (s_license_code (&s_county_dept, 1) == ERR_OK);
+}
+
+//  The attacks: the county given a second key without a rotation, or by a
+//  "rotation" naming a key not held; a registration made at the county
+//  but signed by the city's own key, or by the key never vouched for.
+//  Each quarantined, nothing of it in the registry.  Then a real rotation
+//  is applied and the new key speaks for the county.
+static void
+test_a_city_changes_its_countys_key_only_by_rotation (void)
+{
+    assert (keyfile_generate (&s_county_key2, "county2", "county2") == ERR_OK);
+    assert (support_dept_make (&s_county_dept2, 14, s_base) == ERR_OK);
+    s_state_t st = s_parent_state ();
+    zsock_t *sock = s_session (s_size);
+    uint64_t first = s_append_node_record (CHILD, COUNTY, CHILD, s_county_key2.sign_pk,
+                                           s_child.sign_sk, s_child.sign_pk);
+    s_append_node_rotation (CHILD, COUNTY, CHILD, s_county_key2.sign_pk, s_county_key2.sign_pk,
+                            s_child.sign_sk, s_child.sign_pk);
+    s_next_county_entry ();
+    s_append_registration_as (COUNTY, COUNTY, &s_county_dept2, s_child.sign_sk, s_child.sign_pk);
+    s_next_county_entry ();
+    s_append_registration_as (COUNTY, COUNTY, &s_county_dept2, s_county_key2.sign_sk,
+                              s_county_key2.sign_pk);
+    s_append_issue (&s_dept, 30, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    s_assert_state (st.head + 1, s_size, st.quarantined + 4, st.licenses + 1);
+    assert (s_parent_state ().departments == st.departments);
+    assert (s_county_licenses () == 1);
+
+    //  The rotation as the runbook makes it: the county's new key, naming
+    //  the one held; the new key then registers a department there.
+    first = s_append_node_rotation (CHILD, COUNTY, CHILD, s_county_key2.sign_pk,
+                                    s_county_key.sign_pk, s_child.sign_sk, s_child.sign_pk);
+    s_next_county_entry ();
+    s_append_registration_as (COUNTY, COUNTY, &s_county_dept2, s_county_key2.sign_sk,
+                              s_county_key2.sign_pk);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    zsock_destroy (&sock);
+    s_assert_state (st.head + 3, s_size, st.quarantined + 4, st.licenses + 1);
+    assert (s_parent_state ().departments == st.departments + 1);
+    keyfile_wipe (&s_county_key);
+    keyfile_wipe (&s_county_key2);
+}
+#endif
+
 //  licctl quarantine: the operator sees each entry held back, with its code
 //  and the rule it broke, page by page, with the entry decoded.
 static Lic__Reply *
@@ -846,6 +985,12 @@ s_quarantine_page (const char *origin, uint64_t from, uint32_t limit)
     return r;
 }
 
+#ifdef LICREPO_HOSTILE_CITY
+#define NODE_REFUSAL "is not a division below " CHILD
+#else
+#define NODE_REFUSAL "a county-level node has no nodes below it"
+#endif
+
 static void
 test_the_quarantine_lists_each_entry_with_its_reason (void)
 {
@@ -859,7 +1004,7 @@ test_the_quarantine_lists_each_entry_with_its_reason (void)
         assert (it->entry && it->entry->origin_seq == it->origin_seq
              && streq (it->entry->origin_division, it->origin) && it->entry_bytes > 0);
         saw_record |= it->entry->kind == LIC__ENTRY_KIND__ENTRY_NODE && it->code == ERR_FORBIDDEN
-                   && strstr (it->reason, "no nodes below it");
+                   && strstr (it->reason, NODE_REFUSAL);
         saw_forged |= it->code == ERR_BAD_SIGNATURE && streq (it->origin, CHILD);
         saw_catalogue |= it->entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE
                       && it->code == ERR_VERSION_MISMATCH;
@@ -947,7 +1092,7 @@ static void
 s_setup (void)
 {
     char child_dir [600], parent_dir [600], sib_dir [600], path [700], cfg [2048];
-    assert (support_tmpdir (s_base, "repl-abuse") == ERR_OK);
+    assert (support_tmpdir (s_base, "repl-abuse-" LEVEL) == ERR_OK);
     snprintf (child_dir, sizeof child_dir, "%s/%s", s_base, CHILD);
     snprintf (parent_dir, sizeof parent_dir, "%s/%s", s_base, PARENT);
     snprintf (sib_dir, sizeof sib_dir, "%s/%s", s_base, SIBLING);
@@ -1031,6 +1176,10 @@ main (void)
     test_a_child_cannot_speak_for_another_division ();
     test_a_county_cannot_speak_for_its_sibling_or_a_cousin ();
     test_a_county_cannot_override_another_nodes_catalogue ();
+#ifdef LICREPO_HOSTILE_CITY
+    test_a_city_relays_its_countys_statements ();
+    test_a_city_changes_its_countys_key_only_by_rotation ();
+#endif
     test_the_quarantine_lists_each_entry_with_its_reason ();
     test_the_siblings_data_reaches_the_parent_whole ();
     test_the_parent_stops_cleanly_and_equals_a_replay_of_its_log ();
@@ -1040,6 +1189,6 @@ main (void)
     keyfile_wipe (&s_child);
     keyfile_wipe (&s_rogue);
     support_rmtree (s_base);
-    printf ("e2e_repl_abuse: all passed\n");
+    printf ("e2e_repl_abuse (a hostile %s): all passed\n", LEVEL);
     return 0;
 }
