@@ -1,0 +1,90 @@
+/*  views_int.h -- the views' state, shared by the files that make them
+    (views.c: open, the overlay, license state, dedup, origins, replay;
+    views_registry.c: departments, application bodies, node records and
+    their signed envelopes; views_catalogue.c: the license types;
+    views_audit.c: the audit index).  Not for use outside node/store/views*.c.
+*/
+#ifndef LICREPO_VIEWS_INT_H
+#define LICREPO_VIEWS_INT_H
+
+#include <czmq.h>
+#include "node/store/views.h"
+
+#define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
+#define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
+#define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
+
+typedef struct {
+    uint64_t gen;           //  batch generation that wrote it
+    uint8_t *bytes;         //  value, NULL if deleted
+    size_t len;             //  value length
+} views_pending_t;
+
+typedef struct {
+    const Lic__Department *dept;    //  borrowed from its registration in depts
+    bool revoked;           //  this signing key is revoked
+} views_signer_t;
+
+//  Origin mark: the last origin seq applied from a division, so an entry
+//  replayed from below is recognised (replication idempotence).  Written
+//  once per write batch (views_flush_marks), not once per entry.
+typedef struct {
+    uint64_t seq;
+    bool dirty;             //  changed since the last flush into a batch
+} views_origin_t;
+
+typedef struct {
+    uint8_t pk [32];        //  node's signing key
+    char parent [16];       //  division of the node that vouched for it ("" = ourselves)
+} views_node_t;
+
+struct views_t {
+    store_t *store;         //  the repository
+    tree_t *tree;           //  Merkle tree of the own log
+    char division [16];     //  this node's division
+    zhashx_t *nodes;        //  division -> views_node_t (trusted or learnt)
+    zhashx_t *origins;      //  division -> views_origin_t: last origin seq (pending included)
+    zhashx_t *licenses;     //  license id -> views_pending_t (overlay)
+    zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
+    zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
+                            //  node's line of the code (owned; proto/authority.h)
+    zhashx_t *type_versions;    //  "division/code/version" -> Lic__LicenseType as stored
+                                //  (owned; a durable version never changes, so never
+                                //  invalidated)
+    zhashx_t *depts;        //  "division/credit code" -> Lic__Registration (owned)
+    zhashx_t *signers;      //  "division/hex signing key" -> views_signer_t
+    zhashx_t *apps;         //  "division/credit code" -> Lic__AppBodyRegistration (owned)
+    zhashx_t *app_keys;     //  "division/hex CURVE key" -> Lic__AppBodyRegistration (borrowed)
+};
+
+//  Puts entry into the log and the Merkle tree of batch, and notes its
+//  origin mark (views_flush_marks writes it).  ERR_OK, ERR_NOMEM, ERR_IO.
+int
+    views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen,
+                         const Lic__LogEntry *entry);
+
+//  Keeps the signed envelope of a registry entry under key, so an
+//  archived copy can carry it exactly as it was signed.
+int
+    views_int_put_envelope (store_batch_t *batch, const char *key, const Lic__Envelope *env);
+
+//  Reads the signed envelope kept under key.  Caller frees.  ERR_OK,
+//  ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
+int
+    views_int_get_envelope (views_t *self, const char *key, Lic__Envelope **env);
+
+//  Loads the registry (departments, application bodies, node records)
+//  and the origin marks from the store.
+int
+    views_int_registry_load (views_t *self);
+
+//  Loads the latest version of each node's line of each license type.
+int
+    views_int_catalogue_load (views_t *self);
+
+//  Knows pk as the signing key of node `division`, vouched for by `parent`.
+int
+    views_int_node_install (views_t *self, const char *division, const uint8_t *pk,
+                            const char *parent);
+
+#endif
