@@ -1,4 +1,5 @@
 /*  authority.c -- who may say what (see authority.h for the model).  */
+#include <inttypes.h>
 #include <string.h>
 #include "proto/authority.h"
 #include "proto/licid.h"
@@ -47,6 +48,42 @@ authority_made_at (const char *what, const char *made_at, const char *origin,
     return ERR_FORBIDDEN;
 }
 
+//  The signer is the parent the record names, and the division lies
+//  below it: the rule of node records and revocations alike.
+static int
+s_vouch (const char *what, const char *signer, const Lic__NodeRecord *rec,
+         char *why, size_t why_size)
+{
+    if (signer && strcmp (rec->parent_division, signer) != 0) {
+        err_why (why, why_size, "%s for %s names parent %s but is signed by node %s: "
+                 "a node vouches only for its own children", what, rec->division,
+                 rec->parent_division, signer);
+        return ERR_FORBIDDEN;
+    }
+    if (!authority_below (rec->division, rec->parent_division)) {
+        err_why (why, why_size, "%s for %s signed by %s: %s is not a division below %s "
+                 "(GB/T 2260)%s", what, rec->division, rec->parent_division, rec->division,
+                 rec->parent_division, authority_level (rec->parent_division) == 3?
+                 "; a county-level node has no nodes below it": "");
+        return ERR_FORBIDDEN;
+    }
+    return ERR_OK;
+}
+
+//  The first 8 bytes of a key in hex, as the logs print fingerprints.
+static const char *
+s_fp (char out [17], const uint8_t *key, size_t len)
+{
+    static const char hex [] = "0123456789abcdef";
+    size_t i = 0;
+    for (; i < 8 && i < len; i++) {
+        out [2 * i] = hex [key [i] >> 4];
+        out [2 * i + 1] = hex [key [i] & 15];
+    }
+    out [2 * i] = 0;
+    return out;
+}
+
 int
 authority_node_record (const char *signer, const Lic__NodeRecord *rec,
                        const uint8_t *known, char *why, size_t why_size)
@@ -57,19 +94,14 @@ authority_node_record (const char *signer, const Lic__NodeRecord *rec,
         err_why (why, why_size, "node record is not well formed (6-digit divisions, 32-byte keys)");
         return ERR_MALFORMED;
     }
-    if (signer && strcmp (rec->parent_division, signer) != 0) {
-        err_why (why, why_size, "node record for %s names parent %s but is signed by node %s: "
-                 "a node vouches only for its own children", rec->division,
-                 rec->parent_division, signer);
-        return ERR_FORBIDDEN;
+    if (rec->revocation) {
+        err_why (why, why_size, "node record for %s is a revocation: it vouches for no key",
+                 rec->division);
+        return ERR_MALFORMED;
     }
-    if (!authority_below (rec->division, rec->parent_division)) {
-        err_why (why, why_size, "node record for %s signed by %s: %s is not a division below %s "
-                 "(GB/T 2260)%s", rec->division, rec->parent_division, rec->division,
-                 rec->parent_division, authority_level (rec->parent_division) == 3?
-                 "; a county-level node has no nodes below it": "");
-        return ERR_FORBIDDEN;
-    }
+    int rc = s_vouch ("node record", signer, rec, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
     if (known && memcmp (known, rec->sign_key.data, 32) != 0
     &&  (rec->replaces_key.len != 32 || memcmp (known, rec->replaces_key.data, 32) != 0)) {
         err_why (why, why_size, "node record gives %s another signing key, but %s: a known "
@@ -79,6 +111,75 @@ authority_node_record (const char *signer, const Lic__NodeRecord *rec,
         return ERR_FORBIDDEN;
     }
     return ERR_OK;
+}
+
+int
+authority_node_revocation (const char *signer, const Lic__NodeRecord *rec, bool known,
+                           const Lic__NodeRecord *prev, uint64_t held, char *why, size_t why_size)
+{
+    if (!rec || !rec->revocation || rec->sign_key.len != 32 || rec->curve_key.len != 0
+    ||  rec->replaces_key.len != 0
+    ||  !authority_level (rec->division) || !authority_level (rec->parent_division)) {
+        err_why (why, why_size, "revocation record is not well formed (6-digit divisions, the "
+                 "revoked key in sign_key, 32 bytes, no CURVE key, no key replaced)");
+        return ERR_MALFORMED;
+    }
+    int rc = s_vouch ("revocation record", signer, rec, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    char fp [17];
+    s_fp (fp, rec->sign_key.data, 32);
+    if (!known) {
+        err_why (why, why_size, "revocation record for %s names key %s..., which %s never had "
+                 "here: only a key a node record vouched for can be revoked", rec->division, fp,
+                 rec->division);
+        return ERR_NOT_FOUND;
+    }
+    if (prev) {
+        err_why (why, why_size, "key %s... of %s was already revoked after origin seq %" PRIu64
+                 ": a key is revoked once, from one point", fp, rec->division,
+                 prev->revoked_after);
+        return ERR_KEY_REVOKED;
+    }
+    if (rec->revoked_after < held) {
+        err_why (why, why_size, "revocation of key %s... of %s after origin seq %" PRIu64
+                 ", but entries of %s up to origin seq %" PRIu64 " are already applied here "
+                 "and may be at every level above: revoke after %" PRIu64 " or later, and undo "
+                 "what the key signed before by new statements (README, \"A compromised node "
+                 "key\")", fp, rec->division, rec->revoked_after, rec->division, held, held);
+        return ERR_BAD_FIELD;
+    }
+    return ERR_OK;
+}
+
+int
+authority_node_statement (const Lic__NodeRecord *rev, const char *origin, uint64_t origin_seq,
+                          const uint8_t key [32], char *why, size_t why_size)
+{
+    if (!rev || !rev->revocation || rev->sign_key.len != 32 || !origin || !key
+    ||  strcmp (rev->division, origin) != 0 || memcmp (rev->sign_key.data, key, 32) != 0
+    ||  origin_seq <= rev->revoked_after)
+        return ERR_OK;
+    char fp [17];
+    err_why (why, why_size, "entry %" PRIu64 " of %s is signed by node key %s..., which %s "
+             "revoked as compromised after origin seq %" PRIu64 ": what that key signed "
+             "later is void", origin_seq, origin, s_fp (fp, key, 32), rev->parent_division,
+             rev->revoked_after);
+    return ERR_NODE_KEY_REVOKED;
+}
+
+int
+authority_node_key_back (const Lic__NodeRecord *rev, const Lic__NodeRecord *rec,
+                         char *why, size_t why_size)
+{
+    if (!rev || !rec || rec->sign_key.len != 32 || rev->sign_key.len != 32
+    ||  memcmp (rev->sign_key.data, rec->sign_key.data, 32) != 0)
+        return ERR_OK;
+    char fp [17];
+    err_why (why, why_size, "node record gives %s key %s..., which %s revoked as compromised: "
+             "a revoked node key never comes back; make a new identity (licnode init)",
+             rec->division, s_fp (fp, rec->sign_key.data, 32), rev->parent_division);
+    return ERR_KEY_REVOKED;
 }
 
 static bool

@@ -15,6 +15,12 @@
         names as parent, names a division strictly below the signer's,
         and, once a division's key is known, changes it only by a
         rotation record that names the key it replaces.
+      - A node's key believed stolen is revoked by a revocation record of
+        the same signer (the parent): from a stated origin seq of the
+        division's log on, what that key signed is void -- at the signer
+        and every level above, which apply the signer's log in its order.
+        The point is never below what the signer already applied of the
+        division, so no level has applied a statement the record voids.
       - A registration (department, application body), a catalogue entry
         and an audit record are made at the node whose division they
         name, and travel only as entries of that origin.
@@ -64,10 +70,49 @@ int MUST_CHECK
 //  32-byte keys); the signer is the parent the record names; the
 //  division lies strictly below the parent's; a known division keeps its
 //  key unless the record is a rotation naming the known key in
-//  replaces_key.  ERR_OK, ERR_MALFORMED, ERR_FORBIDDEN.
+//  replaces_key.  A revocation record vouches for no key: ERR_MALFORMED
+//  here (authority_node_revocation judges it).  ERR_OK, ERR_MALFORMED,
+//  ERR_FORBIDDEN.
 int MUST_CHECK
     authority_node_record (const char *signer, const Lic__NodeRecord *rec,
                            const uint8_t *known, char *why, size_t why_size);
+
+//  May node `signer` revoke a key of a node below it by the revocation
+//  record `rec` (rec->revocation set)?  signer NULL: a verifier's
+//  anchor, any parent.  Rules: well formed (6-digit codes, the revoked
+//  key in sign_key, 32 bytes, no curve_key and no replaces_key); the
+//  signer is the parent the record names and the division lies strictly
+//  below it (as for a node record); `known`: the key is one the division
+//  has had here (a node record vouched for it, or the configuration);
+//  `prev`: a revocation of the same division and key held here, or NULL
+//  (a key is revoked once, from one point); `held`: the last origin seq
+//  of the division applied here -- revoked_after may not be below it.
+//  ERR_OK, ERR_MALFORMED, ERR_FORBIDDEN, ERR_NOT_FOUND (a key the division
+//  never had here), ERR_KEY_REVOKED (already revoked), ERR_BAD_FIELD (the
+//  point is below what is held), why saying which and what to do.
+int MUST_CHECK
+    authority_node_revocation (const char *signer, const Lic__NodeRecord *rec, bool known,
+                               const Lic__NodeRecord *prev, uint64_t held,
+                               char *why, size_t why_size);
+
+//  May a statement signed by node key `key` stand, made in the log entry
+//  of origin `origin` with origin seq `origin_seq` (a registration,
+//  application body, catalogue version, node record or audit record),
+//  given `rev`, the revocation held for that origin and key (NULL if
+//  none)?  Void after the revocation's point: ERR_NODE_KEY_REVOKED, why
+//  naming the division, the seq, the key and the point.  Every path that
+//  applies a node-signed entry calls it (views_apply_entry).
+int MUST_CHECK
+    authority_node_statement (const Lic__NodeRecord *rev, const char *origin, uint64_t origin_seq,
+                              const uint8_t key [32], char *why, size_t why_size);
+
+//  May node record `rec` (a first record or a rotation) give its division
+//  the key in sign_key, given `rev`, the revocation held for that
+//  division and key (NULL if none)?  A revoked key never comes back.
+//  ERR_OK or ERR_KEY_REVOKED.
+int MUST_CHECK
+    authority_node_key_back (const Lic__NodeRecord *rev, const Lic__NodeRecord *rec,
+                             char *why, size_t why_size);
 
 //  May a department's registration `next` follow `prev`, the one held for
 //  the same division and credit code (NULL if none)?  Key sets only grow

@@ -46,6 +46,7 @@ err_str (int code)
         case ERR_MISSING_FIELD:    return "ERR_MISSING_FIELD";
         case ERR_DISCLOSURE:       return "ERR_DISCLOSURE";
         case ERR_EXPIRED:          return "ERR_EXPIRED";
+        case ERR_NODE_KEY_REVOKED: return "ERR_NODE_KEY_REVOKED";
         case ERR_IO:               return "ERR_IO";
         case ERR_NOMEM:            return "ERR_NOMEM";
         case ERR_CORRUPT:          return "ERR_CORRUPT";

@@ -42,6 +42,7 @@ typedef enum {
     ERR_MISSING_FIELD = 25,     //  query lacks matter, staff, case or purpose
     ERR_DISCLOSURE = 26,        //  sensitive item sent in clear, or its value does not match its digest
     ERR_EXPIRED = 27,           //  archived copy past its expiry
+    ERR_NODE_KEY_REVOKED = 28,  //  statement signed by a node key its parent revoked, after the stated point
     ERR_IO = 100,               //  storage failure
     ERR_NOMEM = 101,
     ERR_CORRUPT = 102,          //  stored data does not decode

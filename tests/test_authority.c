@@ -2,6 +2,7 @@
     per way a hostile member would try to get past it.  */
 #undef NDEBUG
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "proto/authority.h"
@@ -142,6 +143,108 @@ test_node_records (void)
     assert (authority_node_record ("330100", NULL, NULL, why, sizeof why) == ERR_MALFORMED);
 }
 
+static Lic__NodeRecord
+s_revocation (const char *division, const char *parent, const uint8_t *key, uint64_t after)
+{
+    Lic__NodeRecord rec = s_record (division, parent, key, NULL);
+    rec.revocation = true;
+    rec.revoked_after = after;
+    return rec;
+}
+
+//  A compromised node key: the parent revokes it from a stated origin
+//  seq of the division's log; what the key signed after it is void.
+static void
+test_node_key_revocations (void)
+{
+    char why [512];
+    //  The city revokes its county's key after origin seq 12, holding 12.
+    Lic__NodeRecord v = s_revocation ("330106", "330100", s_k1, 12);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_OK);
+    //  ... or after a later point (entries the county made that have not
+    //  reached it yet); and at a level above that holds less of 330106.
+    v = s_revocation ("330106", "330100", s_k1, 20);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_OK);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_OK);
+    //  Never below what is applied here: no level above may have applied
+    //  a statement the record voids.
+    v = s_revocation ("330106", "330100", s_k1, 11);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "up to origin seq 12") && strstr (why, "revoke after 12 or later")
+         && strstr (why, "0101010101010101..."));
+    //  Only a key the division had here; only once.
+    v = s_revocation ("330106", "330100", s_k2, 12);
+    assert (authority_node_revocation ("330100", &v, false, NULL, 12, why, sizeof why) == ERR_NOT_FOUND);
+    assert (strstr (why, "never had here"));
+    Lic__NodeRecord first = s_revocation ("330106", "330100", s_k1, 12);
+    v = s_revocation ("330106", "330100", s_k1, 14);
+    assert (authority_node_revocation ("330100", &v, true, &first, 12, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (strstr (why, "already revoked after origin seq 12"));
+    //  Who may revoke: the parent it names, for a division below it.  A
+    //  county cannot revoke its sibling's key, nor a city its province's,
+    //  nor a city a county of another city.
+    v = s_revocation ("330108", "330106", s_k1, 0);
+    assert (authority_node_revocation ("330106", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    v = s_revocation ("330108", "330100", s_k1, 0);
+    assert (authority_node_revocation ("330106", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "revocation record for 330108 names parent 330100 but is signed by node 330106"));
+    v = s_revocation ("330000", "330100", s_k1, 0);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    v = s_revocation ("330201", "330100", s_k1, 0);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    //  Well formed: the revoked key whole, no CURVE key, nothing replaced,
+    //  and marked as a revocation.
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    v.sign_key.len = 31;
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    v.curve_key.data = s_k2;
+    v.curve_key.len = 32;
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    v.replaces_key.data = s_k2;
+    v.replaces_key.len = 32;
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    v = s_record ("330106", "330100", s_k1, NULL);
+    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", NULL, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    //  A revocation vouches for no key: a chain walker that takes it for
+    //  a node record trusts nothing from it.
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    assert (authority_node_record ("330100", &v, NULL, why, sizeof why) == ERR_MALFORMED);
+    assert (strstr (why, "is a revocation"));
+
+    //  The statements: at or before the point valid, after it void, with
+    //  their own code; other keys, other divisions untouched.
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    assert (authority_node_statement (&v, "330106", 1, s_k1, why, sizeof why) == ERR_OK);
+    assert (authority_node_statement (&v, "330106", 12, s_k1, why, sizeof why) == ERR_OK);
+    assert (authority_node_statement (&v, "330106", 13, s_k1, why, sizeof why) == ERR_NODE_KEY_REVOKED);
+    assert (strstr (why, "entry 13 of 330106 is signed by node key 0101010101010101..., which 330100 "
+                         "revoked as compromised after origin seq 12"));
+    assert (strcmp (err_str (ERR_NODE_KEY_REVOKED), "ERR_NODE_KEY_REVOKED") == 0);
+    assert (authority_node_statement (&v, "330106", UINT64_MAX, s_k1, why, sizeof why) == ERR_NODE_KEY_REVOKED);
+    assert (authority_node_statement (&v, "330106", 13, s_k2, why, sizeof why) == ERR_OK);
+    assert (authority_node_statement (&v, "330108", 13, s_k1, why, sizeof why) == ERR_OK);
+    assert (authority_node_statement (NULL, "330106", 13, s_k1, why, sizeof why) == ERR_OK);
+    //  From 0: everything the key signed in that division is void.
+    v = s_revocation ("330106", "330100", s_k1, 0);
+    assert (authority_node_statement (&v, "330106", 1, s_k1, why, sizeof why) == ERR_NODE_KEY_REVOKED);
+    //  A record that is not a revocation revokes nothing.
+    v = s_record ("330106", "330100", s_k1, NULL);
+    assert (authority_node_statement (&v, "330106", 13, s_k1, why, sizeof why) == ERR_OK);
+
+    //  A revoked key never comes back, not even by a rotation naming the
+    //  key that replaced it; the new key is fine.
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    Lic__NodeRecord back = s_record ("330106", "330100", s_k1, s_k2);
+    assert (authority_node_key_back (&v, &back, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (strstr (why, "never comes back"));
+    Lic__NodeRecord rotation = s_record ("330106", "330100", s_k2, s_k1);
+    assert (authority_node_key_back (&v, &rotation, why, sizeof why) == ERR_OK);
+    assert (authority_node_key_back (NULL, &back, why, sizeof why) == ERR_OK);
+}
+
 static void
 test_catalogue_lines (void)
 {
@@ -242,6 +345,7 @@ main (void)
     test_origin ();
     test_made_at ();
     test_node_records ();
+    test_node_key_revocations ();
     test_catalogue_lines ();
     test_key_sets_only_grow_in_revocations ();
     printf ("authority: all passed\n");
