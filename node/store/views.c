@@ -21,6 +21,7 @@
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
 #include "node/store/views_int.h"
+#include "node/store/views_revoke.h"
 
 static void
 s_pending_destroy (void **item_p)
@@ -184,6 +185,7 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->licenses);
     zhashx_destroy (&self->nodes);
     zhashx_destroy (&self->origins);
+    zhashx_destroy (&self->revoked);
     tree_destroy (&self->tree);
     free (self);
     *self_p = NULL;
@@ -597,6 +599,9 @@ views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
         err_why (why, why_size, "entry %" PRIu64 " has no envelope", e->seq);
         return ERR_MALFORMED;
     }
+    //  A node-signed statement by a revoked node key, after the point.
+    if ((rc = views_check_statement (self, e, why, why_size)) != ERR_OK)
+        return rc;
     switch (e->kind) {
         case LIC__ENTRY_KIND__ENTRY_EVENT: {
             Lic__Event *ev = NULL;

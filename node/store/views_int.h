@@ -13,6 +13,7 @@
 #define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
 #define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
 #define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
+#define VIEWS_REVOKED_PREFIX "revoked/" //  revocations of node keys (views_revoke.c)
 
 typedef struct {
     uint64_t gen;           //  batch generation that wrote it
@@ -55,6 +56,8 @@ struct views_t {
     zhashx_t *signers;      //  "division/hex signing key" -> views_signer_t
     zhashx_t *apps;         //  "division/credit code" -> Lic__AppBodyRegistration (owned)
     zhashx_t *app_keys;     //  "division/hex CURVE key" -> Lic__AppBodyRegistration (borrowed)
+    zhashx_t *revoked;      //  "division/hex key" -> Lic__NodeRecord, a revocation (owned;
+                            //  NULL until the first; views_revoke.c)
 };
 
 //  Puts entry into the log and the Merkle tree of batch, and notes its
@@ -77,6 +80,13 @@ int
 //  and the origin marks from the store.
 int
     views_int_registry_load (views_t *self);
+
+//  Keeps the revocation whose envelope is stored as v (registry
+//  `revoked/`), and drops every revocation kept (views_revoke.c).
+int
+    views_int_revocation_load (views_t *self, const uint8_t *v, size_t vl);
+void
+    views_int_revocations_purge (views_t *self);
 
 //  Loads the latest version of each node's line of each license type.
 int

@@ -13,6 +13,7 @@
 #include "proto/codec.h"
 #include "proto/seal.h"
 #include "node/store/views_int.h"
+#include "node/store/views_revoke.h"
 
 //  Registry key of the signed node record that gave `division` signing
 //  key `key`: "env/node/" division "/" hex key.
@@ -138,6 +139,7 @@ views_int_registry_load (views_t *self)
     zhashx_purge (self->depts);
     zhashx_purge (self->app_keys);
     zhashx_purge (self->apps);
+    views_int_revocations_purge (self);
     store_iter_t *it = store_iter_new (self->store, STORE_CF_REGISTRY, NULL, 0, NULL, 0);
     if (!it)
         return ERR_NOMEM;
@@ -164,6 +166,10 @@ views_int_registry_load (views_t *self)
         }
         if (kl > 4 && memcmp (k, VIEWS_ENV_PREFIX, 4) == 0)
             continue;           //  signed envelopes, read on demand
+        if (kl > 8 && memcmp (k, VIEWS_REVOKED_PREFIX, 8) == 0) {
+            rc = views_int_revocation_load (self, v, vl);
+            continue;
+        }
         if (kl > 4 && memcmp (k, VIEWS_APP_PREFIX, 4) == 0) {
             Lic__AppBodyRegistration *app = NULL;
             if (codec_app_body_registration_decode (v, vl, &app) != ERR_OK || !app->body)
@@ -463,9 +469,14 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
                   const Lic__LogEntry *entry, const Lic__NodeRecord *rec,
                   char *why, size_t why_size)
 {
+    if (rec->revocation)
+        return views_apply_revocation (self, batch, gen, entry, rec, why, why_size);
     //  The record's signer is the node the entry comes from.
     int rc = authority_node_record (entry->origin_division, rec,
                                     views_node_key (self, rec->division), why, why_size);
+    if (rc == ERR_OK)       //  a revoked key never comes back
+        rc = authority_node_key_back (views_node_revocation (self, rec->division, rec->sign_key.data,
+                                                             rec->sign_key.len), rec, why, why_size);
     if (rc != ERR_OK)
         return rc;
     if ((rc = views_int_put_entry (self, batch, gen, entry)) != ERR_OK)
