@@ -142,6 +142,18 @@ int
     ingest_check_catalogue (ingest_t *self, const char *origin, const Lic__Event *ev,
                             const Lic__Envelope *env, bool need_values, char *why, size_t why_size);
 
+//  Sequencing of the jobs of requests made here (ingest_requests.c).
+void
+    ingest_sequence_publish (ingest_t *self, ingest_job_t *job);
+void
+    ingest_sequence_register (ingest_t *self, ingest_job_t *job);
+void
+    ingest_sequence_catalogue (ingest_t *self, ingest_job_t *job);
+void
+    ingest_sequence_app_body (ingest_t *self, ingest_job_t *job);
+void
+    ingest_sequence_audit (ingest_t *self, ingest_job_t *job);
+
 //  Sequencing of a replicated batch and of a node record (replica.c).
 void
     ingest_sequence_batch (ingest_t *self, ingest_job_t *job);
