@@ -1,0 +1,240 @@
+/*  reads.c -- the requests any admitted key may make on the client
+    socket: the node's status, the catalogue, blobs.
+*/
+#include "node/serve/reads.h"
+#include "proto/seal.h"
+
+//  Fills ns (and st) with the node's status; ns borrows curve and root
+//  (32 bytes each) and strings of self.  Free with downlink_status_free.
+void
+reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
+               uint8_t curve [32], uint8_t root [32])
+{
+    ingest_stats (self->ingest, st);
+    //  Messages of keys no longer admitted count with the refused events.
+    st->rejected += self->revoked_msgs;
+    st->rejected_by_code [ERR_KEY_REVOKED] += self->revoked_msgs;
+    lic__node_status__init (ns);
+    ns->division = (char *) self->cfg->division;
+    ns->head_seq = ingest_durable (self->ingest);
+    ns->sign_key.data = self->id->node.sign_pk;
+    ns->sign_key.len = 32;
+    zmq_z85_decode (curve, self->id->node.curve_pk);
+    ns->curve_key.data = curve;
+    ns->curve_key.len = 32;
+    ns->published = st->published;
+    ns->rejected = st->rejected + self->bad_frames;
+    ns->duplicates = st->duplicates;
+    ns->departments = views_departments (self->views);
+    ns->licenses = store_property (self->store, STORE_CF_LICENSE, "rocksdb.estimate-num-keys");
+    ns->started_at = self->started_at;
+    if (root && tree_root (views_tree (self->views), ns->head_seq, root) == ERR_OK) {
+        ns->head_root.data = root;
+        ns->head_root.len = 32;
+    }
+    ns->quarantined = self->quarantine_base + st->quarantined;
+    ns->applied = st->applied;
+    ns->checkpoint = self->checkpoint? self->checkpoint: "";
+    ns->catalogue_types = views_types (self->views);
+    ns->inspections_overdue = self->overdue_count;
+    if (self->query) {
+        query_stats (self->query, &ns->queries_granted, &ns->queries_refused);
+        uint64_t busy = 0, pending;
+        query_flood_stats (self->query, &ns->queries_aggregated, &busy, &pending);
+        ns->busy = self->busy + busy;
+    }
+    outq_stats_t qs;
+    if (self->client_q) {
+        outq_stats (self->client_q, &qs);
+        ns->replies_dropped += qs.dropped;
+    }
+    if (self->query_q) {
+        outq_stats (self->query_q, &qs);
+        ns->replies_dropped += qs.dropped;
+    }
+    uplink_status (self->uplink, ns);
+    if (self->downlink)
+        downlink_status (self->downlink, ns);
+}
+
+void
+reads_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    ingest_stats_t st;
+    Lic__NodeStatus ns;
+    uint8_t curve [32], root [32];
+    reads_status_fill (self, &st, &ns, curve, root);
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_STATUS;
+    reply.status = &ns;
+    server_send (self, route_p, &reply);
+    downlink_status_free (&ns);
+}
+
+//  Catalogue reads: list (latest of every type), show (latest of one),
+//  history (every version of one), a page at a time: at most
+//  SERVER_TYPES_MAX types and ~192 KiB, and `more` with the cursor of the
+//  next page ("division/code" for a list, the version for a history)
+//  whenever any is left out.
+#define SERVER_TYPES_MAX 1024
+typedef struct {
+    Lic__LicenseType **types;
+    size_t n, cap;
+    size_t bytes;                   //  packed size so far
+    const char *from;               //  list: the first "division/code" wanted ("" = all)
+    bool more;                      //  a type was left out
+    char next [64];                 //  list: its "division/code"
+} s_types_t;
+
+//  True if the page is full, so that the type offered next goes to the
+//  next page.
+static bool
+s_types_full (s_types_t *c)
+{
+    return c->more || c->n == c->cap || c->bytes >= SERVER_REPLY_BUDGET;
+}
+
+static void
+s_collect_type (void *arg, const Lic__LicenseType *t)
+{
+    s_types_t *c = (s_types_t *) arg;
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s", t->division, t->type_code);
+    if (*c->from && strcmp (key, c->from) < 0)
+        return;
+    if (s_types_full (c)) {
+        if (!c->more)
+            snprintf (c->next, sizeof c->next, "%s", key);
+        c->more = true;
+        return;
+    }
+    c->types [c->n++] = (Lic__LicenseType *) t;
+    c->bytes += lic__license_type__get_packed_size (t);
+}
+
+void
+reads_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req)
+{
+    const Lic__CatalogueRequest *cr = req->catalogue;
+    //  Whose line of the code: the node's own unless another is asked.
+    const char *line = cr->division && *cr->division? cr->division: self->cfg->division;
+    s_types_t c = { NULL, 0, SERVER_TYPES_MAX, 0, cr->cursor, false, "" };
+    uint64_t from_version = 1;
+    if (*cr->cursor && *cr->type_code
+    &&  (!cr->history || sscanf (cr->cursor, "%" SCNu64, &from_version) != 1 || from_version == 0)) {
+        server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "cursor \"%.80s\" is not one of this "
+                      "read's (pass back next_cursor as it came)", cr->cursor);
+        return;
+    }
+    c.types = calloc (c.cap, sizeof *c.types);
+    Lic__LicenseType **owned = NULL;
+    size_t n_owned = 0;
+    if (!c.types) {
+        server_send_error (self, route_p, req->id, ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (!*cr->type_code)
+        views_each_type (self->views, s_collect_type, &c);
+    else
+    if (!cr->history) {
+        const Lic__LicenseType *t = views_type (self->views, line, cr->type_code);
+        if (t)
+            c.types [c.n++] = (Lic__LicenseType *) t;
+    }
+    else {
+        owned = calloc (c.cap + 1, sizeof *owned);
+        for (uint64_t v = from_version; owned && v <= UINT32_MAX; v++) {
+            if (views_type_version (self->views, line, cr->type_code, (uint32_t) v, &owned [n_owned]) != ERR_OK)
+                break;
+            if (s_types_full (&c)) {
+                c.more = true;      //  version v starts the next page
+                snprintf (c.next, sizeof c.next, "%" PRIu64, v);
+                codec_license_type_free (&owned [n_owned]);
+                break;
+            }
+            c.bytes += lic__license_type__get_packed_size (owned [n_owned]);
+            c.types [c.n++] = owned [n_owned++];
+        }
+    }
+    if (*cr->type_code && c.n == 0)
+        server_send_error (self, route_p, req->id, ERR_UNKNOWN_TYPE, "license type %s is not in the "
+                      "catalogue of node %s", cr->type_code, line);
+    else {
+        Lic__CatalogueResult res;
+        lic__catalogue_result__init (&res);
+        res.types = c.types;
+        res.n_types = c.n;
+        res.more = c.more;
+        res.next_cursor = c.next;
+        Lic__Reply reply;
+        codec_reply_init (&reply);
+        reply.id = req->id;
+        reply.body_case = LIC__REPLY__BODY_CATALOGUE;
+        reply.catalogue = &res;
+        server_send (self, route_p, &reply);
+    }
+    for (size_t i = 0; i < n_owned; i++)
+        codec_license_type_free (&owned [i]);
+    free (owned);
+    free (c.types);
+}
+
+#define SERVER_BLOB_MAX (192 * 1024)
+
+void
+reads_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool admin)
+{
+    const Lic__BlobRequest *b = req->blob;
+    Lic__BlobResult res;
+    lic__blob_result__init (&res);
+    uint8_t digest [32], *data = NULL;
+    size_t len = 0;
+    if (b->put.len) {
+        if (!admin) {
+            server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "storing blobs is for the node's operator");
+            return;
+        }
+        if (b->put.len > SERVER_BLOB_MAX) {
+            server_send_error (self, route_p, req->id, ERR_TOO_LARGE, "blob of %zu bytes is over the %d-byte limit",
+                          b->put.len, SERVER_BLOB_MAX);
+            return;
+        }
+        seal_hash (digest, b->put.data, b->put.len, NULL, 0);
+        store_batch_t *batch = store_batch_new (self->store);
+        int rc = batch? ERR_OK: ERR_NOMEM;
+        if (rc == ERR_OK) {
+            store_batch_put (batch, STORE_CF_BLOB, digest, 32, b->put.data, b->put.len);
+            rc = store_write (self->store, batch, true);
+        }
+        store_batch_destroy (&batch);
+        if (rc != ERR_OK) {
+            server_send_error (self, route_p, req->id, rc, "blob not stored: %s", err_str (rc));
+            return;
+        }
+    }
+    else {
+        if (b->digest.len != 32) {
+            server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "a blob is named by its 32-byte BLAKE2b digest");
+            return;
+        }
+        memcpy (digest, b->digest.data, 32);
+        int rc = store_get (self->store, STORE_CF_BLOB, digest, 32, &data, &len);
+        if (rc != ERR_OK) {
+            server_send_error (self, route_p, req->id, rc, rc == ERR_NOT_FOUND? "no such blob": "blob unreadable");
+            return;
+        }
+        res.data.data = data;
+        res.data.len = len;
+    }
+    res.digest.data = digest;
+    res.digest.len = 32;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_BLOB;
+    reply.blob = &res;
+    server_send (self, route_p, &reply);
+    free (data);
+}

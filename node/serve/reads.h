@@ -1,0 +1,27 @@
+/*  reads.h -- the requests any admitted key may make on the client
+    socket (reads.c): the node's status, the catalogue, blobs.
+*/
+#ifndef LICREPO_READS_H
+#define LICREPO_READS_H
+
+#include "node/serve/server_int.h"
+
+//  Fills ns (and st) with the node's status; ns borrows curve and root
+//  (32 bytes each) and strings of self.  Free with downlink_status_free.
+void
+    reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
+                       uint8_t curve [32], uint8_t root [32]);
+
+void
+    reads_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req);
+
+//  Catalogue reads: the latest of every type, of one, or every version
+//  of one, a page at a time.
+void
+    reads_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req);
+
+//  A blob by its digest; with admin, storing one.
+void
+    reads_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool admin);
+
+#endif
