@@ -1,7 +1,8 @@
 /*  licjson.c -- license events and views as JSON (formats in
     licjson.h).  License types and the lateness report are in
-    licjson_catalogue.c; the helpers both halves share are declared in
-    licjson_int.h and defined here.
+    licjson_catalogue.c, status, digests and proofs in licjson_status.c,
+    log entries in licjson_entry.c; the helpers they share are declared
+    in licjson_int.h and defined here.
 
     Parsing builds the Event on the stack with strings borrowed from the
     jansson tree, encodes it, and decodes the bytes into the caller's
@@ -511,8 +512,8 @@ licjson_str (const char *text)
 //  Adds value under key, a string a peer sent: as licjson_str makes a
 //  value of it (bytes that are not UTF-8 become '?'), since jansson
 //  refuses a key that is not UTF-8.  Clears *ok as licjson_set does.
-static void
-s_set_text_key (json_t *obj, const char *key, json_t *value, bool *ok)
+void
+licjson_set_text_key (json_t *obj, const char *key, json_t *value, bool *ok)
 {
     json_t *text = licjson_str (key);
     if (!text) {
@@ -537,8 +538,8 @@ licjson_hex (const uint8_t *data, size_t len)
 }
 
 //  CURVE keys as Z85 (what key files hold); hex if not 32 bytes.
-static json_t *
-s_z85 (ProtobufCBinaryData key)
+json_t *
+licjson_z85 (ProtobufCBinaryData key)
 {
     char text [41];
     if (key.len == 32 && zmq_z85_encode (text, key.data, key.len))
@@ -546,13 +547,13 @@ s_z85 (ProtobufCBinaryData key)
     return licjson_hex (key.data, key.len);
 }
 
-//  A list of CURVE keys, each as s_z85; NULL if out of memory.
-static json_t *
-s_z85_list (const ProtobufCBinaryData *keys, size_t n)
+//  A list of CURVE keys, each as licjson_z85; NULL if out of memory.
+json_t *
+licjson_z85_list (const ProtobufCBinaryData *keys, size_t n)
 {
     json_t *list = json_array ();
     for (size_t i = 0; list && i < n; i++)
-        if (json_array_append_new (list, s_z85 (keys [i])) != 0) {
+        if (json_array_append_new (list, licjson_z85 (keys [i])) != 0) {
             json_decref (list);
             list = NULL;
         }
@@ -615,7 +616,7 @@ s_content_to_json (const Lic__LicenseContent *c)
     licjson_set (obj, "service_item_code",
                  licjson_str (c->service_item_code), &ok);
     for (size_t i = 0; i < c->n_items; i++)
-        s_set_text_key (items, c->items [i]->name, s_item_to_json (c->items [i]), &ok);
+        licjson_set_text_key (items, c->items [i]->name, s_item_to_json (c->items [i]), &ok);
     licjson_set (obj, "items", items, &ok);
     licjson_set (obj, "seal_info", licjson_str (c->seal_info), &ok);
     licjson_set (obj, "file_digest",
@@ -738,405 +739,6 @@ licjson_state_to_json (const Lic__LicenseRecord *rec)
                 ok = false;
         licjson_set (obj, "history", history, &ok);
     }
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-//  Binary as hex, or null when empty (a field the node did not send).
-static json_t *
-s_hex_or_null (ProtobufCBinaryData data)
-{
-    return data.len? licjson_hex (data.data, data.len): json_null ();
-}
-
-static json_t *
-s_uplink_to_json (const Lic__NodeStatus *st)
-{
-    bool ok = true;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    licjson_set (obj, "state", licjson_str (st->uplink_state), &ok);
-    licjson_set (obj, "parent_division",
-                 licjson_str (st->parent_division), &ok);
-    licjson_set (obj, "acked_seq",
-                 licjson_int ((int64_t) st->uplink_acked), &ok);
-    licjson_set (obj, "lag_entries",
-                 licjson_int ((int64_t) st->uplink_lag), &ok);
-    licjson_set (obj, "lag_seconds", licjson_int (st->uplink_lag_seconds), &ok);
-    licjson_set (obj, "error", licjson_str (st->uplink_error), &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-//  now - then in seconds, for a time a node sent (any int64): null when
-//  the difference does not fit an int64.
-static json_t *
-s_age (int64_t now, int64_t then)
-{
-    if ((then < 0 && now > INT64_MAX + then) || (then > 0 && now < INT64_MIN + then))
-        return json_null ();
-    return licjson_int (now - then);
-}
-
-//  A node below, as the status holds it (what it said; honest lag here).
-static json_t *
-s_subtree_to_json (const Lic__SubtreeNode *n, int64_t now)
-{
-    bool ok = true;
-    const Lic__NodeSummary *s = n->summary;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    licjson_set (obj, "division", licjson_str (s->division), &ok);
-    licjson_set (obj, "parent", licjson_str (s->parent_division), &ok);
-    licjson_set (obj, "via", licjson_str (n->via), &ok);
-    licjson_set (obj, "head_seq", licjson_int ((int64_t) s->head_seq), &ok);
-    licjson_set (obj, "uplink_state", licjson_str (s->uplink_state), &ok);
-    licjson_set (obj, "uplink_error", licjson_str (s->uplink_error), &ok);
-    licjson_set (obj, "uplink_acked", licjson_int ((int64_t) s->uplink_acked), &ok);
-    licjson_set (obj, "lag_entries", licjson_int ((int64_t) s->uplink_lag), &ok);
-    licjson_set (obj, "lag_seconds", licjson_int (n->lag_seconds), &ok);
-    licjson_set (obj, "silent", json_boolean (n->silent), &ok);
-    licjson_set (obj, "last_seen", licjson_int (n->last_seen), &ok);
-    licjson_set (obj, "last_seen_age", s_age (now, n->last_seen), &ok);
-    licjson_set (obj, "made_at", licjson_int (s->made_at), &ok);
-    licjson_set (obj, "started_at", licjson_int (s->started_at), &ok);
-    licjson_set (obj, "quarantined", licjson_int ((int64_t) s->quarantined), &ok);
-    licjson_set (obj, "disk_free_mb", licjson_int ((int64_t) s->disk_free_mb), &ok);
-    licjson_set (obj, "software", licjson_str (s->software), &ok);
-    licjson_set (obj, "children", licjson_int (s->children), &ok);
-    licjson_set (obj, "children_connected", licjson_int (s->children_connected), &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *
-s_child_to_json (const Lic__ChildStatus *c, int64_t now)
-{
-    bool ok = true;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    uint64_t lag = c->child_head > c->acked_seq?
-                   c->child_head - c->acked_seq: 0;
-    licjson_set (obj, "division", licjson_str (c->division), &ok);
-    licjson_set (obj, "connected", json_boolean (c->connected), &ok);
-    licjson_set (obj, "acked_seq", licjson_int ((int64_t) c->acked_seq), &ok);
-    licjson_set (obj, "child_head", licjson_int ((int64_t) c->child_head), &ok);
-    licjson_set (obj, "lag_entries", licjson_int ((int64_t) lag), &ok);
-    licjson_set (obj, "lag_seconds", licjson_int (c->lag_seconds), &ok);
-    licjson_set (obj, "last_contact", licjson_int (c->last_contact), &ok);
-    licjson_set (obj, "last_contact_age", c->last_contact?
-                 s_age (now, c->last_contact): json_null (), &ok);
-    licjson_set (obj, "checkpoint_size",
-                 licjson_int ((int64_t) c->checkpoint_size), &ok);
-    licjson_set (obj, "refused", *c->refused? licjson_str (c->refused): json_null (), &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-json_t *
-licjson_status_to_json (const Lic__NodeStatus *st)
-{
-    bool ok = true;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    int64_t now = (int64_t) time (NULL);
-    licjson_set (obj, "division", licjson_str (st->division), &ok);
-    licjson_set (obj, "head_seq", licjson_int ((int64_t) st->head_seq), &ok);
-    licjson_set (obj, "head_root", s_hex_or_null (st->head_root), &ok);
-    licjson_set (obj, "sign_key",
-                 licjson_hex (st->sign_key.data, st->sign_key.len), &ok);
-    licjson_set (obj, "curve_key", s_z85 (st->curve_key), &ok);
-    licjson_set (obj, "checkpoint", licjson_str (st->checkpoint), &ok);
-    licjson_set (obj, "receipt", licjson_str (st->receipt), &ok);
-    licjson_set (obj, "uplink", s_uplink_to_json (st), &ok);
-    json_t *children = json_array ();
-    for (size_t i = 0; children && i < st->n_children; i++)
-        if (json_array_append_new (children,
-                                   s_child_to_json (st->children [i], now)))
-            ok = false;
-    licjson_set (obj, "children", children, &ok);
-    json_t *subtree = json_array ();
-    for (size_t i = 0; subtree && i < st->n_subtree; i++)
-        if (st->subtree [i]->summary
-        &&  json_array_append_new (subtree, s_subtree_to_json (st->subtree [i], now)))
-            ok = false;
-    licjson_set (obj, "subtree", subtree, &ok);
-    licjson_set (obj, "quarantined",
-                 licjson_int ((int64_t) st->quarantined), &ok);
-    licjson_set (obj, "published", licjson_int ((int64_t) st->published), &ok);
-    licjson_set (obj, "applied", licjson_int ((int64_t) st->applied), &ok);
-    licjson_set (obj, "rejected", licjson_int ((int64_t) st->rejected), &ok);
-    licjson_set (obj, "duplicates",
-                 licjson_int ((int64_t) st->duplicates), &ok);
-    licjson_set (obj, "departments",
-                 licjson_int ((int64_t) st->departments), &ok);
-    licjson_set (obj, "licenses", licjson_int ((int64_t) st->licenses), &ok);
-    licjson_set (obj, "catalogue_types",
-                 licjson_int ((int64_t) st->catalogue_types), &ok);
-    licjson_set (obj, "inspections_overdue",
-                 licjson_int ((int64_t) st->inspections_overdue), &ok);
-    licjson_set (obj, "queries_granted", licjson_int ((int64_t) st->queries_granted), &ok);
-    licjson_set (obj, "queries_refused", licjson_int ((int64_t) st->queries_refused), &ok);
-    licjson_set (obj, "started_at", licjson_int (st->started_at), &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-json_t *
-licjson_digest_to_json (const Lic__DigestResult *d)
-{
-    bool ok = true;
-    json_t *obj = json_object ();
-    json_t *divisions = json_object ();
-    if (!obj || !divisions) {
-        json_decref (obj);
-        json_decref (divisions);
-        return NULL;
-    }
-    for (size_t i = 0; i < d->n_entries; i++) {
-        const Lic__DigestEntry *e = d->entries [i];
-        json_t *entry = json_object ();
-        if (entry) {
-            licjson_set (entry, "licenses",
-                         licjson_int ((int64_t) e->licenses), &ok);
-            licjson_set (entry, "digest",
-                         licjson_hex (e->digest.data, e->digest.len), &ok);
-        }
-        if (*e->division)
-            s_set_text_key (divisions, e->division, entry, &ok);
-        else
-            licjson_set (obj, "total", entry, &ok);
-    }
-    licjson_set (obj, "divisions", divisions, &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *
-s_hashes_to_json (ProtobufCBinaryData *hashes, size_t n)
-{
-    json_t *array = json_array ();
-    for (size_t i = 0; array && i < n; i++)
-        if (json_array_append_new (array,
-                                   licjson_hex (hashes [i].data, hashes [i].len))) {
-            json_decref (array);
-            return NULL;
-        }
-    return array;
-}
-
-json_t *
-licjson_proof_to_json (const Lic__ProofResult *p, const char *origin)
-{
-    bool ok = true;
-    bool inclusion = p->leaf.len > 0;
-    bool consistency = p->old_size > 0;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    licjson_set (obj, "origin", licjson_str (origin), &ok);
-    licjson_set (obj, "checkpoint", licjson_str (p->checkpoint), &ok);
-    licjson_set (obj, "size", licjson_int ((int64_t) p->size), &ok);
-    licjson_set (obj, "root", licjson_hex (p->root.data, p->root.len), &ok);
-    licjson_set (obj, "leaf_index", inclusion? licjson_int ((int64_t) p->leaf_index):
-                 json_null (), &ok);
-    licjson_set (obj, "leaf", inclusion? licjson_hex (p->leaf.data, p->leaf.len):
-                 json_null (), &ok);
-    licjson_set (obj, "inclusion",
-                 s_hashes_to_json (p->inclusion, p->n_inclusion), &ok);
-    licjson_set (obj, "old_size", licjson_int ((int64_t) p->old_size), &ok);
-    licjson_set (obj, "old_root", consistency?
-                 licjson_hex (p->old_root.data, p->old_root.len):
-                 json_null (), &ok);
-    licjson_set (obj, "consistency",
-                 s_hashes_to_json (p->consistency, p->n_consistency), &ok);
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *
-s_keys_to_json (const ProtobufCBinaryData *keys, size_t n)
-{
-    json_t *array = json_array ();
-    for (size_t i = 0; array && i < n; i++)
-        if (json_array_append_new (array, licjson_hex (keys [i].data, keys [i].len))) {
-            json_decref (array);
-            return NULL;
-        }
-    return array;
-}
-
-static json_t *
-s_registration_to_json (const Lic__Registration *reg)
-{
-    bool ok = true;
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    licjson_set (obj, "division", licjson_str (reg->division), &ok);
-    licjson_set (obj, "at", licjson_int (reg->at), &ok);
-    const Lic__Department *d = reg->department;
-    if (d) {
-        json_t *dept = json_object ();
-        json_t *types = json_array ();
-        for (size_t i = 0; types && i < d->n_license_types; i++)
-            if (json_array_append_new (types, licjson_str (d->license_types [i])))
-                ok = false;
-        if (dept) {
-            licjson_set (dept, "credit_code",
-                         licjson_str (d->credit_code), &ok);
-            licjson_set (dept, "name", licjson_str (d->name), &ok);
-            licjson_set (dept, "sign_keys", s_keys_to_json (d->sign_keys, d->n_sign_keys), &ok);
-            licjson_set (dept, "curve_key", s_z85 (d->curve_key), &ok);
-            licjson_set (dept, "license_types", types, &ok);
-            licjson_set (dept, "revoked_keys",
-                         s_keys_to_json (d->revoked_keys, d->n_revoked_keys),
-                         &ok);
-            licjson_set (dept, "revoked_curve_keys",
-                         s_z85_list (d->revoked_curve_keys, d->n_revoked_curve_keys), &ok);
-        }
-        else
-            json_decref (types);
-        licjson_set (obj, "department", dept, &ok);
-    }
-    if (!ok) {
-        json_decref (obj);
-        return NULL;
-    }
-    return obj;
-}
-
-//  Adds the decoded envelope body of entry to obj.
-static void
-s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
-{
-    const Lic__Envelope *env = entry->envelope;
-    int rc = ERR_MALFORMED;
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        Lic__Event *ev = NULL;
-        rc = codec_event_decode (env->body.data, env->body.len, &ev);
-        if (rc == ERR_OK)
-            licjson_set (obj, "event", licjson_event_to_json (ev), ok);
-        codec_event_free (&ev);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
-        Lic__Registration *reg = NULL;
-        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-        if (rc == ERR_OK)
-            licjson_set (obj, "registration", s_registration_to_json (reg), ok);
-        codec_registration_free (&reg);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
-        Lic__LicenseType *t = NULL;
-        rc = codec_license_type_decode (env->body.data, env->body.len, &t);
-        if (rc == ERR_OK)
-            licjson_set (obj, "license_type", licjson_type_to_json (t), ok);
-        codec_license_type_free (&t);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
-        Lic__NodeRecord *n = NULL;
-        rc = codec_node_record_decode (env->body.data, env->body.len, &n);
-        if (rc == ERR_OK)
-            licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
-                         licjson_str (n->division), "vouched_by",
-                         licjson_str (n->parent_division)), ok);
-        codec_node_record_free (&n);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY) {
-        Lic__AppBodyRegistration *a = NULL;
-        rc = codec_app_body_registration_decode (env->body.data, env->body.len, &a);
-        if (rc == ERR_OK && a->body)
-            licjson_set (obj, "app_body", json_pack ("{s:o, s:o, s:b, s:o, s:o}", "credit_code",
-                         licjson_str (a->body->credit_code), "name", licjson_str (a->body->name),
-                         "revoked", a->body->revoked,
-                         "curve_key", s_z85 (a->body->curve_key),
-                         "revoked_keys", s_z85_list (a->body->revoked_keys, a->body->n_revoked_keys)), ok);
-        codec_app_body_registration_free (&a);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
-        Lic__AuditRecord *r = NULL;
-        rc = codec_audit_record_decode (env->body.data, env->body.len, &r);
-        if (rc == ERR_OK)
-            licjson_set (obj, "audit", json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I}",
-                         "body", licjson_str (r->body_code), "staff", licjson_str (r->staff_id),
-                         "matter", licjson_str (r->matter_code), "case",
-                         licjson_str (r->case_number), "purpose", licjson_str (r->purpose),
-                         "holder", licjson_str (r->holder_id),
-                         "license_id", licjson_str (r->license_id), "result", err_str (r->code),
-                         "at_ms", (json_int_t) r->at_ms), ok);
-        codec_audit_record_free (&r);
-    }
-    if (rc != ERR_OK)
-        licjson_set (obj, "body_error", json_string (err_str (rc)), ok);
-}
-
-json_t *
-licjson_entry_to_json (const Lic__LogEntry *entry)
-{
-    bool ok = true;
-    const Lic__Envelope *env = entry->envelope;
-    const char *kind = entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT? "event":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? "registration":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "app_body":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "audit": "none";
-    json_t *obj = json_object ();
-    if (!obj)
-        return NULL;
-    licjson_set (obj, "seq", licjson_int ((int64_t) entry->seq), &ok);
-    licjson_set (obj, "origin_division",
-                 licjson_str (entry->origin_division), &ok);
-    licjson_set (obj, "origin_seq",
-                 licjson_int ((int64_t) entry->origin_seq), &ok);
-    licjson_set (obj, "kind", json_string (kind), &ok);
-    licjson_set (obj, "received_at", licjson_int (entry->received_at), &ok);
-    if (env) {
-        licjson_set (obj, "key_id",
-                     licjson_hex (env->key_id.data, env->key_id.len), &ok);
-        licjson_set (obj, "signature",
-                     licjson_hex (env->signature.data, env->signature.len),
-                     &ok);
-    }
-    if (env && env->n_disclosures) {
-        //  Names only: the values are personal or commercial data
-        json_t *names = json_array ();
-        for (size_t i = 0; names && i < env->n_disclosures; i++)
-            if (json_array_append_new (names, licjson_str (env->disclosures [i]->name)))
-                ok = false;
-        licjson_set (obj, "disclosed", names, &ok);
-    }
-    s_entry_body (obj, entry, &ok);
     if (!ok) {
         json_decref (obj);
         return NULL;

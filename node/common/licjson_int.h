@@ -1,6 +1,7 @@
-/*  licjson_int.h -- helpers shared by licjson.c (events and views) and
-    licjson_catalogue.c (license types and the lateness report), defined
-    in licjson.c.  Not for use outside licjson.
+/*  licjson_int.h -- helpers shared by licjson.c (events and views),
+    licjson_catalogue.c (license types and the lateness report),
+    licjson_status.c (status, digests, proofs) and licjson_entry.c (log
+    entries), defined in licjson.c.  Not for use outside licjson.
 */
 #ifndef LICREPO_LICJSON_INT_H
 #define LICREPO_LICJSON_INT_H
@@ -48,5 +49,18 @@ json_t *
 //  An integer.
 json_t *
     licjson_int (int64_t v);
+
+//  Adds value under key, a string a peer sent (not UTF-8: '?'); clears
+//  *ok as licjson_set does.
+void
+    licjson_set_text_key (json_t *obj, const char *key, json_t *value, bool *ok);
+
+//  A CURVE key as Z85 (what key files hold); hex if not 32 bytes.
+json_t *
+    licjson_z85 (ProtobufCBinaryData key);
+
+//  A list of CURVE keys, each as licjson_z85; NULL if out of memory.
+json_t *
+    licjson_z85_list (const ProtobufCBinaryData *keys, size_t n);
 
 #endif
