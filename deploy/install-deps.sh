@@ -6,7 +6,8 @@ pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
       librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
       valgrind iproute2 procps prometheus
-      golang-go golang-golang-x-mod-dev)   # Go: tests/interop (interop_go)
+      golang-go golang-golang-x-mod-dev    # Go: tests/interop (interop_go)
+      chromium)   # headless browser: tests/test_e2e_dashboard.c loads the dashboard
 #  clang and libFuzzer's runtime (libclang_rt.fuzzer, only Recommended by
 #  libclang-common-14-dev) for tests/fuzz: wanted, not required; without
 #  them tests/run.sh says its fuzz step is skipped

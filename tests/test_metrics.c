@@ -5,6 +5,11 @@
     405, idle connections do not block a scrape, nor do 20 slow-loris
     connections, which are evicted or closed by the deadline) and the listen
     addresses it accepts, refuses and takes from the configuration.
+    The dashboard served beside them (node/serve/dashboard.h): its assets
+    name nothing outside the node, the page's headers forbid it, the lag
+    history keeps a minute's largest lag for 6 hours and no more series
+    than its bound, /dashboard.json carries the status as licctl prints it
+    and the quarantine of a real store, and is rendered only once asked.
 */
 #undef NDEBUG
 #include <arpa/inet.h>
@@ -21,7 +26,10 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
+#include "node/common/licjson.h"
 #include "node/daemon/config.h"
+#include "node/serve/dashboard.h"
 #include "node/serve/metrics.h"
 
 // ---------------------------------------------------------------------
@@ -366,6 +374,282 @@ test_store_fill_reads_a_real_store (void)
 }
 
 // ---------------------------------------------------------------------
+//  Dashboard
+
+static void
+test_dashboard_assets_name_nothing_elsewhere (void)
+{
+    const char *urls [] = { "/", "/dashboard", "/dashboard.css", "/dashboard.js" };
+    for (size_t i = 0; i < sizeof urls / sizeof urls [0]; i++) {
+        const dashboard_asset_t *a = dashboard_asset (urls [i]);
+        assert (a && a->len > 100 && a->data [a->len] == 0);
+        const char *text = (const char *) a->data;
+        assert (strlen (text) == a->len);
+        //  The one URL with a scheme is SVG's namespace name, never fetched.
+        for (const char *p = strstr (text, "://"); p; p = strstr (p + 3, "://"))
+            assert (p - text >= 4 && strncmp (p - 4, "http://www.w3.org/2000/svg", 26) == 0);
+        assert (!strstr (text, "@import") && !strstr (text, "url("));
+        assert (!strstr (text, "//cdn") && !strstr (text, "src=\"//"));
+    }
+    const char *page = (const char *) dashboard_asset ("/")->data;
+    assert (strstr (page, "<script src=\"/dashboard.js\"></script>"));
+    assert (strstr (page, "href=\"/dashboard.css\""));
+    assert (!strstr (page, "<script>") && !strstr (page, "style=\""));
+    assert (dashboard_asset ("/dashboard.json") == NULL);    //  not an asset: rendered
+    assert (dashboard_asset ("/metrics") == NULL);
+    assert (dashboard_asset ("/dashboard.js/") == NULL);
+}
+
+//  The status of city 330100 as s_on_status fills it: its uplink, its
+//  child 330106 and two nodes below it (330106, and 330108 relayed
+//  through 330106, as a deeper node would be).
+typedef struct {
+    Lic__NodeStatus ns;
+    Lic__ChildStatus child;
+    Lic__ChildStatus *children [1];
+    Lic__NodeSummary sum [2];
+    Lic__SubtreeNode node [2];
+    Lic__SubtreeNode *subtree [2];
+} s_city_t;
+
+static void
+s_city (s_city_t *c)
+{
+    memset (c, 0, sizeof *c);
+    lic__node_status__init (&c->ns);
+    c->ns.division = "330100";
+    c->ns.parent_division = "330000";
+    c->ns.uplink_state = "streaming";
+    c->ns.head_seq = 9;
+    lic__child_status__init (&c->child);
+    c->child.division = "330106";
+    c->child.connected = true;
+    c->children [0] = &c->child;
+    c->ns.children = c->children;
+    c->ns.n_children = 1;
+    const char *divs [2] = { "330106", "330108" };
+    for (int i = 0; i < 2; i++) {
+        lic__node_summary__init (&c->sum [i]);
+        c->sum [i].division = (char *) divs [i];
+        c->sum [i].parent_division = "330100";
+        c->sum [i].uplink_state = "streaming";
+        lic__subtree_node__init (&c->node [i]);
+        c->node [i].summary = &c->sum [i];
+        c->node [i].via = "330106";
+        c->node [i].last_seen = 1795000000;
+        c->subtree [i] = &c->node [i];
+    }
+    c->ns.subtree = c->subtree;
+    c->ns.n_subtree = 2;
+}
+
+static json_t *
+s_dashboard_json (dashboard_t *d, const Lic__NodeStatus *ns, store_t *store, int64_t now)
+{
+    char *text = dashboard_render (d, ns, NULL, store, now);
+    assert (text);
+    json_error_t err;
+    json_t *doc = json_loads (text, 0, &err);
+    free (text);
+    assert (doc);
+    assert (json_integer_value (json_object_get (doc, "generated_at")) == now);
+    return doc;
+}
+
+//  The series of division in a dashboard document, or NULL.
+static json_t *
+s_series_of (json_t *doc, const char *division)
+{
+    json_t *series = json_object_get (json_object_get (doc, "history"), "series"), *s;
+    size_t i;
+    json_array_foreach (series, i, s)
+        if (strcmp (json_string_value (json_object_get (s, "division")), division) == 0)
+            return s;
+    return NULL;
+}
+
+static void
+test_dashboard_history_keeps_a_minutes_largest_lag_for_six_hours (void)
+{
+    s_city_t c;
+    s_city (&c);
+    dashboard_t *d = dashboard_new ();
+    assert (d);
+    const int64_t t0 = 1795000020 - 1795000020 % DASHBOARD_STEP_S;   //  a minute's start
+    //  One minute: 5, 40, then 10 s of the child link's lag; 40 is kept.
+    int64_t lags [3] = { 5, 40, 10 };
+    for (int i = 0; i < 3; i++) {
+        c.child.lag_seconds = lags [i];
+        c.node [1].lag_seconds = 100 + lags [i];
+        c.ns.uplink_lag_seconds = 1;
+        dashboard_sample (d, &c.ns, t0 + 29 * i);
+    }
+    c.child.lag_seconds = 7;
+    dashboard_sample (d, &c.ns, t0 + DASHBOARD_STEP_S);
+    json_t *doc = s_dashboard_json (d, &c.ns, NULL, t0 + DASHBOARD_STEP_S);
+    json_t *h = json_object_get (doc, "history");
+    assert (json_integer_value (json_object_get (h, "step_s")) == 60);
+    assert (json_integer_value (json_object_get (h, "samples")) == 360);
+    assert (json_integer_value (json_object_get (h, "bytes_max")) == DASHBOARD_HISTORY_BYTES);
+    assert (json_array_size (json_object_get (h, "series")) == 3);
+    json_t *link = s_series_of (doc, "330106"), *node = s_series_of (doc, "330108"),
+           *up = s_series_of (doc, "330100");
+    assert (streq (json_string_value (json_object_get (link, "kind")), "link"));
+    assert (streq (json_string_value (json_object_get (node, "kind")), "node"));
+    assert (streq (json_string_value (json_object_get (up, "kind")), "uplink"));
+    json_t *expect = json_pack ("[[I,i],[I,i]]", (json_int_t) t0, 40,
+                                (json_int_t) (t0 + DASHBOARD_STEP_S), 7);
+    assert (json_equal (json_object_get (link, "points"), expect));
+    json_decref (expect);
+    expect = json_pack ("[[I,i],[I,i]]", (json_int_t) t0, 140,
+                        (json_int_t) (t0 + DASHBOARD_STEP_S), 110);
+    assert (json_equal (json_object_get (node, "points"), expect));
+    json_decref (expect);
+    json_decref (doc);
+    //  Six hours later the first minute is gone, the second is the oldest.
+    int64_t later = t0 + (int64_t) DASHBOARD_SAMPLES * DASHBOARD_STEP_S;
+    c.child.lag_seconds = 3;
+    dashboard_sample (d, &c.ns, later);
+    doc = s_dashboard_json (d, &c.ns, NULL, later);
+    expect = json_pack ("[[I,i],[I,i]]", (json_int_t) (t0 + DASHBOARD_STEP_S), 7,
+                        (json_int_t) later, 3);
+    assert (json_equal (json_object_get (s_series_of (doc, "330106"), "points"), expect));
+    json_decref (expect);
+    json_decref (doc);
+    //  A day later: only that minute.
+    dashboard_sample (d, &c.ns, later + 86400);
+    doc = s_dashboard_json (d, &c.ns, NULL, later + 86400);
+    assert (json_array_size (json_object_get (s_series_of (doc, "330106"), "points")) == 1);
+    json_decref (doc);
+    dashboard_destroy (&d);
+    assert (d == NULL);
+}
+
+static void
+test_dashboard_history_is_bounded (void)
+{
+    enum { N = DASHBOARD_SERIES_MAX + 10 };
+    static Lic__ChildStatus child [N];
+    static Lic__ChildStatus *children [N];
+    static char names [N][8];
+    Lic__NodeStatus ns;
+    lic__node_status__init (&ns);
+    ns.division = "330000";
+    ns.uplink_state = "none";
+    for (int i = 0; i < N; i++) {
+        lic__child_status__init (&child [i]);
+        snprintf (names [i], sizeof names [i], "%06d", 100000 + i);
+        child [i].division = names [i];
+        child [i].lag_seconds = i;
+        children [i] = &child [i];
+    }
+    ns.children = children;
+    ns.n_children = N;
+    dashboard_t *d = dashboard_new ();
+    dashboard_sample (d, &ns, 1795000000);
+    dashboard_sample (d, &ns, 1795000001);
+    json_t *doc = s_dashboard_json (d, &ns, NULL, 1795000001);
+    json_t *h = json_object_get (doc, "history");
+    assert (json_array_size (json_object_get (h, "series")) == DASHBOARD_SERIES_MAX);
+    assert (json_integer_value (json_object_get (h, "untracked")) == 10);
+    assert (DASHBOARD_HISTORY_BYTES == 1482752);    //  the bound dashboard.h states
+    json_decref (doc);
+    dashboard_destroy (&d);
+}
+
+static void
+test_dashboard_json_is_the_status_as_licctl_prints_it (void)
+{
+    s_city_t c;
+    s_city (&c);
+    c.node [1].silent = true;
+    c.node [1].lag_seconds = 4000;
+    dashboard_t *d = dashboard_new ();
+    //  The ages in the status are taken at the time of the call: compare
+    //  with what licjson gives just before or just after.
+    json_t *before = licjson_status_to_json (&c.ns);
+    json_t *doc = s_dashboard_json (d, &c.ns, NULL, 1795000000);
+    json_t *after = licjson_status_to_json (&c.ns);
+    json_t *status = json_object_get (doc, "status");
+    assert (json_equal (status, before) || json_equal (status, after));
+    assert (json_is_true (json_object_get (json_array_get (json_object_get (status, "subtree"), 1),
+                                           "silent")));
+    //  No store: nothing listed; no ZAP figures: no refusals.
+    json_t *q = json_object_get (doc, "quarantine");
+    assert (json_integer_value (json_object_get (q, "total")) == 0);
+    assert (json_array_size (json_object_get (q, "shown")) == 0);
+    assert (json_array_size (json_object_get (doc, "handshakes_refused")) == 0);
+    json_decref (before);
+    json_decref (after);
+    json_decref (doc);
+    //  With the ZAP handler's figures: every socket and reason, counts as kept.
+    zap_stats_t hs;
+    memset (&hs, 0, sizeof hs);
+    hs.refused [ZAP_SOCKET_REPLICATION][ZAP_UNKNOWN_KEY] = 3;
+    char *text = dashboard_render (d, &c.ns, &hs, NULL, 1795000000);
+    doc = json_loads (text, 0, NULL);
+    free (text);
+    json_t *list = json_object_get (doc, "handshakes_refused"), *r;
+    size_t i, n3 = 0;
+    json_array_foreach (list, i, r)
+        if (json_integer_value (json_object_get (r, "count")) == 3) {
+            assert (streq (json_string_value (json_object_get (r, "socket")),
+                           zap_socket_name (ZAP_SOCKET_REPLICATION)));
+            assert (streq (json_string_value (json_object_get (r, "reason")),
+                           zap_verdict_name (ZAP_UNKNOWN_KEY)));
+            n3++;
+        }
+    assert (n3 == 1 && json_array_size (list) == 3 * (ZAP_VERDICTS - 1));
+    json_decref (doc);
+    dashboard_destroy (&d);
+}
+
+static int s_unlink (const char *path, const struct stat *sb, int flag, struct FTW *ftw);
+
+static void
+test_dashboard_lists_the_quarantine_of_a_real_store (void)
+{
+    char dir [] = "/tmp/test_metrics.XXXXXX";
+    assert (mkdtemp (dir));
+    char path [64], why [256] = "";
+    snprintf (path, sizeof path, "%s/db", dir);
+    store_cfg_t cfg = { .cache_mb = 8, .create = true };
+    store_t *store = NULL;
+    assert (store_open (&store, path, &cfg, why, sizeof why) == ERR_OK);
+    //  Held entries as replica.c keeps them: origin '/' seq (u64 BE) ->
+    //  reason NUL entry bytes.
+    store_batch_t *batch = store_batch_new (store);
+    for (uint64_t seq = 1; seq <= DASHBOARD_QUARANTINE_SHOWN + 2; seq++) {
+        uint8_t key [15];
+        memcpy (key, "330108/", 7);
+        store_put_u64 (key + 7, seq);
+        const char value [] = "ERR_NOT_FOUND: license 123 does not exist\0xyz";
+        store_batch_put (batch, STORE_CF_QUARANTINE, key, sizeof key, value, sizeof value - 1);
+    }
+    assert (store_write (store, batch, true) == ERR_OK);
+    store_batch_destroy (&batch);
+    s_city_t c;
+    s_city (&c);
+    dashboard_t *d = dashboard_new ();
+    json_t *doc = s_dashboard_json (d, &c.ns, store, 1795000000);
+    json_t *q = json_object_get (doc, "quarantine");
+    assert (json_integer_value (json_object_get (q, "total")) == DASHBOARD_QUARANTINE_SHOWN + 2);
+    assert (json_is_true (json_object_get (q, "more")));
+    json_t *shown = json_object_get (q, "shown");
+    assert (json_array_size (shown) == DASHBOARD_QUARANTINE_SHOWN);
+    json_t *first = json_array_get (shown, 0);
+    assert (streq (json_string_value (json_object_get (first, "origin")), "330108"));
+    assert (json_integer_value (json_object_get (first, "origin_seq")) == 1);
+    assert (streq (json_string_value (json_object_get (first, "code")), "ERR_NOT_FOUND"));
+    assert (strstr (json_string_value (json_object_get (first, "reason")), "does not exist"));
+    assert (json_integer_value (json_object_get (first, "entry_bytes")) == 3);
+    json_decref (doc);
+    dashboard_destroy (&d);
+    store_destroy (&store);
+    assert (nftw (dir, s_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
+// ---------------------------------------------------------------------
 //  Endpoint
 
 static int64_t
@@ -467,11 +751,54 @@ test_endpoint_serves_the_latest_text (void)
     assert (s_http (port, "GET", "/metrics", body, sizeof body, NULL, 0) == 200);
     assert (strncmp (body, "licrepo_head_seq 1235\n# HELP licrepo_metrics_", 44) == 0);
 
-    assert (s_http (port, "GET", "/", body, sizeof body, NULL, 0) == 404);
+    assert (s_http (port, "GET", "/nothing", body, sizeof body, NULL, 0) == 404);
     assert (s_http (port, "GET", "/metrics/x", body, sizeof body, NULL, 0) == 404);
     assert (s_http (port, "POST", "/metrics", body, sizeof body, NULL, 0) == 405);
     metrics_destroy (&m);
     assert (m == NULL);
+    metrics_destroy (&m);
+}
+
+static void
+test_endpoint_serves_the_dashboard_once_asked (void)
+{
+    metrics_t *m = NULL;
+    char why [256] = "", head [2048];
+    static char body [65536];
+    assert (metrics_open (&m, "127.0.0.1:0", why, sizeof why) == ERR_OK);
+    uint16_t port = metrics_port (m);
+    //  The page and its assets, read-only, nothing from elsewhere.
+    assert (s_http (port, "GET", "/", body, sizeof body, head, sizeof head) == 200);
+    assert (strcmp (body, (const char *) dashboard_asset ("/")->data) == 0);
+    assert (strstr (head, "Content-Type: text/html; charset=utf-8"));
+    assert (strstr (head, "Content-Security-Policy: default-src 'none'; script-src 'self'; "
+                          "style-src 'self'; connect-src 'self';"));
+    assert (strstr (head, "X-Content-Type-Options: nosniff"));
+    assert (s_http (port, "GET", "/dashboard.js", body, sizeof body, head, sizeof head) == 200);
+    assert (strcmp (body, (const char *) dashboard_asset ("/dashboard.js")->data) == 0);
+    assert (strstr (head, "Content-Type: text/javascript"));
+    assert (s_http (port, "GET", "/dashboard.css", body, sizeof body, head, sizeof head) == 200);
+    assert (strstr (head, "Content-Type: text/css"));
+    assert (s_http (port, "HEAD", "/dashboard", body, sizeof body, NULL, 0) == 200);
+    assert (s_http (port, "POST", "/dashboard", body, sizeof body, NULL, 0) == 405);
+    assert (s_http (port, "PUT", "/dashboard.json", body, sizeof body, NULL, 0) == 405);
+    //  Not rendered until asked for: the server thread's first pass after
+    //  a request renders it.
+    s_city_t c;
+    s_city (&c);
+    metrics_dashboard (m, &c.ns, NULL, NULL);
+    assert (s_http (port, "GET", "/dashboard.json", body, sizeof body, NULL, 0) == 503);
+    metrics_dashboard (m, &c.ns, NULL, NULL);
+    assert (s_http (port, "GET", "/dashboard.json", body, sizeof body, head, sizeof head) == 200);
+    assert (strstr (head, "Content-Type: application/json"));
+    assert (strstr (head, "Cache-Control: no-store"));
+    json_t *doc = json_loads (body, 0, NULL);
+    assert (doc);
+    assert (streq (json_string_value (json_object_get (json_object_get (doc, "status"),
+                                                        "division")), "330100"));
+    //  Both samples are in the history (sampled whether read or not).
+    assert (json_array_size (json_object_get (json_object_get (doc, "history"), "series")) == 3);
+    json_decref (doc);
     metrics_destroy (&m);
 }
 
@@ -709,6 +1036,12 @@ main (void)
     test_endpoint_answers_beside_idle_connections ();
     test_endpoint_answers_beside_slow_loris_and_closes_them_by_the_deadline ();
     test_open_fails_on_a_port_in_use ();
+    test_dashboard_assets_name_nothing_elsewhere ();
+    test_dashboard_history_keeps_a_minutes_largest_lag_for_six_hours ();
+    test_dashboard_history_is_bounded ();
+    test_dashboard_json_is_the_status_as_licctl_prints_it ();
+    test_dashboard_lists_the_quarantine_of_a_real_store ();
+    test_endpoint_serves_the_dashboard_once_asked ();
     test_listen_accepts_numeric_ipv4_only ();
     test_config_takes_metrics_listen_and_checks_it ();
     printf ("test_metrics: ok\n");

@@ -23,11 +23,19 @@
 
     Why a mutex here, against STYLE 4: the HTTP thread is ours but a
     scrape must be answered from libmicrohttpd's callback and cannot wait
-    on a pipe for the server thread.  The one shared object is the
-    current text; it is swapped (server thread) or copied into the
-    response (HTTP thread) under the lock, nothing else is shared, and
-    neither side does anything else while holding it.  Connection slots
-    and counters belong to the HTTP thread alone.
+    on a pipe for the server thread.  The shared objects are the current
+    texts (the exposition and the dashboard's JSON, with when the latter
+    was made and last asked for); they are swapped (server thread) or
+    copied into the response (HTTP thread) under the lock, nothing else
+    is shared, and neither side does anything else while holding it.
+    Connection slots and counters belong to the HTTP thread alone, the
+    dashboard's history (dashboard.h) to the server thread alone.
+
+    The dashboard (dashboard.h) is served from the same listener: its
+    page and assets, compiled in, and /dashboard.json, rendered by the
+    server thread about once a second only while someone reads it (asked
+    for within METRICS_DASHBOARD_WATCH_S), and never served older than
+    METRICS_DASHBOARD_FRESH_S (503 instead: the page asks again).
 
     Exposition format 0.0.4: prometheus.io/docs/instrumenting/exposition_formats.
 */
@@ -48,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "node/daemon/logfmt.h"
+#include "node/serve/dashboard.h"
 #include "node/serve/metrics.h"
 
 #define S_REQUEST_MEMORY (16 * 1024)   //  request headers per connection
@@ -90,6 +99,12 @@ struct metrics_t {
     pthread_mutex_t lock;           //  guards text and len, nothing else
     char *text;                     //  current exposition text, NULL = none yet
     size_t len;                     //  its length
+    char *dash;                     //  current /dashboard.json, NULL = none yet
+    size_t dash_len;                //  its length
+    int64_t dash_made_ms;           //  when it was rendered (s_now_ms)
+    int64_t dash_asked_ms;          //  last request for it (s_now_ms); 0 = never
+    //  Server thread only:
+    dashboard_t *dashboard;         //  lag history
     //  HTTP thread only:
     s_slot_t slots [S_SLOTS];       //  one per connection handed to libmicrohttpd
     uint64_t closed [S_CLOSED_REASONS];    //  connections we closed, by reason
@@ -769,16 +784,78 @@ s_render_http (metrics_t *self, char *out, size_t size)
     return n >= 0 && (size_t) n < size? n: 0;
 }
 
+//  The dashboard's headers: the page may load what this endpoint serves
+//  and nothing else (no other origin, no inline script), may not be
+//  framed, and is never cached (a new licnode serves new assets).
+static void
+s_dashboard_headers (struct MHD_Response *r, const char *type)
+{
+    MHD_add_response_header (r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header (r, "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header (r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
+static enum MHD_Result
+s_reply_asset (struct MHD_Connection *conn, const dashboard_asset_t *asset)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer (asset->len, (void *) asset->data,
+                                                              MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    s_dashboard_headers (r, asset->type);
+    enum MHD_Result rc = MHD_queue_response (conn, MHD_HTTP_OK, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+//  The latest /dashboard.json if it is fresh; else 503, and the server
+//  thread renders one within a second now that it was asked for.
+static enum MHD_Result
+s_reply_dashboard (metrics_t *self, struct MHD_Connection *conn)
+{
+    int64_t now = s_now_ms ();
+    pthread_mutex_lock (&self->lock);
+    self->dash_asked_ms = now;
+    bool fresh = self->dash && now - self->dash_made_ms <= METRICS_DASHBOARD_FRESH_S * 1000;
+    size_t len = fresh? self->dash_len: 0;
+    char *body = fresh? malloc (len + 1): NULL;
+    if (body)
+        memcpy (body, self->dash, len);
+    pthread_mutex_unlock (&self->lock);
+    if (!fresh)
+        return s_reply (conn, MHD_HTTP_SERVICE_UNAVAILABLE, "rendering: ask again in a second\n");
+    struct MHD_Response *r = body?
+        MHD_create_response_from_buffer (len, body, MHD_RESPMEM_MUST_FREE): NULL;
+    if (!r) {
+        free (body);
+        return MHD_NO;
+    }
+    s_dashboard_headers (r, "application/json");
+    enum MHD_Result rc = MHD_queue_response (conn, MHD_HTTP_OK, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
 //  Answers at the first call, before any request body is read.
 static enum MHD_Result
 s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
               const char *version, const char *upload, size_t *upload_size, void **state)
 {
     metrics_t *self = cls;
-    if (strcmp (url, "/metrics") != 0)
-        return s_reply (conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+    const dashboard_asset_t *asset = dashboard_asset (url);
+    bool dashboard = strcmp (url, "/dashboard.json") == 0;
+    if (strcmp (url, "/metrics") != 0 && !asset && !dashboard)
+        return s_reply (conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /dashboard\n");
     if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
-        return s_reply (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics only\n");
+        return s_reply (conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only: read-only\n");
+    if (asset)
+        return s_reply_asset (conn, asset);
+    if (dashboard)
+        return s_reply_dashboard (self, conn);
     char tail [512];
     size_t tail_len = (size_t) s_render_http (self, tail, sizeof tail);
     pthread_mutex_lock (&self->lock);
@@ -857,6 +934,11 @@ metrics_open (metrics_t **out, const char *listen, char *why, size_t why_size)
     self->listen_fd = self->wake_fd = -1;
     for (int i = 0; i < S_SLOTS; i++)
         self->slots [i].fd = -1;
+    if ((self->dashboard = dashboard_new ()) == NULL) {
+        snprintf (why, why_size, "out of memory");
+        rc = ERR_NOMEM;
+        goto cleanup;
+    }
     if ((rc = s_listen (self, &sa, listen, why, why_size)) != ERR_OK)
         goto cleanup;
     rc = ERR_IO;
@@ -919,6 +1001,8 @@ metrics_destroy (metrics_t **self_p)
         close (self->listen_fd);
     pthread_mutex_destroy (&self->lock);
     free (self->text);
+    free (self->dash);
+    dashboard_destroy (&self->dashboard);
     free (self);
     *self_p = NULL;
 }
@@ -941,6 +1025,31 @@ metrics_update (metrics_t *self, const char *text)
     char *old = self->text;
     self->text = copy;
     self->len = len;
+    pthread_mutex_unlock (&self->lock);
+    free (old);
+}
+
+void
+metrics_dashboard (metrics_t *self, const Lic__NodeStatus *ns, const zap_stats_t *hs,
+                   store_t *store)
+{
+    int64_t now = (int64_t) time (NULL), now_ms = s_now_ms ();
+    dashboard_sample (self->dashboard, ns, now);
+    pthread_mutex_lock (&self->lock);
+    bool watched = self->dash_asked_ms
+                && now_ms - self->dash_asked_ms <= METRICS_DASHBOARD_WATCH_S * 1000;
+    pthread_mutex_unlock (&self->lock);
+    if (!watched)
+        return;                         //  nobody reads it: spare the rendering
+    char *text = dashboard_render (self->dashboard, ns, hs, store, now);
+    if (!text)
+        return;                         //  out of memory: the old one ages out (503)
+    size_t len = strlen (text);
+    pthread_mutex_lock (&self->lock);
+    char *old = self->dash;
+    self->dash = text;
+    self->dash_len = len;
+    self->dash_made_ms = now_ms;
     pthread_mutex_unlock (&self->lock);
     free (old);
 }

@@ -3,11 +3,13 @@
     The server thread renders the node's figures (metrics_render) about
     once a second and hands the text over (metrics_update); the
     endpoint's own thread serves the latest text (and its own counters,
-    licrepo_metrics_connections_closed_total) on GET /metrics and nothing
-    else.  Scrapes therefore never touch the store, the pipeline or the
-    server's state, and cost one copy of a few kilobytes.  Slow or
-    surplus clients are bounded by the constants below (metrics.c says
-    how).
+    licrepo_metrics_connections_closed_total) on GET /metrics, and the
+    operator's dashboard (dashboard.h: GET /, /dashboard, its assets and
+    /dashboard.json, rendered by the server thread through
+    metrics_dashboard) and nothing else; read-only (GET and HEAD).
+    Requests therefore never touch the store, the pipeline or the
+    server's state, and cost one copy of the text.  Slow or surplus
+    clients are bounded by the constants below (metrics.c says how).
 
     Deliberately not here: TLS, authentication, IPv6, host names.  The
     endpoint listens on a numeric IPv4 address, 127.0.0.1 unless the
@@ -27,6 +29,8 @@
 #define METRICS_CONNECTIONS 16      //  concurrent HTTP connections at most
 #define METRICS_PER_ADDRESS 4       //  of them from one client address
 #define METRICS_DEADLINE_S 5        //  a request not answered by then is closed
+#define METRICS_DASHBOARD_WATCH_S 120   //  /dashboard.json rendered while asked within this
+#define METRICS_DASHBOARD_FRESH_S 3 //  and never served older (503 instead)
 
 typedef struct metrics_t metrics_t;
 
@@ -63,6 +67,15 @@ uint16_t
 //  caller's).  Any thread.  Out of memory: the previous text stays.
 void
     metrics_update (metrics_t *self, const char *text);
+
+//  Server thread, about once a second with metrics_update: records the
+//  lags of ns in the dashboard's history and, while the dashboard is
+//  being read (asked for within METRICS_DASHBOARD_WATCH_S), renders the
+//  /dashboard.json served from now on (ns as s_on_status fills it, hs
+//  the ZAP handler's refusals or NULL, store for the quarantine list).
+void
+    metrics_dashboard (metrics_t *self, const Lic__NodeStatus *ns, const zap_stats_t *hs,
+                       store_t *store);
 
 //  Reads the RocksDB figures of store into out.
 void
