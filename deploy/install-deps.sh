@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-      librocksdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
+      librocksdb-dev libsodium-dev libssl-dev libjansson-dev libmicrohttpd-dev
       valgrind iproute2 procps prometheus
       golang-go golang-golang-x-mod-dev    # Go: tests/interop (interop_go)
       chromium)   # headless browser: tests/test_e2e_dashboard.c loads the dashboard

@@ -1,5 +1,6 @@
-/*  seal.h -- the only door to libsodium: Ed25519 signatures, BLAKE2b
-    and SHA-256 digests, key wiping, hex.  Call seal_init once first.
+/*  seal.h -- the only door to libsodium and OpenSSL's libcrypto:
+    Ed25519 signatures, BLAKE2b and SHA-256 (libcrypto's) digests, key
+    wiping, hex.  Call seal_init once first.
 */
 #ifndef LICREPO_SEAL_H
 #define LICREPO_SEAL_H
