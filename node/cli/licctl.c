@@ -25,6 +25,7 @@
 #include "node/cli/licctl_catalogue.h"
 #include "node/cli/licctl_proof.h"
 #include "node/cli/licctl_publish.h"
+#include "node/cli/licctl_node.h"
 #include "node/cli/licctl_quarantine.h"
 #include "node/cli/licctl_query.h"
 #include "node/cli/licctl_share.h"
@@ -74,6 +75,11 @@ licctl_usage (FILE *out)
 "          --purpose P [--expires DAYS] --out FILE     archived copy\n"
 "  quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show ORIGIN/SEQ\n"
 "                            entries held back here, with code and reason (admin)\n"
+"  node revoke DIVISION --key-file NODE.pub [--after SEQ]\n"
+"                            a compromised key of a node below: what it\n"
+"                            signed in that node's entries after origin\n"
+"                            seq SEQ (default: the last held here) is void\n"
+"                            here and above (admin)\n"
 "  audit [--holder ID | --body CODE] [--matter M] [--refused] [--from N]\n"
 "          [--limit N] [--cursor N | --all]  who queried what, and why (admin)\n"
 "listings (find, log, catalogue list/history, audit, query find) come a page\n"
@@ -130,7 +136,7 @@ enum {
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
     S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
-    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET
+    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER
 };
 
 static const struct option s_longs [] = {
@@ -182,6 +188,7 @@ static const struct option s_longs [] = {
     { "cursor", required_argument, NULL, S_OPT_CURSOR },
     { "all", no_argument, NULL, S_OPT_ALL },
     { "quiet", no_argument, NULL, S_OPT_QUIET },
+    { "after", required_argument, NULL, S_OPT_AFTER },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -223,6 +230,8 @@ s_numeric (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_OLD_SIZE:
             return s_number (arg, UINT64_MAX, &opts->old_size)
                 && opts->old_size > 0;
+        case S_OPT_AFTER:
+            return s_number (arg, UINT64_MAX, &opts->after) && opts->after > 0;
         default:
             return s_number (arg, UINT64_MAX, &opts->size) && opts->size > 0;
     }
@@ -276,7 +285,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
             opts->trust [opts->n_trust++] = arg;
             break;
         case 'T': case 'L': case 'S': case S_OPT_KEEP: case S_OPT_AT: case S_OPT_EXPIRES:
-        case S_OPT_SEQ: case S_OPT_OLD_SIZE: case S_OPT_SIZE:
+        case S_OPT_SEQ: case S_OPT_OLD_SIZE: case S_OPT_SIZE: case S_OPT_AFTER:
             return s_numeric (c, arg, opts);
         case 'R':
             if (opts->n_revoke == LICCTL_REVOKE_MAX)
@@ -303,6 +312,7 @@ s_expects (int c)
         case S_OPT_AT: return "a time: RFC 3339 with an offset (2026-11-27T10:00:00+08:00) "
                               "or unix seconds (1795744800)";
         case S_OPT_EXPIRES: return "days, 1..366";
+        case S_OPT_AFTER: return "an origin seq from 1 (without --after: the last the node holds)";
         case S_OPT_TRUST: case 'R': return "given at most 16 times";
         default: return "another value";
     }
@@ -506,6 +516,7 @@ static const s_command_t s_commands [] = {
     { "copy", licctl_cmd_copy },
     { "audit", licctl_cmd_audit },
     { "quarantine", licctl_cmd_quarantine },
+    { "node", licctl_cmd_node },
     { "verify", licctl_cmd_verify_copy }
 };
 

@@ -82,6 +82,7 @@ typedef struct {
     const char *cursor;                 //  --cursor: where a listing goes on (its next_cursor)
     bool all;                           //  --all: every page of a listing
     bool quiet;                         //  publish --quiet: no progress, rejected lines only
+    uint64_t after;                     //  node revoke --after (0: none given)
 } licctl_opts_t;
 
 //  Prints the usage text to out.

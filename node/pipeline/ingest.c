@@ -177,7 +177,7 @@ s_answer (ingest_t *self, ingest_job_t *job)
         s_job_destroy (&job);
         return;
     }
-    if (job->kind == JOB_NODE) {
+    if (job->kind == JOB_NODE && !job->route) {
         if (job->code != ERR_OK)
             logfmt_msgf (LOGFMT_ERROR, "node record for %s not written: %s", job->node->division, job->why);
         s_job_destroy (&job);
@@ -258,7 +258,10 @@ s_answer (ingest_t *self, ingest_job_t *job)
             reply->body_case = LIC__REPLY__BODY_REGISTERED;
             reply->registered = res;
         }
-        dept = views_department (self->views, self->cfg.division, job->req->register_->department->credit_code);
+        if (job->kind == JOB_NODE)      //  a revocation: the point it states
+            reply->message = strdup (job->why);
+        else
+            dept = views_department (self->views, self->cfg.division, job->req->register_->department->credit_code);
     }
     //  The reply is packed by the server and freed with codec_reply_free,
     //  which frees every pointer member: all of them are malloc'd here.
@@ -524,7 +527,8 @@ ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
     *req_p = NULL;
     job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER
               : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE
-              : job->req->body_case == LIC__REQUEST__BODY_APP_BODY? JOB_APP_BODY: JOB_PUBLISH;
+              : job->req->body_case == LIC__REQUEST__BODY_APP_BODY? JOB_APP_BODY
+              : job->req->body_case == LIC__REQUEST__BODY_NODE_REVOKE? JOB_NODE: JOB_PUBLISH;
     self->ring [self->tail++ % INGEST_RING] = job;
     ingest_charge (self, job, sizeof *job + codec_heap (&job->req->base));
     if (job->kind != JOB_PUBLISH) {

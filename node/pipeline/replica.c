@@ -191,11 +191,48 @@ ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
     job->seq = first + n - 1;
 }
 
+//  The revocation record an operator's NodeRevokeRequest asks for, built
+//  when it is sequenced, so that "after 0" is exactly the last origin seq
+//  of the division applied before it (proto/authority.h).
+static int
+s_revocation (ingest_t *self, ingest_job_t *job)
+{
+    const Lic__NodeRevokeRequest *r = job->req->node_revoke;
+    if (!r || r->sign_key.len != 32 || !authority_level (r->division)) {
+        ingest_job_fail (job, ERR_BAD_FIELD, "a revocation names a division (6 digits) and the "
+                         "32-byte signing key revoked");
+        return ERR_BAD_FIELD;
+    }
+    Lic__NodeRecord *rec = calloc (1, sizeof *rec);
+    if (rec)
+        codec_node_record_init (rec);
+    if (!rec || !(rec->division = strdup (r->division))
+    ||  !(rec->parent_division = strdup (self->cfg.division))
+    ||  !(rec->sign_key.data = malloc (32))) {
+        codec_node_record_free (&rec);
+        ingest_job_fail (job, ERR_NOMEM, "out of memory");
+        return ERR_NOMEM;
+    }
+    memcpy (rec->sign_key.data, r->sign_key.data, 32);
+    rec->sign_key.len = 32;
+    rec->revocation = true;
+    uint64_t held = views_origin_seq (self->views, r->division);
+    rec->revoked_after = r->after? r->after: held;
+    rec->at = (int64_t) time (NULL);
+    job->node = rec;
+    snprintf (job->why, sizeof job->why, "statements of %s signed by that key in its entries after "
+              "origin seq %" PRIu64 " are void (this node holds its entries up to %" PRIu64 ")",
+              rec->division, rec->revoked_after, held);
+    return ERR_OK;
+}
+
 void
 ingest_sequence_node (ingest_t *self, ingest_job_t *job)
 {
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
     size_t len;
+    if (!job->node && s_revocation (self, job) != ERR_OK)
+        return;
     int rc = codec_node_record_encode (job->node, &body, &len);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "out of memory");

@@ -354,6 +354,14 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
             else
                 admin_answer_built (self, route_p, req, admin_build_quarantine, "the quarantine");
             break;
+        case LIC__REQUEST__BODY_NODE_REVOKE:
+            //  A revocation record, judged when it is sequenced
+            //  (authority_node_revocation, in views_apply_node).
+            if (!admin)
+                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may revoke a node's key");
+            else
+                ingest_submit (self->ingest, route_p, &req);
+            break;
         case LIC__REQUEST__BODY_AUDIT:
             if (!admin)
                 server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the audit log is for the node's operator");
