@@ -1,35 +1,22 @@
-/*  uplink.c -- child side of upward replication (see uplink.h and
-    proto/README.md section 7).
+/*  uplink.c -- child side of upward replication: the adapter of the
+    machine in replication/childlink.c (see uplink.h and proto/README.md
+    section 7).
 
-    Window: the parent grants `credit` batches in flight; each batch sent
-    is remembered by its last seq until a cumulative ACK covers it.  A
-    NACK rewinds to the seq the parent expects and forgets the window.
-    Only durable entries are sent, read from the log as stored, so the
-    parent hashes exactly the bytes our tree was built from.
+    Each turn: our durable head and the time go in, the machine's actions
+    come out and are performed here in order.  Only durable entries are
+    sent, read from the log as stored, so the parent hashes exactly the
+    bytes our tree was built from.
 */
 #include <time.h>
 #include "proto/authority.h"
 #include "node/daemon/logfmt.h"
 #include "replication/checkpoint.h"
+#include "replication/childlink.h"
 #include "proto/codec.h"
 #include "proto/seal.h"
 #include "node/links/uplink.h"
 
-#define UPLINK_WINDOW_MAX   256
 #define UPLINK_BATCH_BYTES  (2 * 1024 * 1024)
-#define UPLINK_BACKOFF_MIN  100
-#define UPLINK_BACKOFF_MAX  1000
-#define UPLINK_REFUSED_RETRY 60000  //  ms between tries after a refusal
-
-typedef enum {
-    UPLINK_NONE,            //  top of the hierarchy: no parent
-    UPLINK_IDLE,            //  no socket; next attempt at next_attempt
-    UPLINK_CONNECTING,      //  HELLO sent, waiting for WELCOME
-    UPLINK_STREAMING,       //  sending within credit
-    UPLINK_REFUSED          //  parent refused our history or key: see error
-} s_state_t;
-
-static const char *s_state_names [] = { "none", "idle", "connecting", "streaming", "refused" };
 
 struct uplink_t {
     const config_t *cfg;
@@ -37,25 +24,11 @@ struct uplink_t {
     store_t *store;
     views_t *views;
     ingest_t *ingest;
+    childlink_t link;               //  every rule of the conversation
     zsock_t *dealer;                //  to the parent, or NULL
-    s_state_t state;
-    uint64_t send_next;             //  next seq to send
-    uint64_t acked;                 //  durable at the parent
-    uint64_t sent [UPLINK_WINDOW_MAX];  //  last seq of each batch in flight
-    size_t n_sent;
-    uint32_t credit;                //  batches allowed in flight
-    int64_t last_rx;                //  mono ms of the last message from the parent
-    int64_t last_hb;                //  mono ms of our last heartbeat
     uint8_t chain_digest [32];      //  of the chain of node records last kept
-    int64_t next_attempt;           //  mono ms
-    int64_t backoff;                //  ms
-    char error [512];               //  last refusal or failure
     char *checkpoint;               //  newest signed checkpoint of ours
-    uint64_t checkpoint_size;
-    uint64_t checkpoint_offered;    //  size last sent to the parent
     char *receipt;                  //  parent's countersignature, newest
-    uint64_t receipt_size;
-    bool receipt_refused;           //  the last receipt failed s_receipt_check (logged)
     uint8_t *summary;               //  our signed NodeSummary (Envelope bytes), or NULL
     size_t summary_len;
     subtree_t *subtree;             //  the summaries of the nodes below us (borrowed), or NULL
@@ -97,59 +70,8 @@ s_send (uplink_t *self, Lic__Repl *msg)
         zframe_destroy (&f);
 }
 
-static void
-s_drop (uplink_t *self, s_state_t state, int64_t retry_ms)
-{
-    zsock_destroy (&self->dealer);
-    self->state = state;
-    self->n_sent = 0;
-    self->next_attempt = zclock_mono () + retry_ms;
-}
-
-static void
-s_connect (uplink_t *self)
-{
-    const config_peer_t *p = &self->cfg->parent;
-    self->dealer = zsock_new (ZMQ_DEALER);
-    if (!self->dealer) {
-        s_drop (self, UPLINK_IDLE, self->backoff);
-        return;
-    }
-    zsock_set_curve_serverkey (self->dealer, p->curve_pk);
-    zsock_set_curve_publickey (self->dealer, self->id->node.curve_pk);
-    zsock_set_curve_secretkey (self->dealer, self->id->node.curve_sk);
-    zsock_set_linger (self->dealer, 0);
-    zsock_set_sndhwm (self->dealer, 2 * UPLINK_WINDOW_MAX);
-    zsock_set_maxmsgsize (self->dealer, 2 * CODEC_REPL_MAX);
-    if (zsock_connect (self->dealer, "%s", p->endpoint) != 0) {
-        snprintf (self->error, sizeof self->error, "cannot connect to %.200s", p->endpoint);
-        s_drop (self, UPLINK_IDLE, UPLINK_BACKOFF_MAX);
-        return;
-    }
-    uint64_t head = ingest_durable (self->ingest);
-    uint8_t root [32];
-    if (tree_root (views_tree (self->views), head, root) != ERR_OK) {
-        snprintf (self->error, sizeof self->error, "cannot read our own tree at %" PRIu64, head);
-        s_drop (self, UPLINK_IDLE, UPLINK_BACKOFF_MAX);
-        return;
-    }
-    Lic__Repl msg;
-    Lic__Hello h;
-    codec_repl_init (&msg);
-    lic__hello__init (&h);
-    h.division = (char *) self->cfg->division;
-    h.head_seq = head;
-    h.head_root.data = root;
-    h.head_root.len = 32;
-    msg.body_case = LIC__REPL__BODY_HELLO;
-    msg.hello = &h;
-    s_send (self, &msg);
-    self->state = UPLINK_CONNECTING;
-    self->last_rx = zclock_mono ();
-}
-
 // ---------------------------------------------------------------------
-//  From the parent
+//  Performing the machine's actions
 
 //  Keeps the chain of node records the parent sent (ours signed by it,
 //  then its own up to the top), for archived copies made here.  Kept
@@ -212,191 +134,67 @@ s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
         codec_envelope_free (&envs [i]);
 }
 
+//  Opens the session a SEND_HELLO asks for and says Hello {head, root}.
 static void
-s_on_welcome (uplink_t *self, const Lic__Welcome *w)
+s_hello (uplink_t *self, int64_t now, uint64_t head)
 {
-    uint64_t head = ingest_durable (self->ingest);
+    const config_peer_t *p = &self->cfg->parent;
+    char why [256];
+    self->dealer = zsock_new (ZMQ_DEALER);
+    if (!self->dealer) {
+        childlink_on_open_failed (&self->link, now, NULL);
+        return;
+    }
+    zsock_set_curve_serverkey (self->dealer, p->curve_pk);
+    zsock_set_curve_publickey (self->dealer, self->id->node.curve_pk);
+    zsock_set_curve_secretkey (self->dealer, self->id->node.curve_sk);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_sndhwm (self->dealer, 2 * CHILDLINK_WINDOW_MAX);
+    zsock_set_maxmsgsize (self->dealer, 2 * CODEC_REPL_MAX);
+    if (zsock_connect (self->dealer, "%s", p->endpoint) != 0) {
+        snprintf (why, sizeof why, "cannot connect to %.200s", p->endpoint);
+        zsock_destroy (&self->dealer);
+        childlink_on_open_failed (&self->link, now, why);
+        return;
+    }
     uint8_t root [32];
-    if (w->resume_after > head) {
-        snprintf (self->error, sizeof self->error, "parent %s holds %" PRIu64 " entries of our log "
-                  "but we have %" PRIu64 ": this repository lost data (rebuild it from the parent)",
-                  w->division, w->resume_after, head);
-        logfmt_msgf (LOGFMT_ERROR, "uplink: %s", self->error);
-        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
+    if (tree_root (views_tree (self->views), head, root) != ERR_OK) {
+        snprintf (why, sizeof why, "cannot read our own tree at %" PRIu64, head);
+        zsock_destroy (&self->dealer);
+        childlink_on_open_failed (&self->link, now, why);
         return;
     }
-    if (w->resume_after > 0
-    &&  (tree_root (views_tree (self->views), w->resume_after, root) != ERR_OK
-         || w->root_at.len != 32 || memcmp (root, w->root_at.data, 32) != 0)) {
-        snprintf (self->error, sizeof self->error, "diverged: our root at %" PRIu64 " differs from "
-                  "what parent %s holds", w->resume_after, w->division);
-        logfmt_msgf (LOGFMT_ERROR, "uplink: %s", self->error);
-        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
-        return;
-    }
-    s_keep_chain (self, w->chain, w->n_chain);
-    self->send_next = w->resume_after + 1;
-    self->acked = w->resume_after;
-    self->credit = w->credit < UPLINK_WINDOW_MAX? w->credit: UPLINK_WINDOW_MAX;
-    self->n_sent = 0;
-    self->state = UPLINK_STREAMING;
-    self->backoff = UPLINK_BACKOFF_MIN;
-    self->error [0] = 0;
-    self->checkpoint_offered = 0;
-    logfmt_msgf (LOGFMT_INFO, "uplink: streaming to %s from seq %" PRIu64, w->division, self->send_next);
+    Lic__Repl msg;
+    Lic__Hello h;
+    codec_repl_init (&msg);
+    lic__hello__init (&h);
+    h.division = (char *) self->cfg->division;
+    h.head_seq = head;
+    h.head_root.data = root;
+    h.head_root.len = 32;
+    msg.body_case = LIC__REPL__BODY_HELLO;
+    msg.hello = &h;
+    s_send (self, &msg);
 }
 
-static void
-s_on_ack (uplink_t *self, const Lic__Ack *a)
+//  Sends our entries from..from+max-1 (fewer past 2 MiB) as one batch:
+//  how many went, 0 if the log or the tree could not be read.
+static uint64_t
+s_send_batch (uplink_t *self, uint64_t from, uint64_t max)
 {
-    if (a->acked_seq > self->acked)
-        self->acked = a->acked_seq;
-    size_t keep = 0;
-    for (size_t i = 0; i < self->n_sent; i++)
-        if (self->sent [i] > self->acked)
-            self->sent [keep++] = self->sent [i];
-    self->n_sent = keep;
-    if (a->credit)
-        self->credit = a->credit < UPLINK_WINDOW_MAX? a->credit: UPLINK_WINDOW_MAX;
-}
-
-static void
-s_on_nack (uplink_t *self, const Lic__Nack *n)
-{
-    snprintf (self->error, sizeof self->error, "%s: %s", err_str (n->code), n->reason);
-    if (n->code == ERR_DIVERGED || n->code == ERR_FORBIDDEN) {
-        logfmt_msgf (LOGFMT_ERROR, "uplink: parent refused us: %s", self->error);
-        s_drop (self, UPLINK_REFUSED, UPLINK_REFUSED_RETRY);
-        return;
-    }
-    if (self->state != UPLINK_STREAMING || n->code == ERR_MALFORMED) {
-        //  Out of step: start the conversation again.
-        s_drop (self, UPLINK_IDLE, self->backoff);
-        return;
-    }
-    //  Gap or a failure there: resend from what the parent expects.
-    self->send_next = n->expected_seq > self->acked? n->expected_seq: self->acked + 1;
-    self->n_sent = 0;
-}
-
-//  A receipt counts only if it is our own checkpoint (our log's origin,
-//  our signature) of a size we offered, with a cosignature/v1 line by the
-//  configured parent's key: a parent cannot hand us a note of another log,
-//  a size we never signed, or a line that is not its cosignature.
-static int
-s_receipt_check (uplink_t *self, const char *note, uint64_t *size, char *why, size_t why_size)
-{
-    checkpoint_t cp;
-    char own [32], parent [32];
-    snprintf (own, sizeof own, "licrepo/%s", self->cfg->division);
-    snprintf (parent, sizeof parent, "licrepo/%s", self->cfg->parent.division);
-    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK) {
-        snprintf (why, why_size, "it is not a well-formed signed note");
-        return ERR_MALFORMED;
-    }
-    if (strcmp (cp.origin, own) != 0 || checkpoint_verify (&cp, own, self->id->node.sign_pk) != ERR_OK) {
-        snprintf (why, why_size, "it is not our checkpoint (origin %.64s)", cp.origin);
-        return ERR_BAD_SIGNATURE;
-    }
-    if (cp.size == 0 || cp.size > self->checkpoint_offered || cp.size < self->receipt_size) {
-        snprintf (why, why_size, "its size %" PRIu64 " is not one we offered (%" PRIu64 ") since "
-                  "the last receipt (%" PRIu64 ")", cp.size, self->checkpoint_offered, self->receipt_size);
-        return ERR_BAD_FIELD;
-    }
-    if (checkpoint_cosig_verify (&cp, parent, self->cfg->parent.sign_pk, NULL) != ERR_OK) {
-        snprintf (why, why_size, "it has no valid cosignature/v1 line by the parent's key");
-        return ERR_BAD_SIGNATURE;
-    }
-    *size = cp.size;
-    return ERR_OK;
-}
-
-static void
-s_on_receipt (uplink_t *self, const char *note)
-{
-    char why [160];
-    uint64_t size = 0;
-    if (s_receipt_check (self, note, &size, why, sizeof why) != ERR_OK) {
-        //  Said once until a good one comes, not at every checkpoint.
-        if (!self->receipt_refused)
-            logfmt_msgf (LOGFMT_WARN, "uplink: receipt from parent %s refused: %s",
-                         self->cfg->parent.division, why);
-        self->receipt_refused = true;
-        return;
-    }
-    self->receipt_refused = false;
-    char *copy = strdup (note);
-    if (!copy)
-        return;
-    free (self->receipt);
-    self->receipt = copy;
-    self->receipt_size = size;
-    store_batch_t *b = store_batch_new (self->store);
-    if (b) {
-        store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
-        if (store_write (self->store, b, false) != ERR_OK)
-            logfmt_msgf (LOGFMT_WARN, "uplink: receipt not stored");
-        store_batch_destroy (&b);
-    }
-}
-
-void
-uplink_on_readable (uplink_t *self)
-{
-    while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN)) {
-        zframe_t *f = zframe_recv (self->dealer);
-        if (!f)
-            break;
-        Lic__Repl *msg = NULL;
-        if (codec_repl_decode (zframe_data (f), zframe_size (f), &msg) == ERR_OK) {
-            self->last_rx = zclock_mono ();
-            switch (msg->body_case) {
-                case LIC__REPL__BODY_WELCOME:
-                    if (self->state == UPLINK_CONNECTING)
-                        s_on_welcome (self, msg->welcome);
-                    break;
-                case LIC__REPL__BODY_ACK:
-                    s_on_ack (self, msg->ack);
-                    break;
-                case LIC__REPL__BODY_NACK:
-                    s_on_nack (self, msg->nack);
-                    break;
-                case LIC__REPL__BODY_RECEIPT:
-                    s_on_receipt (self, msg->receipt->note);
-                    break;
-                case LIC__REPL__BODY_HEARTBEAT:
-                    s_keep_chain (self, msg->heartbeat->chain, msg->heartbeat->n_chain);
-                    break;
-                default:
-                    break;
-            }
-        }
-        codec_repl_free (&msg);
-        zframe_destroy (&f);
-    }
-}
-
-// ---------------------------------------------------------------------
-//  To the parent
-
-//  Sends entries send_next.. (at most batch_max, 2 MiB, up to head).
-static int
-s_send_batch (uplink_t *self, uint64_t head)
-{
-    size_t max = (size_t) self->cfg->batch_max;
-    ProtobufCBinaryData *entries = calloc (max, sizeof *entries);
+    ProtobufCBinaryData *entries = calloc ((size_t) max, sizeof *entries);
     if (!entries)
-        return ERR_NOMEM;
-    uint8_t from [8];
-    store_put_u64 (from, self->send_next);
-    store_iter_t *it = store_iter_new (self->store, STORE_CF_LOG, NULL, 0, from, 8);
+        return 0;
+    uint8_t key [8];
+    store_put_u64 (key, from);
+    store_iter_t *it = store_iter_new (self->store, STORE_CF_LOG, NULL, 0, key, 8);
     const uint8_t *k, *v;
-    size_t kl, vl, n = 0, bytes = 0;
+    size_t kl, vl, bytes = 0;
+    uint64_t n = 0;
     int64_t oldest_at = 0;
     int rc = it? ERR_OK: ERR_NOMEM;
-    while (rc == ERR_OK && n < max && self->send_next + n <= head
-       &&  store_iter_next (it, &k, &kl, &v, &vl)) {
-        if (kl != 8 || store_get_u64 (k) != self->send_next + n) {
+    while (rc == ERR_OK && n < max && store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (kl != 8 || store_get_u64 (k) != from + n) {
             rc = ERR_CORRUPT;
             break;
         }
@@ -421,14 +219,14 @@ s_send_batch (uplink_t *self, uint64_t head)
     store_iter_destroy (&it);
     uint8_t root [32];
     if (rc == ERR_OK && n > 0)
-        rc = tree_root (views_tree (self->views), self->send_next + n - 1, root);
+        rc = tree_root (views_tree (self->views), from + n - 1, root);
     if (rc == ERR_OK && n > 0) {
         Lic__Repl msg;
         Lic__Batch b;
         codec_repl_init (&msg);
         lic__batch__init (&b);
-        b.first_seq = self->send_next;
-        b.n_entries = n;
+        b.first_seq = from;
+        b.n_entries = (size_t) n;
         b.entries = entries;
         b.root_after.data = root;
         b.root_after.len = 32;
@@ -436,24 +234,22 @@ s_send_batch (uplink_t *self, uint64_t head)
         msg.body_case = LIC__REPL__BODY_BATCH;
         msg.batch = &b;
         s_send (self, &msg);
-        self->send_next += n;
-        self->sent [self->n_sent++] = self->send_next - 1;
     }
-    for (size_t i = 0; i < n; i++)
+    for (uint64_t i = 0; i < n; i++)
         free (entries [i].data);
     free (entries);
-    return rc;
+    return rc == ERR_OK? n: 0;
 }
 
-//  received_at of our oldest entry the parent does not have, 0 if none.
+//  received_at of our entry seq, 0 for none.
 static int64_t
-s_oldest_unacked_at (uplink_t *self, uint64_t head)
+s_received_at (uplink_t *self, uint64_t seq)
 {
-    if (self->acked >= head)
+    if (seq == 0)
         return 0;
     uint8_t key [8], *v;
     size_t vl;
-    store_put_u64 (key, self->acked + 1);
+    store_put_u64 (key, seq);
     int64_t at = 0;
     if (store_get (self->store, STORE_CF_LOG, key, 8, &v, &vl) == ERR_OK) {
         Lic__LogEntry *e = NULL;
@@ -465,78 +261,202 @@ s_oldest_unacked_at (uplink_t *self, uint64_t head)
     return at;
 }
 
+static void
+s_send_heartbeat (uplink_t *self, const childlink_action_t *a)
+{
+    Lic__Repl msg;
+    Lic__Heartbeat hb;
+    codec_repl_init (&msg);
+    lic__heartbeat__init (&hb);
+    hb.head_seq = a->seq;
+    hb.acked_seq = a->n;
+    hb.now = (int64_t) time (NULL);
+    hb.oldest_unacked_at = s_received_at (self, a->oldest);
+    //  Our signed summary, then those of every node below us: so the
+    //  whole subtree is visible at every level above.
+    size_t cap = 1 + (self->subtree? subtree_size (self->subtree): 0);
+    s_relay_t relay = { calloc (cap, sizeof (ProtobufCBinaryData)), calloc (cap, sizeof (uint32_t)),
+                        0, cap, 0, hb.now };
+    if (relay.out && relay.age && self->summary) {
+        relay.out [0].data = self->summary;
+        relay.out [0].len = self->summary_len;
+        relay.n = 1;
+        relay.bytes = self->summary_len;
+        if (self->subtree)
+            subtree_each (self->subtree, s_relay, &relay);
+        hb.subtree = relay.out;
+        hb.n_subtree = relay.n;
+        hb.subtree_age = relay.age;
+        hb.n_subtree_age = relay.n;
+    }
+    msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+    msg.heartbeat = &hb;
+    s_send (self, &msg);
+    free (relay.out);
+    free (relay.age);
+}
+
+static void
+s_send_checkpoint (uplink_t *self)
+{
+    Lic__Repl msg;
+    Lic__CheckpointNote n;
+    codec_repl_init (&msg);
+    lic__checkpoint_note__init (&n);
+    n.note = self->checkpoint;
+    msg.body_case = LIC__REPL__BODY_CHECKPOINT;
+    msg.checkpoint = &n;
+    s_send (self, &msg);
+}
+
+static void
+s_keep_receipt (uplink_t *self, const char *note)
+{
+    char *copy = strdup (note);
+    if (!copy)
+        return;
+    free (self->receipt);
+    self->receipt = copy;
+    store_batch_t *b = store_batch_new (self->store);
+    if (b) {
+        store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
+        if (store_write (self->store, b, false) != ERR_OK)
+            logfmt_msgf (LOGFMT_WARN, "uplink: receipt not stored");
+        store_batch_destroy (&b);
+    }
+}
+
+//  Performs the machine's actions in order; msg is the parent's message
+//  they answer, NULL for a tick.  A batch sent is reported back, and
+//  what the machine says next is performed in turn.
+static void
+s_perform (uplink_t *self, int64_t now, const Lic__Repl *msg, childlink_out_t *out)
+{
+    childlink_out_t next;
+    while (out->n > 0) {
+        next.n = 0;
+        for (size_t i = 0; i < out->n; i++) {
+            const childlink_action_t *a = &out->a [i];
+            switch (a->what) {
+                case CHILDLINK_SEND_HELLO:
+                    s_hello (self, now, a->seq);
+                    break;
+                case CHILDLINK_SEND_BATCH:
+                    childlink_on_sent (&self->link, now, a->seq,
+                                       s_send_batch (self, a->seq, a->n), &next);
+                    break;
+                case CHILDLINK_SEND_HEARTBEAT:
+                    s_send_heartbeat (self, a);
+                    break;
+                case CHILDLINK_SEND_CHECKPOINT:
+                    if (self->checkpoint)
+                        s_send_checkpoint (self);
+                    break;
+                case CHILDLINK_KEEP_CHAIN:
+                    if (msg && msg->body_case == LIC__REPL__BODY_WELCOME)
+                        s_keep_chain (self, msg->welcome->chain, msg->welcome->n_chain);
+                    else
+                    if (msg && msg->body_case == LIC__REPL__BODY_HEARTBEAT)
+                        s_keep_chain (self, msg->heartbeat->chain, msg->heartbeat->n_chain);
+                    break;
+                case CHILDLINK_STREAMING_FROM:
+                    logfmt_msgf (LOGFMT_INFO, "uplink: streaming to %s from seq %" PRIu64,
+                                 msg && msg->body_case == LIC__REPL__BODY_WELCOME?
+                                 msg->welcome->division: self->cfg->parent.division, a->seq);
+                    break;
+                case CHILDLINK_KEEP_RECEIPT:
+                    if (msg && msg->body_case == LIC__REPL__BODY_RECEIPT)
+                        s_keep_receipt (self, msg->receipt->note);
+                    break;
+                case CHILDLINK_RECEIPT_REFUSED:
+                    logfmt_msgf (LOGFMT_WARN, "uplink: receipt from parent %s refused: %s",
+                                 self->cfg->parent.division, a->why);
+                    break;
+                case CHILDLINK_CLOSE:
+                    zsock_destroy (&self->dealer);
+                    if (a->why)
+                        logfmt_msgf (LOGFMT_WARN, "uplink: %s, reconnecting", a->why);
+                    break;
+                case CHILDLINK_DIVERGED:
+                    zsock_destroy (&self->dealer);
+                    logfmt_msgf (LOGFMT_ERROR, "uplink: %s", a->why);
+                    break;
+                case CHILDLINK_REFUSE:
+                    zsock_destroy (&self->dealer);
+                    logfmt_msgf (LOGFMT_ERROR, "uplink: parent refused us: %s", a->why);
+                    break;
+            }
+        }
+        *out = next;
+    }
+}
+
+// ---------------------------------------------------------------------
+//  From the parent
+
+void
+uplink_on_readable (uplink_t *self)
+{
+    while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN)) {
+        zframe_t *f = zframe_recv (self->dealer);
+        if (!f)
+            break;
+        Lic__Repl *msg = NULL;
+        if (codec_repl_decode (zframe_data (f), zframe_size (f), &msg) == ERR_OK) {
+            int64_t now = zclock_mono ();
+            childlink_t *link = &self->link;
+            childlink_out_t out = { .n = 0 };
+            uint64_t head = ingest_durable (self->ingest);
+            childlink_on_head (link, head);
+            switch (msg->body_case) {
+                case LIC__REPL__BODY_WELCOME: {
+                    const Lic__Welcome *w = msg->welcome;
+                    uint8_t root [32];
+                    //  Our root where the parent resumes, when we hold it.
+                    bool have = w->resume_after > 0 && w->resume_after <= head
+                             && tree_root (views_tree (self->views), w->resume_after, root) == ERR_OK;
+                    childlink_welcome_t in = { w->division, w->resume_after, w->root_at.data,
+                                               w->root_at.len, have? root: NULL, w->credit };
+                    childlink_on_welcome (link, now, &in, &out);
+                    break;
+                }
+                case LIC__REPL__BODY_ACK:
+                    childlink_on_ack (link, now, msg->ack->acked_seq, msg->ack->credit, &out);
+                    break;
+                case LIC__REPL__BODY_NACK:
+                    childlink_on_nack (link, now, msg->nack->code, msg->nack->expected_seq,
+                                       msg->nack->reason, &out);
+                    break;
+                case LIC__REPL__BODY_RECEIPT:
+                    childlink_on_receipt (link, now, msg->receipt->note, &out);
+                    break;
+                case LIC__REPL__BODY_HEARTBEAT:
+                    childlink_on_heartbeat (link, now, &out);
+                    break;
+                default:
+                    childlink_on_other (link, now);
+                    break;
+            }
+            s_perform (self, now, msg, &out);
+        }
+        codec_repl_free (&msg);
+        zframe_destroy (&f);
+    }
+}
+
+// ---------------------------------------------------------------------
+//  Each turn
+
 void
 uplink_pump (uplink_t *self)
 {
-    if (self->state == UPLINK_NONE)
+    if (!self)
         return;
     int64_t now = zclock_mono ();
-    if (!self->dealer) {
-        if (now >= self->next_attempt)
-            s_connect (self);
-        return;
-    }
-    if (now - self->last_rx > UPLINK_SILENCE_MS) {
-        snprintf (self->error, sizeof self->error, "parent silent for %d ms", UPLINK_SILENCE_MS);
-        logfmt_msgf (LOGFMT_WARN, "uplink: %s, reconnecting", self->error);
-        s_drop (self, UPLINK_IDLE, self->backoff);
-        self->backoff = self->backoff * 2 > UPLINK_BACKOFF_MAX? UPLINK_BACKOFF_MAX: self->backoff * 2;
-        return;
-    }
-    if (self->state != UPLINK_STREAMING)
-        return;
-    uint64_t head = ingest_durable (self->ingest);
-    while (self->n_sent < self->credit && self->send_next <= head)
-        if (s_send_batch (self, head) != ERR_OK) {
-            snprintf (self->error, sizeof self->error, "cannot read our log at %" PRIu64, self->send_next);
-            break;
-        }
-    if (now - self->last_hb >= 1000) {
-        self->last_hb = now;
-        Lic__Repl msg;
-        Lic__Heartbeat hb;
-        codec_repl_init (&msg);
-        lic__heartbeat__init (&hb);
-        hb.head_seq = head;
-        hb.acked_seq = self->acked;
-        hb.now = (int64_t) time (NULL);
-        hb.oldest_unacked_at = s_oldest_unacked_at (self, head);
-        //  Our signed summary, then those of every node below us: so the
-        //  whole subtree is visible at every level above (issue 13).
-        size_t cap = 1 + (self->subtree? subtree_size (self->subtree): 0);
-        s_relay_t relay = { calloc (cap, sizeof (ProtobufCBinaryData)), calloc (cap, sizeof (uint32_t)),
-                            0, cap, 0, hb.now };
-        if (relay.out && relay.age && self->summary) {
-            relay.out [0].data = self->summary;
-            relay.out [0].len = self->summary_len;
-            relay.n = 1;
-            relay.bytes = self->summary_len;
-            if (self->subtree)
-                subtree_each (self->subtree, s_relay, &relay);
-            hb.subtree = relay.out;
-            hb.n_subtree = relay.n;
-            hb.subtree_age = relay.age;
-            hb.n_subtree_age = relay.n;
-        }
-        msg.body_case = LIC__REPL__BODY_HEARTBEAT;
-        msg.heartbeat = &hb;
-        s_send (self, &msg);
-        free (relay.out);
-        free (relay.age);
-    }
-    //  Offer our newest checkpoint once the parent holds all it covers.
-    if (self->checkpoint && self->checkpoint_size <= self->acked
-    &&  self->checkpoint_size > self->checkpoint_offered) {
-        Lic__Repl msg;
-        Lic__CheckpointNote n;
-        codec_repl_init (&msg);
-        lic__checkpoint_note__init (&n);
-        n.note = self->checkpoint;
-        msg.body_case = LIC__REPL__BODY_CHECKPOINT;
-        msg.checkpoint = &n;
-        s_send (self, &msg);
-        self->checkpoint_offered = self->checkpoint_size;
-    }
+    childlink_out_t out;
+    childlink_on_head (&self->link, ingest_durable (self->ingest));
+    childlink_tick (&self->link, now, &out);
+    s_perform (self, now, NULL, &out);
 }
 
 // ---------------------------------------------------------------------
@@ -555,8 +475,9 @@ uplink_new (const config_t *cfg, identity_t *id, store_t *store, views_t *views,
     self->store = store;
     self->views = views;
     self->ingest = ingest;
-    self->state = UPLINK_IDLE;
-    self->backoff = UPLINK_BACKOFF_MIN;
+    childlink_cfg_t lc = { cfg->division, cfg->parent.division, id->node.sign_pk,
+                           cfg->parent.sign_pk, (uint32_t) cfg->batch_max };
+    childlink_init (&self->link, &lc);
     uint8_t *v;
     size_t vl;
     if (store_get (store, STORE_CF_META, "receipt", 7, &v, &vl) == ERR_OK) {
@@ -612,7 +533,7 @@ uplink_set_checkpoint (uplink_t *self, uint64_t size, const char *note)
         return;
     free (self->checkpoint);
     self->checkpoint = copy;
-    self->checkpoint_size = size;
+    childlink_set_checkpoint (&self->link, size);
 }
 
 void
@@ -623,13 +544,14 @@ uplink_status (uplink_t *self, Lic__NodeStatus *ns)
         return;
     }
     uint64_t head = ingest_durable (self->ingest);
-    ns->uplink_state = (char *) s_state_names [self->state];
+    uint64_t acked = childlink_acked (&self->link);
+    ns->uplink_state = (char *) childlink_state_name (&self->link);
     ns->parent_division = (char *) self->cfg->parent.division;
-    ns->uplink_acked = self->acked;
-    ns->uplink_lag = head > self->acked? head - self->acked: 0;
-    int64_t oldest = s_oldest_unacked_at (self, head);
+    ns->uplink_acked = acked;
+    ns->uplink_lag = head > acked? head - acked: 0;
+    int64_t oldest = s_received_at (self, childlink_first_unacked (&self->link, head));
     ns->uplink_lag_seconds = oldest? (int64_t) time (NULL) - oldest: 0;
-    ns->uplink_error = self->error;
+    ns->uplink_error = (char *) childlink_error (&self->link);
     if (self->receipt)
         ns->receipt = self->receipt;
 }

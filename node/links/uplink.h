@@ -1,13 +1,11 @@
 /*  uplink.h -- the child side of upward replication: a CURVE DEALER to
     the parent that pushes this node's whole log upward.
 
-    States: CONNECTING (socket made, HELLO sent, waiting for WELCOME),
-    STREAMING (batches flowing within the parent's credit), DIVERGED (the
-    parent refused our history: nothing more is sent until an operator
-    acts; retried every minute so a fixed parent is noticed), and NONE at
-    the top.  The parent's WELCOME decides where we resume, whatever we
-    believe.  No message from the parent for UPLINK_SILENCE_MS: the socket
-    is dropped and made again with backoff (100 ms doubling to 1 s).
+    An adapter: every rule of the conversation (states, resume point,
+    divergence, credit window, Nack, silence and backoff, heartbeats,
+    receipts) is the I/O-free machine of replication/childlink.h; this
+    file owns the socket, reads our log and tree for it, keeps what the
+    parent sends (its chain of node records, receipts) and logs.
 */
 #ifndef LICREPO_UPLINK_H
 #define LICREPO_UPLINK_H
@@ -21,8 +19,6 @@
 #include "node/store/store_rocks.h"
 #include "node/links/subtree.h"
 #include "node/store/views.h"
-
-#define UPLINK_SILENCE_MS 6000
 
 typedef struct uplink_t uplink_t;
 
