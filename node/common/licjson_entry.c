@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zmq.h>
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "node/common/licjson.h"
 #include "node/common/licjson_int.h"
 #include "proto/seal.h"
@@ -62,70 +63,85 @@ s_registration_to_json (const Lic__Registration *reg)
     return obj;
 }
 
+//  The JSON of each kind of body (proto/entrykind.h decodes it), in
+//  EntryKind order: licjson's column of the entry-kind table.  Each adds
+//  its member to obj, clearing *ok as licjson_set does.
+typedef void (s_add_fn) (json_t *obj, const void *body, bool *ok);
+
+static void
+s_add_event (json_t *obj, const void *body, bool *ok)
+{
+    licjson_set (obj, "event", licjson_event_to_json ((const Lic__Event *) body), ok);
+}
+
+static void
+s_add_registration (json_t *obj, const void *body, bool *ok)
+{
+    licjson_set (obj, "registration", s_registration_to_json ((const Lic__Registration *) body), ok);
+}
+
+static void
+s_add_type (json_t *obj, const void *body, bool *ok)
+{
+    licjson_set (obj, "license_type", licjson_type_to_json ((const Lic__LicenseType *) body), ok);
+}
+
+static void
+s_add_node (json_t *obj, const void *body, bool *ok)
+{
+    const Lic__NodeRecord *n = (const Lic__NodeRecord *) body;
+    licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
+                 licjson_str (n->division), "vouched_by",
+                 licjson_str (n->parent_division)), ok);
+}
+
+static void
+s_add_app_body (json_t *obj, const void *body, bool *ok)
+{
+    const Lic__AppBodyRegistration *a = (const Lic__AppBodyRegistration *) body;
+    if (a->body)
+        licjson_set (obj, "app_body", json_pack ("{s:o, s:o, s:b, s:o, s:o}", "credit_code",
+                     licjson_str (a->body->credit_code), "name", licjson_str (a->body->name),
+                     "revoked", a->body->revoked,
+                     "curve_key", licjson_z85 (a->body->curve_key),
+                     "revoked_keys", licjson_z85_list (a->body->revoked_keys, a->body->n_revoked_keys)), ok);
+}
+
+static void
+s_add_audit (json_t *obj, const void *body, bool *ok)
+{
+    const Lic__AuditRecord *r = (const Lic__AuditRecord *) body;
+    licjson_set (obj, "audit", json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I}",
+                 "body", licjson_str (r->body_code), "staff", licjson_str (r->staff_id),
+                 "matter", licjson_str (r->matter_code), "case",
+                 licjson_str (r->case_number), "purpose", licjson_str (r->purpose),
+                 "holder", licjson_str (r->holder_id),
+                 "license_id", licjson_str (r->license_id), "result", err_str (r->code),
+                 "at_ms", (json_int_t) r->at_ms), ok);
+}
+
+static s_add_fn *const s_add [ENTRYKIND_COUNT + 1] = {
+    [LIC__ENTRY_KIND__ENTRY_EVENT] = s_add_event,
+    [LIC__ENTRY_KIND__ENTRY_REGISTRATION] = s_add_registration,
+    [LIC__ENTRY_KIND__ENTRY_NODE] = s_add_node,
+    [LIC__ENTRY_KIND__ENTRY_CATALOGUE] = s_add_type,
+    [LIC__ENTRY_KIND__ENTRY_APP_BODY] = s_add_app_body,
+    [LIC__ENTRY_KIND__ENTRY_AUDIT] = s_add_audit,
+};
+
 //  Adds the decoded envelope body of entry to obj.
 static void
 s_entry_body (json_t *obj, const Lic__LogEntry *entry, bool *ok)
 {
     const Lic__Envelope *env = entry->envelope;
+    const entrykind_t *kind = entrykind_of (entry->kind);
     int rc = ERR_MALFORMED;
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        Lic__Event *ev = NULL;
-        rc = codec_event_decode (env->body.data, env->body.len, &ev);
+    if (env && kind && s_add [entry->kind]) {
+        void *body = NULL;
+        rc = kind->decode (env->body.data, env->body.len, &body);
         if (rc == ERR_OK)
-            licjson_set (obj, "event", licjson_event_to_json (ev), ok);
-        codec_event_free (&ev);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION) {
-        Lic__Registration *reg = NULL;
-        rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-        if (rc == ERR_OK)
-            licjson_set (obj, "registration", s_registration_to_json (reg), ok);
-        codec_registration_free (&reg);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE) {
-        Lic__LicenseType *t = NULL;
-        rc = codec_license_type_decode (env->body.data, env->body.len, &t);
-        if (rc == ERR_OK)
-            licjson_set (obj, "license_type", licjson_type_to_json (t), ok);
-        codec_license_type_free (&t);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_NODE) {
-        Lic__NodeRecord *n = NULL;
-        rc = codec_node_record_decode (env->body.data, env->body.len, &n);
-        if (rc == ERR_OK)
-            licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
-                         licjson_str (n->division), "vouched_by",
-                         licjson_str (n->parent_division)), ok);
-        codec_node_record_free (&n);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY) {
-        Lic__AppBodyRegistration *a = NULL;
-        rc = codec_app_body_registration_decode (env->body.data, env->body.len, &a);
-        if (rc == ERR_OK && a->body)
-            licjson_set (obj, "app_body", json_pack ("{s:o, s:o, s:b, s:o, s:o}", "credit_code",
-                         licjson_str (a->body->credit_code), "name", licjson_str (a->body->name),
-                         "revoked", a->body->revoked,
-                         "curve_key", licjson_z85 (a->body->curve_key),
-                         "revoked_keys", licjson_z85_list (a->body->revoked_keys, a->body->n_revoked_keys)), ok);
-        codec_app_body_registration_free (&a);
-    }
-    else
-    if (env && entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
-        Lic__AuditRecord *r = NULL;
-        rc = codec_audit_record_decode (env->body.data, env->body.len, &r);
-        if (rc == ERR_OK)
-            licjson_set (obj, "audit", json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I}",
-                         "body", licjson_str (r->body_code), "staff", licjson_str (r->staff_id),
-                         "matter", licjson_str (r->matter_code), "case",
-                         licjson_str (r->case_number), "purpose", licjson_str (r->purpose),
-                         "holder", licjson_str (r->holder_id),
-                         "license_id", licjson_str (r->license_id), "result", err_str (r->code),
-                         "at_ms", (json_int_t) r->at_ms), ok);
-        codec_audit_record_free (&r);
+            s_add [entry->kind] (obj, body, ok);
+        kind->free (&body);
     }
     if (rc != ERR_OK)
         licjson_set (obj, "body_error", json_string (err_str (rc)), ok);
@@ -136,12 +152,8 @@ licjson_entry_to_json (const Lic__LogEntry *entry)
 {
     bool ok = true;
     const Lic__Envelope *env = entry->envelope;
-    const char *kind = entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT? "event":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? "registration":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "app_body":
-        entry->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "audit": "none";
+    const entrykind_t *row = entrykind_of (entry->kind);
+    const char *kind = row? row->name: "none";
     json_t *obj = json_object ();
     if (!obj)
         return NULL;

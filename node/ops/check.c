@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include "node/ops/check.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "node/common/progress.h"
 #include "proto/seal.h"
 #include "node/store/views.h"
@@ -25,7 +26,8 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
         fprintf (out, "entry %" PRIu64 ": signature does not verify\n", e->seq);
         return ERR_CORRUPT;
     }
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+    const entrykind_t *kind = entrykind_of (e->kind);
+    if (kind && kind->dedup) {
         //  The same signed event twice in one log is a corruption.
         uint8_t dkey [VIEWS_DEDUP_BYTES];
         uint64_t first;

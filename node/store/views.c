@@ -17,6 +17,7 @@
 #include "proto/authority.h"
 #include "proto/catalogue.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "proto/licid.h"
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
@@ -587,6 +588,86 @@ views_node_parent (views_t *self, const char *division)
     return n? n->parent: NULL;
 }
 
+//  The apply of each kind of body (proto/entrykind.h decodes it), in
+//  EntryKind order: the views' column of the entry-kind table.
+typedef int (s_apply_fn) (views_t *self, store_batch_t *batch, uint64_t gen,
+                          const Lic__LogEntry *e, const void *body, char *why, size_t why_size);
+
+static int
+s_apply_event (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+               const void *body, char *why, size_t why_size)
+{
+    uint32_t version;
+    return views_apply_event (self, batch, gen, e, (const Lic__Event *) body, &version,
+                              why, why_size);
+}
+
+static int
+s_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+                      const void *body, char *why, size_t why_size)
+{
+    return views_apply_registration (self, batch, gen, e, (const Lic__Registration *) body,
+                                     why, why_size);
+}
+
+static int
+s_apply_node (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+              const void *body, char *why, size_t why_size)
+{
+    return views_apply_node (self, batch, gen, e, (const Lic__NodeRecord *) body, why, why_size);
+}
+
+static int
+s_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+                   const void *body, char *why, size_t why_size)
+{
+    return views_apply_catalogue (self, batch, gen, e, (const Lic__LicenseType *) body,
+                                  why, why_size);
+}
+
+static int
+s_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+                  const void *body, char *why, size_t why_size)
+{
+    return views_apply_app_body (self, batch, gen, e, (const Lic__AppBodyRegistration *) body,
+                                 why, why_size);
+}
+
+static int
+s_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__LogEntry *e,
+               const void *body, char *why, size_t why_size)
+{
+    return views_apply_audit (self, batch, gen, e, (const Lic__AuditRecord *) body, why, why_size);
+}
+
+static s_apply_fn *const s_apply [ENTRYKIND_COUNT + 1] = {
+    [LIC__ENTRY_KIND__ENTRY_EVENT] = s_apply_event,
+    [LIC__ENTRY_KIND__ENTRY_REGISTRATION] = s_apply_registration,
+    [LIC__ENTRY_KIND__ENTRY_NODE] = s_apply_node,
+    [LIC__ENTRY_KIND__ENTRY_CATALOGUE] = s_apply_catalogue,
+    [LIC__ENTRY_KIND__ENTRY_APP_BODY] = s_apply_app_body,
+    [LIC__ENTRY_KIND__ENTRY_AUDIT] = s_apply_audit,
+};
+
+bool
+views_applies (int kind)
+{
+    return entrykind_of (kind) && s_apply [kind];
+}
+
+int
+views_apply_body (views_t *self, store_batch_t *batch, uint64_t gen,
+                  const Lic__LogEntry *e, const void *body, char *why, size_t why_size)
+{
+    if (!views_applies (e->kind)) {
+        err_why (why, why_size, "entry %" PRIu64 " has unknown kind %d", e->seq, e->kind);
+        return ERR_MALFORMED;
+    }
+    //  A node-signed statement by a revoked node key, after the point.
+    int rc = views_check_statement (self, e, why, why_size);
+    return rc == ERR_OK? s_apply [e->kind] (self, batch, gen, e, body, why, why_size): rc;
+}
+
 int
 views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
                    const Lic__LogEntry *e, char *why, size_t why_size)
@@ -602,60 +683,18 @@ views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
     //  A node-signed statement by a revoked node key, after the point.
     if ((rc = views_check_statement (self, e, why, why_size)) != ERR_OK)
         return rc;
-    switch (e->kind) {
-        case LIC__ENTRY_KIND__ENTRY_EVENT: {
-            Lic__Event *ev = NULL;
-            uint32_t version;
-            if ((rc = codec_event_decode (env->body.data, env->body.len, &ev)) == ERR_OK)
-                rc = views_apply_event (self, batch, gen, e, ev, &version, why, why_size);
-            codec_event_free (&ev);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_REGISTRATION: {
-            Lic__Registration *reg = NULL;
-            rc = codec_registration_decode (env->body.data, env->body.len, &reg);
-            if (rc == ERR_OK && !reg->department)
-                rc = ERR_MALFORMED;
-            if (rc == ERR_OK)
-                rc = views_apply_registration (self, batch, gen, e, reg, why, why_size);
-            codec_registration_free (&reg);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_CATALOGUE: {
-            Lic__LicenseType *type = NULL;
-            if ((rc = codec_license_type_decode (env->body.data, env->body.len, &type)) == ERR_OK)
-                rc = views_apply_catalogue (self, batch, gen, e, type, why, why_size);
-            codec_license_type_free (&type);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_NODE: {
-            Lic__NodeRecord *rec = NULL;
-            if ((rc = codec_node_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
-                rc = views_apply_node (self, batch, gen, e, rec, why, why_size);
-            codec_node_record_free (&rec);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_APP_BODY: {
-            Lic__AppBodyRegistration *app = NULL;
-            rc = codec_app_body_registration_decode (env->body.data, env->body.len, &app);
-            if (rc == ERR_OK && !app->body)
-                rc = ERR_MALFORMED;
-            if (rc == ERR_OK)
-                rc = views_apply_app_body (self, batch, gen, e, app, why, why_size);
-            codec_app_body_registration_free (&app);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_AUDIT: {
-            Lic__AuditRecord *rec = NULL;
-            if ((rc = codec_audit_record_decode (env->body.data, env->body.len, &rec)) == ERR_OK)
-                rc = views_apply_audit (self, batch, gen, e, rec, why, why_size);
-            codec_audit_record_free (&rec);
-            break;
-        }
-        default:
-            err_why (why, why_size, "entry %" PRIu64 " has unknown kind %d", e->seq, e->kind);
-            return ERR_MALFORMED;
+    const entrykind_t *kind = entrykind_of (e->kind);
+    if (!kind || !views_applies (e->kind)) {
+        err_why (why, why_size, "entry %" PRIu64 " has unknown kind %d", e->seq, e->kind);
+        return ERR_MALFORMED;
     }
+    void *body = NULL;
+    rc = kind->decode (env->body.data, env->body.len, &body);
+    if (rc == ERR_OK && !kind->complete (body))
+        rc = ERR_MALFORMED;
+    if (rc == ERR_OK)
+        rc = s_apply [e->kind] (self, batch, gen, e, body, why, why_size);
+    kind->free (&body);
     if (rc != ERR_OK && why && !*why)
         err_why (why, why_size, "entry %" PRIu64 " does not apply: %s", e->seq, err_str (rc));
     return rc;

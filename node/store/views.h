@@ -224,6 +224,19 @@ int MUST_CHECK
     views_apply_entry (views_t *self, store_batch_t *batch, uint64_t gen,
                        const Lic__LogEntry *entry, char *why, size_t why_size);
 
+//  The same for an entry whose body is already decoded (body: what the
+//  row of entry->kind decodes, proto/entrykind.h; the parent's apply of
+//  an event the verifier decoded).  ERR_MALFORMED for a kind the views
+//  do not apply.
+int MUST_CHECK
+    views_apply_body (views_t *self, store_batch_t *batch, uint64_t gen,
+                      const Lic__LogEntry *entry, const void *body, char *why, size_t why_size);
+
+//  True if the views apply entries of that kind (every row of
+//  proto/entrykind.h has its apply here).
+bool
+    views_applies (int kind);
+
 // ---------------------------------------------------------------------
 //  Sharing within scope (issue 5)
 

@@ -1,0 +1,67 @@
+/*  entrykind.h -- the kinds of log entry, one row each (pure: no I/O).
+
+    A log entry's envelope signs a body whose message the entry's kind
+    names (licrepo.proto EntryKind; proto/FORMAT.md "log").  Every reader
+    that must tell the kinds apart -- the views' apply and replay
+    (node/store/views.c), the parent's apply of a child's batch
+    (node/pipeline/replica.c), `licnode check`, the JSON of `licctl log`
+    -- takes what differs from the row of the kind here, and keeps what
+    only it does (the views' apply of a body, its JSON) in a table of its
+    own indexed by the same kinds.
+
+    A body is decoded with the row's decode (codec_M_decode: bounded,
+    strict for the node-signed bodies) into an opaque pointer freed with
+    the row's free.
+*/
+#ifndef LICREPO_ENTRYKIND_H
+#define LICREPO_ENTRYKIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/err.h"
+#include "proto/msg.h"
+
+//  Who signs an entry's body.
+typedef enum {
+    ENTRYKIND_SIGNER_DEPARTMENT,    //  a department registered at the origin (an event)
+    ENTRYKIND_SIGNER_NODE           //  the origin node itself, with its node key
+} entrykind_signer_t;
+
+typedef struct {
+    Lic__EntryKind kind;
+    const char *name;               //  "event", "registration", "node", "catalogue",
+                                    //  "app_body", "audit" (licctl log --json "kind")
+    const char *title;              //  "event", "registration", "node record",
+                                    //  "catalogue", "application body", "audit" (messages)
+    entrykind_signer_t signer;
+    bool dedup;                     //  has a dedup mark (views_dedup_key): one signed
+                                    //  body once in a log
+    //  Decodes a body of this kind: codec_M_decode's result; *body set
+    //  only on ERR_OK.
+    int (*decode) (const uint8_t *buf, size_t size, void **body);
+    //  Frees a decoded body; accepts NULL, nulls the pointer.
+    void (*free) (void **body_p);
+    //  True if a decoded body has the parts an apply needs (a
+    //  registration its department, an application body registration
+    //  its body); a body that lacks them is ERR_MALFORMED to the views.
+    bool (*complete) (const void *body);
+    //  The division a decoded body names -- where a registration,
+    //  catalogue entry or audit record was made, the division a node
+    //  record gives a key to -- or NULL (an event names none: its origin
+    //  is the entry's).
+    const char *(*division) (const void *body);
+} entrykind_t;
+
+#define ENTRYKIND_COUNT 6           //  kinds with a row: every EntryKind but ENTRY_NONE
+
+//  The row of kind, or NULL for ENTRY_NONE and a kind licrepo.proto does
+//  not name.
+const entrykind_t *
+    entrykind_of (int kind);
+
+//  Row i of the table (0 <= i < ENTRYKIND_COUNT), in EntryKind order.
+const entrykind_t *
+    entrykind_at (size_t i);
+
+#endif
