@@ -238,8 +238,18 @@ test_the_city_revokes_the_key (void)
     assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s/node.pub --after %"
                    PRIu64, licctl, CITY->dir, COUNTY->dir, held + 5) == 1);
     assert (strstr (out, "ERR_KEY_REVOKED") && strstr (out, "already revoked"));
-    //  The record travels up.
+    //  The record travels up; `licctl log` shows it at every level above.
     assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    char log [65536];
+    snprintf (want, sizeof want, "node key revoked: 330106's key %02x%02x", s_stolen.sign_pk [0],
+              s_stolen.sign_pk [1]);
+    for (int i = 2; i <= 3; i++) {
+        assert (s_run (log, sizeof log, "%s -d %s log --all", licctl, s_h.node [i].dir) == 0);
+        char *line = strstr (log, want);
+        char point [64];
+        snprintf (point, sizeof point, "by 330100, void after origin seq %" PRIu64 "\n", held);
+        assert (line && strstr (line, point));
+    }
     printf ("  the city revoked the county's key after origin seq %" PRIu64 "\n", s_point);
 }
 

@@ -158,7 +158,15 @@ s_print_body (const Lic__LogEntry *e)
         }
         case LIC__ENTRY_KIND__ENTRY_NODE: {
             Lic__NodeRecord *nr = NULL;
-            if (env && codec_node_record_decode (b, n, &nr) == ERR_OK) {
+            bool decoded = env && codec_node_record_decode (b, n, &nr) == ERR_OK;
+            if (decoded && nr->revocation) {
+                printf ("node key revoked: %s's key %s, by %s, void after origin seq %" PRIu64 "\n",
+                        nr->division, s_fp (&nr->sign_key, fp), nr->parent_division,
+                        nr->revoked_after);
+                shown = true;
+            }
+            else
+            if (decoded) {
                 printf ("node record: %s has key %s, vouched for by %s%s%s\n", nr->division,
                         s_fp (&nr->sign_key, fp), nr->parent_division,
                         nr->replaces_key.len? ", replacing key ": "",
