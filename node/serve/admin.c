@@ -12,6 +12,7 @@
 #include "proto/catalogue.h"
 #include "proto/licid.h"
 #include "proto/lifecycle.h"
+#include "proto/seal.h"
 
 #define SERVER_FIND_MAX 1000        //  licenses in one find reply
 #define SERVER_LOG_MAX  1000        //  entries in one log reply
@@ -25,28 +26,32 @@ s_collect_body (void *arg, const Lic__AppBody *b)
         res->bodies [res->n_bodies++] = (Lic__AppBody *) b;
 }
 
-//  The operator's side of application bodies: register one, or list them.
+//  Registers an application body, after the checks of its fields.
 void
-admin_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
+admin_on_app_body_add (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
-    Lic__Request *req = *req_p;
+    const Lic__Request *req = *req_p;
+    const Lic__AppBody *add = req->app_body->add;
     char why [256];
     int rc;
-    if (req->app_body->add) {
-        const Lic__AppBody *add = req->app_body->add;
-        bool keys_ok = add->n_revoked_keys <= VIEWS_REVOKED_MAX;
-        for (size_t i = 0; keys_ok && i < add->n_revoked_keys; i++)
-            keys_ok = add->revoked_keys [i].len == 32;
-        if ((rc = query_check_body (add, why, sizeof why)) != ERR_OK)
-            server_send_error (self, route_p, req->id, rc, "%s", why);
-        else
-        if (!keys_ok)
-            server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "an application body lists at most %d "
-                          "revoked keys of 32 bytes", VIEWS_REVOKED_MAX);
-        else
-            ingest_submit (self->ingest, route_p, req_p);
-        return;
-    }
+    bool keys_ok = add->n_revoked_keys <= VIEWS_REVOKED_MAX;
+    for (size_t i = 0; keys_ok && i < add->n_revoked_keys; i++)
+        keys_ok = add->revoked_keys [i].len == 32;
+    if ((rc = query_check_body (add, why, sizeof why)) != ERR_OK)
+        server_send_error (self, route_p, req->id, rc, "%s", why);
+    else
+    if (!keys_ok)
+        server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "an application body lists at most %d "
+                      "revoked keys of 32 bytes", VIEWS_REVOKED_MAX);
+    else
+        ingest_submit (self->ingest, route_p, req_p);
+}
+
+//  The application bodies registered here.
+void
+admin_on_app_body_list (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    const Lic__Request *req = *req_p;
     Lic__AppBodyResult res;
     lic__app_body_result__init (&res);
     res.bodies = calloc (4096, sizeof *res.bodies);
@@ -66,8 +71,8 @@ admin_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p)
 
 //  Answers req with a reply that build fills (its body allocated and
 //  set; freed with the reply); on failure, an error naming `what`.
-void
-admin_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
+static void
+s_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
                 int (*build) (server_t *self, const Lic__Request *req, Lic__Reply *reply),
                 const char *what)
 {
@@ -88,8 +93,8 @@ admin_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
     codec_reply_free (&reply);
 }
 
-int
-admin_build_audit (server_t *self, const Lic__Request *req, Lic__Reply *reply)
+static int
+s_build_audit (server_t *self, const Lic__Request *req, Lic__Reply *reply)
 {
     if (!(reply->audit = calloc (1, sizeof *reply->audit)))
         return ERR_NOMEM;
@@ -98,13 +103,25 @@ admin_build_audit (server_t *self, const Lic__Request *req, Lic__Reply *reply)
 }
 
 //  The entries held back here, with their reasons (licctl quarantine).
-int
-admin_build_quarantine (server_t *self, const Lic__Request *req, Lic__Reply *reply)
+static int
+s_build_quarantine (server_t *self, const Lic__Request *req, Lic__Reply *reply)
 {
     if (!(reply->quarantine = calloc (1, sizeof *reply->quarantine)))
         return ERR_NOMEM;
     reply->body_case = LIC__REPLY__BODY_QUARANTINE;
     return quarantine_list (self->store, req->quarantine, reply->quarantine);
+}
+
+void
+admin_on_audit (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    s_answer_built (self, route_p, *req_p, s_build_audit, "the audit log");
+}
+
+void
+admin_on_quarantine (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    s_answer_built (self, route_p, *req_p, s_build_quarantine, "the quarantine");
 }
 
 // ---------------------------------------------------------------------
@@ -191,8 +208,9 @@ s_record_free (Lic__LicenseRecord *rec)
 }
 
 void
-admin_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_get (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     licid_t id;
     char why [256];
     if (licid_parse (req->get->license_id, &id, why, sizeof why) != ERR_OK) {
@@ -267,8 +285,9 @@ s_find_cursor (char *out, size_t size, const uint8_t *k, size_t kl, size_t il)
 //  ~192 KiB, and `more` with the cursor of the next page whenever any
 //  license is left out, so no answer is ever cut silently.
 void
-admin_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_find (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     const Lic__FindRequest *f = req->find;
     if (!f->holder_id || !*f->holder_id || strlen (f->holder_id) > 64
     ||  strlen (f->holder_id_type) > 8) {
@@ -345,8 +364,9 @@ admin_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 void
-admin_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_log (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     size_t limit = req->log->limit && req->log->limit < SERVER_LOG_MAX? req->log->limit: SERVER_LOG_MAX;
     Lic__LogEntries out;
     lic__log_entries__init (&out);
@@ -387,8 +407,9 @@ admin_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 void
-admin_on_digest (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_digest (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     Lic__DigestResult d;
     int rc = proofs_digest (self->store, &d);
     if (rc != ERR_OK)
@@ -405,8 +426,9 @@ admin_on_digest (server_t *self, zframe_t **route_p, const Lic__Request *req)
 }
 
 void
-admin_on_backup (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_backup (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     const char *dir = req->backup->to_dir;
     if (self->backup) {
         server_send_error (self, route_p, req->id, ERR_BUSY, "a backup is already running");
@@ -455,8 +477,9 @@ admin_on_backup_done (server_t *self)
 }
 
 void
-admin_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_prove (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     Lic__ProofResult p;
     char why [256];
     int rc = proofs_prove (self->store, views_tree (self->views), ingest_durable (self->ingest),
@@ -493,8 +516,9 @@ s_day (char out [LIFECYCLE_DAY_SIZE], int64_t t)
 }
 
 void
-admin_on_report (server_t *self, zframe_t **route_p, const Lic__Request *req)
+admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     if (!streq (req->report->kind, "lateness")) {
         server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "unknown report \"%s\" (known: lateness)",
                       req->report->kind);
@@ -565,8 +589,8 @@ admin_on_report (server_t *self, zframe_t **route_p, const Lic__Request *req)
 
 #define SERVER_DEPT_TEXT_MAX 256    //  bytes of any string of a department (its name)
 
-int
-admin_check_department (const Lic__Department *d, char *why, size_t why_size)
+static int
+s_check_department (const Lic__Department *d, char *why, size_t why_size)
 {
     int rc = d? codec_check_text (&d->base, SERVER_DEPT_TEXT_MAX, why, why_size): ERR_OK;
     if (rc != ERR_OK)
@@ -601,4 +625,67 @@ admin_check_department (const Lic__Department *d, char *why, size_t why_size)
         }
     }
     return ERR_OK;
+}
+
+//  Registers a department, after the checks of its fields.
+void
+admin_on_register (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    char why [256];
+    int rc = s_check_department ((*req_p)->register_->department, why, sizeof why);
+    if (rc != ERR_OK)
+        server_send_error (self, route_p, (*req_p)->id, rc, "%s", why);
+    else
+        ingest_submit (self->ingest, route_p, req_p);
+}
+
+//  Adds a version of a license type to this node's catalogue, after the
+//  standard's checks (catalogue_check_type).
+void
+admin_on_catalogue_add (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    char why [256];
+    int rc = catalogue_check_type ((*req_p)->catalogue->add, why, sizeof why);
+    if (rc != ERR_OK)
+        server_send_error (self, route_p, (*req_p)->id, rc, "%s", why);
+    else
+        ingest_submit (self->ingest, route_p, req_p);
+}
+
+#define SERVER_BLOB_MAX (192 * 1024)
+
+//  Stores a blob under its BLAKE2b digest; answered with the digest.
+void
+admin_on_blob_put (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    const Lic__Request *req = *req_p;
+    const Lic__BlobRequest *b = req->blob;
+    uint8_t digest [32];
+    if (b->put.len > SERVER_BLOB_MAX) {
+        server_send_error (self, route_p, req->id, ERR_TOO_LARGE, "blob of %zu bytes is over the %d-byte limit",
+                      b->put.len, SERVER_BLOB_MAX);
+        return;
+    }
+    seal_hash (digest, b->put.data, b->put.len, NULL, 0);
+    store_batch_t *batch = store_batch_new (self->store);
+    int rc = batch? ERR_OK: ERR_NOMEM;
+    if (rc == ERR_OK) {
+        store_batch_put (batch, STORE_CF_BLOB, digest, 32, b->put.data, b->put.len);
+        rc = store_write (self->store, batch, true);
+    }
+    store_batch_destroy (&batch);
+    if (rc != ERR_OK) {
+        server_send_error (self, route_p, req->id, rc, "blob not stored: %s", err_str (rc));
+        return;
+    }
+    Lic__BlobResult res;
+    lic__blob_result__init (&res);
+    res.digest.data = digest;
+    res.digest.len = 32;
+    Lic__Reply reply;
+    codec_reply_init (&reply);
+    reply.id = req->id;
+    reply.body_case = LIC__REPLY__BODY_BLOB;
+    reply.blob = &res;
+    server_send (self, route_p, &reply);
 }

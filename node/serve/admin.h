@@ -1,59 +1,59 @@
 /*  admin.h -- the operator's requests on the client socket (admin.c).
-    Each handler answers on the client socket and takes *route_p; the
-    caller has checked that the operator's key sent the request.
+    Handlers of the dispatch table (dispatch.h: dispatch_fn), called once
+    dispatch_allowed has found the operator's key behind the request.
+    Each answers on the client socket or hands the request on to the
+    pipeline, taking *route_p (and then *req_p).
 */
 #ifndef LICREPO_ADMIN_H
 #define LICREPO_ADMIN_H
 
 #include "node/serve/server_int.h"
 
-//  Registers an application body (submitted to the pipeline after its
-//  checks; takes *req_p then) or lists those registered here.
+//  Registrations, checked here and then sequenced by the pipeline: a
+//  department, an application body, a version of a license type.
 void
-    admin_on_app_body (server_t *self, zframe_t **route_p, Lic__Request **req_p);
-
-//  Answers req with a reply that build fills (its body allocated and
-//  set; freed with the reply); on failure, an error naming `what`.
+    admin_on_register (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 void
-    admin_answer_built (server_t *self, zframe_t **route_p, const Lic__Request *req,
-                        int (*build) (server_t *self, const Lic__Request *req, Lic__Reply *reply),
-                        const char *what);
+    admin_on_app_body_add (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
+void
+    admin_on_catalogue_add (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
-//  Builders for admin_answer_built: the audit listing, the quarantine.
-int
-    admin_build_audit (server_t *self, const Lic__Request *req, Lic__Reply *reply);
-int
-    admin_build_quarantine (server_t *self, const Lic__Request *req, Lic__Reply *reply);
+//  Listings: the application bodies, the audit log, the quarantine.
+void
+    admin_on_app_body_list (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
+void
+    admin_on_audit (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
+void
+    admin_on_quarantine (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 //  A license (as of a time, with its history), a holder's licenses, the
 //  log, a page at a time.
 void
-    admin_on_get (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_get (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 void
-    admin_on_find (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_find (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 void
-    admin_on_log (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_log (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 //  The repository's digest; inclusion and consistency proofs.
 void
-    admin_on_digest (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_digest (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 void
-    admin_on_prove (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_prove (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 //  Starts a backup (one at a time; answered by admin_on_backup_done when
 //  its thread is done, keeping *route_p until then).
 void
-    admin_on_backup (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_backup (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 void
     admin_on_backup_done (server_t *self);
 
 //  Reports (lateness: same-day release, regulation Art. 7-8).
 void
-    admin_on_report (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
-//  The checks of a department before it is registered.  ERR_OK or the
-//  refusal, why saying more.
-int
-    admin_check_department (const Lic__Department *d, char *why, size_t why_size);
+//  Stores a blob (at most 192 KiB) under its BLAKE2b digest.
+void
+    admin_on_blob_put (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 #endif

@@ -2,7 +2,6 @@
     socket: the node's status, the catalogue, blobs.
 */
 #include "node/serve/reads.h"
-#include "proto/seal.h"
 
 //  Fills ns (and st) with the node's status; ns borrows curve and root
 //  (32 bytes each) and strings of self.  Free with downlink_status_free.
@@ -58,8 +57,9 @@ reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
 }
 
 void
-reads_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req)
+reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     ingest_stats_t st;
     Lic__NodeStatus ns;
     uint8_t curve [32], root [32];
@@ -115,8 +115,9 @@ s_collect_type (void *arg, const Lic__LicenseType *t)
 }
 
 void
-reads_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req)
+reads_on_catalogue_read (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     const Lic__CatalogueRequest *cr = req->catalogue;
     //  Whose line of the code: the node's own unless another is asked.
     const char *line = cr->division && *cr->division? cr->division: self->cfg->division;
@@ -181,55 +182,28 @@ reads_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request 
     free (c.types);
 }
 
-#define SERVER_BLOB_MAX (192 * 1024)
-
+//  A blob by its BLAKE2b digest (the operator stores them: admin.c).
 void
-reads_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool admin)
+reads_on_blob (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
+    const Lic__Request *req = *req_p;
     const Lic__BlobRequest *b = req->blob;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (b->digest.len != 32) {
+        server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "a blob is named by its 32-byte BLAKE2b digest");
+        return;
+    }
+    int rc = store_get (self->store, STORE_CF_BLOB, b->digest.data, 32, &data, &len);
+    if (rc != ERR_OK) {
+        server_send_error (self, route_p, req->id, rc, rc == ERR_NOT_FOUND? "no such blob": "blob unreadable");
+        return;
+    }
     Lic__BlobResult res;
     lic__blob_result__init (&res);
-    uint8_t digest [32], *data = NULL;
-    size_t len = 0;
-    if (b->put.len) {
-        if (!admin) {
-            server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "storing blobs is for the node's operator");
-            return;
-        }
-        if (b->put.len > SERVER_BLOB_MAX) {
-            server_send_error (self, route_p, req->id, ERR_TOO_LARGE, "blob of %zu bytes is over the %d-byte limit",
-                          b->put.len, SERVER_BLOB_MAX);
-            return;
-        }
-        seal_hash (digest, b->put.data, b->put.len, NULL, 0);
-        store_batch_t *batch = store_batch_new (self->store);
-        int rc = batch? ERR_OK: ERR_NOMEM;
-        if (rc == ERR_OK) {
-            store_batch_put (batch, STORE_CF_BLOB, digest, 32, b->put.data, b->put.len);
-            rc = store_write (self->store, batch, true);
-        }
-        store_batch_destroy (&batch);
-        if (rc != ERR_OK) {
-            server_send_error (self, route_p, req->id, rc, "blob not stored: %s", err_str (rc));
-            return;
-        }
-    }
-    else {
-        if (b->digest.len != 32) {
-            server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "a blob is named by its 32-byte BLAKE2b digest");
-            return;
-        }
-        memcpy (digest, b->digest.data, 32);
-        int rc = store_get (self->store, STORE_CF_BLOB, digest, 32, &data, &len);
-        if (rc != ERR_OK) {
-            server_send_error (self, route_p, req->id, rc, rc == ERR_NOT_FOUND? "no such blob": "blob unreadable");
-            return;
-        }
-        res.data.data = data;
-        res.data.len = len;
-    }
-    res.digest.data = digest;
-    res.digest.len = 32;
+    res.data.data = data;
+    res.data.len = len;
+    res.digest = b->digest;
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;

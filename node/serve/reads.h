@@ -1,5 +1,6 @@
 /*  reads.h -- the requests any admitted key may make on the client
-    socket (reads.c): the node's status, the catalogue, blobs.
+    socket (reads.c): the node's status, the catalogue, blobs.  Handlers
+    of the dispatch table (dispatch.h: dispatch_fn).
 */
 #ifndef LICREPO_READS_H
 #define LICREPO_READS_H
@@ -13,15 +14,15 @@ void
                        uint8_t curve [32], uint8_t root [32]);
 
 void
-    reads_on_status (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 //  Catalogue reads: the latest of every type, of one, or every version
 //  of one, a page at a time.
 void
-    reads_on_catalogue_read (server_t *self, zframe_t **route_p, const Lic__Request *req);
+    reads_on_catalogue_read (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
-//  A blob by its digest; with admin, storing one.
+//  A blob by its digest.
 void
-    reads_on_blob (server_t *self, zframe_t **route_p, const Lic__Request *req, bool admin);
+    reads_on_blob (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 
 #endif

@@ -18,6 +18,7 @@
 #include "node/daemon/logfmt.h"
 #include "node/links/admission.h"
 #include "node/serve/admin.h"
+#include "node/serve/dispatch.h"
 #include "node/serve/periodic.h"
 #include "node/serve/reads.h"
 #include "node/serve/quarantine.h"
@@ -213,14 +214,7 @@ s_may_serve (server_t *self, outq_t *q, zframe_t *route, zframe_t *body, bool ra
 }
 
 // ---------------------------------------------------------------------
-//  Dispatch
-
-static bool
-s_is_admin (server_t *self, zframe_t *body)
-{
-    const char *user = zframe_meta (body, "User-Id");
-    return user && streq (user, self->id->admin.curve_pk);
-}
+//  Reading the sockets
 
 static void
 s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
@@ -242,13 +236,16 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
                       codec_request_id (zframe_data (body), zframe_size (body)), rc, why);
         return;
     }
+    //  What is asked, and who asks, decided once (dispatch.h).
+    const char *user = zframe_meta (body, "User-Id");
+    dispatch_kind_t kind = dispatch_kind (req);
+    unsigned roles = dispatch_roles (self->keys, self->id->admin.curve_pk, user);
     //  Over the key's rate, or its replies are not being read: refused
     //  unserved (a query counted in its key's aggregated audit record).
-    if (!s_may_serve (self, self->client_q, *route_p, body, !s_is_admin (self, body), why, sizeof why)) {
+    if (!s_may_serve (self, self->client_q, *route_p, body, !(roles & DISPATCH_OPERATOR), why, sizeof why)) {
         self->busy++;
-        if (req->body_case == LIC__REQUEST__BODY_QUERY)
-            query_refuse (self->query, SERVER_CHANNEL_MAIN, route_p, zframe_meta (body, "User-Id"),
-                          req->id, ERR_BUSY, why);
+        if (kind == DISPATCH_QUERY)
+            query_refuse (self->query, SERVER_CHANNEL_MAIN, route_p, user, req->id, ERR_BUSY, why);
         else
             server_send_error (self, route_p, req->id, ERR_BUSY, "%s", why);
         codec_request_free (&req);
@@ -265,128 +262,18 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
     }
     //  Every string is UTF-8 text (issue 11 finding 6), before any is
     //  stored or quoted; a query is checked (and recorded) by query.c.
-    if (req->body_case != LIC__REQUEST__BODY_QUERY
+    if (kind != DISPATCH_QUERY
     &&  (rc = codec_check_text (&req->base, CODEC_FRAME_MAX, why, sizeof why)) != ERR_OK) {
         self->bad_frames++;
         server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "%s", why);
         codec_request_free (&req);
         return;
     }
-    bool admin = s_is_admin (self, body);
     if (!s_key_admitted (self, self->router, route_p, body, "licrepo", req->id)) {
         codec_request_free (&req);
         return;
     }
-    switch (req->body_case) {
-        case LIC__REQUEST__BODY_PUBLISH:
-            ingest_submit (self->ingest, route_p, &req);
-            break;
-        case LIC__REQUEST__BODY_REGISTER:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may register departments");
-            else
-            if ((rc = admin_check_department (req->register_->department, why, sizeof why)) != ERR_OK)
-                server_send_error (self, route_p, req->id, rc, "%s", why);
-            else
-                ingest_submit (self->ingest, route_p, &req);
-            break;
-        case LIC__REQUEST__BODY_GET:
-        case LIC__REQUEST__BODY_FIND:
-        case LIC__REQUEST__BODY_LOG:
-            if (!admin) {
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "reads are for the node's operator "
-                              "(application bodies use scoped queries)");
-                break;
-            }
-            if (req->body_case == LIC__REQUEST__BODY_GET)
-                admin_on_get (self, route_p, req);
-            else
-            if (req->body_case == LIC__REQUEST__BODY_FIND)
-                admin_on_find (self, route_p, req);
-            else
-                admin_on_log (self, route_p, req);
-            break;
-        case LIC__REQUEST__BODY_STATUS:
-            reads_on_status (self, route_p, req);
-            break;
-        case LIC__REQUEST__BODY_CATALOGUE:
-            if (!req->catalogue->add)
-                reads_on_catalogue_read (self, route_p, req);
-            else
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may change the catalogue");
-            else
-            if ((rc = catalogue_check_type (req->catalogue->add, why, sizeof why)) != ERR_OK)
-                server_send_error (self, route_p, req->id, rc, "%s", why);
-            else
-                ingest_submit (self->ingest, route_p, &req);
-            break;
-        case LIC__REQUEST__BODY_BLOB:
-            reads_on_blob (self, route_p, req, admin);
-            break;
-        case LIC__REQUEST__BODY_REPORT:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "reports are for the node's operator");
-            else
-                admin_on_report (self, route_p, req);
-            break;
-        case LIC__REQUEST__BODY_BACKUP:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "backups are for the node's operator");
-            else
-                admin_on_backup (self, route_p, req);
-            break;
-        case LIC__REQUEST__BODY_QUERY:
-            //  Application bodies may query here too; the node answers
-            //  only the keys of bodies registered at it, and records all.
-            query_on_request (self->query, SERVER_CHANNEL_MAIN, route_p,
-                              zframe_meta (body, "User-Id"), req, req->id, ERR_OK);
-            break;
-        case LIC__REQUEST__BODY_APP_BODY:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may register or list application bodies");
-            else
-                admin_on_app_body (self, route_p, &req);
-            break;
-        case LIC__REQUEST__BODY_QUARANTINE:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the quarantine is for the node's operator");
-            else
-                admin_answer_built (self, route_p, req, admin_build_quarantine, "the quarantine");
-            break;
-        case LIC__REQUEST__BODY_NODE_REVOKE:
-            //  A revocation record, judged when it is sequenced
-            //  (authority_node_revocation, in views_apply_node).
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "only the node's admin key may revoke a node's key");
-            else
-                ingest_submit (self->ingest, route_p, &req);
-            break;
-        case LIC__REQUEST__BODY_AUDIT:
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "the audit log is for the node's operator");
-            else
-                admin_answer_built (self, route_p, req, admin_build_audit, "the audit log");
-            break;
-        case LIC__REQUEST__BODY_DIGEST:
-        case LIC__REQUEST__BODY_PROVE:
-            //  Digests and proofs reveal nothing a department or a child
-            //  may not know of the repository's integrity; but they cost
-            //  a scan (digest), so they are the operator's.
-            if (!admin)
-                server_send_error (self, route_p, req->id, ERR_FORBIDDEN, "digests and proofs are for the node's operator");
-            else
-            if (req->body_case == LIC__REQUEST__BODY_DIGEST)
-                admin_on_digest (self, route_p, req);
-            else
-                admin_on_prove (self, route_p, req);
-            break;
-        default:
-            self->bad_frames++;
-            server_send_error (self, route_p, req->id, ERR_MALFORMED, "request has no known body");
-    }
-    codec_request_free (&req);
-    zframe_destroy (route_p);
+    dispatch_request (self, kind, route_p, &req, user, roles);
 }
 
 //  Reads up to `budget` messages from the router without blocking.
