@@ -297,7 +297,7 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
     store_batch_t *batch = store_batch_new (self->store);
     if (batch) {
         store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), receipt, strlen (receipt));
-        if (store_write (self->store, batch, false) == ERR_OK)
+        if (store_write_aside (self->store, batch, false) == ERR_OK)
             c->checkpoint_size = cp.size;
         store_batch_destroy (&batch);
     }

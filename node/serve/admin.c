@@ -671,7 +671,7 @@ admin_on_blob_put (server_t *self, zframe_t **route_p, Lic__Request **req_p, con
     int rc = batch? ERR_OK: ERR_NOMEM;
     if (rc == ERR_OK) {
         store_batch_put (batch, STORE_CF_BLOB, digest, 32, b->put.data, b->put.len);
-        rc = store_write (self->store, batch, true);
+        rc = store_write_aside (self->store, batch, true);
     }
     store_batch_destroy (&batch);
     if (rc != ERR_OK) {

@@ -169,7 +169,7 @@ s_checkpoint (server_t *self)
     store_batch_t *b = store_batch_new (self->store);
     if (b) {
         store_batch_put (b, STORE_CF_META, "checkpoint", 10, note, strlen (note));
-        if (store_write (self->store, b, false) != ERR_OK)
+        if (store_write_aside (self->store, b, false) != ERR_OK)
             logfmt_msgf (LOGFMT_WARN, "checkpoint not stored");
         store_batch_destroy (&b);
     }

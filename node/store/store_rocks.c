@@ -38,6 +38,7 @@ struct store_t {
 };
 
 struct store_batch_t {
+    unsigned families;          //  bit per column family put or deleted in (store_write_aside)
     rocksdb_writebatch_t *wb;   //  the batch
     store_t *store;             //  whose column family handles it uses
 };
@@ -219,6 +220,15 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
 }
 
 int
+store_write_aside (store_t *self, store_batch_t *batch, bool sync)
+{
+    unsigned aside = 1u << STORE_CF_META | 1u << STORE_CF_CHILD | 1u << STORE_CF_BLOB;
+    if (batch->families & ~aside)
+        return ERR_INTERNAL;
+    return store_write (self, batch, sync);
+}
+
+int
 store_failed (store_t *self)
 {
     return atomic_load (&self->failed);
@@ -290,12 +300,14 @@ void
 store_batch_put (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len,
                  const void *value, size_t value_len)
 {
+    self->families |= 1u << cf;
     rocksdb_writebatch_put_cf (self->wb, self->store->cf [cf], key, key_len, value, value_len);
 }
 
 void
 store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len)
 {
+    self->families |= 1u << cf;
     rocksdb_writebatch_delete_cf (self->wb, self->store->cf [cf], key, key_len);
 }
 

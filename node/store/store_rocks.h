@@ -2,7 +2,9 @@
     family per log or view (proto/FORMAT.md lists keys and values).
 
     Every change goes through a store_batch_t written with store_write,
-    so a log entry and the views it changes land together or not at all.
+    so a log entry and the views it changes land together or not at all
+    (a running node: by the committer only, and store_write_aside for the
+    few values beside the log).
     Reads see only what was written.  Thread use: a store_t may be read
     from several threads; batches belong to one thread at a time.
 */
@@ -63,6 +65,23 @@ int MUST_CHECK
 //  reserve: nothing written), ERR_IO.  The batch is left as it was.
 int MUST_CHECK
     store_write (store_t *self, store_batch_t *batch, bool sync);
+
+//  The one write a running node makes besides the committer's (one
+//  writer: README "Architecture").  The committer (node/pipeline/
+//  ingest.c) alone writes the log and every view derived from it, in
+//  sequence order, and rewinds as a whole when a write fails.  What is
+//  written here is none of that and may not wait for a batch of entries:
+//  this node's newest signed checkpoint, the receipt its parent cosigned
+//  and its chain of node records (meta), the receipts it cosigned for its
+//  children (child, "<division>/receipt"), and the operator's blobs
+//  (blob).  None has a log seq, is in the Merkle tree or is replicated;
+//  each replaces a whole value and is made again if lost (a checkpoint
+//  every second, a receipt at the next cosignature, the chain at the next
+//  Welcome; a blob is acknowledged only once written).  A batch that puts
+//  into or deletes from any other column family is refused with
+//  ERR_INTERNAL, nothing written; else as store_write.
+int MUST_CHECK
+    store_write_aside (store_t *self, store_batch_t *batch, bool sync);
 
 //  The err_t of a write that failed (ERR_NOSPACE, ERR_IO), 0 if none.
 //  Once a write failed every later write fails the same way at once,
