@@ -10,6 +10,9 @@
     history keeps a minute's largest lag for 6 hours and no more series
     than its bound, /dashboard.json carries the status as licctl prints it
     and the quarantine of a real store, and is rendered only once asked.
+    The same-day rule (node/serve/lateness.h) at the day's edges (UTC+8)
+    and its counter: licrepo_late_events_total{issuer} for every
+    department counted, the first 4096 by name and the rest as "other".
 */
 #undef NDEBUG
 #include <arpa/inet.h>
@@ -30,6 +33,7 @@
 #include "node/common/licjson.h"
 #include "node/daemon/config.h"
 #include "node/serve/dashboard.h"
+#include "node/serve/lateness.h"
 #include "node/serve/metrics.h"
 
 // ---------------------------------------------------------------------
@@ -650,6 +654,103 @@ test_dashboard_lists_the_quarantine_of_a_real_store (void)
 }
 
 // ---------------------------------------------------------------------
+//  Same-day rule
+
+static void
+test_lateness_rule_at_the_edges_of_the_day (void)
+{
+    const int64_t dec5 = 1796400000;            //  2026-12-05T00:00:00+08:00
+    const int64_t dec6 = dec5 + 86400;
+    char day [LIFECYCLE_DAY_SIZE];
+    int64_t delay = -1;
+    //  Completed at the first second of a day, released at its last.
+    assert (lateness_judge (dec5, dec6 - 1, day, &delay) == LATENESS_ON_TIME);
+    assert (streq (day, "2026-12-05") && delay == 0);
+    //  Completed at its last second, released at the next midnight: late,
+    //  by 0 s after the end of the day; an hour later by 3600 s.
+    assert (lateness_judge (dec6 - 1, dec6, day, &delay) == LATENESS_LATE);
+    assert (streq (day, "2026-12-05") && delay == 0);
+    assert (lateness_judge (dec5 + 3600, dec6 + 3600, day, &delay) == LATENESS_LATE);
+    assert (delay == 3600);
+    assert (lateness_judge (dec5, dec6 + 2 * 86400 + 5, NULL, &delay) == LATENESS_LATE);
+    assert (delay == 2 * 86400 + 5);
+    //  The civil day is UTC+8's: 15:59:59Z and 16:00:00Z are two days.
+    assert (lateness_judge (dec6 - 1 - 3600, dec6 - 1, NULL, NULL) == LATENESS_ON_TIME);
+    //  Released before it was completed (a clock ahead): not late.
+    assert (lateness_judge (dec6 + 10, dec6, NULL, &delay) == LATENESS_ON_TIME && delay == 0);
+    //  A time outside the window: left out.
+    assert (lateness_judge (0, dec6, day, &delay) == LATENESS_UNDATED);
+    assert (streq (day, "") && delay == 0);
+    assert (lateness_judge (dec5, LIFECYCLE_TIME_MAX, NULL, NULL) == LATENESS_UNDATED);
+}
+
+static void
+s_commit (const char *issuer, int64_t completed_at, int64_t at)
+{
+    Lic__Event ev;
+    lic__event__init (&ev);
+    ev.issuer_code = (char *) issuer;
+    ev.completed_at = completed_at;
+    lateness_committed (&ev, at);
+}
+
+static void
+test_late_events_are_counted_per_department_within_the_bound (void)
+{
+    const int64_t dec5 = 1796400000, dec6 = dec5 + 86400;
+    lateness_reset ();
+    s_commit ("91330106000000002B", dec5, dec6 + 10);       //  late
+    s_commit ("91330106000000002B", dec5, dec5 + 10);       //  on time
+    s_commit ("91330106000000001A", dec5 + 5, dec5 + 10);   //  on time
+    s_commit ("91330106000000001A", 0, dec5);               //  undated: left out
+    lateness_committed (NULL, dec5);                        //  nothing
+    s_fig_t f;
+    s_fill (&f);
+    char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
+    s_expect (text, "# TYPE licrepo_late_events_total counter");
+    s_expect (text, "licrepo_late_events_total{issuer=\"91330106000000001A\"} 0");
+    s_expect (text, "licrepo_late_events_total{issuer=\"91330106000000002B\"} 1");
+    assert (strstr (text, "licrepo_late_events_total{issuer=\"91330106000000001A\"}")
+          < strstr (text, "licrepo_late_events_total{issuer=\"91330106000000002B\"}"));
+    free (text);
+    lateness_count_t *c = NULL;
+    assert (lateness_counts (&c) == 2);
+    assert (streq (c [0].issuer, "91330106000000001A") && c [0].events == 1 && c [0].late == 0);
+    assert (streq (c [1].issuer, "91330106000000002B") && c [1].events == 2 && c [1].late == 1);
+    free (c);
+    //  The dashboard's table says the same.
+    s_city_t city;
+    s_city (&city);
+    dashboard_t *d = dashboard_new ();
+    json_t *doc = s_dashboard_json (d, &city.ns, NULL, dec6);
+    json_t *expect = json_pack ("[{s:s, s:i, s:i}, {s:s, s:i, s:i}]",
+        "issuer", "91330106000000001A", "events", 1, "late", 0,
+        "issuer", "91330106000000002B", "events", 2, "late", 1);
+    assert (json_equal (json_object_get (json_object_get (doc, "lateness"), "departments"), expect));
+    json_decref (expect);
+    json_decref (doc);
+    dashboard_destroy (&d);
+    //  The first LATENESS_ISSUERS_MAX by name, every further one as "other".
+    lateness_reset ();
+    char issuer [LATENESS_ISSUER_SIZE];
+    for (int i = 0; i < LATENESS_ISSUERS_MAX + 5; i++) {
+        snprintf (issuer, sizeof issuer, "9133010600%08d", i);
+        s_commit (issuer, dec5, i < LATENESS_ISSUERS_MAX? dec5: dec6);
+    }
+    s_commit ("9133010600" "00000000", dec5, dec6);         //  a known one: by name still
+    size_t n = lateness_counts (&c);
+    assert (n == LATENESS_ISSUERS_MAX + 1);
+    assert (streq (c [0].issuer, "913301060000000000") && c [0].events == 2 && c [0].late == 1);
+    assert (streq (c [n - 1].issuer, LATENESS_OTHER) && c [n - 1].events == 5 && c [n - 1].late == 5);
+    free (c);
+    text = metrics_render (&f.ns, &f.st, NULL, NULL);
+    s_expect (text, "licrepo_late_events_total{issuer=\"other\"} 5");
+    free (text);
+    lateness_reset ();
+    assert (lateness_counts (&c) == 0 && c == NULL);
+}
+
+// ---------------------------------------------------------------------
 //  Endpoint
 
 static int64_t
@@ -1042,6 +1143,8 @@ main (void)
     test_dashboard_json_is_the_status_as_licctl_prints_it ();
     test_dashboard_lists_the_quarantine_of_a_real_store ();
     test_endpoint_serves_the_dashboard_once_asked ();
+    test_lateness_rule_at_the_edges_of_the_day ();
+    test_late_events_are_counted_per_department_within_the_bound ();
     test_listen_accepts_numeric_ipv4_only ();
     test_config_takes_metrics_listen_and_checks_it ();
     printf ("test_metrics: ok\n");

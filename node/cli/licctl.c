@@ -63,8 +63,10 @@ licctl_usage (FILE *out)
 "  blob put FILE             store a face template, sample or seal pattern\n"
 "                            (admin, at most 192 KiB); prints its digest\n"
 "  blob get DIGEST [--out FILE]  the blob's bytes, checked against DIGEST\n"
-"  report lateness [--limit N]   days with events released after the day\n"
-"                            they were completed, per issuer (admin)\n"
+"  report lateness [--limit N] [--summary]   days with events released after\n"
+"                            the day they were completed, per issuer (admin);\n"
+"                            --summary: each issuer's share released on time,\n"
+"                            per day and over every day\n"
 "  appbody add --code CODE --name NAME --key-file BODY.pub --types T1,T2\n"
 "          --matters M1,M2 [--clearance personal,commercial,secret]  (admin)\n"
 "  appbody list              application bodies registered at the node\n"
@@ -136,7 +138,7 @@ enum {
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
     S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
-    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER
+    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER, S_OPT_SUMMARY
 };
 
 static const struct option s_longs [] = {
@@ -189,6 +191,7 @@ static const struct option s_longs [] = {
     { "all", no_argument, NULL, S_OPT_ALL },
     { "quiet", no_argument, NULL, S_OPT_QUIET },
     { "after", required_argument, NULL, S_OPT_AFTER },
+    { "summary", no_argument, NULL, S_OPT_SUMMARY },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -279,6 +282,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_CURSOR: opts->cursor = arg; break;
         case S_OPT_ALL: opts->all = true; break;
         case S_OPT_QUIET: opts->quiet = true; break;
+        case S_OPT_SUMMARY: opts->summary = true; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;

@@ -83,6 +83,7 @@ typedef struct {
     bool all;                           //  --all: every page of a listing
     bool quiet;                         //  publish --quiet: no progress, rejected lines only
     uint64_t after;                     //  node revoke --after (0: none given)
+    bool summary;                       //  report lateness --summary: on-time share per day
 } licctl_opts_t;
 
 //  Prints the usage text to out.

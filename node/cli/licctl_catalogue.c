@@ -600,12 +600,89 @@ s_duration (int64_t s, char buf [32])
     return buf;
 }
 
+//  --summary asks for every issuer-day ("same-day"), not only those with
+//  a late event.
 static int
 s_call_report (licclient_t *client, const void *arg, Lic__Reply **reply,
                int timeout_ms)
 {
     const licctl_opts_t *opts = arg;
-    return licclient_report (client, opts->args [0], opts->limit, reply, timeout_ms);
+    return licclient_report (client, opts->summary? "same-day": opts->args [0], opts->limit,
+                             reply, timeout_ms);
+}
+
+//  Share of events released on time as a percentage with one decimal,
+//  rounded down so that 99.96 % is never shown as 100.0 %.
+static char *
+s_share (uint64_t events, uint64_t late, char buf [16])
+{
+    unsigned permille = events? (unsigned) ((events - late) * 1000 / events): 1000;
+    snprintf (buf, 16, "%u.%u%%", permille / 10 % 1000, permille % 10);
+    return buf;
+}
+
+static json_t *
+s_share_json (const char *issuer, const char *day, uint64_t events, uint64_t late)
+{
+    json_t *o = json_pack ("{s:s, s:I, s:I, s:I, s:f}", "issuer", issuer,
+                           "events", (json_int_t) events, "late", (json_int_t) late,
+                           "on_time", (json_int_t) (events - late),
+                           "on_time_share", events? (double) (events - late) / (double) events: 1.0);
+    if (o && day)
+        json_object_set_new (o, "day", json_string (day));
+    return o;
+}
+
+//  report lateness --summary: each department's share of events released
+//  the day they were completed, per day and over every day (rows come
+//  sorted by issuer, then day).
+static int
+s_print_summary (const licctl_opts_t *opts, const Lic__ReportResult *r)
+{
+    json_t *days = opts->json? json_array (): NULL;
+    json_t *departments = opts->json? json_array (): NULL;
+    uint64_t events = 0, late = 0, dept_events = 0, dept_late = 0;
+    size_t n_departments = 0;
+    char share [16];
+    if (!opts->json)
+        printf ("%-18s  %-10s  %8s  %8s  %7s\n", "issuer", "day", "events", "on time", "share");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const Lic__LatenessRow *row = r->rows [i];
+        if (opts->json)
+            json_array_append_new (days, s_share_json (row->issuer, row->day, row->events,
+                                                       row->late));
+        else
+            printf ("%-18s  %-10s  %8" PRIu64 "  %8" PRIu64 "  %7s\n", row->issuer, row->day,
+                    row->events, row->events - row->late, s_share (row->events, row->late, share));
+        dept_events += row->events;
+        dept_late += row->late;
+        events += row->events;
+        late += row->late;
+        //  The department's last day: its line over every day.
+        if (i + 1 == r->n_rows || strcmp (r->rows [i + 1]->issuer, row->issuer) != 0) {
+            if (opts->json)
+                json_array_append_new (departments, s_share_json (row->issuer, NULL, dept_events,
+                                                                  dept_late));
+            else
+                printf ("%-18s  %-10s  %8" PRIu64 "  %8" PRIu64 "  %7s\n", row->issuer,
+                        "all days", dept_events, dept_events - dept_late,
+                        s_share (dept_events, dept_late, share));
+            n_departments++;
+            dept_events = dept_late = 0;
+        }
+    }
+    bool cut = opts->limit? r->n_rows >= opts->limit: r->n_rows >= 2000;
+    if (opts->json)
+        return licctl_print_json (json_pack ("{s:o, s:o, s:I, s:I, s:b}", "days", days,
+                                             "departments", departments,
+                                             "events", (json_int_t) events,
+                                             "on_time", (json_int_t) (events - late),
+                                             "cut", cut));
+    printf ("%zu department(s), %zu issuer-day(s): %" PRIu64 " of %" PRIu64 " events (%s) "
+            "released the day (UTC+8) they were completed (regulation Art. 7-8)%s\n",
+            n_departments, r->n_rows, events - late, events, s_share (events, late, share),
+            cut? "; only the first issuer-days: raise --limit": "");
+    return LICCTL_EXIT_OK;
 }
 
 int
@@ -622,12 +699,17 @@ licctl_cmd_report (const licctl_opts_t *opts)
     if (exit_code != LICCTL_EXIT_OK)
         return exit_code;
     const Lic__ReportResult *r = reply->report;
+    if (opts->summary)
+        exit_code = s_print_summary (opts, r);
+    else
     if (opts->json)
         exit_code = licctl_print_json (licjson_lateness_to_json (r));
     else {
         uint64_t events = 0, late = 0;
+        //  The delay counts from the end (midnight, UTC+8) of the day the
+        //  business was completed to the event's release at this node.
         printf ("%-18s  %-10s  %8s  %8s  %s\n", "issuer", "day", "events",
-                "late", "worst delay");
+                "late", "worst delay after the day's end (UTC+8)");
         for (size_t i = 0; i < r->n_rows; i++) {
             const Lic__LatenessRow *row = r->rows [i];
             printf ("%-18s  %-10s  %8" PRIu64 "  %8" PRIu64 "  %s\n", row->issuer,

@@ -21,9 +21,11 @@ int
 int
     licctl_cmd_blob (const licctl_opts_t *opts);
 
-//  report lateness [--limit N] (admin key): per issuer and day with late
-//  releases, the events completed, how many were released after that
-//  day, and the worst delay.
+//  report lateness [--limit N] [--summary] (admin key): per issuer and
+//  day with late releases, the events completed, how many were released
+//  after that day, and the worst delay (from the end of that day, UTC+8).
+//  --summary: every issuer and day, with the share released on time, and
+//  each issuer's share over every day.
 int
     licctl_cmd_report (const licctl_opts_t *opts);
 

@@ -22,6 +22,7 @@
 #include "proto/catalogue.h"
 #include "proto/disclose.h"
 #include "node/pipeline/ingest_int.h"
+#include "node/serve/lateness.h"
 
 // ---------------------------------------------------------------------
 //  Committer thread: receives ingest_pending_t *, writes it synced, answers
@@ -213,8 +214,11 @@ s_answer (ingest_t *self, ingest_job_t *job)
         }
         if (job->duplicate)
             self->stats.duplicates++;
-        else
+        else {
             self->stats.published++;
+            //  Durable: counted once for the same-day rule (node/serve/lateness.h).
+            lateness_committed (job->task.ev, (int64_t) time (NULL));
+        }
     }
     else
     if (job->kind == JOB_CATALOGUE) {

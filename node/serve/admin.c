@@ -7,6 +7,7 @@
 #include "node/daemon/logfmt.h"
 #include "node/ops/backup.h"
 #include "node/serve/admin.h"
+#include "node/serve/lateness.h"
 #include "node/serve/quarantine.h"
 #include "node/store/proofs.h"
 #include "proto/catalogue.h"
@@ -498,29 +499,24 @@ admin_on_prove (server_t *self, zframe_t **route_p, Lic__Request **req_p, const 
     proofs_prove_free (&p);
 }
 
-//  Same-day release (regulation Art. 7-8): per department and civil day
-//  (UTC+8) of completion, events released after that day.  One scan of
-//  the log; bounded by the reply's size.
+//  Same-day release (regulation Art. 7-8; the rule is lateness_judge):
+//  per department and civil day (UTC+8) of completion, events released
+//  after that day.  One scan of the log; bounded by the reply's size.
 typedef struct {
     Lic__LatenessRow row;
     char issuer [24];
     char day [LIFECYCLE_DAY_SIZE];
 } s_late_t;
 
-//  The civil date (UTC+8) of t; false, with out "", for a time outside
-//  the window (lifecycle_day): such an event is left out of the report.
-static bool
-s_day (char out [LIFECYCLE_DAY_SIZE], int64_t t)
-{
-    return lifecycle_day (t, out);
-}
-
 void
 admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
     const Lic__Request *req = *req_p;
-    if (!streq (req->report->kind, "lateness")) {
-        server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "unknown report \"%s\" (known: lateness)",
+    //  "lateness": the issuer-days with a late event; "same-day": every
+    //  issuer-day, for the on-time share (licctl report lateness --summary).
+    bool every_day = streq (req->report->kind, "same-day");
+    if (!streq (req->report->kind, "lateness") && !every_day) {
+        server_send_error (self, route_p, req->id, ERR_BAD_FIELD, "unknown report \"%s\" (known: lateness, same-day)",
                       req->report->kind);
         return;
     }
@@ -534,8 +530,11 @@ admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
         Lic__Event *ev = NULL;
         if (codec_entry_decode (v, vl, &e) == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
         &&  e->envelope && codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) == ERR_OK) {
-            char done [LIFECYCLE_DAY_SIZE], released [LIFECYCLE_DAY_SIZE], key [48];
-            bool dated = s_day (done, ev->completed_at) && s_day (released, e->received_at);
+            char done [LIFECYCLE_DAY_SIZE], key [48];
+            int64_t delay;
+            lateness_verdict_t verdict = lateness_judge (ev->completed_at, e->received_at,
+                                                         done, &delay);
+            bool dated = verdict != LATENESS_UNDATED;
             snprintf (key, sizeof key, "%s %s", ev->issuer_code, done);
             s_late_t *r = dated? (s_late_t *) zhashx_lookup (rows, key): NULL;
             if (dated && !r && (r = calloc (1, sizeof *r))) {
@@ -548,12 +547,10 @@ admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
             }
             if (r) {
                 r->row.events++;
-                if (strcmp (released, done) > 0) {
+                if (verdict == LATENESS_LATE) {
                     r->row.late++;
-                    //  Delay after the end of the completion day (UTC+8).
-                    int64_t end = ((ev->completed_at + 8 * 3600) / 86400 + 1) * 86400 - 8 * 3600;
-                    if (e->received_at - end > r->row.worst_seconds)
-                        r->row.worst_seconds = e->received_at - end;
+                    if (delay > r->row.worst_seconds)
+                        r->row.worst_seconds = delay;
                 }
             }
         }
@@ -561,7 +558,7 @@ admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
         codec_entry_free (&e);
     }
     store_iter_destroy (&it);
-    //  Late rows only, sorted by issuer and day.
+    //  Late rows only (every row for "same-day"), sorted by issuer and day.
     zlistx_t *keys = zhashx_keys (rows);
     zlistx_set_comparator (keys, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (keys);
@@ -572,7 +569,7 @@ admin_on_report (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
     for (const char *key = (const char *) zlistx_first (keys); out && key && res.n_rows < limit;
          key = (const char *) zlistx_next (keys)) {
         s_late_t *r = (s_late_t *) zhashx_lookup (rows, key);
-        if (r->row.late)
+        if (r->row.late || every_day)
             out [res.n_rows++] = &r->row;
     }
     res.rows = out;

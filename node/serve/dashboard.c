@@ -8,6 +8,7 @@
 #include "node/common/licjson.h"
 #include "node/serve/dashboard.h"
 #include "node/serve/dashboard_assets.h"
+#include "node/serve/lateness.h"
 #include "node/serve/quarantine.h"
 
 typedef struct {
@@ -196,20 +197,42 @@ s_handshakes (const zap_stats_t *hs)
     return list;
 }
 
+//  Events committed here since start and how many late, per department
+//  (lateness.h).
+static json_t *
+s_lateness (void)
+{
+    json_t *departments = json_array ();
+    lateness_count_t *counts = NULL;
+    size_t n = lateness_counts (&counts);
+    for (size_t i = 0; departments && i < n; i++)
+        json_array_append_new (departments, json_pack ("{s:s, s:I, s:I}",
+            "issuer", counts [i].issuer, "events", (json_int_t) counts [i].events,
+            "late", (json_int_t) counts [i].late));
+    free (counts);
+    return json_pack ("{s:s, s:o*}", "legend",
+        "Events committed at this node since it started, per issuing department: late when "
+        "committed on a later day (UTC+8) than their completion (regulation Art. 7-8). "
+        "Per day and from the whole log: licctl report lateness --summary.",
+        "departments", departments);
+}
+
 char *
 dashboard_render (dashboard_t *self, const Lic__NodeStatus *ns, const zap_stats_t *hs,
                   store_t *store, int64_t now)
 {
-    json_t *doc = json_pack ("{s:i, s:I, s:o*, s:o*, s:o*, s:o*}", "version", 1,
+    json_t *doc = json_pack ("{s:i, s:I, s:o*, s:o*, s:o*, s:o*, s:o*}", "version", 1,
                              "generated_at", (json_int_t) now,
                              "status", licjson_status_to_json (ns),
                              "history", s_history (self, ns, now),
                              "quarantine", s_quarantine (store),
-                             "handshakes_refused", s_handshakes (hs));
+                             "handshakes_refused", s_handshakes (hs),
+                             "lateness", s_lateness ());
     if (!doc)
         return NULL;
     //  A part that could not be built (out of memory) fails the whole.
-    const char *parts [] = { "status", "history", "quarantine", "handshakes_refused" };
+    const char *parts [] = { "status", "history", "quarantine", "handshakes_refused",
+                             "lateness" };
     for (size_t i = 0; i < sizeof parts / sizeof parts [0]; i++)
         if (!json_object_get (doc, parts [i])) {
             json_decref (doc);

@@ -19,8 +19,8 @@
       quarantine  the count and the first DASHBOARD_QUARANTINE_SHOWN entries
                   held back (quarantine_list);
       handshakes_refused  the ZAP handler's refusals since start;
-      lateness    events committed here and how many of them late, per
-                  department (lateness.h), when the server counts them.
+      lateness    events committed here since start and how many of them
+                  late, per department (lateness.h).
 
     Memory: the history is a fixed ring per series, at most
     DASHBOARD_SERIES_MAX series of DASHBOARD_SAMPLES samples of 8 bytes:

@@ -57,6 +57,7 @@
 #include <unistd.h>
 #include "node/daemon/logfmt.h"
 #include "node/serve/dashboard.h"
+#include "node/serve/lateness.h"
 #include "node/serve/metrics.h"
 
 #define S_REQUEST_MEMORY (16 * 1024)   //  request headers per connection
@@ -363,6 +364,25 @@ s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st
            st->write_errors);
 }
 
+//  Same-day rule (regulation Art. 7-8, lateness.h): every department
+//  that committed an event here since start, 0 included, so the first
+//  late event is an increase Prometheus sees.
+static void
+s_render_lateness (s_buf_t *b)
+{
+    s_family (b, "licrepo_late_events_total", "counter",
+              "Events committed here on a later day (UTC+8) than their completed_at, "
+              "by issuing department (\"other\" past the first 4096).");
+    lateness_count_t *counts = NULL;
+    size_t n = lateness_counts (&counts);
+    for (size_t i = 0; i < n; i++) {
+        s_printf (b, "licrepo_late_events_total{");
+        s_label (b, "issuer", counts [i].issuer);
+        s_printf (b, "} %" PRIu64 "\n", counts [i].late);
+    }
+    free (counts);
+}
+
 //  Every socket and reason, zeros included (the client, query and
 //  replication sockets; "other" only once it counted something).
 static void
@@ -456,6 +476,7 @@ metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
     s_render_children (&b, ns);
     s_render_subtree (&b, ns);
     s_render_ingest (&b, ns, st);
+    s_render_lateness (&b);
     s_render_fsync (&b, st);
     if (hs)
         s_render_handshakes (&b, hs);

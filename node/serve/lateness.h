@@ -1,0 +1,81 @@
+/*  lateness.h -- the same-day rule (regulation Art. 7-8), in one place.
+
+    An event must reach the repository on the day its business was
+    completed (Art. 7: generated at the time of completion; Art. 8:
+    released the same day).  It is late when the civil day (UTC+8,
+    lifecycle_day) on which it was released -- committed to this node's
+    log -- is later than the civil day of its completed_at.
+    lateness_judge is that rule; the lateness report (licctl report
+    lateness, admin.c) and the counter below both call it.
+
+    The counter: events committed here since start per issuing department,
+    and how many of them late (licrepo_late_events_total{issuer} in
+    metrics.c, the dashboard's same-day table).  The pipeline counts an
+    event when its publish is durable (ingest.c), so each event is counted
+    once, at the node its department publishes to; its replicated copies
+    are not counted again above.  It is judged at the time of that commit;
+    the log's received_at, which the report reads, is taken when the event
+    is sequenced, one group commit (milliseconds) earlier, so an event
+    sequenced in the last milliseconds of a day and durable after midnight
+    is counted late here and on time in the report.
+
+    At most LATENESS_ISSUERS_MAX departments are counted by name, the
+    events of any further one under LATENESS_OTHER: at most
+    LATENESS_ISSUERS_MAX + 1 rows of sizeof (lateness_count_t) (40 bytes)
+    plus the hash table's own (about 60 bytes a row), some 400 KB.  In
+    memory only: it starts from 0 at a restart (a Prometheus counter).
+
+    One table per process (a licnode process runs one node), behind a
+    mutex: the pipeline counts and the metrics read on the server's
+    thread, the lock keeps any other caller (tests) safe.
+*/
+#ifndef LICREPO_LATENESS_H
+#define LICREPO_LATENESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/lifecycle.h"
+#include "proto/msg.h"
+
+#define LATENESS_ISSUERS_MAX 4096       //  departments counted by name
+#define LATENESS_ISSUER_SIZE 24         //  bytes of an issuer code kept, NUL included
+#define LATENESS_OTHER "other"          //  the issuer label of any further department
+
+typedef enum {
+    LATENESS_UNDATED = -1,              //  a time outside lifecycle_day's window: left out
+    LATENESS_ON_TIME = 0,               //  released on the day it was completed (or before)
+    LATENESS_LATE = 1                   //  released on a later day
+} lateness_verdict_t;
+
+//  The same-day rule for an event completed at completed_at and released
+//  (committed to the log) at released_at, unix seconds.  day, if not NULL,
+//  gets the civil date (UTC+8) of completion ("" when undated); delay_s,
+//  if not NULL, the seconds from the end of that day to the release when
+//  late, else 0.
+lateness_verdict_t
+    lateness_judge (int64_t completed_at, int64_t released_at, char day [LIFECYCLE_DAY_SIZE],
+                    int64_t *delay_s);
+
+//  Counts ev, durable in this node's log at unix time committed_at (NULL:
+//  nothing).
+void
+    lateness_committed (const Lic__Event *ev, int64_t committed_at);
+
+//  One department's figures since start.
+typedef struct {
+    char issuer [LATENESS_ISSUER_SIZE];
+    uint64_t events;                    //  events committed here (dated ones)
+    uint64_t late;                      //  of which late
+} lateness_count_t;
+
+//  Every department counted, sorted by issuer (LATENESS_OTHER last):
+//  *out malloc'd (caller frees), the number returned; 0 and NULL if
+//  nothing was counted or out of memory.
+size_t
+    lateness_counts (lateness_count_t **out);
+
+//  Forgets every count (tests).
+void
+    lateness_reset (void);
+
+#endif
