@@ -1,11 +1,9 @@
-/*  ingest.c -- the publish pipeline (see ingest.h for the picture).
-
-    Checks in the order issue 2 item 6 fixes: frame and decoding (server),
-    a registered unrevoked key (dispatch, again at sequencing), the
-    signature (verifier), the department's right to the license type, the
-    id and credit code (evcheck), lifecycle and expected version (views).
-    A duplicate (same key, same body) is recognised after the signature
-    and answered with its first seq.
+/*  ingest.c -- the publish pipeline's engine (see ingest.h for the
+    picture): the ticket ring, the hand-off to the verifier, sequencing in
+    ticket order, the commit path.  It knows no kind of job: each job
+    carries its kind's row of ops (ingest_ops.h), made in
+    ingest_requests.c (entries this node makes) and replica.c (a child's
+    batches).
 
     Durability: a reply leaves only after the synced write of the batch
     that holds its event, or for a duplicate or a refusal, of the batch
@@ -13,16 +11,47 @@
     A failed write fails that batch and the one built on top of it, drops
     the overlay and rewinds the sequence to the last durable seq.
 */
-#include <time.h>
 #include "node/daemon/logfmt.h"
 #include "proto/codec.h"
-#include "node/pipeline/ingest.h"
-#include "proto/lifecycle.h"
 #include "proto/seal.h"
-#include "proto/catalogue.h"
-#include "proto/disclose.h"
-#include "node/pipeline/ingest_int.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/ingest_ops.h"
+
+typedef struct {
+    store_batch_t *batch;       //  the write batch
+    zlist_t *jobs;              //  ingest_job_t, in sequence order
+    uint64_t gen;               //  generation for the views overlay
+    uint64_t last_seq;          //  highest seq written, 0 if none
+    int64_t write_us;           //  how long its synced write took
+} ingest_pending_t;
+
+struct ingest_t {
+    store_t *store;
+    views_t *views;
+    ingest_cfg_t cfg;
+    ingest_reply_fn *reply;
+    void *reply_arg;
+    ingest_batch_fn *on_batch;
+    void *batch_arg;
+    ingest_audit_fn *on_audit;
+    void *audit_arg;
+    verifier_t *verifier;
+    zactor_t *committer;        //  does the synced writes
+    ingest_job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
+    uint64_t head;              //  next ticket to sequence
+    uint64_t tail;              //  next ticket to hand out
+    ingest_pending_t *building;      //  batch being filled
+    ingest_pending_t *syncing;       //  batch at the committer, or NULL
+    ingest_pending_t *spare;         //  written batch kept for reuse (its buffers stay allocated)
+    verify_task_t *to_verify [INGEST_TASKS_BATCH];  //  submitted, not yet sent to the verifier
+    size_t n_to_verify;
+    size_t items_inflight;      //  verify tasks submitted and not yet sequenced (bounded)
+    size_t answers_inflight;    //  bytes of audited answers not yet sent (bounded)
+    size_t bytes_inflight;      //  heap of the jobs not yet answered (bounded: INGEST_BYTES_MAX)
+    uint64_t next_gen;
+    uint64_t next_seq;          //  seq for the next entry
+    uint64_t durable;           //  last durable seq
+    ingest_stats_t stats;
+};
 
 // ---------------------------------------------------------------------
 //  Committer thread: receives ingest_pending_t *, writes it synced, answers
@@ -87,20 +116,11 @@ s_job_destroy (ingest_job_t **job_p)
     ingest_job_t *job = *job_p;
     if (!job)
         return;
-    codec_event_free (&job->task.ev);
+    if (job->ops->destroy)
+        job->ops->destroy (job);
+    codec_event_free (&job->task.task.ev);
     codec_request_free (&job->req);
     zframe_destroy (&job->route);
-    for (size_t i = 0; i < job->n_items; i++) {
-        codec_event_free (&job->items [i].task.ev);
-        codec_entry_free (&job->items [i].entry);
-        free (job->items [i].leaf);
-    }
-    free (job->items);
-    codec_repl_free (&job->repl);
-    codec_node_record_free (&job->node);
-    codec_audit_record_free (&job->audit);
-    free (job->audit_body);
-    codec_reply_free (&job->answer);
     free (job);
     *job_p = NULL;
 }
@@ -133,145 +153,44 @@ s_event_decoded (ingest_t *self, ingest_job_t *job, size_t *charge, const Lic__E
     *charge = now;
 }
 
+void
+ingest_charge_answer (ingest_t *self, ingest_job_t *job, size_t bytes)
+{
+    job->answer_bytes += bytes;
+    self->answers_inflight += bytes;
+}
+
 static void
 s_answer (ingest_t *self, ingest_job_t *job)
 {
     self->bytes_inflight -= job->bytes;
     job->bytes = 0;
-    if (job->kind == JOB_BATCH) {
-        if (self->on_batch)
-            self->on_batch (self->batch_arg, job->child, job->cookie, job->code,
-                            job->seq, job->why);
-        s_job_destroy (&job);
-        return;
-    }
-    if (job->kind == JOB_AUDIT) {
-        self->answers_inflight -= job->answer_bytes;
-        if (!job->route) {
-            //  An aggregated record: nobody waits for it, and the requests
-            //  it counts were answered; its loss is the operator's to see.
-            if (job->code != ERR_OK)
-                logfmt_msgf (LOGFMT_ERROR, "aggregated audit record of %u refused requests not "
-                             "written: %s", (unsigned) job->audit->count, job->why);
-            s_job_destroy (&job);
-            return;
-        }
-        //  No answer leaves without its durable record: a failed write
-        //  replaces the answer by the refusal.
-        if (job->code != ERR_OK) {
-            //  An audit job carries no request: the answer has its id.
-            uint64_t id = job->answer? job->answer->id: 0;
-            codec_reply_free (&job->answer);
-            job->answer = calloc (1, sizeof *job->answer);
-            if (job->answer) {
-                codec_reply_init (job->answer);
-                job->answer->id = id;
-                job->answer->code = job->code;
-                job->answer->message = strdup (job->why);
-            }
-        }
-        else
-        if (job->answer->body_case == LIC__REPLY__BODY_QUERY)
-            job->answer->query->audit_seq = job->seq;
-        if (job->answer && self->on_audit)
-            self->on_audit (self->audit_arg, job->channel, &job->route, &job->answer);
-        s_job_destroy (&job);
-        return;
-    }
-    if (job->kind == JOB_NODE && !job->route) {
-        if (job->code != ERR_OK)
-            logfmt_msgf (LOGFMT_ERROR, "node record for %s not written: %s", job->node->division, job->why);
-        s_job_destroy (&job);
-        return;
-    }
-    Lic__Reply *reply = calloc (1, sizeof *reply);
-    if (!reply) {
-        s_job_destroy (&job);
-        return;
-    }
-    codec_reply_init (reply);
-    reply->id = job->req? job->req->id: 0;
-    reply->code = job->code;
-    const Lic__Department *dept = NULL;
-    if (job->code != ERR_OK) {
-        reply->message = strdup (job->why);
-        if (job->kind == JOB_PUBLISH) {
-            self->stats.rejected++;
-            if (job->code >= 0 && job->code <= ERR_INTERNAL)
-                self->stats.rejected_by_code [job->code]++;
-        }
-    }
-    else
-    if (job->kind == JOB_PUBLISH) {
-        Lic__PublishResult *res = calloc (1, sizeof *res);
-        if (res) {
-            lic__publish_result__init (res);
-            res->seq = job->seq;
-            res->duplicate = job->duplicate;
-            res->license_version = job->version;
-            reply->body_case = LIC__REPLY__BODY_PUBLISHED;
-            reply->published = res;
-        }
-        if (job->duplicate)
-            self->stats.duplicates++;
-        else {
-            self->stats.published++;
-            //  Durable: counted once for the same-day rule (node/serve/lateness.h).
-            lateness_committed (job->task.ev, (int64_t) time (NULL));
-        }
-    }
-    else
-    if (job->kind == JOB_CATALOGUE) {
-        Lic__CatalogueResult *res = calloc (1, sizeof *res);
-        Lic__LicenseType **types = calloc (1, sizeof *types);
-        const Lic__LicenseType *t = views_type (self->views, self->cfg.division,
-                                                job->req->catalogue->add->type_code);
-        uint8_t *buf;
-        size_t len;
-        if (res && types && t && codec_license_type_encode (t, &buf, &len) == ERR_OK) {
-            lic__catalogue_result__init (res);
-            res->seq = job->seq;
-            if (codec_license_type_decode (buf, len, &types [0]) == ERR_OK) {
-                res->types = types;
-                res->n_types = 1;
-                types = NULL;
-            }
-            free (buf);
-            reply->body_case = LIC__REPLY__BODY_CATALOGUE;
-            reply->catalogue = res;
-            res = NULL;
-        }
-        free (res);
-        free (types);
-    }
-    else
-    if (job->kind == JOB_APP_BODY) {
-        Lic__AppBodyResult *res = calloc (1, sizeof *res);
-        if (res) {
-            lic__app_body_result__init (res);
-            res->seq = job->seq;
-            reply->body_case = LIC__REPLY__BODY_APP_BODY;
-            reply->app_body = res;
-        }
-    }
-    else {
-        Lic__RegisterResult *res = calloc (1, sizeof *res);
-        if (res) {
-            lic__register_result__init (res);
-            res->seq = job->seq;
-            reply->body_case = LIC__REPLY__BODY_REGISTERED;
-            reply->registered = res;
-        }
-        if (job->kind == JOB_NODE)      //  a revocation: the point it states
-            reply->message = strdup (job->why);
-        else
-            dept = views_department (self->views, self->cfg.division, job->req->register_->department->credit_code);
-    }
-    //  The reply is packed by the server and freed with codec_reply_free,
-    //  which frees every pointer member: all of them are malloc'd here.
-    self->reply (self->reply_arg, &job->route, &reply, dept);
-    codec_reply_free (&reply);
+    self->answers_inflight -= job->answer_bytes;
+    job->answer_bytes = 0;
+    job->ops->answer (self, job);
     s_job_destroy (&job);
+}
+
+void
+ingest_send_reply (ingest_t *self, zframe_t **route_p, Lic__Reply **reply_p,
+                   const Lic__Department *dept)
+{
+    self->reply (self->reply_arg, route_p, reply_p, dept);
+}
+
+void
+ingest_send_batch (ingest_t *self, ingest_child_t *child, void *cookie, int code,
+                   uint64_t seq, const char *why)
+{
+    if (self->on_batch)
+        self->on_batch (self->batch_arg, child, cookie, code, seq, why);
+}
+
+void
+ingest_send_audit (ingest_t *self, int channel, zframe_t **route_p, Lic__Reply **reply_p)
+{
+    if (self->on_audit)
+        self->on_audit (self->audit_arg, channel, route_p, reply_p);
 }
 
 // ---------------------------------------------------------------------
@@ -319,25 +238,7 @@ s_sequence_ready (ingest_t *self)
         self->ring [self->head % INGEST_RING] = NULL;
         self->head++;
         self->items_inflight -= job->n_queued;
-        if (job->kind == JOB_PUBLISH)
-            ingest_sequence_publish (self, job);
-        else
-        if (job->kind == JOB_BATCH)
-            ingest_sequence_batch (self, job);
-        else
-        if (job->kind == JOB_NODE)
-            ingest_sequence_node (self, job);
-        else
-        if (job->kind == JOB_CATALOGUE)
-            ingest_sequence_catalogue (self, job);
-        else
-        if (job->kind == JOB_APP_BODY)
-            ingest_sequence_app_body (self, job);
-        else
-        if (job->kind == JOB_AUDIT)
-            ingest_sequence_audit (self, job);
-        else
-            ingest_sequence_register (self, job);
+        job->ops->sequence (self, job);
         zlist_append (self->building->jobs, job);
         if (job->code >= ERR_IO) {
             //  A local failure in the middle of building: the open batch
@@ -360,21 +261,8 @@ s_answer_all (ingest_t *self, ingest_pending_t *p, int fail_rc, const char *fail
     while ((job = (ingest_job_t *) zlist_pop (p->jobs))) {
         if (fail_rc != ERR_OK && job->code == ERR_OK)
             ingest_job_fail (job, fail_rc, "%s", fail_why);
-        if (job->kind == JOB_BATCH) {
-            ingest_child_t *c = job->child;
-            if (fail_rc != ERR_OK) {
-                //  Nothing of the child's pending batches stays: resend
-                //  from the durable high-water mark.
-                c->next_apply = c->hwm + 1;
-                tree_abort (c->tree);
-                job->seq = c->hwm + 1;
-            }
-            else
-            if (job->code == ERR_OK) {
-                c->hwm = job->seq;
-                tree_committed (c->tree, p->gen);
-            }
-        }
+        if (job->ops->committed)
+            job->ops->committed (self, job, p->gen, fail_rc);
         s_answer (self, job);
     }
 }
@@ -517,55 +405,6 @@ ingest_destroy (ingest_t **self_p)
 }
 
 void
-ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
-{
-    ingest_job_t *job = calloc (1, sizeof *job);
-    if (!job) {
-        zframe_destroy (route_p);
-        codec_request_free (req_p);
-        return;
-    }
-    job->route = *route_p;
-    job->req = *req_p;
-    *route_p = NULL;
-    *req_p = NULL;
-    job->kind = job->req->body_case == LIC__REQUEST__BODY_REGISTER? JOB_REGISTER
-              : job->req->body_case == LIC__REQUEST__BODY_CATALOGUE? JOB_CATALOGUE
-              : job->req->body_case == LIC__REQUEST__BODY_APP_BODY? JOB_APP_BODY
-              : job->req->body_case == LIC__REQUEST__BODY_NODE_REVOKE? JOB_NODE: JOB_PUBLISH;
-    self->ring [self->tail++ % INGEST_RING] = job;
-    ingest_charge (self, job, sizeof *job + codec_heap (&job->req->base));
-    if (job->kind != JOB_PUBLISH) {
-        job->ready = true;
-        return;
-    }
-    const Lic__Envelope *env = job->req->publish;
-    const Lic__Department *dept;
-    int rc;
-    if (env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
-    ||  env->body.len == 0)
-        ingest_job_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
-                "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
-                env->signature.len, env->body.len);
-    else
-    if ((rc = views_signer (self->views, self->cfg.division, env->key_id.data, &dept)) != ERR_OK) {
-        char hex [65];
-        seal_hex (hex, env->key_id.data, 32);
-        ingest_job_fail (job, rc, "signing key %s is %s", hex,
-                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
-    }
-    else {
-        //  The verifier decodes the body: charged its budget until then.
-        job->ev_charge = codec_event_budget (env->body.len);
-        ingest_charge (self, job, job->ev_charge);
-        job->task.env = env;
-        ingest_queue_task (self, &job->task);
-        return;
-    }
-    job->ready = true;
-}
-
-void
 ingest_set_audit_handler (ingest_t *self, ingest_audit_fn *fn, void *arg)
 {
     self->on_audit = fn;
@@ -580,12 +419,12 @@ ingest_set_batch_handler (ingest_t *self, ingest_batch_fn *fn, void *arg)
 }
 
 ingest_job_t *
-ingest_job_new (ingest_t *self, ingest_job_kind_t kind)
+ingest_job_new (ingest_t *self, const ingest_ops_t *ops, size_t size)
 {
-    ingest_job_t *job = calloc (1, sizeof *job);
+    ingest_job_t *job = calloc (1, size < sizeof *job? sizeof *job: size);
     if (!job)
         return NULL;
-    job->kind = kind;
+    job->ops = ops;
     self->ring [self->tail++ % INGEST_RING] = job;
     return job;
 }
@@ -608,22 +447,22 @@ s_flush_tasks (ingest_t *self)
         return;
     if (verifier_submit (self->verifier, self->to_verify, self->n_to_verify) != ERR_OK)
         for (size_t i = 0; i < self->n_to_verify; i++) {
-            verify_task_t *t = self->to_verify [i];
-            ingest_job_t *job = t->owner? ((ingest_item_t *) t->owner)->job: (ingest_job_t *) t;
+            ingest_job_t *job = ((ingest_task_t *) self->to_verify [i]->owner)->job;
             ingest_job_fail (job, ERR_CLOSED, "verifier is stopping");
-            if (!t->owner || --job->unverified == 0)
+            if (--job->unverified == 0)
                 job->ready = true;
         }
     self->n_to_verify = 0;
 }
 
 void
-ingest_queue_task (ingest_t *self, verify_task_t *task)
+ingest_queue_task (ingest_t *self, ingest_job_t *job, ingest_task_t *task)
 {
     if (self->n_to_verify == INGEST_TASKS_BATCH)
         s_flush_tasks (self);
-    self->to_verify [self->n_to_verify++] = task;
-    ingest_job_t *job = task->owner? ((ingest_item_t *) task->owner)->job: (ingest_job_t *) task;
+    task->job = job;
+    task->task.owner = task;
+    self->to_verify [self->n_to_verify++] = &task->task;
     job->n_queued++;
     self->items_inflight++;
 }
@@ -655,20 +494,12 @@ ingest_on_ready (ingest_t *self)
     size_t n;
     while ((tasks = verifier_recv (self->verifier, &n)))
         for (size_t i = 0; i < n; i++) {
-            if (!tasks [i]->owner) {
-                ingest_job_t *job = (ingest_job_t *) tasks [i];
-                if (job->ev_charge)
-                    s_event_decoded (self, job, &job->ev_charge, tasks [i]->ev);
+            ingest_task_t *task = (ingest_task_t *) tasks [i]->owner;
+            ingest_job_t *job = task->job;
+            if (task->ev_charge)
+                s_event_decoded (self, job, &task->ev_charge, tasks [i]->ev);
+            if (--job->unverified == 0)
                 job->ready = true;
-            }
-            else {
-                ingest_item_t *item = (ingest_item_t *) tasks [i]->owner;
-                ingest_job_t *job = item->job;
-                if (item->ev_charge)
-                    s_event_decoded (self, job, &item->ev_charge, tasks [i]->ev);
-                if (--job->unverified == 0)
-                    job->ready = true;
-            }
         }
     if (zsock_events (zactor_sock (self->committer)) & ZMQ_POLLIN)
         s_on_committed (self);
@@ -692,4 +523,50 @@ void
 ingest_stats (ingest_t *self, ingest_stats_t *stats)
 {
     *stats = self->stats;
+}
+
+// ---------------------------------------------------------------------
+//  What the kinds of job are lent (ingest_ops.h)
+
+store_batch_t *
+ingest_batch (ingest_t *self)
+{
+    return self->building->batch;
+}
+
+uint64_t
+ingest_gen (ingest_t *self)
+{
+    return self->building->gen;
+}
+
+uint64_t
+ingest_next_seq (ingest_t *self)
+{
+    return self->next_seq;
+}
+
+uint64_t
+ingest_take_seq (ingest_t *self)
+{
+    self->building->last_seq = self->next_seq++;
+    return self->building->last_seq;
+}
+
+views_t *
+ingest_views (ingest_t *self)
+{
+    return self->views;
+}
+
+const ingest_cfg_t *
+ingest_cfg (ingest_t *self)
+{
+    return &self->cfg;
+}
+
+ingest_stats_t *
+ingest_counters (ingest_t *self)
+{
+    return &self->stats;
 }

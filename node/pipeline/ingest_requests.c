@@ -1,16 +1,51 @@
-/*  ingest_requests.c -- the jobs of requests made at this node: a
-    department's publish and registration, the operator's catalogue and
-    application body entries, the record of a query (see ingest.h; the
-    order of the checks in proto/README.md section 4).
+/*  ingest_requests.c -- the kinds of job whose entries this node makes
+    (ingest_ops.h): a department's publish and registration; the
+    operator's catalogue, application body and revocation entries; the
+    node records of configured children; the record of a query.  Each is
+    a row of ops; ingest_submit picks the row of a request.
+
+    Checks of a publish in the order proto/README.md section 4 gives:
+    frame and decoding (server), a registered unrevoked key (at submit,
+    again at sequencing), the signature (verifier), the department's
+    right to the license type, the id and credit code (evcheck),
+    lifecycle and expected version (views).  A duplicate (same key, same
+    body) is recognised after the signature and answered with its first
+    seq.
 */
 #include <time.h>
 #include "node/daemon/logfmt.h"
+#include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
 #include "proto/catalogue.h"
 #include "proto/disclose.h"
-#include "node/pipeline/ingest_int.h"
+#include "node/pipeline/ingest_ops.h"
+#include "node/serve/lateness.h"
+
+//  A publish: what its answer says besides the seq.
+typedef struct {
+    ingest_job_t base;
+    bool duplicate;
+    uint32_t version;           //  license version after the event
+} s_publish_t;
+
+//  The record of a query, and the answer it releases.
+typedef struct {
+    ingest_job_t base;
+    Lic__AuditRecord *audit;    //  record to append (owned)
+    uint8_t *audit_body;        //  its encoding, signed on the verifier pool (owned)
+    Lic__Envelope audit_env;    //  body borrowed from audit_body
+    Lic__Reply *answer;         //  reply to send once it is durable (owned)
+    int channel;                //  the server's socket
+} s_audit_t;
+
+//  A node record: the keys of a configured child, or a revocation.
+typedef struct {
+    ingest_job_t base;
+    Lic__NodeRecord *node;      //  record to append (owned; a revocation's is built
+                                //  when it is sequenced)
+} s_node_t;
 
 //  The checks of a signed event after its signature was verified (in the
 //  order of issue 2 item 6).  With dup_seq, a duplicate (same key, same
@@ -27,11 +62,11 @@ s_check_predecessor (ingest_t *self, const char *division, const Lic__Event *ev,
     const char *pred = ev->content? ev->content->predecessor_id: NULL;
     licid_t id;
     if (!pred || !*pred || licid_parse (pred, &id, NULL, 0) != ERR_OK
-    ||  !views_department (self->views, division, id.issuer))
+    ||  !views_department (ingest_views (self), division, id.issuer))
         return ERR_OK;
     uint8_t *state = NULL;
     size_t len;
-    int rc = views_license (self->views, id.bare, &state, &len);
+    int rc = views_license (ingest_views (self), id.bare, &state, &len);
     free (state);
     if (rc == ERR_NOT_FOUND)
         snprintf (why, why_size, "predecessor %s was issued by department %s of node %s but "
@@ -45,7 +80,7 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
 {
     const Lic__Department *dept;
     char hex [65];
-    int rc = views_signer (self->views, division, env->key_id.data, &dept);
+    int rc = views_signer (ingest_views (self), division, env->key_id.data, &dept);
     if (rc != ERR_OK) {
         seal_hex (hex, env->key_id.data, 32);
         snprintf (why, why_size, "signing key %s is %s %s", hex,
@@ -66,7 +101,7 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
     if (dup_seq) {
         uint8_t dkey [VIEWS_DEDUP_BYTES];
         views_dedup_key (dkey, env);
-        if (views_find_duplicate (self->views, dkey, dup_seq) == ERR_OK)
+        if (views_find_duplicate (ingest_views (self), dkey, dup_seq) == ERR_OK)
             return ERR_EXISTS;
     }
     licid_t id;
@@ -104,7 +139,7 @@ s_split_secret (ingest_t *self, const Lic__Event *ev, Lic__Envelope *env,
     size_t n_all = env->n_disclosures;
     if (n_all == 0)
         return ERR_OK;
-    const Lic__LicenseType *t = views_type (self->views, self->cfg.division, ev->license_id);
+    const Lic__LicenseType *t = views_type (ingest_views (self), ingest_cfg (self)->division, ev->license_id);
     size_t kept = disclose_split (t, env->disclosures, n_all);
     if (kept == n_all)
         return ERR_OK;
@@ -118,19 +153,20 @@ s_split_secret (ingest_t *self, const Lic__Event *ev, Lic__Envelope *env,
     return rc;
 }
 
-void
-ingest_sequence_publish (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_publish (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
+    s_publish_t *pub = (s_publish_t *) job;
     const Lic__Envelope *env = job->req->publish;
-    int rc = ingest_check_event (self, self->cfg.division, env, &job->task, &job->seq, job->why, sizeof job->why);
+    int rc = ingest_check_event (self, ingest_cfg (self)->division, env, &job->task.task, &job->seq, job->why, sizeof job->why);
     if (rc == ERR_EXISTS) {
-        job->duplicate = true;
+        pub->duplicate = true;
         return;
     }
     if (rc == ERR_OK)
-        rc = ingest_check_catalogue (self, self->cfg.division, job->task.ev, env, true, job->why, sizeof job->why);
+        rc = ingest_check_catalogue (self, ingest_cfg (self)->division, job->task.task.ev, env, true, job->why, sizeof job->why);
     if (rc != ERR_OK) {
         job->code = rc;
         return;
@@ -141,7 +177,7 @@ ingest_sequence_publish (ingest_t *self, ingest_job_t *job)
     size_t n_all = own->n_disclosures;
     uint8_t *secret = NULL;
     size_t secret_len = 0;
-    rc = s_split_secret (self, job->task.ev, own, &secret, &secret_len);
+    rc = s_split_secret (self, job->task.task.ev, own, &secret, &secret_len);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "out of memory");
         return;
@@ -156,19 +192,19 @@ ingest_sequence_publish (ingest_t *self, ingest_job_t *job)
     }
     Lic__LogEntry entry;
     codec_entry_init (&entry);
-    entry.seq = self->next_seq;
-    entry.origin_division = (char *) self->cfg.division;
+    entry.seq = ingest_next_seq (self);
+    entry.origin_division = (char *) ingest_cfg (self)->division;
     entry.origin_seq = entry.seq;
     entry.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
     entry.envelope = (Lic__Envelope *) env;
     entry.received_at = (int64_t) time (NULL);
-    rc = views_apply_event (self->views, self->building->batch, self->building->gen,
-                            &entry, job->task.ev, &job->version, job->why, sizeof job->why);
+    rc = views_apply_event (ingest_views (self), ingest_batch (self), ingest_gen (self),
+                            &entry, job->task.task.ev, &pub->version, job->why, sizeof job->why);
     own->n_disclosures = n_all;         //  the request frees them all
     if (rc == ERR_OK && secret) {
         uint8_t key [8];
         store_put_u64 (key, entry.seq);
-        store_batch_put (self->building->batch, STORE_CF_SECRET, key, sizeof key,
+        store_batch_put (ingest_batch (self), STORE_CF_SECRET, key, sizeof key,
                          secret, secret_len);
     }
     free (secret);
@@ -176,12 +212,11 @@ ingest_sequence_publish (ingest_t *self, ingest_job_t *job)
         job->code = rc;
         return;
     }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    job->seq = ingest_take_seq (self);
 }
 
-void
-ingest_sequence_register (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_register (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
@@ -189,7 +224,7 @@ ingest_sequence_register (ingest_t *self, ingest_job_t *job)
     char why [sizeof job->why] = "out of memory";
     //  Revoked signing keys, then revoked CURVE keys.
     ProtobufCBinaryData sign_buf [16], *rev_buf = calloc (2 * VIEWS_REVOKED_MAX, sizeof *rev_buf);
-    int rc = rev_buf? views_merge_keys (self->views, job->req->register_->department, &merged,
+    int rc = rev_buf? views_merge_keys (ingest_views (self), job->req->register_->department, &merged,
                                         sign_buf, rev_buf, rev_buf + VIEWS_REVOKED_MAX,
                                         why, sizeof why): ERR_NOMEM;
     if (rc != ERR_OK) {
@@ -199,7 +234,7 @@ ingest_sequence_register (ingest_t *self, ingest_job_t *job)
     }
     Lic__Registration reg;
     codec_registration_init (&reg);
-    reg.division = (char *) self->cfg.division;
+    reg.division = (char *) ingest_cfg (self)->division;
     reg.department = &merged;
     reg.at = (int64_t) time (NULL);
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
@@ -217,7 +252,7 @@ ingest_sequence_register (ingest_t *self, ingest_job_t *job)
     //  The node's own entries fit every reader too (CODEC_ENTRY_MAX).
     rc = codec_envelope_fits (&env, why, sizeof why);
     if (rc == ERR_OK)
-        rc = views_apply_registration (self->views, self->building->batch, self->building->gen,
+        rc = views_apply_registration (ingest_views (self), ingest_batch (self), ingest_gen (self),
                                        &entry, &reg, why, sizeof why);
     free (body);
     free (rev_buf);
@@ -225,8 +260,7 @@ ingest_sequence_register (ingest_t *self, ingest_job_t *job)
         ingest_job_fail (job, rc, "registration could not be applied: %s", why);
         return;
     }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    job->seq = ingest_take_seq (self);
 }
 
 int
@@ -236,7 +270,7 @@ ingest_check_catalogue (ingest_t *self, const char *origin, const Lic__Event *ev
     if (ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
         return disclose_check (NULL, ev->content, env->disclosures, env->n_disclosures,
                                need_values, why, why_size);
-    const Lic__LicenseType *t = views_type (self->views, origin, ev->license_id);
+    const Lic__LicenseType *t = views_type (ingest_views (self), origin, ev->license_id);
     if (!t) {
         snprintf (why, why_size, "license type %.21s is not in the catalogue of node %s",
                   ev->license_id, origin);
@@ -255,15 +289,15 @@ ingest_check_catalogue (ingest_t *self, const char *origin, const Lic__Event *ev
 }
 
 //  A type definition from the operator: the next version of its code.
-void
-ingest_sequence_catalogue (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
     Lic__LicenseType t = *job->req->catalogue->add;
-    const Lic__LicenseType *cur = views_type (self->views, self->cfg.division, t.type_code);
+    const Lic__LicenseType *cur = views_type (ingest_views (self), ingest_cfg (self)->division, t.type_code);
     t.version = cur? cur->version + 1: 1;
-    t.division = (char *) self->cfg.division;
+    t.division = (char *) ingest_cfg (self)->division;
     t.at = (int64_t) time (NULL);
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
     size_t len;
@@ -278,20 +312,19 @@ ingest_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     char why [256] = "";
     rc = codec_envelope_fits (&env, why, sizeof why);
     if (rc == ERR_OK)
-        rc = views_apply_catalogue (self->views, self->building->batch, self->building->gen, &entry,
+        rc = views_apply_catalogue (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
                                     &t, why, sizeof why);
     free (body);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "catalogue entry could not be applied: %s", why);
         return;
     }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    job->seq = ingest_take_seq (self);
 }
 
 //  An application body registered by the operator (issue 5 item 1).
-void
-ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_app_body (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
@@ -299,7 +332,7 @@ ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
     //  every audit record.  (Checked here, where earlier registrations
     //  in the pipeline are already applied.)
     const Lic__AppBody *add = job->req->app_body->add;
-    const Lic__AppBody *holder = views_app_body_by_key (self->views, self->cfg.division, add->curve_key.data);
+    const Lic__AppBody *holder = views_app_body_by_key (ingest_views (self), ingest_cfg (self)->division, add->curve_key.data);
     if (holder && strcmp (holder->credit_code, add->credit_code) != 0) {
         ingest_job_fail (job, ERR_BAD_FIELD, "this CURVE key already belongs to application body %s",
                          holder->credit_code);
@@ -309,7 +342,7 @@ ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
     Lic__AppBody merged;
     char why [sizeof job->why] = "out of memory";
     ProtobufCBinaryData *rev_buf = calloc (VIEWS_REVOKED_MAX, sizeof *rev_buf);
-    int rc = rev_buf? views_merge_app_keys (self->views, add, &merged, rev_buf, why, sizeof why)
+    int rc = rev_buf? views_merge_app_keys (ingest_views (self), add, &merged, rev_buf, why, sizeof why)
                     : ERR_NOMEM;
     if (rc != ERR_OK) {
         free (rev_buf);
@@ -318,7 +351,7 @@ ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
     }
     Lic__AppBodyRegistration reg;
     codec_app_body_registration_init (&reg);
-    reg.division = (char *) self->cfg.division;
+    reg.division = (char *) ingest_cfg (self)->division;
     reg.body = &merged;
     reg.at = (int64_t) time (NULL);
     uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
@@ -334,7 +367,7 @@ ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
     ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_APP_BODY, body, len, reg.at, sig, &env, &entry);
     rc = codec_envelope_fits (&env, why, sizeof why);
     if (rc == ERR_OK)
-        rc = views_apply_app_body (self->views, self->building->batch, self->building->gen, &entry,
+        rc = views_apply_app_body (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
                                    &reg, why, sizeof why);
     free (body);
     free (rev_buf);
@@ -342,42 +375,416 @@ ingest_sequence_app_body (ingest_t *self, ingest_job_t *job)
         ingest_job_fail (job, rc, "application body could not be registered: %s", why);
         return;
     }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    job->seq = ingest_take_seq (self);
 }
 
 //  The record of a query, signed by this node like every entry of its log
 //  (the signature was made on the verifier pool).
-void
-ingest_sequence_audit (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_audit (ingest_t *self, ingest_job_t *job)
 {
     if (job->code != ERR_OK)
         return;
+    s_audit_t *aj = (s_audit_t *) job;
     Lic__Envelope env;
     Lic__LogEntry entry;
-    ingest_own_entry_signed (self, LIC__ENTRY_KIND__ENTRY_AUDIT, job->audit_env.body.data,
-                             job->audit_env.body.len, job->audit->at_ms / 1000,
-                             job->task.sign_out, &env, &entry);
+    ingest_own_entry_signed (self, LIC__ENTRY_KIND__ENTRY_AUDIT, aj->audit_env.body.data,
+                             aj->audit_env.body.len, aj->audit->at_ms / 1000,
+                             job->task.task.sign_out, &env, &entry);
     char why [256] = "";
     //  As signed: the record names this node (ingest_submit_audit).
-    char *given = job->audit->division;
-    job->audit->division = (char *) self->cfg.division;
-    int rc = views_apply_audit (self->views, self->building->batch, self->building->gen, &entry,
-                                job->audit, why, sizeof why);
-    job->audit->division = given;
+    char *given = aj->audit->division;
+    aj->audit->division = (char *) ingest_cfg (self)->division;
+    int rc = views_apply_audit (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
+                                aj->audit, why, sizeof why);
+    aj->audit->division = given;
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "the query could not be recorded, so it is not answered: %s", why);
         return;
     }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    job->seq = ingest_take_seq (self);
+}
+
+// ---------------------------------------------------------------------
+//  Node records: a configured child's keys, or a revocation
+
+//  The revocation record an operator's NodeRevokeRequest asks for, built
+//  when it is sequenced, so that "after 0" is exactly the last origin seq
+//  of the division applied before it (proto/authority.h).
+static int
+s_revocation (ingest_t *self, ingest_job_t *job)
+{
+    s_node_t *nj = (s_node_t *) job;
+    const Lic__NodeRevokeRequest *r = job->req->node_revoke;
+    if (!r || r->sign_key.len != 32 || !authority_level (r->division)) {
+        ingest_job_fail (job, ERR_BAD_FIELD, "a revocation names a division (6 digits) and the "
+                         "32-byte signing key revoked");
+        return ERR_BAD_FIELD;
+    }
+    Lic__NodeRecord *rec = calloc (1, sizeof *rec);
+    if (rec)
+        codec_node_record_init (rec);
+    if (!rec || !(rec->division = strdup (r->division))
+    ||  !(rec->parent_division = strdup (ingest_cfg (self)->division))
+    ||  !(rec->sign_key.data = malloc (32))) {
+        codec_node_record_free (&rec);
+        ingest_job_fail (job, ERR_NOMEM, "out of memory");
+        return ERR_NOMEM;
+    }
+    memcpy (rec->sign_key.data, r->sign_key.data, 32);
+    rec->sign_key.len = 32;
+    rec->revocation = true;
+    uint64_t held = views_origin_seq (ingest_views (self), r->division);
+    rec->revoked_after = r->after? r->after: held;
+    rec->at = (int64_t) time (NULL);
+    nj->node = rec;
+    snprintf (job->why, sizeof job->why, "statements of %s signed by that key in its entries after "
+              "origin seq %" PRIu64 " are void (this node holds its entries up to %" PRIu64 ")",
+              rec->division, rec->revoked_after, held);
+    return ERR_OK;
+}
+
+static void
+s_sequence_node (ingest_t *self, ingest_job_t *job)
+{
+    s_node_t *nj = (s_node_t *) job;
+    if (job->code != ERR_OK)
+        return;
+    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    size_t len;
+    if (!nj->node && s_revocation (self, job) != ERR_OK)
+        return;
+    int rc = codec_node_record_encode (nj->node, &body, &len);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "out of memory");
+        return;
+    }
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_NODE, body, len, nj->node->at, sig, &env, &entry);
+    char why [256] = "";
+    rc = views_apply_node (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
+                           nj->node, why, sizeof why);
+    free (body);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "node record could not be applied: %s", why);
+        return;
+    }
+    job->seq = ingest_take_seq (self);
+}
+
+// ---------------------------------------------------------------------
+//  Answers
+
+//  A reply to job's request: its id and code, the message if refused;
+//  NULL if out of memory.  The server packs it and frees it with
+//  codec_reply_free, which frees every pointer member: all of them are
+//  malloc'd.
+static Lic__Reply *
+s_reply_new (ingest_job_t *job)
+{
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    if (!reply)
+        return NULL;
+    codec_reply_init (reply);
+    reply->id = job->req? job->req->id: 0;
+    reply->code = job->code;
+    if (job->code != ERR_OK)
+        reply->message = strdup (job->why);
+    return reply;
+}
+
+static void
+s_send (ingest_t *self, ingest_job_t *job, Lic__Reply **reply_p, const Lic__Department *dept)
+{
+    ingest_send_reply (self, &job->route, reply_p, dept);
+    codec_reply_free (reply_p);
+}
+
+static void
+s_answer_publish (ingest_t *self, ingest_job_t *job)
+{
+    s_publish_t *pub = (s_publish_t *) job;
+    ingest_stats_t *stats = ingest_counters (self);
+    Lic__Reply *reply = s_reply_new (job);
+    if (!reply)
+        return;
+    if (job->code != ERR_OK) {
+        stats->rejected++;
+        if (job->code >= 0 && job->code <= ERR_INTERNAL)
+            stats->rejected_by_code [job->code]++;
+    }
+    else {
+        Lic__PublishResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__publish_result__init (res);
+            res->seq = job->seq;
+            res->duplicate = pub->duplicate;
+            res->license_version = pub->version;
+            reply->body_case = LIC__REPLY__BODY_PUBLISHED;
+            reply->published = res;
+        }
+        if (pub->duplicate)
+            stats->duplicates++;
+        else {
+            stats->published++;
+            //  Durable: counted once for the same-day rule (node/serve/lateness.h).
+            lateness_committed (job->task.task.ev, (int64_t) time (NULL));
+        }
+    }
+    s_send (self, job, &reply, NULL);
+}
+
+static void
+s_answer_register (ingest_t *self, ingest_job_t *job)
+{
+    Lic__Reply *reply = s_reply_new (job);
+    if (!reply)
+        return;
+    const Lic__Department *dept = NULL;
+    if (job->code == ERR_OK) {
+        Lic__RegisterResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__register_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_REGISTERED;
+            reply->registered = res;
+        }
+        dept = views_department (ingest_views (self), ingest_cfg (self)->division,
+                                 job->req->register_->department->credit_code);
+    }
+    s_send (self, job, &reply, dept);
+}
+
+static void
+s_answer_catalogue (ingest_t *self, ingest_job_t *job)
+{
+    Lic__Reply *reply = s_reply_new (job);
+    if (!reply)
+        return;
+    if (job->code == ERR_OK) {
+        Lic__CatalogueResult *res = calloc (1, sizeof *res);
+        Lic__LicenseType **types = calloc (1, sizeof *types);
+        const Lic__LicenseType *t = views_type (ingest_views (self), ingest_cfg (self)->division,
+                                                job->req->catalogue->add->type_code);
+        uint8_t *buf;
+        size_t len;
+        if (res && types && t && codec_license_type_encode (t, &buf, &len) == ERR_OK) {
+            lic__catalogue_result__init (res);
+            res->seq = job->seq;
+            if (codec_license_type_decode (buf, len, &types [0]) == ERR_OK) {
+                res->types = types;
+                res->n_types = 1;
+                types = NULL;
+            }
+            free (buf);
+            reply->body_case = LIC__REPLY__BODY_CATALOGUE;
+            reply->catalogue = res;
+            res = NULL;
+        }
+        free (res);
+        free (types);
+    }
+    s_send (self, job, &reply, NULL);
+}
+
+static void
+s_answer_app_body (ingest_t *self, ingest_job_t *job)
+{
+    Lic__Reply *reply = s_reply_new (job);
+    if (!reply)
+        return;
+    if (job->code == ERR_OK) {
+        Lic__AppBodyResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__app_body_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_APP_BODY;
+            reply->app_body = res;
+        }
+    }
+    s_send (self, job, &reply, NULL);
+}
+
+static void
+s_answer_audit (ingest_t *self, ingest_job_t *job)
+{
+    s_audit_t *aj = (s_audit_t *) job;
+    if (!job->route) {
+        //  An aggregated record: nobody waits for it, and the requests
+        //  it counts were answered; its loss is the operator's to see.
+        if (job->code != ERR_OK)
+            logfmt_msgf (LOGFMT_ERROR, "aggregated audit record of %u refused requests not "
+                         "written: %s", (unsigned) aj->audit->count, job->why);
+        return;
+    }
+    //  No answer leaves without its durable record: a failed write
+    //  replaces the answer by the refusal.
+    if (job->code != ERR_OK) {
+        //  An audit job carries no request: the answer has its id.
+        uint64_t id = aj->answer? aj->answer->id: 0;
+        codec_reply_free (&aj->answer);
+        aj->answer = calloc (1, sizeof *aj->answer);
+        if (aj->answer) {
+            codec_reply_init (aj->answer);
+            aj->answer->id = id;
+            aj->answer->code = job->code;
+            aj->answer->message = strdup (job->why);
+        }
+    }
+    else
+    if (aj->answer->body_case == LIC__REPLY__BODY_QUERY)
+        aj->answer->query->audit_seq = job->seq;
+    if (aj->answer)
+        ingest_send_audit (self, aj->channel, &job->route, &aj->answer);
+}
+
+static void
+s_answer_node (ingest_t *self, ingest_job_t *job)
+{
+    s_node_t *nj = (s_node_t *) job;
+    if (!job->route) {
+        //  A configured child's record: nobody waits for it.
+        if (job->code != ERR_OK)
+            logfmt_msgf (LOGFMT_ERROR, "node record for %s not written: %s",
+                         nj->node? nj->node->division: "?", job->why);
+        return;
+    }
+    Lic__Reply *reply = s_reply_new (job);
+    if (!reply)
+        return;
+    if (job->code == ERR_OK) {
+        Lic__RegisterResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__register_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_REGISTERED;
+            reply->registered = res;
+        }
+        reply->message = strdup (job->why);     //  a revocation: the point it states
+    }
+    s_send (self, job, &reply, NULL);
+}
+
+static void
+s_destroy_audit (ingest_job_t *job)
+{
+    s_audit_t *aj = (s_audit_t *) job;
+    codec_audit_record_free (&aj->audit);
+    free (aj->audit_body);
+    codec_reply_free (&aj->answer);
+}
+
+static void
+s_destroy_node (ingest_job_t *job)
+{
+    codec_node_record_free (&((s_node_t *) job)->node);
+}
+
+// ---------------------------------------------------------------------
+//  The rows
+
+static const ingest_ops_t s_publish_ops = {
+    "publish", s_sequence_publish, NULL, s_answer_publish, NULL
+};
+static const ingest_ops_t s_register_ops = {
+    "registration", s_sequence_register, NULL, s_answer_register, NULL
+};
+static const ingest_ops_t s_catalogue_ops = {
+    "catalogue", s_sequence_catalogue, NULL, s_answer_catalogue, NULL
+};
+static const ingest_ops_t s_app_body_ops = {
+    "application body", s_sequence_app_body, NULL, s_answer_app_body, NULL
+};
+static const ingest_ops_t s_audit_ops = {
+    "audit record", s_sequence_audit, NULL, s_answer_audit, s_destroy_audit
+};
+static const ingest_ops_t s_node_ops = {
+    "node record", s_sequence_node, NULL, s_answer_node, s_destroy_node
+};
+
+//  A publish: the envelope's form and its signer at submit; the
+//  signature and the body on the verifier pool.
+static void
+s_submit_publish (ingest_t *self, ingest_job_t *job)
+{
+    const Lic__Envelope *env = job->req->publish;
+    const Lic__Department *dept;
+    int rc;
+    if (env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
+    ||  env->body.len == 0)
+        ingest_job_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
+                "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
+                env->signature.len, env->body.len);
+    else
+    if ((rc = views_signer (ingest_views (self), ingest_cfg (self)->division, env->key_id.data,
+                            &dept)) != ERR_OK) {
+        char hex [65];
+        seal_hex (hex, env->key_id.data, 32);
+        ingest_job_fail (job, rc, "signing key %s is %s", hex,
+                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+    }
+    else {
+        //  The verifier decodes the body: charged its budget until then.
+        job->task.ev_charge = codec_event_budget (env->body.len);
+        ingest_charge (self, job, job->task.ev_charge);
+        job->task.task.env = env;
+        job->unverified = 1;
+        ingest_queue_task (self, job, &job->task);
+        return;
+    }
+    job->ready = true;
+}
+
+//  The kind of job of each request ingest_submit takes (a request of
+//  another kind is taken as a publish, as it always was), and what is
+//  done with it at submit (NULL: nothing, it is ready).
+static const struct {
+    Lic__Request__BodyCase body;
+    const ingest_ops_t *ops;
+    size_t size;
+    void (*submit) (ingest_t *self, ingest_job_t *job);
+} s_requests [] = {
+    { LIC__REQUEST__BODY_PUBLISH, &s_publish_ops, sizeof (s_publish_t), s_submit_publish },
+    { LIC__REQUEST__BODY_REGISTER, &s_register_ops, sizeof (ingest_job_t), NULL },
+    { LIC__REQUEST__BODY_CATALOGUE, &s_catalogue_ops, sizeof (ingest_job_t), NULL },
+    { LIC__REQUEST__BODY_APP_BODY, &s_app_body_ops, sizeof (ingest_job_t), NULL },
+    { LIC__REQUEST__BODY_NODE_REVOKE, &s_node_ops, sizeof (s_node_t), NULL },
+};
+#define S_REQUESTS (sizeof s_requests / sizeof s_requests [0])
+
+// ---------------------------------------------------------------------
+//  Submitting
+
+void
+ingest_submit (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
+{
+    size_t row = 0;             //  a publish unless another row names it
+    for (size_t i = 0; i < S_REQUESTS; i++)
+        if (s_requests [i].body == (*req_p)->body_case)
+            row = i;
+    ingest_job_t *job = ingest_job_new (self, s_requests [row].ops, s_requests [row].size);
+    if (!job) {
+        zframe_destroy (route_p);
+        codec_request_free (req_p);
+        return;
+    }
+    job->route = *route_p;
+    job->req = *req_p;
+    *route_p = NULL;
+    *req_p = NULL;
+    ingest_charge (self, job, s_requests [row].size + codec_heap (&job->req->base));
+    if (s_requests [row].submit)
+        s_requests [row].submit (self, job);
+    else
+        job->ready = true;
 }
 
 void
 ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
                      Lic__AuditRecord **rec_p, Lic__Reply **answer_p)
 {
-    ingest_job_t *job = ingest_job_new (self, JOB_AUDIT);
+    ingest_job_t *job = ingest_job_new (self, &s_audit_ops, sizeof (s_audit_t));
     if (!job) {
         if (route_p)
             zframe_destroy (route_p);
@@ -385,13 +792,13 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
         codec_reply_free (answer_p);
         return;
     }
-    job->channel = channel;
+    s_audit_t *aj = (s_audit_t *) job;
+    aj->channel = channel;
     job->route = route_p? *route_p: NULL;
-    job->audit = *rec_p;
-    job->answer = answer_p? *answer_p: NULL;
-    job->answer_bytes = job->answer? codec_reply_size (job->answer): 0;
-    self->answers_inflight += job->answer_bytes;
-    ingest_charge (self, job, sizeof *job + codec_heap (&job->audit->base));
+    aj->audit = *rec_p;
+    aj->answer = answer_p? *answer_p: NULL;
+    ingest_charge_answer (self, job, aj->answer? codec_reply_size (aj->answer): 0);
+    ingest_charge (self, job, sizeof *aj + codec_heap (&aj->audit->base));
     if (route_p)
         *route_p = NULL;
     *rec_p = NULL;
@@ -399,11 +806,11 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
         *answer_p = NULL;
     //  The node names itself in the record; the body is final now, so it
     //  is signed on the verifier pool while the sequencer does the rest.
-    char *given = job->audit->division;
-    job->audit->division = (char *) self->cfg.division;
+    char *given = aj->audit->division;
+    aj->audit->division = (char *) ingest_cfg (self)->division;
     size_t len;
-    int rc = codec_audit_record_encode (job->audit, &job->audit_body, &len);
-    job->audit->division = given;
+    int rc = codec_audit_record_encode (aj->audit, &aj->audit_body, &len);
+    aj->audit->division = given;
     if (rc == ERR_OK)
         ingest_charge (self, job, len);
     if (rc != ERR_OK) {
@@ -411,10 +818,52 @@ ingest_submit_audit (ingest_t *self, int channel, zframe_t **route_p,
         job->ready = true;
         return;
     }
-    codec_envelope_init (&job->audit_env);
-    job->audit_env.body.data = job->audit_body;
-    job->audit_env.body.len = len;
-    job->task.env = &job->audit_env;
-    job->task.sign_sk = self->cfg.sign_sk;
-    ingest_queue_task (self, &job->task);
+    codec_envelope_init (&aj->audit_env);
+    aj->audit_env.body.data = aj->audit_body;
+    aj->audit_env.body.len = len;
+    job->task.task.env = &aj->audit_env;
+    job->task.task.sign_sk = ingest_cfg (self)->sign_sk;
+    job->unverified = 1;
+    ingest_queue_task (self, job, &job->task);
+}
+
+void
+ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
+                    const uint8_t curve_pk [32], const uint8_t *replaces)
+{
+    ingest_job_t *job = ingest_job_new (self, &s_node_ops, sizeof (s_node_t));
+    Lic__NodeRecord *rec = job? calloc (1, sizeof *rec): NULL;
+    uint8_t *keys = rec? malloc (64): NULL;
+    char *div = keys? strdup (division): NULL;
+    char *parent = div? strdup (ingest_cfg (self)->division): NULL;
+    if (!parent) {
+        free (div);
+        free (keys);
+        free (rec);
+        if (job) {
+            ingest_job_fail (job, ERR_NOMEM, "out of memory");
+            job->ready = true;
+        }
+        return;
+    }
+    //  Built with malloc'd members so that codec_node_record_free frees it.
+    codec_node_record_init (rec);
+    memcpy (keys, sign_pk, 32);
+    rec->sign_key.data = keys;
+    rec->sign_key.len = 32;
+    rec->curve_key.data = malloc (32);
+    if (rec->curve_key.data) {
+        memcpy (rec->curve_key.data, curve_pk, 32);
+        rec->curve_key.len = 32;
+    }
+    if (replaces && (rec->replaces_key.data = malloc (32)) != NULL) {
+        memcpy (rec->replaces_key.data, replaces, 32);
+        rec->replaces_key.len = 32;
+    }
+    rec->division = div;
+    rec->parent_division = parent;
+    rec->at = (int64_t) time (NULL);
+    ((s_node_t *) job)->node = rec;
+    ingest_charge (self, job, sizeof (s_node_t) + codec_heap (&rec->base));
+    job->ready = true;
 }

@@ -1,6 +1,6 @@
-/*  replica.c -- the parent side of the ingest pipeline: sequencing of
-    batches replicated from a child (issue 3 item 3) and of the node
-    records that tell upper levels the keys of the nodes below.
+/*  replica.c -- the parent side of the ingest pipeline: the kind of job
+    (ingest_ops.h) of a batch replicated from a child (proto/README.md
+    section 7).
 
     A batch is checked whole before anything of it is applied: it must
     start where the sequencer stands for that child, and our copy of the
@@ -15,9 +15,27 @@
 #include "node/daemon/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
-#include "node/pipeline/ingest_int.h"
+#include "proto/entrykind.h"
+#include "node/pipeline/ingest_ops.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
+
+//  One entry of a replicated batch.
+typedef struct {
+    ingest_task_t task;         //  first: its signature, leaf and event body on the pool
+    Lic__LogEntry *entry;       //  decoded (owned)
+    uint8_t *leaf;              //  its leaf data if not its bytes (codec_entry_leaf; owned)
+} s_item_t;
+
+//  A batch of a child's entries.
+typedef struct {
+    ingest_job_t base;
+    Lic__Repl *repl;            //  the replicated batch (owned)
+    ingest_child_t *child;      //  its sender
+    void *cookie;               //  the downlink's
+    s_item_t *items;            //  one per entry
+    size_t n_items;
+} s_batch_t;
 
 //  Authority and checks of one replicated entry that need its signature:
 //  the child may bring this origin (proto/authority.h), the envelope
@@ -34,34 +52,29 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         snprintf (why, why_size, "signature does not verify");
         return ERR_BAD_SIGNATURE;
     }
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+    const entrykind_t *kind = entrykind_of (e->kind);
+    if (!kind) {
+        snprintf (why, why_size, "unknown entry kind %d", e->kind);
+        return ERR_MALFORMED;
+    }
+    if (kind->signer == ENTRYKIND_SIGNER_DEPARTMENT) {
         //  Upper levels re-check the standard too (issue 4 item 3), with
         //  the values disclosed to them: never those of secret items.
         rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
         return rc == ERR_OK? ingest_check_catalogue (self, e->origin_division, t->ev, e->envelope,
                                                      false, why, why_size): rc;
     }
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || e->kind == LIC__ENTRY_KIND__ENTRY_NODE
-    ||  e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE || e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY
-    ||  e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT) {
-        //  Signed by the node where it originated, whose key we know from
-        //  the configuration or from a node record that came up before.
-        const uint8_t *key = views_node_key (self->views, e->origin_division);
-        if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
-            snprintf (why, why_size, "%s entry is not signed by the key of node %s",
-                      e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "node record"
-                    : e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "audit"
-                    : e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "application body"
-                    : e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "catalogue": "registration",
-                      e->origin_division);
-            return ERR_UNKNOWN_KEY;
-        }
-        //  Its strings are text, as at the door of the node that made it
-        //  (issue 11 finding 6): else quarantined, its field named.
-        return codec_entry_text (e, why, why_size);
+    //  Signed by the node where it originated, whose key we know from
+    //  the configuration or from a node record that came up before.
+    const uint8_t *key = views_node_key (ingest_views (self), e->origin_division);
+    if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
+        snprintf (why, why_size, "%s entry is not signed by the key of node %s", kind->title,
+                  e->origin_division);
+        return ERR_UNKNOWN_KEY;
     }
-    snprintf (why, why_size, "unknown entry kind %d", e->kind);
-    return ERR_MALFORMED;
+    //  Its strings are text, as at the door of the node that made it
+    //  (issue 11 finding 6): else quarantined, its field named.
+    return codec_entry_text (e, why, why_size);
 }
 
 //  Appends a checked replicated entry to our own log, keeping its origin:
@@ -73,19 +86,15 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
                  char *why, size_t why_size)
 {
     Lic__LogEntry own = *e;
-    own.seq = self->next_seq;
-    store_batch_t *batch = self->building->batch;
-    uint64_t gen = self->building->gen;
-    int rc;
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        uint32_t version;
-        rc = views_apply_event (self->views, batch, gen, &own, t->ev, &version, why, why_size);
-    }
-    else
-        rc = views_apply_entry (self->views, batch, gen, &own, why, why_size);
+    own.seq = ingest_next_seq (self);
+    store_batch_t *batch = ingest_batch (self);
+    uint64_t gen = ingest_gen (self);
+    //  An event's body the verifier decoded; any other the views decode.
+    int rc = t->ev? views_apply_body (ingest_views (self), batch, gen, &own, t->ev, why, why_size)
+                  : views_apply_entry (ingest_views (self), batch, gen, &own, why, why_size);
     if (rc == ERR_OK) {
-        self->building->last_seq = self->next_seq++;
-        self->stats.applied++;
+        ingest_take_seq (self);
+        ingest_counters (self)->applied++;
     }
     return rc;
 }
@@ -110,22 +119,23 @@ s_quarantine (ingest_t *self, const Lic__LogEntry *e, const uint8_t *bytes, size
         return;
     memcpy (v, reason, (size_t) rl + 1);
     memcpy (v + rl + 1, bytes, len);
-    store_batch_put (self->building->batch, STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
+    store_batch_put (ingest_batch (self), STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
     free (v);
-    self->stats.quarantined++;
+    ingest_counters (self)->quarantined++;
     logfmt_msgf (LOGFMT_WARN, "quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
 }
 
-void
-ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
+static void
+s_sequence_batch (ingest_t *self, ingest_job_t *job)
 {
-    ingest_child_t *c = job->child;
+    s_batch_t *bj = (s_batch_t *) job;
+    ingest_child_t *c = bj->child;
     if (job->code != ERR_OK) {
         job->seq = c->next_apply;
         return;
     }
-    const Lic__Batch *b = job->repl->batch;
-    uint64_t first = b->first_seq, n = job->n_items;
+    const Lic__Batch *b = bj->repl->batch;
+    uint64_t first = b->first_seq, n = bj->n_items;
     if (first != c->next_apply) {
         job->seq = c->next_apply;
         ingest_job_fail (job, ERR_GAP, "batch starts at %" PRIu64 ", expected %" PRIu64, first, c->next_apply);
@@ -142,7 +152,7 @@ ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
         return;
     }
     for (size_t i = 0; i < n; i++)
-        memcpy (leaves [i], job->items [i].task.leaf, MERKLE_HASH_BYTES);
+        memcpy (leaves [i], bj->items [i].task.task.leaf, MERKLE_HASH_BYTES);
     int rc = tree_root_after (c->tree, first - 1, (const uint8_t (*) [32]) leaves, n, root);
     free (leaves);
     if (rc != ERR_OK || b->root_after.len != MERKLE_HASH_BYTES
@@ -153,24 +163,24 @@ ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
                 "what this node holds of its log extended with this batch", first + n - 1);
         return;
     }
-    store_batch_t *batch = self->building->batch;
+    store_batch_t *batch = ingest_batch (self);
     for (size_t i = 0; i < n; i++) {
-        ingest_item_t *item = &job->items [i];
+        s_item_t *item = &bj->items [i];
         const Lic__LogEntry *e = item->entry;
-        rc = tree_append (c->tree, batch, self->building->gen, first - 1 + i, item->task.leaf);
+        rc = tree_append (c->tree, batch, ingest_gen (self), first - 1 + i, item->task.task.leaf);
         if (rc != ERR_OK) {
             ingest_job_fail (job, rc, "child tree could not be extended");
             job->seq = c->next_apply;
             return;     //  the whole pending batch is refused with it (see s_on_committed)
         }
-        if (views_origin_seq (self->views, e->origin_division) >= e->origin_seq) {
-            self->stats.skipped++;
+        if (views_origin_seq (ingest_views (self), e->origin_division) >= e->origin_seq) {
+            ingest_counters (self)->skipped++;
             continue;   //  already applied (same origin division and seq)
         }
         char why [320] = "";
-        rc = s_check_replica (self, c->division, e, &item->task, why, sizeof why);
+        rc = s_check_replica (self, c->division, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
-            rc = s_apply_replica (self, e, &item->task, why, sizeof why);
+            rc = s_apply_replica (self, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
             c->applied++;
         else
@@ -191,94 +201,76 @@ ingest_sequence_batch (ingest_t *self, ingest_job_t *job)
     job->seq = first + n - 1;
 }
 
-//  The revocation record an operator's NodeRevokeRequest asks for, built
-//  when it is sequenced, so that "after 0" is exactly the last origin seq
-//  of the division applied before it (proto/authority.h).
-static int
-s_revocation (ingest_t *self, ingest_job_t *job)
+//  The batch of generation gen that held the job was written, or not.
+static void
+s_committed_batch (ingest_t *self, ingest_job_t *job, uint64_t gen, int rc)
 {
-    const Lic__NodeRevokeRequest *r = job->req->node_revoke;
-    if (!r || r->sign_key.len != 32 || !authority_level (r->division)) {
-        ingest_job_fail (job, ERR_BAD_FIELD, "a revocation names a division (6 digits) and the "
-                         "32-byte signing key revoked");
-        return ERR_BAD_FIELD;
+    (void) self;
+    ingest_child_t *c = ((s_batch_t *) job)->child;
+    if (rc != ERR_OK) {
+        //  Nothing of the child's pending batches stays: resend from the
+        //  durable high-water mark.
+        c->next_apply = c->hwm + 1;
+        tree_abort (c->tree);
+        job->seq = c->hwm + 1;
     }
-    Lic__NodeRecord *rec = calloc (1, sizeof *rec);
-    if (rec)
-        codec_node_record_init (rec);
-    if (!rec || !(rec->division = strdup (r->division))
-    ||  !(rec->parent_division = strdup (self->cfg.division))
-    ||  !(rec->sign_key.data = malloc (32))) {
-        codec_node_record_free (&rec);
-        ingest_job_fail (job, ERR_NOMEM, "out of memory");
-        return ERR_NOMEM;
+    else
+    if (job->code == ERR_OK) {
+        c->hwm = job->seq;
+        tree_committed (c->tree, gen);
     }
-    memcpy (rec->sign_key.data, r->sign_key.data, 32);
-    rec->sign_key.len = 32;
-    rec->revocation = true;
-    uint64_t held = views_origin_seq (self->views, r->division);
-    rec->revoked_after = r->after? r->after: held;
-    rec->at = (int64_t) time (NULL);
-    job->node = rec;
-    snprintf (job->why, sizeof job->why, "statements of %s signed by that key in its entries after "
-              "origin seq %" PRIu64 " are void (this node holds its entries up to %" PRIu64 ")",
-              rec->division, rec->revoked_after, held);
-    return ERR_OK;
 }
 
-void
-ingest_sequence_node (ingest_t *self, ingest_job_t *job)
+static void
+s_answer_batch (ingest_t *self, ingest_job_t *job)
 {
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
-    size_t len;
-    if (!job->node && s_revocation (self, job) != ERR_OK)
-        return;
-    int rc = codec_node_record_encode (job->node, &body, &len);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "out of memory");
-        return;
-    }
-    Lic__Envelope env;
-    Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_NODE, body, len, job->node->at, sig, &env, &entry);
-    char why [256] = "";
-    rc = views_apply_node (self->views, self->building->batch, self->building->gen, &entry,
-                           job->node, why, sizeof why);
-    free (body);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "node record could not be applied: %s", why);
-        return;
-    }
-    job->seq = self->next_seq++;
-    self->building->last_seq = job->seq;
+    s_batch_t *bj = (s_batch_t *) job;
+    ingest_send_batch (self, bj->child, bj->cookie, job->code, job->seq, job->why);
 }
+
+static void
+s_destroy_batch (ingest_job_t *job)
+{
+    s_batch_t *bj = (s_batch_t *) job;
+    for (size_t i = 0; i < bj->n_items; i++) {
+        codec_event_free (&bj->items [i].task.task.ev);
+        codec_entry_free (&bj->items [i].entry);
+        free (bj->items [i].leaf);
+    }
+    free (bj->items);
+    codec_repl_free (&bj->repl);
+}
+
+static const ingest_ops_t s_batch_ops = {
+    "replicated batch", s_sequence_batch, s_committed_batch, s_answer_batch, s_destroy_batch
+};
 
 void
 ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, void *cookie)
 {
-    ingest_job_t *job = ingest_job_new (self, JOB_BATCH);
+    ingest_job_t *job = ingest_job_new (self, &s_batch_ops, sizeof (s_batch_t));
     if (!job) {
         codec_repl_free (msg_p);
         return;
     }
-    job->repl = *msg_p;
+    s_batch_t *bj = (s_batch_t *) job;
+    bj->repl = *msg_p;
     *msg_p = NULL;
-    job->child = child;
-    job->cookie = cookie;
-    ingest_charge (self, job, sizeof *job + codec_heap (&job->repl->base));
-    const Lic__Batch *b = job->repl->batch;
-    job->items = calloc (b->n_entries? b->n_entries: 1, sizeof *job->items);
-    if (!job->items) {
+    bj->child = child;
+    bj->cookie = cookie;
+    ingest_charge (self, job, sizeof *bj + codec_heap (&bj->repl->base));
+    const Lic__Batch *b = bj->repl->batch;
+    bj->items = calloc (b->n_entries? b->n_entries: 1, sizeof *bj->items);
+    if (!bj->items) {
         ingest_job_fail (job, ERR_NOMEM, "out of memory");
         job->ready = true;
         return;
     }
     //  Entries decode here; signatures and leaf hashes on the pool.
     for (size_t i = 0; i < b->n_entries; i++) {
-        ingest_item_t *item = &job->items [i];
-        item->job = job;
+        s_item_t *item = &bj->items [i];
         int rc = codec_entry_decode (b->entries [i].data, b->entries [i].len, &item->entry);
-        job->n_items++;
+        bj->n_items++;
         if (rc == ERR_OK)
             ingest_charge (self, job, sizeof *item + codec_heap (&item->entry->base));
         if (rc != ERR_OK || item->entry->seq != b->first_seq + i || !item->entry->envelope
@@ -289,17 +281,19 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
             return;
         }
     }
-    if (job->n_items == 0) {
+    if (bj->n_items == 0) {
         ingest_job_fail (job, ERR_MALFORMED, "empty batch");
         job->ready = true;
         return;
     }
-    job->unverified = job->n_items;
-    for (size_t i = 0; i < job->n_items; i++) {
-        ingest_item_t *item = &job->items [i];
-        item->task.owner = item;
-        item->task.env = item->entry->envelope;
-        item->task.not_event = item->entry->kind != LIC__ENTRY_KIND__ENTRY_EVENT;
+    job->unverified = bj->n_items;
+    for (size_t i = 0; i < bj->n_items; i++) {
+        s_item_t *item = &bj->items [i];
+        verify_task_t *task = &item->task.task;
+        task->env = item->entry->envelope;
+        //  Only a department's signed body (an event) is decoded and checked.
+        const entrykind_t *kind = entrykind_of (item->entry->kind);
+        task->not_event = !kind || kind->signer != ENTRYKIND_SIGNER_DEPARTMENT;
         //  The leaf is the entry without its disclosed values, as the
         //  child hashed it (codec_entry_leaf).
         size_t leaf_len;
@@ -308,52 +302,11 @@ ingest_submit_batch (ingest_t *self, ingest_child_t *child, Lic__Repl **msg_p, v
             job->ready = true;
             return;
         }
-        item->task.leaf_data = item->leaf? item->leaf: b->entries [i].data;
-        item->task.leaf_len = item->leaf? leaf_len: b->entries [i].len;
+        task->leaf_data = item->leaf? item->leaf: b->entries [i].data;
+        task->leaf_len = item->leaf? leaf_len: b->entries [i].len;
         //  The verifier decodes an event's body: its budget until then.
-        item->ev_charge = item->task.not_event? 0: codec_event_budget (item->entry->envelope->body.len);
-        ingest_charge (self, job, (item->leaf? leaf_len: 0) + item->ev_charge);
-        ingest_queue_task (self, &item->task);
+        item->task.ev_charge = task->not_event? 0: codec_event_budget (item->entry->envelope->body.len);
+        ingest_charge (self, job, (item->leaf? leaf_len: 0) + item->task.ev_charge);
+        ingest_queue_task (self, job, &item->task);
     }
-}
-
-void
-ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
-                    const uint8_t curve_pk [32], const uint8_t *replaces)
-{
-    ingest_job_t *job = ingest_job_new (self, JOB_NODE);
-    Lic__NodeRecord *rec = job? calloc (1, sizeof *rec): NULL;
-    uint8_t *keys = rec? malloc (64): NULL;
-    char *div = keys? strdup (division): NULL;
-    char *parent = div? strdup (self->cfg.division): NULL;
-    if (!parent) {
-        free (div);
-        free (keys);
-        free (rec);
-        if (job) {
-            ingest_job_fail (job, ERR_NOMEM, "out of memory");
-            job->ready = true;
-        }
-        return;
-    }
-    //  Built with malloc'd members so that codec_node_record_free frees it.
-    codec_node_record_init (rec);
-    memcpy (keys, sign_pk, 32);
-    rec->sign_key.data = keys;
-    rec->sign_key.len = 32;
-    rec->curve_key.data = malloc (32);
-    if (rec->curve_key.data) {
-        memcpy (rec->curve_key.data, curve_pk, 32);
-        rec->curve_key.len = 32;
-    }
-    if (replaces && (rec->replaces_key.data = malloc (32)) != NULL) {
-        memcpy (rec->replaces_key.data, replaces, 32);
-        rec->replaces_key.len = 32;
-    }
-    rec->division = div;
-    rec->parent_division = parent;
-    rec->at = (int64_t) time (NULL);
-    job->node = rec;
-    ingest_charge (self, job, sizeof *job + codec_heap (&rec->base));
-    job->ready = true;
 }
