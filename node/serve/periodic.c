@@ -201,9 +201,10 @@ s_try_recover (server_t *self)
         logfmt_msgf (LOGFMT_WARN, "repository not recovered yet: %s %s", err_str (rc), why);
 }
 
-//  Our signed NodeSummary for the parent's heartbeat (issue 13): what
-//  our status says of us, signed with the node key, so every level above
-//  holds it as we stated it.
+//  Our signed NodeSummary for the parent's heartbeat (README
+//  "Replication"; node/links/subtree.h): what our status says of us,
+//  signed with the node key, so every level above holds it as we stated
+//  it.
 static void
 s_summary (server_t *self)
 {
@@ -271,7 +272,8 @@ periodic_tick (server_t *self)
             s_try_recover (self);
             self->next_recover = now + 2000;
         }
-        //  Aggregated audit records whose window closed (issue 11 finding 5)
+        //  Aggregated audit records whose window closed (README "Every
+        //  query recorded, without amplification")
         query_on_tick (self->query, false);
         ratelimit_sweep (self->client_rate, now);
         self->next_tick = now + 1000;

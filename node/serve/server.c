@@ -226,7 +226,8 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
         //  A frame refused as a whole still says which request it was,
         //  when its top level parses (a pipelining client is waiting).
         //  It may have been a query: counted in its key's aggregated
-        //  audit record (issue 11 finding 5), answered now.
+        //  audit record (README "Every query recorded, without
+        //  amplification"), answered now.
         self->bad_frames++;
         snprintf (why, sizeof why, "%s", rc == ERR_TOO_LARGE
             ? "frame exceeds the 256 KiB limit, or would unpack into more than its decode budget"
@@ -260,7 +261,7 @@ s_on_frame (server_t *self, zframe_t **route_p, zframe_t *body)
         codec_request_free (&req);
         return;
     }
-    //  Every string is UTF-8 text (issue 11 finding 6), before any is
+    //  Every string is UTF-8 text (proto/text.h), before any is
     //  stored or quoted; a query is checked (and recorded) by query.c.
     if (kind != DISPATCH_QUERY
     &&  (rc = codec_check_text (&req->base, CODEC_FRAME_MAX, why, sizeof why)) != ERR_OK) {
@@ -423,7 +424,7 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     self->quarantine_base = quarantine_count (store);
 
     //  Queues of OUTQ_SNDHWM replies and OUTQ_RCVHWM requests per peer
-    //  (issue 11 finding 4: bytes, not only messages; outq.h).
+    //  (bytes, not only messages: outq.h, README "Bounded resources").
     self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
                                     OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size);
     if (!self->router) {

@@ -1,6 +1,7 @@
 /*  server_int.h -- what the parts of the node's serving loop share
-    (server.c, admin.c, reads.c, periodic.c): the server's state and the
-    one way a reply leaves.  Not for use outside node/serve/.
+    (server.c, dispatch.c, admin.c, reads.c, periodic.c): the server's
+    state and the one way a reply leaves.  Not for use outside
+    node/serve/.
 */
 #ifndef LICREPO_SERVER_INT_H
 #define LICREPO_SERVER_INT_H
@@ -41,7 +42,7 @@ struct server_t {
     ratelimit_t *client_rate;       //  requests of a key on router (client_rate, client_burst)
     zap_limit_t *busy_log;          //  log lines about keys answered ERR_BUSY
     uint64_t busy;                  //  requests answered ERR_BUSY here (queries: query.c)
-    query_t *query;                 //  scoped queries (issue 5)
+    query_t *query;                 //  scoped queries (query.h)
     ingest_t *ingest;
     downlink_t *downlink;           //  children, or NULL
     uplink_t *uplink;               //  parent, or NULL at the top
