@@ -1,19 +1,14 @@
-/*  downlink.c -- parent side of upward replication (see downlink.h).
+/*  downlink.c -- parent side of upward replication: the adapter of the
+    per-child machines of replication/parentlink.c (see downlink.h).
 
     Who may talk: on this socket the ZAP handler lets in only the keys
     admitted under a division (the configured children: admission.c,
-    zap.c); here a message counts only if its CURVE
-    key (ZMQ User-Id) is a configured child's and a HELLO named that
-    child's division.  Anything else is answered NACK ERR_FORBIDDEN and
-    changes nothing.
-
-    Continuity: `next` is the next child seq this node will accept into
-    its pipeline.  A batch that does not start there is answered NACK
-    {expected = next} once, and further batches are dropped silently until
-    one starts at `next` (the child rewinds on the NACK; a lost NACK ends
-    in a heartbeat timeout and a new HELLO).  A new HELLO is answered only
-    when none of the child's batches is still in the pipeline, so the
-    WELCOME's resume point is the durable one.
+    zap.c); here a message counts only if its CURVE key (ZMQ User-Id) is
+    a configured child's; anything else is answered Nack ERR_FORBIDDEN
+    and changes nothing.  What a child's messages are answered, and when
+    (Hello, Welcome, gaps, Acks, checkpoints, heartbeats), is its
+    machine's to say: here are the socket, our copies of the children's
+    trees, the pipeline, the receipts on disk and the logs.
 */
 #include <time.h>
 #include "node/daemon/logfmt.h"
@@ -21,29 +16,16 @@
 #include "proto/codec.h"
 #include "node/links/downlink.h"
 #include "proto/seal.h"
+#include "replication/parentlink.h"
 #include "node/links/subtree.h"
-
-#define DOWNLINK_STALE_S 15         //  a child silent this long is shown disconnected
 
 typedef struct {
     ingest_child_t in;              //  first: what the sequencer sees
+    parentlink_t link;              //  every rule of its conversation
     char curve_pk [41];             //  its CURVE key, Z85
     uint8_t sign_pk [32];           //  its Ed25519 key
     char key_name [64];             //  its checkpoint key name
     zframe_t *route;                //  routing id of its current session, or NULL
-    bool welcomed;                  //  session streaming
-    bool hello_pending;             //  HELLO waiting for the pipeline to drain
-    bool nacked;                    //  dropping batches until one starts at next
-    uint64_t next;                  //  next seq accepted into the pipeline
-    int inflight;                   //  its batches in the pipeline
-    uint64_t child_head;            //  head it last reported
-    int64_t oldest_unacked_at;      //  from its heartbeat
-    int64_t last_contact;           //  unix seconds
-    uint64_t checkpoint_size;       //  last checkpoint countersigned
-    bool disabled;                  //  removed from the configuration by a reload
-    int64_t added_at;               //  unix seconds it was configured here
-    bool up;                        //  connected, as last logged
-    char refused [160];             //  why its last Hello was refused ("" = it was not)
     bool subtree_refused;           //  a summary it relayed was refused (logged once)
 } s_child_t;
 
@@ -93,14 +75,14 @@ s_send_nack (downlink_t *self, zframe_t *route, uint64_t expected, int code, con
 }
 
 static void
-s_send_ack (downlink_t *self, s_child_t *c)
+s_send_ack (downlink_t *self, s_child_t *c, uint64_t acked, uint32_t credit)
 {
     Lic__Repl msg;
     Lic__Ack ack;
     codec_repl_init (&msg);
     lic__ack__init (&ack);
-    ack.acked_seq = c->in.hwm;
-    ack.credit = (uint32_t) self->cfg->window;
+    ack.acked_seq = acked;
+    ack.credit = credit;
     msg.body_case = LIC__REPL__BODY_ACK;
     msg.ack = &ack;
     s_send (self, c, &msg);
@@ -135,159 +117,64 @@ s_chain (downlink_t *self, const char *division, ProtobufCBinaryData *chain, siz
     free (v);
 }
 
-static void
-s_send_welcome (downlink_t *self, s_child_t *c)
+//  Welcome {resume_after, root_at, credit, chain}; false if our copy of
+//  the child's tree cannot be read at resume_after.
+static bool
+s_send_welcome (downlink_t *self, s_child_t *c, uint64_t resume_after, uint32_t credit)
 {
     uint8_t root [32];
-    if (tree_root (c->in.tree, c->in.hwm, root) != ERR_OK) {
-        s_send_nack (self, c->route, c->in.hwm + 1, ERR_IO, "cannot read our copy of your tree");
-        return;
-    }
+    if (tree_root (c->in.tree, resume_after, root) != ERR_OK)
+        return false;
     Lic__Repl msg;
     Lic__Welcome w;
     codec_repl_init (&msg);
     lic__welcome__init (&w);
     w.division = (char *) self->cfg->division;
-    w.resume_after = c->in.hwm;
+    w.resume_after = resume_after;
     w.root_at.data = root;
     w.root_at.len = 32;
-    w.credit = (uint32_t) self->cfg->window;
+    w.credit = credit;
     //  The child's keys as we vouch for them, then our own chain: what an
-    //  archived copy made below needs to reach a trusted key (issue 5).
+    //  archived copy made below needs to reach a trusted key (proto/README.md
+    //  section 11).
     ProtobufCBinaryData chain [DOWNLINK_CHAIN_MAX];
     w.chain = chain;
     s_chain (self, c->in.division, chain, &w.n_chain);
     msg.body_case = LIC__REPL__BODY_WELCOME;
     msg.welcome = &w;
-    c->next = c->in.hwm + 1;
-    c->welcomed = true;
-    c->nacked = false;
-    c->hello_pending = false;
     s_send (self, c, &msg);
     for (size_t i = 0; i < w.n_chain; i++)
         free (chain [i].data);
-}
-
-//  Called by ingest when a batch is durable or refused.
-static void
-s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t seq,
-            const char *why)
-{
-    downlink_t *self = (downlink_t *) arg;
-    s_child_t *c = (s_child_t *) child;
-    c->inflight--;
-    if (code == ERR_OK)
-        s_send_ack (self, c);
-    else
-    if (!c->nacked) {
-        //  Refused in the pipeline (gap, divergence, local failure):
-        //  rewind and tell the child once.
-        c->nacked = true;
-        c->next = seq;
-        if (code == ERR_DIVERGED)
-            logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
-        s_send_nack (self, c->route, seq, code, why);
-    }
-    if (c->inflight == 0 && c->hello_pending)
-        s_send_welcome (self, c);
-}
-
-// ---------------------------------------------------------------------
-//  Messages from children
-
-static void
-s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Hello *h)
-{
-    if (!streq (h->division, c->in.division)) {
-        snprintf (c->refused, sizeof c->refused, "its key said Hello as division %.16s",
-                  h->division);
-        s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key belongs to another division");
-        return;
-    }
-    zframe_destroy (&c->route);
-    c->route = zframe_dup (route);
-    c->child_head = h->head_seq;
-    c->welcomed = false;
-    //  A child that has less than we hold of it, or the same size with
-    //  another root, has another history (restored from an old copy, or
-    //  tampered with): refused, nothing of ours changes.
-    uint8_t root [32];
-    char why [256];
-    if (h->head_seq < c->in.hwm) {
-        snprintf (why, sizeof why, "diverged: this node holds %" PRIu64 " entries of division %s "
-                  "but the child has only %" PRIu64 " (restored from an old copy?)",
-                  c->in.hwm, c->in.division, h->head_seq);
-        logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
-        snprintf (c->refused, sizeof c->refused, "%.150s", why);
-        s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
-        return;
-    }
-    if (h->head_seq == c->in.hwm && c->in.hwm > 0
-    &&  (tree_root (c->in.tree, c->in.hwm, root) != ERR_OK || h->head_root.len != 32
-         || memcmp (root, h->head_root.data, 32) != 0)) {
-        snprintf (why, sizeof why, "diverged: same size %" PRIu64 ", different root", h->head_seq);
-        logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", c->in.division, why);
-        snprintf (c->refused, sizeof c->refused, "%.150s", why);
-        s_send_nack (self, route, c->in.hwm + 1, ERR_DIVERGED, why);
-        return;
-    }
-    c->refused [0] = 0;
-    if (!c->up)
-        logfmt_msgf (LOGFMT_INFO, "child %s connected (its head %" PRIu64 ", %" PRIu64 " here)",
-                     c->in.division, h->head_seq, c->in.hwm);
-    c->up = true;
-    if (c->inflight > 0)
-        c->hello_pending = true;
-    else
-        s_send_welcome (self, c);
+    return true;
 }
 
 static void
-s_on_batch_msg (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p)
+s_send_heartbeat (downlink_t *self, s_child_t *c, uint64_t acked)
 {
-    Lic__Batch *b = (*msg_p)->batch;
-    if (!c->welcomed || !zframe_eq (route, c->route) || c->hello_pending) {
-        s_send_nack (self, route, c->next, ERR_MALFORMED, "send HELLO first");
-        return;
-    }
-    if (b->first_seq != c->next) {
-        if (!c->nacked) {
-            c->nacked = true;
-            char why [128];
-            snprintf (why, sizeof why, "gap: expected seq %" PRIu64 ", got %" PRIu64, c->next, b->first_seq);
-            s_send_nack (self, route, c->next, ERR_GAP, why);
-        }
-        return;
-    }
-    if (b->n_entries == 0 || b->n_entries > 4096) {
-        s_send_nack (self, route, c->next, ERR_MALFORMED, "a batch holds 1..4096 entries");
-        return;
-    }
-    c->nacked = false;
-    c->next += b->n_entries;
-    c->inflight++;
-    ingest_submit_batch (self->ingest, &c->in, msg_p, c);
+    Lic__Repl msg;
+    Lic__Heartbeat hb;
+    codec_repl_init (&msg);
+    lic__heartbeat__init (&hb);
+    hb.head_seq = ingest_durable (self->ingest);
+    hb.acked_seq = acked;
+    hb.now = (int64_t) time (NULL);
+    //  The chain again: at the Welcome our record of the child, or our
+    //  own chain from above, may not have been durable yet.
+    ProtobufCBinaryData chain [DOWNLINK_CHAIN_MAX];
+    hb.chain = chain;
+    s_chain (self, c->in.division, chain, &hb.n_chain);
+    msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+    msg.heartbeat = &hb;
+    s_send (self, c, &msg);
+    for (size_t k = 0; k < hb.n_chain; k++)
+        free (chain [k].data);
 }
 
+//  Countersigns the child's checkpoint note (of size `size`), keeps the
+//  receipt on disk and sends it to the session.
 static void
-s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
+s_countersign (downlink_t *self, s_child_t *c, const char *note, uint64_t size)
 {
-    checkpoint_t cp;
-    uint8_t root [32];
-    if (checkpoint_parse (note, strlen (note), &cp) != ERR_OK
-    ||  checkpoint_verify (&cp, c->key_name, c->sign_pk) != ERR_OK) {
-        logfmt_msgf (LOGFMT_WARN, "child %s sent a checkpoint that does not verify", c->in.division);
-        return;
-    }
-    if (cp.size > c->in.hwm || cp.size <= c->checkpoint_size)
-        return;     //  not all here yet, or already countersigned
-    if (tree_root (c->in.tree, cp.size, root) != ERR_OK || memcmp (root, cp.root, 32) != 0) {
-        logfmt_msgf (LOGFMT_ERROR, "child %s signed a checkpoint of size %" PRIu64 " whose root is not ours: "
-                    "diverged", c->in.division, cp.size);
-        s_send_nack (self, c->route, c->next, ERR_DIVERGED, "your signed checkpoint's root differs "
-                     "from this node's copy of your log");
-        return;
-    }
     char *receipt = NULL;
     if (checkpoint_cosign (note, self->key_name, self->id->node.sign_sk, self->id->node.sign_pk,
                            &receipt) != ERR_OK)
@@ -298,7 +185,7 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
     if (batch) {
         store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), receipt, strlen (receipt));
         if (store_write_aside (self->store, batch, false) == ERR_OK)
-            c->checkpoint_size = cp.size;
+            parentlink_on_countersigned (&c->link, size);
         store_batch_destroy (&batch);
     }
     Lic__Repl msg;
@@ -310,6 +197,118 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, const char *note)
     msg.receipt = &n;
     s_send (self, c, &msg);
     free (receipt);
+}
+
+//  Performs child c's machine's actions in order.  route: the sender of
+//  the message they answer (the session's for the pipeline's verdicts
+//  and the time); msg_p: that message, if any (a batch handed to the
+//  pipeline is taken from it).
+static void
+s_perform (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p,
+           const parentlink_out_t *out)
+{
+    const char *division = c->in.division;
+    for (size_t i = 0; i < out->n; i++) {
+        const parentlink_action_t *a = &out->a [i];
+        switch (a->what) {
+            case PARENTLINK_ADOPT:
+                if (route != c->route) {
+                    zframe_destroy (&c->route);
+                    c->route = zframe_dup (route);
+                }
+                break;
+            case PARENTLINK_CONNECTED:
+                logfmt_msgf (LOGFMT_INFO, "child %s connected (its head %" PRIu64 ", %" PRIu64 " here)",
+                             division, a->seq, a->n);
+                break;
+            case PARENTLINK_SEND_WELCOME:
+                if (!s_send_welcome (self, c, a->seq, (uint32_t) a->n)) {
+                    parentlink_out_t failed;
+                    parentlink_on_welcome_failed (&c->link, c->in.hwm, &failed);
+                    s_perform (self, c, c->route, NULL, &failed);
+                }
+                break;
+            case PARENTLINK_SEND_ACK:
+                s_send_ack (self, c, a->seq, (uint32_t) a->n);
+                break;
+            case PARENTLINK_SEND_NACK:
+                if (a->log)
+                    logfmt_msgf (LOGFMT_ERROR, "child %s refused: %s", division, a->why);
+                s_send_nack (self, route, a->seq, a->code, a->why);
+                break;
+            case PARENTLINK_SUBMIT:
+                if (msg_p && *msg_p && (*msg_p)->body_case == LIC__REPL__BODY_BATCH)
+                    ingest_submit_batch (self->ingest, &c->in, msg_p, c);
+                break;
+            case PARENTLINK_COUNTERSIGN:
+                if (msg_p && *msg_p && (*msg_p)->body_case == LIC__REPL__BODY_CHECKPOINT)
+                    s_countersign (self, c, (*msg_p)->checkpoint->note, a->seq);
+                break;
+            case PARENTLINK_CHECKPOINT_UNSIGNED:
+                logfmt_msgf (LOGFMT_WARN, "child %s sent a checkpoint that does not verify", division);
+                break;
+            case PARENTLINK_CHECKPOINT_DIVERGED:
+                logfmt_msgf (LOGFMT_ERROR, "child %s signed a checkpoint of size %" PRIu64 " whose root "
+                             "is not ours: diverged", division, a->seq);
+                break;
+            case PARENTLINK_SEND_HEARTBEAT:
+                s_send_heartbeat (self, c, a->seq);
+                break;
+            case PARENTLINK_WENT_AWAY:
+                logfmt_msgf (LOGFMT_WARN, "child %s went away: nothing heard for %" PRIu64 " s "
+                             "(%" PRIu64 " of its entries here)", division, a->n, c->in.hwm);
+                break;
+        }
+    }
+}
+
+//  Called by ingest when a batch is durable or refused.
+static void
+s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t seq,
+            const char *why)
+{
+    downlink_t *self = (downlink_t *) arg;
+    s_child_t *c = (s_child_t *) child;
+    parentlink_out_t out;
+    parentlink_on_batch_done (&c->link, code, seq, why, c->in.hwm, &out);
+    s_perform (self, c, c->route, NULL, &out);
+}
+
+// ---------------------------------------------------------------------
+//  Messages from children
+
+static void
+s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p)
+{
+    const Lic__Hello *h = (*msg_p)->hello;
+    uint8_t root [32];
+    bool have = c->in.hwm > 0 && tree_root (c->in.tree, c->in.hwm, root) == ERR_OK;
+    parentlink_hello_t in = { h->division, h->head_seq, h->head_root.data, h->head_root.len,
+                              have? root: NULL };
+    parentlink_out_t out;
+    parentlink_on_hello (&c->link, &in, c->in.hwm, &out);
+    s_perform (self, c, route, msg_p, &out);
+}
+
+static void
+s_on_checkpoint (downlink_t *self, s_child_t *c, zframe_t *route, bool from_session,
+                 Lic__Repl **msg_p)
+{
+    const char *note = (*msg_p)->checkpoint->note;
+    parentlink_checkpoint_t in = { from_session, false, 0, false };
+    checkpoint_t cp;
+    uint8_t root [32];
+    //  Signatures are checked for the session only: nothing else counts.
+    if (from_session && checkpoint_parse (note, strlen (note), &cp) == ERR_OK
+    &&  checkpoint_verify (&cp, c->key_name, c->sign_pk) == ERR_OK) {
+        in.verifies = true;
+        in.size = cp.size;
+        in.same_root = cp.size <= c->in.hwm && tree_root (c->in.tree, cp.size, root) == ERR_OK
+                    && memcmp (root, cp.root, 32) == 0;
+    }
+    parentlink_out_t out;
+    parentlink_on_checkpoint (&c->link, &in, c->in.hwm, &out);
+    s_perform (self, c, route, msg_p, &out);
 }
 
 //  Rebuild support: the child's own entries, from our log (re-encoded by
@@ -421,7 +420,7 @@ static s_child_t *
 s_child_by_key (downlink_t *self, const char *z85)
 {
     for (int i = 0; z85 && i < self->n_children; i++)
-        if (!self->children [i].disabled && streq (self->children [i].curve_pk, z85))
+        if (!parentlink_removed (&self->children [i].link) && streq (self->children [i].curve_pk, z85))
             return &self->children [i];
     return NULL;
 }
@@ -475,34 +474,40 @@ downlink_on_readable (downlink_t *self, int budget)
         s_child_t *c = s_child_by_key (self, zframe_meta (body, "User-Id"));
         Lic__Repl *msg = NULL;
         int rc = codec_repl_decode (zframe_data (body), zframe_size (body), &msg);
+        parentlink_out_t out = { .n = 0 };
         if (!c)
             s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key is not a configured child");
         else
-        if (rc != ERR_OK)
-            s_send_nack (self, route, c->next, rc, "frame does not decode as lic.Repl");
+        if (rc != ERR_OK) {
+            parentlink_on_undecodable (&c->link, rc, &out);
+            s_perform (self, c, route, NULL, &out);
+        }
         else {
-            c->last_contact = (int64_t) time (NULL);
+            parentlink_heard (&c->link, (int64_t) time (NULL));
+            bool from_session = c->route && zframe_eq (route, c->route);
             switch (msg->body_case) {
                 case LIC__REPL__BODY_HELLO:
-                    s_on_hello (self, c, route, msg->hello);
+                    s_on_hello (self, c, route, &msg);
                     break;
                 case LIC__REPL__BODY_BATCH:
-                    s_on_batch_msg (self, c, route, &msg);
+                    parentlink_on_batch (&c->link, from_session, msg->batch->first_seq,
+                                         msg->batch->n_entries, &out);
+                    s_perform (self, c, route, &msg, &out);
                     break;
                 case LIC__REPL__BODY_HEARTBEAT:
-                    c->child_head = msg->heartbeat->head_seq;
-                    c->oldest_unacked_at = msg->heartbeat->oldest_unacked_at;
+                    parentlink_on_heartbeat (&c->link, msg->heartbeat->head_seq,
+                                             msg->heartbeat->oldest_unacked_at);
                     s_on_subtree (self, c, msg->heartbeat);
                     break;
                 case LIC__REPL__BODY_FETCH:
                     s_on_fetch (self, c, route, msg->fetch);
                     break;
                 case LIC__REPL__BODY_CHECKPOINT:
-                    if (c->welcomed && zframe_eq (route, c->route))
-                        s_on_checkpoint (self, c, msg->checkpoint->note);
+                    s_on_checkpoint (self, c, route, from_session, &msg);
                     break;
                 default:
-                    s_send_nack (self, route, c->next, ERR_MALFORMED, "unexpected message");
+                    parentlink_on_unexpected (&c->link, &out);
+                    s_perform (self, c, route, &msg, &out);
             }
         }
         codec_repl_free (&msg);
@@ -517,31 +522,9 @@ downlink_on_tick (downlink_t *self)
     int64_t now = (int64_t) time (NULL);
     for (int i = 0; i < self->n_children; i++) {
         s_child_t *c = &self->children [i];
-        if (c->up && !c->disabled && now - c->last_contact >= DOWNLINK_STALE_S) {
-            logfmt_msgf (LOGFMT_WARN, "child %s went away: nothing heard for %" PRId64 " s "
-                         "(%" PRIu64 " of its entries here)", c->in.division,
-                         now - c->last_contact, c->in.hwm);
-            c->up = false;
-        }
-        if (!c->route || !c->welcomed)
-            continue;
-        Lic__Repl msg;
-        Lic__Heartbeat hb;
-        codec_repl_init (&msg);
-        lic__heartbeat__init (&hb);
-        hb.head_seq = ingest_durable (self->ingest);
-        hb.acked_seq = c->in.hwm;
-        hb.now = now;
-        //  The chain again: at the Welcome our record of the child, or our
-        //  own chain from above, may not have been durable yet.
-        ProtobufCBinaryData chain [DOWNLINK_CHAIN_MAX];
-        hb.chain = chain;
-        s_chain (self, c->in.division, chain, &hb.n_chain);
-        msg.body_case = LIC__REPL__BODY_HEARTBEAT;
-        msg.heartbeat = &hb;
-        s_send (self, c, &msg);
-        for (size_t k = 0; k < hb.n_chain; k++)
-            free (chain [k].data);
+        parentlink_out_t out;
+        parentlink_tick (&c->link, now, c->in.hwm, &out);
+        s_perform (self, c, c->route, NULL, &out);
     }
 }
 
@@ -583,7 +566,7 @@ downlink_status (downlink_t *self, Lic__NodeStatus *ns)
     int64_t now = (int64_t) time (NULL);
     for (int i = 0; i < self->n_children; i++) {
         s_child_t *c = &self->children [i];
-        if (c->disabled)
+        if (parentlink_removed (&c->link))
             continue;
         Lic__ChildStatus *cs = calloc (1, sizeof *cs);
         if (!cs)
@@ -591,20 +574,12 @@ downlink_status (downlink_t *self, Lic__NodeStatus *ns)
         lic__child_status__init (cs);
         cs->division = c->in.division;
         cs->acked_seq = c->in.hwm;
-        cs->child_head = c->child_head > c->in.hwm? c->child_head: c->in.hwm;
-        cs->last_contact = c->last_contact;
-        cs->connected = c->route && c->welcomed && now - c->last_contact < DOWNLINK_STALE_S;
-        cs->lag_seconds = c->oldest_unacked_at? now - c->oldest_unacked_at: 0;
-        //  A child not heard from is behind by at least its silence (since
-        //  it was configured here, if never heard): a link down for a day
-        //  shows a day, not 0.
-        if (!cs->connected) {
-            int64_t silent = now - (c->last_contact? c->last_contact: c->added_at);
-            if (silent > cs->lag_seconds)
-                cs->lag_seconds = silent;
-        }
-        cs->checkpoint_size = c->checkpoint_size;
-        cs->refused = c->refused;
+        cs->child_head = parentlink_child_head (&c->link, c->in.hwm);
+        cs->last_contact = parentlink_last_contact (&c->link);
+        cs->connected = c->route && parentlink_connected (&c->link, now);
+        cs->lag_seconds = parentlink_lag_seconds (&c->link, now);
+        cs->checkpoint_size = parentlink_countersigned (&c->link);
+        cs->refused = (char *) parentlink_refused (&c->link);
         ns->children [ns->n_children++] = cs;
     }
     s_subtree_status (self, ns);
@@ -634,10 +609,12 @@ downlink_subtree (downlink_t *self)
 // ---------------------------------------------------------------------
 //  Lifecycle
 
-//  The child's durable high-water mark and countersigned size from disk.
+//  The child's durable high-water mark and countersigned size from disk,
+//  and its machine awaiting a Hello.
 static int
-s_child_load (downlink_t *self, s_child_t *c)
+s_child_load (downlink_t *self, s_child_t *c, int64_t now)
 {
+    uint64_t countersigned = 0;
     uint8_t *v;
     size_t vl;
     int rc = store_get (self->store, STORE_CF_CHILD, c->in.division, strlen (c->in.division), &v, &vl);
@@ -651,15 +628,17 @@ s_child_load (downlink_t *self, s_child_t *c)
     else
     if (rc != ERR_NOT_FOUND)
         return rc;
-    c->in.next_apply = c->next = c->in.hwm + 1;
+    c->in.next_apply = c->in.hwm + 1;
     char key [32];
     snprintf (key, sizeof key, "%s/receipt", c->in.division);
     if (store_get (self->store, STORE_CF_CHILD, key, strlen (key), &v, &vl) == ERR_OK) {
         checkpoint_t cp;
         if (checkpoint_parse ((const char *) v, vl, &cp) == ERR_OK)
-            c->checkpoint_size = cp.size;
+            countersigned = cp.size;
         free (v);
     }
+    parentlink_init (&c->link, c->in.division, (uint32_t) self->cfg->window, c->in.hwm,
+                     countersigned, now);
     return rc == ERR_NOT_FOUND? ERR_OK: rc;
 }
 
@@ -674,7 +653,6 @@ s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_siz
     }
     s_child_t *c = &self->children [self->n_children];
     memset (c, 0, sizeof *c);
-    c->added_at = (int64_t) time (NULL);
     snprintf (c->in.division, sizeof c->in.division, "%.7s", p->division);
     snprintf (c->curve_pk, sizeof c->curve_pk, "%s", p->curve_pk);
     snprintf (c->key_name, sizeof c->key_name, "licrepo/%s", p->division);
@@ -683,7 +661,7 @@ s_child_add (downlink_t *self, const config_peer_t *p, char *why, size_t why_siz
     if (!c->in.tree)
         return ERR_NOMEM;
     self->n_children++;
-    int rc = s_child_load (self, c);
+    int rc = s_child_load (self, c, (int64_t) time (NULL));
     if (rc != ERR_OK) {
         snprintf (why, why_size, "state of child %s unreadable: %s", p->division, err_str (rc));
         return rc;
@@ -718,14 +696,14 @@ downlink_reload (downlink_t *self, const config_t *cfg)
         for (int j = 0; j < cfg->n_children; j++)
             listed |= streq (cfg->children [j].division, c->in.division)
                    && streq (cfg->children [j].curve_pk, c->curve_pk);
-        if (!listed && !c->disabled) {
-            c->disabled = true;
+        if (!listed && !parentlink_removed (&c->link)) {
+            parentlink_set_removed (&c->link, true);
             subtree_forget_via (self->subtree, c->in.division);
             logfmt_msgf (LOGFMT_INFO, "reload: child %s removed", c->in.division);
         }
         else
-        if (listed && c->disabled) {
-            c->disabled = false;
+        if (listed && parentlink_removed (&c->link)) {
+            parentlink_set_removed (&c->link, false);
             logfmt_msgf (LOGFMT_INFO, "reload: child %s back", c->in.division);
         }
     }

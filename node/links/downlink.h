@@ -8,7 +8,9 @@
     pipeline, which applies them in one synced write each, after which
     the batch is ACKed; heartbeats both ways carry positions; a child's
     signed checkpoint is checked against our own copy of its tree and
-    countersigned as a receipt.
+    countersigned as a receipt.  Those rules are the per-child machine of
+    replication/parentlink.h; this file is its adapter (the socket, the
+    pipeline, our copies of the children's trees, receipts on disk).
 */
 #ifndef LICREPO_DOWNLINK_H
 #define LICREPO_DOWNLINK_H
