@@ -368,6 +368,40 @@ s_on_query_router (server_t *self, int budget)
 // ---------------------------------------------------------------------
 //  Lifecycle
 
+//  The client socket and its reply queue and rate limit, the query
+//  module and its socket, the metrics endpoint.  ERR_OK, ERR_IO (cannot
+//  bind: why says so), ERR_NOMEM; what was opened is closed by
+//  server_destroy.
+static int
+s_open_sockets (server_t *self, char *why, size_t why_size)
+{
+    const config_t *cfg = self->cfg;
+    identity_t *id = self->id;
+    //  Queues of OUTQ_SNDHWM replies and OUTQ_RCVHWM requests per peer
+    //  (bytes, not only messages: outq.h, README "Bounded resources").
+    self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
+                                    OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size);
+    if (!self->router)
+        return ERR_IO;
+    self->query = query_new (cfg, id, self->store, self->views, self->ingest);
+    self->client_q = outq_new (self->router, "client");
+    self->client_rate = ratelimit_new (cfg->client_rate, cfg->client_burst);
+    self->busy_log = zap_limit_new ();
+    if (!self->query || !self->client_q || !self->client_rate || !self->busy_log)
+        return ERR_NOMEM;
+    ingest_set_audit_handler (self->ingest, s_on_audit, self);
+    query_set_sender (self->query, s_on_audit, self);
+    if (cfg->query_listen [0]
+    &&  !(self->query_sock = identity_router (id, cfg->query_listen, "licrepo-query", CODEC_FRAME_MAX,
+                                              OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size)))
+        return ERR_IO;
+    if (self->query_sock && !(self->query_q = outq_new (self->query_sock, "query")))
+        return ERR_NOMEM;
+    if (cfg->metrics_listen [0])
+        return metrics_open (&self->metrics, cfg->metrics_listen, why, why_size);
+    return ERR_OK;
+}
+
 int
 server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
             views_t *views, char *why, size_t why_size)
@@ -423,36 +457,7 @@ server_new (server_t **out, const config_t *cfg, identity_t *id, store_t *store,
     }
     self->quarantine_base = quarantine_count (store);
 
-    //  Queues of OUTQ_SNDHWM replies and OUTQ_RCVHWM requests per peer
-    //  (bytes, not only messages: outq.h, README "Bounded resources").
-    self->router = identity_router (id, cfg->listen, "licrepo", 4 * CODEC_FRAME_MAX,
-                                    OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size);
-    if (!self->router) {
-        rc = ERR_IO;
-        goto fail;
-    }
-    self->query = query_new (cfg, id, store, views, self->ingest);
-    self->client_q = outq_new (self->router, "client");
-    self->client_rate = ratelimit_new (cfg->client_rate, cfg->client_burst);
-    self->busy_log = zap_limit_new ();
-    if (!self->query || !self->client_q || !self->client_rate || !self->busy_log) {
-        rc = ERR_NOMEM;
-        goto fail;
-    }
-    ingest_set_audit_handler (self->ingest, s_on_audit, self);
-    query_set_sender (self->query, s_on_audit, self);
-    if (cfg->query_listen [0]
-    &&  !(self->query_sock = identity_router (id, cfg->query_listen, "licrepo-query", CODEC_FRAME_MAX,
-                                              OUTQ_SNDHWM, OUTQ_RCVHWM, 1000, why, why_size))) {
-        rc = ERR_IO;
-        goto fail;
-    }
-    if (self->query_sock && !(self->query_q = outq_new (self->query_sock, "query"))) {
-        rc = ERR_NOMEM;
-        goto fail;
-    }
-    if (cfg->metrics_listen [0]
-    &&  (rc = metrics_open (&self->metrics, cfg->metrics_listen, why, why_size)) != ERR_OK)
+    if ((rc = s_open_sockets (self, why, why_size)) != ERR_OK)
         goto fail;
     *out = self;
     return ERR_OK;
