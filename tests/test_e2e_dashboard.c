@@ -122,8 +122,10 @@ s_int (json_t *obj, const char *key)
 
 //  The province as a browser renders it: Chromium loads the page, runs
 //  its script (virtual time: it waits for the page's fetches), dumps the
-//  DOM into dom.  Retries while the page says it has no figures yet (the
-//  node renders /dashboard.json once it is asked for).
+//  DOM into dom.  Retries while the page says it has no figures yet: the
+//  node renders /dashboard.json within a second of the first request for
+//  it (503 until then), and virtual time runs the page's own retries
+//  faster than that, so the first load usually shows no figures.
 static void
 s_browser_dom (char *dom, size_t size)
 {
