@@ -694,6 +694,22 @@ test_the_province_judges_on_its_own (void)
     assert (s_quarantined (&s_prov) == 5);
     assert (s_license (&s_prov, &s_pa, 3) == ERR_OK);
 
+    //  A key already rotated out may be revoked too (its record came in
+    //  the same batch): the county rotates again, then the city revokes
+    //  the key it left, after what the province holds of 330106.
+    keyfile_t k3;
+    assert (keyfile_generate (&k3, "330106", "county, rotated again") == ERR_OK);
+    s_append_node (k3.sign_pk, s_k2.sign_pk, false, 0);
+    s_append_node (s_k2.sign_pk, NULL, true, 9);
+    s_push ();
+    assert (s_quarantined (&s_prov) == 5);
+    char log [65536], want [80];
+    snprintf (want, sizeof want, "node key revoked: 330106's key %02x%02x%02x%02x",
+              s_k2.sign_pk [0], s_k2.sign_pk [1], s_k2.sign_pk [2], s_k2.sign_pk [3]);
+    assert (s_run (log, sizeof log, "%s -d %s log --all", support_licctl_path (), s_prov.dir) == 0);
+    assert (strstr (log, want));
+    keyfile_wipe (&k3);
+
     assert (support_node_stop (&s_prov, SIGTERM) == 0);
     assert (support_node_check (&s_prov) == ERR_OK);
     for (uint64_t i = 1; i <= s_size; i++)

@@ -187,6 +187,7 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->nodes);
     zhashx_destroy (&self->origins);
     zhashx_destroy (&self->revoked);
+    zhashx_destroy (&self->vouched);
     tree_destroy (&self->tree);
     free (self);
     *self_p = NULL;

@@ -58,6 +58,8 @@ struct views_t {
     zhashx_t *app_keys;     //  "division/hex CURVE key" -> Lic__AppBodyRegistration (borrowed)
     zhashx_t *revoked;      //  "division/hex key" -> Lic__NodeRecord, a revocation (owned;
                             //  NULL until the first; views_revoke.c)
+    zhashx_t *vouched;      //  "division/hex key" of the node records applied since open
+                            //  (pending included; views_revoke.c)
 };
 
 //  Puts entry into the log and the Merkle tree of batch, and notes its
@@ -87,6 +89,11 @@ int
     views_int_revocation_load (views_t *self, const uint8_t *v, size_t vl);
 void
     views_int_revocations_purge (views_t *self);
+
+//  Notes that a node record gave `division` signing key `key` (32 bytes),
+//  so a revocation of it is known before the record is durable.
+void
+    views_int_note_key (views_t *self, const char *division, const uint8_t *key);
 
 //  Loads the latest version of each node's line of each license type.
 int

@@ -500,6 +500,7 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
     if ((rc = views_int_put_envelope (batch, ekey, entry->envelope)) != ERR_OK)
         return rc;
     //  A first record, or a rotation the rule admitted.
+    views_int_note_key (self, rec->division, rec->sign_key.data);
     return views_int_node_install (self, rec->division, rec->sign_key.data, rec->parent_division);
 }
 

@@ -87,6 +87,19 @@ views_int_revocations_purge (views_t *self)
 {
     if (self->revoked)
         zhashx_purge (self->revoked);
+    if (self->vouched)
+        zhashx_purge (self->vouched);
+}
+
+void
+views_int_note_key (views_t *self, const char *division, const uint8_t *key)
+{
+    char k [S_KEY_SIZE];
+    if (!s_key (k, division, key, 32))
+        return;
+    if (!self->vouched && !(self->vouched = zhashx_new ()))
+        return;             //  out of memory: the store is still asked
+    zhashx_update (self->vouched, k, (void *) "");
 }
 
 int
@@ -95,11 +108,15 @@ views_apply_revocation (views_t *self, store_batch_t *batch, uint64_t gen,
                         char *why, size_t why_size)
 {
     //  The key is one the division had here: the one trusted now, or one
-    //  a node record gave it before.
+    //  a node record gave it before (since open, pending included; or in
+    //  the store).
     bool known = false;
+    char vkey [S_KEY_SIZE];
     if (rec->sign_key.len == 32 && rec->division) {
         const uint8_t *now = views_node_key (self, rec->division);
         known = now && memcmp (now, rec->sign_key.data, 32) == 0;
+        if (!known && self->vouched && s_key (vkey, rec->division, rec->sign_key.data, 32))
+            known = zhashx_lookup (self->vouched, vkey) != NULL;
         Lic__Envelope *env = NULL;
         if (!known && !streq (rec->division, self->division))
             known = views_node_envelope_of_key (self, rec->division, rec->sign_key.data, &env) == ERR_OK;
