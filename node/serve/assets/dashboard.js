@@ -187,6 +187,14 @@ function renderHistory(h, now) {
         label.setAttribute("font-size", 10); label.setAttribute("fill", "#555");
         label.textContent = "top: " + duration(peak);
         svg.appendChild(label);
+        [[4, "start", duration(span) + " ago"], [W - 4, "end", "now"]].forEach(function (a) {
+            var t = document.createElementNS(SVG, "text");
+            t.setAttribute("x", a[0]); t.setAttribute("y", H - 4);
+            t.setAttribute("text-anchor", a[1]);
+            t.setAttribute("font-size", 10); t.setAttribute("fill", "#555");
+            t.textContent = a[2];
+            svg.appendChild(t);
+        });
         div.appendChild(svg);
         box.appendChild(div);
     });
