@@ -249,6 +249,9 @@ test_the_city_revokes_the_key (void)
         char point [64];
         snprintf (point, sizeof point, "by 330100, void after origin seq %" PRIu64 "\n", held);
         assert (line && strstr (line, point));
+        assert (s_run (log, sizeof log, "%s -d %s --json log --all", licctl, s_h.node [i].dir) == 0);
+        snprintf (point, sizeof point, "\"revoked_after\": %" PRIu64, held);
+        assert (strstr (log, "\"revocation\": true") && strstr (log, point));
     }
     printf ("  the city revoked the county's key after origin seq %" PRIu64 "\n", s_point);
 }

@@ -90,9 +90,14 @@ static void
 s_add_node (json_t *obj, const void *body, bool *ok)
 {
     const Lic__NodeRecord *n = (const Lic__NodeRecord *) body;
-    licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
-                 licjson_str (n->division), "vouched_by",
-                 licjson_str (n->parent_division)), ok);
+    if (n->revocation)      //  a compromised key revoked (proto/authority.h)
+        licjson_set (obj, "node", json_pack ("{s:o, s:o, s:b, s:I}", "division",
+                     licjson_str (n->division), "revoked_by", licjson_str (n->parent_division),
+                     "revocation", 1, "revoked_after", (json_int_t) n->revoked_after), ok);
+    else
+        licjson_set (obj, "node", json_pack ("{s:o, s:o}", "division",
+                     licjson_str (n->division), "vouched_by",
+                     licjson_str (n->parent_division)), ok);
 }
 
 static void
