@@ -28,6 +28,7 @@ typedef struct {
     ingest_job_t base;
     bool duplicate;
     uint32_t version;           //  license version after the event
+    int64_t received_at;        //  its LogEntry.received_at (the same-day rule's release time)
 } s_publish_t;
 
 //  The record of a query, and the answer it releases.
@@ -197,7 +198,7 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     entry.origin_seq = entry.seq;
     entry.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
     entry.envelope = (Lic__Envelope *) env;
-    entry.received_at = (int64_t) time (NULL);
+    entry.received_at = pub->received_at = (int64_t) time (NULL);
     rc = views_apply_event (ingest_views (self), ingest_batch (self), ingest_gen (self),
                             &entry, job->task.task.ev, &pub->version, job->why, sizeof job->why);
     own->n_disclosures = n_all;         //  the request frees them all
@@ -213,6 +214,29 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
         return;
     }
     job->seq = ingest_take_seq (self);
+}
+
+//  Appends an entry of this node's own at the next seq: body (len
+//  bytes, msg encoded) signed with the node key, checked to fit every
+//  reader (CODEC_ENTRY_MAX) if fits, applied to the views by its kind
+//  (views_apply_body) and given its seq; else job fails with "what: why".
+static void
+s_append_own (ingest_t *self, ingest_job_t *job, Lic__EntryKind kind, const void *msg,
+              uint8_t *body, size_t len, int64_t at, bool fits, const char *what)
+{
+    uint8_t sig [SEAL_SIG_BYTES];
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, kind, body, len, at, sig, &env, &entry);
+    char why [sizeof job->why] = "";
+    int rc = fits? codec_envelope_fits (&env, why, sizeof why): ERR_OK;
+    if (rc == ERR_OK)
+        rc = views_apply_body (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
+                               msg, why, sizeof why);
+    if (rc != ERR_OK)
+        ingest_job_fail (job, rc, "%s: %s", what, why);
+    else
+        job->seq = ingest_take_seq (self);
 }
 
 static void
@@ -237,30 +261,16 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     reg.division = (char *) ingest_cfg (self)->division;
     reg.department = &merged;
     reg.at = (int64_t) time (NULL);
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    uint8_t *body = NULL;
     size_t body_len;
     rc = codec_registration_encode (&reg, &body, &body_len);
-    if (rc != ERR_OK) {
-        free (rev_buf);
+    if (rc != ERR_OK)
         ingest_job_fail (job, rc, "out of memory");
-        return;
-    }
-    Lic__Envelope env;
-    Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_REGISTRATION, body, body_len, reg.at,
-                      sig, &env, &entry);
-    //  The node's own entries fit every reader too (CODEC_ENTRY_MAX).
-    rc = codec_envelope_fits (&env, why, sizeof why);
-    if (rc == ERR_OK)
-        rc = views_apply_registration (ingest_views (self), ingest_batch (self), ingest_gen (self),
-                                       &entry, &reg, why, sizeof why);
+    else
+        s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_REGISTRATION, &reg, body, body_len, reg.at,
+                      true, "registration could not be applied");
     free (body);
     free (rev_buf);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "registration could not be applied: %s", why);
-        return;
-    }
-    job->seq = ingest_take_seq (self);
 }
 
 int
@@ -299,27 +309,16 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     t.version = cur? cur->version + 1: 1;
     t.division = (char *) ingest_cfg (self)->division;
     t.at = (int64_t) time (NULL);
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    uint8_t *body = NULL;
     size_t len;
     int rc = codec_license_type_encode (&t, &body, &len);
     if (rc != ERR_OK) {
         ingest_job_fail (job, rc, "out of memory");
         return;
     }
-    Lic__Envelope env;
-    Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_CATALOGUE, body, len, t.at, sig, &env, &entry);
-    char why [256] = "";
-    rc = codec_envelope_fits (&env, why, sizeof why);
-    if (rc == ERR_OK)
-        rc = views_apply_catalogue (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
-                                    &t, why, sizeof why);
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_CATALOGUE, &t, body, len, t.at, true,
+                  "catalogue entry could not be applied");
     free (body);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "catalogue entry could not be applied: %s", why);
-        return;
-    }
-    job->seq = ingest_take_seq (self);
 }
 
 //  An application body registered by the operator (issue 5 item 1).
@@ -354,28 +353,16 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
     reg.division = (char *) ingest_cfg (self)->division;
     reg.body = &merged;
     reg.at = (int64_t) time (NULL);
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    uint8_t *body = NULL;
     size_t len;
     rc = codec_app_body_registration_encode (&reg, &body, &len);
-    if (rc != ERR_OK) {
-        free (rev_buf);
+    if (rc != ERR_OK)
         ingest_job_fail (job, ERR_NOMEM, "out of memory");
-        return;
-    }
-    Lic__Envelope env;
-    Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_APP_BODY, body, len, reg.at, sig, &env, &entry);
-    rc = codec_envelope_fits (&env, why, sizeof why);
-    if (rc == ERR_OK)
-        rc = views_apply_app_body (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
-                                   &reg, why, sizeof why);
+    else
+        s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_APP_BODY, &reg, body, len, reg.at, true,
+                      "application body could not be registered");
     free (body);
     free (rev_buf);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "application body could not be registered: %s", why);
-        return;
-    }
-    job->seq = ingest_take_seq (self);
 }
 
 //  The record of a query, signed by this node like every entry of its log
@@ -450,7 +437,7 @@ s_sequence_node (ingest_t *self, ingest_job_t *job)
     s_node_t *nj = (s_node_t *) job;
     if (job->code != ERR_OK)
         return;
-    uint8_t *body = NULL, sig [SEAL_SIG_BYTES];
+    uint8_t *body = NULL;
     size_t len;
     if (!nj->node && s_revocation (self, job) != ERR_OK)
         return;
@@ -459,18 +446,9 @@ s_sequence_node (ingest_t *self, ingest_job_t *job)
         ingest_job_fail (job, rc, "out of memory");
         return;
     }
-    Lic__Envelope env;
-    Lic__LogEntry entry;
-    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_NODE, body, len, nj->node->at, sig, &env, &entry);
-    char why [256] = "";
-    rc = views_apply_node (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
-                           nj->node, why, sizeof why);
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_NODE, nj->node, body, len, nj->node->at, false,
+                  "node record could not be applied");
     free (body);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "node record could not be applied: %s", why);
-        return;
-    }
-    job->seq = ingest_take_seq (self);
 }
 
 // ---------------------------------------------------------------------
@@ -529,7 +507,7 @@ s_answer_publish (ingest_t *self, ingest_job_t *job)
         else {
             stats->published++;
             //  Durable: counted once for the same-day rule (node/serve/lateness.h).
-            lateness_committed (job->task.task.ev, (int64_t) time (NULL));
+            lateness_committed (job->task.task.ev, pub->received_at);
         }
     }
     s_send (self, job, &reply, NULL);
