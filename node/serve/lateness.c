@@ -37,9 +37,9 @@ static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static zhashx_t *s_table;               //  issuer -> lateness_count_t (guarded by s_lock)
 
 void
-lateness_committed (const Lic__Event *ev, int64_t committed_at)
+lateness_committed (const Lic__Event *ev, int64_t released_at)
 {
-    lateness_verdict_t v = ev? lateness_judge (ev->completed_at, committed_at, NULL, NULL)
+    lateness_verdict_t v = ev? lateness_judge (ev->completed_at, released_at, NULL, NULL)
                              : LATENESS_UNDATED;
     if (v == LATENESS_UNDATED)
         return;                         //  left out, as the report leaves it out

@@ -11,13 +11,11 @@
     The counter: events committed here since start per issuing department,
     and how many of them late (licrepo_late_events_total{issuer} in
     metrics.c, the dashboard's same-day table).  The pipeline counts an
-    event when its publish is durable (ingest.c), so each event is counted
-    once, at the node its department publishes to; its replicated copies
-    are not counted again above.  It is judged at the time of that commit;
-    the log's received_at, which the report reads, is taken when the event
-    is sequenced, one group commit (milliseconds) earlier, so an event
-    sequenced in the last milliseconds of a day and durable after midnight
-    is counted late here and on time in the report.
+    event when its publish is durable (ingest_requests.c), so each event
+    is counted once, at the node its department publishes to; its
+    replicated copies are not counted again above.  It is judged with the
+    release time the log records for it (LogEntry.received_at), the one
+    the report reads, so the two always agree.
 
     At most LATENESS_ISSUERS_MAX departments are counted by name, the
     events of any further one under LATENESS_OTHER: at most
@@ -56,10 +54,10 @@ lateness_verdict_t
     lateness_judge (int64_t completed_at, int64_t released_at, char day [LIFECYCLE_DAY_SIZE],
                     int64_t *delay_s);
 
-//  Counts ev, durable in this node's log at unix time committed_at (NULL:
-//  nothing).
+//  Counts ev, durable in this node's log, released (LogEntry.received_at)
+//  at unix time released_at (NULL: nothing).
 void
-    lateness_committed (const Lic__Event *ev, int64_t committed_at);
+    lateness_committed (const Lic__Event *ev, int64_t released_at);
 
 //  One department's figures since start.
 typedef struct {
