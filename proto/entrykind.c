@@ -2,7 +2,8 @@
 #include "proto/codec.h"
 #include "proto/entrykind.h"
 
-//  The row's decode and free for message M of type T, through the codec.
+//  The row's decode, encode and free for message M of type T, through
+//  the codec.
 #define S_CODEC(name, T) \
     static int \
     s_##name##_decode (const uint8_t *buf, size_t size, void **body) \
@@ -12,6 +13,11 @@
         if (rc == ERR_OK) \
             *body = m; \
         return rc; \
+    } \
+    static int \
+    s_##name##_encode (const void *body, uint8_t **buf, size_t *len) \
+    { \
+        return codec_##name##_encode ((const T *) body, buf, len); \
     } \
     static void \
     s_##name##_free (void **body_p) \
@@ -87,19 +93,20 @@ s_audit_division (const void *body)
 //  In EntryKind order: row i is kind i + 1.
 static const entrykind_t s_kinds [ENTRYKIND_COUNT] = {
     { LIC__ENTRY_KIND__ENTRY_EVENT, "event", "event", ENTRYKIND_SIGNER_DEPARTMENT, true,
-      s_event_decode, s_event_free, s_whole, s_no_division },
+      s_event_decode, s_event_encode, s_event_free, s_whole, s_no_division },
     { LIC__ENTRY_KIND__ENTRY_REGISTRATION, "registration", "registration", ENTRYKIND_SIGNER_NODE,
-      false, s_registration_decode, s_registration_free, s_registration_complete,
+      false, s_registration_decode, s_registration_encode, s_registration_free, s_registration_complete,
       s_registration_division },
     { LIC__ENTRY_KIND__ENTRY_NODE, "node", "node record", ENTRYKIND_SIGNER_NODE, false,
-      s_node_record_decode, s_node_record_free, s_whole, s_node_division },
+      s_node_record_decode, s_node_record_encode, s_node_record_free, s_whole, s_node_division },
     { LIC__ENTRY_KIND__ENTRY_CATALOGUE, "catalogue", "catalogue", ENTRYKIND_SIGNER_NODE, false,
-      s_license_type_decode, s_license_type_free, s_whole, s_type_division },
+      s_license_type_decode, s_license_type_encode, s_license_type_free, s_whole, s_type_division },
     { LIC__ENTRY_KIND__ENTRY_APP_BODY, "app_body", "application body", ENTRYKIND_SIGNER_NODE,
-      false, s_app_body_registration_decode, s_app_body_registration_free, s_app_body_complete,
+      false, s_app_body_registration_decode, s_app_body_registration_encode,
+      s_app_body_registration_free, s_app_body_complete,
       s_app_body_division },
     { LIC__ENTRY_KIND__ENTRY_AUDIT, "audit", "audit", ENTRYKIND_SIGNER_NODE, false,
-      s_audit_record_decode, s_audit_record_free, s_whole, s_audit_division },
+      s_audit_record_decode, s_audit_record_encode, s_audit_record_free, s_whole, s_audit_division },
 };
 
 const entrykind_t *

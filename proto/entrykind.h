@@ -40,6 +40,9 @@ typedef struct {
     //  Decodes a body of this kind: codec_M_decode's result; *body set
     //  only on ERR_OK.
     int (*decode) (const uint8_t *buf, size_t size, void **body);
+    //  Encodes a body of this kind (codec_M_encode): ERR_OK with *buf
+    //  malloc'd, or ERR_NOMEM.
+    int (*encode) (const void *body, uint8_t **buf, size_t *len);
     //  Frees a decoded body; accepts NULL, nulls the pointer.
     void (*free) (void **body_p);
     //  True if a decoded body has the parts an apply needs (a

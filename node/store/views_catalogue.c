@@ -9,6 +9,7 @@
 #include "proto/authority.h"
 #include "proto/catalogue.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "proto/licid.h"
 #include "node/store/views_int.h"
 
@@ -89,28 +90,24 @@ views_apply_catalogue (views_t *self, store_batch_t *batch, uint64_t gen,
         return rc;
     if ((rc = views_int_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
-    uint8_t *buf;
-    size_t len;
-    if ((rc = codec_license_type_encode (type, &buf, &len)) != ERR_OK)
-        return rc;
     uint8_t key [64];
     size_t kl = s_type_key (key, type->type_code, type->version, type->division);
-    store_batch_put (batch, STORE_CF_CATALOGUE, key, kl, buf, len);
+    void *copy = NULL;
+    rc = views_int_put_body (batch, STORE_CF_CATALOGUE, key, kl, LIC__ENTRY_KIND__ENTRY_CATALOGUE,
+                             type, &copy);
     char ekey [S_TYPE_ENV_KEY];
     s_type_env_key (ekey, type->division, type->type_code, type->version);
-    if ((rc = views_int_put_envelope (batch, ekey, entry->envelope)) != ERR_OK) {
-        free (buf);
+    if (rc == ERR_OK)
+        rc = views_int_put_envelope (batch, ekey, entry->envelope);
+    if (rc != ERR_OK) {
+        entrykind_of (LIC__ENTRY_KIND__ENTRY_CATALOGUE)->free (&copy);
         return rc;
     }
-    Lic__LicenseType *copy = NULL;
-    rc = codec_license_type_decode (buf, len, &copy);
-    free (buf);
-    if (rc == ERR_OK) {
-        char line [S_LINE_KEY];
-        s_line_key (line, copy->division, copy->type_code);
-        zhashx_update (self->types, line, copy);
-    }
-    return rc;
+    const Lic__LicenseType *t = (const Lic__LicenseType *) copy;
+    char line [S_LINE_KEY];
+    s_line_key (line, t->division, t->type_code);
+    zhashx_update (self->types, line, copy);
+    return ERR_OK;
 }
 
 const Lic__LicenseType *

@@ -73,6 +73,14 @@ int
 int
     views_int_put_envelope (store_batch_t *batch, const char *key, const Lic__Envelope *env);
 
+//  Puts body, a decoded body of entry kind `kind` (proto/entrykind.h),
+//  under key (kl bytes) in column family cf of batch; with copy, decodes
+//  the bytes put into *copy (the views keep their own copy in memory;
+//  the caller owns it).  ERR_OK, ERR_NOMEM, ERR_MALFORMED (no such kind).
+int
+    views_int_put_body (store_batch_t *batch, store_cf_t cf, const void *key, size_t kl,
+                        int kind, const void *body, void **copy);
+
 //  Reads the signed envelope kept under key.  Caller frees.  ERR_OK,
 //  ERR_NOT_FOUND, ERR_IO, ERR_CORRUPT.
 int

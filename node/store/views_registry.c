@@ -11,6 +11,7 @@
 #include "node/daemon/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "proto/seal.h"
 #include "node/store/views_int.h"
 #include "node/store/views_revoke.h"
@@ -106,6 +107,23 @@ s_app_install (views_t *self, Lic__AppBodyRegistration *app)
 
 //  Keeps the signed envelope of a registry entry under key, so an
 //  archived copy can carry it exactly as it was signed.
+int
+views_int_put_body (store_batch_t *batch, store_cf_t cf, const void *key, size_t kl,
+                    int kind, const void *body, void **copy)
+{
+    const entrykind_t *row = entrykind_of (kind);
+    uint8_t *buf;
+    size_t len;
+    int rc = row? row->encode (body, &buf, &len): ERR_MALFORMED;
+    if (rc != ERR_OK)
+        return rc;
+    store_batch_put (batch, cf, key, kl, buf, len);
+    if (copy)
+        rc = row->decode (buf, len, copy);
+    free (buf);
+    return rc;
+}
+
 int
 views_int_put_envelope (store_batch_t *batch, const char *key, const Lic__Envelope *env)
 {
@@ -430,8 +448,6 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
                           const Lic__LogEntry *entry, const Lic__Registration *reg,
                           char *why, size_t why_size)
 {
-    uint8_t *buf = NULL;
-    size_t len;
     int rc = authority_made_at ("registration", reg->division, entry->origin_division,
                                 why, why_size);
     if (rc == ERR_OK)
@@ -440,27 +456,20 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
                                    reg->department, why, why_size);
     if (rc != ERR_OK || (rc = views_int_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
-    rc = codec_registration_encode (reg, &buf, &len);
-    if (rc != ERR_OK)
-        return rc;
+    //  The registry keeps its own copy, decoded from the bytes written.
     char key [64];
     snprintf (key, sizeof key, "%s/%s", reg->division, reg->department->credit_code);
-    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
+    void *copy = NULL;
+    rc = views_int_put_body (batch, STORE_CF_REGISTRY, key, strlen (key),
+                             LIC__ENTRY_KIND__ENTRY_REGISTRATION, reg, &copy);
     char ekey [80];
     snprintf (ekey, sizeof ekey, VIEWS_ENV_PREFIX "reg/%s", key);
-    if ((rc = views_int_put_envelope (batch, ekey, entry->envelope)) != ERR_OK) {
-        free (buf);
-        return rc;
-    }
-    //  The registry keeps its own copy, decoded from the bytes written.
-    Lic__Registration *copy = NULL;
-    rc = codec_registration_decode (buf, len, &copy);
-    free (buf);
+    if (rc == ERR_OK)
+        rc = views_int_put_envelope (batch, ekey, entry->envelope);
+    if (rc == ERR_OK)
+        rc = s_registry_install (self, (Lic__Registration *) copy);
     if (rc != ERR_OK)
-        return rc;
-    rc = s_registry_install (self, copy);
-    if (rc != ERR_OK)
-        codec_registration_free (&copy);
+        entrykind_of (LIC__ENTRY_KIND__ENTRY_REGISTRATION)->free (&copy);
     return rc;
 }
 
@@ -481,15 +490,12 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
         return rc;
     if ((rc = views_int_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
-    uint8_t *buf;
-    size_t len;
-    rc = codec_node_record_encode (rec, &buf, &len);
-    if (rc != ERR_OK)
-        return rc;
     char key [32];
     snprintf (key, sizeof key, VIEWS_NODE_PREFIX "%s", rec->division);
-    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
-    free (buf);
+    rc = views_int_put_body (batch, STORE_CF_REGISTRY, key, strlen (key),
+                             LIC__ENTRY_KIND__ENTRY_NODE, rec, NULL);
+    if (rc != ERR_OK)
+        return rc;
     //  The latest record of the division, and the record of each key it
     //  ever had (copies made before a rotation carry the older one).
     char ekey [S_NODE_ENV_KEY];
@@ -520,18 +526,13 @@ views_apply_app_body (views_t *self, store_batch_t *batch, uint64_t gen,
                                  reg->body, why, why_size);
     if (rc != ERR_OK || (rc = views_int_put_entry (self, batch, gen, entry)) != ERR_OK)
         return rc;
-    uint8_t *buf;
-    size_t len;
-    if ((rc = codec_app_body_registration_encode (reg, &buf, &len)) != ERR_OK)
-        return rc;
     char key [64];
     snprintf (key, sizeof key, VIEWS_APP_PREFIX "%s/%s", reg->division, reg->body->credit_code);
-    store_batch_put (batch, STORE_CF_REGISTRY, key, strlen (key), buf, len);
-    Lic__AppBodyRegistration *copy = NULL;
-    rc = codec_app_body_registration_decode (buf, len, &copy);
-    free (buf);
-    if (rc == ERR_OK && (rc = s_app_install (self, copy)) != ERR_OK)
-        codec_app_body_registration_free (&copy);
+    void *copy = NULL;
+    rc = views_int_put_body (batch, STORE_CF_REGISTRY, key, strlen (key),
+                             LIC__ENTRY_KIND__ENTRY_APP_BODY, reg, &copy);
+    if (rc == ERR_OK && (rc = s_app_install (self, (Lic__AppBodyRegistration *) copy)) != ERR_OK)
+        entrykind_of (LIC__ENTRY_KIND__ENTRY_APP_BODY)->free (&copy);
     return rc;
 }
 
