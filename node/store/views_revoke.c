@@ -10,6 +10,7 @@
 #include "node/daemon/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "proto/seal.h"
 #include "node/store/views_int.h"
 #include "node/store/views_revoke.h"
@@ -151,7 +152,8 @@ int
 views_check_statement (views_t *self, const Lic__LogEntry *e, char *why, size_t why_size)
 {
     const Lic__Envelope *env = e->envelope;
-    if (e->kind == LIC__ENTRY_KIND__ENTRY_EVENT || !env || env->key_id.len != 32)
+    const entrykind_t *kind = entrykind_of (e->kind);
+    if ((kind && kind->signer == ENTRYKIND_SIGNER_DEPARTMENT) || !env || env->key_id.len != 32)
         return ERR_OK;      //  a department's event, or refused elsewhere
     return authority_node_statement (views_node_revocation (self, e->origin_division,
                                                             env->key_id.data, 32),
