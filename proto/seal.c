@@ -78,7 +78,12 @@ seal_item_digest (uint8_t out [SEAL_HASH_BYTES], const uint8_t *salt,
 void
 seal_sha256 (uint8_t out [SEAL_HASH_BYTES], const uint8_t *m, size_t n)
 {
-    SHA256 (m, n, out);
+    //  Not SHA256 (): in OpenSSL 3 it goes through EVP_Q_digest, which
+    //  fetches the algorithm and allocates a context every call
+    SHA256_CTX st;
+    SHA256_Init (&st);
+    SHA256_Update (&st, m, n);
+    SHA256_Final (out, &st);
 }
 
 void
