@@ -227,11 +227,21 @@ main (int argc, char *argv [])
     }
     src = views_open (&views, store, cfg.division);
     if (src == ERR_VERSION) {
-        fprintf (stderr, "licnode: the repository %s is not of schema %d: it was written by a "
-                 "version whose Merkle leaves hold the disclosed values (schema 1); its roots and "
-                 "proofs differ from every other level's.  Re-create this node's data from its "
+        //  No meta "schema" beside a log: schema 1 (proto/FORMAT.md)
+        uint8_t *sv = NULL;
+        size_t svl = 0;
+        int was = store_get (store, STORE_CF_META, "schema", 6, &sv, &svl) == ERR_OK && svl == 1
+                ? sv [0]: 1;
+        free (sv);
+        fprintf (stderr, "licnode: the repository %s is of schema %d; this version opens schema "
+                 "%d only (proto/FORMAT.md): %s.  Re-create this node's data from its "
                  "departments' signed events (licctl publish --file) or rebuild it from an "
-                 "upgraded parent (licnode rebuild --from-parent)\n", db_path, VIEWS_SCHEMA);
+                 "upgraded parent (licnode rebuild --from-parent)\n", db_path, was, VIEWS_SCHEMA,
+                 was == 1? "its Merkle leaves hold the disclosed values, so its roots and proofs "
+                           "differ from every other level's"
+                 : was == 2? "its Merkle trees are kept one key per node, where this version "
+                             "reads tiles of 256 hashes"
+                 : "it was written by another version");
         goto done;
     }
     if (src != ERR_OK) {

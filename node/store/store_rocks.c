@@ -37,10 +37,19 @@ struct store_t {
     rocksdb_writeoptions_t *wnosync;                //  unsynced writes
 };
 
+typedef struct {
+    store_batch_fn *finish;     //  called once, just before the batch is written
+    void (*release) (void *arg);
+    void *arg;
+    bool done;
+} s_finisher_t;
+
 struct store_batch_t {
     unsigned families;          //  bit per column family put or deleted in (store_write_aside)
     rocksdb_writebatch_t *wb;   //  the batch
     store_t *store;             //  whose column family handles it uses
+    s_finisher_t *fin;          //  store_batch_on_write
+    size_t n_fin, fin_cap;
 };
 
 struct store_iter_t {
@@ -203,6 +212,11 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
     //  Keep a reserve free for memtable flushes and compactions: a write
     //  that would eat into it is refused before RocksDB sees it (RocksDB
     //  does not recover in-process from a WAL write that hit ENOSPC).
+    for (size_t i = 0; i < batch->n_fin; i++)
+        if (!batch->fin [i].done) {
+            batch->fin [i].finish (batch->fin [i].arg, batch);
+            batch->fin [i].done = true;
+        }
     struct statvfs vfs;
     size_t size = 0;
     rocksdb_writebatch_data (batch->wb, &size);
@@ -286,11 +300,23 @@ store_batch_new (store_t *store)
     return self;
 }
 
+//  Releases the finishers (store_batch_clear, store_batch_destroy)
+static void
+s_release_finishers (store_batch_t *self)
+{
+    for (size_t i = 0; i < self->n_fin; i++)
+        if (self->fin [i].release)
+            self->fin [i].release (self->fin [i].arg);
+    self->n_fin = 0;
+}
+
 void
 store_batch_destroy (store_batch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    s_release_finishers (*self_p);
+    free ((*self_p)->fin);
     rocksdb_writebatch_destroy ((*self_p)->wb);
     free (*self_p);
     *self_p = NULL;
@@ -314,7 +340,24 @@ store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t 
 void
 store_batch_clear (store_batch_t *self)
 {
+    s_release_finishers (self);
     rocksdb_writebatch_clear (self->wb);
+}
+
+int
+store_batch_on_write (store_batch_t *self, store_batch_fn *finish,
+                      void (*release) (void *arg), void *arg)
+{
+    if (self->n_fin == self->fin_cap) {
+        size_t cap = self->fin_cap? 2 * self->fin_cap: 8;
+        s_finisher_t *f = realloc (self->fin, cap * sizeof *f);
+        if (!f)
+            return ERR_NOMEM;
+        self->fin = f;
+        self->fin_cap = cap;
+    }
+    self->fin [self->n_fin++] = (s_finisher_t) { finish, release, arg, false };
+    return ERR_OK;
 }
 
 size_t

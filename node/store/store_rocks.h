@@ -62,7 +62,8 @@ int MUST_CHECK
 
 //  Writes a batch atomically; with sync the WAL is fsynced first.
 //  ERR_OK, ERR_NOSPACE (disk full, or the write would eat into the
-//  reserve: nothing written), ERR_IO.  The batch is left as it was.
+//  reserve: nothing written), ERR_IO.  The batch is left as it was,
+//  plus what its finishers put (store_batch_on_write).
 int MUST_CHECK
     store_write (store_t *self, store_batch_t *batch, bool sync);
 
@@ -116,6 +117,18 @@ void
     store_batch_clear (store_batch_t *self);
 size_t
     store_batch_count (store_batch_t *self);
+
+//  What store_write calls, once, on a batch just before writing it: the
+//  Merkle tree puts its tiles there, rewritten once per batch rather than
+//  once per entry (proto/FORMAT.md, the tree family).  It runs on the
+//  thread that writes, which owns the batch then; arg must not change
+//  while the batch is being written.  release (may be NULL) is called
+//  with arg when the batch is cleared or destroyed, whether or not
+//  finish ran.  ERR_OK or ERR_NOMEM (nothing registered).
+typedef void (store_batch_fn) (void *arg, store_batch_t *batch);
+int MUST_CHECK
+    store_batch_on_write (store_batch_t *self, store_batch_fn *finish,
+                          void (*release) (void *arg), void *arg);
 
 //  Iterates the keys starting with prefix (plen 0: all), from `from`
 //  (NULL: the prefix) upward.  Borrowed key/value are valid until the

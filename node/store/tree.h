@@ -1,12 +1,16 @@
 /*  tree.h -- one RFC 6962 Merkle tree kept in the repository: the node's
     own log, or a parent's copy of a child's log.
 
-    Nodes are stored in the tree column family under
-    division (6 chars) | level (1 byte) | index (u64 BE) -> 32-byte hash,
-    written into the same write batch as the log entries they cover.
-    Like the views, appends made in batches not yet durable are kept in an
-    overlay tagged with the batch generation (tree_committed drops a
-    durable generation, tree_abort everything).  The caller tracks sizes.
+    Stored as tiles (C2SP tlog-tiles: 256 hashes a tile) in the tree
+    column family under division (6 chars) | tile level (1 byte) | tile
+    index (u64 BE) -> the tile's hashes (proto/FORMAT.md), put into the
+    same write batch as the log entries they cover, once per batch: when
+    the batch is written (store_batch_on_write), a partial tile as it is
+    then, a full one for the last time.  Like the views, appends made in
+    batches not yet durable are kept by batch generation (tree_committed
+    makes a durable generation's tiles the tree's, tree_abort drops
+    every pending one).  The caller tracks sizes.  One thread uses a
+    tree; only the batch's writing thread reads a generation's tiles.
 */
 #ifndef LICREPO_TREE_H
 #define LICREPO_TREE_H

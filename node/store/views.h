@@ -28,7 +28,7 @@ typedef struct views_t views_t;
 
 #define VIEWS_DEDUP_BYTES 32
 
-#define VIEWS_SCHEMA 2   //  repository schema (proto/FORMAT.md), meta "schema"
+#define VIEWS_SCHEMA 3   //  repository schema (proto/FORMAT.md), meta "schema"
 
 //  Opens the views over store for the node of `division`, loading the
 //  registry, the node keys and the origin marks; a new repository gets
