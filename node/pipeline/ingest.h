@@ -4,8 +4,13 @@
         server --submit--> ticket ring --jobs--> verifier threads
                                ^                      |
                                +------ results -------+
-        sequencer (in ticket order): signer, signature, type right, event
-        checks, dedup, lifecycle -> views into the open batch
+        sequencer (in ticket order), for a publish: signer, signature,
+        body decodes, duplicate (answered with the first seq), type
+        right, event checks (evcheck), bare id and issuer, predecessor,
+        catalogue (type known and not withdrawn, disclosures, the type's
+        standard), entry size, lifecycle and expected version -> views
+        into the open batch (ingest_requests.c; the kinds of job are
+        rows of ops, ingest_ops.h)
         committer thread: one synced write per batch; while it syncs the
         next batch fills (double buffering).  Replies leave only after the
         batch holding the event (or its original) is durable.

@@ -4,13 +4,16 @@
     node records of configured children; the record of a query.  Each is
     a row of ops; ingest_submit picks the row of a request.
 
-    Checks of a publish in the order proto/README.md section 4 gives:
-    frame and decoding (server), a registered unrevoked key (at submit,
-    again at sequencing), the signature (verifier), the department's
-    right to the license type, the id and credit code (evcheck),
-    lifecycle and expected version (views).  A duplicate (same key, same
-    body) is recognised after the signature and answered with its first
-    seq.
+    Checks of a publish, in this order, the first failure answered with
+    its own code (proto/README.md section 4): frame and decoding
+    (server), a registered unrevoked key (at submit, again at
+    sequencing), the signature and the body's decoding (verifier); a
+    duplicate (same key, same body) is recognised next and answered with
+    its first seq; the department's right to the license type, the
+    event's own checks (evcheck: id, credit code, fields), the bare id and
+    the issuer, the predecessor (ingest_check_event); the catalogue
+    (ingest_check_catalogue); the entry's size; lifecycle and expected
+    version (views).
 */
 #include <time.h>
 #include "node/daemon/logfmt.h"
