@@ -1,4 +1,4 @@
-/*  fuzz_copy.c -- the archived-copy verifier (node/client/licclient_share.c
+/*  fuzz_copy.c -- the archived-copy verifier (proto/copycheck.c through
     licclient_verify_copy), as licctl verify runs it on a file someone
     hands in, trusting the province's key (fixed test keys, fuzz.h).
 
