@@ -226,110 +226,128 @@ s_check_events (const Lic__CopyContent *cc, const Lic__Department *dept,
     return ERR_OK;
 }
 
-int
-copycheck_verify (const uint8_t *file, size_t len, const uint8_t (*trust) [32], size_t n_trust,
-                       int64_t now, copycheck_t *out, char *why, size_t why_size)
+//  What a copy decodes into; s_parts_free frees it all.
+typedef struct {
+    Lic__LicenseCopy *copy;
+    Lic__CopyStatement *st;         //  the node's signed statement
+    Lic__CopyContent *cc;           //  what it states it about
+    Lic__Registration *reg;         //  the issuing department
+    Lic__LicenseType *type;         //  the standard, when the copy has one
+    licid_t id;                     //  the license id, parsed
+} s_parts_t;
+
+static void
+s_parts_free (s_parts_t *p)
 {
-    memset (out, 0, sizeof *out);
-    Lic__LicenseCopy *copy = NULL;
-    Lic__CopyStatement *st = NULL;
-    Lic__CopyContent *cc = NULL;
-    Lic__Registration *reg = NULL;
-    Lic__LicenseType *type = NULL;
+    codec_license_copy_free (&p->copy);
+    codec_copy_statement_free (&p->st);
+    codec_copy_content_free (&p->cc);
+    codec_registration_free (&p->reg);
+    codec_license_type_free (&p->type);
+}
+
+//  The file: canonical bytes, the node's signature of the statement, the
+//  content it signed, a chain from its key to a trusted one.
+static int
+s_check_statement (const uint8_t *file, size_t len, s_trust_t *t, s_parts_t *p,
+                   char *why, size_t why_size)
+{
     uint8_t *again = NULL, digest [32];
     size_t again_len = 0;
-    s_trust_t t = { .n = 0 };
-    int rc = codec_license_copy_decode (file, len, &copy);
-    if (rc != ERR_OK || !copy->statement) {
+    int rc = codec_license_copy_decode (file, len, &p->copy);
+    if (rc != ERR_OK || !p->copy->statement) {
         err_why (why, why_size, "not an archived copy (does not decode as lic.LicenseCopy)");
-        rc = rc == ERR_OK || rc == ERR_VERSION? ERR_MALFORMED: rc;
-        goto done;
+        return rc == ERR_OK || rc == ERR_VERSION? ERR_MALFORMED: rc;
     }
     //  Canonical: the file is exactly what its content encodes to.
-    if ((rc = codec_license_copy_encode (copy, &again, &again_len)) != ERR_OK)
-        goto done;
-    if (again_len != len || memcmp (again, file, len) != 0) {
+    if ((rc = codec_license_copy_encode (p->copy, &again, &again_len)) != ERR_OK)
+        return rc;
+    bool same = again_len == len && memcmp (again, file, len) == 0;
+    free (again);
+    if (!same) {
         err_why (why, why_size, "the file is not in canonical form (bytes were changed or added)");
-        rc = ERR_MALFORMED;
-        goto done;
+        return ERR_MALFORMED;
     }
-    for (size_t i = 0; i < n_trust && t.n < S_TRUST_MAX; i++)
-        memcpy (t.keys [t.n++].key, trust [i], 32);
-    const Lic__Envelope *senv = copy->statement;
+    const Lic__Envelope *senv = p->copy->statement;
     if (!s_signed (senv)) {
         err_why (why, why_size, "the node's signature of the statement does not verify");
-        rc = ERR_BAD_SIGNATURE;
-        goto done;
+        return ERR_BAD_SIGNATURE;
     }
-    if (codec_copy_statement_decode (senv->body.data, senv->body.len, &st) != ERR_OK
-    ||  codec_copy_content_decode (copy->content.data, copy->content.len, &cc) != ERR_OK) {
+    if (codec_copy_statement_decode (senv->body.data, senv->body.len, &p->st) != ERR_OK
+    ||  codec_copy_content_decode (p->copy->content.data, p->copy->content.len, &p->cc) != ERR_OK) {
         err_why (why, why_size, "the statement or the content does not decode");
-        rc = ERR_MALFORMED;
-        goto done;
+        return ERR_MALFORMED;
     }
-    seal_hash (digest, copy->content.data, copy->content.len, NULL, 0);
-    if (st->content_digest.len != 32 || memcmp (digest, st->content_digest.data, 32) != 0) {
+    seal_hash (digest, p->copy->content.data, p->copy->content.len, NULL, 0);
+    if (p->st->content_digest.len != 32 || memcmp (digest, p->st->content_digest.data, 32) != 0) {
         err_why (why, why_size, "the content is not what the node signed (digest differs)");
-        rc = ERR_CORRUPT;
-        goto done;
+        return ERR_CORRUPT;
     }
-    s_walk_chain (&t, cc);
-    if ((rc = s_node_signed (&t, senv, "statement", st->division, why, why_size)) != ERR_OK)
-        goto done;
-    if (strcmp (cc->license_id, st->license_id) != 0) {
+    s_walk_chain (t, p->cc);
+    if ((rc = s_node_signed (t, senv, "statement", p->st->division, why, why_size)) != ERR_OK)
+        return rc;
+    if (strcmp (p->cc->license_id, p->st->license_id) != 0) {
         err_why (why, why_size, "the content is about license %s, the statement about %s",
-                 cc->license_id, st->license_id);
-        rc = ERR_CORRUPT;
-        goto done;
+                 p->cc->license_id, p->st->license_id);
+        return ERR_CORRUPT;
     }
-    //  The department, as the node where it is registered signed it.
-    if ((rc = s_node_signed (&t, cc->registration, "department registration", NULL, why, why_size)) != ERR_OK)
-        goto done;
-    if (codec_registration_decode (cc->registration->body.data, cc->registration->body.len, &reg) != ERR_OK
-    ||  !reg->department) {
+    return ERR_OK;
+}
+
+//  The department, as the node where it is registered signed it, may
+//  issue the license's type; the standard, when the copy carries it.
+static int
+s_check_issuer (const s_trust_t *t, s_parts_t *p, copycheck_t *out, char *why, size_t why_size)
+{
+    const Lic__CopyContent *cc = p->cc;
+    int rc = s_node_signed (t, cc->registration, "department registration", NULL, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    if (codec_registration_decode (cc->registration->body.data, cc->registration->body.len,
+                                   &p->reg) != ERR_OK || !p->reg->department) {
         err_why (why, why_size, "the department registration does not decode");
-        rc = ERR_MALFORMED;
-        goto done;
+        return ERR_MALFORMED;
     }
-    const s_trusted_t *rk = s_trusted (&t, cc->registration->key_id.data, 32);
-    if (*rk->division && strcmp (rk->division, reg->division) != 0) {
+    const s_trusted_t *rk = s_trusted (t, cc->registration->key_id.data, 32);
+    if (*rk->division && strcmp (rk->division, p->reg->division) != 0) {
         err_why (why, why_size, "the registration names node %s but is signed by the key of node %s",
-                 reg->division, rk->division);
-        rc = ERR_UNKNOWN_KEY;
-        goto done;
+                 p->reg->division, rk->division);
+        return ERR_UNKNOWN_KEY;
     }
-    licid_t id;
-    if (licid_parse (st->license_id, &id, NULL, 0) != ERR_OK) {
-        err_why (why, why_size, "license id %s is not valid", st->license_id);
-        rc = ERR_BAD_LICENSE_ID;
-        goto done;
+    if (licid_parse (p->st->license_id, &p->id, NULL, 0) != ERR_OK) {
+        err_why (why, why_size, "license id %s is not valid", p->st->license_id);
+        return ERR_BAD_LICENSE_ID;
     }
     bool allowed = false;
-    for (size_t i = 0; i < reg->department->n_license_types; i++)
-        allowed |= strncmp (reg->department->license_types [i], id.type_code, 21) == 0;
+    const Lic__Department *dept = p->reg->department;
+    for (size_t i = 0; i < dept->n_license_types; i++)
+        allowed |= strncmp (dept->license_types [i], p->id.type_code, 21) == 0;
     if (!allowed) {
         err_why (why, why_size, "department %s may not issue license type %.21s",
-                 reg->department->credit_code, id.type_code);
-        rc = ERR_TYPE_NOT_ALLOWED;
-        goto done;
+                 dept->credit_code, p->id.type_code);
+        return ERR_TYPE_NOT_ALLOWED;
     }
-    //  The standard the license was checked against, when it has one.
-    if (cc->catalogue) {
-        if ((rc = s_node_signed (&t, cc->catalogue, "catalogue entry", NULL, why, why_size)) != ERR_OK)
-            goto done;
-        if (codec_license_type_decode (cc->catalogue->body.data, cc->catalogue->body.len, &type) != ERR_OK
-        ||  strncmp (type->type_code, id.type_code, 21) != 0) {
-            err_why (why, why_size, "the catalogue entry is not the standard of type %.21s", id.type_code);
-            rc = ERR_CORRUPT;
-            goto done;
-        }
-        snprintf (out->type_name, sizeof out->type_name, "%s", type->name);
-        out->type_version = type->version;
+    if (!cc->catalogue)
+        return ERR_OK;
+    if ((rc = s_node_signed (t, cc->catalogue, "catalogue entry", NULL, why, why_size)) != ERR_OK)
+        return rc;
+    if (codec_license_type_decode (cc->catalogue->body.data, cc->catalogue->body.len, &p->type) != ERR_OK
+    ||  strncmp (p->type->type_code, p->id.type_code, 21) != 0) {
+        err_why (why, why_size, "the catalogue entry is not the standard of type %.21s", p->id.type_code);
+        return ERR_CORRUPT;
     }
-    if ((rc = s_check_events (cc, reg->department, st, out, why, why_size)) != ERR_OK)
-        goto done;
-    //  What identifies the query is shown whole or not at all: a field
-    //  longer than its buffer (a node never writes one) is refused, not cut.
+    snprintf (out->type_name, sizeof out->type_name, "%s", p->type->name);
+    out->type_version = p->type->version;
+    return ERR_OK;
+}
+
+//  What the statement says, shown whole or not at all: a field longer
+//  than its buffer (a node never writes one) is refused, not cut.
+static int
+s_show (const s_parts_t *p, copycheck_t *out, char *why, size_t why_size)
+{
+    const Lic__CopyStatement *st = p->st;
+    const Lic__Department *dept = p->reg->department;
     const struct {
         const char *value, *name;
         size_t size;
@@ -340,18 +358,17 @@ copycheck_verify (const uint8_t *file, size_t len, const uint8_t (*trust) [32], 
         { st->case_number, "case_number", sizeof out->case_number },
         { st->purpose, "purpose", sizeof out->purpose },
         { st->division, "division", sizeof out->division },
-        { reg->department->credit_code, "department credit code", sizeof out->issuer },
+        { dept->credit_code, "department credit code", sizeof out->issuer },
     };
     for (size_t i = 0; i < sizeof shown / sizeof shown [0]; i++)
         if (strnlen (shown [i].value? shown [i].value: "", shown [i].size) >= shown [i].size) {
             err_why (why, why_size, "the statement's %s is longer than %zu bytes",
                      shown [i].name, shown [i].size - 1);
-            rc = ERR_MALFORMED;
-            goto done;
+            return ERR_MALFORMED;
         }
-    _Static_assert (sizeof out->license_id == sizeof id.bare,
+    _Static_assert (sizeof out->license_id == sizeof p->id.bare,
                     "a checked copy shows the whole bare license id");
-    memcpy (out->license_id, id.bare, sizeof id.bare);
+    memcpy (out->license_id, p->id.bare, sizeof p->id.bare);
     out->status = st->status;
     out->version = st->license_version;
     out->pledged = st->pledged;
@@ -364,21 +381,35 @@ copycheck_verify (const uint8_t *file, size_t len, const uint8_t (*trust) [32], 
     snprintf (out->case_number, sizeof out->case_number, "%s", st->case_number);
     snprintf (out->purpose, sizeof out->purpose, "%s", st->purpose);
     snprintf (out->division, sizeof out->division, "%s", st->division);
-    snprintf (out->issuer, sizeof out->issuer, "%s", reg->department->credit_code);
-    snprintf (out->department, sizeof out->department, "%s", reg->department->name);
+    snprintf (out->issuer, sizeof out->issuer, "%s", dept->credit_code);
+    snprintf (out->department, sizeof out->department, "%s", dept->name);
+    return ERR_OK;
+}
+
+int
+copycheck_verify (const uint8_t *file, size_t len, const uint8_t (*trust) [32], size_t n_trust,
+                  int64_t now, copycheck_t *out, char *why, size_t why_size)
+{
+    memset (out, 0, sizeof *out);
+    s_parts_t p;
+    memset (&p, 0, sizeof p);
+    s_trust_t t = { .n = 0 };
+    for (size_t i = 0; i < n_trust && t.n < S_TRUST_MAX; i++)
+        memcpy (t.keys [t.n++].key, trust [i], 32);
+    int rc = s_check_statement (file, len, &t, &p, why, why_size);
+    if (rc == ERR_OK)
+        rc = s_check_issuer (&t, &p, out, why, why_size);
+    if (rc == ERR_OK)
+        rc = s_check_events (p.cc, p.reg->department, p.st, out, why, why_size);
+    if (rc == ERR_OK)
+        rc = s_show (&p, out, why, why_size);
     //  Last, so a stale copy still shows what it was.
-    if (now >= st->expires_at) {
+    if (rc == ERR_OK && now >= p.st->expires_at) {
         char until [LIFECYCLE_TIME_SIZE], at [LIFECYCLE_TIME_SIZE];
-        err_why (why, why_size, "the copy expired at %s (now %s)", lifecycle_time_text (st->expires_at, until),
-                 lifecycle_time_text (now, at));
+        err_why (why, why_size, "the copy expired at %s (now %s)",
+                 lifecycle_time_text (p.st->expires_at, until), lifecycle_time_text (now, at));
         rc = ERR_EXPIRED;
     }
-done:
-    free (again);
-    codec_license_copy_free (&copy);
-    codec_copy_statement_free (&st);
-    codec_copy_content_free (&cc);
-    codec_registration_free (&reg);
-    codec_license_type_free (&type);
+    s_parts_free (&p);
     return rc;
 }
