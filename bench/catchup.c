@@ -340,6 +340,10 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
             (double) (t_first - t_start) / 1e6, rate_first, rate_first / v2,
             city_cpu, city_us, 2e6 / v2, 100 * (2e6 / v2) / city_us, city_cpu / secs,
             county_cpu, county_cpu * 1e6 / (double) entries, hwm / 1024);
+    //  One line for bench/table.sh
+    printf ("table catchup entries=%llu secs=%.2f entries_s=%.0f v=%.0f ratio=%.3f city_us=%.1f "
+            "rss_mib=%ld\n", (unsigned long long) entries, secs, rate, v2, rate / v2, city_us,
+            hwm / 1024);
     return ERR_OK;
 }
 

@@ -192,6 +192,13 @@ main (int argc, char *argv [])
         fflush (stdout);
     }
     long hwm = support_proc_field (node.pid, "VmHWM:");
+    double node_us [9];
+    for (int r = 0; r < runs; r++)
+        node_us [r] = cpu [r] * 1e6 / (double) (per * k);
+    //  One line for bench/table.sh
+    printf ("table publish events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld\n",
+            support_median (rate, runs), support_median (v2s, runs),
+            support_median (ratio, runs), support_median (node_us, runs), hwm / 1024);
     printf ("median: %.0f events/s, V1 %.0f/s, V2 %.0f/s, events/s : V2 = %.3f (target 0.75), "
             "ack p50 %.2f ms, p99 %.2f ms, node CPU %.1f s/run, node peak RSS %ld MiB\n",
             support_median (rate, runs), support_median (v1s, runs),

@@ -235,6 +235,9 @@ main (int argc, char *argv [])
         qsort (cpu, (size_t) runs, sizeof (double), s_cmp);
         printf ("%8" PRIu64 " %12.4f %12.1f %12.0f %14.1f %13.2f\n", b, keys [runs / 2],
                 wal [runs / 2], left [runs / 2], rest [runs / 2], cpu [runs / 2]);
+        //  One line for bench/table.sh
+        printf ("table tree batch=%" PRIu64 " keys=%.4f wal_b=%.1f kept_b=%.1f cpu_us=%.2f\n", b,
+                keys [runs / 2], wal [runs / 2], rest [runs / 2], cpu [runs / 2]);
         fflush (stdout);
     }
     free (list);

@@ -1,0 +1,123 @@
+#!/bin/bash
+#  bench/table.sh -- one command, one table: licrepo's benches, each beside
+#  its baseline measured in the same run (raw Ed25519 verifies/s, V and
+#  V2), and, where PostgreSQL 15 is installed, the PostgreSQL 15
+#  logical-replication chain of ../shared/peers/pg run in the same session
+#  (called where it is, never copied), with the ratios and the targets.
+#
+#      bench/table.sh [BUILD_DIR]          (default $B, else ./build)
+#
+#  Environment:
+#      N=20000      events: publish runs, replication (N/2 per county),
+#                   the catch-up backlog, PostgreSQL rows (N, and N/2 more
+#                   while its city is down, so its backlog is ~N too)
+#      RUNS=3       runs of each; the table shows medians
+#      PG_PEERS     the PostgreSQL chain's folder (default ../shared/peers/pg
+#                   from the top of the repository); PG=0 skips it
+#      QUIET_MAX=10 seconds the PostgreSQL script waits for a quiet machine
+#      OUT          folder for every program's full output (default a new
+#                   /tmp/bench-table.*), kept for reading afterwards
+#
+#  Figures only: nothing here fails on a slow machine.  Wall-clock figures
+#  on a shared machine are noisy: compare the ratios of one run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+B=${1:-${B:-$repo/build}}
+N=${N:-20000}
+RUNS=${RUNS:-3}
+PG_PEERS=${PG_PEERS:-$repo/../shared/peers/pg}
+OUT=${OUT:-$(mktemp -d /tmp/bench-table.XXXXXX)}
+mkdir -p "$OUT"
+for p in publish replicate catchup tree hash; do
+    [ -x "$B/bench/$p" ] || { echo "table.sh: no $B/bench/$p (build first: ninja -C $B)" >&2; exit 2; }
+done
+[ "$N" -ge 1000 ] || { echo "table.sh: N must be at least 1000" >&2; exit 2; }
+
+#  value of key=... on the line of $1 starting "table $2"
+kv() { sed -n "s/^table $2 .*\\b$3=\\([^ ]*\\).*/\\1/p" "$1" | tail -1; }
+#  TSV field key=... of PostgreSQL's lines of one test, one per line
+pgf() { grep -P "^pg\t$2\t" "$1" | tr '\t' '\n' | sed -n "s/^$3=//p"; }
+#  median of numbers on stdin ("" if none)
+med() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR%2)? a[(NR+1)/2]: (a[NR/2]+a[NR/2+1])/2}'; }
+#  a / b with the format, or "—"
+ratio() { awk -v a="${1:-}" -v b="${2:-}" -v f="${3:-%.2f}" 'BEGIN {if (a == "" || b == "" || b+0 == 0) print "—"; else printf f "\n", a / b}'; }
+num() { awk -v a="${1:-}" -v f="$2" 'BEGIN {if (a == "") print "—"; else printf f "\n", a}'; }
+say() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+say "output of every program in $OUT; N=$N, $RUNS runs each"
+say "bench/hash"
+"$B/bench/hash" 100000 "$RUNS" > "$OUT/hash.txt" 2>&1
+say "bench/tree"
+"$B/bench/tree" -n "$N" -b 1,100 -r "$RUNS" > "$OUT/tree.txt" 2>&1
+say "bench/publish -n $N"
+"$B/bench/publish" -n "$N" -r "$RUNS" > "$OUT/publish.txt" 2>&1
+say "bench/replicate -n $((N / 2)) per county"
+"$B/bench/replicate" -n $((N / 2)) -r "$RUNS" > "$OUT/replicate.txt" 2>&1
+: > "$OUT/catchup.txt"
+for r in $(seq 1 "$RUNS"); do
+    say "bench/catchup -n $N (run $r)"
+    "$B/bench/catchup" -n "$N" -c $((N < 50000? N: 50000)) >> "$OUT/catchup.txt" 2>&1
+done
+
+pg_note=""
+pg="$OUT/pg.txt"
+: > "$pg"
+if [ "${PG:-1}" = 0 ]; then
+    pg_note="PostgreSQL skipped (PG=0)"
+elif [ ! -x "$PG_PEERS/run.sh" ]; then
+    pg_note="PostgreSQL skipped: no $PG_PEERS/run.sh (set PG_PEERS)"
+elif [ ! -x /usr/lib/postgresql/15/bin/initdb ] && [ -z "${PGBIN:-}" ]; then
+    pg_note="PostgreSQL skipped: PostgreSQL 15 is not installed (apt-get install postgresql-15)"
+elif [ "$(id -u)" != 0 ] && [ "$(id -un)" != postgres ]; then
+    pg_note="PostgreSQL skipped: its script runs as root or postgres"
+else
+    say "PostgreSQL chain: $PG_PEERS/run.sh $RUNS (load1, recovery)"
+    N=$N EXTRA=$((N / 2)) TESTS="load1 recovery" QUIET_MAX=${QUIET_MAX:-10} \
+        DATA="$OUT/pg-data" RES="$OUT" "$PG_PEERS/run.sh" "$RUNS" > "$pg" 2> "$OUT/pg.err"
+    rm -rf "$OUT/pg-data"
+    grep -qP '^pg\tload1\t' "$pg" || pg_note="PostgreSQL run gave no figures: see $OUT/pg.err"
+fi
+
+#  licrepo's figures (medians printed by the benches; catch-up runs here)
+pub=$OUT/publish.txt rep=$OUT/replicate.txt
+p_rate=$(kv "$pub" publish events_s) p_v2=$(kv "$pub" publish v2) p_ratio=$(kv "$pub" publish ratio)
+p_us=$(kv "$pub" publish node_us)
+r_rate=$(kv "$rep" replicate events_s) r_v=$(kv "$rep" replicate v) r_ratio=$(kv "$rep" replicate ratio)
+r_cpu=$(kv "$rep" replicate cpu_us) r_ver=$(kv "$rep" replicate verify_pct)
+r_p50=$(kv "$rep" replicate p50_ms) r_p99=$(kv "$rep" replicate p99_ms)
+r_vus=$(kv "$rep" replicate verify_us)
+r_lvl=$(awk -v c="$r_cpu" -v v="$r_vus" 'BEGIN {if (c != "" && v != "") printf "%.1f\n", (c - 3 * v) / 3}')
+c_rate=$(sed -n 's/^table catchup .*\bentries_s=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+c_v=$(sed -n 's/^table catchup .*\bv=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+c_ratio=$(sed -n 's/^table catchup .*\bratio=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+c_secs=$(sed -n 's/^table catchup .*\bsecs=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+c_us=$(sed -n 's/^table catchup .*\bcity_us=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+t_keys=$(grep '^table tree batch=100 ' "$OUT/tree.txt" | sed -n 's/.*\bkeys=\([^ ]*\).*/\1/p')
+t_wal=$(grep '^table tree batch=100 ' "$OUT/tree.txt" | sed -n 's/.*\bwal_b=\([^ ]*\).*/\1/p')
+t_wal1=$(grep '^table tree batch=1 ' "$OUT/tree.txt" | sed -n 's/.*\bwal_b=\([^ ]*\).*/\1/p')
+h_so=$(kv "$OUT/hash.txt" hash leaf_sodium_us) h_se=$(kv "$OUT/hash.txt" hash leaf_seal_us)
+hn_so=$(kv "$OUT/hash.txt" hash node_sodium_us) hn_se=$(kv "$OUT/hash.txt" hash node_seal_us)
+
+#  PostgreSQL's (medians of its runs; "ok" means all three levels agreed)
+g_rate=$(pgf "$pg" load1 e2e_rows_s | med)
+g_us=$(pgf "$pg" load1 pg_us_per_row_per_level | med)
+g_rec=$(pgf "$pg" recovery province_caught_up_s | med)
+g_ok=$(grep -cP '^pg\t.*\tok$' "$pg")
+g_all=$(grep -cP '^pg\t' "$pg")
+
+echo
+echo "licrepo bench table, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), N=$N, medians of $RUNS"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (shared machines are noisy: read the ratios)"
+[ -n "$pg_note" ] && echo "$pg_note"
+[ -z "$pg_note" ] && echo "PostgreSQL 15 chain: $g_ok of $g_all runs with all three levels identical (its lines in $pg)"
+echo
+echo "| measure | licrepo | same-run baseline | ratio | PostgreSQL 15 | licrepo : PostgreSQL | target |"
+echo "|---|---|---|---|---|---|---|"
+echo "| publish, one node, durable acks | $(num "$p_rate" '%.0f') events/s; node $(num "$p_us" '%.1f') CPU-µs/event | V2 = $(num "$p_v2" '%.0f')/s | $(num "$p_ratio" '%.2f') × V2 | — | — | ≥ 0.6 × V2 |"
+echo "| county → city → province, end to end | $(num "$r_rate" '%.0f') events/s | V = $(num "$r_v" '%.0f')/s | $(num "$r_ratio" '%.2f') × V/3 | $(num "$g_rate" '%.0f') rows/s | $(ratio "$r_rate" "$g_rate") | ≥ 0.7 × V/3; ≥ 0.5 × PostgreSQL |"
+echo "| CPU per event per level, signature check excluded | $(num "$r_lvl" '%.1f') µs | all levels $(num "$r_cpu" '%.0f') µs/event; one verify $(num "$r_vus" '%.1f') CPU-µs | — | $(num "$g_us" '%.1f') µs/row/level (its whole cost) | $(ratio "$r_lvl" "$g_us") | ≤ 1.0 × PostgreSQL |"
+echo "| catch-up of a parent, $N entries behind | $(num "$c_rate" '%.0f') entries/s, $(num "$c_secs" '%.2f') s; parent $(num "$c_us" '%.1f') µs/entry | V = $(num "$c_v" '%.0f')/s | $(num "$c_ratio" '%.2f') × V | province caught up in $(num "$g_rec" '%.2f') s (city down, ~$N rows behind) | $(ratio "$c_secs" "$g_rec") of its time | ≥ 0.75 × V; < 0.6 × PostgreSQL's time |"
+echo "| publish → province latency at 1,000 events/s | p50 $(num "$r_p50" '%.1f') ms, p99 $(num "$r_p99" '%.1f') ms | — | — | — | — | p99 ≤ 20 ms |"
+echo "| Merkle tree per entry (bench/tree, batches of 100; of 1) | $(num "$t_keys" '%.3f') keys, $(num "$t_wal" '%.0f') WAL bytes ($(num "$t_wal1" '%.0f')) | schema 2: 2.000 keys, 102 (121) bytes | — | — | — | ~1 key per 256 entries |"
+echo "| SHA-256 of a 1 KB leaf; of a node (bench/hash) | $(num "$h_se" '%.2f') µs; $(num "$hn_se" '%.3f') µs | libsodium $(num "$h_so" '%.2f') µs; $(num "$hn_so" '%.3f') µs | $(ratio "$h_so" "$h_se" '%.1f')×; $(ratio "$hn_so" "$hn_se" '%.1f')× faster | — | — | — |"
