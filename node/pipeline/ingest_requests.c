@@ -23,6 +23,7 @@
 #include "proto/seal.h"
 #include "proto/catalogue.h"
 #include "proto/disclose.h"
+#include "proto/entrykind.h"
 #include "node/pipeline/ingest_ops.h"
 #include "node/serve/lateness.h"
 
@@ -219,20 +220,28 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     job->seq = ingest_take_seq (self);
 }
 
-//  Appends an entry of this node's own at the next seq: body (len
-//  bytes, msg encoded) signed with the node key, checked to fit every
-//  reader (CODEC_ENTRY_MAX) if fits, applied to the views by its kind
-//  (views_apply_body) and given its seq; else job fails with "what: why".
+//  Appends an entry of this node's own at the next seq: msg encoded by
+//  its kind's row (proto/entrykind.h), signed with the node key, checked
+//  to fit every reader (CODEC_ENTRY_MAX) if fits, applied to the views
+//  by its kind (views_apply_body) and given its seq; else job fails with
+//  "what: why".
 static void
 s_append_own (ingest_t *self, ingest_job_t *job, Lic__EntryKind kind, const void *msg,
-              uint8_t *body, size_t len, int64_t at, bool fits, const char *what)
+              int64_t at, bool fits, const char *what)
 {
+    uint8_t *body = NULL;
+    size_t len;
+    int rc = entrykind_of (kind)->encode (msg, &body, &len);
+    if (rc != ERR_OK) {
+        ingest_job_fail (job, rc, "out of memory");
+        return;
+    }
     uint8_t sig [SEAL_SIG_BYTES];
     Lic__Envelope env;
     Lic__LogEntry entry;
     ingest_own_entry (self, kind, body, len, at, sig, &env, &entry);
     char why [sizeof job->why] = "";
-    int rc = fits? codec_envelope_fits (&env, why, sizeof why): ERR_OK;
+    rc = fits? codec_envelope_fits (&env, why, sizeof why): ERR_OK;
     if (rc == ERR_OK)
         rc = views_apply_body (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
                                msg, why, sizeof why);
@@ -240,6 +249,7 @@ s_append_own (ingest_t *self, ingest_job_t *job, Lic__EntryKind kind, const void
         ingest_job_fail (job, rc, "%s: %s", what, why);
     else
         job->seq = ingest_take_seq (self);
+    free (body);
 }
 
 static void
@@ -264,15 +274,8 @@ s_sequence_register (ingest_t *self, ingest_job_t *job)
     reg.division = (char *) ingest_cfg (self)->division;
     reg.department = &merged;
     reg.at = (int64_t) time (NULL);
-    uint8_t *body = NULL;
-    size_t body_len;
-    rc = codec_registration_encode (&reg, &body, &body_len);
-    if (rc != ERR_OK)
-        ingest_job_fail (job, rc, "out of memory");
-    else
-        s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_REGISTRATION, &reg, body, body_len, reg.at,
-                      true, "registration could not be applied");
-    free (body);
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_REGISTRATION, &reg, reg.at, true,
+                  "registration could not be applied");
     free (rev_buf);
 }
 
@@ -312,16 +315,8 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
     t.version = cur? cur->version + 1: 1;
     t.division = (char *) ingest_cfg (self)->division;
     t.at = (int64_t) time (NULL);
-    uint8_t *body = NULL;
-    size_t len;
-    int rc = codec_license_type_encode (&t, &body, &len);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "out of memory");
-        return;
-    }
-    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_CATALOGUE, &t, body, len, t.at, true,
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_CATALOGUE, &t, t.at, true,
                   "catalogue entry could not be applied");
-    free (body);
 }
 
 //  An application body registered by the operator (issue 5 item 1).
@@ -356,15 +351,8 @@ s_sequence_app_body (ingest_t *self, ingest_job_t *job)
     reg.division = (char *) ingest_cfg (self)->division;
     reg.body = &merged;
     reg.at = (int64_t) time (NULL);
-    uint8_t *body = NULL;
-    size_t len;
-    rc = codec_app_body_registration_encode (&reg, &body, &len);
-    if (rc != ERR_OK)
-        ingest_job_fail (job, ERR_NOMEM, "out of memory");
-    else
-        s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_APP_BODY, &reg, body, len, reg.at, true,
-                      "application body could not be registered");
-    free (body);
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_APP_BODY, &reg, reg.at, true,
+                  "application body could not be registered");
     free (rev_buf);
 }
 
@@ -440,18 +428,10 @@ s_sequence_node (ingest_t *self, ingest_job_t *job)
     s_node_t *nj = (s_node_t *) job;
     if (job->code != ERR_OK)
         return;
-    uint8_t *body = NULL;
-    size_t len;
     if (!nj->node && s_revocation (self, job) != ERR_OK)
         return;
-    int rc = codec_node_record_encode (nj->node, &body, &len);
-    if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "out of memory");
-        return;
-    }
-    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_NODE, nj->node, body, len, nj->node->at, false,
+    s_append_own (self, job, LIC__ENTRY_KIND__ENTRY_NODE, nj->node, nj->node->at, false,
                   "node record could not be applied");
-    free (body);
 }
 
 // ---------------------------------------------------------------------
