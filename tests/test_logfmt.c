@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 
 static FILE *s_out;
 

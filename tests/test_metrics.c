@@ -31,9 +31,9 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "node/common/licjson.h"
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "node/serve/dashboard.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 #include "node/serve/metrics.h"
 
 // ---------------------------------------------------------------------

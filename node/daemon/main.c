@@ -18,10 +18,10 @@
 */
 #include <czmq.h>
 #include <getopt.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/codec.h"
-#include "node/daemon/config.h"
-#include "node/daemon/identity.h"
+#include "node/base/config.h"
+#include "node/base/identity.h"
 #include "proto/seal.h"
 #include "node/serve/server.h"
 #include "node/store/views.h"

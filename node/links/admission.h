@@ -12,7 +12,7 @@
 #ifndef LICREPO_ADMISSION_H
 #define LICREPO_ADMISSION_H
 
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "node/store/views.h"
 #include "node/links/zap.h"
 

@@ -11,7 +11,7 @@
     trees, the pipeline, the receipts on disk and the logs.
 */
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "replication/checkpoint.h"
 #include "proto/codec.h"
 #include "node/links/downlink.h"

@@ -16,9 +16,9 @@
 #define LICREPO_DOWNLINK_H
 
 #include <czmq.h>
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "proto/err.h"
-#include "node/daemon/identity.h"
+#include "node/base/identity.h"
 #include "node/pipeline/ingest.h"
 #include "proto/msg.h"
 #include "node/store/store_rocks.h"

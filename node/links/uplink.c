@@ -9,7 +9,7 @@
 */
 #include <time.h>
 #include "proto/authority.h"
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "replication/checkpoint.h"
 #include "replication/childlink.h"
 #include "proto/codec.h"

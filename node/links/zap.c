@@ -16,7 +16,7 @@
     refused).
 */
 #include <inttypes.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/seal.h"
 #include "node/links/zap.h"
 

@@ -3,9 +3,9 @@
 #define LICREPO_REBUILD_H
 
 #include <stdio.h>
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "proto/err.h"
-#include "node/daemon/identity.h"
+#include "node/base/identity.h"
 #include "node/store/store_rocks.h"
 
 //  Fetches every entry of cfg->division from the parent into the empty

@@ -11,7 +11,7 @@
     A failed write fails that batch and the one built on top of it, drops
     the overlay and rewinds the sequence to the last durable seq.
 */
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/codec.h"
 #include "proto/seal.h"
 #include "node/pipeline/ingest_ops.h"

@@ -16,7 +16,7 @@
     version (views).
 */
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/lifecycle.h"
@@ -25,7 +25,7 @@
 #include "proto/disclose.h"
 #include "proto/entrykind.h"
 #include "node/pipeline/ingest_ops.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 
 //  A publish: what its answer says besides the seq.
 typedef struct {

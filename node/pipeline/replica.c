@@ -12,7 +12,7 @@
     child's new high-water mark.
 */
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/entrykind.h"

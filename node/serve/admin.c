@@ -4,10 +4,10 @@
     department or an application body is registered.
 */
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/ops/backup.h"
 #include "node/serve/admin.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 #include "node/serve/quarantine.h"
 #include "node/store/proofs.h"
 #include "proto/catalogue.h"

@@ -8,7 +8,7 @@
 #include "node/common/licjson.h"
 #include "node/serve/dashboard.h"
 #include "node/serve/dashboard_assets.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 #include "node/serve/quarantine.h"
 
 typedef struct {

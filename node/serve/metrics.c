@@ -56,9 +56,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/serve/dashboard.h"
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 #include "node/serve/metrics.h"
 
 #define S_REQUEST_MEMORY (16 * 1024)   //  request headers per connection

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 #include "node/serve/metrics.h"
 // ---------------------------------------------------------------------
 //  Rendering

@@ -6,7 +6,7 @@
     Deliberately does not: retry a peer that left (EHOSTUNREACH drops its
     replies), or block the server for a slow peer.
 */
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/links/zap.h"
 #include "node/serve/outq.h"
 

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/serve/periodic.h"
 #include "node/serve/reads.h"
 #include "proto/catalogue.h"

@@ -15,7 +15,7 @@
     codec_reply_free releases it after the audit record is durable.
 */
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/catalogue.h"
 #include "proto/codec.h"
 #include "proto/disclose.h"

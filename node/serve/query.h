@@ -19,8 +19,8 @@
 #define LICREPO_QUERY_H
 
 #include <czmq.h>
-#include "node/daemon/config.h"
-#include "node/daemon/identity.h"
+#include "node/base/config.h"
+#include "node/base/identity.h"
 #include "node/pipeline/ingest.h"
 #include "node/store/store_rocks.h"
 #include "node/store/views.h"

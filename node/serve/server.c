@@ -15,7 +15,7 @@
     all is answered with id 0.
 */
 #include <signal.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/links/admission.h"
 #include "node/serve/admin.h"
 #include "node/serve/dispatch.h"

@@ -2,9 +2,9 @@
 #ifndef LICREPO_SERVER_H
 #define LICREPO_SERVER_H
 
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "proto/err.h"
-#include "node/daemon/identity.h"
+#include "node/base/identity.h"
 #include "node/store/store_rocks.h"
 #include "node/store/views.h"
 

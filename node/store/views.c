@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/catalogue.h"
 #include "proto/codec.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/entrykind.h"

@@ -7,7 +7,7 @@
 */
 #include <czmq.h>
 #include <string.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/entrykind.h"

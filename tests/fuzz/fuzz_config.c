@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "tests/fuzz/fuzz.h"
 #include "node/common/keyfile.h"
 #include "proto/licid.h"

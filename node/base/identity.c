@@ -4,8 +4,8 @@
 #include <czmq.h>
 #include <errno.h>
 #include <sys/stat.h>
-#include "node/daemon/logfmt.h"
-#include "node/daemon/identity.h"
+#include "node/base/logfmt.h"
+#include "node/base/identity.h"
 #include "proto/seal.h"
 
 static int

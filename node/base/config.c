@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "node/common/keyfile.h"
 #include "proto/licid.h"
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 #include "node/serve/metrics.h"
 #include "proto/seal.h"
 

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-#include "node/daemon/logfmt.h"
+#include "node/base/logfmt.h"
 
 #define S_TRUNCATED " truncated=1"
 

@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "node/serve/lateness.h"
+#include "node/pipeline/lateness.h"
 
 #define S_UTC8_S (8 * 3600)             //  the civil day is China Standard Time's
 #define S_DAY_S 86400

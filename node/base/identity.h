@@ -16,7 +16,7 @@
 
 #include <czmq.h>
 #include <stdint.h>
-#include "node/daemon/config.h"
+#include "node/base/config.h"
 #include "proto/err.h"
 #include "node/common/keyfile.h"
 
