@@ -147,6 +147,73 @@ test_proofs_verify_and_fail_after_a_change (void)
     licclient_destroy (&admin);
 }
 
+//  Node i's get of license id (no history).
+static Lic__Reply *
+s_get_at (int i, const char *id)
+{
+    licclient_t *admin = NULL;
+    Lic__Reply *r = NULL;
+    assert (support_admin (&admin, &s_h.node [i]) == ERR_OK);
+    assert (licclient_get (admin, id, false, &r, 10000) == ERR_OK);
+    licclient_destroy (&admin);
+    return r;
+}
+
+//  A license issued at county 330108 that replaces one issued at 330106:
+//  the county cannot know the predecessor (its form is checked, proto/
+//  README.md section 3); the city and the province hold both, through
+//  the same apply, and show the link (proto/FORMAT.md family 16).
+static void
+test_a_successor_across_counties_is_shown_above (void)
+{
+    support_dept_t d0, d1;
+    char pred [LICID_BARE_MAX + 1], succ [LICID_BARE_MAX + 1], why [256];
+    assert (support_dept_make (&d0, 200, s_dir) == ERR_OK);    //  county 0's department
+    support_license_id (pred, d0.type_code, d0.key.code, 1);
+    assert (support_dept_make (&d1, 211, s_dir) == ERR_OK);
+    licclient_t *admin = NULL, *c = NULL;
+    assert (support_admin (&admin, &s_h.node [1]) == ERR_OK);
+    assert (support_register (admin, &d1) == ERR_OK);
+    licclient_destroy (&admin);
+    uint8_t *body, sig [64];
+    size_t len;
+    Lic__Event *ev = NULL;
+    assert (support_event_sign (&d1, LIC__OP__OP_ISSUE, 5, 0, 5, &body, &len, sig) == ERR_OK);
+    assert (codec_event_decode (body, len, &ev) == ERR_OK);
+    free (body);
+    assert (codec_set_string (&ev->content->predecessor_id, pred) == ERR_OK);
+    assert (licclient_sign (ev, d1.key.sign_sk, d1.key.sign_pk, &body, &len, sig) == ERR_OK);
+    snprintf (succ, sizeof succ, "%s", ev->license_id);
+    codec_event_free (&ev);
+    assert (support_client (&c, &s_h.node [1], &d1) == ERR_OK);
+    int code = -1;
+    uint64_t seq;
+    bool dup;
+    assert (licclient_publish (c, body, len, sig, d1.key.sign_pk, &seq, &dup, &code, why,
+                               sizeof why, 10000) == ERR_OK && code == ERR_OK);
+    free (body);
+    licclient_destroy (&c);
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+
+    //  County 330106 has the predecessor and never sees the successor.
+    Lic__Reply *r = s_get_at (0, pred);
+    assert (r->code == ERR_OK && r->license->n_successors == 0);
+    codec_reply_free (&r);
+    //  County 330108 has the successor only.
+    r = s_get_at (1, pred);
+    assert (r->code == ERR_NOT_FOUND);
+    codec_reply_free (&r);
+    for (int i = 2; i < 4; i++) {
+        r = s_get_at (i, pred);
+        assert (r->code == ERR_OK && r->license->n_successors == 1);
+        assert (streq (r->license->successors [0], succ) && !r->license->successors_more);
+        codec_reply_free (&r);
+        r = s_get_at (i, succ);
+        assert (r->code == ERR_OK && streq (r->license->state->content->predecessor_id, pred));
+        codec_reply_free (&r);
+    }
+}
+
 static void
 test_every_level_equals_a_replay_of_its_log (void)
 {
@@ -165,6 +232,7 @@ main (void)
     test_events_reach_the_province_with_equal_digests ();
     test_status_shows_positions_and_no_lag ();
     test_proofs_verify_and_fail_after_a_change ();
+    test_a_successor_across_counties_is_shown_above ();
     test_every_level_equals_a_replay_of_its_log ();
     support_rmtree (s_dir);
     printf ("e2e_replicate: all passed\n");

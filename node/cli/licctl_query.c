@@ -108,6 +108,11 @@ s_print_record (const Lic__LicenseRecord *rec)
             licctl_time (st->updated_at, t));
     if (*st->note)
         printf ("note           %s\n", st->note);
+    //  Licenses that name this one as their predecessor (at most 16).
+    for (size_t i = 0; i < rec->n_successors; i++)
+        printf ("successor      %s\n", rec->successors [i]);
+    if (rec->successors_more)
+        printf ("successor      ... (more than %zu)\n", rec->n_successors);
     if (rec->n_history)
         printf ("history:\n");
     for (size_t i = 0; i < rec->n_history; i++)

@@ -731,6 +731,15 @@ licjson_state_to_json (const Lic__LicenseRecord *rec)
         if (st->content)
             licjson_set (obj, "license", s_content_to_json (st->content), &ok);
     }
+    if (rec->n_successors) {
+        json_t *succ = json_array ();
+        for (size_t i = 0; succ && i < rec->n_successors; i++)
+            if (json_array_append_new (succ, licjson_str (rec->successors [i])))
+                ok = false;
+        licjson_set (obj, "successors", succ, &ok);
+        if (rec->successors_more)
+            licjson_set (obj, "successors_more", json_true (), &ok);
+    }
     if (rec->n_history) {
         json_t *history = json_array ();
         for (size_t i = 0; history && i < rec->n_history; i++)

@@ -119,7 +119,10 @@ json_t *
 //  if none), last_inspection (YYYY-MM-DD, null if none),
 //  inspection_overdue (true or false), license
 //  (content, items as an object; an item signed as a salted digest
-//  shows as {"digest": "<hex>"}, proto/README.md section 10), and history (when rec carries it):
+//  shows as {"digest": "<hex>"}, proto/README.md section 10), successors
+//  (when rec carries any: the bare ids of the licenses that name it as
+//  their predecessor, at most 16, and successors_more: true when there
+//  are others), and history (when rec carries it):
 //  [{seq, origin_division, origin_seq, op, expected_version,
 //  completed_at, received_at, note}] from each entry's signed Event.
 //  Caller owns the result; NULL if out of memory.

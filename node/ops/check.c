@@ -10,10 +10,10 @@
 
 static const store_cf_t s_compared [] = {
     STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY, STORE_CF_DEDUP,
-    STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE, STORE_CF_AUDIT
+    STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE, STORE_CF_AUDIT, STORE_CF_SUCCESSOR
 };
 static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin",
-                                  "catalogue", "audit" };
+                                  "catalogue", "audit", "successor" };
 
 //  Replays one entry into the scratch views.  Returns ERR_OK or why not.
 static int
@@ -77,6 +77,48 @@ s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, const char *
     return rc;
 }
 
+//  A repository made before the successor index (proto/FORMAT.md family
+//  16) has no meta mark VIEWS_SUCCESSORS_MARK and an index that misses
+//  the links of its older entries: the replay's index is copied in, in
+//  batches of 5,000 keys, the mark with the last, and then compared like
+//  every view.  ERR_OK (nothing to do, or built), ERR_IO, ERR_NOMEM.
+static int
+s_successors_build (store_t *store, store_t *scratch, FILE *out)
+{
+    uint8_t *v;
+    size_t vl;
+    const char *mark = VIEWS_SUCCESSORS_MARK;
+    int rc = store_get (store, STORE_CF_META, mark, strlen (mark), &v, &vl);
+    if (rc == ERR_OK)
+        free (v);
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    store_batch_t *batch = store_batch_new (store);
+    store_iter_t *it = batch? store_iter_new (scratch, STORE_CF_SUCCESSOR, NULL, 0, NULL, 0): NULL;
+    rc = it? ERR_OK: ERR_NOMEM;
+    const uint8_t *k, *kv;
+    size_t kl, kvl;
+    uint64_t n = 0;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &kv, &kvl)) {
+        store_batch_put (batch, STORE_CF_SUCCESSOR, k, kl, kv, kvl);
+        if (++n % 5000 == 0) {
+            rc = store_write (store, batch, true);
+            store_batch_clear (batch);
+        }
+    }
+    uint8_t whole = 1;
+    if (rc == ERR_OK) {
+        store_batch_put (batch, STORE_CF_META, mark, strlen (mark), &whole, 1);
+        rc = store_write (store, batch, true);
+    }
+    if (rc == ERR_OK)
+        fprintf (out, "view successor: built from the replay (%" PRIu64 " keys; the repository "
+                 "was made before the index)\n", n);
+    store_iter_destroy (&it);
+    store_batch_destroy (&batch);
+    return rc;
+}
+
 int
 check_views (store_t *store, const char *division, FILE *out)
 {
@@ -134,6 +176,8 @@ check_views (store_t *store, const char *division, FILE *out)
                  expect - 1, expect - 1);
     if (progress_elapsed_ms (&pr) >= PROGRESS_INTERVAL_MS)
         fprintf (stderr, "licnode check: log replayed; comparing the views\n");
+    if (rc == ERR_OK)
+        rc = s_successors_build (store, scratch, out);
     for (size_t i = 0; rc == ERR_OK && i < sizeof s_compared / sizeof s_compared [0]; i++)
         rc = s_compare (store, scratch, s_compared [i], s_names [i], NULL, out);
     //  The own log's Merkle tree (children's trees are not derived from it).

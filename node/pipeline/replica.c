@@ -19,6 +19,7 @@
 #include "node/pipeline/ingest_ops.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
+#include "node/store/views_origin.h"
 
 //  One entry of a replicated batch.
 typedef struct {
@@ -173,12 +174,14 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
             job->seq = c->next_apply;
             return;     //  the whole pending batch is refused with it (see s_on_committed)
         }
-        if (views_origin_seq (ingest_views (self), e->origin_division) >= e->origin_seq) {
+        if (views_origin_applied (ingest_views (self), e->origin_division, e->origin_seq)) {
             ingest_counters (self)->skipped++;
-            continue;   //  already applied (same origin division and seq)
+            continue;   //  already applied (same origin division and seq; FORMAT 7)
         }
         char why [320] = "";
-        rc = s_check_replica (self, c->division, e, &item->task.task, why, sizeof why);
+        rc = views_origin_admit (ingest_views (self), e, why, sizeof why);
+        if (rc == ERR_OK)
+            rc = s_check_replica (self, c->division, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
             rc = s_apply_replica (self, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)

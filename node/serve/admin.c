@@ -163,6 +163,12 @@ s_record_load (server_t *self, const char *bare, bool with_history, int64_t at,
                       rec->state->catalogue_version): NULL;
     if (type)
         rec->inspection_overdue = catalogue_inspection_overdue (type, rec->state, when);
+    //  The licenses that name it as their predecessor (views.h).
+    bool more;
+    rc = views_successors (self->views, bare, at, &rec->successors, &rec->n_successors, &more);
+    rec->successors_more = more;
+    if (rc != ERR_OK)
+        return rc;
     if (!with_history)
         return ERR_OK;
     uint8_t prefix [128];
@@ -201,6 +207,8 @@ static void
 s_record_free (Lic__LicenseRecord *rec)
 {
     codec_state_free (&rec->state);
+    views_successors_free (&rec->successors, rec->n_successors);
+    rec->n_successors = 0;
     for (size_t i = 0; i < rec->n_history; i++)
         codec_entry_free (&rec->history [i]);
     free (rec->history);

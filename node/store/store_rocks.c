@@ -20,7 +20,7 @@
 static const char *s_cf_names [STORE_CF_COUNT] = {
     "default", "log", "license", "holder", "history", "dedup", "registry",
     "origin", "child", "tree", "catalogue", "audit", "quarantine", "blob",
-    "secret"
+    "secret", "successor"
 };
 
 struct store_t {

@@ -33,6 +33,7 @@ typedef enum {
     STORE_CF_QUARANTINE,    //  quarantined entries
     STORE_CF_BLOB,          //  BLAKE2b-256 digest -> bytes (templates, samples, seals)
     STORE_CF_SECRET,        //  own seq (u64 BE) -> Envelope with the disclosures of secret items
+    STORE_CF_SUCCESSOR,     //  predecessor id 0x00 successor id -> seq, completed_at (u64 BE each)
     STORE_CF_COUNT
 } store_cf_t;
 

@@ -139,9 +139,8 @@ views_open (views_t **views_p, store_t *store, const char *division)
     snprintf (self->division, sizeof self->division, "%s", division);
     self->tree = tree_new (store, division);
     self->nodes = zhashx_new ();
-    self->origins = zhashx_new ();
+    views_int_origins_init (self);
     zhashx_set_destructor (self->nodes, s_free_item);
-    zhashx_set_destructor (self->origins, s_free_item);
     self->licenses = zhashx_new ();
     self->dedup = zhashx_new ();
     self->depts = zhashx_new ();
@@ -258,6 +257,10 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
 {
     uint8_t key [8], *buf, leaf [MERKLE_HASH_BYTES];
     size_t len;
+    //  Stored with its origin_skip (FORMAT.md family 7: the holes).
+    Lic__LogEntry stored = *entry;
+    stored.origin_skip = views_int_origin_skip (self, entry);
+    entry = &stored;
     int rc = codec_entry_encode (entry, &buf, &len);
     if (rc != ERR_OK)
         return rc;
@@ -278,16 +281,7 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
     rc = tree_append (self->tree, batch, gen, entry->seq - 1, leaf);
     if (rc != ERR_OK)
         return rc;
-    views_origin_t *mark = (views_origin_t *) zhashx_lookup (self->origins, entry->origin_division);
-    if (!mark) {
-        mark = calloc (1, sizeof *mark);
-        if (!mark)
-            return ERR_NOMEM;
-        zhashx_update (self->origins, entry->origin_division, mark);
-    }
-    mark->seq = entry->origin_seq;
-    mark->dirty = true;         //  written by views_flush_marks, once per batch
-    return ERR_OK;
+    return views_int_origin_note (self, entry);
 }
 
 //  Fills next from cur (may be NULL) and ev; fields point into cur or ev.
@@ -558,28 +552,6 @@ views_node_key (views_t *self, const char *division)
 {
     views_node_t *n = (views_node_t *) zhashx_lookup (self->nodes, division);
     return n? n->pk: NULL;
-}
-
-uint64_t
-views_origin_seq (views_t *self, const char *division)
-{
-    views_origin_t *mark = (views_origin_t *) zhashx_lookup (self->origins, division);
-    return mark? mark->seq: 0;
-}
-
-void
-views_flush_marks (views_t *self, store_batch_t *batch)
-{
-    for (views_origin_t *mark = (views_origin_t *) zhashx_first (self->origins); mark;
-         mark = (views_origin_t *) zhashx_next (self->origins)) {
-        if (!mark->dirty)
-            continue;
-        const char *division = (const char *) zhashx_cursor (self->origins);
-        uint8_t oseq [8];
-        store_put_u64 (oseq, mark->seq);
-        store_batch_put (batch, STORE_CF_ORIGIN, division, strlen (division), oseq, 8);
-        mark->dirty = false;
-    }
 }
 
 const char *

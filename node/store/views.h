@@ -29,6 +29,11 @@ typedef struct views_t views_t;
 #define VIEWS_DEDUP_BYTES 32
 
 #define VIEWS_SCHEMA 3   //  repository schema (proto/FORMAT.md), meta "schema"
+#define VIEWS_SUCCESSORS_MAX 16         //  successors a get shows at most (and "more")
+//  Meta key present when the successor index is whole: written with the
+//  schema of a new repository, and by `licnode check` once it has built
+//  the index of a repository made before the index (FORMAT.md family 16).
+#define VIEWS_SUCCESSORS_MARK "successors"
 
 //  Opens the views over store for the node of `division`, loading the
 //  registry, the node keys and the origin marks; a new repository gets
@@ -195,6 +200,19 @@ int MUST_CHECK
 //  (id too long), ERR_CORRUPT, ERR_NOMEM.
 int MUST_CHECK
     views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseState **out);
+
+//  The licenses whose content names license_id as its predecessor (the
+//  successor index, FORMAT.md family 16), in id order, at most
+//  VIEWS_SUCCESSORS_MAX of them, *more if there are others; as of `at`
+//  (0 = now) only those linked by an event completed by then.  Reads the
+//  committed store.  ERR_OK with *ids (NULL if none; free with
+//  views_successors_free) and *n; ERR_BAD_LICENSE_ID (id too long),
+//  ERR_CORRUPT, ERR_NOMEM.
+int MUST_CHECK
+    views_successors (views_t *self, const char *license_id, int64_t at,
+                      char ***ids, size_t *n, bool *more);
+void
+    views_successors_free (char ***ids_p, size_t n);
 
 //  Applies an event entry (entry->seq, origin and envelope set; ev its
 //  decoded body, already checked by evcheck) into batch.  Checks the

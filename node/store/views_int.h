@@ -26,13 +26,11 @@ typedef struct {
     bool revoked;           //  this signing key is revoked
 } views_signer_t;
 
-//  Origin mark: the last origin seq applied from a division, so an entry
-//  replayed from below is recognised (replication idempotence).  Written
-//  once per write batch (views_flush_marks), not once per entry.
-typedef struct {
-    uint64_t seq;
-    bool dirty;             //  changed since the last flush into a batch
-} views_origin_t;
+//  What was applied of an origin division: its mark and the holes below
+//  it (views_origin.c), so an entry replayed from below is recognised
+//  (replication idempotence).  Written once per write batch
+//  (views_flush_marks), not once per entry.
+typedef struct views_origin_t views_origin_t;
 
 typedef struct {
     uint8_t pk [32];        //  node's signing key
@@ -44,7 +42,7 @@ struct views_t {
     tree_t *tree;           //  Merkle tree of the own log
     char division [16];     //  this node's division
     zhashx_t *nodes;        //  division -> views_node_t (trusted or learnt)
-    zhashx_t *origins;      //  division -> views_origin_t: last origin seq (pending included)
+    zhashx_t *origins;      //  division -> views_origin_t: mark and holes (pending included)
     zhashx_t *licenses;     //  license id -> views_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
@@ -102,6 +100,24 @@ void
 //  so a revocation of it is known before the record is durable.
 void
     views_int_note_key (views_t *self, const char *division, const uint8_t *key);
+
+//  The origin marks (views_origin.c): made empty, loaded from the store.
+void
+    views_int_origins_init (views_t *self);
+int
+    views_int_origins_load (views_t *self);
+
+//  The origin_skip entry is stored with: for this node's own entry, the
+//  origin seqs since its previous own entry (they went to entries of its
+//  children); for any other, entry->origin_skip.
+uint64_t
+    views_int_origin_skip (views_t *self, const Lic__LogEntry *entry);
+
+//  Notes entry (with its stored origin_skip) as applied: raises the mark
+//  and opens the hole below it, or fills the hole it lies in.  ERR_OK,
+//  ERR_EXISTS (already applied), ERR_NOMEM.
+int
+    views_int_origin_note (views_t *self, const Lic__LogEntry *entry);
 
 //  Loads the latest version of each node's line of each license type.
 int

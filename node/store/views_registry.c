@@ -209,26 +209,7 @@ views_int_registry_load (views_t *self)
     store_iter_destroy (&it);
     if (rc != ERR_OK)
         return rc;
-    //  Origin marks.
-    zhashx_purge (self->origins);
-    it = store_iter_new (self->store, STORE_CF_ORIGIN, NULL, 0, NULL, 0);
-    if (!it)
-        return ERR_NOMEM;
-    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
-        char div [16];
-        views_origin_t *mark = calloc (1, sizeof *mark);
-        if (!mark || vl != 8 || kl >= sizeof div) {
-            free (mark);
-            rc = mark? ERR_CORRUPT: ERR_NOMEM;
-            break;
-        }
-        memcpy (div, k, kl);
-        div [kl] = 0;
-        mark->seq = store_get_u64 (v);
-        zhashx_update (self->origins, div, mark);
-    }
-    store_iter_destroy (&it);
-    return rc;
+    return views_int_origins_load (self);
 }
 
 int
