@@ -122,8 +122,11 @@ s_schema (store_t *store)
     store_batch_t *b = store_batch_new (store);
     if (!b)
         return ERR_NOMEM;
-    uint8_t schema = VIEWS_SCHEMA;
+    uint8_t schema = VIEWS_SCHEMA, whole = 1;
     store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
+    //  A new repository's successor index is whole from its first entry.
+    store_batch_put (b, STORE_CF_META, VIEWS_SUCCESSORS_MARK, strlen (VIEWS_SUCCESSORS_MARK),
+                     &whole, 1);
     rc = store_write (store, b, true);
     store_batch_destroy (&b);
     return rc;
@@ -284,6 +287,41 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
     return views_int_origin_note (self, entry);
 }
 
+//  Key of the successor index (FORMAT.md family 16): predecessor id
+//  0x00 successor id, so a license's successors are one prefix scan.
+static size_t
+s_successor_key (uint8_t *buf, size_t size, const char *pred, const char *license_id)
+{
+    int n = snprintf ((char *) buf, size, "%s%c%s", pred, 0, license_id);
+    return n < 0 || (size_t) n >= size? 0: (size_t) n;
+}
+
+//  The successor index follows the predecessor this license's content
+//  names (set by an issue or an alteration): the old link goes, the new
+//  one is written whether or not the predecessor is known here yet, so
+//  the index does not depend on the order a level learns the two.
+static void
+s_successor_link (store_batch_t *batch, const Lic__LicenseState *cur,
+                  const Lic__LicenseState *next, const Lic__LogEntry *entry,
+                  const Lic__Event *ev)
+{
+    const char *old_p = cur && cur->content && cur->content->predecessor_id?
+                        cur->content->predecessor_id: "";
+    const char *new_p = next->content && next->content->predecessor_id?
+                        next->content->predecessor_id: "";
+    if (!strcmp (old_p, new_p))
+        return;
+    uint8_t key [2 * (LICID_BARE_MAX + 1)], val [16];
+    size_t klen;
+    if (*old_p && (klen = s_successor_key (key, sizeof key, old_p, next->license_id)))
+        store_batch_delete (batch, STORE_CF_SUCCESSOR, key, klen);
+    if (*new_p && (klen = s_successor_key (key, sizeof key, new_p, next->license_id))) {
+        store_put_u64 (val, entry->seq);
+        store_put_u64 (val + 8, (uint64_t) ev->completed_at);
+        store_batch_put (batch, STORE_CF_SUCCESSOR, key, klen, val, sizeof val);
+    }
+}
+
 //  Fills next from cur (may be NULL) and ev; fields point into cur or ev.
 static void
 s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
@@ -395,6 +433,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         store_put_u64 (seqb, entry->seq);
         store_batch_put (batch, STORE_CF_HISTORY, hist, idlen + 5, seqb, 8);
     }
+    s_successor_link (batch, cur, &next, entry, ev);
 
     //  Dedup mark.
     uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
@@ -493,6 +532,64 @@ views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseS
     free (now_bytes);
     *out = cur;
     return ERR_OK;
+}
+
+int
+views_successors (views_t *self, const char *license_id, int64_t at,
+                  char ***ids, size_t *n, bool *more)
+{
+    *ids = NULL;
+    *n = 0;
+    *more = false;
+    uint8_t prefix [LICID_BARE_MAX + 1];
+    size_t plen = strnlen (license_id, LICID_BARE_MAX + 1) + 1;
+    if (plen > sizeof prefix)
+        return ERR_BAD_LICENSE_ID;
+    memcpy (prefix, license_id, plen);
+    char **out = calloc (VIEWS_SUCCESSORS_MAX, sizeof *out);
+    store_iter_t *it = out? store_iter_new (self->store, STORE_CF_SUCCESSOR, prefix, plen,
+                                            NULL, 0): NULL;
+    int rc = it? ERR_OK: ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl, got = 0, skipped = 0;   //  a scan reads a bounded number of keys
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (vl != 16 || kl <= plen || kl - plen > LICID_BARE_MAX) {
+            rc = ERR_CORRUPT;
+            break;
+        }
+        if (at && (int64_t) store_get_u64 (v + 8) > at
+        &&  ++skipped < VIEWS_SUCCESSORS_MAX * 64)
+            continue;                   //  linked by an event completed after `at`
+        if (got == VIEWS_SUCCESSORS_MAX || skipped >= VIEWS_SUCCESSORS_MAX * 64) {
+            *more = true;
+            break;
+        }
+        out [got] = strndup ((const char *) k + plen, kl - plen);
+        if (!out [got])
+            rc = ERR_NOMEM;
+        else
+            got++;
+    }
+    store_iter_destroy (&it);
+    if (rc != ERR_OK || !got) {
+        views_successors_free (&out, got);
+        *more = false;
+        return rc;
+    }
+    *ids = out;
+    *n = got;
+    return ERR_OK;
+}
+
+void
+views_successors_free (char ***ids_p, size_t n)
+{
+    if (!ids_p || !*ids_p)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free ((*ids_p) [i]);
+    free (*ids_p);
+    *ids_p = NULL;
 }
 
 // ---------------------------------------------------------------------
