@@ -3,6 +3,7 @@
     to a default.
 */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include "node/common/keyfile.h"
 #include "proto/licid.h"
 #include "node/base/logfmt.h"
-#include "node/serve/metrics.h"
 #include "proto/seal.h"
 
 #ifndef streq                   //  czmq.h (through metrics.h) has the same
@@ -248,6 +248,38 @@ s_bind_check (const char *name, const char *endpoint, char *why, size_t why_size
 }
 
 int
+config_http_listen (const char *listen, bool any_port, struct sockaddr_in *sa,
+                    char *why, size_t why_size)
+{
+    char host [64] = "127.0.0.1";
+    const char *colon = listen? strrchr (listen, ':'): NULL;
+    const char *port = colon? colon + 1: listen;
+    if (!listen || strlen (listen) >= sizeof host) {
+        snprintf (why, why_size, "metrics listen address must be HOST:PORT (at most %zu bytes)",
+                  sizeof host - 1);
+        return ERR_BAD_FIELD;
+    }
+    if (colon && colon > listen)
+        snprintf (host, sizeof host, "%.*s", (int) (colon - listen), listen);
+    memset (sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (inet_pton (AF_INET, host, &sa->sin_addr) != 1) {
+        snprintf (why, why_size, "metrics listen host \"%s\" must be a numeric IPv4 address "
+                  "(e.g. 127.0.0.1:9400)", host);
+        return ERR_BAD_FIELD;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul (port, &end, 10);
+    if (*port < '0' || *port > '9' || *end || errno || n > 65535 || (n == 0 && !any_port)) {
+        snprintf (why, why_size, "metrics listen port \"%s\" must be 1..65535", port);
+        return ERR_BAD_FIELD;
+    }
+    sa->sin_port = htons ((uint16_t) n);
+    return ERR_OK;
+}
+
+int
 config_check (const config_t *cfg, char *why, size_t why_size)
 {
     if (!licid_division_valid (cfg->division)) {
@@ -293,7 +325,7 @@ config_check (const config_t *cfg, char *why, size_t why_size)
         snprintf (why, why_size, "log_level must be error, warn, info or debug");
         return ERR_BAD_FIELD;
     }
-    if (*cfg->metrics_listen && metrics_listen_check (cfg->metrics_listen, why, why_size) != ERR_OK)
+    if (*cfg->metrics_listen && config_http_listen (cfg->metrics_listen, false, &(struct sockaddr_in) { 0 }, why, why_size) != ERR_OK)
         return ERR_BAD_FIELD;
     if (s_bind_check ("listen", cfg->listen, why, why_size) != ERR_OK
     ||  (*cfg->repl_listen && s_bind_check ("replication_listen", cfg->repl_listen, why, why_size) != ERR_OK)

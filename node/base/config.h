@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include "proto/err.h"
 
 #define CONFIG_CHILDREN_MAX 256
@@ -63,5 +64,13 @@ int MUST_CHECK
 //  Checks the values.  ERR_OK or ERR_BAD_FIELD with why.
 int MUST_CHECK
     config_check (const config_t *cfg, char *why, size_t why_size);
+
+//  An HTTP listen address "HOST:PORT" (the metrics and dashboard
+//  listener): HOST a numeric IPv4 address or empty (127.0.0.1), PORT
+//  1..65535 (0 too if any_port: the system picks).  ERR_OK with *sa
+//  filled, or ERR_BAD_FIELD with why.
+int MUST_CHECK
+    config_http_listen (const char *listen, bool any_port, struct sockaddr_in *sa,
+                        char *why, size_t why_size);
 
 #endif

@@ -56,6 +56,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "node/base/config.h"
 #include "node/base/logfmt.h"
 #include "node/serve/dashboard.h"
 #include "node/pipeline/lateness.h"
@@ -119,43 +120,11 @@ struct metrics_t {
 // ---------------------------------------------------------------------
 //  Listen address
 
-static int
-s_parse_listen (const char *listen, bool any_port, struct sockaddr_in *sa,
-                char *why, size_t why_size)
-{
-    char host [64] = "127.0.0.1";
-    const char *colon = listen? strrchr (listen, ':'): NULL;
-    const char *port = colon? colon + 1: listen;
-    if (!listen || strlen (listen) >= sizeof host) {
-        snprintf (why, why_size, "metrics listen address must be HOST:PORT (at most %zu bytes)",
-                  sizeof host - 1);
-        return ERR_BAD_FIELD;
-    }
-    if (colon && colon > listen)
-        snprintf (host, sizeof host, "%.*s", (int) (colon - listen), listen);
-    memset (sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    if (inet_pton (AF_INET, host, &sa->sin_addr) != 1) {
-        snprintf (why, why_size, "metrics listen host \"%s\" must be a numeric IPv4 address "
-                  "(e.g. 127.0.0.1:9400)", host);
-        return ERR_BAD_FIELD;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long n = strtoul (port, &end, 10);
-    if (*port < '0' || *port > '9' || *end || errno || n > 65535 || (n == 0 && !any_port)) {
-        snprintf (why, why_size, "metrics listen port \"%s\" must be 1..65535", port);
-        return ERR_BAD_FIELD;
-    }
-    sa->sin_port = htons ((uint16_t) n);
-    return ERR_OK;
-}
-
 int
 metrics_listen_check (const char *listen, char *why, size_t why_size)
 {
     struct sockaddr_in sa;
-    return s_parse_listen (listen, false, &sa, why, why_size);
+    return config_http_listen (listen, false, &sa, why, why_size);
 }
 
 // ---------------------------------------------------------------------
@@ -556,7 +525,7 @@ metrics_open (metrics_t **out, const char *listen, char *why, size_t why_size)
 {
     *out = NULL;
     struct sockaddr_in sa;
-    int rc = s_parse_listen (listen, true, &sa, why, why_size);
+    int rc = config_http_listen (listen, true, &sa, why, why_size);
     if (rc != ERR_OK)
         return rc;
     metrics_t *self = calloc (1, sizeof *self);
