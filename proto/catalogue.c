@@ -522,7 +522,7 @@ catalogue_check_type (const Lic__LicenseType *t, char *why, size_t why_size)
         rc = s_check_spec (t, i, why, why_size);
     if (rc == ERR_OK)
         rc = s_check_rule (t, why, why_size);
-    //  Every string is text (finding 6): the checks above judged names,
+    //  Every string is text (proto/text.h): the checks above judged names,
     //  labels and values with their own messages (quoting none that is
     //  not text: s_shown); this covers every other string of the type.
     //  Their length is bounded by the frame and the entry limit.

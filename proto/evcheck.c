@@ -266,7 +266,7 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
     int rc = codec_known_fields (&ev->base, why, why_size);
     if (rc)
         return rc;
-    //  Before anything quotes a value in a message: text only (finding 6),
+    //  Before anything quotes a value in a message: text only (proto/text.h),
     //  whatever its length (that is judged in the evcheck.h order below).
     rc = codec_check_text (&ev->base, SIZE_MAX, why, why_size);
     if (rc)
@@ -305,7 +305,7 @@ evcheck_envelope (const Lic__Envelope *env, const Lic__Event *ev, licid_t *id,
 {
     assert (env && ev);
     int rc = codec_known_fields (&env->base, why, why_size);
-    //  One disclosure per digested item at most (finding 4: each is
+    //  One disclosure per digested item at most (bounded: each is
     //  stored and shown; a flood of empty ones is refused, not kept).
     if (rc == ERR_OK && env->n_disclosures > EVCHECK_ITEMS_MAX) {
         err_why (why, why_size, "the envelope carries %zu disclosures, at most %d (one per data "

@@ -1,4 +1,4 @@
-/*  licctl_catalogue.c -- licctl commands of issue 4: the license
+/*  licctl_catalogue.c -- licctl commands of the license
     catalogue (catalogue add, list, show, history), content-addressed
     blobs (blob put, get) and reports (report lateness).
 

@@ -36,7 +36,7 @@
 #define INGEST_ITEMS_MAX 32768      //  events (published or replicated) in flight at most
 #define INGEST_TASKS_BATCH 4096     //  tasks handed to the verifier at once
 #define INGEST_ANSWERS_MAX (64 * 1024 * 1024)   //  bytes of query answers waiting for their audit record
-//  Heap held by the jobs in flight (issue 11 finding 4), from the moment
+//  Heap held by the jobs in flight (README "Bounded resources"), from the moment
 //  a job is submitted until it is answered: its decoded request, entries
 //  and leaf copies as codec_heap measures them, and for each event body
 //  the event decode budget (codec_event_budget: twice its bytes plus
@@ -117,7 +117,7 @@ typedef void (ingest_audit_fn) (void *arg, int channel, zframe_t **route_p, Lic_
 void
     ingest_set_audit_handler (ingest_t *self, ingest_audit_fn *fn, void *arg);
 
-//  Records a query (issue 5 item 4): appends rec (owned from here on) as
+//  Records a query (proto/README.md section 11): appends rec (owned from here on) as
 //  a node-signed ENTRY_AUDIT to the log and hands the prepared answer
 //  (owned) back through the audit handler only once that record is
 //  durable.  channel is the caller's, returned as it is.  route_p and

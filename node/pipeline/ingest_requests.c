@@ -53,7 +53,7 @@ typedef struct {
 } s_node_t;
 
 //  The checks of a signed event after its signature was verified (in the
-//  order of issue 2 item 6).  With dup_seq, a duplicate (same key, same
+//  order of proto/evcheck.h and ingest.h).  With dup_seq, a duplicate (same key, same
 //  body) is recognised first: returns ERR_EXISTS with *dup_seq set.
 //  Returns ERR_OK or the refusal, why saying more.
 //  A predecessor issued by a department registered at the origin is in the
@@ -176,7 +176,7 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
         job->code = rc;
         return;
     }
-    //  Secret items' values stay here (issue 5 item 3): the log entry,
+    //  Secret items' values stay here (proto/README.md section 10): the log entry,
     //  which travels upward, keeps only the other disclosures.
     Lic__Envelope *own = job->req->publish;
     size_t n_all = own->n_disclosures;
@@ -319,7 +319,7 @@ s_sequence_catalogue (ingest_t *self, ingest_job_t *job)
                   "catalogue entry could not be applied");
 }
 
-//  An application body registered by the operator (issue 5 item 1).
+//  An application body registered by the operator (proto/README.md section 11).
 static void
 s_sequence_app_body (ingest_t *self, ingest_job_t *job)
 {

@@ -59,7 +59,7 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         return ERR_MALFORMED;
     }
     if (kind->signer == ENTRYKIND_SIGNER_DEPARTMENT) {
-        //  Upper levels re-check the standard too (issue 4 item 3), with
+        //  Upper levels re-check the standard too (proto/README.md section 9), with
         //  the values disclosed to them: never those of secret items.
         rc = ingest_check_event (self, e->origin_division, e->envelope, t, NULL, why, why_size);
         return rc == ERR_OK? ingest_check_catalogue (self, e->origin_division, t->ev, e->envelope,
@@ -74,7 +74,7 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
         return ERR_UNKNOWN_KEY;
     }
     //  Its strings are text, as at the door of the node that made it
-    //  (issue 11 finding 6): else quarantined, its field named.
+    //  (proto/text.h): else quarantined, its field named.
     return codec_entry_text (e, why, why_size);
 }
 

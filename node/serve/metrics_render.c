@@ -180,7 +180,7 @@ s_render_children (s_buf_t *b, const Lic__NodeStatus *ns)
     }
 }
 
-//  Every node below this one (issue 13), from the signed summaries its
+//  Every node below this one (node/links/subtree.h), from the signed summaries its
 //  children relay: so the province's metrics show each county.
 typedef enum {
     S_NODE_LAG_S, S_NODE_LAG, S_NODE_SEEN, S_NODE_UP, S_NODE_QUAR, S_NODE_DISK, S_NODE_SERIES

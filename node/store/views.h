@@ -256,7 +256,7 @@ bool
     views_applies (int kind);
 
 // ---------------------------------------------------------------------
-//  Sharing within scope (issue 5)
+//  Sharing within scope (proto/README.md section 11)
 
 //  Applies an application body's registration (a node-signed entry made
 //  at its origin).  ERR_OK, ERR_FORBIDDEN, ERR_NOMEM.

@@ -62,8 +62,7 @@ views_apply_audit (views_t *self, store_batch_t *batch, uint64_t gen,
     &&  (kl = views_audit_key (key, sizeof key, 'b', rec->body_code, entry->seq)) > 0)
         store_batch_put (batch, STORE_CF_AUDIT, key, kl, "", 0);
     //  Filed under the real holder of every license the query named too,
-    //  so a holder's report shows a probe that named someone else (issue
-    //  10 finding 6).  A find returns only the named holder's licenses.
+    //  so a holder's report shows a probe that named someone else.  A find returns only the named holder's licenses.
     if (rec->kind != LIC__QUERY_KIND__QUERY_FIND) {
         s_audit_file_holder (self, batch, rec, rec->license_id, entry->seq);
         //  (A get, status or copy returns the license it asked for: read once.)

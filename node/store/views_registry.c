@@ -172,7 +172,7 @@ views_int_registry_load (views_t *self)
                 rc = ERR_CORRUPT;
             else
             if (authority_node_record (rec->parent_division, rec, NULL, why, sizeof why) != ERR_OK)
-                //  Stored by a version that did not check (issue 10): a
+                //  Stored by a version that did not check (proto/authority.h): a
                 //  record that breaks the rules vouches for nothing.
                 logfmt_msgf (LOGFMT_WARN, "registry: node record of %s ignored: %s",
                              rec->division, why);
@@ -492,7 +492,7 @@ views_apply_node (views_t *self, store_batch_t *batch, uint64_t gen,
 }
 
 // ---------------------------------------------------------------------
-//  Sharing within scope (issue 5): application bodies, the audit index,
+//  Sharing within scope (proto/README.md section 11): application bodies, the audit index,
 //  the signed envelopes an archived copy carries.
 
 int
