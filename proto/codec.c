@@ -471,17 +471,9 @@ codec_heap (const ProtobufCMessage *m)
 }
 
 int
-codec_entry_text (const Lic__LogEntry *e, char *why, size_t why_size)
+codec_body_text (const ProtobufCMessageDescriptor *d, const ProtobufCBinaryData *body,
+                 char *why, size_t why_size)
 {
-    const ProtobufCMessageDescriptor *d =
-        e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? &lic__registration__descriptor
-      : e->kind == LIC__ENTRY_KIND__ENTRY_NODE? &lic__node_record__descriptor
-      : e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? &lic__license_type__descriptor
-      : e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? &lic__app_body_registration__descriptor
-      : e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? &lic__audit_record__descriptor: NULL;
-    if (!d || !e->envelope)
-        return ERR_OK;              //  events: evcheck's
-    const ProtobufCBinaryData *body = &e->envelope->body;
     if (body->len > CODEC_ENTRY_MAX)
         return ERR_TOO_LARGE;
     s_budget_t budget = { 0, codec_decode_budget (body->len), false, false };

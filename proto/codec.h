@@ -119,13 +119,15 @@ int MUST_CHECK
 int MUST_CHECK
     codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size);
 
-//  The text rule on the body of a node-signed entry as it comes up from
-//  a child (registration, node record, catalogue type, application body,
-//  audit record): every string UTF-8 text (codec_check_text).  ERR_OK
-//  (also for events: evcheck judges those), ERR_BAD_FIELD with why naming
-//  the field, ERR_TOO_LARGE, ERR_MALFORMED (the body does not unpack).
+//  The text rule on a body of message d (at most CODEC_ENTRY_MAX bytes),
+//  unpacked within the decode budget: every string UTF-8 text
+//  (codec_check_text).  Which bodies it applies to is the entry-kind
+//  table's (entrykind_text, proto/entrykind.h).  ERR_OK, ERR_BAD_FIELD
+//  with why naming the field, ERR_TOO_LARGE, ERR_MALFORMED (the body
+//  does not unpack as d), ERR_NOMEM.
 int MUST_CHECK
-    codec_entry_text (const Lic__LogEntry *e, char *why, size_t why_size);
+    codec_body_text (const ProtobufCMessageDescriptor *d, const ProtobufCBinaryData *body,
+                     char *why, size_t why_size);
 
 //  Whether an envelope (as it will be stored: without secret disclosures)
 //  leaves room for its log entry under CODEC_ENTRY_MAX at every level.

@@ -5,7 +5,9 @@
     that must tell the kinds apart -- the views' apply and replay
     (node/store/views.c), the parent's apply of a child's batch
     (node/pipeline/replica.c), `licnode check`, the JSON of `licctl log`
-    -- takes what differs from the row of the kind here, and keeps what
+    -- takes what differs from the row of the kind here (and `licctl
+    log` and `verify-proof` its one-line summary, the parent's apply the
+    text check of its strings), and keeps what
     only it does (the views' apply of a body, its JSON) in a table of its
     own indexed by the same kinds.
 
@@ -54,6 +56,13 @@ typedef struct {
     //  record gives a key to -- or NULL (an event names none: its origin
     //  is the entry's).
     const char *(*division) (const void *body);
+    //  The body's message, whose strings entrykind_text checks as UTF-8
+    //  text, or NULL: an event's are evcheck's (a row that leaves the
+    //  columns below out gets NULL).
+    const ProtobufCMessageDescriptor *text;
+    //  One line about a decoded, complete body, into out (NUL-terminated,
+    //  cut at size): what `licctl log` and `licctl verify-proof` print.
+    void (*summary) (const void *body, char *out, size_t size);
 } entrykind_t;
 
 #define ENTRYKIND_COUNT 6           //  kinds with a row: every EntryKind but ENTRY_NONE
@@ -66,5 +75,20 @@ const entrykind_t *
 //  Row i of the table (0 <= i < ENTRYKIND_COUNT), in EntryKind order.
 const entrykind_t *
     entrykind_at (size_t i);
+
+//  The strings of a node-signed entry's body are UTF-8 text as at the
+//  door of the node that made it (proto/text.h, codec_check_text); an
+//  event's are evcheck's, and a kind without a row is not checked here.
+//  ERR_OK, ERR_BAD_FIELD (why names the field), ERR_MALFORMED (the body
+//  does not unpack), ERR_TOO_LARGE, ERR_NOMEM.
+int MUST_CHECK
+    entrykind_text (const Lic__LogEntry *e, char *why, size_t why_size);
+
+//  One line about an entry's body, into out: its row's summary when the
+//  body decodes with the row's decode and is complete (true); else what
+//  it should have been, "a registration entry whose body does not decode
+//  as one" (false).
+bool
+    entrykind_summary (const Lic__LogEntry *e, char *out, size_t size);
 
 #endif

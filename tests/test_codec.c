@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 
 //  An envelope with a body of body_len bytes, as a department signs it
 typedef struct {
@@ -428,21 +429,21 @@ test_replicated_bodies_are_text (void)
     e.kind = LIC__ENTRY_KIND__ENTRY_REGISTRATION;
     e.envelope = &env;
     char why [256];
-    assert (codec_entry_text (&e, why, sizeof why) == ERR_OK);
+    assert (entrykind_text (&e, why, sizeof why) == ERR_OK);
     free (body);
     d.name = "M\xFCller";
     assert (codec_registration_encode (&reg, &body, &len) == ERR_OK);
     env.body.data = body;
     env.body.len = len;
-    assert (codec_entry_text (&e, why, sizeof why) == ERR_BAD_FIELD);
+    assert (entrykind_text (&e, why, sizeof why) == ERR_BAD_FIELD);
     assert (strstr (why, "Registration.department.name is not UTF-8 text"));
     //  An event is evcheck's; a body that does not unpack is malformed
     e.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
-    assert (codec_entry_text (&e, why, sizeof why) == ERR_OK);
+    assert (entrykind_text (&e, why, sizeof why) == ERR_OK);
     e.kind = LIC__ENTRY_KIND__ENTRY_APP_BODY;
     env.body.data = (uint8_t *) "\xff\xff\xff";
     env.body.len = 3;
-    assert (codec_entry_text (&e, why, sizeof why) == ERR_MALFORMED);
+    assert (entrykind_text (&e, why, sizeof why) == ERR_MALFORMED);
     free (body);
 }
 

@@ -226,12 +226,75 @@ test_what_is_not_a_body_is_refused (void)
     free (buf);
 }
 
+//  The summary column: the one line `licctl log` and `licctl
+//  verify-proof` print for each kind, and what they print for a body
+//  that does not decode or lacks what its kind needs.
+static void
+test_summary_is_the_line_licctl_prints (void)
+{
+    static const char *want [ENTRYKIND_COUNT] = {
+        "issue 330106202691330106MA2X0000-0001 v0 by 91330106MA2X00000X",
+        "register 91330106MA2X00000X market regulation (0 types, 0 keys, 0 revoked)",
+        "node record: 330108 has key 0707070707070707, vouched for by 330100",
+        "catalogue 91330000MA2X00000X001 version 2 food (0 items)",
+        "application body 11330000MB0000000X tax bureau (0 types, 0 matters, 0 clearances, "
+        "key 0707070707070707)",
+        "audit: get by 11330000MB0000000X staff , matter , case , holder : granted",
+    };
+    s_body_t bodies [ENTRYKIND_COUNT];
+    s_encode_bodies (bodies);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    Lic__LogEntry e;
+    codec_entry_init (&e);
+    e.envelope = &env;
+    char line [512];
+    for (size_t i = 0; i < ENTRYKIND_COUNT; i++) {
+        e.kind = bodies [i].kind;
+        env.body.data = bodies [i].buf;
+        env.body.len = bodies [i].len;
+        assert (entrykind_summary (&e, line, sizeof line));
+        if (strcmp (line, want [i]))
+            printf ("kind %d: \"%s\"\n", e.kind, line);
+        assert (strcmp (line, want [i]) == 0);
+        //  Node-signed bodies have their strings checked as text here;
+        //  an event's are evcheck's.
+        const entrykind_t *row = entrykind_of (e.kind);
+        assert (row->summary);
+        assert ((row->text == NULL) == (row->signer == ENTRYKIND_SIGNER_DEPARTMENT));
+        assert (entrykind_text (&e, line, sizeof line) == ERR_OK);
+        free (bodies [i].buf);
+    }
+    //  What it should have been, when it is not one.
+    e.kind = LIC__ENTRY_KIND__ENTRY_REGISTRATION;
+    env.body.data = (uint8_t *) "\xff\xff\xff";
+    env.body.len = 3;
+    assert (!entrykind_summary (&e, line, sizeof line));
+    assert (strcmp (line, "a registration entry whose body does not decode as one") == 0);
+    Lic__AppBodyRegistration areg;
+    codec_app_body_registration_init (&areg);
+    areg.division = "330000";
+    assert (codec_app_body_registration_encode (&areg, &env.body.data, &env.body.len) == ERR_OK);
+    e.kind = LIC__ENTRY_KIND__ENTRY_APP_BODY;
+    assert (!entrykind_summary (&e, line, sizeof line));
+    assert (strcmp (line, "an application body entry whose body does not decode as one") == 0);
+    free (env.body.data);
+    e.kind = ENTRYKIND_COUNT + 1;
+    assert (!entrykind_summary (&e, line, sizeof line));
+    assert (strcmp (line, "an unknown kind of entry whose body does not decode as one") == 0);
+    e.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
+    e.envelope = NULL;
+    assert (!entrykind_summary (&e, line, sizeof line));
+    assert (strcmp (line, "an event entry whose body does not decode as one") == 0);
+}
+
 int
 main (void)
 {
     test_every_kind_has_one_row ();
     test_decode_free_round_trip_and_division ();
     test_what_is_not_a_body_is_refused ();
+    test_summary_is_the_line_licctl_prints ();
     printf ("test_entrykind: OK\n");
     return 0;
 }

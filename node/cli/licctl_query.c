@@ -16,6 +16,7 @@
 #include "proto/authority.h"
 #include "replication/checkpoint.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "node/common/keyfile.h"
 #include "node/client/licclient.h"
 #include "node/cli/licctl.h"
@@ -119,117 +120,6 @@ s_print_record (const Lic__LicenseRecord *rec)
         s_print_history (rec->history [i]);
 }
 
-//  The first 8 bytes of a key in hex: its fingerprint in logs and lists.
-static const char *
-s_fp (const ProtobufCBinaryData *key, char out [17])
-{
-    if (key->len < 8)
-        return "-";
-    seal_hex (out, key->data, 8);
-    return out;
-}
-
-//  One line about an entry's body, of every kind (licctl log, text).
-static bool
-s_print_body (const Lic__LogEntry *e)
-{
-    const Lic__Envelope *env = e->envelope;
-    const uint8_t *b = env? env->body.data: NULL;
-    size_t n = env? env->body.len: 0;
-    char t [32], fp [17], fp2 [17], cnt [32];
-    bool shown = false;
-    switch (e->kind) {
-        case LIC__ENTRY_KIND__ENTRY_EVENT: {
-            Lic__Event *ev = NULL;
-            if (env && codec_event_decode (b, n, &ev) == ERR_OK) {
-                printf ("%s %s v%u by %s\n", licjson_op_name (ev->op), ev->license_id,
-                        ev->expected_version, ev->issuer_code);
-                shown = true;
-            }
-            codec_event_free (&ev);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_REGISTRATION: {
-            Lic__Registration *reg = NULL;
-            if (env && codec_registration_decode (b, n, &reg) == ERR_OK && reg->department) {
-                printf ("register %s %s (%zu types, %zu keys, %zu revoked)\n",
-                        reg->department->credit_code, reg->department->name,
-                        reg->department->n_license_types, reg->department->n_sign_keys,
-                        reg->department->n_revoked_keys);
-                shown = true;
-            }
-            codec_registration_free (&reg);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_NODE: {
-            Lic__NodeRecord *nr = NULL;
-            bool decoded = env && codec_node_record_decode (b, n, &nr) == ERR_OK;
-            if (decoded && nr->revocation) {
-                printf ("node key revoked: %s's key %s, by %s, void after origin seq %" PRIu64 "\n",
-                        nr->division, s_fp (&nr->sign_key, fp), nr->parent_division,
-                        nr->revoked_after);
-                shown = true;
-            }
-            else
-            if (decoded) {
-                printf ("node record: %s has key %s, vouched for by %s%s%s\n", nr->division,
-                        s_fp (&nr->sign_key, fp), nr->parent_division,
-                        nr->replaces_key.len? ", replacing key ": "",
-                        nr->replaces_key.len? s_fp (&nr->replaces_key, fp2): "");
-                shown = true;
-            }
-            codec_node_record_free (&nr);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_CATALOGUE: {
-            Lic__LicenseType *lt = NULL;
-            if (env && codec_license_type_decode (b, n, &lt) == ERR_OK) {
-                printf ("catalogue %s version %u %s (%zu items)%s\n", lt->type_code, lt->version,
-                        lt->name, lt->n_items, lt->withdrawn? " WITHDRAWN": "");
-                shown = true;
-            }
-            codec_license_type_free (&lt);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_APP_BODY: {
-            Lic__AppBodyRegistration *ar = NULL;
-            if (env && codec_app_body_registration_decode (b, n, &ar) == ERR_OK && ar->body) {
-                const Lic__AppBody *a = ar->body;
-                printf ("application body %s %s (%zu types, %zu matters, %zu clearances, key %s)%s\n",
-                        a->credit_code, a->name, a->n_license_types, a->n_matters, a->n_clearance,
-                        s_fp (&a->curve_key, fp), a->revoked? " REVOKED": "");
-                shown = true;
-            }
-            codec_app_body_registration_free (&ar);
-            break;
-        }
-        case LIC__ENTRY_KIND__ENTRY_AUDIT: {
-            static const char *kinds [] = { "none", "get", "find", "status", "copy" };
-            Lic__AuditRecord *r = NULL;
-            if (env && codec_audit_record_decode (b, n, &r) == ERR_OK) {
-                const char *kind = r->kind >= 0 && r->kind <= 4? kinds [r->kind]: "?";
-                if (r->count)
-                    printf ("audit: %u refused requests of key %s%s%s since %s (first: %s)\n", r->count,
-                            s_fp (&r->body_key, fp), *r->body_code? ", body ": "", r->body_code,
-                            licctl_time (r->window_start_ms / 1000, t), err_str (r->code));
-                else
-                    printf ("audit: %s by %s staff %s, matter %s, case %s, holder %s%s%s: %s%s%s\n",
-                            kind, *r->body_code? r->body_code: "(not a body)", r->staff_id,
-                            r->matter_code, r->case_number, r->holder_id, *r->license_id? ", license ": "",
-                            r->license_id, r->code == ERR_OK? "granted": err_str (r->code),
-                            r->code == ERR_OK && r->n_returned? ", returned ": "",
-                            r->code == ERR_OK && r->n_returned? progress_count (r->n_returned, cnt): "");
-                shown = true;
-            }
-            codec_audit_record_free (&r);
-            break;
-        }
-        default:
-            break;
-    }
-    return shown;
-}
-
 static void
 s_print_entry (const Lic__LogEntry *e)
 {
@@ -237,16 +127,12 @@ s_print_entry (const Lic__LogEntry *e)
     printf ("seq %-8llu %s/%-8llu %s  ", (unsigned long long) e->seq,
             e->origin_division, (unsigned long long) e->origin_seq,
             licctl_time (e->received_at, t));
-    //  Every kind has its line; one that still does not decode says what
-    //  it should have been (licctl log --json shows its bytes).
-    if (!s_print_body (e))
-        printf ("%s entry whose body does not decode as one\n",
-                e->kind == LIC__ENTRY_KIND__ENTRY_EVENT? "an event"
-                : e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION? "a registration"
-                : e->kind == LIC__ENTRY_KIND__ENTRY_NODE? "a node record"
-                : e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE? "a catalogue"
-                : e->kind == LIC__ENTRY_KIND__ENTRY_APP_BODY? "an application body"
-                : e->kind == LIC__ENTRY_KIND__ENTRY_AUDIT? "an audit": "an unknown kind of");
+    //  Every kind has its line (its row's summary); one that still does
+    //  not decode says what it should have been (licctl log --json shows
+    //  its bytes).
+    char line [4096];
+    entrykind_summary (e, line, sizeof line);
+    printf ("%s\n", line);
 }
 
 // ---------------------------------------------------------------------

@@ -23,6 +23,7 @@
 #include <string.h>
 #include "replication/checkpoint.h"
 #include "proto/codec.h"
+#include "proto/entrykind.h"
 #include "node/common/keyfile.h"
 #include "node/cli/licctl.h"
 #include "node/cli/licctl_verify.h"
@@ -574,36 +575,12 @@ s_check_root (s_report_t *r, const s_doc_t *doc, const uint8_t *trusted)
         s_check (r, false, "root", "is %s, --root says %s", hex [0], hex [1]);
 }
 
-//  What a log entry is, in a few words, into out.
-static void
-s_describe_entry (const Lic__LogEntry *e, char *out, size_t size)
-{
-    const ProtobufCBinaryData *body = e->envelope? &e->envelope->body: NULL;
-    Lic__Event *ev = NULL;
-    Lic__Registration *reg = NULL;
-    if (body && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
-    &&  codec_event_decode (body->data, body->len, &ev) == ERR_OK)
-        snprintf (out, size, "event %s %s", licjson_op_name (ev->op),
-                  ev->license_id);
-    else
-    if (body && e->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION
-    &&  codec_registration_decode (body->data, body->len, &reg) == ERR_OK
-    &&  reg->department)
-        snprintf (out, size, "registration of %s",
-                  reg->department->credit_code);
-    else
-        snprintf (out, size, "%s entry", e->kind == LIC__ENTRY_KIND__ENTRY_NODE?
-                  "node record": "other");
-    codec_event_free (&ev);
-    codec_registration_free (&reg);
-}
-
 //  The leaf is the LogEntry of seq leaf_index + 1, and it is in the tree.
 static void
 s_check_inclusion (s_report_t *r, const s_doc_t *doc)
 {
     Lic__LogEntry *e = NULL;
-    char what [300];
+    char what [4096];
     int rc = codec_entry_decode (doc->leaf, doc->leaf_len, &e);
     if (rc != ERR_OK)
         s_check (r, false, "leaf", "is not a log entry (%s)", err_str (rc));
@@ -613,7 +590,7 @@ s_check_inclusion (s_report_t *r, const s_doc_t *doc)
                  "leaf %" PRIu64 " holds seq %" PRIu64, e->seq,
                  doc->leaf_index, doc->leaf_index + 1);
     else {
-        s_describe_entry (e, what, sizeof what);
+        entrykind_summary (e, what, sizeof what);    //  the line licctl log prints
         s_check (r, true, "leaf", "log entry seq %" PRIu64 " from %s/%" PRIu64
                  ": %s", e->seq, e->origin_division, e->origin_seq, what);
     }

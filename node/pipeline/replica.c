@@ -75,7 +75,7 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
     }
     //  Its strings are text, as at the door of the node that made it
     //  (proto/text.h): else quarantined, its field named.
-    return codec_entry_text (e, why, why_size);
+    return entrykind_text (e, why, why_size);
 }
 
 //  Appends a checked replicated entry to our own log, keeping its origin:
