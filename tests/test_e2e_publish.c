@@ -345,6 +345,18 @@ test_a_successor_names_an_existing_predecessor (void)
         printf ("    licctl --json get: %s\n", out);
     assert (strstr (out, line));
 
+    //  As of a time before serial 19 was completed (serial n completes at
+    //  1764201600 + n), no successor yet; between 19 and 23, serial 19.
+    snprintf (args, sizeof args, "get %s --at 1764201610", pred);
+    s_licctl (args, out, sizeof out);
+    assert (strstr (out, "license_id     ") && !strstr (out, "successor "));
+    snprintf (args, sizeof args, "get %s --at 1764201620", pred);
+    s_licctl (args, out, sizeof out);
+    snprintf (line, sizeof line, "successor      %s\n", id);
+    assert (strstr (out, line));
+    snprintf (line, sizeof line, "successor      %s\n", id2);
+    assert (!strstr (out, line));
+
     //  Serial 23 altered without a predecessor: only serial 19 is left.
     assert (s_publish (s_ca, &s_a, LIC__OP__OP_ALTER, 23, 1, s_no_predecessor, NULL, NULL, NULL) == ERR_OK);
     r = s_get (pred);
