@@ -14,6 +14,7 @@
 #include "node/base/logfmt.h"
 #include "proto/codec.h"
 #include "proto/seal.h"
+#include "node/pipeline/held.h"
 #include "node/pipeline/ingest_ops.h"
 
 typedef struct {
@@ -503,6 +504,7 @@ ingest_on_ready (ingest_t *self)
         }
     if (zsock_events (zactor_sock (self->committer)) & ZMQ_POLLIN)
         s_on_committed (self);
+    held_tick (self);           //  held entries whose cause may be gone: a retry job
     s_sequence_ready (self);
     s_start_commit (self);
 }

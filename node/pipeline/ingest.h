@@ -172,6 +172,7 @@ typedef struct {
     uint64_t applied;               //  replicated entries applied
     uint64_t skipped;               //  replicated entries already here (origin seq)
     uint64_t quarantined;           //  replicated entries quarantined (since start)
+    uint64_t released;              //  held entries that left the quarantine (since start)
     uint64_t rejected_by_code [ERR_INTERNAL + 1];   //  refused publishes per err_t
     //  Synced writes: duration histogram (cumulative counts per bucket,
     //  upper bounds in INGEST_FSYNC_BOUNDS_US, the last is +Inf).

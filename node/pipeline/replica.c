@@ -8,14 +8,15 @@
     child claims.  Then, in the open write batch: the child tree's nodes,
     each entry not already applied (same origin division and seq) checked
     end to end and appended to our log keeping its origin, entries that
-    fail verification put in quarantine (the stream goes on), and the
-    child's new high-water mark.
+    fail verification held (held.c: the stream goes on), and the child's
+    new high-water mark.
 */
 #include <time.h>
 #include "node/base/logfmt.h"
 #include "proto/authority.h"
 #include "proto/codec.h"
 #include "proto/entrykind.h"
+#include "node/pipeline/held.h"
 #include "node/pipeline/ingest_ops.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
@@ -42,11 +43,11 @@ typedef struct {
 //  the child may bring this origin (proto/authority.h), the envelope
 //  verifies, and it is signed by whom it must be.  The rules on the body
 //  are applied by views_apply_* on every path (s_apply_replica).
-static int
-s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
-                 const verify_task_t *t, char *why, size_t why_size)
+int
+replica_check (ingest_t *self, const char *child, const Lic__LogEntry *e,
+               const verify_task_t *t, char *why, size_t why_size)
 {
-    int rc = authority_origin (child, e->origin_division, why, why_size);
+    int rc = child? authority_origin (child, e->origin_division, why, why_size): ERR_OK;
     if (rc != ERR_OK)
         return rc;
     if (t->sig_rc != ERR_OK || !e->envelope) {
@@ -82,9 +83,9 @@ s_check_replica (ingest_t *self, const char *child, const Lic__LogEntry *e,
 //  the same apply as a replay (views_apply_entry), so the rules on a
 //  body are those of every other path; an event's body is already
 //  decoded by the verifier.
-static int
-s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
-                 char *why, size_t why_size)
+int
+replica_apply (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
+               char *why, size_t why_size)
 {
     Lic__LogEntry own = *e;
     own.seq = ingest_next_seq (self);
@@ -98,32 +99,6 @@ s_apply_replica (ingest_t *self, const Lic__LogEntry *e, const verify_task_t *t,
         ingest_counters (self)->applied++;
     }
     return rc;
-}
-
-//  Quarantine: origin division '/' origin seq (u64 BE) -> reason 0x00 entry bytes.
-static void
-s_quarantine (ingest_t *self, const Lic__LogEntry *e, const uint8_t *bytes, size_t len,
-              int code, const char *why)
-{
-    uint8_t key [32];
-    size_t dl = strlen (e->origin_division);
-    if (dl > 16)
-        dl = 16;
-    memcpy (key, e->origin_division, dl);
-    key [dl] = '/';
-    store_put_u64 (key + dl + 1, e->origin_seq);
-    char reason [400];
-    int rl = snprintf (reason, sizeof reason, "%s: %s", err_str (code), why);
-    size_t vlen = (size_t) rl + 1 + len;
-    uint8_t *v = malloc (vlen);
-    if (!v)
-        return;
-    memcpy (v, reason, (size_t) rl + 1);
-    memcpy (v + rl + 1, bytes, len);
-    store_batch_put (ingest_batch (self), STORE_CF_QUARANTINE, key, dl + 9, v, vlen);
-    free (v);
-    ingest_counters (self)->quarantined++;
-    logfmt_msgf (LOGFMT_WARN, "quarantined entry %s/%" PRIu64 ": %s", e->origin_division, e->origin_seq, reason);
 }
 
 static void
@@ -179,11 +154,11 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
             continue;   //  already applied (same origin division and seq; FORMAT 7)
         }
         char why [320] = "";
-        rc = views_origin_admit (ingest_views (self), e, why, sizeof why);
+        rc = replica_check (self, c->division, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
-            rc = s_check_replica (self, c->division, e, &item->task.task, why, sizeof why);
+            rc = views_origin_admit (ingest_views (self), e, why, sizeof why);
         if (rc == ERR_OK)
-            rc = s_apply_replica (self, e, &item->task.task, why, sizeof why);
+            rc = replica_apply (self, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
             c->applied++;
         else
@@ -193,7 +168,10 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
             return;
         }
         else {
-            s_quarantine (self, e, b->entries [i].data, b->entries [i].len, rc, why);
+            //  Held behind a held entry it depends on, if there is one.
+            if (held_retryable (rc))
+                held_behind (self, e, rc, why, sizeof why);
+            held_put (self, e, b->entries [i].data, b->entries [i].len, rc, why);
             c->quarantined++;
         }
     }
@@ -210,6 +188,7 @@ s_committed_batch (ingest_t *self, ingest_job_t *job, uint64_t gen, int rc)
 {
     (void) self;
     ingest_child_t *c = ((s_batch_t *) job)->child;
+    held_committed (gen, rc);
     if (rc != ERR_OK) {
         //  Nothing of the child's pending batches stays: resend from the
         //  durable high-water mark.

@@ -35,6 +35,11 @@ typedef struct {
 
 typedef struct verifier_t verifier_t;
 
+//  Does one task's work on the caller's thread (what the pool does with
+//  each task it is sent: a held entry's retry).
+void
+    verifier_check (verify_task_t *task);
+
 //  Starts `threads` verifier threads.  NULL if out of memory.
 verifier_t *
     verifier_new (int threads);

@@ -31,7 +31,7 @@ reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
         ns->head_root.data = root;
         ns->head_root.len = 32;
     }
-    ns->quarantined = self->quarantine_base + st->quarantined;
+    ns->quarantined = self->quarantine_base + st->quarantined - st->released;   //  held now
     ns->applied = st->applied;
     ns->checkpoint = self->checkpoint? self->checkpoint: "";
     ns->catalogue_types = views_types (self->views);

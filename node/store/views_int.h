@@ -43,6 +43,8 @@ struct views_t {
     char division [16];     //  this node's division
     zhashx_t *nodes;        //  division -> views_node_t (trusted or learnt)
     zhashx_t *origins;      //  division -> views_origin_t: mark and holes (pending included)
+    bool origin_cause;      //  a registration, node record or catalogue version was
+                            //  applied since views_origin_take_cause
     zhashx_t *licenses;     //  license id -> views_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that

@@ -16,11 +16,13 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
+#include "proto/entrykind.h"
 #include "node/store/views_int.h"
 #include "node/store/views_origin.h"
 
 struct views_origin_t {
     uint64_t seq;               //  mark: highest origin seq applied
+    uint64_t node_seq;          //  highest origin seq of a node-signed entry applied
     bool dirty;                 //  changed since the last flush into a batch
     size_t n_holes;
     views_hole_t *holes;        //  ascending, disjoint, all below seq
@@ -44,17 +46,20 @@ views_int_origins_init (views_t *self)
     zhashx_set_destructor (self->origins, s_origin_destroy);
 }
 
-//  Decodes a stored value: mark (u64 BE) then (lo, hi) u64 BE pairs.
+//  Decodes a stored value: mark (u64 BE), then (if holes or node
+//  statements) the node mark (u64 BE) and (lo, hi) u64 BE pairs.
 static views_origin_t *
 s_decode (const uint8_t *v, size_t vl)
 {
-    if (vl < 8 || (vl - 8) % 16 != 0 || (vl - 8) / 16 > VIEWS_HOLES_MAX)
+    if (vl != 8 && (vl < 16 || (vl - 16) % 16 != 0 || (vl - 16) / 16 > VIEWS_HOLES_MAX))
         return NULL;
     views_origin_t *o = calloc (1, sizeof *o);
     if (!o)
         return NULL;
     o->seq = store_get_u64 (v);
-    o->n_holes = (vl - 8) / 16;
+    o->node_seq = vl > 8? store_get_u64 (v + 8): 0;
+    o->n_holes = vl > 8? (vl - 16) / 16: 0;
+    v += vl > 8? 8: 0;          //  the pairs then start at v + 8
     if (o->n_holes) {
         o->holes = calloc (o->n_holes, sizeof *o->holes);
         if (!o->holes) {
@@ -62,11 +67,11 @@ s_decode (const uint8_t *v, size_t vl)
             return NULL;
         }
     }
-    uint64_t floor = 0;
+    uint64_t floor = 1;
     for (size_t i = 0; i < o->n_holes; i++) {
         o->holes [i].lo = store_get_u64 (v + 8 + 16 * i);
         o->holes [i].hi = store_get_u64 (v + 16 + 16 * i);
-        if (o->holes [i].lo <= floor || o->holes [i].hi < o->holes [i].lo
+        if (o->holes [i].lo < floor || o->holes [i].hi < o->holes [i].lo
         ||  o->holes [i].hi >= o->seq) {
             free (o->holes);
             free (o);
@@ -164,6 +169,17 @@ views_origin_admit (views_t *self, const Lic__LogEntry *entry, char *why, size_t
 {
     views_origin_t *o = (views_origin_t *) zhashx_lookup (self->origins, entry->origin_division);
     uint64_t s = entry->origin_seq, mark = o? o->seq: 0;
+    const entrykind_t *kind = entrykind_of (entry->kind);
+    if (o && kind && kind->signer == ENTRYKIND_SIGNER_NODE && s < o->node_seq) {
+        //  The origin's statements apply in its order: a later one is
+        //  applied here, which this one would undo (a registration or a
+        //  record replaces the one before).
+        err_why (why, why_size, "%s/%" PRIu64 " comes after %s's %s statement %" PRIu64 " was "
+                 "applied here: a node's statements apply in its order (decide it: licctl "
+                 "quarantine release|reject)", entry->origin_division, s, entry->origin_division,
+                 kind->title, o->node_seq);
+        return ERR_EXISTS;
+    }
     if (s > mark) {
         //  Opens [mark + 1, the previous entry of the origin] if it is not applied.
         bool opens = entry->origin_skip < s - 1 - mark;
@@ -235,8 +251,28 @@ views_int_origin_note (views_t *self, const Lic__LogEntry *entry)
              (o->n_holes - at - drop) * sizeof *o->holes);
     memcpy (o->holes + at, add, n_add * sizeof *add);
     o->n_holes = n;
+    const entrykind_t *kind = entrykind_of (entry->kind);
+    if (kind && kind->signer == ENTRYKIND_SIGNER_NODE && s > o->node_seq)
+        o->node_seq = s;
     o->dirty = true;            //  written by views_flush_marks, once per batch
+    if (entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || entry->kind == LIC__ENTRY_KIND__ENTRY_NODE
+    ||  entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE)
+        self->origin_cause = true;
     return ERR_OK;
+}
+
+bool
+views_origin_take_cause (views_t *self)
+{
+    bool cause = self->origin_cause;
+    self->origin_cause = false;
+    return cause;
+}
+
+store_t *
+views_store_of (views_t *self)
+{
+    return self->store;
 }
 
 void
@@ -247,14 +283,17 @@ views_flush_marks (views_t *self, store_batch_t *batch)
         if (!o->dirty)
             continue;
         const char *division = (const char *) zhashx_cursor (self->origins);
-        size_t vl = 8 + 16 * o->n_holes;
-        uint8_t small [8 + 16 * 4], *v = vl <= sizeof small? small: malloc (vl);
+        //  The mark alone while there is nothing else to say.
+        size_t vl = o->n_holes || o->node_seq? 16 + 16 * o->n_holes: 8;
+        uint8_t small [16 + 16 * 4], *v = vl <= sizeof small? small: malloc (vl);
         if (!v)
             continue;           //  stays dirty: written with the next batch
         store_put_u64 (v, o->seq);
+        if (vl > 8)
+            store_put_u64 (v + 8, o->node_seq);
         for (size_t i = 0; i < o->n_holes; i++) {
-            store_put_u64 (v + 8 + 16 * i, o->holes [i].lo);
-            store_put_u64 (v + 16 + 16 * i, o->holes [i].hi);
+            store_put_u64 (v + 16 + 16 * i, o->holes [i].lo);
+            store_put_u64 (v + 24 + 16 * i, o->holes [i].hi);
         }
         store_batch_put (batch, STORE_CF_ORIGIN, division, strlen (division), v, vl);
         if (v != small)

@@ -48,4 +48,14 @@ size_t
 int MUST_CHECK
     views_origin_admit (views_t *self, const Lic__LogEntry *entry, char *why, size_t why_size);
 
+//  True (and false until the next) if a registration, node record (a
+//  revocation included) or catalogue version was applied since the last
+//  call: what a held entry may have waited for (node/pipeline/held.h).
+bool
+    views_origin_take_cause (views_t *self);
+
+//  The store the views were opened over.
+store_t *
+    views_store_of (views_t *self);
+
 #endif
