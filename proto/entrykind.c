@@ -5,6 +5,7 @@
 #include <time.h>
 #include "proto/codec.h"
 #include "proto/entrykind.h"
+#include "proto/text.h"
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
 
@@ -100,35 +101,6 @@ s_audit_division (const void *body)
 //  One line about a body (the summary column): the lines `licctl log`
 //  has always printed.
 
-//  Unix time t as licctl prints times: "2026-11-27 10:00:00 +08:00", "-"
-//  for 0 or a time the offset does not fit.
-static const char *
-s_time (int64_t t, char buf [32])
-{
-    struct tm tm;
-    if (t == 0 || t > INT64_MAX - 8 * 3600)
-        return "-";
-    time_t local = (time_t) (t + 8 * 3600);
-    if (!gmtime_r (&local, &tm) || !strftime (buf, 32, "%Y-%m-%d %H:%M:%S +08:00", &tm))
-        return "-";
-    return buf;
-}
-
-//  n with a comma every three digits: 1,234,567.
-static const char *
-s_count (uint64_t n, char buf [32])
-{
-    char digits [24];
-    int len = snprintf (digits, sizeof digits, "%" PRIu64, n), o = 0;
-    for (int i = 0; i < len; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf [o++] = ',';
-        buf [o++] = digits [i];
-    }
-    buf [o] = 0;
-    return buf;
-}
-
 //  The first 8 bytes of a key in hex: its fingerprint in logs and lists.
 static const char *
 s_fp (const ProtobufCBinaryData *key, char out [17])
@@ -198,14 +170,14 @@ s_audit_summary (const void *body, char *out, size_t size)
     if (r->count)
         snprintf (out, size, "audit: %u refused requests of key %s%s%s since %s (first: %s)",
                   r->count, s_fp (&r->body_key, fp), *r->body_code? ", body ": "", r->body_code,
-                  s_time (r->window_start_ms / 1000, t), err_str (r->code));
+                  lifecycle_time_shown (r->window_start_ms / 1000, t), err_str (r->code));
     else
         snprintf (out, size, "audit: %s by %s staff %s, matter %s, case %s, holder %s%s%s: %s%s%s",
                   kind, *r->body_code? r->body_code: "(not a body)", r->staff_id,
                   r->matter_code, r->case_number, r->holder_id, *r->license_id? ", license ": "",
                   r->license_id, r->code == ERR_OK? "granted": err_str (r->code),
                   r->code == ERR_OK && r->n_returned? ", returned ": "",
-                  r->code == ERR_OK && r->n_returned? s_count (r->n_returned, cnt): "");
+                  r->code == ERR_OK && r->n_returned? text_count (r->n_returned, cnt): "");
 }
 
 //  In EntryKind order: row i is kind i + 1.

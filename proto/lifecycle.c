@@ -383,3 +383,17 @@ lifecycle_op_parse (const char *name)
             return (Lic__Op) op;
     return LIC__OP__OP_NONE;
 }
+
+const char *
+lifecycle_time_shown (int64_t t, char buf [32])
+{
+    struct tm tm;
+    //  t may come from a node or a witness: any int64 (a cosignature's
+    //  time is up to 2^63 - 1), so the offset is added only where it fits.
+    if (t == 0 || t > INT64_MAX - 8 * 3600)
+        return "-";
+    time_t local = (time_t) (t + 8 * 3600);
+    if (!gmtime_r (&local, &tm) || !strftime (buf, 32, "%Y-%m-%d %H:%M:%S +08:00", &tm))
+        return "-";
+    return buf;
+}

@@ -88,6 +88,12 @@ bool
 const char *
     lifecycle_time_text (int64_t t, char out [LIFECYCLE_TIME_SIZE]);
 
+//  Unix time t as licctl shows times to people: "2026-11-27 10:00:00
+//  +08:00" (UTC+8); "-" for 0 or a time the offset does not fit.
+//  Returns buf or a constant string.
+const char *
+    lifecycle_time_shown (int64_t t, char buf [32]);
+
 //  Two-digit national status code ("01".."07", "99").
 const char *
     lifecycle_status_code (Lic__Status status);

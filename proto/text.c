@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include "proto/text.h"
 
 #define S_REPLACEMENT "\xEF\xBF\xBD"   //  U+FFFD, what text_dup writes for a bad byte
@@ -101,4 +103,18 @@ text_dup (const char *s, size_t max_bytes)
     }
     out [n] = 0;
     return out;
+}
+
+const char *
+text_count (uint64_t n, char buf [32])
+{
+    char digits [24];
+    int len = snprintf (digits, sizeof digits, "%" PRIu64, n), o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf [o++] = ',';
+        buf [o++] = digits [i];
+    }
+    buf [o] = 0;
+    return buf;
 }

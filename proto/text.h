@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "proto/err.h"
 
 //  Checks s (NULL reads as ""): ERR_OK if it is text (above) of at most
@@ -37,5 +38,10 @@ int MUST_CHECK
 //  refused query in its audit record.  NULL if out of memory.
 char *
     text_dup (const char *s, size_t max_bytes);
+
+//  n with a comma every three digits ("1,234,567"), as licrepo prints
+//  counts; returns buf.
+const char *
+    text_count (uint64_t n, char buf [32]);
 
 #endif

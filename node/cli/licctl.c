@@ -22,6 +22,7 @@
 #include "node/common/keyfile.h"
 #include "node/client/licclient.h"
 #include "node/cli/licctl.h"
+#include "proto/lifecycle.h"
 #include "node/cli/licctl_catalogue.h"
 #include "node/cli/licctl_proof.h"
 #include "node/cli/licctl_publish.h"
@@ -478,16 +479,7 @@ licctl_more (bool more, const char *cursor)
 const char *
 licctl_time (int64_t t, char buf [32])
 {
-    struct tm tm;
-    //  t comes from a node or a witness: any int64 (a cosignature's time
-    //  is up to 2^63 - 1), so the offset is added only where it fits
-    if (t == 0 || t > INT64_MAX - 8 * 3600)
-        return "-";
-    time_t local = (time_t) (t + 8 * 3600);
-    if (!gmtime_r (&local, &tm))
-        return "-";
-    strftime (buf, 32, "%Y-%m-%d %H:%M:%S +08:00", &tm);
-    return buf;
+    return lifecycle_time_shown (t, buf);
 }
 
 // ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <time.h>
 #include "node/common/progress.h"
+#include "proto/text.h"
 
 static int64_t
 s_now_ms (void)
@@ -38,15 +39,7 @@ progress_elapsed_ms (const progress_t *self)
 const char *
 progress_count (uint64_t n, char buf [32])
 {
-    char digits [24];
-    int len = snprintf (digits, sizeof digits, "%" PRIu64, n), o = 0;
-    for (int i = 0; i < len; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf [o++] = ',';
-        buf [o++] = digits [i];
-    }
-    buf [o] = 0;
-    return buf;
+    return text_count (n, buf);
 }
 
 const char *
