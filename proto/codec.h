@@ -16,6 +16,7 @@
 #define CODEC_VERSION    1
 #define CODEC_FRAME_MAX  (256 * 1024)   //  largest client frame a node accepts
 #define CODEC_REPL_MAX   (4 * 1024 * 1024)   //  largest replication frame
+#define CODEC_PUBLISH_BATCH_MAX 256     //  events in one PublishBatch (proto/README.md section 3)
 
 //  The entry limit.  A log entry wraps one envelope of at most
 //  CODEC_FRAME_MAX bytes (it came in a frame, or the node built it) in

@@ -23,6 +23,7 @@ static const struct {
     unsigned who;
 } s_spec [] = {
     { DISPATCH_PUBLISH, DISPATCH_ANYONE },
+    { DISPATCH_PUBLISH_BATCH, DISPATCH_ANYONE },
     { DISPATCH_REGISTER, DISPATCH_OPERATOR },
     { DISPATCH_GET, DISPATCH_OPERATOR },
     { DISPATCH_FIND, DISPATCH_OPERATOR },
@@ -123,6 +124,7 @@ test_kinds (void)
 
     struct { Lic__Request__BodyCase body; dispatch_kind_t kind; } plain [] = {
         { LIC__REQUEST__BODY_PUBLISH, DISPATCH_PUBLISH },
+        { LIC__REQUEST__BODY_PUBLISH_BATCH, DISPATCH_PUBLISH_BATCH },
         { LIC__REQUEST__BODY_REGISTER, DISPATCH_REGISTER },
         { LIC__REQUEST__BODY_GET, DISPATCH_GET },
         { LIC__REQUEST__BODY_FIND, DISPATCH_FIND },

@@ -27,12 +27,28 @@
 #include "node/pipeline/ingest_ops.h"
 #include "node/pipeline/lateness.h"
 
-//  A publish: what its answer says besides the seq.
+//  One signed event of a publish, alone or in a batch (proto/README.md
+//  section 3): its task at the verifier and its own answer.
 typedef struct {
-    ingest_job_t base;
+    ingest_task_t task;         //  its signature and body on the verifier pool
+    Lic__Envelope *env;         //  borrowed from the request
+    int code;                   //  err_t of its answer
+    char why [320];             //  its message when code != 0
+    uint64_t seq;               //  assigned, or the first one for a duplicate
     bool duplicate;
     uint32_t version;           //  license version after the event
     int64_t received_at;        //  its LogEntry.received_at (the same-day rule's release time)
+} s_event_t;
+
+//  A publish (one event) or a PublishBatch (up to CODEC_PUBLISH_BATCH_MAX):
+//  one job whose events are checked, sequenced and answered each on its
+//  own by the same functions (s_event_*), in the request's order.
+typedef struct {
+    ingest_job_t base;
+    s_event_t *events;          //  n_events of them: &one for a publish
+    size_t n_events;
+    bool batch;                 //  a PublishBatch: answered with one result per event
+    s_event_t one;
 } s_publish_t;
 
 //  The record of a query, and the answer it releases.
@@ -158,41 +174,44 @@ s_split_secret (ingest_t *self, const Lic__Event *ev, Lic__Envelope *env,
     return rc;
 }
 
+//  One event's turn: every check of a publish in its order (ingest_check_event,
+//  ingest_check_catalogue, the entry's size, lifecycle in views_apply_event),
+//  then its entry into the open batch.  Sets e->code (ERR_OK: e->seq taken;
+//  a duplicate: ERR_OK with e->duplicate and the first seq).
 static void
-s_sequence_publish (ingest_t *self, ingest_job_t *job)
+s_event_sequence (ingest_t *self, s_event_t *e)
 {
-    if (job->code != ERR_OK)
-        return;
-    s_publish_t *pub = (s_publish_t *) job;
-    const Lic__Envelope *env = job->req->publish;
-    int rc = ingest_check_event (self, ingest_cfg (self)->division, env, &job->task.task, &job->seq, job->why, sizeof job->why);
+    Lic__Envelope *env = e->env;
+    const Lic__Event *ev = e->task.task.ev;
+    int rc = ingest_check_event (self, ingest_cfg (self)->division, env, &e->task.task, &e->seq,
+                                 e->why, sizeof e->why);
     if (rc == ERR_EXISTS) {
-        pub->duplicate = true;
+        e->duplicate = true;
         return;
     }
     if (rc == ERR_OK)
-        rc = ingest_check_catalogue (self, ingest_cfg (self)->division, job->task.task.ev, env, true, job->why, sizeof job->why);
+        rc = ingest_check_catalogue (self, ingest_cfg (self)->division, ev, env, true, e->why, sizeof e->why);
     if (rc != ERR_OK) {
-        job->code = rc;
+        e->code = rc;
         return;
     }
     //  Secret items' values stay here (proto/README.md section 10): the log entry,
     //  which travels upward, keeps only the other disclosures.
-    Lic__Envelope *own = job->req->publish;
-    size_t n_all = own->n_disclosures;
+    size_t n_all = env->n_disclosures;
     uint8_t *secret = NULL;
     size_t secret_len = 0;
-    rc = s_split_secret (self, job->task.task.ev, own, &secret, &secret_len);
+    rc = s_split_secret (self, ev, env, &secret, &secret_len);
     if (rc != ERR_OK) {
-        ingest_job_fail (job, rc, "out of memory");
+        e->code = rc;
+        snprintf (e->why, sizeof e->why, "out of memory");
         return;
     }
     //  What is stored must fit what every level reads (CODEC_ENTRY_MAX).
-    rc = codec_envelope_fits (env, job->why, sizeof job->why);
+    rc = codec_envelope_fits (env, e->why, sizeof e->why);
     if (rc != ERR_OK) {
-        own->n_disclosures = n_all;
+        env->n_disclosures = n_all;
         free (secret);
-        job->code = rc;
+        e->code = rc;
         return;
     }
     Lic__LogEntry entry;
@@ -201,11 +220,11 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     entry.origin_division = (char *) ingest_cfg (self)->division;
     entry.origin_seq = entry.seq;
     entry.kind = LIC__ENTRY_KIND__ENTRY_EVENT;
-    entry.envelope = (Lic__Envelope *) env;
-    entry.received_at = pub->received_at = (int64_t) time (NULL);
+    entry.envelope = env;
+    entry.received_at = e->received_at = (int64_t) time (NULL);
     rc = views_apply_event (ingest_views (self), ingest_batch (self), ingest_gen (self),
-                            &entry, job->task.task.ev, &pub->version, job->why, sizeof job->why);
-    own->n_disclosures = n_all;         //  the request frees them all
+                            &entry, ev, &e->version, e->why, sizeof e->why);
+    env->n_disclosures = n_all;         //  the request frees them all
     if (rc == ERR_OK && secret) {
         uint8_t key [8];
         store_put_u64 (key, entry.seq);
@@ -214,10 +233,34 @@ s_sequence_publish (ingest_t *self, ingest_job_t *job)
     }
     free (secret);
     if (rc != ERR_OK) {
-        job->code = rc;
+        e->code = rc;
         return;
     }
-    job->seq = ingest_take_seq (self);
+    e->seq = ingest_take_seq (self);
+}
+
+//  A publish's or a batch's turn: each event not refused at submit, in
+//  order (a later one sees the earlier ones' state, as later requests
+//  do).  A publish is refused with its event's code; a local failure
+//  (>= ERR_IO) of any event refuses the job, and the open batch, whole.
+static void
+s_sequence_publish (ingest_t *self, ingest_job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    s_publish_t *pub = (s_publish_t *) job;
+    for (size_t i = 0; i < pub->n_events; i++) {
+        s_event_t *e = &pub->events [i];
+        if (e->code == ERR_OK)
+            s_event_sequence (self, e);
+        if (e->code != ERR_OK && (!pub->batch || e->code >= ERR_IO)) {
+            ingest_job_fail (job, e->code, "%s", e->why);
+            if (e->code >= ERR_IO)
+                return;
+        }
+    }
+    if (!pub->batch)
+        job->seq = pub->one.seq;
 }
 
 //  Appends an entry of this node's own at the next seq: msg encoded by
@@ -462,35 +505,99 @@ s_send (ingest_t *self, ingest_job_t *job, Lic__Reply **reply_p, const Lic__Depa
     codec_reply_free (reply_p);
 }
 
+//  Counts one event's answer (code: its own, or the job's refusal).
+static void
+s_event_count (ingest_t *self, const s_event_t *e, int code)
+{
+    ingest_stats_t *stats = ingest_counters (self);
+    if (code != ERR_OK) {
+        stats->rejected++;
+        if (code >= 0 && code <= ERR_INTERNAL)
+            stats->rejected_by_code [code]++;
+    }
+    else
+    if (e->duplicate)
+        stats->duplicates++;
+    else {
+        stats->published++;
+        //  Durable: counted once for the same-day rule (node/serve/lateness.h).
+        lateness_committed (e->task.task.ev, e->received_at);
+    }
+}
+
+//  A batch's results, one per event in order; NULL if out of memory.
+static Lic__PublishBatchResult *
+s_batch_result (const s_publish_t *pub)
+{
+    Lic__PublishBatchResult *res = calloc (1, sizeof *res);
+    Lic__PublishItem **items = calloc (pub->n_events, sizeof *items);
+    if (!res || !items) {
+        free (res);
+        free (items);
+        return NULL;
+    }
+    lic__publish_batch_result__init (res);
+    res->results = items;
+    for (size_t i = 0; i < pub->n_events; i++) {
+        const s_event_t *e = &pub->events [i];
+        Lic__PublishItem *item = calloc (1, sizeof *item);
+        char *message = item && e->code != ERR_OK? strdup (e->why): NULL;
+        if (!item || (e->code != ERR_OK && !message)) {
+            free (item);
+            for (size_t j = 0; j < res->n_results; j++) {
+                if (items [j]->code != ERR_OK)
+                    free (items [j]->message);
+                free (items [j]);
+            }
+            free (items);
+            free (res);
+            return NULL;
+        }
+        lic__publish_item__init (item);
+        item->code = e->code;
+        if (message)
+            item->message = message;
+        if (e->code == ERR_OK) {
+            item->seq = e->seq;
+            item->duplicate = e->duplicate;
+            item->license_version = e->version;
+        }
+        items [res->n_results++] = item;
+    }
+    return res;
+}
+
 static void
 s_answer_publish (ingest_t *self, ingest_job_t *job)
 {
     s_publish_t *pub = (s_publish_t *) job;
-    ingest_stats_t *stats = ingest_counters (self);
     Lic__Reply *reply = s_reply_new (job);
     if (!reply)
         return;
-    if (job->code != ERR_OK) {
-        stats->rejected++;
-        if (job->code >= 0 && job->code <= ERR_INTERNAL)
-            stats->rejected_by_code [job->code]++;
+    for (size_t i = 0; i < pub->n_events; i++)
+        s_event_count (self, &pub->events [i], job->code != ERR_OK? job->code: pub->events [i].code);
+    if (pub->n_events == 0)             //  a batch refused whole at submit
+        s_event_count (self, &pub->one, job->code);
+    if (job->code == ERR_OK && pub->batch) {
+        reply->published_batch = s_batch_result (pub);
+        if (reply->published_batch)
+            reply->body_case = LIC__REPLY__BODY_PUBLISHED_BATCH;
+        else {
+            reply->code = ERR_NOMEM;
+            reply->message = strdup ("out of memory: the events' results could not be "
+                                     "built; sending the same batch again is safe");
+        }
     }
-    else {
+    else
+    if (job->code == ERR_OK) {
         Lic__PublishResult *res = calloc (1, sizeof *res);
         if (res) {
             lic__publish_result__init (res);
-            res->seq = job->seq;
-            res->duplicate = pub->duplicate;
-            res->license_version = pub->version;
+            res->seq = pub->one.seq;
+            res->duplicate = pub->one.duplicate;
+            res->license_version = pub->one.version;
             reply->body_case = LIC__REPLY__BODY_PUBLISHED;
             reply->published = res;
-        }
-        if (pub->duplicate)
-            stats->duplicates++;
-        else {
-            stats->published++;
-            //  Durable: counted once for the same-day rule (node/serve/lateness.h).
-            lateness_committed (job->task.task.ev, pub->received_at);
         }
     }
     s_send (self, job, &reply, NULL);
@@ -645,8 +752,18 @@ s_destroy_node (ingest_job_t *job)
 // ---------------------------------------------------------------------
 //  The rows
 
+static void
+s_destroy_publish (ingest_job_t *job)
+{
+    s_publish_t *pub = (s_publish_t *) job;
+    for (size_t i = 0; i < pub->n_events; i++)
+        codec_event_free (&pub->events [i].task.task.ev);
+    if (pub->events != &pub->one)
+        free (pub->events);
+}
+
 static const ingest_ops_t s_publish_ops = {
-    "publish", s_sequence_publish, NULL, s_answer_publish, NULL
+    "publish", s_sequence_publish, NULL, s_answer_publish, s_destroy_publish
 };
 static const ingest_ops_t s_register_ops = {
     "registration", s_sequence_register, NULL, s_answer_register, NULL
@@ -664,37 +781,89 @@ static const ingest_ops_t s_node_ops = {
     "node record", s_sequence_node, NULL, s_answer_node, s_destroy_node
 };
 
-//  A publish: the envelope's form and its signer at submit; the
-//  signature and the body on the verifier pool.
-static void
-s_submit_publish (ingest_t *self, ingest_job_t *job)
+//  At submit, an event's envelope form and its signer; false (e refused)
+//  if either fails.
+static bool
+s_event_admit (ingest_t *self, s_event_t *e)
 {
-    const Lic__Envelope *env = job->req->publish;
+    const Lic__Envelope *env = e->env;
     const Lic__Department *dept;
     int rc;
-    if (env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
-    ||  env->body.len == 0)
-        ingest_job_fail (job, ERR_MALFORMED, "envelope needs a 32-byte key_id, a 64-byte signature "
-                "and a body (got %zu, %zu, %zu bytes)", env->key_id.len,
-                env->signature.len, env->body.len);
-    else
+    if (!env || env->key_id.len != SEAL_PUBLIC_BYTES || env->signature.len != SEAL_SIG_BYTES
+    ||  env->body.len == 0) {
+        e->code = ERR_MALFORMED;
+        snprintf (e->why, sizeof e->why, "envelope needs a 32-byte key_id, a 64-byte signature "
+                  "and a body (got %zu, %zu, %zu bytes)", env? env->key_id.len: 0,
+                  env? env->signature.len: 0, env? env->body.len: 0);
+        return false;
+    }
     if ((rc = views_signer (ingest_views (self), ingest_cfg (self)->division, env->key_id.data,
                             &dept)) != ERR_OK) {
         char hex [65];
         seal_hex (hex, env->key_id.data, 32);
-        ingest_job_fail (job, rc, "signing key %s is %s", hex,
-                rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+        e->code = rc;
+        snprintf (e->why, sizeof e->why, "signing key %s is %s", hex,
+                  rc == ERR_KEY_REVOKED? "revoked": "not registered at this node");
+        return false;
+    }
+    return true;
+}
+
+//  A publish or a batch: each envelope's form and its signer at submit
+//  (s_event_admit); the signatures and bodies of those admitted on the
+//  verifier pool.  A batch of no event, or of more than
+//  CODEC_PUBLISH_BATCH_MAX, is refused whole.
+static void
+s_submit_publish (ingest_t *self, ingest_job_t *job)
+{
+    s_publish_t *pub = (s_publish_t *) job;
+    if (job->req->body_case == LIC__REQUEST__BODY_PUBLISH_BATCH) {
+        const Lic__PublishBatch *b = job->req->publish_batch;
+        pub->batch = true;
+        if (b->n_events == 0 || b->n_events > CODEC_PUBLISH_BATCH_MAX) {
+            ingest_job_fail (job, b->n_events? ERR_TOO_LARGE: ERR_MALFORMED,
+                             "a batch carries 1 to %d events (got %zu): nothing was stored",
+                             CODEC_PUBLISH_BATCH_MAX, b->n_events);
+            job->ready = true;
+            return;
+        }
+        pub->events = calloc (b->n_events, sizeof *pub->events);
+        if (!pub->events) {
+            ingest_job_fail (job, ERR_NOMEM, "out of memory: nothing was stored");
+            job->ready = true;
+            return;
+        }
+        ingest_charge (self, job, b->n_events * sizeof *pub->events);
+        pub->n_events = b->n_events;
+        for (size_t i = 0; i < b->n_events; i++)
+            pub->events [i].env = b->events [i];
     }
     else {
-        //  The verifier decodes the body: charged its budget until then.
-        job->task.ev_charge = codec_event_budget (env->body.len);
-        ingest_charge (self, job, job->task.ev_charge);
-        job->task.task.env = env;
-        job->unverified = 1;
-        ingest_queue_task (self, job, &job->task);
-        return;
+        pub->events = &pub->one;
+        pub->n_events = 1;
+        pub->one.env = job->req->publish;
     }
-    job->ready = true;
+    size_t admitted = 0;
+    for (size_t i = 0; i < pub->n_events; i++)
+        if (s_event_admit (self, &pub->events [i]))
+            admitted++;
+    if (!pub->batch && pub->one.code != ERR_OK)
+        ingest_job_fail (job, pub->one.code, "%s", pub->one.why);
+    //  Counted before the first is queued: a verifier that stops answers
+    //  them at once.
+    job->unverified = admitted;
+    for (size_t i = 0; i < pub->n_events; i++) {
+        s_event_t *e = &pub->events [i];
+        if (e->code != ERR_OK)
+            continue;
+        //  The verifier decodes the body: charged its budget until then.
+        e->task.ev_charge = codec_event_budget (e->env->body.len);
+        ingest_charge (self, job, e->task.ev_charge);
+        e->task.task.env = e->env;
+        ingest_queue_task (self, job, &e->task);
+    }
+    if (admitted == 0)
+        job->ready = true;
 }
 
 //  The kind of job of each request ingest_submit takes (a request of
@@ -707,6 +876,7 @@ static const struct {
     void (*submit) (ingest_t *self, ingest_job_t *job);
 } s_requests [] = {
     { LIC__REQUEST__BODY_PUBLISH, &s_publish_ops, sizeof (s_publish_t), s_submit_publish },
+    { LIC__REQUEST__BODY_PUBLISH_BATCH, &s_publish_ops, sizeof (s_publish_t), s_submit_publish },
     { LIC__REQUEST__BODY_REGISTER, &s_register_ops, sizeof (ingest_job_t), NULL },
     { LIC__REQUEST__BODY_CATALOGUE, &s_catalogue_ops, sizeof (ingest_job_t), NULL },
     { LIC__REQUEST__BODY_APP_BODY, &s_app_body_ops, sizeof (ingest_job_t), NULL },

@@ -6,9 +6,9 @@
 #include "node/serve/reads.h"
 #include "node/serve/server_int.h"
 
-//  A publish and a node key's revocation go to the pipeline as they
-//  are: the sequencer judges them (the envelope's signer against the
-//  registry; the revocation by proto/authority.h).
+//  A publish, a batch of them and a node key's revocation go to the
+//  pipeline as they are: the sequencer judges them (each envelope's
+//  signer against the registry; the revocation by proto/authority.h).
 static void
 s_to_pipeline (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
 {
@@ -29,6 +29,8 @@ s_on_query (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char
 
 static const dispatch_row_t s_rows [DISPATCH_KINDS] = {
     [DISPATCH_PUBLISH] = { DISPATCH_PUBLISH, "publish", S_ANYONE, NULL, s_to_pipeline },
+    [DISPATCH_PUBLISH_BATCH] = { DISPATCH_PUBLISH_BATCH, "publish batch", S_ANYONE, NULL,
+        s_to_pipeline },
     [DISPATCH_REGISTER] = { DISPATCH_REGISTER, "register", S_OPERATOR,
         "only the node's admin key may register departments", admin_on_register },
     [DISPATCH_GET] = { DISPATCH_GET, "get", S_OPERATOR,
@@ -74,6 +76,7 @@ dispatch_kind (const Lic__Request *req)
 {
     switch (req->body_case) {
         case LIC__REQUEST__BODY_PUBLISH:    return DISPATCH_PUBLISH;
+        case LIC__REQUEST__BODY_PUBLISH_BATCH: return DISPATCH_PUBLISH_BATCH;
         case LIC__REQUEST__BODY_REGISTER:   return DISPATCH_REGISTER;
         case LIC__REQUEST__BODY_GET:        return DISPATCH_GET;
         case LIC__REQUEST__BODY_FIND:       return DISPATCH_FIND;

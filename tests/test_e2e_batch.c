@@ -1,0 +1,234 @@
+/*  test_e2e_batch.c -- many events in one publish frame (PublishBatch,
+    proto/README.md section 3) against a real licnode: each event is
+    checked as a single publish would be and answered on its own, in
+    order; only the good ones are stored; a duplicate answers with its
+    first seq; a batch over the count bound is refused whole with nothing
+    stored.
+*/
+#include <assert.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "proto/codec.h"
+#include "tests/support/support.h"
+
+#define S_TIMEOUT 20000
+
+//  One signed event as the batch carries it.
+typedef struct {
+    uint8_t *body;
+    size_t len;
+    uint8_t sig [64];
+    uint8_t pk [32];
+    Lic__Envelope env;
+} s_ev_t;
+
+static void
+s_sign (s_ev_t *e, const support_dept_t *d, Lic__Op op, uint32_t serial, uint32_t expected)
+{
+    assert (support_event_sign (d, op, serial, expected, serial, &e->body, &e->len, e->sig) == ERR_OK);
+    memcpy (e->pk, d->key.sign_pk, 32);
+    lic__envelope__init (&e->env);
+    e->env.body.data = e->body;
+    e->env.body.len = e->len;
+    e->env.signature.data = e->sig;
+    e->env.signature.len = 64;
+    e->env.key_id.data = e->pk;
+    e->env.key_id.len = 32;
+}
+
+//  Sends the n envelopes as one PublishBatch and waits for the reply.
+static Lic__Reply *
+s_batch (licclient_t *c, s_ev_t *evs, size_t n)
+{
+    Lic__Envelope **envs = calloc (n, sizeof *envs);
+    assert (envs);
+    for (size_t i = 0; i < n; i++)
+        envs [i] = &evs [i].env;
+    Lic__PublishBatch b = LIC__PUBLISH_BATCH__INIT;
+    b.events = envs;
+    b.n_events = n;
+    Lic__Request req = LIC__REQUEST__INIT;
+    req.body_case = LIC__REQUEST__BODY_PUBLISH_BATCH;
+    req.publish_batch = &b;
+    Lic__Reply *reply = NULL;
+    assert (licclient_call (c, &req, &reply, S_TIMEOUT) == ERR_OK);
+    free (envs);
+    return reply;
+}
+
+static uint64_t
+s_head (const support_node_t *n)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (n, &r) == ERR_OK && r->code == ERR_OK);
+    uint64_t head = r->status->head_seq;
+    licclient_reply_free (&r);
+    return head;
+}
+
+static int
+s_get (licclient_t *admin, const support_dept_t *d, uint32_t serial, uint32_t *version)
+{
+    char id [LICID_BARE_MAX + 1];
+    support_license_id (id, d->type_code, d->key.code, serial);
+    Lic__Reply *r = NULL;
+    assert (licclient_get (admin, id, false, &r, S_TIMEOUT) == ERR_OK);
+    int code = r->code;
+    if (code == ERR_OK && version)
+        *version = r->license->state->version;
+    licclient_reply_free (&r);
+    return code;
+}
+
+//  Good, bad signature, duplicate, illegal lifecycle step, unknown key,
+//  good: each answered in order; exactly the good ones stored; the same
+//  batch again answers the good ones as duplicates of the same seqs.
+static void
+test_mixed (support_node_t *node, licclient_t *admin, licclient_t *c,
+            const support_dept_t *d, const support_dept_t *stranger)
+{
+    s_ev_t ev [6];
+    s_sign (&ev [0], d, LIC__OP__OP_ISSUE, 1, 0);
+    s_sign (&ev [1], d, LIC__OP__OP_ISSUE, 2, 0);
+    ev [1].sig [10] ^= 0x40;                        //  bad signature
+    ev [2] = ev [0];                                //  duplicate of the first
+    s_sign (&ev [3], d, LIC__OP__OP_REINSTATE, 1, 1);    //  a valid license: not suspended
+    s_sign (&ev [4], stranger, LIC__OP__OP_ISSUE, 4, 0);  //  key not registered here
+    s_sign (&ev [5], d, LIC__OP__OP_ISSUE, 5, 0);
+    for (int i = 0; i < 6; i++) {                   //  the copies point at their own bytes
+        ev [i].env.signature.data = ev [i].sig;
+        ev [i].env.key_id.data = ev [i].pk;
+    }
+    uint64_t head0 = s_head (node);
+    Lic__Reply *r = s_batch (c, ev, 6);
+    assert (r->code == ERR_OK && r->body_case == LIC__REPLY__BODY_PUBLISHED_BATCH);
+    Lic__PublishBatchResult *res = r->published_batch;
+    assert (res->n_results == 6);
+    int want [6] = { ERR_OK, ERR_BAD_SIGNATURE, ERR_OK, ERR_ILLEGAL_OP, ERR_UNKNOWN_KEY, ERR_OK };
+    for (int i = 0; i < 6; i++) {
+        if (res->results [i]->code != want [i])
+            fprintf (stderr, "event %d: %s (%s), expected %s\n", i, err_str (res->results [i]->code),
+                     res->results [i]->message, err_str (want [i]));
+        assert (res->results [i]->code == want [i]);
+        assert ((want [i] == ERR_OK) == (*res->results [i]->message == 0));
+    }
+    uint64_t s0 = res->results [0]->seq, s5 = res->results [5]->seq;
+    assert (s0 == head0 + 1 && !res->results [0]->duplicate);
+    assert (res->results [0]->license_version == 1);
+    assert (res->results [2]->duplicate && res->results [2]->seq == s0);
+    assert (s5 == s0 + 1 && !res->results [5]->duplicate);
+    assert (strstr (res->results [4]->message, "not registered"));
+    licclient_reply_free (&r);
+    //  Stored: the two good ones, nothing else.
+    assert (s_head (node) == head0 + 2);
+    uint32_t version = 0;
+    assert (s_get (admin, d, 1, &version) == ERR_OK && version == 1);
+    assert (s_get (admin, d, 2, NULL) == ERR_NOT_FOUND);
+    assert (s_get (admin, d, 4, NULL) == ERR_NOT_FOUND);
+    assert (s_get (admin, d, 5, NULL) == ERR_OK);
+
+    //  Idempotent: the same batch again stores nothing, answers the same.
+    r = s_batch (c, ev, 6);
+    assert (r->code == ERR_OK && r->published_batch->n_results == 6);
+    res = r->published_batch;
+    for (int i = 0; i < 6; i++)
+        assert (res->results [i]->code == want [i]);
+    assert (res->results [0]->duplicate && res->results [0]->seq == s0);
+    assert (res->results [2]->duplicate && res->results [2]->seq == s0);
+    assert (res->results [5]->duplicate && res->results [5]->seq == s5);
+    licclient_reply_free (&r);
+    assert (s_head (node) == head0 + 2);
+    for (int i = 0; i < 6; i++)
+        if (i != 2)
+            free (ev [i].body);
+    printf ("e2e_batch: mixed batch answered in order, only the good stored, rerun idempotent\n");
+}
+
+//  Over CODEC_PUBLISH_BATCH_MAX events: refused whole, nothing stored
+//  (the first events alone would have been accepted); an empty batch is
+//  malformed.  A batch at the bound is accepted.
+static void
+test_bounds (support_node_t *node, licclient_t *admin, licclient_t *c, const support_dept_t *d)
+{
+    enum { N = CODEC_PUBLISH_BATCH_MAX + 1 };
+    static s_ev_t ev [N];
+    for (int i = 0; i < N; i++)
+        s_sign (&ev [i], d, LIC__OP__OP_ISSUE, 1000 + (uint32_t) i, 0);
+    uint64_t head0 = s_head (node);
+    Lic__Reply *r = NULL;
+    //  The frame of N ~1 KB events is over 256 KiB: the client refuses to send it.
+    Lic__Envelope *envs [N];
+    for (int i = 0; i < N; i++)
+        envs [i] = &ev [i].env;
+    Lic__PublishBatch b = LIC__PUBLISH_BATCH__INIT;
+    b.events = envs;
+    b.n_events = N;
+    Lic__Request req = LIC__REQUEST__INIT;
+    req.body_case = LIC__REQUEST__BODY_PUBLISH_BATCH;
+    req.publish_batch = &b;
+    assert (licclient_call (c, &req, &r, S_TIMEOUT) == ERR_TOO_LARGE);
+    //  Over the count in a frame that fits (bodies cut to one byte: the
+    //  count is judged before any envelope): the node refuses it whole,
+    //  its good first event included.
+    static s_ev_t small [N];
+    for (int i = 0; i < N; i++) {
+        small [i] = ev [i];
+        small [i].env.body.len = 1;
+        small [i].env.signature.data = small [i].sig;
+        small [i].env.key_id.data = small [i].pk;
+    }
+    small [0].env = ev [0].env;                     //  a good first event
+    r = s_batch (c, small, N);
+    assert (r->code == ERR_TOO_LARGE && r->body_case != LIC__REPLY__BODY_PUBLISHED_BATCH);
+    assert (strstr (r->message, "1 to 256 events"));
+    licclient_reply_free (&r);
+    assert (s_head (node) == head0);
+    assert (s_get (admin, d, 1000, NULL) == ERR_NOT_FOUND);
+    //  Empty.
+    r = s_batch (c, small, 0);
+    assert (r->code == ERR_MALFORMED);
+    licclient_reply_free (&r);
+    //  At the bound, each event answered on its own: the first good, the
+    //  one-byte bodies refused (their signature does not verify).
+    r = s_batch (c, small, CODEC_PUBLISH_BATCH_MAX);
+    assert (r->code == ERR_OK && r->published_batch->n_results == CODEC_PUBLISH_BATCH_MAX);
+    assert (r->published_batch->results [0]->code == ERR_OK);
+    for (int i = 1; i < CODEC_PUBLISH_BATCH_MAX; i++)
+        assert (r->published_batch->results [i]->code == ERR_BAD_SIGNATURE);
+    licclient_reply_free (&r);
+    assert (s_head (node) == head0 + 1);
+    for (int i = 0; i < N; i++)
+        free (ev [i].body);
+    printf ("e2e_batch: over %d events refused whole, nothing stored; at the bound answered each\n",
+            CODEC_PUBLISH_BATCH_MAX);
+}
+
+int
+main (void)
+{
+    char dir [512], ndir [600];
+    assert (support_tmpdir (dir, "batch") == ERR_OK);
+    snprintf (ndir, sizeof ndir, "%s/node", dir);
+    support_dept_t d, stranger;
+    assert (support_dept_make (&d, 1, dir) == ERR_OK);
+    assert (support_dept_make (&stranger, 2, dir) == ERR_OK);
+    support_node_t node;
+    assert (support_node_start (&node, ndir, support_free_port (), "330106") == ERR_OK);
+    licclient_t *admin = NULL, *c = NULL;
+    assert (support_admin (&admin, &node) == ERR_OK);
+    assert (support_register (admin, &d) == ERR_OK);
+    assert (support_client (&c, &node, &d) == ERR_OK);
+
+    test_mixed (&node, admin, c, &d, &stranger);
+    test_bounds (&node, admin, c, &d);
+
+    licclient_destroy (&c);
+    licclient_destroy (&admin);
+    support_node_stop (&node, SIGTERM);
+    assert (support_node_check (&node) == ERR_OK);
+    support_rmtree (dir);
+    printf ("e2e_batch: passed\n");
+    return 0;
+}
