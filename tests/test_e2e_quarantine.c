@@ -197,7 +197,7 @@ test_entries_signed_by_the_new_key_are_held (void)
         if (it->entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
             //  Held behind the department's registration, named.
             char behind [80];
-            snprintf (behind, sizeof behind, "waits for held entry 330106/%" PRIu64
+            snprintf (behind, sizeof behind, "; waits for held entry 330106/%" PRIu64
                       " (its registration)", s_reg_seq);
             assert (strstr (it->reason, behind) && strstr (it->reason, "not registered at 330106"));
             events++;
@@ -238,6 +238,33 @@ test_the_cause_gone_they_resolve (void)
             "digests at every level (province head %" PRIu64 ")\n", s_head (PROVINCE));
 }
 
+//  The county's disk lost: rebuilt from its city, whose log holds the
+//  entries applied late after the ones that passed first.
+static void
+test_the_county_rebuilds_from_its_city (void)
+{
+    uint8_t before [32], after [32];
+    uint64_t n_before, n_after, head_before = s_head (COUNTY);
+    assert (support_digest (COUNTY, "330106", before, &n_before) == ERR_OK);
+    assert (support_node_stop (COUNTY, SIGTERM) == 0);
+    char cmd [8192];
+    int n = snprintf (cmd, sizeof cmd, "cp %s/node.key %s/county-node.key && cp %s %s/county.json && "
+              "rm -rf %s && mkdir -p %s && cp %s/county-node.key %s/node.key && "
+              "cp %s/county.json %s && %s rebuild --from-parent -c %s -d %s > /dev/null",
+              COUNTY->dir, s_dir, COUNTY->config, s_dir, COUNTY->dir, COUNTY->dir, s_dir,
+              COUNTY->dir, s_dir, COUNTY->config, support_licnode_path (), COUNTY->config,
+              COUNTY->dir);
+    assert (n > 0 && (size_t) n < sizeof cmd);
+    assert (system (cmd) == 0);
+    assert (support_node_check (COUNTY) == ERR_OK);
+    assert (support_node_restart (COUNTY) == ERR_OK);
+    assert (s_head (COUNTY) == head_before);
+    assert (support_digest (COUNTY, "330106", after, &n_after) == ERR_OK);
+    assert (n_after == n_before && memcmp (before, after, 32) == 0);
+    printf ("  the county rebuilt from its city: the same %" PRIu64 " entries and digest\n",
+            head_before);
+}
+
 static void
 test_check_and_restarts_keep_it (void)
 {
@@ -258,6 +285,7 @@ main (void)
     test_the_county_changes_its_key ();
     test_entries_signed_by_the_new_key_are_held ();
     test_the_cause_gone_they_resolve ();
+    test_the_county_rebuilds_from_its_city ();
     test_check_and_restarts_keep_it ();
     support_hier_stop (&s_h, SIGTERM);
     support_rmtree (s_dir);

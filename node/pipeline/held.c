@@ -476,7 +476,7 @@ held_behind (ingest_t *self, const Lic__LogEntry *e, int code, char *why, size_t
     if (found) {
         char was [320];
         snprintf (was, sizeof was, "%s", why);
-        snprintf (why, why_size, S_WAITS "%s/%" PRIu64 " (its %s): %s", division, seq, title, was);
+        snprintf (why, why_size, "%s; " S_WAITS "%s/%" PRIu64 " (its %s)", was, division, seq, title);
     }
     return found;
 }

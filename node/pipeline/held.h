@@ -35,8 +35,8 @@ void
 //  held entry -- an event of a license with a held event before it, an
 //  event signed by a department whose registration is held, an event of
 //  a type or a catalogue version after a held version of its line, an
-//  entry signed by a node key a held node record gives -- prefixes why
-//  with "waits for held entry DIVISION/SEQ (its KIND): " and returns
+//  entry signed by a node key a held node record gives -- appends
+//  "; waits for held entry DIVISION/SEQ (its KIND)" to why and returns
 //  true.  Such an entry is retried only once the one it waits for has
 //  left the quarantine, right after it.  Looks at HELD_RETRY_MAX held
 //  entries at most.

@@ -22,7 +22,7 @@
 
 struct views_origin_t {
     uint64_t seq;               //  mark: highest origin seq applied
-    uint64_t node_seq;          //  highest origin seq of a node-signed entry applied
+    uint64_t node_seq;          //  highest origin seq of a statement applied (s_ordered)
     bool dirty;                 //  changed since the last flush into a batch
     size_t n_holes;
     views_hole_t *holes;        //  ascending, disjoint, all below seq
@@ -114,6 +114,17 @@ views_origin_seq (views_t *self, const char *division)
     return o? o->seq: 0;
 }
 
+//  Statements that replace what an earlier one said (a registration, an
+//  application body, a node record): they apply in their origin's order.
+//  A catalogue version has its own line (proto/authority.h), an audit
+//  record replaces nothing.
+static bool
+s_ordered (int kind)
+{
+    return kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || kind == LIC__ENTRY_KIND__ENTRY_APP_BODY
+        || kind == LIC__ENTRY_KIND__ENTRY_NODE;
+}
+
 //  Index of the hole holding seq, or n_holes.
 static size_t
 s_hole_of (const views_origin_t *o, uint64_t seq)
@@ -170,7 +181,7 @@ views_origin_admit (views_t *self, const Lic__LogEntry *entry, char *why, size_t
     views_origin_t *o = (views_origin_t *) zhashx_lookup (self->origins, entry->origin_division);
     uint64_t s = entry->origin_seq, mark = o? o->seq: 0;
     const entrykind_t *kind = entrykind_of (entry->kind);
-    if (o && kind && kind->signer == ENTRYKIND_SIGNER_NODE && s < o->node_seq) {
+    if (o && kind && s_ordered (entry->kind) && s < o->node_seq) {
         //  The origin's statements apply in its order: a later one is
         //  applied here, which this one would undo (a registration or a
         //  record replaces the one before).
@@ -251,8 +262,7 @@ views_int_origin_note (views_t *self, const Lic__LogEntry *entry)
              (o->n_holes - at - drop) * sizeof *o->holes);
     memcpy (o->holes + at, add, n_add * sizeof *add);
     o->n_holes = n;
-    const entrykind_t *kind = entrykind_of (entry->kind);
-    if (kind && kind->signer == ENTRYKIND_SIGNER_NODE && s > o->node_seq)
+    if (s_ordered (entry->kind) && s > o->node_seq)
         o->node_seq = s;
     o->dirty = true;            //  written by views_flush_marks, once per batch
     if (entry->kind == LIC__ENTRY_KIND__ENTRY_REGISTRATION || entry->kind == LIC__ENTRY_KIND__ENTRY_NODE
