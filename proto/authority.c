@@ -114,8 +114,22 @@ authority_node_record (const char *signer, const Lic__NodeRecord *rec,
 }
 
 int
+authority_child_entry (const char *child, uint64_t child_seq, const char *origin,
+                       uint64_t origin_seq, char *why, size_t why_size)
+{
+    if (!child || !origin || strcmp (child, origin) != 0 || origin_seq == child_seq)
+        return ERR_OK;
+    err_why (why, why_size, "entry %" PRIu64 " of child %s is its own (origin %s) but says origin "
+             "seq %" PRIu64 ": a node's own entries carry their seq in its log as origin seq, so "
+             "a child cannot choose the origin seq its parent and every level above judge it by",
+             child_seq, child, origin, origin_seq);
+    return ERR_BAD_FIELD;
+}
+
+int
 authority_node_revocation (const char *signer, const Lic__NodeRecord *rec, bool known,
-                           const Lic__NodeRecord *prev, uint64_t held, char *why, size_t why_size)
+                           const char *voucher, const Lic__NodeRecord *prev, uint64_t held,
+                           char *why, size_t why_size)
 {
     if (!rec || !rec->revocation || rec->sign_key.len != 32 || rec->curve_key.len != 0
     ||  rec->replaces_key.len != 0
@@ -129,6 +143,21 @@ authority_node_revocation (const char *signer, const Lic__NodeRecord *rec, bool 
         return rc;
     char fp [17];
     s_fp (fp, rec->sign_key.data, 32);
+    if (voucher && *voucher && strcmp (voucher, rec->parent_division) != 0) {
+        err_why (why, why_size, "revocation record for %s is signed by %s, but %s vouches for "
+                 "%s's key: only the division's parent, the node that vouches for its key, may "
+                 "revoke it (a node above revokes the key of its own child instead)",
+                 rec->division, rec->parent_division, voucher, rec->division);
+        return ERR_FORBIDDEN;
+    }
+    if (rec->revoked_after > rec->division_head) {
+        err_why (why, why_size, "revocation of key %s... of %s after origin seq %" PRIu64 " is "
+                 "beyond origin seq %" PRIu64 ", what its signer %s held of %s (its mark, or the "
+                 "child's last announced head): revoke after %" PRIu64 " or less", fp,
+                 rec->division, rec->revoked_after, rec->division_head, rec->parent_division,
+                 rec->division, rec->division_head);
+        return ERR_BAD_FIELD;
+    }
     if (!known) {
         err_why (why, why_size, "revocation record for %s names key %s..., which %s never had "
                  "here: only a key a node record vouched for can be revoked", rec->division, fp,
@@ -165,6 +194,22 @@ authority_node_statement (const Lic__NodeRecord *rev, const char *origin, uint64
              "revoked as compromised after origin seq %" PRIu64 ": what that key signed "
              "later is void", origin_seq, origin, s_fp (fp, key, 32), rev->parent_division,
              rev->revoked_after);
+    return ERR_NODE_KEY_REVOKED;
+}
+
+int
+authority_node_key_current (const Lic__NodeRecord *rev, const char *division, const char *what,
+                            char *why, size_t why_size)
+{
+    if (!rev || !rev->revocation || rev->sign_key.len != 32 || !division
+    ||  strcmp (rev->division, division) != 0)
+        return ERR_OK;
+    char fp [17];
+    err_why (why, why_size, "%s of %s: node key %s..., which %s revoked as compromised after "
+             "origin seq %" PRIu64 ", is refused for it: it has no origin seq to place it before "
+             "the point; the node speaks again once its parent's configuration gives it a new "
+             "key (README, \"A compromised node key\")", what? what: "use", division,
+             s_fp (fp, rev->sign_key.data, 32), rev->parent_division, rev->revoked_after);
     return ERR_NODE_KEY_REVOKED;
 }
 

@@ -20,7 +20,12 @@
         division's log on, what that key signed is void -- at the signer
         and every level above, which apply the signer's log in its order.
         The point is never below what the signer already applied of the
-        division, so no level has applied a statement the record voids.
+        division, so no level has applied a statement the record voids,
+        nor above what the signer held of it.  Only the direct parent
+        (the node that vouches for the key) revokes it.  A revoked key
+        is refused for every use that carries no origin seq: sessions,
+        node summaries, checkpoints.
+      - A node's own entries carry their seq in its log as origin seq.
       - A registration (department, application body), a catalogue entry
         and an audit record are made at the node whose division they
         name, and travel only as entries of that origin.
@@ -77,23 +82,52 @@ int MUST_CHECK
     authority_node_record (const char *signer, const Lic__NodeRecord *rec,
                            const uint8_t *known, char *why, size_t why_size);
 
+//  May the entry at seq `child_seq` of child `child`'s log, of origin
+//  `origin` with origin seq `origin_seq`, be taken at all?  A node's own
+//  entries carry their seq in its log as origin seq (every honest node
+//  writes them so), so an entry of the child's own origin must have
+//  origin_seq == child_seq: else the child would pick the origin seq
+//  every level judges it by (the mark, the point of a revocation).
+//  Entries of origins below the child are bound by this rule one level
+//  down.  Called by the parent's apply of a child's batch before
+//  anything else is judged.  ERR_OK or ERR_BAD_FIELD.
+int MUST_CHECK
+    authority_child_entry (const char *child, uint64_t child_seq, const char *origin,
+                           uint64_t origin_seq, char *why, size_t why_size);
+
 //  May node `signer` revoke a key of a node below it by the revocation
 //  record `rec` (rec->revocation set)?  signer NULL: a verifier's
 //  anchor, any parent.  Rules: well formed (6-digit codes, the revoked
 //  key in sign_key, 32 bytes, no curve_key and no replaces_key); the
 //  signer is the parent the record names and the division lies strictly
-//  below it (as for a node record); `known`: the key is one the division
-//  has had here (a node record vouched for it, or the configuration);
-//  `prev`: a revocation of the same division and key held here, or NULL
-//  (a key is revoked once, from one point); `held`: the last origin seq
-//  of the division applied here -- revoked_after may not be below it.
-//  ERR_OK, ERR_MALFORMED, ERR_FORBIDDEN, ERR_NOT_FOUND (a key the division
-//  never had here), ERR_KEY_REVOKED (already revoked), ERR_BAD_FIELD (the
-//  point is below what is held), why saying which and what to do.
+//  below it (as for a node record); `voucher`: the node that vouches for
+//  the division's key here (the parent of its node record; NULL or "" if
+//  not known) -- only that direct parent may revoke; `known`: the key is
+//  one the division has had here (a node record vouched for it, or the
+//  configuration); `prev`: a revocation of the same division and key
+//  held here, or NULL (a key is revoked once, from one point); `held`:
+//  the last origin seq of the division applied here -- revoked_after may
+//  not be below it, nor above rec->division_head (what the signer held
+//  of the division when it made the record: its mark, or the child's
+//  last announced head if larger).  ERR_OK, ERR_MALFORMED,
+//  ERR_FORBIDDEN, ERR_NOT_FOUND (a key the division never had here),
+//  ERR_KEY_REVOKED (already revoked), ERR_BAD_FIELD (the point is below
+//  what is held or above what the signer held), why saying which and
+//  what to do.
 int MUST_CHECK
     authority_node_revocation (const char *signer, const Lic__NodeRecord *rec, bool known,
-                               const Lic__NodeRecord *prev, uint64_t held,
+                               const char *voucher, const Lic__NodeRecord *prev, uint64_t held,
                                char *why, size_t why_size);
+
+//  May node `division`'s signing key be used for `what` (a replication
+//  session, a node summary, a checkpoint: uses that carry no origin
+//  seq), given `rev`, the revocation held for that division and key
+//  (NULL if none)?  A revoked key is refused for them whatever the
+//  point.  ERR_OK or ERR_NODE_KEY_REVOKED, why naming the division, the
+//  key and what to do.
+int MUST_CHECK
+    authority_node_key_current (const Lic__NodeRecord *rev, const char *division,
+                                const char *what, char *why, size_t why_size);
 
 //  May a statement signed by node key `key` stand, made in the log entry
 //  of origin `origin` with origin seq `origin_seq` (a registration,

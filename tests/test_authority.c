@@ -149,6 +149,7 @@ s_revocation (const char *division, const char *parent, const uint8_t *key, uint
     Lic__NodeRecord rec = s_record (division, parent, key, NULL);
     rec.revocation = true;
     rec.revoked_after = after;
+    rec.division_head = after;
     return rec;
 }
 
@@ -160,59 +161,106 @@ test_node_key_revocations (void)
     char why [512];
     //  The city revokes its county's key after origin seq 12, holding 12.
     Lic__NodeRecord v = s_revocation ("330106", "330100", s_k1, 12);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_OK);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 12, why, sizeof why) == ERR_OK);
     //  ... or after a later point (entries the county made that have not
     //  reached it yet); and at a level above that holds less of 330106.
     v = s_revocation ("330106", "330100", s_k1, 20);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_OK);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_OK);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 12, why, sizeof why) == ERR_OK);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_OK);
     //  Never below what is applied here: no level above may have applied
     //  a statement the record voids.
     v = s_revocation ("330106", "330100", s_k1, 11);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 12, why, sizeof why) == ERR_BAD_FIELD);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 12, why, sizeof why) == ERR_BAD_FIELD);
     assert (strstr (why, "up to origin seq 12") && strstr (why, "revoke after 12 or later")
          && strstr (why, "0101010101010101..."));
     //  Only a key the division had here; only once.
     v = s_revocation ("330106", "330100", s_k2, 12);
-    assert (authority_node_revocation ("330100", &v, false, NULL, 12, why, sizeof why) == ERR_NOT_FOUND);
+    assert (authority_node_revocation ("330100", &v, false, NULL, NULL, 12, why, sizeof why) == ERR_NOT_FOUND);
     assert (strstr (why, "never had here"));
     Lic__NodeRecord first = s_revocation ("330106", "330100", s_k1, 12);
     v = s_revocation ("330106", "330100", s_k1, 14);
-    assert (authority_node_revocation ("330100", &v, true, &first, 12, why, sizeof why) == ERR_KEY_REVOKED);
+    assert (authority_node_revocation ("330100", &v, true, NULL, &first, 12, why, sizeof why) == ERR_KEY_REVOKED);
     assert (strstr (why, "already revoked after origin seq 12"));
     //  Who may revoke: the parent it names, for a division below it.  A
     //  county cannot revoke its sibling's key, nor a city its province's,
     //  nor a city a county of another city.
     v = s_revocation ("330108", "330106", s_k1, 0);
-    assert (authority_node_revocation ("330106", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_node_revocation ("330106", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
     v = s_revocation ("330108", "330100", s_k1, 0);
-    assert (authority_node_revocation ("330106", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_node_revocation ("330106", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
     assert (strstr (why, "revocation record for 330108 names parent 330100 but is signed by node 330106"));
     v = s_revocation ("330000", "330100", s_k1, 0);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
     v = s_revocation ("330201", "330100", s_k1, 0);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_FORBIDDEN);
     //  Well formed: the revoked key whole, no CURVE key, nothing replaced,
     //  and marked as a revocation.
     v = s_revocation ("330106", "330100", s_k1, 12);
     v.sign_key.len = 31;
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_MALFORMED);
     v = s_revocation ("330106", "330100", s_k1, 12);
     v.curve_key.data = s_k2;
     v.curve_key.len = 32;
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_MALFORMED);
     v = s_revocation ("330106", "330100", s_k1, 12);
     v.replaces_key.data = s_k2;
     v.replaces_key.len = 32;
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_MALFORMED);
     v = s_record ("330106", "330100", s_k1, NULL);
-    assert (authority_node_revocation ("330100", &v, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
-    assert (authority_node_revocation ("330100", NULL, true, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why) == ERR_MALFORMED);
+    assert (authority_node_revocation ("330100", NULL, true, NULL, NULL, 0, why, sizeof why) == ERR_MALFORMED);
     //  A revocation vouches for no key: a chain walker that takes it for
     //  a node record trusts nothing from it.
     v = s_revocation ("330106", "330100", s_k1, 12);
     assert (authority_node_record ("330100", &v, NULL, why, sizeof why) == ERR_MALFORMED);
     assert (strstr (why, "is a revocation"));
+
+    //  Only the direct parent, the node that vouches for the division's
+    //  key, revokes it: the province cannot revoke its city's county's
+    //  key (it revokes its city's), not even first, so that no other
+    //  level's record can make the key impossible to revoke at the city.
+    v = s_revocation ("330106", "330000", s_k1, 12);
+    assert (authority_node_revocation ("330000", &v, true, "330100", NULL, 12, why, sizeof why)
+            == ERR_FORBIDDEN);
+    assert (strstr (why, "only the division's parent, the node that vouches for its key"));
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    assert (authority_node_revocation ("330100", &v, true, "330100", NULL, 12, why, sizeof why)
+            == ERR_OK);
+    //  ... a county-level division a province vouches for itself (GB/T
+    //  2260 XX90ZZ), by that province.
+    v = s_revocation ("419001", "410000", s_k1, 3);
+    assert (authority_node_revocation ("410000", &v, true, "410000", NULL, 3, why, sizeof why)
+            == ERR_OK);
+    //  The point never above what the signer held (its mark, or the
+    //  child's last announced head): the record says it, every level
+    //  checks it.  A point far ahead -- a typo, or made to be a no-op --
+    //  is refused.
+    v = s_revocation ("330106", "330100", s_k1, 20);
+    v.division_head = 19;
+    assert (authority_node_revocation ("330100", &v, true, "330100", NULL, 12, why, sizeof why)
+            == ERR_BAD_FIELD);
+    assert (strstr (why, "after origin seq 20 is beyond origin seq 19, what its signer 330100 "
+                         "held of 330106") && strstr (why, "revoke after 19 or less"));
+    v = s_revocation ("330106", "330100", s_k1, UINT64_MAX);
+    v.division_head = 4;
+    assert (authority_node_revocation ("330100", &v, true, "330100", NULL, 4, why, sizeof why)
+            == ERR_BAD_FIELD);
+    v.division_head = 0;       //  a record that states no head holds no point above 0
+    assert (authority_node_revocation ("330100", &v, true, NULL, NULL, 0, why, sizeof why)
+            == ERR_BAD_FIELD);
+
+    //  A revoked key is refused for every use with no origin seq (a
+    //  session, a summary, a checkpoint), whatever the point; another
+    //  division's revocation, or none, refuses nothing.
+    v = s_revocation ("330106", "330100", s_k1, 12);
+    assert (authority_node_key_current (&v, "330106", "node summary", why, sizeof why)
+            == ERR_NODE_KEY_REVOKED);
+    assert (strstr (why, "node summary of 330106: node key 0101010101010101..., which 330100 "
+                         "revoked as compromised after origin seq 12, is refused"));
+    assert (authority_node_key_current (&v, "330108", "node summary", why, sizeof why) == ERR_OK);
+    assert (authority_node_key_current (NULL, "330106", "checkpoint", why, sizeof why) == ERR_OK);
+    Lic__NodeRecord plain = s_record ("330106", "330100", s_k1, NULL);
+    assert (authority_node_key_current (&plain, "330106", "checkpoint", why, sizeof why) == ERR_OK);
 
     //  The statements: at or before the point valid, after it void, with
     //  their own code; other keys, other divisions untouched.
@@ -243,6 +291,25 @@ test_node_key_revocations (void)
     Lic__NodeRecord rotation = s_record ("330106", "330100", s_k2, s_k1);
     assert (authority_node_key_back (&v, &rotation, why, sizeof why) == ERR_OK);
     assert (authority_node_key_back (NULL, &back, why, sizeof why) == ERR_OK);
+}
+
+//  A child's own entries carry their seq in its log as origin seq: it
+//  cannot pick the origin seq it is judged by.
+static void
+test_child_entries (void)
+{
+    char why [512];
+    assert (authority_child_entry ("330106", 5, "330106", 5, why, sizeof why) == ERR_OK);
+    //  One entry claiming origin seq 1000000 would set the mark, the
+    //  point of a revocation, and make every later entry "already held".
+    assert (authority_child_entry ("330106", 5, "330106", 1000000, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strstr (why, "entry 5 of child 330106 is its own (origin 330106) but says origin seq "
+                         "1000000"));
+    assert (authority_child_entry ("330106", 5, "330106", 4, why, sizeof why) == ERR_BAD_FIELD);
+    assert (authority_child_entry ("330106", 5, "330106", 0, why, sizeof why) == ERR_BAD_FIELD);
+    //  Entries the child relays from below keep their origin's seq.
+    assert (authority_child_entry ("330100", 9, "330106", 4, why, sizeof why) == ERR_OK);
+    assert (authority_child_entry ("330100", 9, "330106", 40, why, sizeof why) == ERR_OK);
 }
 
 static void
@@ -346,6 +413,7 @@ main (void)
     test_made_at ();
     test_node_records ();
     test_node_key_revocations ();
+    test_child_entries ();
     test_catalogue_lines ();
     test_key_sets_only_grow_in_revocations ();
     printf ("authority: all passed\n");

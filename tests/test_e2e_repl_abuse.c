@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include "proto/codec.h"
+#include "replication/checkpoint.h"
 #include "replication/merkle.h"
 #include "proto/seal.h"
 #include "tests/support/support.h"
@@ -67,6 +68,7 @@ static uint64_t s_head0;            //  the parent's head before any child entry
 static support_node_t s_sibling;    //  county 330108, a real licnode under the parent
 static support_dept_t s_sib_dept;   //  its department
 static keyfile_t s_rogue;           //  keys the county makes up for its sibling
+static int s_metrics_port;          //  the parent's metrics endpoint
 
 //  The county's log: entry bytes by seq, and its tree over them.
 static uint8_t *s_log [LOG_MAX + 1];
@@ -991,6 +993,233 @@ s_quarantine_page (const char *origin, uint64_t from, uint32_t limit)
 #define NODE_REFUSAL "a county-level node has no nodes below it"
 #endif
 
+//  The child's own entry with an origin seq far ahead of its seq in the
+//  child's log (proto/authority.h, authority_child_entry): with a stolen
+//  key it would move the parent's mark of the child, force the point of
+//  a revocation up to it and make the child's genuine later entries
+//  "already held", skipped at every level.  Quarantined with its own
+//  reason; the mark does not move: the child's next entry (origin seq =
+//  its seq) is applied.
+static uint64_t s_poisoned_at;      //  the child seq of the poisoned entry
+
+static void
+test_a_child_cannot_poison_its_own_origin_mark (void)
+{
+    s_state_t st = s_parent_state ();
+    support_dept_t late;
+    assert (support_dept_make (&late, 15, s_base) == ERR_OK);
+    zsock_t *sock = s_session (s_size);
+    s_origin_seq = 1000000;
+    uint64_t first = s_append_registration (&late, s_child.sign_sk, s_child.sign_pk);
+    s_poisoned_at = first;
+    s_append_issue (&s_dept, 24, false);
+    s_send_batch (sock, first, s_size);
+    s_expect_ack (sock, s_size);
+    zsock_destroy (&sock);
+    s_assert_state (st.head + 1, s_size, st.quarantined + 1, st.licenses + 1);
+    assert (s_parent_state ().departments == st.departments);
+    assert (s_license_code (&s_dept, 24) == ERR_OK);
+    Lic__Reply *r = s_quarantine_page (CHILD, 1000000, 1);
+    assert (r->quarantine->n_items == 1);
+    const Lic__QuarantineItem *it = r->quarantine->items [0];
+    char want [128];
+    snprintf (want, sizeof want, "entry %" PRIu64 " of child %s is its own (origin %s) but says "
+              "origin seq 1000000", first, CHILD, CHILD);
+    if (it->code != ERR_BAD_FIELD || !strstr (it->reason, want))
+        fprintf (stderr, "held: %s %s\n", err_str (it->code), it->reason);
+    assert (it->origin_seq == 1000000 && it->code == ERR_BAD_FIELD && strstr (it->reason, want));
+    codec_reply_free (&r);
+}
+
+//  Runs a shell command, stdout and stderr into out; returns its exit status.
+static int
+s_run (char *out, size_t size, const char *fmt, ...)
+{
+    char cmd [4096];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (cmd, sizeof cmd, fmt, ap);
+    va_end (ap);
+    strncat (cmd, " 2>&1", sizeof cmd - strlen (cmd) - 1);
+    FILE *p = popen (cmd, "r");
+    assert (p);
+    size_t n = fread (out, 1, size - 1, p);
+    out [n] = 0;
+    int st = pclose (p);
+    return WIFEXITED (st)? WEXITSTATUS (st): -1;
+}
+
+//  The parent's count of replication handshakes refused for `reason`.
+static int64_t
+s_handshakes_refused (const char *reason)
+{
+    static char text [262144];
+    char series [128];
+    assert (support_metrics_scrape (s_metrics_port, text, sizeof text) == ERR_OK);
+    snprintf (series, sizeof series,
+              "licrepo_handshake_refused_total{socket=\"replication\",reason=\"%s\"}", reason);
+    int64_t v = support_metric (text, series);
+    return v < 0? 0: v;
+}
+
+//  The next answer is a Nack ERR_FORBIDDEN saying the child's key was revoked.
+static void
+s_expect_revoked (zsock_t *sock)
+{
+    Lic__Repl *msg = s_recv (sock, 10000);
+    assert (msg && msg->body_case == LIC__REPL__BODY_NACK);
+    if (msg->nack->code != ERR_FORBIDDEN || !strstr (msg->nack->reason, "revoked as compromised"))
+        fprintf (stderr, "nack %s: %s\n", err_str (msg->nack->code), msg->nack->reason);
+    assert (msg->nack->code == ERR_FORBIDDEN && strstr (msg->nack->reason, "revoked as compromised"));
+    codec_repl_free (&msg);
+}
+
+//  A summary of the child claiming `head`, signed by its key, as the
+//  envelope bytes a heartbeat relays (caller frees).
+static void
+s_child_summary (uint64_t head, uint8_t **out, size_t *len)
+{
+    Lic__NodeSummary sum = LIC__NODE_SUMMARY__INIT;
+    sum.version = 1;
+    sum.division = CHILD;
+    sum.parent_division = PARENT;
+    sum.head_seq = head;
+    sum.uplink_acked = head;
+    sum.uplink_state = "up";
+    sum.made_at = (int64_t) time (NULL);
+    size_t slen = lic__node_summary__get_packed_size (&sum);
+    uint8_t *body = malloc (slen), sig [64];
+    assert (body);
+    lic__node_summary__pack (&sum, body);
+    seal_sign (sig, body, slen, s_child.sign_sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = slen;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = s_child.sign_pk;
+    env.key_id.len = 32;
+    assert (codec_envelope_encode (&env, out, len) == ERR_OK);
+    free (body);
+}
+
+//  The summary of the child the parent shows in its subtree: its head,
+//  UINT64_MAX if none.
+static uint64_t
+s_subtree_head (void)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (&s_parent, &r) == ERR_OK);
+    uint64_t head = UINT64_MAX;
+    for (size_t i = 0; i < r->status->n_subtree; i++)
+        if (r->status->subtree [i]->summary && streq (r->status->subtree [i]->summary->division, CHILD))
+            head = r->status->subtree [i]->summary->head_seq;
+    codec_reply_free (&r);
+    return head;
+}
+
+//  A compromised node key (README "A compromised node key"): the thief
+//  holds the child's node.key, so it has the CURVE key that admits it
+//  and the Ed25519 key that signs.  The parent's operator revokes the
+//  key: a point beyond what the parent holds is refused; the point is
+//  what the parent holds, not the origin seq the poisoned entry claimed.
+//  From then on the child's CURVE key opens nothing: a session opened
+//  before is refused message by message (batches, node summaries,
+//  checkpoints: no receipt), a new one at the handshake, counted as a
+//  revoked key; the parent's state does not change but for the record.
+static void
+test_a_revoked_childs_key_opens_nothing (void)
+{
+    zsock_t *old = s_session (s_size);
+    //  A summary signed by the key while it is good: shown.
+    uint8_t *sum;
+    size_t sum_len;
+    s_child_summary (s_size, &sum, &sum_len);
+    ProtobufCBinaryData sub [1] = { { sum_len, sum } };
+    uint32_t age [1] = { 0 };
+    Lic__Heartbeat hb = LIC__HEARTBEAT__INIT;
+    hb.head_seq = s_size;
+    hb.acked_seq = s_size;
+    hb.now = (int64_t) time (NULL);
+    hb.n_subtree = 1;
+    hb.subtree = sub;
+    hb.n_subtree_age = 1;
+    hb.subtree_age = age;
+    Lic__Repl msg;
+    codec_repl_init (&msg);
+    msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+    msg.heartbeat = &hb;
+    s_send (old, &msg);
+    int64_t deadline = support_now_us () + 10 * 1000000LL;
+    while (s_subtree_head () != s_size && support_now_us () < deadline)
+        zclock_sleep (20);
+    assert (s_subtree_head () == s_size);
+    free (sum);
+    s_state_t st = s_parent_state ();
+    char out [4096], pub [700], want [160];
+    snprintf (pub, sizeof pub, "%s/%s/node.pub", s_base, CHILD);
+    //  Beyond what the parent holds and the child announced: refused.
+    assert (s_run (out, sizeof out, "%s -d %s node revoke %s --key-file %s --after %" PRIu64,
+                   support_licctl_path (), s_parent.dir, CHILD, pub, s_size + 1000) == 1);
+    if (!strstr (out, "beyond what the parent holds"))
+        fprintf (stderr, "%s\n", out);
+    assert (strstr (out, "ERR_BAD_FIELD") && strstr (out, "beyond what the parent holds"));
+    //  From what the parent holds: not from the poisoned origin seq.
+    assert (s_run (out, sizeof out, "%s -d %s node revoke %s --key-file %s", support_licctl_path (),
+                   s_parent.dir, CHILD, pub) == 0);
+    const char *at = strstr (out, "after origin seq ");
+    assert (at);
+    uint64_t point = strtoull (at + strlen ("after origin seq "), NULL, 10);
+    assert (point > s_poisoned_at && point <= s_size);
+    snprintf (want, sizeof want, "after origin seq %" PRIu64 " are void", point);
+    assert (strstr (out, want));
+
+    //  The session opened before: each message refused.  A batch ...
+    uint64_t first = s_append_issue (&s_dept, 40, false);
+    s_send_batch (old, first, s_size);
+    s_expect_revoked (old);
+    //  ... a summary claiming a head far ahead ...
+    s_child_summary (777777, &sum, &sum_len);
+    sub [0].data = sum;
+    sub [0].len = sum_len;
+    hb.now = (int64_t) time (NULL);
+    codec_repl_init (&msg);
+    msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+    msg.heartbeat = &hb;
+    s_send (old, &msg);
+    s_expect_revoked (old);
+    free (sum);
+    //  ... and a checkpoint of what the parent holds: no receipt.
+    uint8_t root [32];
+    s_root (st.acked, root);
+    char *note = NULL, name [32];
+    snprintf (name, sizeof name, "licrepo/%s", CHILD);
+    assert (checkpoint_sign (name, st.acked, root, name, s_child.sign_sk, s_child.sign_pk, &note)
+            == ERR_OK);
+    Lic__CheckpointNote cn = LIC__CHECKPOINT_NOTE__INIT;
+    cn.note = note;
+    codec_repl_init (&msg);
+    msg.body_case = LIC__REPL__BODY_CHECKPOINT;
+    msg.checkpoint = &cn;
+    s_send (old, &msg);
+    s_expect_revoked (old);
+    free (note);
+    zsock_destroy (&old);
+    assert (s_subtree_head () != 777777);
+
+    //  A new connection with the child's CURVE key: refused at the
+    //  handshake (no answer), counted as a revoked key.
+    int64_t refused = s_handshakes_refused ("revoked_key");
+    zsock_t *sock = s_child_dealer ();
+    s_hello (sock);
+    s_expect_silence (sock);
+    zsock_destroy (&sock);
+    assert (s_handshakes_refused ("revoked_key") > refused);
+    //  Nothing but the revocation record changed at the parent.
+    s_assert_state (st.head + 1, st.acked, st.quarantined, st.licenses);
+}
+
 static void
 test_the_quarantine_lists_each_entry_with_its_reason (void)
 {
@@ -1106,11 +1335,13 @@ s_setup (void)
     s_repl_port = support_free_port ();
     int port = support_free_port ();
     assert (s_repl_port > 0 && port > 0 && port != s_repl_port);
+    s_metrics_port = support_free_port ();
     snprintf (cfg, sizeof cfg,
         "{ \"division\": \"%s\", \"name\": \"city\", \"checkpoint_ms\": 200,\n"
         "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
+        "  \"metrics_listen\": \"127.0.0.1:%d\",\n"
         "  \"children\": [ { \"pub_file\": \"%s/node.pub\" }, { \"pub_file\": \"%s/node.pub\" } ] }\n",
-        PARENT, s_repl_port, child_dir, sib_dir);
+        PARENT, s_repl_port, s_metrics_port, child_dir, sib_dir);
     assert (support_node_start_cfg (&s_parent, parent_dir, port, PARENT, cfg) == ERR_OK);
     keyfile_t pub;
     snprintf (path, sizeof path, "%s/node.pub", parent_dir);
@@ -1180,7 +1411,9 @@ main (void)
     test_a_city_relays_its_countys_statements ();
     test_a_city_changes_its_countys_key_only_by_rotation ();
 #endif
+    test_a_child_cannot_poison_its_own_origin_mark ();
     test_the_quarantine_lists_each_entry_with_its_reason ();
+    test_a_revoked_childs_key_opens_nothing ();
     test_the_siblings_data_reaches_the_parent_whole ();
     test_the_parent_stops_cleanly_and_equals_a_replay_of_its_log ();
     for (uint64_t seq = 1; seq <= s_size; seq++)

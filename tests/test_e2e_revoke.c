@@ -52,6 +52,7 @@ static support_dept_t s_rogue;      //  the thief's department
 static support_dept_t s_d4;         //  registered after the rotation
 static keyfile_t s_stolen;          //  the county's node.key as the thief copied it
 static uint64_t s_point;            //  the origin seq the revocation states
+static int s_city_metrics;          //  the city's metrics port
 
 // ---------------------------------------------------------------------
 //  Helpers
@@ -147,6 +148,95 @@ s_digests_equal (const support_node_t *a, const support_node_t *b, const char *o
     assert (na == nb && memcmp (da, db, 32) == 0);
 }
 
+//  Waits (at most 60 s) until node n's status says its parent refused it
+//  with a reason containing `why`.
+static void
+s_wait_uplink_refused (const support_node_t *n, const char *why)
+{
+    int64_t deadline = support_now_us () + 60 * 1000000LL;
+    char last [512] = "";
+    while (support_now_us () < deadline) {
+        Lic__Reply *r = NULL;
+        assert (support_status (n, &r) == ERR_OK);
+        snprintf (last, sizeof last, "%s", r->status->uplink_error? r->status->uplink_error: "");
+        codec_reply_free (&r);
+        if (strstr (last, why))
+            return;
+        zclock_sleep (50);
+    }
+    fprintf (stderr, "uplink error: %s (want %s)\n", last, why);
+    assert (!"the parent's refusal was never seen");
+}
+
+//  The city's acked seq of 330106.
+static uint64_t
+s_city_acked (void)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (CITY, &r) == ERR_OK);
+    uint64_t acked = support_child_acked (r->status, "330106");
+    codec_reply_free (&r);
+    return acked;
+}
+
+//  A Hello to the city's replication socket with the stolen CURVE key, on
+//  a new connection: true if anything answers within SILENCE_MS.
+static bool
+s_stolen_hello_answered (void)
+{
+    char pub [700];
+    keyfile_t city;
+    snprintf (pub, sizeof pub, "%s/node.pub", CITY->dir);
+    assert (keyfile_load (&city, pub) == ERR_OK);
+    uint8_t pk [32], sk [32], root [32] = { 0 };
+    assert (zmq_z85_decode (pk, s_stolen.curve_pk) && zmq_z85_decode (sk, s_stolen.curve_sk));
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    assert (sock);
+    zcert_t *cert = zcert_new_from (pk, sk);
+    zcert_apply (cert, sock);
+    zcert_destroy (&cert);
+    zsock_set_curve_serverkey (sock, city.curve_pk);
+    zsock_set_linger (sock, 0);
+    zsock_set_sndtimeo (sock, 1000);
+    assert (zsock_connect (sock, "tcp://127.0.0.1:%d", s_h.repl_port [2]) == 0);
+    Lic__Repl msg;
+    Lic__Hello h;
+    codec_repl_init (&msg);
+    lic__hello__init (&h);
+    h.division = "330106";
+    h.head_seq = s_point;
+    h.head_root.data = root;
+    h.head_root.len = 32;
+    msg.body_case = LIC__REPL__BODY_HELLO;
+    msg.hello = &h;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_repl_encode (&msg, &buf, &len) == ERR_OK);
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    zframe_send (&f, sock, 0);
+    zframe_destroy (&f);
+    zsock_set_rcvtimeo (sock, SILENCE_MS);
+    zframe_t *answer = zframe_recv (sock);
+    bool answered = answer != NULL;
+    zframe_destroy (&answer);
+    zsock_destroy (&sock);
+    return answered;
+}
+
+//  The city's count of replication handshakes refused for `reason`.
+static int64_t
+s_city_handshakes_refused (const char *reason)
+{
+    static char text [262144];
+    char series [128];
+    assert (support_metrics_scrape (s_city_metrics, text, sizeof text) == ERR_OK);
+    snprintf (series, sizeof series,
+              "licrepo_handshake_refused_total{socket=\"replication\",reason=\"%s\"}", reason);
+    int64_t v = support_metric (text, series);
+    return v < 0? 0: v;
+}
+
 //  What holds at the city and the province whatever happened since: the
 //  thief's statements held back at the city with their reasons, nothing
 //  of them above the county, the county's genuine licenses everywhere.
@@ -165,6 +255,8 @@ s_assert_revocation_holds (void)
     assert (s_count (out, "ERR_NODE_KEY_REVOKED: entry ") == 2 && s_count (out, want) == 2);
     assert (strstr (out, "registration ") && strstr (out, "catalogue "));
     //  The rogue department's licenses: unknown above the county.
+    if (s_count (out, "ERR_UNKNOWN_KEY: signing key ") != 2)
+        fprintf (stderr, "city quarantine:\n%s\n", out);
     assert (s_count (out, "ERR_UNKNOWN_KEY: signing key ") == 2);
     assert (s_quarantined (CITY) == s_rogue_held && s_rogue_held == 4);
     s_quarantine_list (PROVINCE, "330106", out, sizeof out);
@@ -226,6 +318,18 @@ test_the_city_revokes_the_key (void)
                    CITY->dir, SIBLING->dir) == 2);
     assert (strstr (out, "key file of node 330108, not of 330106"));
     assert (s_head (CITY) == city_head);
+    //  Beyond what the city holds of 330106 and what the county last
+    //  announced (a typo, or a point that would make the key impossible
+    //  to revoke, the first revocation being the only one): refused.
+    assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s/node.pub --after %"
+                   PRIu64, licctl, CITY->dir, COUNTY->dir, held + 1000000) == 1);
+    snprintf (want, sizeof want, "holds its entries up to origin seq %" PRIu64, held);
+    assert (strstr (out, "ERR_BAD_FIELD") && strstr (out, want)
+         && strstr (out, "beyond what the parent holds"));
+    assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s/node.pub --after %"
+                   PRIu64, licctl, CITY->dir, COUNTY->dir, UINT64_MAX) == 1);
+    assert (strstr (out, "ERR_BAD_FIELD"));
+    assert (s_head (CITY) == city_head);
 
     //  Revoked from the last origin seq of 330106 the city holds.
     assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s/node.pub", licctl,
@@ -236,7 +340,7 @@ test_the_city_revokes_the_key (void)
     assert (s_head (CITY) == city_head + 1);
     //  Once.
     assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s/node.pub --after %"
-                   PRIu64, licctl, CITY->dir, COUNTY->dir, held + 5) == 1);
+                   PRIu64, licctl, CITY->dir, COUNTY->dir, held) == 1);
     assert (strstr (out, "ERR_KEY_REVOKED") && strstr (out, "already revoked"));
     //  The record travels up; `licctl log` shows it at every level above.
     assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
@@ -268,13 +372,29 @@ test_the_thiefs_statements_are_quarantined (void)
     assert (support_register (s_admin, &s_rogue) == ERR_OK);
     s_publish (&s_rogue, 500, 2);
     s_publish (&s_d1, 4, 1);
-    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
     //  The county itself took them: it holds no revocation of its own key.
     assert (s_license (COUNTY, &s_rogue, 500) == ERR_OK);
+    //  The city takes nothing more from the node of the revoked key until
+    //  its configuration gives it a new one: the session opened before
+    //  the revocation is refused message by message (the county's status
+    //  says why), so nothing of the thief's reached the city.
+    s_wait_uplink_refused (COUNTY, "revoked as compromised");
+    assert (s_city_acked () == s_point);
+    assert (s_quarantined (CITY) == 0);
+    assert (s_license (CITY, &s_rogue, 500) == ERR_NOT_FOUND);
+    //  A new connection with the stolen CURVE key fails at the handshake,
+    //  counted as a revoked key (not an unknown one).
+    int64_t revoked = s_city_handshakes_refused ("revoked_key");
+    assert (!s_stolen_hello_answered ());
+    assert (s_city_handshakes_refused ("revoked_key") > revoked);
+    assert (s_city_handshakes_refused ("unknown_key") == 0);
+    //  After the rotation (next part) the county's log reaches the city
+    //  with these entries: the thief's registration and catalogue entry
+    //  quarantined as ERR_NODE_KEY_REVOKED, its licenses ERR_UNKNOWN_KEY.
     s_rogue_held = 4;
-    s_assert_revocation_holds ();
-    printf ("  the thief's registration and catalogue entry: ERR_NODE_KEY_REVOKED at the city; "
-            "its licenses: ERR_UNKNOWN_KEY; nothing at the province\n");
+    printf ("  the thief's statements made through the county: the county's session refused at "
+            "the city (ERR_FORBIDDEN, revoked key), a new handshake with the stolen CURVE key "
+            "refused as revoked_key; nothing of them at the city\n");
 }
 
 //  The runbook's rotation: node.key, node.pub and admin.key replaced
@@ -312,42 +432,7 @@ test_the_county_rotates_and_flows_again (void)
 
     //  The stolen CURVE key no longer connects to the city as the county:
     //  the handshake is refused, so a Hello gets no answer.
-    char pub [700];
-    keyfile_t city;
-    snprintf (pub, sizeof pub, "%s/node.pub", CITY->dir);
-    assert (keyfile_load (&city, pub) == ERR_OK);
-    uint8_t pk [32], sk [32], root [32] = { 0 };
-    assert (zmq_z85_decode (pk, s_stolen.curve_pk) && zmq_z85_decode (sk, s_stolen.curve_sk));
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    assert (sock);
-    zcert_t *cert = zcert_new_from (pk, sk);
-    zcert_apply (cert, sock);
-    zcert_destroy (&cert);
-    zsock_set_curve_serverkey (sock, city.curve_pk);
-    zsock_set_linger (sock, 0);
-    zsock_set_sndtimeo (sock, 1000);
-    assert (zsock_connect (sock, "tcp://127.0.0.1:%d", s_h.repl_port [2]) == 0);
-    Lic__Repl msg;
-    Lic__Hello h;
-    codec_repl_init (&msg);
-    lic__hello__init (&h);
-    h.division = "330106";
-    h.head_seq = s_point;
-    h.head_root.data = root;
-    h.head_root.len = 32;
-    msg.body_case = LIC__REPL__BODY_HELLO;
-    msg.hello = &h;
-    uint8_t *buf;
-    size_t len;
-    assert (codec_repl_encode (&msg, &buf, &len) == ERR_OK);
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
-    zframe_send (&f, sock, 0);
-    zframe_destroy (&f);
-    zsock_set_rcvtimeo (sock, SILENCE_MS);
-    zframe_t *answer = zframe_recv (sock);
-    assert (answer == NULL);
-    zsock_destroy (&sock);
+    assert (!s_stolen_hello_answered ());
     //  The stolen admin key no longer opens the county.
     char out [4096];
     assert (s_run (out, sizeof out, "%s -n %s/node.pub -k %s/admin.key.old --timeout 1500 status",
@@ -425,6 +510,8 @@ s_append (const char *origin, uint64_t oseq, Lic__EntryKind kind, const uint8_t 
     return ++s_size;
 }
 
+static uint64_t s_rev_head;         //  division_head of the next revocation, if not 0
+
 //  A node record of the city for 330106: key pk (a rotation if replaces),
 //  or a revocation of pk after origin seq `after` (revoke).
 static uint64_t
@@ -442,6 +529,10 @@ s_append_node (const uint8_t pk [32], const uint8_t *replaces, bool revoke, uint
     }
     rec.revocation = revoke;
     rec.revoked_after = after;
+    //  What the city held of 330106 when it revoked: the point, unless
+    //  the test says otherwise.
+    rec.division_head = s_rev_head? s_rev_head: after;
+    s_rev_head = 0;
     rec.at = (int64_t) time (NULL);
     uint8_t *body;
     size_t len;
@@ -560,8 +651,62 @@ s_recv (zsock_t *sock)
     }
 }
 
-//  Connects as the city, says Hello with the whole log, sends what the
-//  province has not acked, and waits for its Ack of all of it.
+//  Node summaries the next s_push relays in a heartbeat before its batch
+//  (encoded envelopes; freed by it).
+static ProtobufCBinaryData s_relay [2];
+static size_t s_n_relay;
+
+//  Adds a summary of `division` (under `parent`, claiming `head`) signed
+//  by k to what the next s_push relays.
+static void
+s_relay_summary (const char *division, const char *parent, uint64_t head, const keyfile_t *k)
+{
+    Lic__NodeSummary sum = LIC__NODE_SUMMARY__INIT;
+    sum.version = 1;
+    sum.division = (char *) division;
+    sum.parent_division = (char *) parent;
+    sum.head_seq = head;
+    sum.uplink_acked = head;
+    sum.uplink_state = "up";
+    sum.made_at = (int64_t) time (NULL);
+    size_t len = lic__node_summary__get_packed_size (&sum);
+    uint8_t *body = malloc (len), sig [64];
+    assert (body);
+    lic__node_summary__pack (&sum, body);
+    seal_sign (sig, body, len, k->sign_sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = len;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = (uint8_t *) k->sign_pk;
+    env.key_id.len = 32;
+    assert (s_n_relay < 2);
+    assert (codec_envelope_encode (&env, &s_relay [s_n_relay].data, &s_relay [s_n_relay].len) == ERR_OK);
+    s_n_relay++;
+    free (body);
+}
+
+//  The summary of `division` the province holds in its subtree, its
+//  head; UINT64_MAX if none.
+static uint64_t
+s_prov_subtree_head (const char *division)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (&s_prov, &r) == ERR_OK);
+    uint64_t head = UINT64_MAX;
+    for (size_t i = 0; i < r->status->n_subtree; i++)
+        if (r->status->subtree [i]->summary
+        &&  streq (r->status->subtree [i]->summary->division, division))
+            head = r->status->subtree [i]->summary->head_seq;
+    codec_reply_free (&r);
+    return head;
+}
+
+//  Connects as the city, says Hello with the whole log, relays the
+//  summaries s_relay_summary added, sends what the province has not
+//  acked, and waits for its Ack of all of it.
 static void
 s_push (void)
 {
@@ -591,6 +736,24 @@ s_push (void)
     Lic__Repl *answer = s_recv (sock);
     assert (answer->body_case == LIC__REPL__BODY_WELCOME && answer->welcome->resume_after == s_sent);
     codec_repl_free (&answer);
+    if (s_n_relay) {
+        uint32_t age [2] = { 0, 0 };
+        Lic__Heartbeat hb = LIC__HEARTBEAT__INIT;
+        hb.head_seq = s_size;
+        hb.acked_seq = s_sent;
+        hb.now = (int64_t) time (NULL);
+        hb.n_subtree = s_n_relay;
+        hb.subtree = s_relay;
+        hb.n_subtree_age = s_n_relay;
+        hb.subtree_age = age;
+        codec_repl_init (&msg);
+        msg.body_case = LIC__REPL__BODY_HEARTBEAT;
+        msg.heartbeat = &hb;
+        s_send (sock, &msg);       //  taken before the batch: the Ack says it was
+        for (size_t i = 0; i < s_n_relay; i++)
+            free (s_relay [i].data);
+        s_n_relay = 0;
+    }
     ProtobufCBinaryData entries [P_LOG_MAX];
     size_t n = (size_t) (s_size - s_sent);
     for (size_t i = 0; i < n; i++) {
@@ -684,6 +847,11 @@ test_the_province_judges_on_its_own (void)
     //  (as a rotation naming the new one); a second revocation, below
     //  what the province holds of 330106.
     s_append_node (s_k2.sign_pk, s_k1.sign_pk, false, 0);
+    //  Relayed before this batch, while 330106's key is still the revoked
+    //  one: a summary it signs (a use with no origin seq) is refused, the
+    //  city's own is taken.
+    s_relay_summary ("330106", "330100", 777777, &s_k1);
+    s_relay_summary ("330100", "330000", s_size, &s_city);
     char back [32], below [32];
     snprintf (back, sizeof back, "330100/%" PRIu64, s_append_node (s_k1.sign_pk, s_k2.sign_pk, false, 0));
     snprintf (below, sizeof below, "330100/%" PRIu64, s_append_node (s_k2.sign_pk, NULL, true, 2));
@@ -691,6 +859,8 @@ test_the_province_judges_on_its_own (void)
     s_append_registration (&s_pr, &s_k2, 8);
     s_append_issue (&s_pa, 3, 9);
     s_push ();
+    assert (s_prov_subtree_head ("330100") != UINT64_MAX);
+    assert (s_prov_subtree_head ("330106") == UINT64_MAX);
     s_prov_held ("330106/7", "ERR_NODE_KEY_REVOKED", "after origin seq 3");
     s_prov_held (back, "ERR_KEY_REVOKED", "never comes back");
     s_prov_held (below, "ERR_BAD_FIELD", "up to origin seq 6");
@@ -711,6 +881,26 @@ test_the_province_judges_on_its_own (void)
               s_k2.sign_pk [0], s_k2.sign_pk [1], s_k2.sign_pk [2], s_k2.sign_pk [3]);
     assert (s_run (log, sizeof log, "%s -d %s log --all", support_licctl_path (), s_prov.dir) == 0);
     assert (strstr (log, want));
+    //  A revocation whose point lies beyond what its signer says it held
+    //  of 330106 (a no-op revocation, made to keep the key from ever
+    //  being revoked): refused at the province too.
+    s_rev_head = 10;
+    char beyond [32];
+    snprintf (beyond, sizeof beyond, "330100/%" PRIu64,
+              s_append_node (k3.sign_pk, NULL, true, UINT64_MAX));
+    s_push ();
+    s_prov_held (beyond, "ERR_BAD_FIELD", "revoke after 10 or less");
+    assert (s_quarantined (&s_prov) == 6);
+    //  Only the direct parent revokes: the province may not revoke its
+    //  city's county's key (it would revoke the city's).
+    char k3_pub [700], out [4096];
+    snprintf (k3_pub, sizeof k3_pub, "%s/k3.pub", s_dir);
+    assert (keyfile_save (&k3, k3_pub, false) == ERR_OK);
+    assert (s_run (out, sizeof out, "%s -d %s node revoke 330106 --key-file %s",
+                   support_licctl_path (), s_prov.dir, k3_pub) == 1);
+    if (!strstr (out, "only the division's parent"))
+        fprintf (stderr, "%s\n", out);
+    assert (strstr (out, "ERR_FORBIDDEN") && strstr (out, "only the division's parent"));
     keyfile_wipe (&k3);
 
     assert (support_node_stop (&s_prov, SIGTERM) == 0);
@@ -729,6 +919,9 @@ main (void)
     setvbuf (stdout, NULL, _IONBF, 0);
     assert (seal_init () == ERR_OK);
     assert (support_tmpdir (s_dir, "e2e-revoke") == ERR_OK);
+    s_city_metrics = support_free_port ();
+    snprintf (s_h.extra [2], sizeof s_h.extra [2], "\"metrics_listen\": \"127.0.0.1:%d\",",
+              s_city_metrics);
     assert (support_hier_start (&s_h, s_dir) == ERR_OK);
     assert (support_admin (&s_admin, COUNTY) == ERR_OK);
 

@@ -4,6 +4,8 @@
     out: they could never complete a CURVE handshake anyway.
 */
 #include "node/links/admission.h"
+#include "node/store/views_revoke.h"
+#include "proto/authority.h"
 
 typedef struct {
     zap_keys_t *keys;               //  the set being built
@@ -24,12 +26,12 @@ s_put (s_build_t *b, const ProtobufCBinaryData *key, const char *name, bool admi
 }
 
 static void
-s_put_z85 (s_build_t *b, const char *z85, const char *name)
+s_put_z85 (s_build_t *b, const char *z85, const char *name, bool admit)
 {
     uint8_t key [32];
     ProtobufCBinaryData k = { 32, key };
     if (strlen (z85) == 40 && zmq_z85_decode (key, z85))
-        s_put (b, &k, name, true);
+        s_put (b, &k, name, admit);
 }
 
 static void
@@ -62,9 +64,18 @@ admission_build (zap_keys_t **out, views_t *views, const char *division,
         snprintf (why, why_size, "out of memory");
         return ERR_NOMEM;
     }
-    s_put_z85 (&b, admin_curve_pk, "admin");
-    for (int i = 0; i < n_children; i++)
-        s_put_z85 (&b, children [i].curve_pk, children [i].division);
+    s_put_z85 (&b, admin_curve_pk, "admin", true);
+    //  A child whose configured signing key this node revoked is not
+    //  admitted until the configuration gives it a new key: a session
+    //  carries no origin seq to place before the point.
+    for (int i = 0; i < n_children; i++) {
+        const Lic__NodeRecord *rev = views_node_revocation (views, children [i].division,
+                                                            children [i].sign_pk, 32);
+        char why_not [320];
+        bool admit = authority_node_key_current (rev, children [i].division, "replication session",
+                                                 why_not, sizeof why_not) == ERR_OK;
+        s_put_z85 (&b, children [i].curve_pk, children [i].division, admit);
+    }
     views_each_department (views, division, s_on_department, &b);
     views_each_app_body (views, division, s_on_app_body, &b);
     if (b.rc != ERR_OK) {

@@ -17,7 +17,9 @@
 #include "node/links/zap.h"
 
 //  Builds the admitted set of node `division`: admin_curve_pk (Z85) as
-//  "admin", each child's CURVE key under its division, each department
+//  "admin", each child's CURVE key under its division (recorded as
+//  revoked instead while a revocation held here names the child's
+//  configured signing key: authority_node_key_current), each department
 //  registered here under its credit code and each unrevoked application
 //  body as "app-<credit code>"; the CURVE keys departments and bodies
 //  replaced, and those of revoked bodies, are recorded as revoked.

@@ -18,6 +18,8 @@
 #include "proto/seal.h"
 #include "replication/parentlink.h"
 #include "node/links/subtree.h"
+#include "node/store/views_revoke.h"
+#include "proto/authority.h"
 
 typedef struct {
     ingest_child_t in;              //  first: what the sequencer sees
@@ -27,6 +29,8 @@ typedef struct {
     char key_name [64];             //  its checkpoint key name
     zframe_t *route;                //  routing id of its current session, or NULL
     bool subtree_refused;           //  a summary it relayed was refused (logged once)
+    bool revoked_logged;            //  its messages refused for a revoked key (logged once)
+    uint64_t head_kept;             //  the announced head last written (child `/head`)
 } s_child_t;
 
 struct downlink_t {
@@ -86,6 +90,39 @@ s_send_ack (downlink_t *self, s_child_t *c, uint64_t acked, uint32_t credit)
     msg.body_case = LIC__REPL__BODY_ACK;
     msg.ack = &ack;
     s_send (self, c, &msg);
+}
+
+//  The rule on a use of child c's configured signing key that carries no
+//  origin seq (its session, a checkpoint): refused once this node holds
+//  a revocation of that key (proto/authority.h).  ERR_OK or
+//  ERR_NODE_KEY_REVOKED with why.
+static int
+s_key_current (downlink_t *self, s_child_t *c, const char *what, char *why, size_t why_size)
+{
+    return authority_node_key_current (views_node_revocation (self->views, c->in.division,
+                                                              c->sign_pk, 32),
+                                       c->in.division, what, why, why_size);
+}
+
+//  Keeps the head child c announced (Hello, heartbeat) when it grew:
+//  child `/head` (proto/FORMAT.md family 8), the bound of a revocation's
+//  point (NodeRevokeRequest, made in the sequencer).
+static void
+s_keep_head (downlink_t *self, s_child_t *c, uint64_t head)
+{
+    if (head <= c->head_kept)
+        return;
+    char key [32];
+    uint8_t v [8];
+    snprintf (key, sizeof key, "%s/head", c->in.division);
+    store_put_u64 (v, head);
+    store_batch_t *batch = store_batch_new (self->store);
+    if (!batch)
+        return;
+    store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), v, 8);
+    if (store_write_aside (self->store, batch, false) == ERR_OK)
+        c->head_kept = head;
+    store_batch_destroy (&batch);
 }
 
 #define DOWNLINK_CHAIN_MAX 16
@@ -288,6 +325,7 @@ s_on_hello (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p)
     parentlink_out_t out;
     parentlink_on_hello (&c->link, &in, c->in.hwm, &out);
     s_perform (self, c, route, msg_p, &out);
+    s_keep_head (self, c, h->head_seq);
 }
 
 static void
@@ -299,6 +337,13 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, zframe_t *route, bool from_sess
     checkpoint_t cp;
     uint8_t root [32];
     //  Signatures are checked for the session only: nothing else counts.
+    //  A checkpoint signed by a revoked key is never cosigned: it has no
+    //  origin seq to place it before the point.
+    char why [320];
+    if (s_key_current (self, c, "checkpoint", why, sizeof why) != ERR_OK) {
+        logfmt_msgf (LOGFMT_WARN, "child %s: checkpoint not countersigned: %s", c->in.division, why);
+        return;
+    }
     if (from_session && checkpoint_parse (note, strlen (note), &cp) == ERR_OK
     &&  checkpoint_verify (&cp, c->key_name, c->sign_pk) == ERR_OK) {
         in.verifies = true;
@@ -425,10 +470,19 @@ s_child_by_key (downlink_t *self, const char *z85)
     return NULL;
 }
 
+//  The key a summary of `division` must be signed by: the one held for
+//  it, unless this node holds a revocation of that key (a summary has no
+//  origin seq to place before the point): then none.
 static const uint8_t *
 s_key_of (void *arg, const char *division)
 {
-    return views_node_key (((downlink_t *) arg)->views, division);
+    views_t *views = ((downlink_t *) arg)->views;
+    const uint8_t *key = views_node_key (views, division);
+    char why [320];
+    if (key && authority_node_key_current (views_node_revocation (views, division, key, 32),
+                                           division, "node summary", why, sizeof why) != ERR_OK)
+        return NULL;
+    return key;
 }
 
 //  The signed summaries a child relays: its own and its subtree's.
@@ -475,8 +529,20 @@ downlink_on_readable (downlink_t *self, int budget)
         Lic__Repl *msg = NULL;
         int rc = codec_repl_decode (zframe_data (body), zframe_size (body), &msg);
         parentlink_out_t out = { .n = 0 };
+        char why [320];
         if (!c)
             s_send_nack (self, route, 0, ERR_FORBIDDEN, "this key is not a configured child");
+        else
+        if (s_key_current (self, c, "replication session", why, sizeof why) != ERR_OK) {
+            //  A session opened before the revocation: every message is
+            //  refused, ERR_FORBIDDEN so that the child stops and tries
+            //  again later (libzmq cannot close one peer of a ROUTER); a
+            //  new one fails at the handshake (admission.c).
+            if (!c->revoked_logged)
+                logfmt_msgf (LOGFMT_WARN, "child %s refused: %s", c->in.division, why);
+            c->revoked_logged = true;
+            s_send_nack (self, route, 0, ERR_FORBIDDEN, why);
+        }
         else
         if (rc != ERR_OK) {
             parentlink_on_undecodable (&c->link, rc, &out);
@@ -497,6 +563,7 @@ downlink_on_readable (downlink_t *self, int budget)
                 case LIC__REPL__BODY_HEARTBEAT:
                     parentlink_on_heartbeat (&c->link, msg->heartbeat->head_seq,
                                              msg->heartbeat->oldest_unacked_at);
+                    s_keep_head (self, c, msg->heartbeat->head_seq);
                     s_on_subtree (self, c, msg->heartbeat);
                     break;
                 case LIC__REPL__BODY_FETCH:

@@ -77,8 +77,11 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
         heard = sum->made_at + SUBTREE_SKEW_S;
     s_node_t *held = rc == ERR_OK? (s_node_t *) zhashx_lookup (self->nodes, sum->division): NULL;
     //  The same bytes again (a relay of an unchanged summary): only the
-    //  time it was heard moves; no signature to check again.
-    if (held && held->len == len && memcmp (held->bytes, bytes, len) == 0) {
+    //  time it was heard moves; no signature to check again, but the key
+    //  must still be the one held (not revoked since: key_of says none).
+    const uint8_t *now_key = held? key_of (arg, sum->division): NULL;
+    if (held && held->len == len && memcmp (held->bytes, bytes, len) == 0
+    &&  now_key && memcmp (now_key, env->key_id.data, 32) == 0) {
         if (heard > held->last_seen)
             held->last_seen = heard;
         snprintf (held->via, sizeof held->via, "%s", via);

@@ -561,6 +561,12 @@ ingest_views (ingest_t *self)
     return self->views;
 }
 
+store_t *
+ingest_store (ingest_t *self)
+{
+    return self->store;
+}
+
 const ingest_cfg_t *
 ingest_cfg (ingest_t *self)
 {

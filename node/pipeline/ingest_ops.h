@@ -112,9 +112,12 @@ uint64_t
 uint64_t
     ingest_take_seq (ingest_t *self);
 
-//  What the pipeline was given: the views, the configuration.
+//  What the pipeline was given: the views, the configuration, the store
+//  (for what the links keep there, e.g. a child's announced head).
 views_t *
     ingest_views (ingest_t *self);
+store_t *
+    ingest_store (ingest_t *self);
 const ingest_cfg_t *
     ingest_cfg (ingest_t *self);
 

@@ -456,9 +456,33 @@ s_revocation (ingest_t *self, ingest_job_t *job)
     rec->sign_key.len = 32;
     rec->revocation = true;
     uint64_t held = views_origin_seq (ingest_views (self), r->division);
+    //  What this node holds of the division: its mark, or the child's
+    //  last announced head if larger (the downlink keeps it: FORMAT.md
+    //  family 8).  The point may not lie beyond it (authority_node_revocation
+    //  checks the record's division_head at every level).
+    uint64_t head = 0;
+    char hkey [32];
+    uint8_t *v;
+    size_t vl;
+    snprintf (hkey, sizeof hkey, "%s/head", r->division);
+    if (store_get (ingest_store (self), STORE_CF_CHILD, hkey, strlen (hkey), &v, &vl) == ERR_OK) {
+        if (vl == 8)
+            head = store_get_u64 (v);
+        free (v);
+    }
+    rec->division_head = head > held? head: held;
     rec->revoked_after = r->after? r->after: held;
     rec->at = (int64_t) time (NULL);
     nj->node = rec;
+    if (rec->revoked_after > rec->division_head) {
+        ingest_job_fail (job, ERR_BAD_FIELD, "revocation of %s after origin seq %" PRIu64 ": "
+                         "this node holds its entries up to origin seq %" PRIu64 ", and it last "
+                         "announced head %" PRIu64 "; a point beyond what the parent holds would "
+                         "let the stolen key sign entries that stand: give --after %" PRIu64
+                         " or less", rec->division, rec->revoked_after, held, head,
+                         rec->division_head);
+        return ERR_BAD_FIELD;
+    }
     snprintf (job->why, sizeof job->why, "statements of %s signed by that key in its entries after "
               "origin seq %" PRIu64 " are void (this node holds its entries up to %" PRIu64 ")",
               rec->division, rec->revoked_after, held);

@@ -20,6 +20,7 @@
 #include "node/pipeline/ingest_ops.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
+#include "node/store/views_revoke.h"
 #include "node/store/views_origin.h"
 
 //  One entry of a replicated batch.
@@ -68,8 +69,12 @@ replica_check (ingest_t *self, const char *child, const Lic__LogEntry *e,
     }
     //  Signed by the node where it originated, whose key we know from
     //  the configuration or from a node record that came up before.
+    //  A key revoked and since rotated out still signed what it signed up
+    //  to the point: views_check_statement judges it by the point.
     const uint8_t *key = views_node_key (ingest_views (self), e->origin_division);
-    if (!key || memcmp (key, e->envelope->key_id.data, 32) != 0) {
+    if ((!key || memcmp (key, e->envelope->key_id.data, 32) != 0)
+    &&  !views_node_revocation (ingest_views (self), e->origin_division,
+                                e->envelope->key_id.data, e->envelope->key_id.len)) {
         snprintf (why, why_size, "%s entry is not signed by the key of node %s", kind->title,
                   e->origin_division);
         return ERR_UNKNOWN_KEY;
@@ -149,11 +154,21 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
             job->seq = c->next_apply;
             return;     //  the whole pending batch is refused with it (see s_on_committed)
         }
+        //  A child's own entry carries its seq as origin seq: judged
+        //  before the skip, so a chosen origin seq neither moves the mark
+        //  nor passes as already applied (authority_child_entry).
+        char why [320] = "";
+        rc = authority_child_entry (c->division, e->seq, e->origin_division, e->origin_seq,
+                                    why, sizeof why);
+        if (rc != ERR_OK) {
+            held_put (self, e, b->entries [i].data, b->entries [i].len, rc, why);
+            c->quarantined++;
+            continue;
+        }
         if (views_origin_applied (ingest_views (self), e->origin_division, e->origin_seq)) {
             ingest_counters (self)->skipped++;
             continue;   //  already applied (same origin division and seq; FORMAT 7)
         }
-        char why [320] = "";
         rc = replica_check (self, c->division, e, &item->task.task, why, sizeof why);
         if (rc == ERR_OK)
             rc = views_origin_admit (ingest_views (self), e, why, sizeof why);

@@ -117,7 +117,10 @@ s_ingest_reply (void *arg, zframe_t **route_p, Lic__Reply **reply_p,
                 const Lic__Department *dept)
 {
     server_t *self = (server_t *) arg;
-    if (dept || ((*reply_p)->body_case == LIC__REPLY__BODY_APP_BODY && (*reply_p)->code == ERR_OK))
+    //  A revocation (REGISTERED without a department) may name a child's
+    //  key: its CURVE key is then no longer admitted (admission.c).
+    if (dept || ((*reply_p)->body_case == LIC__REPLY__BODY_APP_BODY && (*reply_p)->code == ERR_OK)
+    ||  ((*reply_p)->body_case == LIC__REPLY__BODY_REGISTERED && (*reply_p)->code == ERR_OK))
         if (server_admit (self) != ERR_OK) {
             //  Registered, but its key is not admitted yet: say so (the
             //  next registration or a SIGHUP tries again).

@@ -124,6 +124,7 @@ views_apply_revocation (views_t *self, store_batch_t *batch, uint64_t gen,
         codec_envelope_free (&env);
     }
     int rc = authority_node_revocation (entry->origin_division, rec, known,
+                                        views_node_parent (self, rec->division),
                                         views_node_revocation (self, rec->division, rec->sign_key.data,
                                                                rec->sign_key.len),
                                         views_origin_seq (self, rec->division), why, why_size);
