@@ -265,6 +265,61 @@ LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
                                  size_t why_size, int timeout_ms);
 
 // ---------------------------------------------------------------------
+//  Many events in one request (proto/README.md section 3)
+
+#define LICCLIENT_BATCH_MAX 256         //  most events in one batch
+
+//  One signed event of a batch: its body, signature, signer's key and
+//  the disclosures beside it (all borrowed for the call).
+typedef struct {
+    const uint8_t *body;
+    size_t body_len;
+    const uint8_t *sig;                 //  64 bytes
+    const uint8_t *pk;                  //  32 bytes
+    Lic__Disclosure *const *disclosures;    //  NULL if none
+    size_t n_disclosures;
+} licclient_event_t;
+
+//  What became of one event of a batch: code ERR_OK with seq (duplicate:
+//  stored before, seq the first one) and the license version after it,
+//  or the node's refusal with its message.
+typedef struct {
+    int code;
+    uint64_t seq;
+    bool duplicate;
+    uint32_t license_version;
+    char message [320];
+} licclient_result_t;
+
+//  Sends the n events (1..LICCLIENT_BATCH_MAX) as one PublishBatch
+//  without waiting; see licclient_send.  The reply carries a
+//  PublishBatchResult (reply->published_batch) with one result per event,
+//  in order, when reply->code is ERR_OK; any other reply->code refused
+//  the batch whole (nothing of it stored).  ERR_TOO_LARGE also when n
+//  is over LICCLIENT_BATCH_MAX or the frame over LICCLIENT_FRAME_MAX
+//  (send fewer), ERR_MALFORMED when n is 0.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_send_publish_batch (licclient_t *self, const licclient_event_t *events,
+                                  size_t n, uint64_t *id_out);
+
+//  Fills results [0..n) from the reply to a batch of n events sent with
+//  licclient_send_publish_batch: each event's own answer, or, for a batch
+//  refused whole, the refusal's code and message in every result.
+//  ERR_OK, or ERR_MALFORMED (an accepted reply without n results).
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_batch_results (const Lic__Reply *reply, size_t n, licclient_result_t *results);
+
+//  Publishes the n events in one request and waits for the verdicts:
+//  ERR_OK when the node answered, with results [i] the answer to
+//  events [i] (the batch's refusal in each if it was refused whole);
+//  sending the same batch again is safe (duplicates answer with their
+//  seq).  Otherwise the errors of licclient_send_publish_batch and
+//  licclient_call, and results are left alone.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_publish_batch (licclient_t *self, const licclient_event_t *events, size_t n,
+                             licclient_result_t *results, int timeout_ms);
+
+// ---------------------------------------------------------------------
 //  Queries and administration: each sends one request and waits for its
 //  reply.  ERR_OK when the node answered: the caller owns *reply (free
 //  with licclient_reply_free) and must look at (*reply)->code first; the

@@ -48,6 +48,10 @@ licctl_usage (FILE *out)
 "                            --file: a result line per event, progress on\n"
 "                            stderr (answered, rate, time left) and a summary;\n"
 "                            --quiet: only rejected lines and the summary\n"
+"  import -k DEPT.key FILE (- for stdin)   history in bulk: JSON lines (as\n"
+"                            publish --file) or length-delimited signed\n"
+"                            Envelopes; rejected events, progress, a summary;\n"
+"                            a rerun answers what is stored as duplicates\n"
 "  get ID [--history] [--at TIME]   TIME: RFC 3339 (2026-11-27T10:00:00+08:00)\n"
 "                            or unix seconds; --at: the license as it was then\n"
 "  find --holder ID [--holder-type T] [--limit N] [--cursor C | --all]\n"
@@ -494,6 +498,7 @@ static const s_command_t s_commands [] = {
     { "keygen", licctl_cmd_keygen },
     { "register", licctl_cmd_register },
     { "publish", licctl_cmd_publish },
+    { "import", licctl_cmd_import },
     { "make-id", licctl_cmd_make_id },
     { "get", licctl_cmd_query },
     { "find", licctl_cmd_query },

@@ -22,6 +22,14 @@ int
 int
     licctl_cmd_publish (const licctl_opts_t *opts);
 
+//  import -k DEPT.key FILE: a department's history in bulk, FILE (- for
+//  stdin) JSON lines as publish --file reads them (signed here) or a
+//  stream of signed Envelopes, each after its length as a varint
+//  (proto/README.md section 3); batches in flight, bounded memory; prints
+//  the rejected events, progress and a summary; 1 if any was rejected.
+int
+    licctl_cmd_import (const licctl_opts_t *opts);
+
 //  make-id --type T --issuer C --serial S [--version 001]: the bare and
 //  printed license id with its check character (offline).
 int

@@ -567,6 +567,104 @@ licclient_publish_disclosed (licclient_t *self, const uint8_t *body,
 }
 
 // ---------------------------------------------------------------------
+//  Batches
+
+_Static_assert (LICCLIENT_BATCH_MAX == CODEC_PUBLISH_BATCH_MAX, "LICCLIENT_BATCH_MAX");
+
+//  Fills req, b and envs (n of them, borrowing the events' buffers).
+static void
+s_batch_request (Lic__Request *req, Lic__PublishBatch *b, Lic__Envelope *envs,
+                 Lic__Envelope **env_p, const licclient_event_t *events, size_t n)
+{
+    codec_request_init (req);
+    lic__publish_batch__init (b);
+    for (size_t i = 0; i < n; i++) {
+        Lic__Envelope *env = &envs [i];
+        codec_envelope_init (env);
+        env->body.data = (uint8_t *) events [i].body;
+        env->body.len = events [i].body_len;
+        env->signature.data = (uint8_t *) events [i].sig;
+        env->signature.len = SEAL_SIG_BYTES;
+        env->key_id.data = (uint8_t *) events [i].pk;
+        env->key_id.len = SEAL_PUBLIC_BYTES;
+        env->disclosures = (Lic__Disclosure **) events [i].disclosures;
+        env->n_disclosures = events [i].disclosures? events [i].n_disclosures: 0;
+        env_p [i] = env;
+    }
+    b->events = env_p;
+    b->n_events = n;
+    req->body_case = LIC__REQUEST__BODY_PUBLISH_BATCH;
+    req->publish_batch = b;
+}
+
+//  Sends (call false) or calls (call true) a batch.
+static int
+s_batch (licclient_t *self, const licclient_event_t *events, size_t n, bool call,
+         uint64_t *id_out, Lic__Reply **reply, int timeout_ms)
+{
+    if (n == 0)
+        return ERR_MALFORMED;
+    if (n > LICCLIENT_BATCH_MAX)
+        return ERR_TOO_LARGE;
+    Lic__Envelope *envs = calloc (n, sizeof *envs);
+    Lic__Envelope **env_p = calloc (n, sizeof *env_p);
+    int rc = ERR_NOMEM;
+    if (envs && env_p) {
+        Lic__Request req;
+        Lic__PublishBatch b;
+        s_batch_request (&req, &b, envs, env_p, events, n);
+        rc = call? licclient_call (self, &req, reply, timeout_ms)
+                 : licclient_send (self, &req, id_out);
+    }
+    free (envs);
+    free (env_p);
+    return rc;
+}
+
+int
+licclient_send_publish_batch (licclient_t *self, const licclient_event_t *events,
+                              size_t n, uint64_t *id_out)
+{
+    return s_batch (self, events, n, false, id_out, NULL, 0);
+}
+
+int
+licclient_batch_results (const Lic__Reply *reply, size_t n, licclient_result_t *results)
+{
+    bool whole = reply->code != ERR_OK;
+    if (!whole && (reply->body_case != LIC__REPLY__BODY_PUBLISHED_BATCH
+               ||  reply->published_batch->n_results != n))
+        return ERR_MALFORMED;
+    for (size_t i = 0; i < n; i++) {
+        licclient_result_t *r = &results [i];
+        const Lic__PublishItem *item = whole? NULL: reply->published_batch->results [i];
+        memset (r, 0, sizeof *r);
+        r->code = whole? reply->code: item->code;
+        const char *message = whole? reply->message: item->message;
+        snprintf (r->message, sizeof r->message, "%s", message && *message? message:
+                  r->code == ERR_OK? "": "refused without a message");
+        if (!whole && item->code == ERR_OK) {
+            r->seq = item->seq;
+            r->duplicate = item->duplicate;
+            r->license_version = item->license_version;
+        }
+    }
+    return ERR_OK;
+}
+
+int
+licclient_publish_batch (licclient_t *self, const licclient_event_t *events, size_t n,
+                         licclient_result_t *results, int timeout_ms)
+{
+    Lic__Reply *reply = NULL;
+    int rc = s_batch (self, events, n, true, NULL, &reply, timeout_ms);
+    if (rc == ERR_OK)
+        rc = licclient_batch_results (reply, n, results);
+    codec_reply_free (&reply);
+    return rc;
+}
+
+// ---------------------------------------------------------------------
 //  Sensitive items
 
 void
