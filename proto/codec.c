@@ -171,6 +171,8 @@ CODEC_DEFINE (envelope, Lic__Envelope, lic__envelope, 0)
 CODEC_DEFINE (state, Lic__LicenseState, lic__license_state, 0)
 CODEC_DEFINE (department, Lic__Department, lic__department, 0)
 CODEC_DEFINE_STRICT (license_type, Lic__LicenseType, lic__license_type, 0, CODEC_FRAME_MAX)
+CODEC_DEFINE_STRICT (quarantine_decision, Lic__QuarantineDecision, lic__quarantine_decision, 0,
+                     CODEC_ENTRY_MAX)
 
 void codec_request_init (Lic__Request *m) { lic__request__init (m); m->version = CODEC_VERSION; }
 void codec_reply_init (Lic__Reply *m) { lic__reply__init (m); m->version = CODEC_VERSION; }

@@ -96,6 +96,7 @@ CODEC_DECLARE (node_summary, Lic__NodeSummary)
 CODEC_DECLARE (copy_content, Lic__CopyContent)
 CODEC_DECLARE (copy_statement, Lic__CopyStatement)
 CODEC_DECLARE (license_copy, Lic__LicenseCopy)
+CODEC_DECLARE (quarantine_decision, Lic__QuarantineDecision)
 
 //  The one rule on unknown fields: a message that is signed or stored
 //  carries only the fields licrepo.proto names.  protobuf-c keeps the

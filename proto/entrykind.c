@@ -40,6 +40,7 @@ S_CODEC (node_record, Lic__NodeRecord)
 S_CODEC (license_type, Lic__LicenseType)
 S_CODEC (app_body_registration, Lic__AppBodyRegistration)
 S_CODEC (audit_record, Lic__AuditRecord)
+S_CODEC (quarantine_decision, Lic__QuarantineDecision)
 
 static bool
 s_whole (const void *body)
@@ -95,6 +96,29 @@ static const char *
 s_audit_division (const void *body)
 {
     return ((const Lic__AuditRecord *) body)->division;
+}
+
+static const char *
+s_decision_division (const void *body)
+{
+    return ((const Lic__QuarantineDecision *) body)->division;
+}
+
+static bool
+s_decision_complete (const void *body)
+{
+    const Lic__QuarantineDecision *d = (const Lic__QuarantineDecision *) body;
+    return d->division && *d->division && d->origin && *d->origin && d->origin_seq > 0
+        && d->entry.len > 0;
+}
+
+static void
+s_decision_summary (const void *body, char *out, size_t size)
+{
+    const Lic__QuarantineDecision *d = (const Lic__QuarantineDecision *) body;
+    snprintf (out, size, "quarantine: %s %s/%" PRIu64 " (held: %s), decided at %s: %s",
+              d->release? "released": "rejected", d->origin, d->origin_seq, d->held_reason,
+              d->division, d->reason);
 }
 
 // ---------------------------------------------------------------------
@@ -201,6 +225,10 @@ static const entrykind_t s_kinds [ENTRYKIND_COUNT] = {
     { LIC__ENTRY_KIND__ENTRY_AUDIT, "audit", "audit", ENTRYKIND_SIGNER_NODE, false,
       s_audit_record_decode, s_audit_record_encode, s_audit_record_free, s_whole, s_audit_division,
       &lic__audit_record__descriptor, s_audit_summary },
+    { LIC__ENTRY_KIND__ENTRY_DECISION, "decision", "quarantine decision", ENTRYKIND_SIGNER_NODE,
+      false, s_quarantine_decision_decode, s_quarantine_decision_encode,
+      s_quarantine_decision_free, s_decision_complete, s_decision_division,
+      &lic__quarantine_decision__descriptor, s_decision_summary },
 };
 
 const entrykind_t *

@@ -33,7 +33,7 @@ typedef enum {
 typedef struct {
     Lic__EntryKind kind;
     const char *name;               //  "event", "registration", "node", "catalogue",
-                                    //  "app_body", "audit" (licctl log --json "kind")
+                                    //  "app_body", "audit", "decision" (licctl log --json "kind")
     const char *title;              //  "event", "registration", "node record",
                                     //  "catalogue", "application body", "audit" (messages)
     entrykind_signer_t signer;
@@ -65,7 +65,7 @@ typedef struct {
     void (*summary) (const void *body, char *out, size_t size);
 } entrykind_t;
 
-#define ENTRYKIND_COUNT 6           //  kinds with a row: every EntryKind but ENTRY_NONE
+#define ENTRYKIND_COUNT 7           //  kinds with a row: every EntryKind but ENTRY_NONE
 
 //  The row of kind, or NULL for ENTRY_NONE and a kind licrepo.proto does
 //  not name.

@@ -43,6 +43,7 @@ static const struct {
     { DISPATCH_APP_BODY_ADD, DISPATCH_OPERATOR },
     { DISPATCH_QUARANTINE, DISPATCH_OPERATOR },
     { DISPATCH_NODE_REVOKE, DISPATCH_OPERATOR },
+    { DISPATCH_QUARANTINE_DECIDE, DISPATCH_OPERATOR },
 };
 #define S_SPEC_ROWS (sizeof s_spec / sizeof s_spec [0])
 
@@ -138,6 +139,7 @@ test_kinds (void)
         { LIC__REQUEST__BODY_AUDIT, DISPATCH_AUDIT },
         { LIC__REQUEST__BODY_QUARANTINE, DISPATCH_QUARANTINE },
         { LIC__REQUEST__BODY_NODE_REVOKE, DISPATCH_NODE_REVOKE },
+        { LIC__REQUEST__BODY_QUARANTINE_DECIDE, DISPATCH_QUARANTINE_DECIDE },
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain [0]; i++) {
         req.body_case = plain [i].body;

@@ -12,9 +12,15 @@
     the county's.  The city's operator then takes the county's new key
     (restart with the new node.pub: a rotation record): the held entries
     are retried, in origin order, applied and appended at the city as the
-    entries they are, and fill their holes at the province.  The test
-    ends with equal per-origin digests at every level and `licnode check`
-    passing at every level, before and after restarts.
+    entries they are, and fill their holes at the province; the county's
+    disk lost, it is rebuilt from its city.  Then two registrations signed
+    by a key the city learns only after a later registration of the county
+    was applied there are held by the order of the county's statements
+    (ERR_EXISTS): the city's operator releases one and rejects the other
+    (licctl quarantine release|reject --reason), and the province logs both
+    decisions with who made them and why.  Equal per-origin digests at
+    every level and `licnode check` passing at every level, before and
+    after restarts, after each part.
 */
 #include <assert.h>
 #include <czmq.h>
@@ -23,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "proto/codec.h"
 #include "tests/support/support.h"
 
@@ -153,24 +160,34 @@ test_before_the_change_everything_flows (void)
     printf ("  before: 3 licenses of 330106 at every level, nothing held\n");
 }
 
-//  The county's node signing key changes; its CURVE key stays (it still
-//  connects), the city is not told.
+//  The county stopped, its node signing key set to k's (a new one if k
+//  has none yet; its CURVE key stays, so it still connects), restarted.
+//  Its city is not told (it reads the county's node.pub when it starts).
 static void
-test_the_county_changes_its_key (void)
+s_county_key (keyfile_t *k)
 {
     assert (support_node_stop (COUNTY, SIGTERM) == 0);
     char path [700];
-    keyfile_t old, next;
+    keyfile_t old;
     snprintf (path, sizeof path, "%s/node.key", COUNTY->dir);
     assert (keyfile_load (&old, path) == ERR_OK && old.has_secret);
-    assert (keyfile_generate (&next, old.code, old.name) == ERR_OK);
-    memcpy (next.curve_pk, old.curve_pk, sizeof next.curve_pk);
-    memcpy (next.curve_sk, old.curve_sk, sizeof next.curve_sk);
-    memcpy (next.endpoint, old.endpoint, sizeof next.endpoint);
-    assert (keyfile_save (&next, path, true) == ERR_OK);
+    if (!k->has_secret)
+        assert (keyfile_generate (k, old.code, old.name) == ERR_OK);
+    memcpy (k->curve_pk, old.curve_pk, sizeof k->curve_pk);
+    memcpy (k->curve_sk, old.curve_sk, sizeof k->curve_sk);
+    memcpy (k->endpoint, old.endpoint, sizeof k->endpoint);
+    assert (keyfile_save (k, path, true) == ERR_OK);
     snprintf (path, sizeof path, "%s/node.pub", COUNTY->dir);
-    assert (keyfile_save (&next, path, false) == ERR_OK);
+    assert (keyfile_save (k, path, false) == ERR_OK);
     assert (support_node_restart (COUNTY) == ERR_OK);
+}
+
+static keyfile_t s_k2, s_k3;        //  the county's second and third node keys
+
+static void
+test_the_county_changes_its_key (void)
+{
+    s_county_key (&s_k2);
 }
 
 //  What the new key signs is held at the city, with its reason; the
@@ -265,6 +282,114 @@ test_the_county_rebuilds_from_its_city (void)
             head_before);
 }
 
+//  Registers department n at the county (no type of its own): the
+//  county's origin seq of the registration.
+static uint64_t
+s_register_at_county (support_dept_t *d, uint32_t n)
+{
+    licclient_t *admin = NULL;
+    assert (support_admin (&admin, COUNTY) == ERR_OK);
+    assert (support_dept_make (d, n, s_dir) == ERR_OK);
+    assert (support_register_department (admin, d) == ERR_OK);
+    licclient_destroy (&admin);
+    return s_head (COUNTY);
+}
+
+static uint64_t
+s_departments (const support_node_t *n)
+{
+    Lic__Reply *r = NULL;
+    assert (support_status (n, &r) == ERR_OK);
+    uint64_t depts = r->status->departments;
+    codec_reply_free (&r);
+    return depts;
+}
+
+//  Runs licctl with args at node n's directory; its output into out.
+static int
+s_licctl (const support_node_t *n, char *out, size_t size, const char *args)
+{
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "%s -d %s %s 2>&1", support_licctl_path (), n->dir, args);
+    FILE *p = popen (cmd, "r");
+    assert (p);
+    size_t len = fread (out, 1, size - 1, p);
+    out [len] = 0;
+    int st = pclose (p);
+    return WIFEXITED (st)? WEXITSTATUS (st): -1;
+}
+
+//  Two registrations signed by a key the city learns only after a later
+//  registration of the county was applied there: the order of the
+//  county's statements holds them (ERR_EXISTS), and the operator decides.
+static void
+test_the_operator_releases_one_and_rejects_another (void)
+{
+    uint64_t city_depts = s_departments (CITY), prov_depts = s_departments (PROVINCE);
+    support_dept_t d3, d4, d5;
+    s_county_key (&s_k3);                               //  the city still has k2
+    uint64_t seq3 = s_register_at_county (&d3, 3);
+    uint64_t seq4 = s_register_at_county (&d4, 4);
+    s_county_key (&s_k2);
+    uint64_t seq5 = s_register_at_county (&d5, 5);      //  applied at the city
+    s_wait_synced ();
+    s_wait_held (CITY, 2);
+    //  The city is given k3: its rotation record, a retry, and the two
+    //  are held now only by the order of the county's statements.
+    s_county_key (&s_k3);
+    assert (support_node_stop (CITY, SIGTERM) == 0);
+    assert (support_node_restart (CITY) == ERR_OK);
+    int64_t deadline = support_now_us () + WAIT_S * 1000000LL;
+    Lic__Reply *r = NULL;
+    while (true) {
+        r = s_held (CITY);
+        bool both = r->quarantine->n_items == 2 && r->quarantine->items [0]->code == ERR_EXISTS
+                 && r->quarantine->items [1]->code == ERR_EXISTS;
+        if (both || support_now_us () > deadline)
+            break;
+        codec_reply_free (&r);
+        zclock_sleep (100);
+    }
+    assert (r->quarantine->n_items == 2);
+    for (size_t i = 0; i < 2; i++) {
+        const Lic__QuarantineItem *it = r->quarantine->items [i];
+        printf ("  held at the city: 330106/%" PRIu64 " %s\n", it->origin_seq, it->reason);
+        assert (it->code == ERR_EXISTS && it->origin_seq == (i? seq4: seq3));
+        char after [64];
+        snprintf (after, sizeof after, "statement %" PRIu64 " was applied here", seq5);
+        assert (strstr (it->reason, after));
+    }
+    codec_reply_free (&r);
+
+    char out [8192], args [512];
+    //  Not held here, and without a reason: refused.
+    assert (s_licctl (CITY, out, sizeof out, "quarantine release 330106 1 --reason x") != 0
+         && strstr (out, "ERR_NOT_FOUND") && strstr (out, "is not held here"));
+    snprintf (args, sizeof args, "quarantine release 330106 %" PRIu64, seq3);
+    assert (s_licctl (CITY, out, sizeof out, args) != 0 && strstr (out, "--reason"));
+    snprintf (args, sizeof args, "quarantine release 330106 %" PRIu64 " --reason \"d3 was "
+              "registered before d5: confirmed with the county\"", seq3);
+    assert (s_licctl (CITY, out, sizeof out, args) == 0 && strstr (out, "released 330106/"));
+    snprintf (args, sizeof args, "quarantine reject 330106 %" PRIu64 " --reason \"d4 is "
+              "withdrawn: the county registered it by mistake\"", seq4);
+    assert (s_licctl (CITY, out, sizeof out, args) == 0 && strstr (out, "rejected 330106/"));
+    s_wait_held (CITY, 0);
+    s_wait_synced ();
+    assert (s_held_total (PROVINCE) == 0);
+    //  d5 and d3 at the city and the province, d4 nowhere above the county.
+    assert (s_departments (CITY) == city_depts + 2 && s_departments (PROVINCE) == prov_depts + 2);
+    assert (s_digests_equal ());
+    //  The province sees who decided what and why.
+    static char log [4 << 20];
+    assert (s_licctl (PROVINCE, log, sizeof log, "log --json --all") == 0);
+    assert (strstr (log, "\"decided_by\": \"330100\"") || strstr (log, "\"decided_by\":\"330100\""));
+    assert (strstr (log, "d3 was registered before d5: confirmed with the county"));
+    assert (strstr (log, "d4 is withdrawn: the county registered it by mistake"));
+    assert (strstr (log, "\"release\"") && strstr (log, "\"reject\""));
+    printf ("  the city's operator released 330106/%" PRIu64 " and rejected 330106/%" PRIu64
+            ": nothing held, the province logs both decisions with their reasons\n", seq3, seq4);
+}
+
 static void
 test_check_and_restarts_keep_it (void)
 {
@@ -286,6 +411,8 @@ main (void)
     test_entries_signed_by_the_new_key_are_held ();
     test_the_cause_gone_they_resolve ();
     test_the_county_rebuilds_from_its_city ();
+    test_check_and_restarts_keep_it ();
+    test_the_operator_releases_one_and_rejects_another ();
     test_check_and_restarts_keep_it ();
     support_hier_stop (&s_h, SIGTERM);
     support_rmtree (s_dir);

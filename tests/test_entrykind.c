@@ -94,6 +94,18 @@ s_encode_bodies (s_body_t bodies [ENTRYKIND_COUNT])
     bodies [i] = (s_body_t) { LIC__ENTRY_KIND__ENTRY_AUDIT, NULL, 0, "330102" };
     assert (codec_audit_record_encode (&audit, &bodies [i].buf, &bodies [i].len) == ERR_OK);
     i++;
+    Lic__QuarantineDecision decision;
+    lic__quarantine_decision__init (&decision);
+    decision.division = "330100";
+    decision.origin = "330106";
+    decision.origin_seq = 9;
+    decision.reason = "registered again since";
+    decision.held_reason = "ERR_EXISTS: applied out of order";
+    decision.entry.data = key;
+    decision.entry.len = sizeof key;
+    bodies [i] = (s_body_t) { LIC__ENTRY_KIND__ENTRY_DECISION, NULL, 0, "330100" };
+    assert (codec_quarantine_decision_encode (&decision, &bodies [i].buf, &bodies [i].len) == ERR_OK);
+    i++;
     assert (i == ENTRYKIND_COUNT);
 }
 
@@ -240,6 +252,8 @@ test_summary_is_the_line_licctl_prints (void)
         "application body 11330000MB0000000X tax bureau (0 types, 0 matters, 0 clearances, "
         "key 0707070707070707)",
         "audit: get by 11330000MB0000000X staff , matter , case , holder : granted",
+        "quarantine: rejected 330106/9 (held: ERR_EXISTS: applied out of order), decided at "
+        "330100: registered again since",
     };
     s_body_t bodies [ENTRYKIND_COUNT];
     s_encode_bodies (bodies);

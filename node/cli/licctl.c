@@ -82,6 +82,10 @@ licctl_usage (FILE *out)
 "          --purpose P [--expires DAYS] --out FILE     archived copy\n"
 "  quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show ORIGIN/SEQ\n"
 "                            entries held back here, with code and reason (admin)\n"
+"  quarantine release|reject ORIGIN SEQ --reason TEXT\n"
+"                            the operator's decision on a held entry, logged and\n"
+"                            sent up (admin; a release overrides only the order\n"
+"                            of a node's statements)\n"
 "  node revoke DIVISION --key-file NODE.pub [--after SEQ]\n"
 "                            a compromised key of a node below: what it\n"
 "                            signed in that node's entries after origin\n"
@@ -143,7 +147,7 @@ enum {
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
     S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
-    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER, S_OPT_SUMMARY
+    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER, S_OPT_SUMMARY, S_OPT_REASON
 };
 
 static const struct option s_longs [] = {
@@ -197,6 +201,7 @@ static const struct option s_longs [] = {
     { "quiet", no_argument, NULL, S_OPT_QUIET },
     { "after", required_argument, NULL, S_OPT_AFTER },
     { "summary", no_argument, NULL, S_OPT_SUMMARY },
+    { "reason", required_argument, NULL, S_OPT_REASON },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -270,6 +275,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_SERIAL: opts->serial = arg; break;
         case S_OPT_VERSION: opts->version = arg; break;
         case S_OPT_TO: opts->to = arg; break;
+        case S_OPT_REASON: opts->reason = arg; break;
         case S_OPT_ENDPOINT: opts->endpoint = arg; break;
         case S_OPT_MATTER: opts->matter = arg; break;
         case S_OPT_STAFF: opts->staff = arg; break;

@@ -63,6 +63,7 @@ typedef struct {
     const char *serial;                 //  make-id --serial
     const char *version;                //  make-id --version
     const char *to;                     //  backup --to
+    const char *reason;                 //  quarantine release|reject --reason
     uint32_t keep;                      //  backup --keep
     //  Sharing within scope (licctl_share.c)
     const char *endpoint;               //  --endpoint: overrides the node file's

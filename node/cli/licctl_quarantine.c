@@ -12,8 +12,8 @@ static const char *
 s_kind (const Lic__LogEntry *e)
 {
     static const char *names [] = { "none", "event", "registration", "node record", "catalogue",
-                                    "application body", "audit record" };
-    return !e? "(does not decode)": e->kind >= 0 && e->kind <= 6? names [e->kind]: "unknown";
+                                    "application body", "audit record", "decision" };
+    return !e? "(does not decode)": e->kind >= 0 && e->kind <= 7? names [e->kind]: "unknown";
 }
 
 //  Parses ORIGIN[/SEQ] into the request.
@@ -53,13 +53,55 @@ s_item_json (const Lic__QuarantineItem *it)
     return o;
 }
 
+//  licctl quarantine release|reject ORIGIN SEQ --reason TEXT: the
+//  operator's decision, a QuarantineDecision the node signs and logs.
+static int
+s_decide (const licctl_opts_t *opts, bool release)
+{
+    char *end = NULL;
+    unsigned long long seq = opts->n_args == 3? strtoull (opts->args [2], &end, 10): 0;
+    if (opts->n_args != 3 || !*opts->args [1] || strlen (opts->args [1]) > 15 || !end || *end
+    ||  seq == 0 || !opts->reason || !*opts->reason) {
+        fprintf (stderr, "licctl: quarantine %s ORIGIN SEQ --reason TEXT (e.g. 330106 42 "
+                 "--reason \"registered again since\")\n", release? "release": "reject");
+        return LICCTL_EXIT_USAGE;
+    }
+    licclient_t *client;
+    keyfile_t key;
+    int rc = licctl_connect (opts, &client, &key, NULL);
+    if (rc != LICCTL_EXIT_OK)
+        return rc;
+    keyfile_wipe (&key);
+    Lic__Request req;
+    Lic__QuarantineDecide q = LIC__QUARANTINE_DECIDE__INIT;
+    codec_request_init (&req);
+    q.origin = opts->args [1];
+    q.origin_seq = seq;
+    q.release = release;
+    q.reason = (char *) opts->reason;
+    req.body_case = LIC__REQUEST__BODY_QUARANTINE_DECIDE;
+    req.quarantine_decide = &q;
+    Lic__Reply *reply = NULL;
+    rc = licclient_call (client, &req, &reply, opts->timeout_ms);
+    rc = licctl_check_reply (rc, reply, LIC__REPLY__BODY_REGISTERED, opts->timeout_ms);
+    if (rc == LICCTL_EXIT_OK)
+        printf ("%s %s/%llu: decision logged as entry %" PRIu64 ", sent up with its reason\n",
+                release? "released": "rejected", opts->args [1], seq, reply->registered->seq);
+    codec_reply_free (&reply);
+    licclient_destroy (&client);
+    return rc;
+}
+
 int
 licctl_cmd_quarantine (const licctl_opts_t *opts)
 {
     const char *sub = opts->n_args? opts->args [0]: "";
+    if (strcmp (sub, "release") == 0 || strcmp (sub, "reject") == 0)
+        return s_decide (opts, strcmp (sub, "release") == 0);
     bool list = strcmp (sub, "list") == 0, show = strcmp (sub, "show") == 0;
     if ((!list && !show) || (list && opts->n_args > 2) || (show && opts->n_args != 2)) {
-        fprintf (stderr, "licctl: quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show ORIGIN/SEQ\n");
+        fprintf (stderr, "licctl: quarantine list [ORIGIN[/SEQ]] [--limit N] | quarantine show "
+                 "ORIGIN/SEQ | quarantine release|reject ORIGIN SEQ --reason TEXT\n");
         return LICCTL_EXIT_USAGE;
     }
     Lic__QuarantineRequest q = LIC__QUARANTINE_REQUEST__INIT;

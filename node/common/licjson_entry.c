@@ -125,6 +125,17 @@ s_add_audit (json_t *obj, const void *body, bool *ok)
                  "at_ms", (json_int_t) r->at_ms), ok);
 }
 
+static void
+s_add_decision (json_t *obj, const void *body, bool *ok)
+{
+    const Lic__QuarantineDecision *d = (const Lic__QuarantineDecision *) body;
+    licjson_set (obj, "decision", json_pack ("{s:o, s:o, s:I, s:s, s:o, s:o, s:I}",
+                 "decided_by", licjson_str (d->division), "origin", licjson_str (d->origin),
+                 "origin_seq", (json_int_t) d->origin_seq, "decision",
+                 d->release? "release": "reject", "reason", licjson_str (d->reason),
+                 "held_reason", licjson_str (d->held_reason), "at", (json_int_t) d->at), ok);
+}
+
 static s_add_fn *const s_add [ENTRYKIND_COUNT + 1] = {
     [LIC__ENTRY_KIND__ENTRY_EVENT] = s_add_event,
     [LIC__ENTRY_KIND__ENTRY_REGISTRATION] = s_add_registration,
@@ -132,6 +143,7 @@ static s_add_fn *const s_add [ENTRYKIND_COUNT + 1] = {
     [LIC__ENTRY_KIND__ENTRY_CATALOGUE] = s_add_type,
     [LIC__ENTRY_KIND__ENTRY_APP_BODY] = s_add_app_body,
     [LIC__ENTRY_KIND__ENTRY_AUDIT] = s_add_audit,
+    [LIC__ENTRY_KIND__ENTRY_DECISION] = s_add_decision,
 };
 
 //  Adds the decoded envelope body of entry to obj.

@@ -7,6 +7,7 @@
     and released.
 */
 #include <czmq.h>
+#include <time.h>
 #include "node/base/logfmt.h"
 #include "proto/codec.h"
 #include "proto/entrykind.h"
@@ -331,11 +332,12 @@ s_retry_one (ingest_t *self, const char *division, uint64_t seq)
     else {
         //  Still held, for the same cause: the reason as it is now (what
         //  it waits for may have changed).  A held entry keeps the code it
-        //  was held with.
+        //  was held with, unless only the order of its origin's
+        //  statements holds it now (ERR_EXISTS: for the operator).
         held_behind (self, e, rc, why, sizeof why);
         char now [400];
         snprintf (now, sizeof now, "%s: %s", err_str (rc), why);
-        if (rc == s_code_of (reason) && strcmp (now, reason) != 0)
+        if ((rc == s_code_of (reason) || rc == ERR_EXISTS) && strcmp (now, reason) != 0)
             s_hold (self, e, bytes, len, rc, why);
     }
     codec_event_free (&t.ev);
@@ -550,4 +552,165 @@ held_tick (ingest_t *self)
     job->ready = true;
     s_held.started = true;
     s_held.queued = true;
+}
+
+// ---------------------------------------------------------------------
+//  The operator's decision (licctl quarantine release|reject)
+
+//  Refuses a release of an entry held for code, or returns ERR_OK: a
+//  release overrides only the order of its origin's statements
+//  (views_origin_admit's ERR_EXISTS).  Never a signature, a key, a rule
+//  of authority or of the lifecycle: those stay, and the entry is
+//  rejected or its cause removed.
+static int
+s_releasable (int code, const char *name, char *why, size_t why_size)
+{
+    if (code == ERR_EXISTS)
+        return ERR_OK;
+    snprintf (why, why_size, "%s is held for %s: a release overrides only the order of its "
+              "origin's statements (ERR_EXISTS), never a signature, a key, a rule of authority "
+              "or the lifecycle; remove the cause (it is then retried) or reject it", name,
+              err_str (code));
+    return ERR_ILLEGAL_OP;
+}
+
+static void
+s_sequence_decision (ingest_t *self, ingest_job_t *job)
+{
+    if (job->code != ERR_OK)
+        return;
+    const Lic__QuarantineDecide *q = job->req->quarantine_decide;
+    char name [48];
+    snprintf (name, sizeof name, "%.16s/%" PRIu64, q->origin, q->origin_seq);
+    size_t vl = 0;
+    uint8_t *v = s_value (self, q->origin, q->origin_seq, &vl);
+    const uint8_t *z = v? memchr (v, 0, vl): NULL;
+    if (!z) {
+        free (v);
+        ingest_job_fail (job, ERR_NOT_FOUND, "%s is not held here (licctl quarantine list)", name);
+        return;
+    }
+    const char *reason = (const char *) v;
+    const uint8_t *bytes = z + 1;
+    size_t len = vl - (size_t) (bytes - v);
+    char why [sizeof job->why] = "";
+    int rc = q->release? s_releasable (s_code_of (reason), name, why, sizeof why): ERR_OK;
+    Lic__LogEntry *e = NULL;
+    if (rc == ERR_OK && q->release) {
+        //  Every check of its arrival but the order of statements.
+        rc = codec_entry_decode (bytes, len, &e);
+        verify_task_t t;
+        memset (&t, 0, sizeof t);
+        if (rc == ERR_OK) {
+            t.env = e->envelope;
+            t.not_event = true;
+            verifier_check (&t);
+            rc = replica_check (self, NULL, e, &t, why, sizeof why);
+        }
+        codec_entry_free (&e);
+    }
+    if (rc != ERR_OK) {
+        free (v);
+        ingest_job_fail (job, rc, "%s", why);
+        return;
+    }
+    Lic__QuarantineDecision d;
+    lic__quarantine_decision__init (&d);
+    d.division = (char *) ingest_cfg (self)->division;
+    d.origin = q->origin;
+    d.origin_seq = q->origin_seq;
+    d.release = q->release;
+    d.reason = q->reason;
+    d.held_reason = (char *) reason;
+    d.at = (int64_t) time (NULL);
+    d.entry.data = (uint8_t *) bytes;
+    d.entry.len = len;
+    uint8_t *body = NULL;
+    size_t blen;
+    rc = codec_quarantine_decision_encode (&d, &body, &blen);
+    if (rc != ERR_OK) {
+        free (v);
+        ingest_job_fail (job, rc, "out of memory");
+        return;
+    }
+    uint8_t sig [SEAL_SIG_BYTES];
+    Lic__Envelope env;
+    Lic__LogEntry entry;
+    ingest_own_entry (self, LIC__ENTRY_KIND__ENTRY_DECISION, body, blen, d.at, sig, &env, &entry);
+    rc = codec_envelope_fits (&env, why, sizeof why);
+    if (rc == ERR_OK)
+        rc = views_apply_body (ingest_views (self), ingest_batch (self), ingest_gen (self), &entry,
+                               &d, why, sizeof why);
+    if (rc != ERR_OK)
+        ingest_job_fail (job, rc, "%s of %s not applied: %s", q->release? "release": "reject",
+                         name, why);
+    else {
+        job->seq = ingest_take_seq (self);
+        s_write (self, q->origin, q->origin_seq, NULL, 0);
+        logfmt_msgf (LOGFMT_INFO, "held entry %s %s by the operator (entry %" PRIu64 "): %s", name,
+                     q->release? "released": "rejected", job->seq, q->reason);
+    }
+    free (body);
+    free (v);
+}
+
+static void
+s_committed_decision (ingest_t *self, ingest_job_t *job, uint64_t gen, int rc)
+{
+    (void) self;
+    (void) job;
+    held_committed (gen, rc);
+}
+
+static void
+s_answer_decision (ingest_t *self, ingest_job_t *job)
+{
+    Lic__Reply *reply = calloc (1, sizeof *reply);
+    if (!reply)
+        return;
+    codec_reply_init (reply);
+    reply->id = job->req? job->req->id: 0;
+    reply->code = job->code;
+    if (job->code != ERR_OK)
+        reply->message = strdup (job->why);
+    else {
+        Lic__RegisterResult *res = calloc (1, sizeof *res);
+        if (res) {
+            lic__register_result__init (res);
+            res->seq = job->seq;
+            reply->body_case = LIC__REPLY__BODY_REGISTERED;
+            reply->registered = res;
+        }
+    }
+    ingest_send_reply (self, &job->route, &reply, NULL);
+    codec_reply_free (&reply);
+}
+
+static const ingest_ops_t s_decision_ops = {
+    "quarantine decision", s_sequence_decision, s_committed_decision, s_answer_decision, NULL
+};
+
+void
+ingest_submit_decision (ingest_t *self, zframe_t **route_p, Lic__Request **req_p)
+{
+    ingest_job_t *job = ingest_job_new (self, &s_decision_ops, sizeof (ingest_job_t));
+    if (!job) {
+        zframe_destroy (route_p);
+        codec_request_free (req_p);
+        return;
+    }
+    job->route = *route_p;
+    job->req = *req_p;
+    *route_p = NULL;
+    *req_p = NULL;
+    ingest_charge (self, job, sizeof *job + codec_heap (&job->req->base));
+    job->ready = true;
+    const Lic__QuarantineDecide *q = job->req->quarantine_decide;
+    size_t rl = q && q->reason? strlen (q->reason): 0;
+    if (!q || !q->origin || !*q->origin || strlen (q->origin) > 15 || q->origin_seq == 0)
+        ingest_job_fail (job, ERR_BAD_FIELD, "a decision names the held entry: ORIGIN SEQ");
+    else
+    if (rl == 0 || rl > 400)
+        ingest_job_fail (job, ERR_BAD_FIELD, "a decision says why (--reason, 1..400 bytes), for "
+                         "every level above to read");
 }

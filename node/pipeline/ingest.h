@@ -104,6 +104,12 @@ void
 //  Appends a node record (signed by this node) for a configured child,
 //  so upper levels learn its keys.  replaces: the child's previous
 //  signing key when this record rotates it (32 bytes), else NULL.
+//  Takes an operator's decision on a held entry (a QuarantineDecide
+//  request, admin): a QuarantineDecision this node signs and logs
+//  (node/pipeline/held.c), answered RegisterResult {seq}.
+void
+    ingest_submit_decision (ingest_t *self, zframe_t **route_p, Lic__Request **req_p);
+
 void
     ingest_submit_node (ingest_t *self, const char *division, const uint8_t sign_pk [32],
                         const uint8_t curve_pk [32], const uint8_t *replaces);

@@ -15,6 +15,13 @@ s_to_pipeline (server_t *self, zframe_t **route_p, Lic__Request **req_p, const c
     ingest_submit (self->ingest, route_p, req_p);
 }
 
+//  An operator's decision on a held entry (node/pipeline/held.c).
+static void
+s_to_decision (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user)
+{
+    ingest_submit_decision (self->ingest, route_p, req_p);
+}
+
 //  Application bodies may query here too; the query module answers only
 //  the keys of bodies registered at this node, and records every query
 //  and refusal (README "Every query recorded").
@@ -69,6 +76,8 @@ static const dispatch_row_t s_rows [DISPATCH_KINDS] = {
         "the quarantine is for the node's operator", admin_on_quarantine },
     [DISPATCH_NODE_REVOKE] = { DISPATCH_NODE_REVOKE, "node revoke", S_OPERATOR,
         "only the node's admin key may revoke a node's key", s_to_pipeline },
+    [DISPATCH_QUARANTINE_DECIDE] = { DISPATCH_QUARANTINE_DECIDE, "quarantine decide", S_OPERATOR,
+        "only the node's admin key may release or reject a held entry", s_to_decision },
 };
 
 dispatch_kind_t
@@ -90,6 +99,7 @@ dispatch_kind (const Lic__Request *req)
         case LIC__REQUEST__BODY_AUDIT:      return DISPATCH_AUDIT;
         case LIC__REQUEST__BODY_QUARANTINE: return DISPATCH_QUARANTINE;
         case LIC__REQUEST__BODY_NODE_REVOKE: return DISPATCH_NODE_REVOKE;
+        case LIC__REQUEST__BODY_QUARANTINE_DECIDE: return DISPATCH_QUARANTINE_DECIDE;
         case LIC__REQUEST__BODY_CATALOGUE:
             return req->catalogue->add? DISPATCH_CATALOGUE_ADD: DISPATCH_CATALOGUE_READ;
         case LIC__REQUEST__BODY_BLOB:

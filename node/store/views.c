@@ -264,6 +264,8 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
     Lic__LogEntry stored = *entry;
     stored.origin_skip = views_int_origin_skip (self, entry);
     entry = &stored;
+    if (self->embedded)
+        return views_int_origin_note (self, entry);     //  logged inside its decision
     int rc = codec_entry_encode (entry, &buf, &len);
     if (rc != ERR_OK)
         return rc;
@@ -717,6 +719,7 @@ static s_apply_fn *const s_apply [ENTRYKIND_COUNT + 1] = {
     [LIC__ENTRY_KIND__ENTRY_CATALOGUE] = s_apply_catalogue,
     [LIC__ENTRY_KIND__ENTRY_APP_BODY] = s_apply_app_body,
     [LIC__ENTRY_KIND__ENTRY_AUDIT] = s_apply_audit,
+    [LIC__ENTRY_KIND__ENTRY_DECISION] = views_int_apply_decision,
 };
 
 bool

@@ -45,6 +45,8 @@ struct views_t {
     zhashx_t *origins;      //  division -> views_origin_t: mark and holes (pending included)
     bool origin_cause;      //  a registration, node record or catalogue version was
                             //  applied since views_origin_take_cause
+    bool embedded;          //  applying the entry a decision carries: its origin is
+                            //  noted, the decision is what the log holds
     zhashx_t *licenses;     //  license id -> views_pending_t (overlay)
     zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
@@ -120,6 +122,13 @@ uint64_t
 //  ERR_EXISTS (already applied), ERR_NOMEM.
 int
     views_int_origin_note (views_t *self, const Lic__LogEntry *entry);
+
+//  Applies a quarantine decision entry (body a Lic__QuarantineDecision;
+//  views_origin.c): the views' column of ENTRY_DECISION.
+int
+    views_int_apply_decision (views_t *self, store_batch_t *batch, uint64_t gen,
+                              const Lic__LogEntry *e, const void *body, char *why,
+                              size_t why_size);
 
 //  Loads the latest version of each node's line of each license type.
 int

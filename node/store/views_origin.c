@@ -16,7 +16,10 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
+#include "proto/authority.h"
+#include "proto/codec.h"
 #include "proto/entrykind.h"
+#include "proto/seal.h"
 #include "node/store/views_int.h"
 #include "node/store/views_origin.h"
 
@@ -185,10 +188,11 @@ views_origin_admit (views_t *self, const Lic__LogEntry *entry, char *why, size_t
         //  The origin's statements apply in its order: a later one is
         //  applied here, which this one would undo (a registration or a
         //  record replaces the one before).
-        err_why (why, why_size, "%s/%" PRIu64 " comes after %s's %s statement %" PRIu64 " was "
-                 "applied here: a node's statements apply in its order (decide it: licctl "
-                 "quarantine release|reject)", entry->origin_division, s, entry->origin_division,
-                 kind->title, o->node_seq);
+        err_why (why, why_size, "%s/%" PRIu64 " (%s) is older than %s's statement %" PRIu64
+                 ": statement %" PRIu64 " was applied here, and a node's registrations, "
+                 "application bodies and node records apply in its order (decide it: licctl "
+                 "quarantine release|reject)", entry->origin_division, s, kind->title,
+                 entry->origin_division, o->node_seq, o->node_seq);
         return ERR_EXISTS;
     }
     if (s > mark) {
@@ -269,6 +273,64 @@ views_int_origin_note (views_t *self, const Lic__LogEntry *entry)
     ||  entry->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE)
         self->origin_cause = true;
     return ERR_OK;
+}
+
+int
+views_int_apply_decision (views_t *self, store_batch_t *batch, uint64_t gen,
+                          const Lic__LogEntry *e, const void *body, char *why, size_t why_size)
+{
+    const Lic__QuarantineDecision *d = (const Lic__QuarantineDecision *) body;
+    //  Made at the node that decided, about an entry of its own subtree.
+    int rc = authority_made_at ("quarantine decision", d->division, e->origin_division,
+                                why, why_size);
+    if (rc == ERR_OK)
+        rc = authority_origin (d->division, d->origin, why, why_size);
+    if (rc != ERR_OK)
+        return rc;
+    Lic__LogEntry *held = NULL;
+    if (codec_entry_decode (d->entry.data, d->entry.len, &held) != ERR_OK || !held->envelope
+    ||  strcmp (held->origin_division, d->origin) != 0 || held->origin_seq != d->origin_seq) {
+        codec_entry_free (&held);
+        err_why (why, why_size, "quarantine decision on %s/%" PRIu64 " does not carry that entry",
+                 d->origin, d->origin_seq);
+        return ERR_MALFORMED;
+    }
+    if (views_origin_applied (self, d->origin, d->origin_seq)) {
+        codec_entry_free (&held);
+        err_why (why, why_size, "%s/%" PRIu64 " is already applied here", d->origin, d->origin_seq);
+        return ERR_EXISTS;
+    }
+    const Lic__Envelope *env = held->envelope;
+    if (d->release) {
+        //  As if it had passed: its signature and every rule of its apply
+        //  still hold; only the order of its origin's statements is not
+        //  asked (views_origin_admit is not on this path).
+        if (env->key_id.len != 32 || env->signature.len != 64
+        ||  seal_verify (env->signature.data, env->body.data, env->body.len, env->key_id.data)
+            != ERR_OK) {
+            codec_entry_free (&held);
+            err_why (why, why_size, "released entry %s/%" PRIu64 ": signature does not verify",
+                     d->origin, d->origin_seq);
+            return ERR_BAD_SIGNATURE;
+        }
+        const entrykind_t *kind = entrykind_of (held->kind);
+        if (!kind || kind->signer != ENTRYKIND_SIGNER_NODE) {
+            codec_entry_free (&held);
+            err_why (why, why_size, "released entry %s/%" PRIu64 " is not a node's statement",
+                     d->origin, d->origin_seq);
+            return ERR_FORBIDDEN;
+        }
+        held->seq = e->seq;     //  what it sets points at the decision's seq
+        self->embedded = true;
+        rc = views_apply_entry (self, batch, gen, held, why, why_size);
+        self->embedded = false;
+    }
+    else {
+        //  Rejected: never applied, its origin seq decided (its hole filled).
+        rc = views_int_origin_note (self, held);
+    }
+    codec_entry_free (&held);
+    return rc == ERR_OK? views_int_put_entry (self, batch, gen, e): rc;
 }
 
 bool
