@@ -413,6 +413,7 @@ main (void)
     test_the_county_rebuilds_from_its_city ();
     test_check_and_restarts_keep_it ();
     test_the_operator_releases_one_and_rejects_another ();
+    test_the_county_rebuilds_from_its_city ();
     test_check_and_restarts_keep_it ();
     support_hier_stop (&s_h, SIGTERM);
     support_rmtree (s_dir);

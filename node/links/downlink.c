@@ -363,6 +363,26 @@ s_on_checkpoint (downlink_t *self, s_child_t *c, zframe_t *route, bool from_sess
 #define DOWNLINK_FETCH_BYTES  (2 * 1024 * 1024)
 #define DOWNLINK_FETCH_SCAN   200000    //  log entries looked at per page
 
+//  A quarantine decision on an entry of the child carries that entry
+//  (node/pipeline/held.h): one of the child's own, which a rebuild needs.
+//  True with *bytes (malloc'd) and *len if le is one.
+static bool
+s_decided (const Lic__LogEntry *le, const char *child, uint8_t **bytes, size_t *len)
+{
+    if (le->kind != LIC__ENTRY_KIND__ENTRY_DECISION || !le->envelope)
+        return false;
+    Lic__QuarantineDecision *d = NULL;
+    bool ok = codec_quarantine_decision_decode (le->envelope->body.data, le->envelope->body.len,
+                                                &d) == ERR_OK
+           && streq (d->origin, child) && d->entry.len > 0 && (*bytes = malloc (d->entry.len));
+    if (ok) {
+        memcpy (*bytes, d->entry.data, d->entry.len);
+        *len = d->entry.len;
+    }
+    codec_quarantine_decision_free (&d);
+    return ok;
+}
+
 static void
 s_on_fetch (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Fetch *f)
 {
@@ -391,15 +411,28 @@ s_on_fetch (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Fetch *f
     const uint8_t *lk, *lv, *qk, *qv;
     size_t lkl, lvl, qkl, qvl;
     bool lhave = false, qhave = false, ldone = false;
+    uint8_t *carried = NULL;        //  the child's entry inside a decision, when le is it
+    uint64_t lseq = 0;              //  our seq of le
     while (n < max && bytes < DOWNLINK_FETCH_BYTES) {
         while (!lhave && !ldone) {
             if (scanned++ >= DOWNLINK_FETCH_SCAN || !lit || !store_iter_next (lit, &lk, &lkl, &lv, &lvl)) {
                 ldone = true;
                 break;
             }
-            pseq = store_get_u64 (lk) + 1;
+            lseq = store_get_u64 (lk);
+            pseq = lseq + 1;
             if (codec_entry_decode (lv, lvl, &le) == ERR_OK && streq (le->origin_division, c->in.division))
                 lhave = true;
+            else
+            if (le && s_decided (le, c->in.division, &carried, &lvl)) {
+                codec_entry_free (&le);
+                lv = carried;
+                lhave = codec_entry_decode (carried, lvl, &le) == ERR_OK;
+                if (!lhave) {
+                    free (carried);
+                    carried = NULL;
+                }
+            }
             else
                 codec_entry_free (&le);
         }
@@ -417,6 +450,8 @@ s_on_fetch (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Fetch *f
             }
             codec_entry_free (&le);
             lhave = false;
+            free (carried);
+            carried = NULL;
         }
         else {
             if (!ldone && !lhave)
@@ -437,8 +472,9 @@ s_on_fetch (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__Fetch *f
     }
     //  An entry read but not sent is read again by the next page.
     if (lhave)
-        pseq = le->seq;
+        pseq = lseq;
     codec_entry_free (&le);
+    free (carried);
     store_iter_destroy (&lit);
     store_iter_destroy (&qit);
     Lic__Repl msg;
