@@ -1,6 +1,6 @@
 /*  bench/publish -- publish throughput of one licnode with durable acks.
 
-      publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-t THREADS]
+      publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-b BATCH]
 
     Starts a real licnode (temporary data directory, 127.0.0.1), registers
     K departments, and per run: signs N fresh ~1 KB events (not timed),
@@ -9,6 +9,11 @@
     events/s, ack latency p50/p99, the node's CPU seconds and peak RSS;
     and, measured in the same run, raw Ed25519 verifies/s on one and two
     threads (V1, V2) with the ratio events/s : V2 (target: 0.75).
+
+    -b BATCH > 1: events go as PublishBatch requests (proto/README.md
+    section 3) of up to BATCH events, fewer when the 256 KiB frame is
+    full (the mean per frame is printed), with max(4, WINDOW / BATCH)
+    frames in flight per publisher; an event's latency is its frame's.
 */
 #include <pthread.h>
 #include <sys/resource.h>
@@ -28,6 +33,8 @@ typedef struct {
     support_node_t *node;
     int count;                  //  events this publisher sends
     int window;
+    int batch;                  //  events per frame (1: single publishes)
+    double frames;              //  frames sent (out)
     uint32_t serial0;           //  first serial of this run
     uint8_t **body;
     size_t *len;
@@ -40,6 +47,85 @@ typedef struct {
 
 // ---------------------------------------------------------------------
 //  Publishers
+
+//  -b: the same publisher with PublishBatch frames.
+static void *
+s_batcher (void *arg)
+{
+    s_pub_t *p = (s_pub_t *) arg;
+    licclient_t *c = NULL;
+    if (support_client (&c, p->node, &p->dept) != ERR_OK) {
+        p->errors = p->count;
+        return NULL;
+    }
+    int frames_max = p->window / p->batch > 4? p->window / p->batch: 4;
+    int next = 0, done = 0, inflight = 0;
+    //  Request id -> first event and count: ids are consecutive from the first.
+    int *first = calloc ((size_t) p->count + 1, sizeof *first), *count = calloc ((size_t) p->count + 1, sizeof *count);
+    licclient_event_t *ev = calloc ((size_t) p->batch, sizeof *ev);
+    licclient_result_t *res = calloc ((size_t) p->batch, sizeof *res);
+    uint64_t first_id = 0;
+    p->frames = 0;
+    while (done < p->count && first && count && ev && res) {
+        while (inflight < frames_max && next < p->count) {
+            int n = 0;
+            size_t bytes = 0;
+            while (n < p->batch && next + n < p->count) {
+                size_t add = p->len [next + n] + 128;
+                if (n && bytes + add > LICCLIENT_FRAME_MAX - 8192)
+                    break;
+                ev [n] = (licclient_event_t) { p->body [next + n], p->len [next + n],
+                                               p->sig [next + n], p->dept.key.sign_pk, NULL, 0 };
+                bytes += add;
+                n++;
+            }
+            uint64_t id;
+            int64_t now = support_now_us ();
+            if (licclient_send_publish_batch (c, ev, (size_t) n, &id) != ERR_OK)
+                break;
+            if (!first_id)
+                first_id = id;
+            first [id - first_id] = next;
+            count [id - first_id] = n;
+            for (int i = 0; i < n; i++)
+                p->sent_us [next + i] = now;
+            next += n;
+            inflight++;
+            p->frames++;
+        }
+        Lic__Reply *r = NULL;
+        if (licclient_recv (c, &r, 30000) != ERR_OK) {
+            fprintf (stderr, "publisher: no reply within 30 s\n");
+            p->errors += p->count - done;
+            break;
+        }
+        int64_t now = support_now_us ();
+        uint64_t idx = r->id - first_id;
+        int n = idx < (uint64_t) p->count? count [idx]: 0;
+        if (n == 0 || licclient_batch_results (r, (size_t) n, res) != ERR_OK) {
+            fprintf (stderr, "publisher: %s: %s\n", err_str (r->code), r->message);
+            p->errors += p->count - done;
+            codec_reply_free (&r);
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            p->lat_us [first [idx] + i] = now - p->sent_us [first [idx] + i];
+            if (res [i].code != ERR_OK || res [i].duplicate) {
+                if (p->errors++ < 3)
+                    fprintf (stderr, "publisher: %s: %s\n", err_str (res [i].code), res [i].message);
+            }
+        }
+        codec_reply_free (&r);
+        done += n;
+        inflight--;
+    }
+    free (first);
+    free (count);
+    free (ev);
+    free (res);
+    licclient_destroy (&c);
+    return NULL;
+}
 
 static void *
 s_publisher (void *arg)
@@ -89,20 +175,23 @@ s_publisher (void *arg)
 int
 main (int argc, char *argv [])
 {
-    int n = 200000, k = 4, window = 256, runs = 3;
+    int n = 200000, k = 4, window = 256, runs = 3, batch = 1;
     int c;
-    while ((c = getopt (argc, argv, "n:k:w:r:h")) != -1) {
+    while ((c = getopt (argc, argv, "n:k:w:r:b:h")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'k': k = atoi (optarg); break;
             case 'w': window = atoi (optarg); break;
             case 'r': runs = atoi (optarg); break;
+            case 'b': batch = atoi (optarg); break;
             default:
-                fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS]\n");
+                fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] "
+                         "[-b BATCH]\n");
                 return 2;
         }
     }
-    if (n < k || k < 1 || k > MAX_PUB || runs < 1 || runs > 9 || window < 1) {
+    if (n < k || k < 1 || k > MAX_PUB || runs < 1 || runs > 9 || window < 1
+    ||  batch < 1 || batch > LICCLIENT_BATCH_MAX) {
         fprintf (stderr, "publish: bad arguments\n");
         return 2;
     }
@@ -127,6 +216,7 @@ main (int argc, char *argv [])
         pubs [p].node = &node;
         pubs [p].count = per;
         pubs [p].window = window;
+        pubs [p].batch = batch;
         pubs [p].body = calloc ((size_t) per, sizeof (uint8_t *));
         pubs [p].len = calloc ((size_t) per, sizeof (size_t));
         pubs [p].sig = calloc ((size_t) per, 64);
@@ -134,10 +224,10 @@ main (int argc, char *argv [])
         pubs [p].lat_us = calloc ((size_t) per, sizeof (int64_t));
     }
     licclient_destroy (&admin);
-    printf ("bench publish: %d events per run, %d publishers, window %d each, %d runs, licnode pid %d\n",
-            per * k, k, window, runs, (int) node.pid);
+    printf ("bench publish: %d events per run, %d publishers, window %d each, batch %d, %d runs, "
+            "licnode pid %d\n", per * k, k, window, batch, runs, (int) node.pid);
 
-    double rate [9], ratio [9], p50 [9], p99 [9], cpu [9], v1s [9], v2s [9];
+    double rate [9], ratio [9], p50 [9], p99 [9], cpu [9], v1s [9], v2s [9], per_frame [9];
     int64_t *all = calloc ((size_t) per * (size_t) k, sizeof (int64_t));
     size_t body_bytes = 0;
     for (int run = 0; run < runs; run++) {
@@ -161,12 +251,15 @@ main (int argc, char *argv [])
         double cpu0 = support_proc_cpu (node.pid);
         int64_t t0 = support_now_us ();
         for (int p = 0; p < k; p++)
-            pthread_create (&pubs [p].thread, NULL, s_publisher, &pubs [p]);
+            pthread_create (&pubs [p].thread, NULL, batch > 1? s_batcher: s_publisher, &pubs [p]);
         int errors = 0;
+        double frames = 0;
         for (int p = 0; p < k; p++) {
             pthread_join (pubs [p].thread, NULL);
             errors += pubs [p].errors;
+            frames += batch > 1? pubs [p].frames: per;
         }
+        per_frame [run] = (double) (per * k) / frames;
         double secs = (double) (support_now_us () - t0) / 1e6;
         cpu [run] = support_proc_cpu (node.pid) - cpu0;
         getrusage (RUSAGE_SELF, &ru1);
@@ -186,9 +279,11 @@ main (int argc, char *argv [])
         p50 [run] = (double) all [m / 2] / 1000.0;
         p99 [run] = (double) all [m * 99 / 100] / 1000.0;
         printf ("run %d: %.0f events/s  V1 %.0f/s  V2 %.0f/s  events/V2 %.3f  ack p50 %.2f ms  p99 %.2f ms"
-                "  node CPU %.1f s (%.1f us/event)  client CPU %.1f us/event  avg body %zu B\n",
+                "  node CPU %.1f s (%.1f us/event)  client CPU %.1f us/event  avg body %zu B"
+                "  %.1f events/frame\n",
                 run + 1, rate [run], v1s [run], v2s [run], ratio [run], p50 [run], p99 [run],
-                cpu [run], cpu [run] * 1e6 / (double) m, client_cpu * 1e6 / (double) m, body_bytes / m);
+                cpu [run], cpu [run] * 1e6 / (double) m, client_cpu * 1e6 / (double) m, body_bytes / m,
+                per_frame [run]);
         fflush (stdout);
     }
     long hwm = support_proc_field (node.pid, "VmHWM:");
@@ -196,9 +291,11 @@ main (int argc, char *argv [])
     for (int r = 0; r < runs; r++)
         node_us [r] = cpu [r] * 1e6 / (double) (per * k);
     //  One line for bench/table.sh
-    printf ("table publish events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld\n",
+    printf ("table %s events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld per_frame=%.1f\n",
+            batch > 1? "publish_batch": "publish",
             support_median (rate, runs), support_median (v2s, runs),
-            support_median (ratio, runs), support_median (node_us, runs), hwm / 1024);
+            support_median (ratio, runs), support_median (node_us, runs), hwm / 1024,
+            support_median (per_frame, runs));
     printf ("median: %.0f events/s, V1 %.0f/s, V2 %.0f/s, events/s : V2 = %.3f (target 0.75), "
             "ack p50 %.2f ms, p99 %.2f ms, node CPU %.1f s/run, node peak RSS %ld MiB\n",
             support_median (rate, runs), support_median (v1s, runs),

@@ -52,6 +52,8 @@ say "bench/tree"
 "$B/bench/tree" -n "$N" -b 1,100 -r "$RUNS" > "$OUT/tree.txt" 2>&1
 say "bench/publish -n $N"
 "$B/bench/publish" -n "$N" -r "$RUNS" > "$OUT/publish.txt" 2>&1
+say "bench/publish -n $N -b 256 (batches of up to 256 events a frame: licctl import's path)"
+"$B/bench/publish" -n "$N" -r "$RUNS" -b 256 > "$OUT/publish-batch.txt" 2>&1
 say "bench/replicate -n $((N / 2)) per county"
 "$B/bench/replicate" -n $((N / 2)) -r "$RUNS" > "$OUT/replicate.txt" 2>&1
 : > "$OUT/catchup.txt"
@@ -83,6 +85,10 @@ fi
 pub=$OUT/publish.txt rep=$OUT/replicate.txt
 p_rate=$(kv "$pub" publish events_s) p_v2=$(kv "$pub" publish v2) p_ratio=$(kv "$pub" publish ratio)
 p_us=$(kv "$pub" publish node_us)
+pb=$OUT/publish-batch.txt
+b_rate=$(kv "$pb" publish_batch events_s) b_v2=$(kv "$pb" publish_batch v2)
+b_ratio=$(kv "$pb" publish_batch ratio) b_us=$(kv "$pb" publish_batch node_us)
+b_frame=$(kv "$pb" publish_batch per_frame)
 r_rate=$(kv "$rep" replicate events_s) r_v=$(kv "$rep" replicate v) r_ratio=$(kv "$rep" replicate ratio)
 r_cpu=$(kv "$rep" replicate cpu_us) r_ver=$(kv "$rep" replicate verify_pct)
 r_p50=$(kv "$rep" replicate p50_ms) r_p99=$(kv "$rep" replicate p99_ms)
@@ -115,6 +121,7 @@ echo
 echo "| measure | licrepo | same-run baseline | ratio | PostgreSQL 15 | licrepo : PostgreSQL | target |"
 echo "|---|---|---|---|---|---|---|"
 echo "| publish, one node, durable acks | $(num "$p_rate" '%.0f') events/s; node $(num "$p_us" '%.1f') CPU-µs/event | V2 = $(num "$p_v2" '%.0f')/s | $(num "$p_ratio" '%.2f') × V2 | — | — | ≥ 0.6 × V2 |"
+echo "| publish in batches (PublishBatch, $(num "$b_frame" '%.0f') events a frame: licctl import's path) | $(num "$b_rate" '%.0f') events/s; node $(num "$b_us" '%.1f') CPU-µs/event | V2 = $(num "$b_v2" '%.0f')/s | $(num "$b_ratio" '%.2f') × V2 | — | — | import ≥ 0.8 × V2 |"
 echo "| county → city → province, end to end | $(num "$r_rate" '%.0f') events/s | V = $(num "$r_v" '%.0f')/s | $(num "$r_ratio" '%.2f') × V/3 | $(num "$g_rate" '%.0f') rows/s | $(ratio "$r_rate" "$g_rate") | ≥ 0.7 × V/3; ≥ 0.5 × PostgreSQL |"
 echo "| CPU per event per level, signature check excluded | $(num "$r_lvl" '%.1f') µs | all levels $(num "$r_cpu" '%.0f') µs/event; one verify $(num "$r_vus" '%.1f') CPU-µs | — | $(num "$g_us" '%.1f') µs/row/level (its whole cost) | $(ratio "$r_lvl" "$g_us") | ≤ 1.0 × PostgreSQL |"
 echo "| catch-up of a parent, $N entries behind | $(num "$c_rate" '%.0f') entries/s, $(num "$c_secs" '%.2f') s; parent $(num "$c_us" '%.1f') µs/entry | V = $(num "$c_v" '%.0f')/s | $(num "$c_ratio" '%.2f') × V | province caught up in $(num "$g_rec" '%.2f') s (city down, ~$N rows behind) | $(ratio "$c_secs" "$g_rec") of its time | ≥ 0.75 × V; < 0.6 × PostgreSQL's time |"

@@ -43,7 +43,8 @@
 //  64 KiB) until the verifier has decoded it, then its measured heap.
 //  A caller may submit one job past the bound (ingest_full), so the
 //  pipeline holds at most this plus one request (a publish: 5 MiB at the
-//  decode budget) or one replicated batch.
+//  decode budget; a PublishBatch that and up to 256 event budgets, ~22 MiB)
+//  or one replicated batch.
 #define INGEST_BYTES_MAX (128 * 1024 * 1024)
 #define INGEST_FSYNC_BUCKETS 12
 //  Upper bounds (microseconds) of the synced-write histogram; last = +Inf.
