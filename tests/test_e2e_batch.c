@@ -5,7 +5,8 @@
     first seq; a batch over the count bound is refused whole with nothing
     stored; licclient_publish_batch; and `licctl import` of a stream of
     signed envelopes, its node killed mid-way, run again: every event
-    stored once, `licnode check` passes.
+    stored once, `licnode check` passes; `licctl import` of JSON lines
+    prints only the rejected lines and is idempotent.
 */
 #include <assert.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "proto/codec.h"
+#include "node/common/licjson.h"
 #include "tests/support/support.h"
 
 #define S_TIMEOUT 20000
@@ -316,6 +318,57 @@ test_import_killed (support_node_t *node, const support_dept_t *d, const char *d
             "%lu duplicate, each stored once\n", (unsigned long long) stored, N, pub, dup);
 }
 
+//  licctl import of JSON lines (as publish --file reads them): a comment,
+//  40 issues, one alteration of a license that does not exist; only the
+//  rejected line is printed, then the summary; exit 1.  Again: all
+//  duplicates, the same line rejected, nothing stored.
+static void
+test_import_json (support_node_t *node, const support_dept_t *d, const char *dir)
+{
+    char file [600], out [600], cmd [4096], text [8192];
+    snprintf (file, sizeof file, "%s/history.jsonl", dir);
+    snprintf (out, sizeof out, "%s/import-json.out", dir);
+    FILE *f = fopen (file, "w");
+    assert (f);
+    fprintf (f, "# a department's history\n");
+    for (int i = 0; i <= 40; i++) {
+        uint8_t *body, sig [64];
+        size_t len;
+        Lic__Event *ev = NULL;
+        //  Line 42 (i == 40) alters a license never issued.
+        assert (support_event_sign (d, i < 40? LIC__OP__OP_ISSUE: LIC__OP__OP_ALTER,
+                                    200000 + (uint32_t) i + (i == 40? 1000: 0), i < 40? 0: 1,
+                                    7, &body, &len, sig) == ERR_OK);
+        assert (codec_event_decode (body, len, &ev) == ERR_OK);
+        json_t *j = licjson_event_to_json (ev);
+        assert (j && json_dumpf (j, f, JSON_COMPACT) == 0);
+        fputc ('\n', f);
+        json_decref (j);
+        codec_event_free (&ev);
+        free (body);
+    }
+    assert (fclose (f) == 0);
+    uint64_t head0 = s_head (node);
+    snprintf (cmd, sizeof cmd, "%s -n %s/node.pub -k %s import %s > %s 2> /dev/null",
+              support_licctl_path (), node->dir, d->key_path, file, out);
+    for (int run = 0; run < 2; run++) {
+        int st = system (cmd);
+        assert (WIFEXITED (st) && WEXITSTATUS (st) == 1);
+        f = fopen (out, "r");
+        assert (f);
+        text [fread (text, 1, sizeof text - 1, f)] = 0;
+        fclose (f);
+        const char *want = run == 0? "40 published, 0 duplicate, 1 rejected\n"
+                                   : "0 published, 40 duplicate, 1 rejected\n";
+        if (!strstr (text, want))
+            fprintf (stderr, "import: %s", text);
+        assert (strncmp (text, "line 42: REJECTED ERR_NOT_FOUND: ", 33) == 0);
+        assert (strstr (text, want) && !strstr (text, ": seq "));
+        assert (s_head (node) == head0 + 40);
+    }
+    printf ("e2e_batch: import of JSON lines: the rejected line and the summary, idempotent\n");
+}
+
 int
 main (void)
 {
@@ -337,6 +390,7 @@ main (void)
     test_library (c, &d);
     licclient_destroy (&c);
     test_import_killed (&node, &d, dir);
+    test_import_json (&node, &d, dir);
 
     licclient_destroy (&admin);
     support_node_stop (&node, SIGTERM);
