@@ -71,8 +71,10 @@ fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "== valgrind (memcheck, leaks are errors), unit tests"
+#  memcheck runs code 20-50 times slower: the unit tests' time limits
+#  (30 s unless set) are stretched to match.
 meson test -C "$out/plain" --suite unit --print-errorlogs --num-processes 1 \
-    --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
+    --timeout-multiplier 8 --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet'
 count "$out/plain" testlog-valgrind $?
 
 echo "== libFuzzer harnesses (clang), ${FUZZ_SECONDS:-60} s each (tests/fuzz/fuzz.sh)"
