@@ -277,16 +277,41 @@ codec_request_id (const uint8_t *buf, size_t size)
     return id;
 }
 
-//  Path of the message being walked, for the explanation.
+//  Path of the message being walked, for the explanation: a chain of
+//  frames on the walk's stack, written out (s_path_text) only when a
+//  check fails, so a walk that finds nothing formats nothing.
 #define S_PATH_MAX 160
+
+typedef struct s_path {
+    const struct s_path *up;        //  the message holding this one; NULL at the top
+    const char *name;               //  the top message's name, or the field's
+    size_t index;                   //  position in a repeated field, SIZE_MAX if singular
+} s_path_t;
+
+//  Writes "Top.field[2].sub" into out; returns out.
+static const char *
+s_path_text (const s_path_t *p, char *out, size_t size)
+{
+    if (!p->up)
+        snprintf (out, size, "%s", p->name);
+    else {
+        s_path_text (p->up, out, size);
+        size_t len = strlen (out);
+        if (p->index == SIZE_MAX)
+            snprintf (out + len, size - len, ".%s", p->name);
+        else
+            snprintf (out + len, size - len, ".%s[%zu]", p->name, p->index);
+    }
+    return out;
+}
 
 //  What a walk of a message does at each message and each string it
 //  holds; either may be NULL.  A non-zero return stops the walk.
 typedef struct {
-    int (*message) (const ProtobufCMessage *m, const char *path, void *arg,
+    int (*message) (const ProtobufCMessage *m, const s_path_t *path, void *arg,
                     char *why, size_t why_size);
     //  index is the position in a repeated field, SIZE_MAX for a singular one
-    int (*string) (const char *s, const char *path, const char *field, size_t index,
+    int (*string) (const char *s, const s_path_t *path, const char *field, size_t index,
                    void *arg, char *why, size_t why_size);
     void *arg;
 } s_visitor_t;
@@ -294,7 +319,7 @@ typedef struct {
 //  Walks m and every message inside it (the members of a oneof only
 //  when set), depth first in field order.
 static int
-s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
+s_walk (const ProtobufCMessage *m, const s_path_t *path, const s_visitor_t *v,
         char *why, size_t why_size)
 {
     if (!m)
@@ -311,7 +336,7 @@ s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
         if (f->type != PROTOBUF_C_TYPE_MESSAGE
         &&  (f->type != PROTOBUF_C_TYPE_STRING || !v->string))
             continue;
-        char sub [S_PATH_MAX];
+        s_path_t sub = { path, f->name, SIZE_MAX };
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) (base + f->quantifier_offset);
             void *const *items = *(void *const *const *) (base + f->offset);
@@ -320,8 +345,8 @@ s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
                     rc = v->string ((const char *) items [j], path, f->name, j, v->arg,
                                     why, why_size);
                 else {
-                    snprintf (sub, sizeof sub, "%s.%s[%zu]", path, f->name, j);
-                    rc = s_walk ((const ProtobufCMessage *) items [j], sub, v, why, why_size);
+                    sub.index = j;
+                    rc = s_walk ((const ProtobufCMessage *) items [j], &sub, v, why, why_size);
                 }
             }
             if (rc != ERR_OK)
@@ -336,10 +361,8 @@ s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
         if (f->type == PROTOBUF_C_TYPE_STRING)
             rc = v->string (*(const char *const *) (base + f->offset), path, f->name, SIZE_MAX,
                             v->arg, why, why_size);
-        else {
-            snprintf (sub, sizeof sub, "%s.%s", path, f->name);
-            rc = s_walk (*(ProtobufCMessage *const *) (base + f->offset), sub, v, why, why_size);
-        }
+        else
+            rc = s_walk (*(ProtobufCMessage *const *) (base + f->offset), &sub, v, why, why_size);
         if (rc != ERR_OK)
             return rc;
     }
@@ -347,12 +370,14 @@ s_walk (const ProtobufCMessage *m, const char *path, const s_visitor_t *v,
 }
 
 static int
-s_no_unknown_field (const ProtobufCMessage *m, const char *path, void *arg,
+s_no_unknown_field (const ProtobufCMessage *m, const s_path_t *path, void *arg,
                     char *why, size_t why_size)
 {
     if (m->n_unknown_fields > 0) {
+        char at [S_PATH_MAX];
         err_why (why, why_size, "%s carries unknown field %u: signed and stored messages carry "
-                 "only the fields of licrepo.proto", path, (unsigned) m->unknown_fields [0].tag);
+                 "only the fields of licrepo.proto", s_path_text (path, at, sizeof at),
+                 (unsigned) m->unknown_fields [0].tag);
         return ERR_MALFORMED;
     }
     return ERR_OK;
@@ -362,27 +387,28 @@ int
 codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size)
 {
     s_visitor_t v = { s_no_unknown_field, NULL, NULL };
-    return m? s_walk (m, m->descriptor->short_name, &v, why, why_size): ERR_OK;
+    s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
+    return m? s_walk (m, &top, &v, why, why_size): ERR_OK;
 }
 
 //  The text rule on one string (text.h).  The explanation names the
 //  field, never its value: it may be personal data, and it is not text.
 static int
-s_string_is_text (const char *s, const char *path, const char *field, size_t index,
+s_string_is_text (const char *s, const s_path_t *path, const char *field, size_t index,
                   void *arg, char *why, size_t why_size)
 {
     size_t max_bytes = *(const size_t *) arg;
     int rc = text_check (s, max_bytes, NULL);
     if (rc == ERR_OK)
         return ERR_OK;
-    char at [24] = "";
-    if (index != SIZE_MAX)
-        snprintf (at, sizeof at, "[%zu]", index);
+    s_path_t here = { path, field, index };
+    char at [S_PATH_MAX];
+    s_path_text (&here, at, sizeof at);
     if (rc == ERR_TOO_LARGE)
-        err_why (why, why_size, "%s.%s%s is longer than %zu bytes", path, field, at, max_bytes);
+        err_why (why, why_size, "%s is longer than %zu bytes", at, max_bytes);
     else
-        err_why (why, why_size, "%s.%s%s is not UTF-8 text (RFC 3629, no control characters "
-                 "but tab, line feed and carriage return)", path, field, at);
+        err_why (why, why_size, "%s is not UTF-8 text (RFC 3629, no control characters "
+                 "but tab, line feed and carriage return)", at);
     return rc;
 }
 
@@ -390,7 +416,8 @@ int
 codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size)
 {
     s_visitor_t v = { NULL, s_string_is_text, &max_bytes };
-    return m? s_walk (m, m->descriptor->short_name, &v, why, why_size): ERR_OK;
+    s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
+    return m? s_walk (m, &top, &v, why, why_size): ERR_OK;
 }
 
 //  Bytes one element of a repeated field of type t takes in its array.
