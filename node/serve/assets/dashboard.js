@@ -206,11 +206,13 @@ function renderQuarantine(q) {
         " shown; licctl quarantine list for all)" : "");
     var rows = q.shown.map(function (it) {
         var tr = el("tr", null, "quarantined-entry");
-        cell(tr, it.origin, "text");
-        cell(tr, it.origin_seq);
-        cell(tr, it.code, "text");
-        cell(tr, it.reason, "text");
-        cell(tr, it.entry_bytes);
+        tr.dataset.origin = it.origin;
+        tr.dataset.originSeq = it.origin_seq;
+        cell(tr, it.origin, "origin text");
+        cell(tr, it.origin_seq, "origin-seq");
+        cell(tr, it.code, "code text");
+        cell(tr, it.reason, "reason text");
+        cell(tr, it.entry_bytes, "bytes");
         return tr;
     });
     replaceRows("quarantine", rows, "nothing held back", 5);
