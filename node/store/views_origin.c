@@ -261,10 +261,13 @@ views_int_origin_note (views_t *self, const Lic__LogEntry *entry)
             return ERR_NOMEM;
         o->holes = grown;
     }
-    //  Replace `drop` holes at `at` by the n_add new ones.
-    memmove (o->holes + at + n_add, o->holes + at + drop,
-             (o->n_holes - at - drop) * sizeof *o->holes);
-    memcpy (o->holes + at, add, n_add * sizeof *add);
+    //  Replace `drop` holes at `at` by the n_add new ones (o->holes may
+    //  still be NULL when there are none: no copy of zero bytes from it).
+    if (o->n_holes - at - drop > 0)
+        memmove (o->holes + at + n_add, o->holes + at + drop,
+                 (o->n_holes - at - drop) * sizeof *o->holes);
+    if (n_add > 0)
+        memcpy (o->holes + at, add, n_add * sizeof *add);
     o->n_holes = n;
     if (s_ordered (entry->kind) && s > o->node_seq)
         o->node_seq = s;
