@@ -23,9 +23,21 @@
       at the city, the county's entries and digest at the province, and
       the province's page agrees with its status again, the stopped county
       still SILENT with a lag grown since.
+    - Then two registrations of 330106 are held at the city by the order
+      of the county's statements (ERR_EXISTS, as in test_e2e_quarantine):
+      the city's page lists them with their reasons, the province's page
+      agrees with its status (the city's row counting 2 held; the county,
+      whose summaries pass again, shown as it states itself: the city acks
+      the entries it holds, so its own uplink lag says nothing of them).
+      The city's operator releases one and rejects the other (licctl
+      quarantine release|reject --reason): nothing held, equal digests,
+      and the province's page agrees with its status again.  The stopped
+      county stays SILENT throughout, its lag growing from page to page.
     - A screenshot of each state is saved in the test's log directory
       ($LOG_DIR, meson-logs/dashboard-city-held.png,
-      dashboard-province-held.png, dashboard-province-resolved.png).
+      dashboard-province-held.png, dashboard-province-resolved.png,
+      dashboard-city-held-order.png, dashboard-province-held-order.png,
+      dashboard-province-released.png).
 
     Skipped (exit 77) where chromium is not installed.
 */
@@ -38,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <czmq.h>
 #include "proto/codec.h"
@@ -335,6 +348,8 @@ s_check_node (const char *dom, json_t *a, json_t *b, const char *division)
                       : json_string_value (json_object_get (na, "uplink_state"));
     const char *state_b = json_is_true (json_object_get (nb, "silent"))? "SILENT"
                         : json_string_value (json_object_get (nb, "uplink_state"));
+    if (!streq (state, state_b))
+        fprintf (stderr, "%s: %s before the page, %s after\n", division, state, state_b);
     assert (streq (state, state_b));    //  no change while the page loaded
     assert (streq (s_cell (row, "state text"), state));
     int64_t head = s_cell_int (row, "head");
@@ -354,27 +369,30 @@ s_check_node (const char *dom, json_t *a, json_t *b, const char *division)
             lag, s_int (na, "lag_seconds"), s_int (nb, "lag_seconds"), held);
 }
 
-//  County 330106 stopped, its node signing key set to a new one (its CURVE
-//  key stays, so it still connects), restarted.  Its city is not told
-//  (it reads the county's node.pub when it starts).
+//  County 330106 stopped, its node signing key set to k's (a new one if k
+//  has none yet; its CURVE key stays, so it still connects), restarted.
+//  Its city is not told (it reads the county's node.pub when it starts).
 static void
-s_county_new_key (void)
+s_county_key (keyfile_t *k)
 {
     support_node_t *county = &s_h.node [0];
     assert (support_node_stop (county, SIGTERM) == 0);
     char path [700];
-    keyfile_t old, k;
+    keyfile_t old;
     snprintf (path, sizeof path, "%s/node.key", county->dir);
     assert (keyfile_load (&old, path) == ERR_OK && old.has_secret);
-    assert (keyfile_generate (&k, old.code, old.name) == ERR_OK);
-    memcpy (k.curve_pk, old.curve_pk, sizeof k.curve_pk);
-    memcpy (k.curve_sk, old.curve_sk, sizeof k.curve_sk);
-    memcpy (k.endpoint, old.endpoint, sizeof k.endpoint);
-    assert (keyfile_save (&k, path, true) == ERR_OK);
+    if (!k->has_secret)
+        assert (keyfile_generate (k, old.code, old.name) == ERR_OK);
+    memcpy (k->curve_pk, old.curve_pk, sizeof k->curve_pk);
+    memcpy (k->curve_sk, old.curve_sk, sizeof k->curve_sk);
+    memcpy (k->endpoint, old.endpoint, sizeof k->endpoint);
+    assert (keyfile_save (k, path, true) == ERR_OK);
     snprintf (path, sizeof path, "%s/node.pub", county->dir);
-    assert (keyfile_save (&k, path, false) == ERR_OK);
+    assert (keyfile_save (k, path, false) == ERR_OK);
     assert (support_node_restart (county) == ERR_OK);
 }
+
+static keyfile_t s_k2, s_k3;        //  county 330106's second and third node keys
 
 //  Waits until the city holds `want` entries (licctl quarantine list).
 static void
@@ -445,7 +463,7 @@ s_check_province (void)
 //  quarantine list --json` of the city gives, entry by entry (origin,
 //  seq, error, reason), and its count.
 static void
-s_check_city_held (int64_t want)
+s_check_city_held (int64_t want, const char *code, const char *reason_a, const char *reason_b)
 {
     static char dom [DOM_MAX];
     s_browser_dom (s_city_port, dom, sizeof dom);
@@ -465,11 +483,10 @@ s_check_city_held (int64_t want)
         assert (streq (s_cell (row, "origin text"), json_string_value (json_object_get (it, "origin"))));
         assert (s_cell_int (row, "origin-seq") == s_int (it, "origin_seq"));
         assert (streq (s_cell (row, "code text"), json_string_value (json_object_get (it, "code"))));
-        assert (streq (s_cell (row, "code text"), "ERR_UNKNOWN_KEY"));
+        assert (streq (s_cell (row, "code text"), code));
         const char *reason = json_string_value (json_object_get (it, "reason"));
         assert (streq (s_cell (row, "reason text"), reason));
-        assert (strstr (reason, "is not signed by the key of node 330106")
-             || strstr (reason, "; waits for held entry 330106/"));
+        assert (strstr (reason, reason_a) || strstr (reason, reason_b));
         printf ("  the city's page: held 330106/%" PRId64 " %s\n", s_int (it, "origin_seq"), reason);
     }
     json_decref (q);
@@ -484,6 +501,103 @@ s_digest_at_province (void)
     assert (support_digest (&s_h.node [0], "330106", want, &n_want) == ERR_OK);
     assert (support_digest (&s_h.node [3], "330106", got, &n_got) == ERR_OK);
     return n_want == n_got && memcmp (want, got, 32) == 0;
+}
+
+//  Registers department n at county 330106 (no type of its own): the
+//  county's origin seq of the registration.
+static uint64_t
+s_register_at_county (uint32_t n)
+{
+    licclient_t *admin = NULL;
+    support_dept_t d;
+    assert (support_admin (&admin, &s_h.node [0]) == ERR_OK);
+    assert (support_dept_make (&d, n, s_dir) == ERR_OK);
+    assert (support_register_department (admin, &d) == ERR_OK);
+    licclient_destroy (&admin);
+    return s_head (0);
+}
+
+//  Waits until the city holds exactly `want` entries, each with code.
+static void
+s_wait_city_holds_code (size_t want, const char *code)
+{
+    int64_t deadline = support_now_us () + 60 * 1000000LL;
+    bool ok = false;
+    while (!ok && support_now_us () < deadline) {
+        json_t *q = s_licctl_json (2, "quarantine list"), *items = json_object_get (q, "items"), *it;
+        size_t i;
+        ok = json_array_size (items) == want;
+        json_array_foreach (items, i, it)
+            ok = ok && streq (json_string_value (json_object_get (it, "code")), code);
+        json_decref (q);
+        if (!ok)
+            zclock_sleep (200);
+    }
+    assert (ok);
+}
+
+//  licctl ARGS at the city; its exit status, its output in out.
+static int
+s_licctl_city (const char *args, char *out, size_t size)
+{
+    char cmd [1400];
+    snprintf (cmd, sizeof cmd, "%s -d %s %s 2>&1", support_licctl_path (), s_h.node [2].dir, args);
+    return s_run (cmd, out, size);
+}
+
+//  Waits until the province shows the stopped county's lag beyond lag
+//  plus the page's freshness bound.
+static void
+s_wait_lag_beyond (int64_t lag)
+{
+    int64_t deadline = support_now_us () + 60 * 1000000LL, now_lag = 0;
+    while (support_now_us () < deadline) {
+        json_t *j = s_tree_json ();
+        now_lag = s_int (s_below (j, "330108"), "lag_seconds");
+        json_decref (j);
+        if (now_lag > lag + FRESH_S)
+            break;
+        zclock_sleep (500);
+    }
+    assert (now_lag > lag + FRESH_S);
+}
+
+//  After the city restarted: waits until county 330106 streams to the city
+//  that runs now (the city welcomed its Hello: the county no longer
+//  streams on the session of the city that stopped, which it would leave
+//  later) and the province holds a summary of it made after that.
+static void
+s_wait_county_reconnected (void)
+{
+    int64_t deadline = support_now_us () + 60 * 1000000LL;
+    bool ok = false;
+    while (!ok && support_now_us () < deadline) {
+        Lic__Reply *city = NULL, *county = NULL;
+        assert (support_status (&s_h.node [2], &city) == ERR_OK);
+        assert (support_status (&s_h.node [0], &county) == ERR_OK);
+        ok = streq (county->status->uplink_state, "streaming");
+        bool welcomed = false;
+        for (size_t i = 0; i < city->status->n_children; i++)
+            if (streq (city->status->children [i]->division, "330106"))
+                welcomed = city->status->children [i]->connected;
+        ok = ok && welcomed;
+        codec_reply_free (&city);
+        codec_reply_free (&county);
+        if (!ok)
+            zclock_sleep (200);
+    }
+    assert (ok);
+    int64_t since = (int64_t) time (NULL);
+    ok = false;
+    while (!ok && support_now_us () < deadline) {
+        json_t *j = s_tree_json ();
+        json_t *n = s_below (j, "330106");
+        ok = n && s_int (n, "made_at") > since && !json_is_true (json_object_get (n, "silent"));
+        json_decref (j);
+        if (!ok)
+            zclock_sleep (200);
+    }
+    assert (ok);
 }
 
 static void
@@ -507,7 +621,7 @@ test_the_dashboards_in_a_browser (void)
     //  County 330106 takes a new node key its city does not know: what it
     //  signs with it, and the events of the department it registers, are
     //  held at the city.
-    s_county_new_key ();
+    s_county_key (&s_k2);
     support_dept_t d2;
     assert (support_dept_make (&d2, 62, s_dir) == ERR_OK);
     assert (support_admin (&admin, &s_h.node [0]) == ERR_OK);
@@ -530,7 +644,8 @@ test_the_dashboards_in_a_browser (void)
     s_wait_all_seen ((bool [2]) { true, true });
 
     printf (" held at the city, 330108 stopped:\n");
-    s_check_city_held (6);
+    s_check_city_held (6, "ERR_UNKNOWN_KEY", "is not signed by the key of node 330106",
+                       "; waits for held entry 330106/");
     s_screenshot (s_city_port, "dashboard-city-held.png");
     int64_t lag_held = s_check_province ();
     //  At the province: the city holds 6, the held county is silent (red)
@@ -552,23 +667,14 @@ test_the_dashboards_in_a_browser (void)
     while (!s_digest_at_province () && support_now_us () < deadline)
         zclock_sleep (200);
     assert (s_digest_at_province ());
+    s_wait_county_reconnected ();
     s_wait_all_seen ((bool [2]) { false, true });
 
     //  The stopped county's lag grown beyond what the first page showed,
     //  even counting the page's freshness bound.
-    deadline = support_now_us () + 60 * 1000000LL;
-    int64_t lag_now = 0;
-    while (support_now_us () < deadline) {
-        json_t *j = s_tree_json ();
-        lag_now = s_int (s_below (j, "330108"), "lag_seconds");
-        json_decref (j);
-        if (lag_now > lag_held + FRESH_S)
-            break;
-        zclock_sleep (500);
-    }
-    assert (lag_now > lag_held + FRESH_S);
+    s_wait_lag_beyond (lag_held);
     printf (" resolved, 330108 still stopped:\n");
-    s_check_city_held (0);
+    s_check_city_held (0, "", "", "");
     int64_t lag_resolved = s_check_province ();
     assert (lag_resolved > lag_held);
     //  At the province: nothing held at the city, the county streaming
@@ -579,6 +685,60 @@ test_the_dashboards_in_a_browser (void)
     assert (streq (s_cell (row, "state text"), "streaming") && s_cell_int (row, "lag-s") == 0);
     assert ((uint64_t) s_cell_int (row, "head") == s_head (0) && strstr (row, "lag-ok"));
     s_screenshot (s_port, "dashboard-province-resolved.png");
+
+    //  Two registrations signed by a key the city learns only after a
+    //  later registration of the county was applied there: held by the
+    //  order of the county's statements (ERR_EXISTS), as in
+    //  test_e2e_quarantine, with the county's summaries passing again.
+    uint64_t seq3, seq4, seq5;
+    s_county_key (&s_k3);                               //  the city has k2
+    seq3 = s_register_at_county (63);
+    seq4 = s_register_at_county (64);
+    s_county_key (&s_k2);
+    seq5 = s_register_at_county (65);                   //  applied at the city
+    s_wait_city_holds_code (2, "ERR_UNKNOWN_KEY");
+    s_county_key (&s_k3);
+    assert (support_node_stop (&s_h.node [2], SIGTERM) == 0);
+    assert (support_node_restart (&s_h.node [2]) == ERR_OK);
+    s_wait_city_holds_code (2, "ERR_EXISTS");
+    s_wait_county_reconnected ();
+    s_wait_all_seen ((bool [2]) { false, true });
+    s_wait_lag_beyond (lag_resolved);
+    char applied [64];
+    snprintf (applied, sizeof applied, "statement %" PRIu64 " was applied here", seq5);
+    printf (" held by statement order at the city, 330108 still stopped:\n");
+    s_check_city_held (2, "ERR_EXISTS", applied, applied);
+    s_screenshot (s_city_port, "dashboard-city-held-order.png");
+    int64_t lag_order = s_check_province ();
+    assert (s_row (s_dom, "tree", "330100", row, sizeof row));
+    assert (s_cell_int (row, "quarantined") == 2);
+    s_screenshot (s_port, "dashboard-province-held-order.png");
+
+    //  The city's operator releases one and rejects the other.
+    char out [4096], args [256];
+    snprintf (args, sizeof args, "quarantine release 330106 %" PRIu64 " --reason \"registered "
+              "before 65: confirmed with the county\"", seq3);
+    assert (s_licctl_city (args, out, sizeof out) == 0 && strstr (out, "released 330106/"));
+    snprintf (args, sizeof args, "quarantine reject 330106 %" PRIu64 " --reason \"registered "
+              "by mistake\"", seq4);
+    assert (s_licctl_city (args, out, sizeof out) == 0 && strstr (out, "rejected 330106/"));
+    s_wait_city_holds (0);
+    deadline = support_now_us () + 60 * 1000000LL;
+    while (!s_digest_at_province () && support_now_us () < deadline)
+        zclock_sleep (200);
+    assert (s_digest_at_province ());
+    s_wait_all_seen ((bool [2]) { false, true });
+    s_wait_lag_beyond (lag_order);
+    printf (" released and rejected, 330108 still stopped:\n");
+    s_check_city_held (0, "", "", "");
+    int64_t lag_released = s_check_province ();
+    assert (lag_released > lag_order);
+    assert (s_row (s_dom, "tree", "330100", row, sizeof row));
+    assert (s_cell_int (row, "quarantined") == 0);
+    assert (s_row (s_dom, "tree", "330106", row, sizeof row));
+    assert (streq (s_cell (row, "state text"), "streaming") && s_cell_int (row, "lag-s") == 0);
+    assert ((uint64_t) s_cell_int (row, "head") == s_head (0) && strstr (row, "lag-ok"));
+    s_screenshot (s_port, "dashboard-province-released.png");
 
     assert (kill (s_h.node [1].pid, SIGCONT) == 0);
 }
