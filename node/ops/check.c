@@ -6,6 +6,7 @@
 #include "proto/entrykind.h"
 #include "node/common/progress.h"
 #include "proto/seal.h"
+#include "node/store/files.h"
 #include "node/store/views.h"
 
 static const store_cf_t s_compared [] = {
@@ -119,6 +120,41 @@ s_successors_build (store_t *store, store_t *scratch, FILE *out)
     return rc;
 }
 
+typedef struct {
+    store_t *store;
+    FILE *out;
+    uint64_t files, bytes, bad;
+} s_files_t;
+
+static bool
+s_check_file (void *arg, const uint8_t digest [FILES_DIGEST], uint64_t total)
+{
+    s_files_t *c = (s_files_t *) arg;
+    char why [256] = "", hex [2 * FILES_DIGEST + 1];
+    int rc = files_verify (c->store, digest, why, sizeof why);
+    if (rc != ERR_OK) {
+        seal_hex (hex, digest, FILES_DIGEST);
+        fprintf (c->out, "file %s: %s %s\n", hex, err_str (rc), why);
+        c->bad++;
+    }
+    c->files++;
+    c->bytes += total;
+    return true;
+}
+
+//  Every held file's chunks hash to its digest (proto/FORMAT.md "Files").
+static int
+s_check_files (store_t *store, FILE *out)
+{
+    s_files_t c = { store, out, 0, 0, 0 };
+    int rc = files_each (store, s_check_file, &c);
+    if (rc != ERR_OK)
+        return rc;
+    fprintf (out, "files: %" PRIu64 " held, %" PRIu64 " bytes, %" PRIu64 " not matching their digest\n",
+             c.files, c.bytes, c.bad);
+    return c.bad? ERR_CORRUPT: ERR_OK;
+}
+
 int
 check_views (store_t *store, const char *division, FILE *out)
 {
@@ -183,6 +219,8 @@ check_views (store_t *store, const char *division, FILE *out)
     //  The own log's Merkle tree (children's trees are not derived from it).
     if (rc == ERR_OK)
         rc = s_compare (store, scratch, STORE_CF_TREE, "tree", division, out);
+    if (rc == ERR_OK)
+        rc = s_check_files (store, out);
     fprintf (out, "%s\n", rc == ERR_OK? "consistent": "INCONSISTENT");
 done:
     store_iter_destroy (&it);

@@ -2,9 +2,10 @@
     run 1..N without a gap, no signed event appears twice, every event's
     signature verifies, and the views equal a fresh replay of the log
     (replayed into a scratch database with the same apply code, then
-    compared key by key, column family by column family).  The one
-    write: a repository made before the successor index (proto/FORMAT.md
-    family 16) gets it from the replay first, and the meta mark.
+    compared key by key, column family by column family), and every held
+    license file hashes to its digest.  The one write: a repository made
+    before the successor index (proto/FORMAT.md family 16) gets it from the
+    replay first, and the meta mark.
 */
 #ifndef LICREPO_CHECK_H
 #define LICREPO_CHECK_H

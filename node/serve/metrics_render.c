@@ -333,7 +333,7 @@ s_render_fsync (s_buf_t *b, const ingest_stats_t *st)
     s_printf (b, "licrepo_fsync_seconds_count %" PRIu64 "\n", st->fsync_count);
 }
 
-_Static_assert (STORE_CF_COUNT == 16, "name the new column family in s_cf_names");
+_Static_assert (STORE_CF_COUNT == 17, "name the new column family in s_cf_names");
 static const char *s_cf_names [STORE_CF_COUNT] = {
     [STORE_CF_META] = "meta", [STORE_CF_LOG] = "log", [STORE_CF_LICENSE] = "license",
     [STORE_CF_HOLDER] = "holder", [STORE_CF_HISTORY] = "history", [STORE_CF_DEDUP] = "dedup",
@@ -341,6 +341,7 @@ static const char *s_cf_names [STORE_CF_COUNT] = {
     [STORE_CF_TREE] = "tree", [STORE_CF_CATALOGUE] = "catalogue", [STORE_CF_AUDIT] = "audit",
     [STORE_CF_QUARANTINE] = "quarantine", [STORE_CF_BLOB] = "blob",
     [STORE_CF_SECRET] = "secret", [STORE_CF_SUCCESSOR] = "successor",
+    [STORE_CF_FILE] = "file",
 };
 
 static void

@@ -5,6 +5,26 @@
     Options: WAL on, every sync write fsyncs the WAL (durable on return);
     a bounded LRU block cache shared by all column families and bounded
     write buffers, so memory does not grow with the repository.
+
+    The `file` family (license files, node/store/files.h) has options of
+    its own: RocksDB's integrated BlobDB, so the chunks (128 KiB) live in
+    blob files beside the SSTs of the same database -- one WAL, one
+    backup, one restore -- while compactions move only their references:
+    - enable_blob_files: values of min_blob_size or more go to blob files
+      at flush;
+    - min_blob_size 4 KiB: the small keys of the family (a file's header,
+      upload progress, the wanted index) stay in the SSTs, every chunk
+      but a tiny file's last goes to a blob file;
+    - blob_file_size 256 MiB: a blob file holds ~2,000 chunks, so a
+      repository of 100,000 files of 2 MB has ~800 of them open at most
+      (max_open_files bounds the table cache, blob files included);
+    - blob compression none: OFD and PDF are compressed already;
+    - enable_blob_gc, age cutoff 0.25: files are never deleted, but staged
+      chunks of an upload that failed its digest are; compaction of the
+      oldest quarter of blob files rewrites what is still referenced and
+      the garbage goes with the old file;
+    - blob_file_starting_level 0: chunks leave the memtable for a blob
+      file at the first flush, never written into an SST first.
 */
 #include <rocksdb/c.h>
 #include <stdatomic.h>
@@ -20,7 +40,7 @@
 static const char *s_cf_names [STORE_CF_COUNT] = {
     "default", "log", "license", "holder", "history", "dedup", "registry",
     "origin", "child", "tree", "catalogue", "audit", "quarantine", "blob",
-    "secret", "successor"
+    "secret", "successor", "file"
 };
 
 struct store_t {
@@ -29,6 +49,7 @@ struct store_t {
     atomic_int failed;                              //  err_t of a failed write, 0 if none
     rocksdb_t *db;                                  //  the database
     rocksdb_options_t *options;                     //  db options
+    rocksdb_options_t *file_options;                //  the `file` family's: BlobDB on
     rocksdb_cache_t *cache;                         //  shared block cache
     rocksdb_block_based_table_options_t *table;     //  table options
     rocksdb_column_family_handle_t *cf [STORE_CF_COUNT];
@@ -86,7 +107,7 @@ s_open_db (store_t *self, char *why, size_t why_size)
     char *err = NULL;
     const rocksdb_options_t *cf_opts [STORE_CF_COUNT];
     for (int i = 0; i < STORE_CF_COUNT; i++)
-        cf_opts [i] = self->options;
+        cf_opts [i] = i == STORE_CF_FILE? self->file_options: self->options;
     self->db = rocksdb_open_column_families (self->options, self->path, STORE_CF_COUNT,
                                              s_cf_names, cf_opts, self->cf, &err);
     if (err) {
@@ -134,6 +155,15 @@ store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
     rocksdb_filterpolicy_t *bloom = rocksdb_filterpolicy_create_bloom (10);
     rocksdb_block_based_options_set_filter_policy (self->table, bloom);
     rocksdb_options_set_block_based_table_factory (self->options, self->table);
+    //  The file family: the same, with BlobDB (the reasons are at the top).
+    self->file_options = rocksdb_options_create_copy (self->options);
+    rocksdb_options_set_enable_blob_files (self->file_options, 1);
+    rocksdb_options_set_min_blob_size (self->file_options, 4096);
+    rocksdb_options_set_blob_file_size (self->file_options, 256 << 20);
+    rocksdb_options_set_blob_compression_type (self->file_options, rocksdb_no_compression);
+    rocksdb_options_set_enable_blob_gc (self->file_options, 1);
+    rocksdb_options_set_blob_gc_age_cutoff (self->file_options, 0.25);
+    rocksdb_options_set_blob_file_starting_level (self->file_options, 0);
 
     snprintf (self->path, sizeof self->path, "%s", path);
     self->reserve = (uint64_t) cfg->reserve_mb << 20;
@@ -166,6 +196,8 @@ store_destroy (store_t **self_p)
         rocksdb_writeoptions_destroy (self->wnosync);
     if (self->options)
         rocksdb_options_destroy (self->options);
+    if (self->file_options)
+        rocksdb_options_destroy (self->file_options);
     if (self->table)
         rocksdb_block_based_options_destroy (self->table);
     if (self->cache)
@@ -217,11 +249,9 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
             batch->fin [i].finish (batch->fin [i].arg, batch);
             batch->fin [i].done = true;
         }
-    struct statvfs vfs;
     size_t size = 0;
     rocksdb_writebatch_data (batch->wb, &size);
-    if (self->reserve && statvfs (self->path, &vfs) == 0
-    &&  (uint64_t) vfs.f_bavail * vfs.f_frsize < self->reserve + 2 * (uint64_t) size)
+    if (store_room (self, size) != ERR_OK)
         return ERR_NOSPACE;
     char *err = NULL;
     rocksdb_write (self->db, sync? self->wsync: self->wnosync, batch->wb, &err);
@@ -236,10 +266,21 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
 int
 store_write_aside (store_t *self, store_batch_t *batch, bool sync)
 {
-    unsigned aside = 1u << STORE_CF_META | 1u << STORE_CF_CHILD | 1u << STORE_CF_BLOB;
+    unsigned aside = 1u << STORE_CF_META | 1u << STORE_CF_CHILD | 1u << STORE_CF_BLOB
+                   | 1u << STORE_CF_FILE;
     if (batch->families & ~aside)
         return ERR_INTERNAL;
     return store_write (self, batch, sync);
+}
+
+int
+store_room (store_t *self, uint64_t bytes)
+{
+    struct statvfs vfs;
+    if (self->reserve && statvfs (self->path, &vfs) == 0
+    &&  (uint64_t) vfs.f_bavail * vfs.f_frsize < self->reserve + 2 * bytes)
+        return ERR_NOSPACE;
+    return ERR_OK;
 }
 
 int
@@ -335,6 +376,14 @@ store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t 
 {
     self->families |= 1u << cf;
     rocksdb_writebatch_delete_cf (self->wb, self->store->cf [cf], key, key_len);
+}
+
+void
+store_batch_delete_range (store_batch_t *self, store_cf_t cf, const void *from, size_t from_len,
+                          const void *to, size_t to_len)
+{
+    self->families |= 1u << cf;
+    rocksdb_writebatch_delete_range_cf (self->wb, self->store->cf [cf], from, from_len, to, to_len);
 }
 
 void

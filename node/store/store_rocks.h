@@ -34,6 +34,7 @@ typedef enum {
     STORE_CF_BLOB,          //  BLAKE2b-256 digest -> bytes (templates, samples, seals)
     STORE_CF_SECRET,        //  own seq (u64 BE) -> Envelope with the disclosures of secret items
     STORE_CF_SUCCESSOR,     //  predecessor id 0x00 successor id -> seq, completed_at (u64 BE each)
+    STORE_CF_FILE,          //  license files by SHA-256, in chunks (node/store/files.h); BlobDB
     STORE_CF_COUNT
 } store_cf_t;
 
@@ -75,15 +76,25 @@ int MUST_CHECK
 //  written here is none of that and may not wait for a batch of entries:
 //  this node's newest signed checkpoint, the receipt its parent cosigned
 //  and its chain of node records (meta), the receipts it cosigned for its
-//  children (child, "<division>/receipt"), and the operator's blobs
-//  (blob).  None has a log seq, is in the Merkle tree or is replicated;
-//  each replaces a whole value and is made again if lost (a checkpoint
-//  every second, a receipt at the next cosignature, the chain at the next
-//  Welcome; a blob is acknowledged only once written).  A batch that puts
-//  into or deletes from any other column family is refused with
+//  children (child, "<division>/receipt"), the operator's blobs (blob),
+//  and license files (file: chunks, an upload's progress, a file's header
+//  once it hashes to its digest, the wanted key it drops; node/store/
+//  files.h).  None has a log seq, is in the Merkle tree or is replicated
+//  as an entry; each replaces a whole value and is made again if lost (a
+//  checkpoint every second, a receipt at the next cosignature, the chain
+//  at the next Welcome; a blob or a file chunk is acknowledged only once
+//  written, a file is fetched again while it is wanted).  A batch that
+//  puts into or deletes from any other column family is refused with
 //  ERR_INTERNAL, nothing written; else as store_write.
 int MUST_CHECK
     store_write_aside (store_t *self, store_batch_t *batch, bool sync);
+
+//  ERR_OK if `bytes` more may be written without eating into the disk
+//  reserve (the rule store_write applies to each batch), else
+//  ERR_NOSPACE.  For a write made of many batches (a file's chunks):
+//  asked once for the whole before the first.
+int MUST_CHECK
+    store_room (store_t *self, uint64_t bytes);
 
 //  The err_t of a write that failed (ERR_NOSPACE, ERR_IO), 0 if none.
 //  Once a write failed every later write fails the same way at once,
@@ -114,6 +125,10 @@ void
                      const void *value, size_t value_len);
 void
     store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len);
+//  Deletes the keys from `from` (included) to `to` (excluded).
+void
+    store_batch_delete_range (store_batch_t *self, store_cf_t cf, const void *from, size_t from_len,
+                              const void *to, size_t to_len);
 void
     store_batch_clear (store_batch_t *self);
 size_t

@@ -1,0 +1,353 @@
+/*  files.c -- license files in the `file` column family (see files.h).
+
+    Keys (proto/FORMAT.md, "Files"):
+      'F' digest                -> total (u64 BE) ‖ at (u64 BE): held, verified
+      'C' digest index (u32 BE) -> the chunk's bytes (FILES_CHUNK, the last shorter)
+      'P' digest                -> total (u64 BE) ‖ received (u64 BE): an upload
+      'W' digest                -> via division 0x00 origin division: wanted
+    Chunks are stored under their final keys as they arrive; they count
+    only once 'F' is written, so a reader never sees an unverified byte.
+*/
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "node/store/files.h"
+
+#define S_KEY (1 + FILES_DIGEST + 4)
+
+static size_t
+s_key (uint8_t key [S_KEY], char tag, const uint8_t digest [FILES_DIGEST])
+{
+    key [0] = (uint8_t) tag;
+    memcpy (key + 1, digest, FILES_DIGEST);
+    return 1 + FILES_DIGEST;
+}
+
+static size_t
+s_chunk_key (uint8_t key [S_KEY], const uint8_t digest [FILES_DIGEST], uint32_t index)
+{
+    s_key (key, 'C', digest);
+    store_put_u32 (key + 1 + FILES_DIGEST, index);
+    return S_KEY;
+}
+
+static uint64_t
+s_chunks (uint64_t total)
+{
+    return (total + FILES_CHUNK - 1) / FILES_CHUNK;
+}
+
+int
+files_info (store_t *store, const uint8_t digest [FILES_DIGEST], files_info_t *info)
+{
+    uint8_t key [S_KEY], *v = NULL;
+    size_t vl = 0;
+    memset (info, 0, sizeof *info);
+    int rc = store_get (store, STORE_CF_FILE, key, s_key (key, 'F', digest), &v, &vl);
+    if (rc == ERR_OK) {
+        if (vl != 16)
+            rc = ERR_CORRUPT;
+        else {
+            info->present = true;
+            info->total = info->received = store_get_u64 (v);
+            info->at = (int64_t) store_get_u64 (v + 8);
+        }
+        free (v);
+        return rc;
+    }
+    if (rc != ERR_NOT_FOUND)
+        return rc;
+    rc = store_get (store, STORE_CF_FILE, key, s_key (key, 'P', digest), &v, &vl);
+    if (rc == ERR_OK) {
+        if (vl != 16)
+            rc = ERR_CORRUPT;
+        else {
+            info->total = store_get_u64 (v);
+            info->received = store_get_u64 (v + 8);
+        }
+        free (v);
+    }
+    return rc;
+}
+
+bool
+files_held (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    files_info_t info;
+    return files_info (store, digest, &info) == ERR_OK && info.present;
+}
+
+//  SHA-256 of the staged chunks [0, n) into state.  ERR_OK, ERR_CORRUPT
+//  (a chunk missing or of the wrong size), ERR_IO, ERR_NOMEM.
+static int
+s_hash_chunks (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t total, uint64_t n,
+               crypto_hash_sha256_state *state)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t key [S_KEY], *v = NULL;
+        size_t vl = 0;
+        int rc = store_get (store, STORE_CF_FILE, key, s_chunk_key (key, digest, (uint32_t) i), &v, &vl);
+        if (rc == ERR_NOT_FOUND)
+            rc = ERR_CORRUPT;
+        if (rc != ERR_OK)
+            return rc;
+        uint64_t want = total - i * FILES_CHUNK < FILES_CHUNK? total - i * FILES_CHUNK: FILES_CHUNK;
+        if (vl != want) {
+            free (v);
+            return ERR_CORRUPT;
+        }
+        crypto_hash_sha256_update (state, v, vl);
+        free (v);
+    }
+    return ERR_OK;
+}
+
+static void
+s_hex (char out [2 * FILES_DIGEST + 1], const uint8_t digest [FILES_DIGEST])
+{
+    sodium_bin2hex (out, 2 * FILES_DIGEST + 1, digest, FILES_DIGEST);
+}
+
+//  Drops an upload: its progress and every chunk of it.
+static void
+s_drop (store_batch_t *batch, const uint8_t digest [FILES_DIGEST])
+{
+    uint8_t from [S_KEY], to [S_KEY], key [S_KEY];
+    s_chunk_key (from, digest, 0);
+    s_chunk_key (to, digest, UINT32_MAX);      //  past every index a file has
+    store_batch_delete_range (batch, STORE_CF_FILE, from, S_KEY, to, S_KEY);
+    store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'P', digest));
+}
+
+int
+files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset, uint64_t total,
+           const uint8_t *data, size_t len, int64_t now, files_info_t *info,
+           char *why, size_t why_size)
+{
+    char hex [2 * FILES_DIGEST + 1];
+    memset (info, 0, sizeof *info);
+    if (total == 0 || total > FILES_MAX) {
+        err_why (why, why_size, "a file is 1 to %u bytes; this one says %" PRIu64, FILES_MAX, total);
+        return ERR_TOO_LARGE;
+    }
+    int rc = files_info (store, digest, info);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) {
+        err_why (why, why_size, "the file's state could not be read: %s", err_str (rc));
+        return rc;
+    }
+    if (info->present)
+        return ERR_OK;              //  the same bytes are stored once
+    bool staged = rc == ERR_OK, restart = offset == 0;
+    if (staged && !restart && info->total != total) {
+        err_why (why, why_size, "the upload of this file going on announced %" PRIu64 " bytes, "
+                 "not %" PRIu64 ": start again at offset 0", info->total, total);
+        return ERR_BAD_FIELD;
+    }
+    uint64_t at = restart? 0: info->received;
+    if (offset != at) {
+        err_why (why, why_size, "the upload stands at offset %" PRIu64 ", not %" PRIu64, at, offset);
+        return ERR_GAP;
+    }
+    uint64_t want = total - offset < FILES_CHUNK? total - offset: FILES_CHUNK;
+    if (len != want) {
+        err_why (why, why_size, "the chunk at offset %" PRIu64 " of a %" PRIu64 "-byte file is %"
+                 PRIu64 " bytes, not %zu", offset, total, want, len);
+        return ERR_BAD_FIELD;
+    }
+    if (restart && store_room (store, total) != ERR_OK) {
+        err_why (why, why_size, "no room for %" PRIu64 " bytes above the disk reserve", total);
+        return ERR_NOSPACE;
+    }
+    uint64_t index = offset / FILES_CHUNK;
+    bool last = offset + len == total;
+    uint8_t got [FILES_DIGEST];
+    if (last) {
+        //  The file counts only if its bytes hash to digest.
+        crypto_hash_sha256_state state;
+        crypto_hash_sha256_init (&state);
+        rc = s_hash_chunks (store, digest, total, index, &state);
+        if (rc != ERR_OK && rc != ERR_CORRUPT) {
+            err_why (why, why_size, "the staged chunks could not be read: %s", err_str (rc));
+            return rc;
+        }
+        crypto_hash_sha256_update (&state, data, len);
+        crypto_hash_sha256_final (&state, got);
+        if (rc == ERR_CORRUPT) {
+            //  A staged chunk is gone or damaged: start the upload again.
+            err_why (why, why_size, "a staged chunk of this file is missing or damaged: start "
+                     "again at offset 0");
+            rc = ERR_GAP;
+        }
+        else
+        if (sodium_memcmp (got, digest, FILES_DIGEST) != 0) {
+            s_hex (hex, got);
+            err_why (why, why_size, "the file's %" PRIu64 " bytes hash to SHA-256 %s, not to "
+                     "the digest named: nothing kept", total, hex);
+            rc = ERR_FILE_DIGEST;
+        }
+        if (rc != ERR_OK) {
+            store_batch_t *drop = store_batch_new (store);
+            if (drop) {
+                s_drop (drop, digest);
+                if (store_write_aside (store, drop, true) != ERR_OK)
+                    {}                  //  the next offset-0 put drops them again
+            }
+            store_batch_destroy (&drop);
+            return rc;
+        }
+    }
+    store_batch_t *batch = store_batch_new (store);
+    if (!batch)
+        return ERR_NOMEM;
+    if (restart && staged)
+        s_drop (batch, digest);     //  an older upload of the same digest
+    uint8_t key [S_KEY], val [16];
+    store_batch_put (batch, STORE_CF_FILE, key, s_chunk_key (key, digest, (uint32_t) index), data, len);
+    if (last) {
+        store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'P', digest));
+        store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'W', digest));
+        store_put_u64 (val, total);
+        store_put_u64 (val + 8, (uint64_t) now);
+        store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'F', digest), val, 16);
+    }
+    else {
+        store_put_u64 (val, total);
+        store_put_u64 (val + 8, offset + len);
+        store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'P', digest), val, 16);
+    }
+    rc = store_write_aside (store, batch, true);
+    store_batch_destroy (&batch);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "not stored: %s", err_str (rc));
+        return rc;
+    }
+    info->present = last;
+    info->total = total;
+    info->received = offset + len;
+    info->at = last? now: 0;
+    return ERR_OK;
+}
+
+int
+files_read (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset, size_t max,
+            uint8_t **data, size_t *len, uint64_t *total)
+{
+    files_info_t info;
+    *data = NULL;
+    *len = 0;
+    int rc = files_info (store, digest, &info);
+    if (rc != ERR_OK)
+        return rc;
+    if (!info.present)
+        return ERR_NOT_FOUND;
+    *total = info.total;
+    if (offset > info.total)
+        return ERR_BAD_FIELD;
+    if (offset == info.total || max == 0)
+        return ERR_OK;
+    uint64_t index = offset / FILES_CHUNK, skip = offset % FILES_CHUNK;
+    uint8_t key [S_KEY], *v = NULL;
+    size_t vl = 0;
+    rc = store_get (store, STORE_CF_FILE, key, s_chunk_key (key, digest, (uint32_t) index), &v, &vl);
+    if (rc == ERR_NOT_FOUND)
+        return ERR_CORRUPT;
+    if (rc != ERR_OK)
+        return rc;
+    uint64_t want = info.total - index * FILES_CHUNK < FILES_CHUNK? info.total - index * FILES_CHUNK
+                                                                  : FILES_CHUNK;
+    if (vl != want) {
+        free (v);
+        return ERR_CORRUPT;
+    }
+    size_t n = vl - skip < max? vl - skip: max;
+    if (skip)
+        memmove (v, v + skip, n);
+    *data = v;
+    *len = n;
+    return ERR_OK;
+}
+
+int
+files_verify (store_t *store, const uint8_t digest [FILES_DIGEST], char *why, size_t why_size)
+{
+    files_info_t info;
+    int rc = files_info (store, digest, &info);
+    if (rc == ERR_OK && !info.present)
+        rc = ERR_NOT_FOUND;
+    if (rc != ERR_OK)
+        return rc;
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    rc = s_hash_chunks (store, digest, info.total, s_chunks (info.total), &state);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "a chunk is missing or of the wrong size");
+        return rc;
+    }
+    uint8_t got [FILES_DIGEST];
+    crypto_hash_sha256_final (&state, got);
+    if (sodium_memcmp (got, digest, FILES_DIGEST) != 0) {
+        char hex [2 * FILES_DIGEST + 1];
+        s_hex (hex, got);
+        err_why (why, why_size, "its bytes hash to %s", hex);
+        return ERR_FILE_DIGEST;
+    }
+    return ERR_OK;
+}
+
+int
+files_each (store_t *store, files_each_fn *fn, void *arg)
+{
+    store_iter_t *it = store_iter_new (store, STORE_CF_FILE, "F", 1, NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (store_iter_next (it, &k, &kl, &v, &vl))
+        if (kl == 1 + FILES_DIGEST && vl == 16 && !fn (arg, k + 1, store_get_u64 (v)))
+            break;
+    store_iter_destroy (&it);
+    return ERR_OK;
+}
+
+void
+files_want (store_t *store, store_batch_t *batch, const uint8_t digest [FILES_DIGEST],
+            const char *via, const char *origin)
+{
+    if (files_held (store, digest))
+        return;
+    char val [64];
+    size_t vl = (size_t) snprintf (val, sizeof val, "%.20s%c%.20s", via, 0, origin);
+    uint8_t key [S_KEY];
+    store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'W', digest), val, vl);
+}
+
+int
+files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
+{
+    uint8_t from [S_KEY + 1];
+    size_t fl = 0;
+    if (after) {
+        fl = s_key (from, 'W', after);
+        from [fl++] = 0;            //  just past `after`
+    }
+    store_iter_t *it = store_iter_new (store, STORE_CF_FILE, "W", 1, fl? from: NULL, fl);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (store_iter_next (it, &k, &kl, &v, &vl)) {
+        char via [32] = "", origin [32] = "";
+        const uint8_t *z = memchr (v, 0, vl);
+        if (kl != 1 + FILES_DIGEST || !z || (size_t) (z - v) >= sizeof via
+        ||  vl - (size_t) (z - v) - 1 >= sizeof origin)
+            continue;
+        memcpy (via, v, (size_t) (z - v));
+        memcpy (origin, z + 1, vl - (size_t) (z - v) - 1);
+        if (!fn (arg, k + 1, via, origin))
+            break;
+    }
+    store_iter_destroy (&it);
+    return ERR_OK;
+}

@@ -1,0 +1,106 @@
+/*  files.h -- license files (the OFD or PDF a license is, regulation
+    Art. 2), content-addressed by SHA-256 in the `file` column family
+    (proto/FORMAT.md, "Files").
+
+    A file is stored in chunks of FILES_CHUNK bytes and counts only once
+    its header is written, in the batch that stores its last chunk, after
+    the SHA-256 of every chunk in order equals its digest.  Until then
+    the chunks received so far and the upload's progress are kept (an
+    upload resumes where it stopped, after a crash or a cut link).  The
+    same bytes are stored once: a put of a file already held is answered
+    as done.  Reads are by (offset, length) within one chunk, so no reply
+    ever holds a whole file.
+
+    The wanted index names the files this node must hold and does not
+    (learnt from the entries it applies): which child to fetch each from,
+    and the origin of the entry that named it.  A file that arrives leaves
+    the index in the same batch.
+*/
+#ifndef LICREPO_FILES_H
+#define LICREPO_FILES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "node/store/store_rocks.h"
+
+#define FILES_DIGEST    32                  //  SHA-256
+#define FILES_MAX       (16u << 20)         //  bytes in one file (16 MiB)
+#define FILES_CHUNK     (128u << 10)        //  bytes in one stored chunk (and one reply's data)
+
+typedef struct {
+    bool present;           //  held and verified
+    uint64_t total;         //  its size (present), or the size the upload announced
+    uint64_t received;      //  bytes staged so far (present: total); the next offset to send
+    int64_t at;             //  unix seconds it became present (0 if not)
+} files_info_t;
+
+//  The state of a file.  ERR_OK (present or being uploaded), ERR_NOT_FOUND
+//  (nothing of it here), ERR_IO, ERR_CORRUPT.
+int MUST_CHECK
+    files_info (store_t *store, const uint8_t digest [FILES_DIGEST], files_info_t *info);
+
+//  True if the file is held and verified.
+bool
+    files_held (store_t *store, const uint8_t digest [FILES_DIGEST]);
+
+//  Stores the bytes [offset, offset + len) of the file of `total` bytes
+//  whose SHA-256 is digest, durably (synced) with the upload's progress.
+//  The rule every path that stores a file calls (a department's put, a
+//  chunk fetched from a child):
+//  - total 1..FILES_MAX, else ERR_TOO_LARGE; digest 32 bytes, else
+//    ERR_BAD_FIELD;
+//  - a file already held: ERR_OK at once, nothing written (idempotent);
+//  - offset must be where the upload stands (info->received; 0 starts it
+//    again from the beginning), else ERR_GAP; len must be FILES_CHUNK or
+//    what is left of the file, else ERR_BAD_FIELD; an upload going on
+//    with another total is started again only from offset 0 (else
+//    ERR_BAD_FIELD);
+//  - at offset 0, the whole file must fit above the disk reserve
+//    (store_room), else ERR_NOSPACE;
+//  - with the last chunk, the SHA-256 of all of them must equal digest:
+//    then the header is written (and the wanted key deleted) in the same
+//    batch; else ERR_FILE_DIGEST and the staged chunks are dropped.
+//  On return *info is the file's state (received: the next offset).
+//  why says what failed.
+int MUST_CHECK
+    files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset, uint64_t total,
+               const uint8_t *data, size_t len, int64_t now, files_info_t *info,
+               char *why, size_t why_size);
+
+//  Reads at most max bytes of a held file from offset, never past the
+//  chunk that holds offset.  *data is the caller's (free), *len may be 0
+//  at the end; *total is the file's size.  ERR_OK, ERR_NOT_FOUND (not
+//  held: an upload in progress is not readable), ERR_BAD_FIELD (offset
+//  past the end), ERR_IO, ERR_CORRUPT (a chunk missing or of the wrong
+//  size).
+int MUST_CHECK
+    files_read (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset, size_t max,
+                uint8_t **data, size_t *len, uint64_t *total);
+
+//  Recomputes the SHA-256 of a held file from its chunks.  ERR_OK,
+//  ERR_FILE_DIGEST (why says), ERR_CORRUPT, ERR_NOT_FOUND, ERR_IO.
+int MUST_CHECK
+    files_verify (store_t *store, const uint8_t digest [FILES_DIGEST], char *why, size_t why_size);
+
+//  Calls fn for each held file (digest, size) in digest order; stops when
+//  fn returns false.  ERR_OK, ERR_NOMEM.
+typedef bool (files_each_fn) (void *arg, const uint8_t digest [FILES_DIGEST], uint64_t total);
+int MUST_CHECK
+    files_each (store_t *store, files_each_fn *fn, void *arg);
+
+//  Puts the wanted key of a file this node does not hold into batch:
+//  fetch it from child `via`; `origin` is the division whose entry named
+//  it.  Does nothing if the file is held.
+void
+    files_want (store_t *store, store_batch_t *batch, const uint8_t digest [FILES_DIGEST],
+                const char *via, const char *origin);
+
+//  The wanted files, in digest order, from `after` (excluded; NULL: the
+//  first).  fn gets the digest, the child to fetch from and the origin;
+//  stops when it returns false.  ERR_OK, ERR_NOMEM.
+typedef bool (files_wanted_fn) (void *arg, const uint8_t digest [FILES_DIGEST], const char *via,
+                                const char *origin);
+int MUST_CHECK
+    files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg);
+
+#endif
