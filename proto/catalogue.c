@@ -768,6 +768,12 @@ catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent 
     }
     if (rc == ERR_OK)
         rc = s_check_validity (t->validity, c, why, why_size);
+    //  A type whose licenses are their files (regulation Art. 2) says so.
+    if (rc == ERR_OK && t->file_required && c->file_digest.len == 0) {
+        err_why (why, why_size, "license type %s requires the license's file: "
+                 "content.file_digest is empty", s_str (t->type_code));
+        rc = ERR_CATALOGUE;
+    }
     return rc;
 }
 

@@ -29,6 +29,7 @@ esac
 # licclient.h goes here too, or this test fails.
 API="licclient_app_body licclient_audit licclient_blob_get licclient_blob_put
 licclient_call licclient_catalogue licclient_destroy licclient_digest
+licclient_file_put licclient_file_read licclient_file_status
 licclient_disclosures_free licclient_err_str licclient_find licclient_get
 licclient_log licclient_open licclient_open_files licclient_pending
 licclient_batch_results licclient_prove licclient_publish licclient_publish_batch

@@ -470,6 +470,42 @@ LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
     licclient_blob_get (licclient_t *self, const uint8_t digest [32],
                         Lic__Reply **reply, int timeout_ms);
 
+// ---------------------------------------------------------------------
+//  License files (proto/README.md section 12): the OFD or PDF a license
+//  is, named in its event by content.file_digest (SHA-256).  Put it
+//  before the event that names it; the node refuses such an event
+//  (LICCLIENT_ERR_NO_FILE) until it holds the file.
+
+#define LICCLIENT_FILE_MAX   (16u << 20)    //  largest file a node stores (16 MiB)
+#define LICCLIENT_FILE_CHUNK (128u << 10)   //  bytes of one put or read
+
+//  Puts a file of len bytes (1..LICCLIENT_FILE_MAX): writes its SHA-256
+//  into digest (what content.file_digest must carry), asks the node how
+//  far an upload of it stands, and sends the rest a chunk at a time (an
+//  upload cut off resumes; a file the node holds already is not sent
+//  again).  ERR_OK when the node answered every chunk: *code is its code
+//  (ERR_OK: the node holds the file, verified; ERR_FILE_DIGEST,
+//  ERR_TOO_LARGE, ERR_NOSPACE, ...) and why its message.  Other returns
+//  as licclient_call.  data is borrowed for the call.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_file_put (licclient_t *self, const uint8_t *data, size_t len,
+                        uint8_t digest [32], int *code, char *why, size_t why_size,
+                        int timeout_ms);
+
+//  How a file stands at the node -> reply->file (present, total, received;
+//  received 0 and present false if nothing of it is there).
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_file_status (licclient_t *self, const uint8_t digest [32],
+                           Lic__Reply **reply, int timeout_ms);
+
+//  Reads at most length bytes (0: a chunk, LICCLIENT_FILE_CHUNK) of a
+//  held file from offset (operator key) -> reply->file (offset, data,
+//  total); data is empty at the end.  Node code ERR_NOT_FOUND if it does
+//  not hold the file.  Check what you assemble against the digest.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_file_read (licclient_t *self, const uint8_t digest [32], uint64_t offset,
+                         uint32_t length, Lic__Reply **reply, int timeout_ms);
+
 //  A report of the node's views -> reply->report (ReportResult).  kind:
 //  "lateness" (rows per issuer and day: events completed that day, how
 //  many were released after it, the worst delay).  limit 0 lets the node

@@ -24,6 +24,7 @@
 #include "node/cli/licctl.h"
 #include "proto/lifecycle.h"
 #include "node/cli/licctl_catalogue.h"
+#include "node/cli/licctl_files.h"
 #include "node/cli/licctl_proof.h"
 #include "node/cli/licctl_publish.h"
 #include "node/cli/licctl_node.h"
@@ -72,6 +73,10 @@ licctl_usage (FILE *out)
 "                            the day they were completed, per issuer (admin);\n"
 "                            --summary: each issuer's share released on time,\n"
 "                            per day and over every day\n"
+"  file put FILE             put a license file (OFD or PDF, at most 16 MiB);\n"
+"                            prints its SHA-256 (the event's file_digest)\n"
+"  file get DIGEST --out FILE   the file's bytes, checked against DIGEST (admin)\n"
+"  file status DIGEST        present, uploading (how far) or missing\n"
 "  appbody add --code CODE --name NAME --key-file BODY.pub --types T1,T2\n"
 "          --matters M1,M2 [--clearance personal,commercial,secret]  (admin)\n"
 "  appbody list              application bodies registered at the node\n"
@@ -147,7 +152,8 @@ enum {
     S_OPT_ENDPOINT, S_OPT_MATTER, S_OPT_STAFF, S_OPT_CASE, S_OPT_PURPOSE, S_OPT_AT,
     S_OPT_EXPIRES, S_OPT_TRUST, S_OPT_MATTERS, S_OPT_CLEARANCE, S_OPT_BODY, S_OPT_REFUSED,
     S_OPT_WITNESS_KEY, S_OPT_SINCE, S_OPT_COSIGNER, S_OPT_WITNESSED, S_OPT_TREE,
-    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER, S_OPT_SUMMARY, S_OPT_REASON
+    S_OPT_CURSOR, S_OPT_ALL, S_OPT_QUIET, S_OPT_AFTER, S_OPT_SUMMARY, S_OPT_REASON,
+    S_OPT_FILE_DIR
 };
 
 static const struct option s_longs [] = {
@@ -202,6 +208,7 @@ static const struct option s_longs [] = {
     { "after", required_argument, NULL, S_OPT_AFTER },
     { "summary", no_argument, NULL, S_OPT_SUMMARY },
     { "reason", required_argument, NULL, S_OPT_REASON },
+    { "file-dir", required_argument, NULL, S_OPT_FILE_DIR },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -294,6 +301,7 @@ s_option (int c, const char *arg, licctl_opts_t *opts)
         case S_OPT_ALL: opts->all = true; break;
         case S_OPT_QUIET: opts->quiet = true; break;
         case S_OPT_SUMMARY: opts->summary = true; break;
+        case S_OPT_FILE_DIR: opts->file_dir = arg; break;
         case S_OPT_TRUST:
             if (opts->n_trust == LICCTL_REVOKE_MAX)
                 return false;
@@ -514,6 +522,7 @@ static const s_command_t s_commands [] = {
     { "backup", licctl_cmd_query },
     { "catalogue", licctl_cmd_catalogue },
     { "blob", licctl_cmd_blob },
+    { "file", licctl_cmd_file },
     { "report", licctl_cmd_report },
     { "prove", licctl_cmd_prove },
     { "verify-proof", licctl_cmd_verify_proof },

@@ -85,6 +85,7 @@ typedef struct {
     bool quiet;                         //  publish --quiet: no progress, rejected lines only
     uint64_t after;                     //  node revoke --after (0: none given)
     bool summary;                       //  report lateness --summary: on-time share per day
+    const char *file_dir;               //  publish --file-dir: the license files events name
 } licctl_opts_t;
 
 //  Prints the usage text to out.

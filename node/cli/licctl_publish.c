@@ -25,6 +25,7 @@
 #include "node/common/keyfile.h"
 #include "node/client/licclient.h"
 #include "node/cli/licctl.h"
+#include "node/cli/licctl_files.h"
 #include "node/cli/licctl_publish.h"
 #include "proto/licid.h"
 #include "node/common/licjson.h"
@@ -561,7 +562,8 @@ s_pend_add (s_window_t *w, licclient_t *client, int timeout_ms, s_slot_t *slot)
 //  even if the line itself was refused locally.
 static int
 s_submit_json (s_window_t *w, licclient_t *client, const keyfile_t *key,
-               zhashx_t *types, int timeout_ms, const char *text, size_t len, size_t line)
+               zhashx_t *types, int timeout_ms, const char *file_dir, const char *text,
+               size_t len, size_t line)
 {
     s_slot_t *slot;
     int rc = s_new_slot (w, client, timeout_ms, line, &slot);
@@ -582,6 +584,11 @@ s_submit_json (s_window_t *w, licclient_t *client, const keyfile_t *key,
     p->env [i] = NULL;
     p->body [i] = NULL;
     rc = licjson_event_from_json (text, &ev, slot->message, sizeof slot->message);
+    //  Its file first (--file-dir): the node refuses an event naming a
+    //  file it does not hold.
+    if (rc == ERR_OK)
+        rc = licctl_file_for_event (client, file_dir, ev, timeout_ms, &transport,
+                                    slot->message, sizeof slot->message);
     if (rc == ERR_OK) {
         rc = s_seal_event (types, client, key, ev, timeout_ms, &p->disc [i],
                            &p->n_disc [i], &transport);
@@ -793,7 +800,8 @@ s_feed (s_window_t *w, const licctl_opts_t *opts, FILE *fp, bool envelopes, licc
             (*line)++;
             if (s_skip_line (text, &len))
                 continue;
-            rc = s_submit_json (w, client, key, types, opts->timeout_ms, text, (size_t) len, *line);
+            rc = s_submit_json (w, client, key, types, opts->timeout_ms, opts->file_dir, text,
+                                (size_t) len, *line);
         }
         //  The replies already here, without waiting: results and
         //  progress keep up with a slow producer (a pipe).
@@ -912,12 +920,21 @@ s_publish_one (const licctl_opts_t *opts, const char *path, licclient_t *client,
         fprintf (stderr, "licctl: %s: %s: %s\n", path, err_str (rc), why);
         return LICCTL_EXIT_REFUSED;
     }
+    bool transport = false;
+    rc = licctl_file_for_event (client, opts->file_dir, ev, opts->timeout_ms, &transport,
+                                why, sizeof why);
+    if (rc != ERR_OK) {
+        codec_event_free (&ev);
+        if (transport)
+            return licctl_transport_error (rc, opts->timeout_ms);
+        fprintf (stderr, "licctl: %s: the license's file: %s: %s\n", path, err_str (rc), why);
+        return LICCTL_EXIT_REFUSED;
+    }
     uint8_t *body = NULL;
     size_t body_len = 0;
     uint8_t sig [SEAL_SIG_BYTES];
     Lic__Disclosure **disclosures = NULL;
     size_t n_disclosures = 0;
-    bool transport = false;
     rc = s_seal_event (types, client, key, ev, opts->timeout_ms, &disclosures,
                        &n_disclosures, &transport);
     if (rc != ERR_OK) {

@@ -56,7 +56,7 @@
                       "inspection_window_days": 90 },
         "template": "<64 hex digits: BLAKE2b-256 of a blob>",
         "sample": "...", "seal": "...",
-        "withdrawn": false }
+        "withdrawn": false, "file_required": false }
 
     Required: type_code, name; each item's name and kind.  Everything
     else is optional and defaults to empty / 0 / false; defining_body
@@ -73,6 +73,8 @@
         each anniversary of the issue date.
     template, sample, seal: digests of blobs stored first (licctl blob put);
         "" or null for none.
+    file_required: an issue or alter of the type must name its license
+        file (content.file_digest; proto/README.md section 12).
     version, division and at are set by the node: output carries them,
     input must not (ERR_BAD_FIELD).  Unknown keys, duplicate keys and
     wrong JSON types are errors, as for events.  licjson checks the form

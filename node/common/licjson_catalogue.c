@@ -263,7 +263,7 @@ s_parse_type (s_type_build_t *tb, json_t *root)
 {
     static const char *const allowed [] = {
         "type_code", "name", "defining_body", "items", "validity",
-        "template", "sample", "seal", "withdrawn", NULL
+        "template", "sample", "seal", "withdrawn", "file_required", NULL
     };
     static const char *const by_node [] = { "version", "division", "at" };
     Lic__LicenseType *t = &tb->t;
@@ -300,6 +300,7 @@ s_parse_type (s_type_build_t *tb, json_t *root)
     if (rc == ERR_OK) rc = s_digest (&tb->w, root, "seal", tb->digests [2],
                                      &t->seal_digest);
     if (rc == ERR_OK) rc = s_bool (&tb->w, root, "withdrawn", &t->withdrawn);
+    if (rc == ERR_OK) rc = s_bool (&tb->w, root, "file_required", &t->file_required);
     if (rc == ERR_OK && !*t->defining_body) {
         //  The defining body is the type code's first 18 characters
         //  (ASCII: licid_type_code_valid above)
@@ -431,6 +432,7 @@ licjson_type_to_json (const Lic__LicenseType *t)
     licjson_set (obj, "seal",
                  licjson_hex (t->seal_digest.data, t->seal_digest.len), &ok);
     licjson_set (obj, "withdrawn", json_boolean (t->withdrawn), &ok);
+    licjson_set (obj, "file_required", json_boolean (t->file_required), &ok);
     licjson_set (obj, "division", licjson_str (t->division), &ok);
     licjson_set (obj, "at", licjson_int (t->at), &ok);
     if (!ok) {

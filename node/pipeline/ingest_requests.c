@@ -26,6 +26,7 @@
 #include "proto/entrykind.h"
 #include "node/pipeline/ingest_ops.h"
 #include "node/pipeline/lateness.h"
+#include "node/store/files.h"
 
 //  One signed event of a publish, alone or in a batch (proto/README.md
 //  section 3): its task at the verifier and its own answer.
@@ -191,6 +192,9 @@ s_event_sequence (ingest_t *self, s_event_t *e)
     }
     if (rc == ERR_OK)
         rc = ingest_check_catalogue (self, ingest_cfg (self)->division, ev, env, true, e->why, sizeof e->why);
+    //  The license file it names is here, whole (node/store/files.h).
+    if (rc == ERR_OK)
+        rc = files_check_event (ingest_store (self), ev, e->why, sizeof e->why);
     if (rc != ERR_OK) {
         e->code = rc;
         return;

@@ -18,6 +18,7 @@
 #include "proto/entrykind.h"
 #include "node/pipeline/held.h"
 #include "node/pipeline/ingest_ops.h"
+#include "node/store/files.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
 #include "node/store/views_revoke.h"
@@ -174,6 +175,9 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
             rc = views_origin_admit (ingest_views (self), e, why, sizeof why);
         if (rc == ERR_OK)
             rc = replica_apply (self, e, &item->task.task, why, sizeof why);
+        if (rc == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
+            files_want_event (ingest_store (self), batch, item->task.task.ev, c->division,
+                              e->origin_division);
         if (rc == ERR_OK)
             c->applied++;
         else

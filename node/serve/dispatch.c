@@ -3,6 +3,7 @@
 */
 #include "node/serve/admin.h"
 #include "node/serve/dispatch.h"
+#include "node/serve/fileserve.h"
 #include "node/serve/reads.h"
 #include "node/serve/server_int.h"
 
@@ -78,6 +79,16 @@ static const dispatch_row_t s_rows [DISPATCH_KINDS] = {
         "only the node's admin key may revoke a node's key", s_to_pipeline },
     [DISPATCH_QUARANTINE_DECIDE] = { DISPATCH_QUARANTINE_DECIDE, "quarantine decide", S_OPERATOR,
         "only the node's admin key may release or reject a held entry", s_to_decision },
+    //  License files (proto/README.md section 12): a department puts the
+    //  files of its licenses; anyone admitted may ask whether one is here;
+    //  reading one is the operator's (application bodies: a scoped query).
+    [DISPATCH_FILE_PUT] = { DISPATCH_FILE_PUT, "file put", S_OPERATOR | DISPATCH_DEPARTMENT,
+        "files are put by departments and the node's operator", fileserve_on_request },
+    [DISPATCH_FILE_STATUS] = { DISPATCH_FILE_STATUS, "file status", S_ANYONE, NULL,
+        fileserve_on_request },
+    [DISPATCH_FILE_GET] = { DISPATCH_FILE_GET, "file get", S_OPERATOR,
+        "reading a file is for the node's operator (application bodies read a license's "
+        "file by a scoped query)", fileserve_on_request },
 };
 
 dispatch_kind_t
@@ -106,6 +117,9 @@ dispatch_kind (const Lic__Request *req)
             return req->blob->put.len? DISPATCH_BLOB_PUT: DISPATCH_BLOB_GET;
         case LIC__REQUEST__BODY_APP_BODY:
             return req->app_body->add? DISPATCH_APP_BODY_ADD: DISPATCH_APP_BODY_LIST;
+        case LIC__REQUEST__BODY_FILE:
+            return req->file->total || req->file->data.len? DISPATCH_FILE_PUT
+                 : req->file->status? DISPATCH_FILE_STATUS: DISPATCH_FILE_GET;
         default:
             return DISPATCH_UNKNOWN;
     }

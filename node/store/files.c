@@ -323,6 +323,50 @@ files_want (store_t *store, store_batch_t *batch, const uint8_t digest [FILES_DI
     store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'W', digest), val, vl);
 }
 
+//  The digest an event's content names, or NULL.
+static const uint8_t *
+s_event_digest (const Lic__Event *ev)
+{
+    if (!ev || !ev->content || (ev->op != LIC__OP__OP_ISSUE && ev->op != LIC__OP__OP_ALTER)
+    ||  ev->content->file_digest.len != FILES_DIGEST)
+        return NULL;
+    return ev->content->file_digest.data;
+}
+
+int
+files_check_event (store_t *store, const Lic__Event *ev, char *why, size_t why_size)
+{
+    const uint8_t *digest = s_event_digest (ev);
+    if (!digest)
+        return ERR_OK;
+    files_info_t info;
+    int rc = files_info (store, digest, &info);
+    if (rc == ERR_OK && info.present)
+        return ERR_OK;
+    char hex [2 * FILES_DIGEST + 1];
+    s_hex (hex, digest);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) {
+        err_why (why, why_size, "the state of file %s could not be read", hex);
+        return rc;
+    }
+    if (rc == ERR_OK)
+        err_why (why, why_size, "the license file %s is not here yet: %" PRIu64 " of its %"
+                 PRIu64 " bytes were put; put the rest, then publish", hex, info.received, info.total);
+    else
+        err_why (why, why_size, "the license file %s is not held by this node: put the file "
+                 "(licctl file put), then publish", hex);
+    return ERR_NO_FILE;
+}
+
+void
+files_want_event (store_t *store, store_batch_t *batch, const Lic__Event *ev,
+                  const char *via, const char *origin)
+{
+    const uint8_t *digest = s_event_digest (ev);
+    if (digest)
+        files_want (store, batch, digest, via, origin);
+}
+
 int
 files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
 {

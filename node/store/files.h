@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "node/store/store_rocks.h"
+#include "proto/licrepo.pb-c.h"
 
 #define FILES_DIGEST    32                  //  SHA-256
 #define FILES_MAX       (16u << 20)         //  bytes in one file (16 MiB)
@@ -87,6 +88,20 @@ int MUST_CHECK
 typedef bool (files_each_fn) (void *arg, const uint8_t digest [FILES_DIGEST], uint64_t total);
 int MUST_CHECK
     files_each (store_t *store, files_each_fn *fn, void *arg);
+
+//  The rule at the door of the node a department publishes to: an issue
+//  or alter whose content names a file (content.file_digest) is taken
+//  only if this node holds that file.  ERR_OK, ERR_NO_FILE (why says
+//  which), ERR_IO.  Upper levels do not apply it: they fetch the file
+//  after the entry (files_want_event).
+int MUST_CHECK
+    files_check_event (store_t *store, const Lic__Event *ev, char *why, size_t why_size);
+
+//  For a replicated event applied into batch: the file it names, if not
+//  held, becomes wanted from child `via` (files_want).
+void
+    files_want_event (store_t *store, store_batch_t *batch, const Lic__Event *ev,
+                      const char *via, const char *origin);
 
 //  Puts the wanted key of a file this node does not hold into batch:
 //  fetch it from child `via`; `origin` is the division whose entry named

@@ -92,6 +92,15 @@ support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
                     uint32_t expected_version, uint32_t holder,
                     uint8_t **body, size_t *body_len, uint8_t sig [64])
 {
+    return support_event_sign_file (d, op, serial, expected_version, holder, NULL,
+                                    body, body_len, sig);
+}
+
+int
+support_event_sign_file (const support_dept_t *d, Lic__Op op, uint32_t serial,
+                         uint32_t expected_version, uint32_t holder, const uint8_t *file_digest,
+                         uint8_t **body, size_t *body_len, uint8_t sig [64])
+{
     char id [LICID_BARE_MAX + 1], hid [19], hname [32], uscc [19], addr [128];
     support_license_id (id, d->type_code, d->key.code, serial);
     support_resident_id (hid, holder);
@@ -121,8 +130,6 @@ support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
         item_v [i].value = (char *) items [i].value;
         item_p [i] = &item_v [i];
     }
-    uint8_t digest [32];
-    seal_sha256 (digest, (const uint8_t *) id, strlen (id));
     Lic__Holder h;
     codec_holder_init (&h);
     h.id_type = "111";
@@ -140,8 +147,10 @@ support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
     content.n_items = nitems;
     content.items = item_p;
     content.seal_info = "杭州市西湖区市场监督管理局电子印章 SN 3301060000000001";
-    content.file_digest.data = digest;
-    content.file_digest.len = 32;
+    if (file_digest) {
+        content.file_digest.data = (uint8_t *) file_digest;
+        content.file_digest.len = 32;
+    }
     Lic__Event ev;
     codec_event_init (&ev);
     ev.op = op;

@@ -40,9 +40,17 @@ int support_dept_make (support_dept_t *d, uint32_t n, const char *dir);
 //  serial `serial` of department d, with expected_version.  About 1 KB
 //  packed, with a dozen realistic data items.
 //  Returns the signed envelope parts: body (malloc'd) and signature.
+//  The event names no license file (content.file_digest empty).
 int support_event_sign (const support_dept_t *d, Lic__Op op, uint32_t serial,
                         uint32_t expected_version, uint32_t holder,
                         uint8_t **body, size_t *body_len, uint8_t sig [64]);
+
+//  The same, naming the license file whose SHA-256 is file_digest (32
+//  bytes; NULL: none) in an issue or alter.
+int support_event_sign_file (const support_dept_t *d, Lic__Op op, uint32_t serial,
+                             uint32_t expected_version, uint32_t holder,
+                             const uint8_t *file_digest,
+                             uint8_t **body, size_t *body_len, uint8_t sig [64]);
 
 //  A running licnode.
 typedef struct {

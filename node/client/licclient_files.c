@@ -1,0 +1,118 @@
+/*  licclient_files.c -- license files through liblicclient (licclient.h,
+    "License files"; proto/README.md section 12).  A put sends one chunk
+    at a time and waits for its answer: the node writes each chunk synced
+    before it answers, so one in flight costs little next to that write
+    and the node never holds more than one chunk of this client's.
+*/
+#include <czmq.h>
+#include <sodium.h>
+#include "proto/codec.h"
+#include "proto/err.h"
+#include "node/client/licclient.h"
+
+_Static_assert (LICCLIENT_FILE_CHUNK * 2 <= LICCLIENT_FRAME_MAX, "a chunk fits a request frame");
+
+static int
+s_file_call (licclient_t *self, Lic__FileRequest *f, Lic__Reply **reply, int timeout_ms)
+{
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_FILE;
+    req.file = f;
+    return licclient_call (self, &req, reply, timeout_ms);
+}
+
+int
+licclient_file_status (licclient_t *self, const uint8_t digest [32],
+                       Lic__Reply **reply, int timeout_ms)
+{
+    Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+    f.digest.data = (uint8_t *) digest;
+    f.digest.len = 32;
+    f.status = true;
+    return s_file_call (self, &f, reply, timeout_ms);
+}
+
+int
+licclient_file_read (licclient_t *self, const uint8_t digest [32], uint64_t offset,
+                     uint32_t length, Lic__Reply **reply, int timeout_ms)
+{
+    Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+    f.digest.data = (uint8_t *) digest;
+    f.digest.len = 32;
+    f.offset = offset;
+    f.length = length;
+    return s_file_call (self, &f, reply, timeout_ms);
+}
+
+//  The node's answer to a put or status: ERR_OK with *code, *received.
+static int
+s_answer (Lic__Reply *reply, int *code, bool *present, uint64_t *received, char *why, size_t why_size)
+{
+    *code = reply->code;
+    if (*code == ERR_OK && (reply->body_case != LIC__REPLY__BODY_FILE || !reply->file))
+        *code = ERR_MALFORMED;          //  accepted, but said nothing
+    if (*code == ERR_OK) {
+        *present = reply->file->present;
+        *received = reply->file->received;
+    }
+    if (why && why_size)
+        snprintf (why, why_size, "%s", *code == ERR_OK? "":
+                  *reply->message? reply->message: "reply without a result");
+    return ERR_OK;
+}
+
+int
+licclient_file_put (licclient_t *self, const uint8_t *data, size_t len,
+                    uint8_t digest [32], int *code, char *why, size_t why_size,
+                    int timeout_ms)
+{
+    if (sodium_init () < 0)
+        return ERR_INTERNAL;
+    crypto_hash_sha256 (digest, data, len);
+    Lic__Reply *reply = NULL;
+    int rc = licclient_file_status (self, digest, &reply, timeout_ms);
+    if (rc != ERR_OK)
+        return rc;
+    bool present = false;
+    uint64_t at = 0;
+    s_answer (reply, code, &present, &at, why, why_size);
+    codec_reply_free (&reply);
+    //  An upload of another size under way is started again at 0 (the
+    //  node says where it stands for this digest, whatever its size).
+    if (*code != ERR_OK || present)
+        return ERR_OK;
+    if (at >= len || at % LICCLIENT_FILE_CHUNK)
+        at = 0;
+    bool restarted = at == 0;
+    while (true) {
+        Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+        f.digest.data = digest;
+        f.digest.len = 32;
+        f.offset = at;
+        f.total = len;
+        f.data.data = (uint8_t *) data + at;
+        f.data.len = len - at < LICCLIENT_FILE_CHUNK? len - at: LICCLIENT_FILE_CHUNK;
+        rc = s_file_call (self, &f, &reply, timeout_ms);
+        if (rc != ERR_OK)
+            return rc;
+        uint64_t next = at;
+        s_answer (reply, code, &present, &next, why, why_size);
+        codec_reply_free (&reply);
+        if (*code == ERR_GAP && !restarted) {
+            at = 0;                     //  the upload was dropped meanwhile: from the start
+            restarted = true;
+            continue;
+        }
+        if (*code != ERR_OK || present)
+            return ERR_OK;
+        if (next <= at || next >= len) {
+            *code = ERR_MALFORMED;      //  the node did not move on: stop, do not loop
+            if (why && why_size)
+                snprintf (why, why_size, "the node answered a chunk at %" PRIu64 " with offset %"
+                          PRIu64, at, next);
+            return ERR_OK;
+        }
+        at = next;
+    }
+}

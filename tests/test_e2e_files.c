@@ -1,0 +1,382 @@
+/*  test_e2e_files -- license files on real nodes (two counties -> city
+    -> province, proto/README.md section 12): a file put at a county in
+    chunks and the issue naming it accepted; an event naming a file the
+    node does not hold (or holds only part of) refused ERR_NO_FILE, and
+    one of a type that requires a file refused without one; a wrong
+    digest, an oversized file and a chunk out of place refused with their
+    codes and nothing kept; the same bytes stored once; a 16 MiB file put
+    and read back; reads for the operator only; licctl file put, status,
+    get and publish --file-dir.
+*/
+#undef NDEBUG
+#include <assert.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "proto/codec.h"
+#include "proto/seal.h"
+#include "tests/support/support.h"
+
+static support_hier_t s_h;
+static support_dept_t s_dept;
+static char s_dir [512];
+static licclient_t *s_admin, *s_client;     //  at the county 330106
+
+//  A file of len bytes, different for each seed.
+static uint8_t *
+s_bytes (size_t len, uint32_t seed)
+{
+    uint8_t *data = malloc (len);
+    assert (data);
+    uint8_t key [crypto_stream_chacha20_KEYBYTES] = { 0 }, nonce [crypto_stream_chacha20_NONCEBYTES] = { 0 };
+    memcpy (key, &seed, sizeof seed);
+    crypto_stream_chacha20 (data, len, nonce, key);
+    memcpy (data, "%PDF-1.7\n", 9);
+    return data;
+}
+
+//  One FileRequest put as it comes (not through licclient_file_put, which
+//  computes the digest and the order): the node's code, why its message.
+static int
+s_raw_put (licclient_t *c, const uint8_t digest [32], uint64_t offset, uint64_t total,
+           const uint8_t *data, size_t len, char *why, size_t why_size)
+{
+    Lic__Request req;
+    Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+    codec_request_init (&req);
+    f.digest.data = (uint8_t *) digest;
+    f.digest.len = 32;
+    f.offset = offset;
+    f.total = total;
+    f.data.data = (uint8_t *) data;
+    f.data.len = len;
+    req.body_case = LIC__REQUEST__BODY_FILE;
+    req.file = &f;
+    Lic__Reply *reply = NULL;
+    assert (licclient_call (c, &req, &reply, 20000) == ERR_OK);
+    int code = reply->code;
+    snprintf (why, why_size, "%s", reply->message);
+    licclient_reply_free (&reply);
+    return code;
+}
+
+//  The file's state at c's node: 1 present, 0 not, and how much is there.
+static bool
+s_present (licclient_t *c, const uint8_t digest [32], uint64_t *received)
+{
+    Lic__Reply *reply = NULL;
+    assert (licclient_file_status (c, digest, &reply, 10000) == ERR_OK);
+    assert (reply->code == ERR_OK && reply->body_case == LIC__REPLY__BODY_FILE);
+    bool present = reply->file->present;
+    if (received)
+        *received = reply->file->received;
+    licclient_reply_free (&reply);
+    return present;
+}
+
+//  Reads the whole file back through c (operator) and compares.
+static void
+s_read_back (licclient_t *c, const uint8_t digest [32], const uint8_t *data, size_t len)
+{
+    uint64_t at = 0;
+    while (at < len) {
+        Lic__Reply *reply = NULL;
+        assert (licclient_file_read (c, digest, at, 0, &reply, 10000) == ERR_OK);
+        assert (reply->code == ERR_OK && reply->file->total == len && reply->file->offset == at);
+        assert (reply->file->data.len > 0 && reply->file->data.len <= LICCLIENT_FILE_CHUNK);
+        assert (memcmp (reply->file->data.data, data + at, reply->file->data.len) == 0);
+        at += reply->file->data.len;
+        licclient_reply_free (&reply);
+    }
+    assert (at == len);
+}
+
+//  Publishes an issue of license `serial` naming digest (or none).
+static int
+s_issue (licclient_t *c, const support_dept_t *d, uint32_t serial, const uint8_t *digest,
+         char *why, size_t why_size)
+{
+    uint8_t *body, sig [64];
+    size_t len;
+    assert (support_event_sign_file (d, LIC__OP__OP_ISSUE, serial, 0, serial, digest,
+                                     &body, &len, sig) == ERR_OK);
+    int code = -1;
+    assert (licclient_publish (c, body, len, sig, d->key.sign_pk, NULL, NULL, &code,
+                               why, why_size, 10000) == ERR_OK);
+    free (body);
+    return code;
+}
+
+static bool
+s_license_exists (licclient_t *admin, const support_dept_t *d, uint32_t serial)
+{
+    char id [LICID_BARE_MAX + 1];
+    support_license_id (id, d->type_code, d->key.code, serial);
+    Lic__Reply *reply = NULL;
+    assert (licclient_get (admin, id, false, &reply, 10000) == ERR_OK);
+    bool found = reply->code == ERR_OK;
+    assert (found || reply->code == ERR_NOT_FOUND);
+    licclient_reply_free (&reply);
+    return found;
+}
+
+static void
+test_a_file_put_then_its_issue_is_accepted (void)
+{
+    size_t len = 300 * 1000;
+    uint8_t *data = s_bytes (len, 1), digest [32];
+    char why [512];
+    int code = -1;
+    //  Before: the issue naming it is refused, nothing stored.
+    crypto_hash_sha256 (digest, data, len);
+    code = s_issue (s_client, &s_dept, 1, digest, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_NO_FILE && strstr (why, "not held"));
+    assert (!s_license_exists (s_admin, &s_dept, 1));
+    //  The department puts it (in chunks), then publishes.
+    assert (licclient_file_put (s_client, data, len, digest, &code, why, sizeof why, 10000) == ERR_OK);
+    assert (code == ERR_OK);
+    uint64_t received = 0;
+    assert (s_present (s_client, digest, &received) && received == len);
+    assert (s_issue (s_client, &s_dept, 1, digest, why, sizeof why) == ERR_OK);
+    assert (s_license_exists (s_admin, &s_dept, 1));
+    //  The same bytes again: nothing sent, still once.
+    assert (licclient_file_put (s_client, data, len, digest, &code, why, sizeof why, 10000) == ERR_OK);
+    assert (code == ERR_OK);
+    //  The operator reads it back; a department may not.
+    s_read_back (s_admin, digest, data, len);
+    Lic__Reply *reply = NULL;
+    assert (licclient_file_read (s_client, digest, 0, 0, &reply, 10000) == ERR_OK);
+    assert (reply->code == ERR_FORBIDDEN);
+    licclient_reply_free (&reply);
+    //  A range inside a chunk, and past the end.
+    assert (licclient_file_read (s_admin, digest, 1000, 10, &reply, 10000) == ERR_OK);
+    assert (reply->code == ERR_OK && reply->file->data.len == 10
+            && memcmp (reply->file->data.data, data + 1000, 10) == 0);
+    licclient_reply_free (&reply);
+    assert (licclient_file_read (s_admin, digest, len + 1, 0, &reply, 10000) == ERR_OK);
+    assert (reply->code == ERR_BAD_FIELD);
+    licclient_reply_free (&reply);
+    free (data);
+}
+
+static void
+test_wrong_digest_oversized_and_out_of_place_are_refused (void)
+{
+    char why [512];
+    size_t len = 2 * LICCLIENT_FILE_CHUNK + 77;
+    uint8_t *data = s_bytes (len, 2), digest [32], wrong [32];
+    crypto_hash_sha256 (digest, data, len);
+    memcpy (wrong, digest, 32);
+    wrong [31] ^= 0x55;
+    //  Bytes that are not the file named: the last chunk is refused and
+    //  nothing of them is kept.
+    assert (s_raw_put (s_client, wrong, 0, len, data, LICCLIENT_FILE_CHUNK, why, sizeof why) == ERR_OK);
+    assert (s_raw_put (s_client, wrong, LICCLIENT_FILE_CHUNK, len, data + LICCLIENT_FILE_CHUNK,
+                       LICCLIENT_FILE_CHUNK, why, sizeof why) == ERR_OK);
+    uint64_t received = 0;
+    assert (!s_present (s_client, wrong, &received) && received == 2 * LICCLIENT_FILE_CHUNK);
+    int code = s_raw_put (s_client, wrong, 2 * LICCLIENT_FILE_CHUNK, len, data + 2 * LICCLIENT_FILE_CHUNK,
+                          77, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_FILE_DIGEST);
+    assert (!s_present (s_client, wrong, &received) && received == 0);
+    //  A partly uploaded file does not count for an event either.
+    assert (s_raw_put (s_client, digest, 0, len, data, LICCLIENT_FILE_CHUNK, why, sizeof why) == ERR_OK);
+    code = s_issue (s_client, &s_dept, 2, digest, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_NO_FILE && strstr (why, "not here yet"));
+    //  A chunk ahead of the upload, and one of the wrong size.
+    code = s_raw_put (s_client, digest, 2 * LICCLIENT_FILE_CHUNK, len, data, 77, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_GAP && strstr (why, "stands at offset 131072"));
+    assert (s_raw_put (s_client, digest, LICCLIENT_FILE_CHUNK, len, data, 1000, why, sizeof why) == ERR_BAD_FIELD);
+    //  licclient_file_put resumes the upload where it stands.
+    assert (licclient_file_put (s_client, data, len, digest, &code, why, sizeof why, 10000) == ERR_OK);
+    assert (code == ERR_OK && s_present (s_client, digest, NULL));
+    assert (s_issue (s_client, &s_dept, 2, digest, why, sizeof why) == ERR_OK);
+    free (data);
+
+    //  Over 16 MiB: refused before anything is stored.
+    size_t big = LICCLIENT_FILE_MAX + 1;
+    data = s_bytes (big, 3);
+    assert (licclient_file_put (s_client, data, big, digest, &code, why, sizeof why, 10000) == ERR_OK);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_TOO_LARGE);
+    assert (!s_present (s_client, digest, &received) && received == 0);
+    free (data);
+    //  A digest that is not 32 bytes.
+    Lic__Reply *reply = NULL;
+    Lic__Request req;
+    Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+    codec_request_init (&req);
+    f.digest.data = digest;
+    f.digest.len = 31;
+    f.status = true;
+    req.body_case = LIC__REQUEST__BODY_FILE;
+    req.file = &f;
+    assert (licclient_call (s_client, &req, &reply, 10000) == ERR_OK);
+    assert (reply->code == ERR_BAD_FIELD);
+    licclient_reply_free (&reply);
+}
+
+static void
+test_a_16_mib_file (void)
+{
+    size_t len = LICCLIENT_FILE_MAX;
+    uint8_t *data = s_bytes (len, 4), digest [32];
+    char why [512];
+    int code = -1;
+    int64_t t0 = support_now_us ();
+    assert (licclient_file_put (s_client, data, len, digest, &code, why, sizeof why, 20000) == ERR_OK);
+    assert (code == ERR_OK);
+    int64_t t1 = support_now_us ();
+    s_read_back (s_admin, digest, data, len);
+    int64_t t2 = support_now_us ();
+    printf ("  16 MiB: put in %.2f s (%.1f MB/s), read back in %.2f s\n", (t1 - t0) / 1e6,
+            len / ((t1 - t0) / 1e6) / 1e6, (t2 - t1) / 1e6);
+    assert (s_issue (s_client, &s_dept, 3, digest, why, sizeof why) == ERR_OK);
+    free (data);
+}
+
+static void
+test_a_type_requiring_a_file_refuses_an_event_without_one (void)
+{
+    support_dept_t d;
+    assert (support_dept_make (&d, 812, s_dir) == ERR_OK);
+    assert (support_register_department (s_admin, &d) == ERR_OK);
+    support_type_t parts;
+    support_type_make (&parts, d.type_code);
+    parts.type.file_required = true;
+    assert (support_catalogue_put (s_admin, &parts.type) == ERR_OK);
+    licclient_t *c = NULL;
+    assert (support_client (&c, &s_h.node [0], &d) == ERR_OK);
+    char why [512];
+    int code = s_issue (c, &d, 1, NULL, why, sizeof why);
+    printf ("  refused: %s: %s\n", err_str (code), why);
+    assert (code == ERR_CATALOGUE && strstr (why, "requires the license's file"));
+    assert (!s_license_exists (s_admin, &d, 1));
+    size_t len = 5000;
+    uint8_t *data = s_bytes (len, 5), digest [32];
+    assert (licclient_file_put (c, data, len, digest, &code, why, sizeof why, 10000) == ERR_OK && code == ERR_OK);
+    assert (s_issue (c, &d, 1, digest, why, sizeof why) == ERR_OK);
+    free (data);
+    licclient_destroy (&c);
+}
+
+//  Runs licctl with args (a shell command line after the binary); its
+//  exit status; its stdout into out.
+static int
+s_licctl (char *out, size_t out_size, const char *fmt, ...)
+{
+    char args [2048], cmd [4096];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (args, sizeof args, fmt, ap);
+    va_end (ap);
+    snprintf (cmd, sizeof cmd, "%s %s", support_licctl_path (), args);
+    FILE *p = popen (cmd, "r");
+    assert (p);
+    size_t n = fread (out, 1, out_size - 1, p);
+    out [n] = 0;
+    int st = pclose (p);
+    return WIFEXITED (st)? WEXITSTATUS (st): -1;
+}
+
+static void
+test_licctl_file_put_status_get_and_publish_with_file_dir (void)
+{
+    char path [1400], out [4096], hex [65], got [700], files [700], ev [700];
+    size_t len = 200 * 1000;
+    uint8_t *data = s_bytes (len, 6), digest [32];
+    crypto_hash_sha256 (digest, data, len);
+    seal_hex (hex, digest, 32);
+    snprintf (path, sizeof path, "%s/license.pdf", s_dir);
+    FILE *fp = fopen (path, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    const char *dir = s_h.node [0].dir;
+    assert (s_licctl (out, sizeof out, "-d %s file status %s", dir, hex) == 1);
+    assert (strstr (out, "missing"));
+    assert (s_licctl (out, sizeof out, "-d %s file put %s", dir, path) == 0);
+    assert (strncmp (out, hex, 64) == 0);
+    assert (s_licctl (out, sizeof out, "-d %s file status %s", dir, hex) == 0);
+    assert (strstr (out, "present, 200000 bytes"));
+    snprintf (got, sizeof got, "%s/got.pdf", s_dir);
+    assert (s_licctl (out, sizeof out, "-d %s file get %s --out %s", dir, hex, got) == 0);
+    fp = fopen (got, "rb");
+    uint8_t *back = malloc (len + 1);
+    assert (fp && fread (back, 1, len + 1, fp) == len && fclose (fp) == 0);
+    assert (memcmp (back, data, len) == 0);
+    free (back);
+
+    //  publish --file-dir: the file named by its digest goes first.
+    free (data);
+    data = s_bytes (len, 7);
+    crypto_hash_sha256 (digest, data, len);
+    seal_hex (hex, digest, 32);
+    snprintf (files, sizeof files, "%s/files", s_dir);
+    assert (mkdir (files, 0700) == 0);
+    snprintf (path, sizeof path, "%s/%s.ofd", files, hex);
+    fp = fopen (path, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    char id [LICID_BARE_MAX + 1], hid [19];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 9);
+    support_resident_id (hid, 9);
+    snprintf (ev, sizeof ev, "%s/event.json", s_dir);
+    fp = fopen (ev, "w");
+    assert (fp);
+    fprintf (fp, "{\"op\":\"issue\",\"license_id\":\"%s\",\"expected_version\":0,\"issuer_code\":\"%s\","
+        "\"completed_at\":1764201609,\"license\":{\"name\":\"营业执照\","
+        "\"holder\":{\"id_type\":\"111\",\"id\":\"%s\",\"name\":\"张三\"},"
+        "\"issue_date\":\"2026-11-27\",\"valid_from\":\"2026-11-27\",\"valid_to\":\"2046-11-26\","
+        "\"division_code\":\"330106\",\"items\":{\"business_scope\":\"技术服务\",\"company_type\":\"有限\","
+        "\"credit_code\":\"91330106000000001X\",\"established\":\"2026-11-27\",\"legal_representative\":\"张三\","
+        "\"name\":\"杭州示例\",\"operating_term\":\"长期\",\"registered_capital\":\"100万元\","
+        "\"registration_authority\":\"西湖区\",\"residence\":\"文三路1号\"},\"file_digest\":\"%s\"}}\n",
+        id, s_dept.key.code, hid, hex);
+    assert (fclose (fp) == 0);
+    //  Without --file-dir the node does not hold it: refused.
+    int rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s publish %s 2>&1", dir, s_dept.key_path, ev);
+    printf ("  licctl publish without --file-dir: %d %s", rc, out);
+    assert (rc == 1 && strstr (out, "ERR_NO_FILE"));
+    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s publish --file-dir %s %s 2>&1", dir,
+                   s_dept.key_path, files, ev);
+    printf ("  licctl publish --file-dir: %d %s", rc, out);
+    assert (rc == 0 && strstr (out, "seq "));
+    assert (s_present (s_admin, digest, NULL));
+    free (data);
+}
+
+int
+main (void)
+{
+    assert (seal_init () == ERR_OK);
+    assert (support_tmpdir (s_dir, "files") == ERR_OK);
+    assert (support_hier_start (&s_h, s_dir) == ERR_OK);
+    assert (support_dept_make (&s_dept, 810, s_dir) == ERR_OK);
+    assert (support_admin (&s_admin, &s_h.node [0]) == ERR_OK);
+    assert (support_register (s_admin, &s_dept) == ERR_OK);
+    assert (support_client (&s_client, &s_h.node [0], &s_dept) == ERR_OK);
+
+    test_a_file_put_then_its_issue_is_accepted ();
+    test_wrong_digest_oversized_and_out_of_place_are_refused ();
+    test_a_16_mib_file ();
+    test_a_type_requiring_a_file_refuses_an_event_without_one ();
+    test_licctl_file_put_status_get_and_publish_with_file_dir ();
+
+    licclient_destroy (&s_client);
+    licclient_destroy (&s_admin);
+    support_hier_stop (&s_h, SIGTERM);
+    for (int i = 0; i < 4; i++)
+        assert (support_node_check (&s_h.node [i]) == ERR_OK);
+    support_rmtree (s_dir);
+    printf ("e2e_files: all passed\n");
+    return 0;
+}
