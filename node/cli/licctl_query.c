@@ -198,6 +198,9 @@ s_print_child (const Lic__ChildStatus *c, int64_t now)
             c->checkpoint_size);
     if (*c->refused)
         printf ("           refused: %s\n", c->refused);
+    if (c->files_missing)
+        printf ("           files: %" PRIu64 " named by its entries, not fetched yet\n",
+                c->files_missing);
 }
 
 //  Every node below this one, as a tree by GB/T 2260 level (the node
@@ -259,6 +262,16 @@ s_print_status (const Lic__NodeStatus *st)
             st->catalogue_types, st->inspections_overdue);
     printf ("queries:      %" PRIu64 " answered, %" PRIu64 " refused (application bodies; all in the audit log)\n",
             st->queries_granted, st->queries_refused);
+    if (st->files_missing == 0)
+        printf ("files:        complete: every license file named by an entry here is present\n");
+    else {
+        printf ("files:        %" PRIu64 "%s missing (being fetched from below); by origin:",
+                st->files_missing, st->files_missing_partial? " or more": "");
+        for (size_t i = 0; i < st->n_files_missing_by_origin; i++)
+            printf (" %s %" PRIu64, st->files_missing_by_origin [i]->origin,
+                    st->files_missing_by_origin [i]->files);
+        printf ("\n");
+    }
     printf ("quarantined:  %" PRIu64 "%s\n", st->quarantined, st->quarantined?
             " entries held back: they failed verification": "");
     printf ("since start:  %" PRIu64 " published, %" PRIu64 " applied, %"

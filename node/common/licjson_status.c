@@ -107,6 +107,7 @@ s_child_to_json (const Lic__ChildStatus *c, int64_t now)
     licjson_set (obj, "checkpoint_size",
                  licjson_int ((int64_t) c->checkpoint_size), &ok);
     licjson_set (obj, "refused", *c->refused? licjson_str (c->refused): json_null (), &ok);
+    licjson_set (obj, "files_missing", licjson_int ((int64_t) c->files_missing), &ok);
     if (!ok) {
         json_decref (obj);
         return NULL;
@@ -145,6 +146,15 @@ licjson_status_to_json (const Lic__NodeStatus *st)
     licjson_set (obj, "subtree", subtree, &ok);
     licjson_set (obj, "quarantined",
                  licjson_int ((int64_t) st->quarantined), &ok);
+    //  Files (proto/README.md section 12): complete when none is missing.
+    licjson_set (obj, "files_missing", licjson_int ((int64_t) st->files_missing), &ok);
+    licjson_set (obj, "files_complete", json_boolean (st->files_missing == 0), &ok);
+    json_t *by_origin = json_object ();
+    for (size_t i = 0; by_origin && i < st->n_files_missing_by_origin; i++)
+        licjson_set (by_origin, st->files_missing_by_origin [i]->origin,
+                     licjson_int ((int64_t) st->files_missing_by_origin [i]->files), &ok);
+    licjson_set (obj, "files_missing_by_origin", by_origin, &ok);
+    licjson_set (obj, "files_missing_partial", json_boolean (st->files_missing_partial), &ok);
     licjson_set (obj, "published", licjson_int ((int64_t) st->published), &ok);
     licjson_set (obj, "applied", licjson_int ((int64_t) st->applied), &ok);
     licjson_set (obj, "rejected", licjson_int ((int64_t) st->rejected), &ok);

@@ -20,6 +20,7 @@
 #include "node/links/subtree.h"
 #include "node/store/views_revoke.h"
 #include "proto/authority.h"
+#include "node/links/filelink.h"
 
 typedef struct {
     ingest_child_t in;              //  first: what the sequencer sees
@@ -31,6 +32,7 @@ typedef struct {
     bool subtree_refused;           //  a summary it relayed was refused (logged once)
     bool revoked_logged;            //  its messages refused for a revoked key (logged once)
     uint64_t head_kept;             //  the announced head last written (child `/head`)
+    filelink_t files;               //  the files fetched from it (filelink.h)
 } s_child_t;
 
 struct downlink_t {
@@ -253,6 +255,7 @@ s_perform (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p,
                     zframe_destroy (&c->route);
                     c->route = zframe_dup (route);
                 }
+                c->files.busy = false;      //  a want of the last session is lost with it
                 break;
             case PARENTLINK_CONNECTED:
                 logfmt_msgf (LOGFMT_INFO, "child %s connected (its head %" PRIu64 ", %" PRIu64 " here)",
@@ -299,6 +302,8 @@ s_perform (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p,
     }
 }
 
+static void s_want_next (downlink_t *self, s_child_t *c);
+
 //  Called by ingest when a batch is durable or refused.
 static void
 s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t seq,
@@ -309,6 +314,8 @@ s_on_batch (void *arg, ingest_child_t *child, void *cookie, int code, uint64_t s
     parentlink_out_t out;
     parentlink_on_batch_done (&c->link, code, seq, why, c->in.hwm, &out);
     s_perform (self, c, c->route, NULL, &out);
+    if (code == ERR_OK)
+        s_want_next (self, c);      //  files its entries named, if none is in flight
 }
 
 // ---------------------------------------------------------------------
@@ -544,6 +551,39 @@ s_on_subtree (downlink_t *self, s_child_t *c, const Lic__Heartbeat *hb)
     }
 }
 
+//  Asks child c for the next chunk of a file wanted from it, if none is
+//  in flight (filelink.h): files follow the entries, one chunk at a time.
+static void
+s_want_next (downlink_t *self, s_child_t *c)
+{
+    parentlink_state_t state = parentlink_state (&c->link);
+    if (!c->route || parentlink_removed (&c->link)
+    ||  (state != PARENTLINK_STREAMING && state != PARENTLINK_RESYNC))
+        return;
+    Lic__FileWant want;
+    if (!filelink_next (&c->files, self->store, c->in.division, zclock_mono (), &want))
+        return;
+    Lic__Repl msg;
+    codec_repl_init (&msg);
+    msg.body_case = LIC__REPL__BODY_FILE_WANT;
+    msg.file_want = &want;
+    s_send (self, c, &msg);
+}
+
+static void
+s_on_file_chunk (downlink_t *self, s_child_t *c, bool from_session, const Lic__FileChunk *chunk)
+{
+    if (!from_session)
+        return;
+    char why [320] = "";
+    int rc = filelink_on_chunk (&c->files, self->store, c->in.division, chunk, zclock_mono (),
+                                why, sizeof why);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+        logfmt_msgf (LOGFMT_WARN, "file chunk from child %s refused: %s %s", c->in.division,
+                     err_str (rc), why);
+    s_want_next (self, c);
+}
+
 void
 downlink_on_readable (downlink_t *self, int budget)
 {
@@ -608,6 +648,9 @@ downlink_on_readable (downlink_t *self, int budget)
                 case LIC__REPL__BODY_CHECKPOINT:
                     s_on_checkpoint (self, c, route, from_session, &msg);
                     break;
+                case LIC__REPL__BODY_FILE_CHUNK:
+                    s_on_file_chunk (self, c, from_session, msg->file_chunk);
+                    break;
                 default:
                     parentlink_on_unexpected (&c->link, &out);
                     s_perform (self, c, route, &msg, &out);
@@ -628,6 +671,7 @@ downlink_on_tick (downlink_t *self)
         parentlink_out_t out;
         parentlink_tick (&c->link, now, c->in.hwm, &out);
         s_perform (self, c, c->route, NULL, &out);
+        s_want_next (self, c);
     }
 }
 

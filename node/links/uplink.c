@@ -15,6 +15,7 @@
 #include "proto/codec.h"
 #include "proto/seal.h"
 #include "node/links/uplink.h"
+#include "node/links/filelink.h"
 
 #define UPLINK_BATCH_BYTES  (2 * 1024 * 1024)
 
@@ -433,6 +434,21 @@ uplink_on_readable (uplink_t *self)
                 case LIC__REPL__BODY_HEARTBEAT:
                     childlink_on_heartbeat (link, now, &out);
                     break;
+                case LIC__REPL__BODY_FILE_WANT: {
+                    //  The parent fetches a file our entries named
+                    //  (filelink.h): the chunk, or why not.
+                    Lic__Repl reply;
+                    Lic__FileChunk chunk;
+                    uint8_t *data = NULL;
+                    filelink_answer (self->store, msg->file_want, &chunk, &data);
+                    codec_repl_init (&reply);
+                    reply.body_case = LIC__REPL__BODY_FILE_CHUNK;
+                    reply.file_chunk = &chunk;
+                    s_send (self, &reply);
+                    free (data);
+                    childlink_on_other (link, now);
+                    break;
+                }
                 default:
                     childlink_on_other (link, now);
                     break;

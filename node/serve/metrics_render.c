@@ -132,7 +132,7 @@ s_render_uplink (s_buf_t *b, const Lic__NodeStatus *ns)
 
 typedef enum {
     S_CHILD_ACKED, S_CHILD_HEAD, S_CHILD_LAG, S_CHILD_LAG_S, S_CHILD_CONTACT,
-    S_CHILD_CONNECTED, S_CHILD_CHECKPOINT, S_CHILD_SERIES
+    S_CHILD_CONNECTED, S_CHILD_CHECKPOINT, S_CHILD_FILES, S_CHILD_SERIES
 } s_child_series_t;
 
 static const char *s_child_names [S_CHILD_SERIES][2] = {
@@ -143,6 +143,7 @@ static const char *s_child_names [S_CHILD_SERIES][2] = {
     { "licrepo_child_last_contact_timestamp_seconds", "Last frame from the child (0 = never)." },
     { "licrepo_child_connected", "1 while the child is connected and recently heard from." },
     { "licrepo_child_checkpoint_size", "Size of the child's last checkpoint verified here." },
+    { "licrepo_child_files_missing", "License files named by the child's entries, not yet fetched from it." },
 };
 
 static void
@@ -157,6 +158,7 @@ s_child_value (s_buf_t *b, const Lic__ChildStatus *cs, s_child_series_t which)
         case S_CHILD_CONTACT:   s_printf (b, "%" PRId64, cs->last_contact); break;
         case S_CHILD_CONNECTED: s_printf (b, "%d", cs->connected? 1: 0); break;
         case S_CHILD_CHECKPOINT: s_printf (b, "%" PRIu64, cs->checkpoint_size); break;
+        case S_CHILD_FILES:     s_printf (b, "%" PRIu64, cs->files_missing); break;
         case S_CHILD_SERIES:    break;
     }
 }
@@ -362,6 +364,25 @@ s_render_rocksdb (s_buf_t *b, const metrics_store_t *db)
     }
 }
 
+//  License files named by entries here and not held yet (proto/README.md
+//  section 12): in all (0: the node holds every file its entries name)
+//  and by the origin of the entries.
+static void
+s_render_files (s_buf_t *b, const Lic__NodeStatus *ns)
+{
+    s_u64 (b, "licrepo_files_missing", "gauge",
+           "License files named by entries here and not held yet (0: complete).", ns->files_missing);
+    if (ns->n_files_missing_by_origin == 0)
+        return;
+    s_family (b, "licrepo_files_missing_origin", "gauge",
+              "License files not held yet, by the origin of the entries that name them.");
+    for (size_t i = 0; i < ns->n_files_missing_by_origin; i++) {
+        s_printf (b, "licrepo_files_missing_origin{");
+        s_label (b, "origin", ns->files_missing_by_origin [i]->origin);
+        s_printf (b, "} %" PRIu64 "\n", ns->files_missing_by_origin [i]->files);
+    }
+}
+
 char *
 metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
                 const metrics_store_t *db, const zap_stats_t *hs)
@@ -373,6 +394,7 @@ metrics_render (const Lic__NodeStatus *ns, const ingest_stats_t *st,
     s_render_node (&b, ns);
     s_render_uplink (&b, ns);
     s_render_children (&b, ns);
+    s_render_files (&b, ns);
     s_render_subtree (&b, ns);
     s_render_ingest (&b, ns, st);
     s_render_lateness (&b);

@@ -54,6 +54,33 @@ reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     uplink_status (self->uplink, ns);
     if (self->downlink)
         downlink_status (self->downlink, ns);
+    reads_files_fill (self, ns);
+}
+
+//  Files named by applied entries and not held here yet, in all, per
+//  origin and per child (proto/README.md section 12): ns borrows them
+//  from self until the next fill.
+void
+reads_files_fill (server_t *self, Lic__NodeStatus *ns)
+{
+    files_stats_t *fs = &self->files_stats;
+    if (files_missing_stats (self->store, fs) != ERR_OK)
+        return;
+    ns->files_missing = fs->total;
+    ns->files_missing_partial = fs->partial;
+    for (size_t i = 0; i < fs->n_origin; i++) {
+        Lic__FilesMissing *m = &self->files_by_origin [i];
+        lic__files_missing__init (m);
+        m->origin = fs->origin [i].division;
+        m->files = fs->origin [i].files;
+        self->files_by_origin_p [i] = m;
+    }
+    ns->files_missing_by_origin = self->files_by_origin_p;
+    ns->n_files_missing_by_origin = fs->n_origin;
+    for (size_t c = 0; c < ns->n_children; c++)
+        for (size_t i = 0; i < fs->n_via; i++)
+            if (strcmp (ns->children [c]->division, fs->via [i].division) == 0)
+                ns->children [c]->files_missing = fs->via [i].files;
 }
 
 void

@@ -13,6 +13,10 @@ void
     reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
                        uint8_t curve [32], uint8_t root [32]);
 
+//  The files-missing part of ns (reads_status_fill does it too).
+void
+    reads_files_fill (server_t *self, Lic__NodeStatus *ns);
+
 void
     reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 

@@ -6,6 +6,7 @@
 #ifndef LICREPO_SERVER_INT_H
 #define LICREPO_SERVER_INT_H
 
+#include "node/store/files.h"
 #include <czmq.h>
 #include "node/links/downlink.h"
 #include "node/links/uplink.h"
@@ -63,6 +64,8 @@ struct server_t {
     zframe_t *backup_route;         //  who asked for it
     uint64_t backup_req;            //  their request id
     uint64_t backup_head;           //  durable head when it started
+    files_stats_t files_stats;      //  files missing, as the last status counted them
+    Lic__FilesMissing files_by_origin [FILES_STATS_MAX], *files_by_origin_p [FILES_STATS_MAX];
 };
 
 //  Sends reply to route_p on sock (the client or the query socket),

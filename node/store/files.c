@@ -367,6 +367,63 @@ files_want_event (store_t *store, store_batch_t *batch, const Lic__Event *ev,
         files_want (store, batch, digest, via, origin);
 }
 
+void
+files_unwant (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    store_batch_t *batch = store_batch_new (store);
+    if (!batch)
+        return;
+    uint8_t key [S_KEY];
+    store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'W', digest));
+    if (store_write_aside (store, batch, false) != ERR_OK)
+        {}                          //  dropped again at the next pick
+    store_batch_destroy (&batch);
+}
+
+static void
+s_count (files_count_t *v, size_t *n, const char *division)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp (v [i].division, division) == 0) {
+            v [i].files++;
+            return;
+        }
+    if (*n < FILES_STATS_MAX) {
+        snprintf (v [*n].division, sizeof v [*n].division, "%s", division);
+        v [(*n)++].files = 1;
+    }
+}
+
+typedef struct {
+    store_t *store;
+    files_stats_t *stats;
+    uint64_t seen;
+} s_stats_t;
+
+static bool
+s_stat (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, const char *origin)
+{
+    s_stats_t *s = (s_stats_t *) arg;
+    if (++s->seen > FILES_STATS_SCAN) {
+        s->stats->partial = true;
+        return false;
+    }
+    if (files_held (s->store, digest))
+        return true;                //  arrived; its wanted key is dropped at the next pick
+    s->stats->total++;
+    s_count (s->stats->via, &s->stats->n_via, via);
+    s_count (s->stats->origin, &s->stats->n_origin, origin);
+    return true;
+}
+
+int
+files_missing_stats (store_t *store, files_stats_t *stats)
+{
+    memset (stats, 0, sizeof *stats);
+    s_stats_t s = { store, stats, 0 };
+    return files_wanted (store, NULL, s_stat, &s);
+}
+
 int
 files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
 {

@@ -110,6 +110,31 @@ void
     files_want (store_t *store, store_batch_t *batch, const uint8_t digest [FILES_DIGEST],
                 const char *via, const char *origin);
 
+//  Drops the wanted key of a file (held: it arrived after a batch that
+//  wanted it was built).
+void
+    files_unwant (store_t *store, const uint8_t digest [FILES_DIGEST]);
+
+//  Files wanted and not held, in all, by the child they come from and by
+//  the origin of the entries that named them: a scan of the wanted index,
+//  of at most FILES_STATS_SCAN keys (more: `partial`, the counts a lower
+//  bound).  Divisions beyond FILES_STATS_MAX count in `total` only.
+#define FILES_STATS_MAX  256
+#define FILES_STATS_SCAN 100000
+typedef struct {
+    char division [8];
+    uint64_t files;
+} files_count_t;
+typedef struct {
+    uint64_t total;
+    bool partial;
+    size_t n_via, n_origin;
+    files_count_t via [FILES_STATS_MAX];
+    files_count_t origin [FILES_STATS_MAX];
+} files_stats_t;
+int MUST_CHECK
+    files_missing_stats (store_t *store, files_stats_t *stats);
+
 //  The wanted files, in digest order, from `after` (excluded; NULL: the
 //  first).  fn gets the digest, the child to fetch from and the origin;
 //  stops when it returns false.  ERR_OK, ERR_NOMEM.
