@@ -13,7 +13,10 @@
     (by origin) while its entry is there, until the county is back; the
     city killed in the middle of one resumes where its disk stood; a
     backup of the province restored holds every file; licnode check
-    verifies every file at every level.
+    verifies every file at every level.  An application body at the
+    province reads a license's file within its scope, a chunk per query,
+    each in the audit log; out of its scope or for another holder it is
+    refused.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -32,6 +35,7 @@
 #include "tests/support/support.h"
 
 static support_hier_t s_h;
+static char s_query_ep [40];            //  the province's query socket
 static support_dept_t s_dept;
 static char s_dir [512];
 static licclient_t *s_admin, *s_client;     //  at the county 330106
@@ -593,12 +597,114 @@ test_a_backup_of_the_province_keeps_its_files (void)
     licclient_destroy (&province);
 }
 
+//  One QUERY_FILE of body c: the node's code; the chunk into *res.
+static int
+s_query_file (licclient_t *c, const char *license_id, const char *holder, uint64_t offset,
+              Lic__Reply **reply)
+{
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    h.id_type = "111";
+    h.id = (char *) holder;
+    q.kind = LIC__QUERY_KIND__QUERY_FILE;
+    q.matter_code = "330000-XK-0001";
+    q.staff_id = "S-01";
+    q.case_number = "CASE-FILE";
+    q.purpose = "审查营业执照原件";
+    q.holder = &h;
+    q.license_id = (char *) license_id;
+    q.file_offset = offset;
+    assert (licclient_query (c, &q, reply, 10000) == ERR_OK);
+    return (*reply)->code;
+}
+
+static void
+test_an_application_body_reads_a_license_file_within_its_scope (void)
+{
+    licclient_t *province = NULL;
+    assert (support_admin (&province, &s_h.node [3]) == ERR_OK);
+    keyfile_t body, other, node;
+    char code [19], pub [700];
+    support_credit_code (code, 77001);
+    assert (keyfile_generate (&body, code, "省政务服务中心") == ERR_OK);
+    support_credit_code (code, 77002);
+    assert (keyfile_generate (&other, code, "其他窗口") == ERR_OK);
+    assert (support_register_body (province, &body, s_dept.type_code, "330000-XK-0001") == ERR_OK);
+    support_dept_t elsewhere;               //  for a license type that is not s_dept's
+    assert (support_dept_make (&elsewhere, 815, s_dir) == ERR_OK);
+    assert (strcmp (elsewhere.type_code, s_dept.type_code) != 0);
+    assert (support_register_body (province, &other, elsewhere.type_code, "330000-XK-0001") == ERR_OK);
+    snprintf (pub, sizeof pub, "%s/node.pub", s_h.node [3].dir);
+    assert (keyfile_load (&node, pub) == ERR_OK);
+    licclient_t *c = NULL, *o = NULL;
+    assert (licclient_open (&c, s_query_ep, node.curve_pk, body.curve_pk, body.curve_sk) == ERR_OK);
+    assert (licclient_open (&o, s_query_ep, node.curve_pk, other.curve_pk, other.curve_sk) == ERR_OK);
+
+    //  License 21 of s_dept (330106), 700,000 bytes, its holder number 21.
+    size_t len = 700 * 1000;
+    uint8_t *data = s_bytes (len, 11), digest [32];
+    crypto_hash_sha256 (digest, data, len);
+    char id [LICID_BARE_MAX + 1], holder [19], stranger [19];
+    support_license_id (id, s_dept.type_code, s_dept.key.code, 21);
+    support_resident_id (holder, 21);
+    support_resident_id (stranger, 22);
+    uint64_t at = 0, first_audit = 0, last_audit = 0;
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    while (at < len) {
+        Lic__Reply *r = NULL;
+        assert (s_query_file (c, id, holder, at, &r) == ERR_OK);
+        const Lic__FileResult *f = r->query->file;
+        assert (f && f->total == len && f->offset == at && f->data.len > 0);
+        assert (memcmp (f->digest.data, digest, 32) == 0);
+        assert (memcmp (f->data.data, data + at, f->data.len) == 0);
+        crypto_hash_sha256_update (&state, f->data.data, f->data.len);
+        at += f->data.len;
+        assert (r->query->audit_seq > last_audit);
+        if (!first_audit)
+            first_audit = r->query->audit_seq;
+        last_audit = r->query->audit_seq;
+        licclient_reply_free (&r);
+    }
+    uint8_t got [32];
+    crypto_hash_sha256_final (&state, got);
+    assert (memcmp (got, digest, 32) == 0);
+    printf ("  application body read %zu bytes of license %s's file in %d queries, audit records "
+            "%" PRIu64 "..%" PRIu64 "\n", len, id, (int) ((len + LICCLIENT_FILE_CHUNK - 1) / LICCLIENT_FILE_CHUNK),
+            first_audit, last_audit);
+    //  Another holder named: not this body's to see; a type outside the
+    //  other body's business: refused, both recorded.
+    Lic__Reply *r = NULL;
+    assert (s_query_file (c, id, stranger, 0, &r) == ERR_NOT_FOUND);
+    licclient_reply_free (&r);
+    assert (s_query_file (o, id, holder, 0, &r) == ERR_OUT_OF_SCOPE);
+    licclient_reply_free (&r);
+    //  The audit log holds the reads of the file (admin's listing, by holder).
+    Lic__AuditRequest ar = LIC__AUDIT_REQUEST__INIT;
+    ar.holder_id = holder;
+    ar.from_seq = first_audit;
+    ar.limit = 100;
+    assert (licclient_audit (province, &ar, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    size_t files = 0;
+    for (size_t i = 0; i < r->audit->n_items; i++)
+        files += r->audit->items [i]->record
+              && r->audit->items [i]->record->kind == LIC__QUERY_KIND__QUERY_FILE;
+    assert (files >= (len + LICCLIENT_FILE_CHUNK - 1) / LICCLIENT_FILE_CHUNK);
+    licclient_reply_free (&r);
+    free (data);
+    licclient_destroy (&c);
+    licclient_destroy (&o);
+    licclient_destroy (&province);
+}
+
 int
 main (void)
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
     assert (seal_init () == ERR_OK);
     assert (support_tmpdir (s_dir, "files") == ERR_OK);
+    snprintf (s_query_ep, sizeof s_query_ep, "tcp://127.0.0.1:%d", support_free_port ());
+    snprintf (s_h.extra [3], sizeof s_h.extra [3], "\"query_listen\": \"%s\", ", s_query_ep);
     assert (support_hier_start (&s_h, s_dir) == ERR_OK);
     assert (support_dept_make (&s_dept, 810, s_dir) == ERR_OK);
     assert (support_admin (&s_admin, &s_h.node [0]) == ERR_OK);
@@ -613,6 +719,7 @@ main (void)
     test_files_reach_the_city_and_the_province ();
     test_a_county_killed_mid_transfer_leaves_the_file_missing_until_it_is_back ();
     test_the_city_killed_mid_transfer_resumes_where_it_stood ();
+    test_an_application_body_reads_a_license_file_within_its_scope ();
     test_a_backup_of_the_province_keeps_its_files ();
 
     licclient_destroy (&s_client);

@@ -22,6 +22,7 @@
 #include "proto/licid.h"
 #include "proto/lifecycle.h"
 #include "node/serve/query.h"
+#include "node/store/files.h"
 #include "node/serve/ratelimit.h"
 #include "node/serve/auditagg.h"
 #include "proto/seal.h"
@@ -175,8 +176,8 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
             return ERR_BAD_FIELD;
         }
     }
-    if (q->kind < LIC__QUERY_KIND__QUERY_GET || q->kind > LIC__QUERY_KIND__QUERY_COPY) {
-        err_why (why, why_size, "query kind %d is not get, find, status or copy", q->kind);
+    if (q->kind < LIC__QUERY_KIND__QUERY_GET || q->kind > LIC__QUERY_KIND__QUERY_FILE) {
+        err_why (why, why_size, "query kind %d is not get, find, status, copy or file", q->kind);
         return ERR_BAD_FIELD;
     }
     if (!q->holder || !q->holder->id || !*q->holder->id || !q->holder->id_type || !*q->holder->id_type) {
@@ -648,6 +649,58 @@ s_find (query_t *self, s_answer_t *a, const Lic__AppBody *b, const Lic__Holder *
 
 //  Answers query q of body b into reply (malloc'd members).  Returns the
 //  reply code; why says more on refusal.
+//  A chunk of the file of the license in st (taken), read from offset:
+//  the license passed the same scope checks as a get (s_check_request,
+//  the holder), and the answer is recorded like any other.
+static int
+s_answer_file (query_t *self, Lic__LicenseState *st, uint64_t offset, Lic__QueryResult *res,
+               char *why, size_t why_size)
+{
+    int rc = ERR_OK;
+    const ProtobufCBinaryData *d = st->content? &st->content->file_digest: NULL;
+    Lic__FileResult *f = calloc (1, sizeof *f);
+    uint8_t *digest = malloc (FILES_DIGEST), *data = NULL;
+    if (!f || !digest) {
+        free (f);
+        free (digest);
+        codec_state_free (&st);
+        return ERR_NOMEM;
+    }
+    lic__file_result__init (f);
+    res->file = f;
+    if (!d || d->len != FILES_DIGEST) {
+        err_why (why, why_size, "license %s names no file", st->license_id);
+        free (digest);
+        codec_state_free (&st);
+        return ERR_NOT_FOUND;
+    }
+    memcpy (digest, d->data, FILES_DIGEST);
+    f->digest.data = digest;
+    f->digest.len = FILES_DIGEST;
+    size_t len = 0;
+    uint64_t total = 0;
+    rc = files_read (self->store, digest, offset, FILES_CHUNK, &data, &len, &total);
+    if (rc == ERR_NOT_FOUND)
+        err_why (why, why_size, "the file of license %s is not here yet (it follows the license "
+                 "from the node that took it)", st->license_id);
+    else
+    if (rc == ERR_BAD_FIELD)
+        err_why (why, why_size, "offset %" PRIu64 " is past the end of the file (%" PRIu64
+                 " bytes)", offset, total);
+    else
+    if (rc != ERR_OK)
+        err_why (why, why_size, "the file could not be read: %s", err_str (rc));
+    codec_state_free (&st);
+    if (rc != ERR_OK)
+        return rc;
+    f->present = true;
+    f->total = f->received = total;
+    f->offset = offset;
+    f->data.data = data;
+    f->data.len = len;
+    return ERR_OK;
+}
+
 static int
 s_answer (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q, Lic__Reply *reply,
           char *why, size_t why_size)
@@ -680,6 +733,8 @@ s_answer (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q, Lic_
                      id.bare, q->holder->id_type, q->holder->id);
         return rc;
     }
+    if (q->kind == LIC__QUERY_KIND__QUERY_FILE)
+        return s_answer_file (self, st, q->file_offset, a.res, why, why_size);
     time_t as_of = now;
     if (q->kind == LIC__QUERY_KIND__QUERY_STATUS && q->at) {
         //  As of `at`: the license as it was then (its events completed
