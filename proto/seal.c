@@ -116,6 +116,26 @@ seal_random (void *p, size_t n)
     randombytes_buf (p, n);
 }
 
+_Static_assert (sizeof (SHA256_CTX) <= sizeof (seal_sha256_ctx_t), "seal_sha256_ctx_t holds a SHA256_CTX");
+
+void
+seal_sha256_init (seal_sha256_ctx_t *ctx)
+{
+    SHA256_Init ((SHA256_CTX *) ctx->opaque);
+}
+
+void
+seal_sha256_update (seal_sha256_ctx_t *ctx, const uint8_t *m, size_t n)
+{
+    SHA256_Update ((SHA256_CTX *) ctx->opaque, m, n);
+}
+
+void
+seal_sha256_final (seal_sha256_ctx_t *ctx, uint8_t out [SEAL_HASH_BYTES])
+{
+    SHA256_Final (out, (SHA256_CTX *) ctx->opaque);
+}
+
 void
 seal_sha256_cat (uint8_t out [SEAL_HASH_BYTES], const uint8_t *a, size_t na,
                  const uint8_t *b, size_t nb)

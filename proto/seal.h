@@ -62,6 +62,18 @@ int MUST_CHECK
 void
     seal_random (void *p, size_t n);
 
+//  SHA-256 of a stream (a license file, read a chunk at a time): init,
+//  update for each piece in order, final.  The context holds no secret.
+typedef struct {
+    _Alignas (16) uint8_t opaque [128];     //  OpenSSL's SHA256_CTX (112 bytes)
+} seal_sha256_ctx_t;
+void
+    seal_sha256_init (seal_sha256_ctx_t *ctx);
+void
+    seal_sha256_update (seal_sha256_ctx_t *ctx, const uint8_t *m, size_t n);
+void
+    seal_sha256_final (seal_sha256_ctx_t *ctx, uint8_t out [SEAL_HASH_BYTES]);
+
 //  SHA-256 of a ‖ b (b may be NULL with nb 0): RFC 6962 hashes a one-byte
 //  domain prefix and then the data without copying it.
 void

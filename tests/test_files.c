@@ -10,11 +10,11 @@
 #include <assert.h>
 #include <dirent.h>
 #include <ftw.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "node/store/files.h"
+#include "proto/seal.h"
 
 static char s_dir [] = "/tmp/test_files-XXXXXX";
 
@@ -71,7 +71,7 @@ s_wanted (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, const
 int
 main (void)
 {
-    assert (sodium_init () >= 0);
+    assert (seal_init () == ERR_OK);
     assert (mkdtemp (s_dir));
     store_t *store = s_open ();
     char why [256];
@@ -82,7 +82,7 @@ main (void)
     uint8_t *file = malloc (total), digest [32], other [32];
     for (size_t i = 0; i < total; i++)
         file [i] = (uint8_t) (i * 7 + (i >> 9));
-    crypto_hash_sha256 (digest, file, total);
+    seal_sha256 (digest, file, total);
     assert (files_info (store, digest, &info) == ERR_NOT_FOUND);
 
     //  Oversized and empty: refused before anything is stored.
@@ -168,7 +168,7 @@ main (void)
     assert (files_wanted (store, other, s_wanted, &n) == ERR_OK && n == 0);
     uint8_t small [1000];
     memcpy (small, file, 1000);
-    crypto_hash_sha256 (other, small, 1000);
+    seal_sha256 (other, small, 1000);
     batch = store_batch_new (store);
     files_want (store, batch, other, "330100", "330106");
     assert (store_write (store, batch, true) == ERR_OK);

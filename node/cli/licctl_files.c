@@ -5,7 +5,6 @@
     stands at the node.
 */
 #include <czmq.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include "proto/codec.h"
 #include "node/common/licjson.h"
@@ -191,8 +190,8 @@ s_get (const licctl_opts_t *opts, const char *hex)
         licclient_destroy (&client);
         return LICCTL_EXIT_USAGE;
     }
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
+    seal_sha256_ctx_t state;
+    seal_sha256_init (&state);
     uint64_t at = 0, total = 0;
     bool ok = true;
     while (exit_code == LICCTL_EXIT_OK) {
@@ -206,7 +205,7 @@ s_get (const licctl_opts_t *opts, const char *hex)
                 exit_code = LICCTL_EXIT_USAGE;
             else {
                 ok = ok && fwrite (f->data.data, 1, f->data.len, fp) == f->data.len;
-                crypto_hash_sha256_update (&state, f->data.data, f->data.len);
+                seal_sha256_update (&state, f->data.data, f->data.len);
                 at += f->data.len;
                 if (f->data.len == 0 || at == total) {
                     codec_reply_free (&reply);
@@ -219,7 +218,7 @@ s_get (const licctl_opts_t *opts, const char *hex)
     licclient_destroy (&client);
     ok = fflush (fp) == 0 && ok;
     ok = fclose (fp) == 0 && ok;
-    crypto_hash_sha256_final (&state, got);
+    seal_sha256_final (&state, got);
     if (exit_code == LICCTL_EXIT_OK && (!ok || at != total || memcmp (got, digest, 32) != 0)) {
         fprintf (stderr, "licctl: %s\n", ok? "the bytes read do not hash to the digest: not kept"
                                            : "cannot write the file");

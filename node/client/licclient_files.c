@@ -5,10 +5,10 @@
     and the node never holds more than one chunk of this client's.
 */
 #include <czmq.h>
-#include <sodium.h>
 #include "proto/codec.h"
 #include "proto/err.h"
 #include "node/client/licclient.h"
+#include "proto/seal.h"
 
 _Static_assert (LICCLIENT_FILE_CHUNK * 2 <= LICCLIENT_FRAME_MAX, "a chunk fits a request frame");
 
@@ -67,9 +67,9 @@ licclient_file_put (licclient_t *self, const uint8_t *data, size_t len,
                     uint8_t digest [32], int *code, char *why, size_t why_size,
                     int timeout_ms)
 {
-    if (sodium_init () < 0)
+    if (seal_init () != ERR_OK)
         return ERR_INTERNAL;
-    crypto_hash_sha256 (digest, data, len);
+    seal_sha256 (digest, data, len);
     Lic__Reply *reply = NULL;
     int rc = licclient_file_status (self, digest, &reply, timeout_ms);
     if (rc != ERR_OK)

@@ -9,11 +9,11 @@
     only once 'F' is written, so a reader never sees an unverified byte.
 */
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "node/store/files.h"
+#include "proto/seal.h"
 
 #define S_KEY (1 + FILES_DIGEST + 4)
 
@@ -83,7 +83,7 @@ files_held (store_t *store, const uint8_t digest [FILES_DIGEST])
 //  (a chunk missing or of the wrong size), ERR_IO, ERR_NOMEM.
 static int
 s_hash_chunks (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t total, uint64_t n,
-               crypto_hash_sha256_state *state)
+               seal_sha256_ctx_t *state)
 {
     for (uint64_t i = 0; i < n; i++) {
         uint8_t key [S_KEY], *v = NULL;
@@ -98,7 +98,7 @@ s_hash_chunks (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t tot
             free (v);
             return ERR_CORRUPT;
         }
-        crypto_hash_sha256_update (state, v, vl);
+        seal_sha256_update (state, v, vl);
         free (v);
     }
     return ERR_OK;
@@ -107,7 +107,7 @@ s_hash_chunks (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t tot
 static void
 s_hex (char out [2 * FILES_DIGEST + 1], const uint8_t digest [FILES_DIGEST])
 {
-    sodium_bin2hex (out, 2 * FILES_DIGEST + 1, digest, FILES_DIGEST);
+    seal_hex (out, digest, FILES_DIGEST);
 }
 
 //  Drops an upload: its progress and every chunk of it.
@@ -165,15 +165,15 @@ files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
     uint8_t got [FILES_DIGEST];
     if (last) {
         //  The file counts only if its bytes hash to digest.
-        crypto_hash_sha256_state state;
-        crypto_hash_sha256_init (&state);
+        seal_sha256_ctx_t state;
+        seal_sha256_init (&state);
         rc = s_hash_chunks (store, digest, total, index, &state);
         if (rc != ERR_OK && rc != ERR_CORRUPT) {
             err_why (why, why_size, "the staged chunks could not be read: %s", err_str (rc));
             return rc;
         }
-        crypto_hash_sha256_update (&state, data, len);
-        crypto_hash_sha256_final (&state, got);
+        seal_sha256_update (&state, data, len);
+        seal_sha256_final (&state, got);
         if (rc == ERR_CORRUPT) {
             //  A staged chunk is gone or damaged: start the upload again.
             err_why (why, why_size, "a staged chunk of this file is missing or damaged: start "
@@ -181,7 +181,7 @@ files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
             rc = ERR_GAP;
         }
         else
-        if (sodium_memcmp (got, digest, FILES_DIGEST) != 0) {
+        if (memcmp (got, digest, FILES_DIGEST) != 0) {
             s_hex (hex, got);
             err_why (why, why_size, "the file's %" PRIu64 " bytes hash to SHA-256 %s, not to "
                      "the digest named: nothing kept", total, hex);
@@ -278,16 +278,16 @@ files_verify (store_t *store, const uint8_t digest [FILES_DIGEST], char *why, si
         rc = ERR_NOT_FOUND;
     if (rc != ERR_OK)
         return rc;
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
+    seal_sha256_ctx_t state;
+    seal_sha256_init (&state);
     rc = s_hash_chunks (store, digest, info.total, s_chunks (info.total), &state);
     if (rc != ERR_OK) {
         err_why (why, why_size, "a chunk is missing or of the wrong size");
         return rc;
     }
     uint8_t got [FILES_DIGEST];
-    crypto_hash_sha256_final (&state, got);
-    if (sodium_memcmp (got, digest, FILES_DIGEST) != 0) {
+    seal_sha256_final (&state, got);
+    if (memcmp (got, digest, FILES_DIGEST) != 0) {
         char hex [2 * FILES_DIGEST + 1];
         s_hex (hex, got);
         err_why (why, why_size, "its bytes hash to %s", hex);
