@@ -201,6 +201,10 @@ s_check_events (const Lic__CopyContent *cc, const Lic__Department *dept,
             pos = next;
             if (ev->content && (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER)) {
                 snprintf (valid_to, sizeof valid_to, "%s", ev->content->valid_to);
+                //  The license file its latest content names (signed).
+                out->has_file = ev->content->file_digest.len == 32;
+                if (out->has_file)
+                    memcpy (out->file_digest, ev->content->file_digest.data, 32);
                 out->masked = 0;
                 for (size_t j = 0; j < ev->content->n_items; j++)
                     if (ev->content->items [j]->digest.len)

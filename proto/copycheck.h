@@ -35,6 +35,8 @@ typedef struct {
     size_t events;                  //  signed events checked
     size_t disclosed;               //  disclosed values checked against their digests
     size_t masked;                  //  sensitive items of the content not disclosed
+    bool has_file;                  //  its content names a license file (OFD/PDF)
+    uint8_t file_digest [32];       //  that file's SHA-256, as the department signed it
 } copycheck_t;
 
 //  Checks the copy in file[0..len) against the n_trust trusted Ed25519

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "proto/codec.h"
 #include "proto/seal.h"
@@ -694,6 +695,41 @@ test_an_application_body_reads_a_license_file_within_its_scope (void)
               && r->audit->items [i]->record->kind == LIC__QUERY_KIND__QUERY_FILE;
     assert (files >= (len + LICCLIENT_FILE_CHUNK - 1) / LICCLIENT_FILE_CHUNK);
     licclient_reply_free (&r);
+
+    //  An archived copy of the license, checked offline with its file
+    //  beside it: the file must be the one whose digest the department
+    //  signed (licctl verify --file).
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    h.id_type = "111";
+    h.id = holder;
+    q.kind = LIC__QUERY_KIND__QUERY_COPY;
+    q.matter_code = "330000-XK-0001";
+    q.staff_id = "S-01";
+    q.case_number = "CASE-FILE";
+    q.purpose = "存档";
+    q.holder = &h;
+    q.license_id = id;
+    q.expires_at = (int64_t) time (NULL) + 86400;
+    assert (licclient_query (c, &q, &r, 10000) == ERR_OK && r->code == ERR_OK && r->query->copy.len);
+    char copy [700], right [700], wrong [700], out [4096];
+    snprintf (copy, sizeof copy, "%s/copy.bin", s_dir);
+    snprintf (right, sizeof right, "%s/license21.pdf", s_dir);
+    snprintf (wrong, sizeof wrong, "%s/other.pdf", s_dir);
+    FILE *fp = fopen (copy, "wb");
+    assert (fp && fwrite (r->query->copy.data, 1, r->query->copy.len, fp) == r->query->copy.len);
+    assert (fclose (fp) == 0);
+    licclient_reply_free (&r);
+    fp = fopen (right, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    data [len / 2] ^= 1;
+    fp = fopen (wrong, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    assert (s_licctl (out, sizeof out, "verify %s --trust %s --file %s 2>&1", copy, pub, right) == 0);
+    assert (strstr (out, "is the signed file_digest"));
+    int rc = s_licctl (out, sizeof out, "verify %s --trust %s --file %s 2>&1", copy, pub, wrong);
+    printf ("  copy with a file that is not the license's: %d %s", rc, out);
+    assert (rc == 1 && strstr (out, "NOT the license's file"));
     free (data);
     licclient_destroy (&c);
     licclient_destroy (&o);

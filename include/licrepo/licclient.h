@@ -416,6 +416,9 @@ typedef struct {
     size_t events;                  //  signed events checked
     size_t disclosed;               //  disclosed values checked against their digests
     size_t masked;                  //  sensitive items of the content not disclosed
+    bool has_file;                  //  its content names a license file (OFD/PDF)
+    uint8_t file_digest [32];       //  that file's SHA-256, as the department signed it:
+                                    //  a file kept with the copy must hash to it
 } licclient_copy_t;
 
 //  Checks an archived copy offline (no node needed): the node's signed

@@ -436,6 +436,25 @@ licctl_cmd_verify_copy (const licctl_opts_t *opts)
         fprintf (stderr, "licctl: copy NOT verified: %s: %s\n", err_str (rc), why);
         return LICCTL_EXIT_REFUSED;
     }
+    //  --file: the license's own file (OFD/PDF) kept with the copy must be
+    //  the one the department signed the digest of.
+    if (opts->file) {
+        zchunk_t *lf = zchunk_slurp (opts->file, LICCLIENT_FILE_MAX);
+        uint8_t got [32];
+        if (!lf) {
+            fprintf (stderr, "licctl: cannot read %s (or over %u bytes)\n", opts->file,
+                     LICCLIENT_FILE_MAX);
+            return LICCTL_EXIT_USAGE;
+        }
+        seal_sha256 (got, zchunk_data (lf), zchunk_size (lf));
+        zchunk_destroy (&lf);
+        if (!c.has_file || memcmp (got, c.file_digest, 32) != 0) {
+            fprintf (stderr, "licctl: copy verified, but %s is NOT the license's file: %s\n",
+                     opts->file, c.has_file? "its SHA-256 differs from the signed file_digest"
+                                           : "the license names no file");
+            return LICCTL_EXIT_REFUSED;
+        }
+    }
     char at [32], exp [32];
     if (opts->json) {
         json_t *o = json_object ();
@@ -458,6 +477,11 @@ licctl_cmd_verify_copy (const licctl_opts_t *opts)
         json_object_set_new (o, "events", json_integer ((json_int_t) c.events));
         json_object_set_new (o, "disclosed", json_integer ((json_int_t) c.disclosed));
         json_object_set_new (o, "masked", json_integer ((json_int_t) c.masked));
+        char fhex [65];
+        seal_hex (fhex, c.file_digest, 32);
+        json_object_set_new (o, "file_digest", c.has_file? json_string (fhex): json_null ());
+        if (opts->file)
+            json_object_set_new (o, "file_verified", json_true ());
         return licctl_print_json (o);
     }
     printf ("copy verified: license %s is %s (version %u%s) as of %s\n"
@@ -468,5 +492,7 @@ licctl_cmd_verify_copy (const licctl_opts_t *opts)
             licctl_time (c.at, at), c.department, c.issuer, c.type_name, c.division,
             c.maker_name, c.maker_code, c.matter_code, c.case_number, c.purpose,
             licctl_time (c.expires_at, exp), c.events, c.disclosed, c.masked);
+    if (opts->file)
+        printf ("  license file %s: its SHA-256 is the signed file_digest\n", opts->file);
     return LICCTL_EXIT_OK;
 }

@@ -61,6 +61,7 @@ licclient_verify_copy (const uint8_t *file, size_t len, const uint8_t (*trust) [
     S_COPY (staff_id); S_COPY (matter_code); S_COPY (case_number); S_COPY (purpose);
     S_COPY (division); S_COPY (issuer); S_COPY (department); S_COPY (type_name);
     S_COPY (type_version); S_COPY (events); S_COPY (disclosed); S_COPY (masked);
+    S_COPY (has_file); S_COPY (file_digest);
 #undef S_COPY
     return rc;
 }
