@@ -16,7 +16,9 @@
     verifies every file at every level.  An application body at the
     province reads a license's file within its scope, a chunk per query,
     each in the audit log; out of its scope or for another holder it is
-    refused.
+    refused.  A catalogue version naming a template blob the node does
+    not hold is refused; one naming a blob put first is taken, and the
+    blob reaches the city and the province.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -736,6 +738,53 @@ test_an_application_body_reads_a_license_file_within_its_scope (void)
     licclient_destroy (&province);
 }
 
+static void
+test_a_catalogue_template_reaches_the_province (void)
+{
+    licclient_t *city = NULL, *province = NULL;
+    assert (support_admin (&city, &s_h.node [2]) == ERR_OK);
+    assert (support_admin (&province, &s_h.node [3]) == ERR_OK);
+    size_t len = 150 * 1000;                //  a face template, under the 192 KiB of a blob
+    uint8_t *data = s_bytes (len, 21), digest [32];
+    seal_hash (digest, data, len, NULL, 0);
+    support_type_t parts;
+    support_type_make (&parts, s_dept.type_code);
+    parts.type.template_digest.data = digest;
+    parts.type.template_digest.len = 32;
+    //  Not put yet: refused at the door, naming it.
+    Lic__CatalogueRequest cr = LIC__CATALOGUE_REQUEST__INIT;
+    cr.add = &parts.type;
+    Lic__Reply *r = NULL;
+    assert (licclient_catalogue (s_admin, &cr, &r, 10000) == ERR_OK);
+    printf ("  refused: %s: %s\n", err_str (r->code), r->message);
+    assert (r->code == ERR_NO_FILE && strstr (r->message, "template"));
+    licclient_reply_free (&r);
+    //  Put, then the type: the blob follows the catalogue entry upward.
+    assert (licclient_blob_put (s_admin, data, len, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (memcmp (r->blob->digest.data, digest, 32) == 0);
+    licclient_reply_free (&r);
+    assert (support_catalogue_put (s_admin, &parts.type) == ERR_OK);
+    int64_t deadline = support_now_us () + 120 * 1000000LL;
+    for (int n = 2; n <= 3; n++) {
+        licclient_t *c = n == 2? city: province;
+        while (true) {
+            assert (licclient_blob_get (c, digest, &r, 10000) == ERR_OK);
+            if (r->code == ERR_OK)
+                break;
+            assert (r->code == ERR_NOT_FOUND && support_now_us () < deadline);
+            licclient_reply_free (&r);
+            usleep (10000);
+        }
+        assert (r->blob->data.len == len && memcmp (r->blob->data.data, data, len) == 0);
+        licclient_reply_free (&r);
+    }
+    assert (s_missing (3, NULL) == 0);
+    printf ("  template blob of %zu bytes at the city and the province\n", len);
+    free (data);
+    licclient_destroy (&city);
+    licclient_destroy (&province);
+}
+
 int
 main (void)
 {
@@ -759,6 +808,7 @@ main (void)
     test_a_county_killed_mid_transfer_leaves_the_file_missing_until_it_is_back ();
     test_the_city_killed_mid_transfer_resumes_where_it_stood ();
     test_an_application_body_reads_a_license_file_within_its_scope ();
+    test_a_catalogue_template_reaches_the_province ();
     test_a_backup_of_the_province_keeps_its_files ();
 
     licclient_destroy (&s_client);

@@ -1,8 +1,7 @@
 /*  licclient_files.c -- license files through liblicclient (licclient.h,
     "License files"; proto/README.md section 12).  A put sends one chunk
-    at a time and waits for its answer: the node writes each chunk synced
-    before it answers, so one in flight costs little next to that write
-    and the node never holds more than one chunk of this client's.
+    at a time and waits for its answer: the node writes each chunk before
+    it answers and never holds more than one chunk of this client's.
 */
 #include <czmq.h>
 #include "proto/codec.h"

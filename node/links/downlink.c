@@ -255,7 +255,7 @@ s_perform (downlink_t *self, s_child_t *c, zframe_t *route, Lic__Repl **msg_p,
                     zframe_destroy (&c->route);
                     c->route = zframe_dup (route);
                 }
-                c->files.busy = false;      //  a want of the last session is lost with it
+                filelink_reset (&c->files);     //  the last session's wants are lost with it
                 break;
             case PARENTLINK_CONNECTED:
                 logfmt_msgf (LOGFMT_INFO, "child %s connected (its head %" PRIu64 ", %" PRIu64 " here)",
@@ -551,8 +551,8 @@ s_on_subtree (downlink_t *self, s_child_t *c, const Lic__Heartbeat *hb)
     }
 }
 
-//  Asks child c for the next chunk of a file wanted from it, if none is
-//  in flight (filelink.h): files follow the entries, one chunk at a time.
+//  Asks child c for the next chunks of a file wanted from it, while its
+//  window has room (filelink.h): files follow the entries.
 static void
 s_want_next (downlink_t *self, s_child_t *c)
 {
@@ -561,13 +561,17 @@ s_want_next (downlink_t *self, s_child_t *c)
     ||  (state != PARENTLINK_STREAMING && state != PARENTLINK_RESYNC))
         return;
     Lic__FileWant want;
-    if (!filelink_next (&c->files, self->store, c->in.division, zclock_mono (), &want))
-        return;
-    Lic__Repl msg;
-    codec_repl_init (&msg);
-    msg.body_case = LIC__REPL__BODY_FILE_WANT;
-    msg.file_want = &want;
-    s_send (self, c, &msg);
+    int64_t now = zclock_mono ();
+    //  Files give way to the log: one chunk at a time while entries are
+    //  in the pipeline, the whole window when it is idle.
+    int window = ingest_idle (self->ingest)? FILELINK_WINDOW: 1;
+    while (filelink_next (&c->files, self->store, c->in.division, now, window, &want)) {
+        Lic__Repl msg;
+        codec_repl_init (&msg);
+        msg.body_case = LIC__REPL__BODY_FILE_WANT;
+        msg.file_want = &want;
+        s_send (self, c, &msg);
+    }
 }
 
 static void

@@ -4,11 +4,14 @@
     side reads the chunk asked for.  downlink.c and uplink.c carry the
     messages (Repl FileWant and FileChunk) on the replication link.
 
-    Bounded: one chunk (128 KiB) in flight per child, asked again after
-    FILELINK_TIMEOUT_MS without an answer (the link may drop a frame);
-    progress is the store's (files_put keeps each chunk synced), so a
-    transfer resumes where it stood after a crash or a cut link.  Entries
-    are applied and acked without waiting for files.
+    Bounded: at most FILELINK_WINDOW chunks (512 KiB) asked for and not
+    yet answered per child, all of one file, in order (ZeroMQ keeps a
+    connection's order; a chunk that does not follow what is stored is
+    ignored, and the window is asked again from the store's progress
+    after FILELINK_TIMEOUT_MS without an answer: the link may drop a
+    frame); progress is the store's (files_put keeps each chunk with it),
+    so a transfer resumes where it stood after a crash or a cut link.
+    Entries are applied and acked without waiting for files.
 */
 #ifndef LICREPO_FILELINK_H
 #define LICREPO_FILELINK_H
@@ -18,34 +21,52 @@
 #include "node/store/files.h"
 #include "proto/msg.h"
 
-#define FILELINK_TIMEOUT_MS 10000   //  a want unanswered this long is asked again
-#define FILELINK_BACKOFF_MS 1000    //  after a child said it does not hold a file yet
+#define FILELINK_TIMEOUT_MS 10000   //  a window unanswered this long is asked again
+#define FILELINK_BACKOFF_MS 250     //  after the child said of every file wanted from it
+                                    //  that it does not hold it yet
+#define FILELINK_WINDOW     4       //  chunks asked for and not answered, per child
 
 //  The parent's state for one child.
 typedef struct {
-    bool busy;                      //  a want is in flight
-    bool cont;                      //  the next want goes on with the same file
-    uint8_t digest [FILES_DIGEST];  //  its file
-    uint64_t offset;                //  and offset
-    int64_t sent_at;                //  mono ms it was sent
+    bool busy;                      //  a file (or blob) is being fetched
+    bool blob;                      //  it is a catalogue blob (asked for whole)
+    uint8_t digest [FILES_DIGEST];  //  its digest
+    uint64_t offset;                //  the next byte expected (what the store holds)
+    uint64_t next;                  //  the next offset to ask for
+    uint64_t total;                 //  its size, once a chunk said it (0 before)
+    int inflight;                   //  chunks asked for and not answered
+    int64_t sent_at;                //  mono ms the last want was sent
     int64_t idle_until;             //  mono ms: ask nothing before
     bool has_cursor;                //  the scan of wanted files goes on after cursor
     uint8_t cursor [FILES_DIGEST];
-    uint64_t files;                 //  files completed from this child since start
+    bool has_blob_cursor;           //  the scan of wanted blobs goes on after blob_cursor
+    uint8_t blob_cursor [FILES_DIGEST];
+    bool has_miss;                  //  first_miss is set: a round of misses began there
+    uint8_t first_miss [FILES_DIGEST];
+    uint64_t files;                 //  files and blobs completed from this child since start
     uint64_t bytes;                 //  bytes stored from it since start
     uint64_t refused;               //  chunks refused (wrong digest, bad form)
 } filelink_t;
 
-//  The next chunk to ask child `division` for, if none is in flight (or
-//  the one in flight timed out) and there is a file wanted from it:
-//  true with want filled (digest borrowed from fl).
+//  The next chunk to ask child `division` for, while the window has room
+//  (or timed out) and a file is wanted from it: true with want filled
+//  (digest borrowed from fl); call again until false.  Files first; when
+//  none is wanted from the child, its catalogue blobs, each whole.
+//  window: chunks it may have asked for and not been answered, 1 ..
+//  FILELINK_WINDOW (the caller gives 1 while entries are in the pipeline:
+//  files give way to the log).
 bool
     filelink_next (filelink_t *fl, store_t *store, const char *division, int64_t now,
-                   Lic__FileWant *want);
+                   int window, Lic__FileWant *want);
+
+//  Forgets what is in flight (a new session of the child: its answers to
+//  the old one's wants are lost with it).
+void
+    filelink_reset (filelink_t *fl);
 
 //  A chunk from child `division`: stored through files_put (the rule
-//  every path that stores a file calls) if it answers the want in
-//  flight; a chunk nobody asked for is ignored.  ERR_OK (stored; the
+//  every path that stores a file calls) if it is the next one expected;
+//  any other is ignored (ERR_MALFORMED).  ERR_OK (stored; the
 //  file may now be present), or why not (logged by the caller).
 int
     filelink_on_chunk (filelink_t *fl, store_t *store, const char *division,

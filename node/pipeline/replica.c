@@ -178,6 +178,14 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
         if (rc == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT)
             files_want_event (ingest_store (self), batch, item->task.task.ev, c->division,
                               e->origin_division);
+        if (rc == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_CATALOGUE && e->envelope) {
+            //  The blobs its type names follow it too (files.h).
+            Lic__LicenseType *t = NULL;
+            if (codec_license_type_decode (e->envelope->body.data, e->envelope->body.len,
+                                           &t) == ERR_OK)
+                files_want_type (ingest_store (self), batch, t, c->division, e->origin_division);
+            codec_license_type_free (&t);
+        }
         if (rc == ERR_OK)
             c->applied++;
         else

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "node/base/logfmt.h"
 #include "node/ops/backup.h"
+#include "node/store/files.h"
 #include "node/serve/admin.h"
 #include "node/pipeline/lateness.h"
 #include "node/serve/quarantine.h"
@@ -651,6 +652,9 @@ admin_on_catalogue_add (server_t *self, zframe_t **route_p, Lic__Request **req_p
 {
     char why [256];
     int rc = catalogue_check_type ((*req_p)->catalogue->add, why, sizeof why);
+    //  Every blob it names is here (it then follows the entry upward).
+    if (rc == ERR_OK)
+        rc = files_check_type (self->store, (*req_p)->catalogue->add, why, sizeof why);
     if (rc != ERR_OK)
         server_send_error (self, route_p, (*req_p)->id, rc, "%s", why);
     else

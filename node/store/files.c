@@ -217,7 +217,12 @@ files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
         store_put_u64 (val + 8, offset + len);
         store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'P', digest), val, 16);
     }
-    rc = store_write_aside (store, batch, true);
+    //  Only the batch that makes the file count is synced: chunks before
+    //  it go to the one WAL in order, each with the progress it makes, so
+    //  whatever a crash keeps is a prefix of them and the progress never
+    //  points past the chunks kept (the upload resumes from there); the
+    //  synced last batch makes every earlier one durable too.
+    rc = store_write_aside (store, batch, last);
     store_batch_destroy (&batch);
     if (rc != ERR_OK) {
         err_why (why, why_size, "not stored: %s", err_str (rc));
@@ -367,18 +372,33 @@ files_want_event (store_t *store, store_batch_t *batch, const Lic__Event *ev,
         files_want (store, batch, digest, via, origin);
 }
 
-void
-files_unwant (store_t *store, const uint8_t digest [FILES_DIGEST])
+static void
+s_unwant (store_t *store, char tag, const uint8_t digest [FILES_DIGEST])
 {
     store_batch_t *batch = store_batch_new (store);
     if (!batch)
         return;
     uint8_t key [S_KEY];
-    store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'W', digest));
+    store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, tag, digest));
     if (store_write_aside (store, batch, false) != ERR_OK)
         {}                          //  dropped again at the next pick
     store_batch_destroy (&batch);
 }
+
+void
+files_unwant (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    s_unwant (store, 'W', digest);
+}
+
+void
+files_unwant_blob (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    s_unwant (store, 'V', digest);
+}
+
+static int s_wanted (store_t *store, char tag, const uint8_t *after, files_wanted_fn *fn,
+                     void *arg);
 
 static void
 s_count (files_count_t *v, size_t *n, const char *division)
@@ -398,6 +418,7 @@ typedef struct {
     store_t *store;
     files_stats_t *stats;
     uint64_t seen;
+    bool blobs;                 //  scanning the blobs' index
 } s_stats_t;
 
 static bool
@@ -408,7 +429,7 @@ s_stat (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, const c
         s->stats->partial = true;
         return false;
     }
-    if (files_held (s->store, digest))
+    if (s->blobs? files_blob_held (s->store, digest): files_held (s->store, digest))
         return true;                //  arrived; its wanted key is dropped at the next pick
     s->stats->total++;
     s_count (s->stats->via, &s->stats->n_via, via);
@@ -420,20 +441,26 @@ int
 files_missing_stats (store_t *store, files_stats_t *stats)
 {
     memset (stats, 0, sizeof *stats);
-    s_stats_t s = { store, stats, 0 };
-    return files_wanted (store, NULL, s_stat, &s);
+    s_stats_t s = { store, stats, 0, false };
+    int rc = s_wanted (store, 'W', NULL, s_stat, &s);
+    s.blobs = true;
+    if (rc == ERR_OK && !stats->partial)
+        rc = s_wanted (store, 'V', NULL, s_stat, &s);
+    return rc;
 }
 
-int
-files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
+//  The wanted index of tag ('W' files, 'V' blobs) from after (excluded).
+static int
+s_wanted (store_t *store, char tag, const uint8_t *after, files_wanted_fn *fn, void *arg)
 {
     uint8_t from [S_KEY + 1];
     size_t fl = 0;
+    char prefix [1] = { tag };
     if (after) {
-        fl = s_key (from, 'W', after);
+        fl = s_key (from, tag, after);
         from [fl++] = 0;            //  just past `after`
     }
-    store_iter_t *it = store_iter_new (store, STORE_CF_FILE, "W", 1, fl? from: NULL, fl);
+    store_iter_t *it = store_iter_new (store, STORE_CF_FILE, prefix, 1, fl? from: NULL, fl);
     if (!it)
         return ERR_NOMEM;
     const uint8_t *k, *v;
@@ -451,4 +478,97 @@ files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *a
     }
     store_iter_destroy (&it);
     return ERR_OK;
+}
+
+int
+files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
+{
+    return s_wanted (store, 'W', after, fn, arg);
+}
+
+int
+files_blobs_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg)
+{
+    return s_wanted (store, 'V', after, fn, arg);
+}
+
+bool
+files_blob_held (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    int rc = store_get (store, STORE_CF_BLOB, digest, FILES_DIGEST, &v, &vl);
+    free (v);
+    return rc == ERR_OK;
+}
+
+//  The blobs a type names: template, sample, seal (those of 32 bytes).
+static size_t
+s_type_blobs (const Lic__LicenseType *t, const uint8_t *out [3])
+{
+    const ProtobufCBinaryData *d [3] = { &t->template_digest, &t->sample_digest, &t->seal_digest };
+    size_t n = 0;
+    for (int i = 0; i < 3; i++)
+        if (d [i]->len == FILES_DIGEST)
+            out [n++] = d [i]->data;
+    return n;
+}
+
+int
+files_check_type (store_t *store, const Lic__LicenseType *t, char *why, size_t why_size)
+{
+    static const char *names [3] = { "template", "sample", "seal" };
+    const ProtobufCBinaryData *d [3] = { &t->template_digest, &t->sample_digest, &t->seal_digest };
+    for (int i = 0; i < 3; i++)
+        if (d [i]->len == FILES_DIGEST && !files_blob_held (store, d [i]->data)) {
+            char hex [2 * FILES_DIGEST + 1];
+            s_hex (hex, d [i]->data);
+            err_why (why, why_size, "the type's %s names blob %s, which this node does not hold: "
+                     "put it first (licctl blob put)", names [i], hex);
+            return ERR_NO_FILE;
+        }
+    return ERR_OK;
+}
+
+void
+files_want_type (store_t *store, store_batch_t *batch, const Lic__LicenseType *t,
+                 const char *via, const char *origin)
+{
+    const uint8_t *blobs [3];
+    size_t n = s_type_blobs (t, blobs);
+    for (size_t i = 0; i < n; i++) {
+        if (files_blob_held (store, blobs [i]))
+            continue;
+        char val [64];
+        size_t vl = (size_t) snprintf (val, sizeof val, "%.20s%c%.20s", via, 0, origin);
+        uint8_t key [S_KEY];
+        store_batch_put (batch, STORE_CF_FILE, key, s_key (key, 'V', blobs [i]), val, vl);
+    }
+}
+
+int
+files_put_blob (store_t *store, const uint8_t digest [FILES_DIGEST], const uint8_t *data,
+                size_t len, char *why, size_t why_size)
+{
+    if (len > FILES_BLOB_MAX) {
+        err_why (why, why_size, "a blob of %zu bytes is over the %u-byte limit", len, FILES_BLOB_MAX);
+        return ERR_TOO_LARGE;
+    }
+    uint8_t got [FILES_DIGEST];
+    seal_hash (got, data, len, NULL, 0);
+    if (memcmp (got, digest, FILES_DIGEST) != 0) {
+        err_why (why, why_size, "the blob's %zu bytes do not hash to the digest named", len);
+        return ERR_FILE_DIGEST;
+    }
+    store_batch_t *batch = store_batch_new (store);
+    if (!batch)
+        return ERR_NOMEM;
+    uint8_t key [S_KEY];
+    store_batch_put (batch, STORE_CF_BLOB, digest, FILES_DIGEST, data, len);
+    store_batch_delete (batch, STORE_CF_FILE, key, s_key (key, 'V', digest));
+    int rc = store_write_aside (store, batch, true);
+    store_batch_destroy (&batch);
+    if (rc != ERR_OK)
+        err_why (why, why_size, "the blob was not stored: %s", err_str (rc));
+    return rc;
 }

@@ -45,7 +45,10 @@ bool
     files_held (store_t *store, const uint8_t digest [FILES_DIGEST]);
 
 //  Stores the bytes [offset, offset + len) of the file of `total` bytes
-//  whose SHA-256 is digest, durably (synced) with the upload's progress.
+//  whose SHA-256 is digest, with the upload's progress, in one batch (the
+//  last chunk's batch, which makes the file count, synced; those before
+//  it are not: they reach the one WAL in order, so a crash keeps a prefix
+//  of them and the progress it states).
 //  The rule every path that stores a file calls (a department's put, a
 //  chunk fetched from a child):
 //  - total 1..FILES_MAX, else ERR_TOO_LARGE; digest 32 bytes, else
@@ -103,6 +106,49 @@ void
     files_want_event (store_t *store, store_batch_t *batch, const Lic__Event *ev,
                       const char *via, const char *origin);
 
+//  What a scan of a wanted index gets: a digest, the child to fetch it
+//  from, the origin of the entry that named it; false stops the scan.
+typedef bool (files_wanted_fn) (void *arg, const uint8_t digest [FILES_DIGEST], const char *via,
+                                const char *origin);
+
+//  Catalogue blobs (a type's face template, sample and seal pattern:
+//  BLAKE2b-256 addressed, at most FILES_BLOB_MAX bytes, in the blob
+//  family) travel upward like files: a replicated catalogue version
+//  naming a blob not held here makes it wanted (key 'V'), and it is
+//  fetched whole, in one chunk.
+#define FILES_BLOB_MAX  (192u << 10)
+
+//  True if the blob is held here.
+bool
+    files_blob_held (store_t *store, const uint8_t digest [FILES_DIGEST]);
+
+//  The rule at the door of the node whose operator adds a catalogue
+//  version: every blob it names (template, sample, seal) is held here.
+//  ERR_OK, ERR_NO_FILE (why names it), ERR_IO.
+int MUST_CHECK
+    files_check_type (store_t *store, const Lic__LicenseType *t, char *why, size_t why_size);
+
+//  For a replicated catalogue version applied into batch: each blob it
+//  names and this node lacks becomes wanted from child `via`.
+void
+    files_want_type (store_t *store, store_batch_t *batch, const Lic__LicenseType *t,
+                     const char *via, const char *origin);
+
+//  Stores a fetched blob if its BLAKE2b-256 is digest and it is at most
+//  FILES_BLOB_MAX bytes (else ERR_FILE_DIGEST, ERR_TOO_LARGE, nothing
+//  kept), dropping its wanted key in the same batch.
+int MUST_CHECK
+    files_put_blob (store_t *store, const uint8_t digest [FILES_DIGEST], const uint8_t *data,
+                    size_t len, char *why, size_t why_size);
+
+//  Drops the wanted key of a blob (held: it arrived otherwise).
+void
+    files_unwant_blob (store_t *store, const uint8_t digest [FILES_DIGEST]);
+
+//  The wanted blobs, as files_wanted for files.
+int MUST_CHECK
+    files_blobs_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg);
+
 //  Puts the wanted key of a file this node does not hold into batch:
 //  fetch it from child `via`; `origin` is the division whose entry named
 //  it.  Does nothing if the file is held.
@@ -115,8 +161,9 @@ void
 void
     files_unwant (store_t *store, const uint8_t digest [FILES_DIGEST]);
 
-//  Files wanted and not held, in all, by the child they come from and by
-//  the origin of the entries that named them: a scan of the wanted index,
+//  Files (and catalogue blobs) wanted and not held, in all, by the child
+//  they come from and by the origin of the entries that named them: a
+//  scan of the wanted index,
 //  of at most FILES_STATS_SCAN keys (more: `partial`, the counts a lower
 //  bound).  Divisions beyond FILES_STATS_MAX count in `total` only.
 #define FILES_STATS_MAX  256
@@ -138,8 +185,6 @@ int MUST_CHECK
 //  The wanted files, in digest order, from `after` (excluded; NULL: the
 //  first).  fn gets the digest, the child to fetch from and the origin;
 //  stops when it returns false.  ERR_OK, ERR_NOMEM.
-typedef bool (files_wanted_fn) (void *arg, const uint8_t digest [FILES_DIGEST], const char *via,
-                                const char *origin);
 int MUST_CHECK
     files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg);
 
