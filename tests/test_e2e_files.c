@@ -12,7 +12,8 @@
     a 16 MiB transfer the file shows missing at the city and the province
     (by origin) while its entry is there, until the county is back; the
     city killed in the middle of one resumes where its disk stood; a
-    backup of the province restored holds every file; licnode check
+    backup of the province restored holds every file; a county rebuilt
+    from its parent after losing its disk gets its files back; licnode check
     verifies every file at every level.  An application body at the
     province reads a license's file within its scope, a chunk per query,
     each in the audit log; out of its scope or for another holder it is
@@ -785,6 +786,36 @@ test_a_catalogue_template_reaches_the_province (void)
     licclient_destroy (&province);
 }
 
+//  County 330108 loses its disk and is rebuilt from the city: its
+//  license file (from test_files_reach_the_city_and_the_province) comes
+//  back with its entries.
+static void
+test_a_county_rebuilt_from_its_parent_gets_its_files_back (void)
+{
+    support_node_t *n = &s_h.node [1];
+    size_t len = 90 * 1000;
+    uint8_t *data = s_bytes (len, 12), digest [32];
+    seal_sha256 (digest, data, len);
+    char cmd [8192];
+    assert (support_node_stop (n, SIGTERM) == 0);
+    snprintf (cmd, sizeof cmd, "cp %s/node.key %s/county8-node.key && cp %s %s/county8.json && "
+              "rm -rf %s && mkdir -p %s && cp %s/county8-node.key %s/node.key && "
+              "cp %s/county8.json %s && %s rebuild --from-parent -c %s -d %s > %s/rebuild.txt && "
+              "%s check -d %s > /dev/null",
+              n->dir, s_dir, n->config, s_dir, n->dir, n->dir, s_dir, n->dir, s_dir, n->config,
+              support_licnode_path (), n->config, n->dir, s_dir, support_licnode_path (), n->dir);
+    assert (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "cat %s/rebuild.txt; grep -q '^license files: 1 fetched (90000 bytes), 0 not held' "
+              "%s/rebuild.txt", s_dir, s_dir);
+    assert (system (cmd) == 0);
+    assert (support_node_restart (n) == ERR_OK);
+    licclient_t *admin = NULL;
+    assert (support_admin (&admin, n) == ERR_OK);
+    s_read_back (admin, digest, data, len);
+    licclient_destroy (&admin);
+    free (data);
+}
+
 int
 main (void)
 {
@@ -809,6 +840,7 @@ main (void)
     test_the_city_killed_mid_transfer_resumes_where_it_stood ();
     test_an_application_body_reads_a_license_file_within_its_scope ();
     test_a_catalogue_template_reaches_the_province ();
+    test_a_county_rebuilt_from_its_parent_gets_its_files_back ();
     test_a_backup_of_the_province_keeps_its_files ();
 
     licclient_destroy (&s_client);

@@ -588,6 +588,23 @@ s_on_file_chunk (downlink_t *self, s_child_t *c, bool from_session, const Lic__F
     s_want_next (self, c);
 }
 
+//  A child rebuilding from us (licnode rebuild --from-parent) asks for
+//  the files its own entries name: the chunk, or why not.
+static void
+s_on_file_want (downlink_t *self, zframe_t *route, const Lic__FileWant *want)
+{
+    Lic__Repl reply;
+    Lic__FileChunk chunk;
+    uint8_t *data = NULL;
+    filelink_answer (self->store, want, &chunk, &data);
+    codec_repl_init (&reply);
+    reply.body_case = LIC__REPL__BODY_FILE_CHUNK;
+    reply.file_chunk = &chunk;
+    s_child_t tmp = { .route = route };
+    s_send (self, &tmp, &reply);
+    free (data);
+}
+
 void
 downlink_on_readable (downlink_t *self, int budget)
 {
@@ -651,6 +668,9 @@ downlink_on_readable (downlink_t *self, int budget)
                     break;
                 case LIC__REPL__BODY_CHECKPOINT:
                     s_on_checkpoint (self, c, route, from_session, &msg);
+                    break;
+                case LIC__REPL__BODY_FILE_WANT:
+                    s_on_file_want (self, route, msg->file_want);
                     break;
                 case LIC__REPL__BODY_FILE_CHUNK:
                     s_on_file_chunk (self, c, from_session, msg->file_chunk);

@@ -12,12 +12,20 @@
     at the county but not yet at the parent when the disk was lost cannot
     come back from anywhere; the summary says how many the parent had seen
     announced (its last heartbeat head) beyond what it holds.
+
+    License files come back too: each own event naming a file makes it
+    wanted (node/store/files.h), and once the entries are in, each wanted
+    file is asked of the parent a chunk at a time (Repl FileWant, the
+    messages files travel up by) and stored through files_put, verified
+    by its digest.  A file the parent does not hold (it had not fetched
+    it when the disk was lost) stays wanted: the summary counts it.
 */
 #include <czmq.h>
 #include "proto/codec.h"
 #include "node/common/progress.h"
 #include "node/ops/rebuild.h"
 #include "proto/seal.h"
+#include "node/store/files.h"
 #include "node/store/views.h"
 
 #define REBUILD_TIMEOUT_MS 30000
@@ -95,6 +103,100 @@ s_fetch (zsock_t *dealer, const char *division, uint64_t pseq, uint64_t qseq, Li
             return rc;
         }
         codec_repl_free (reply);        //  heartbeats and the like
+    }
+}
+
+//  Sends one FileWant and waits for its FileChunk; caller frees *reply.
+static int
+s_want (zsock_t *dealer, const uint8_t digest [FILES_DIGEST], uint64_t offset, Lic__Repl **reply)
+{
+    Lic__Repl msg;
+    Lic__FileWant w;
+    codec_repl_init (&msg);
+    lic__file_want__init (&w);
+    w.digest.data = (uint8_t *) digest;
+    w.digest.len = FILES_DIGEST;
+    w.offset = offset;
+    msg.body_case = LIC__REPL__BODY_FILE_WANT;
+    msg.file_want = &w;
+    uint8_t *buf;
+    size_t len;
+    if (codec_repl_encode (&msg, &buf, &len) != ERR_OK)
+        return ERR_NOMEM;
+    zframe_t *frame = zframe_new (buf, len);
+    free (buf);
+    if (zframe_send (&frame, dealer, 0) != 0)
+        return ERR_IO;
+    while (true) {
+        frame = zframe_recv (dealer);
+        if (!frame)
+            return ERR_BUSY;
+        int rc = codec_repl_decode (zframe_data (frame), zframe_size (frame), reply);
+        zframe_destroy (&frame);
+        if (rc != ERR_OK)
+            return rc;
+        if ((*reply)->body_case == LIC__REPL__BODY_FILE_CHUNK)
+            return ERR_OK;
+        if ((*reply)->body_case == LIC__REPL__BODY_NACK) {
+            rc = (*reply)->nack->code? (*reply)->nack->code: ERR_FORBIDDEN;
+            codec_repl_free (reply);
+            return rc;
+        }
+        codec_repl_free (reply);        //  heartbeats and the like
+    }
+}
+
+typedef struct {
+    zsock_t *dealer;
+    store_t *store;
+    const char *parent;
+    uint64_t files, bytes, missing;
+    int rc;                             //  a failure of the link or the disk
+} s_files_t;
+
+//  Fetches one wanted file from the parent, chunk by chunk.
+static bool
+s_fetch_file (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, const char *origin)
+{
+    s_files_t *f = (s_files_t *) arg;
+    files_info_t info;
+    int rc = files_info (f->store, digest, &info);
+    if (rc == ERR_OK && info.present) {
+        files_unwant (f->store, digest);
+        return true;
+    }
+    uint64_t offset = rc == ERR_OK? info.received: 0;
+    while (true) {
+        Lic__Repl *reply = NULL;
+        char why [320];
+        rc = s_want (f->dealer, digest, offset, &reply);
+        if (rc != ERR_OK) {
+            f->rc = rc;
+            return false;
+        }
+        const Lic__FileChunk *c = reply->file_chunk;
+        if (c->code != ERR_OK || c->offset != offset) {
+            f->missing++;           //  not at the parent: it stays wanted
+            codec_repl_free (&reply);
+            return true;
+        }
+        rc = files_put (f->store, digest, c->offset, c->total, c->data.data, c->data.len,
+                        (int64_t) time (NULL), &info, why, sizeof why);
+        f->bytes += rc == ERR_OK? c->data.len: 0;
+        codec_repl_free (&reply);
+        if (rc >= ERR_IO) {             //  the disk: stop
+            f->rc = rc;
+            return false;
+        }
+        if (rc != ERR_OK) {             //  the parent's bytes are not the file: it stays wanted
+            f->missing++;
+            return true;
+        }
+        if (info.present) {
+            f->files++;
+            return true;
+        }
+        offset = info.received;
     }
 }
 
@@ -189,6 +291,14 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
                 e->seq = e->origin_seq;     //  our own seq: the same bytes as we stored them
                 rc = s_apply (views, batch, e, why, sizeof why);
                 next++;
+                if (rc == ERR_OK && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT && e->envelope) {
+                    //  Its file, if it names one, is fetched below.
+                    Lic__Event *ev = NULL;
+                    if (codec_event_decode (e->envelope->body.data, e->envelope->body.len,
+                                            &ev) == ERR_OK)
+                        files_want_event (store, batch, ev, cfg->parent.division, cfg->division);
+                    codec_event_free (&ev);
+                }
                 codec_entry_free (&e);
                 //  The next one may have come early.
                 snprintf (name, sizeof name, "%" PRIu64, next);
@@ -218,6 +328,15 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
                   " but not that one: its copy has a gap", zhashx_size (early), next);
         rc = ERR_GAP;
     }
+    s_files_t files = { dealer, store, cfg->parent.division, 0, 0, 0, ERR_OK };
+    if (rc == ERR_OK) {
+        if (files_wanted (store, NULL, s_fetch_file, &files) == ERR_OK)
+            rc = files.rc;
+        else
+            rc = ERR_NOMEM;
+        if (rc != ERR_OK)
+            snprintf (why, sizeof why, "fetching the license files: %s", err_str (rc));
+    }
     if (rc == ERR_OK) {
         //  One synced write makes everything before it durable.
         store_batch_put (batch, STORE_CF_META, "rebuilt", 7, "1", 1);
@@ -229,6 +348,9 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
                  next - 1, next - 1, cfg->parent.division, hwm);
         if (next - 1 != hwm)
             fprintf (out, "warning: the parent's record says %" PRIu64 "\n", hwm);
+        fprintf (out, "license files: %" PRIu64 " fetched (%" PRIu64 " bytes), %" PRIu64
+                 " not held by the parent (still missing here)\n", files.files, files.bytes,
+                 files.missing);
     }
     else
         fprintf (out, "rebuild failed: %s %s\n", err_str (rc), why);
