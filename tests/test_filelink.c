@@ -151,6 +151,34 @@ main (void)
     assert (fl.files == 1 && fl.bytes == len);
     free (data);
 
+    //  An upload of a file staged here with another size (a claim that
+    //  was not the file): the fetch starts the file again from its first
+    //  byte, dropping the staged chunks, and completes it.
+    len = 2 * FILES_CHUNK + 7;
+    data = s_bytes (len, 5);
+    s_put (child, data, len, digest);
+    {
+        char why [256];
+        files_info_t fi;
+        assert (files_put (parent, digest, 0, len + FILES_CHUNK, data, FILES_CHUNK, 1, &fi,
+                           why, sizeof why) == ERR_OK && fi.received == FILES_CHUNK);
+    }
+    s_want (parent, digest);
+    assert (filelink_next (&fl, parent, "330106", now, FILELINK_WINDOW, &want));
+    assert (want.offset == FILES_CHUNK);
+    assert (s_deliver (&fl, parent, child, &want, now) == ERR_BAD_FIELD);
+    for (int i = 0; i < 8 && !files_held (parent, digest); i++) {
+        int n = 0;
+        s_want_t ws [FILELINK_WINDOW];
+        while (filelink_next (&fl, parent, "330106", now, FILELINK_WINDOW, &want))
+            s_keep (&ws [n++], &want);
+        assert (n > 0 && (i > 0 || ws [0].want.offset == 0));
+        for (int k = 0; k < n; k++)
+            assert (s_deliver (&fl, parent, child, &ws [k].want, now) == ERR_OK);
+    }
+    assert (files_held (parent, digest) && files_verify (parent, digest, NULL, 0) == ERR_OK);
+    free (data);
+
     //  A window of 1 (entries in the pipeline): one chunk at a time.
     len = 3 * FILES_CHUNK;
     data = s_bytes (len, 2);

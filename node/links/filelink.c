@@ -205,6 +205,15 @@ filelink_on_chunk (filelink_t *fl, store_t *store, const char *division,
     files_info_t info;
     int rc = files_put (store, fl->digest, chunk->offset, chunk->total, chunk->data.data,
                         chunk->data.len, (int64_t) time (NULL), &info, why, why_size);
+    if ((rc == ERR_BAD_FIELD || rc == ERR_GAP) && chunk->offset > 0) {
+        //  What is staged here does not continue into this chunk (an
+        //  upload of the same digest that announced another size, or
+        //  moved meanwhile): this file again from its first byte, which
+        //  drops the staged chunks (files_put at offset 0).
+        fl->offset = fl->next = fl->total = 0;
+        fl->inflight = 0;
+        return rc;
+    }
     if (rc != ERR_OK) {
         fl->refused++;
         fl->idle_until = now + FILELINK_BACKOFF_MS;
