@@ -733,6 +733,23 @@ test_an_application_body_reads_a_license_file_within_its_scope (void)
     int rc = s_licctl (out, sizeof out, "verify %s --trust %s --file %s 2>&1", copy, pub, wrong);
     printf ("  copy with a file that is not the license's: %d %s", rc, out);
     assert (rc == 1 && strstr (out, "NOT the license's file"));
+
+    //  The same file through licctl query file, with the body's key.
+    char bkey [700], queried [700];
+    snprintf (bkey, sizeof bkey, "%s/body.key", s_dir);
+    snprintf (queried, sizeof queried, "%s/queried.pdf", s_dir);
+    assert (keyfile_save (&body, bkey, true) == ERR_OK);
+    rc = s_licctl (out, sizeof out, "-n %s -k %s --endpoint %s query file %s --out %s --holder %s "
+                   "--holder-type 111 --matter 330000-XK-0001 --staff S-01 --case CASE-FILE "
+                   "--purpose review 2>&1", pub, bkey, s_query_ep, id, queried, holder);
+    printf ("  licctl query file: %d %s", rc, out);
+    assert (rc == 0 && strstr (out, "6 queries"));
+    data [len / 2] ^= 1;                    //  back to the license's bytes
+    fp = fopen (queried, "rb");
+    uint8_t *back = malloc (len + 1);
+    assert (fp && fread (back, 1, len + 1, fp) == len && fclose (fp) == 0);
+    assert (memcmp (back, data, len) == 0);
+    free (back);
     free (data);
     licclient_destroy (&c);
     licclient_destroy (&o);

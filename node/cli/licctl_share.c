@@ -246,15 +246,104 @@ s_scoped (const licctl_opts_t *opts, Lic__QueryKind kind, const char *license_id
     return rc;
 }
 
+//  query file ID --out FILE: the license's file, a chunk per query (each
+//  recorded at the node), kept only if the whole hashes to the digest the
+//  node names for it (the department's signed file_digest).
+static int
+s_query_file (const licctl_opts_t *opts, const char *license_id)
+{
+    if (!opts->out || streq (opts->out, "-")) {
+        fprintf (stderr, "licctl: query file needs --out FILE\n");
+        return LICCTL_EXIT_USAGE;
+    }
+    char tmp [4200];
+    snprintf (tmp, sizeof tmp, "%s.part", opts->out);
+    licclient_t *client;
+    int rc = s_connect (opts, &client);
+    if (rc != LICCTL_EXIT_OK)
+        return rc;
+    FILE *fp = fopen (tmp, "wb");
+    if (!fp) {
+        fprintf (stderr, "licctl: cannot write %s\n", tmp);
+        licclient_destroy (&client);
+        return LICCTL_EXIT_USAGE;
+    }
+    Lic__QueryRequest q = LIC__QUERY_REQUEST__INIT;
+    Lic__Holder h = LIC__HOLDER__INIT;
+    q.kind = LIC__QUERY_KIND__QUERY_FILE;
+    q.matter_code = (char *) (opts->matter? opts->matter: "");
+    q.staff_id = (char *) (opts->staff? opts->staff: "");
+    q.case_number = (char *) (opts->case_no? opts->case_no: "");
+    q.purpose = (char *) (opts->purpose? opts->purpose: "");
+    q.license_id = (char *) license_id;
+    h.id = (char *) (opts->holder? opts->holder: "");
+    h.id_type = (char *) (opts->holder_type? opts->holder_type: "");
+    q.holder = opts->holder? &h: NULL;
+    seal_sha256_ctx_t state;
+    seal_sha256_init (&state);
+    uint8_t digest [32], got [32];
+    uint64_t at = 0, total = 0, queries = 0;
+    bool ok = true;
+    while (rc == LICCTL_EXIT_OK) {
+        Lic__Reply *reply = NULL;
+        q.file_offset = at;
+        int lrc = licclient_query (client, &q, &reply, opts->timeout_ms);
+        rc = licctl_check_reply (lrc, reply, LIC__REPLY__BODY_QUERY, opts->timeout_ms);
+        const Lic__FileResult *f = rc == LICCTL_EXIT_OK? reply->query->file: NULL;
+        if (rc == LICCTL_EXIT_OK && (!f || f->digest.len != 32 || f->offset != at
+                                     || f->data.len > f->total - at)) {
+            fprintf (stderr, "licctl: ERR_MALFORMED: the node's answer is not the chunk asked for\n");
+            rc = LICCTL_EXIT_USAGE;
+        }
+        if (rc == LICCTL_EXIT_OK) {
+            queries++;
+            memcpy (digest, f->digest.data, 32);
+            total = f->total;
+            ok = ok && fwrite (f->data.data, 1, f->data.len, fp) == f->data.len;
+            seal_sha256_update (&state, f->data.data, f->data.len);
+            at += f->data.len;
+            bool end = f->data.len == 0 || at == total;
+            codec_reply_free (&reply);
+            if (end)
+                break;
+        }
+        codec_reply_free (&reply);
+    }
+    licclient_destroy (&client);
+    ok = fflush (fp) == 0 && ok;
+    ok = fclose (fp) == 0 && ok;
+    seal_sha256_final (&state, got);
+    if (rc == LICCTL_EXIT_OK && (!ok || at != total || memcmp (got, digest, 32) != 0)) {
+        fprintf (stderr, "licctl: %s\n", ok? "the bytes read do not hash to the license's file digest: "
+                                            "not kept": "cannot write the file");
+        rc = ok? LICCTL_EXIT_REFUSED: LICCTL_EXIT_USAGE;
+    }
+    if (rc == LICCTL_EXIT_OK && rename (tmp, opts->out) != 0) {
+        fprintf (stderr, "licctl: cannot rename %s to %s\n", tmp, opts->out);
+        rc = LICCTL_EXIT_USAGE;
+    }
+    if (rc != LICCTL_EXIT_OK) {
+        remove (tmp);
+        return rc;
+    }
+    char hex [65];
+    seal_hex (hex, digest, 32);
+    printf ("license file of %s written to %s (%" PRIu64 " bytes, SHA-256 %s, %" PRIu64
+            " queries, each in the audit log)\n", license_id, opts->out, total, hex, queries);
+    return LICCTL_EXIT_OK;
+}
+
 int
 licctl_cmd_query_scoped (const licctl_opts_t *opts)
 {
     const char *sub = opts->n_args > 0? opts->args [0]: "";
+    if (streq (sub, "file") && opts->n_args == 2)
+        return s_query_file (opts, opts->args [1]);
     Lic__QueryKind kind = streq (sub, "get")? LIC__QUERY_KIND__QUERY_GET
                         : streq (sub, "find")? LIC__QUERY_KIND__QUERY_FIND
                         : streq (sub, "status")? LIC__QUERY_KIND__QUERY_STATUS: LIC__QUERY_KIND__QUERY_NONE;
     if (kind == LIC__QUERY_KIND__QUERY_NONE || (kind != LIC__QUERY_KIND__QUERY_FIND && opts->n_args < 2)) {
-        fprintf (stderr, "licctl: query get ID | find | status ID\n");
+        fprintf (stderr, "licctl: query get ID | find | status ID | file ID --out FILE\n");
         return LICCTL_EXIT_USAGE;
     }
     //  find comes a page at a time (each page a query of its own, audited):
