@@ -11,7 +11,8 @@
     the province, the same bytes; with the county killed in the middle of
     a 16 MiB transfer the file shows missing at the city and the province
     (by origin) while its entry is there, until the county is back; the
-    city killed in the middle of one resumes where its disk stood; a
+    city killed in the middle of one resumes where its disk stood, and so
+    does the province; a
     backup of the province restored holds every file; a county rebuilt
     from its parent after losing its disk gets its files back; licnode check
     verifies every file at every level.  An application body at the
@@ -559,6 +560,34 @@ test_the_city_killed_mid_transfer_resumes_where_it_stood (void)
     licclient_destroy (&province);
 }
 
+static void
+test_the_province_killed_mid_transfer_resumes (void)
+{
+    licclient_t *province = NULL;
+    assert (support_admin (&province, &s_h.node [3]) == ERR_OK);
+    size_t len = LICCLIENT_FILE_MAX;
+    uint8_t *data = s_bytes (len, 15), digest [32];
+    char why [512];
+    int code = -1;
+    assert (licclient_file_put (s_client, data, len, digest, &code, why, sizeof why, 20000) == ERR_OK && code == ERR_OK);
+    assert (s_issue (s_client, &s_dept, 33, digest, why, sizeof why) == ERR_OK);
+    uint64_t some = 2 * LICCLIENT_FILE_CHUNK, after = 0;
+    s_wait (province, digest, s_is_partial, &some, "the province to have part of the file");
+    licclient_destroy (&province);
+    assert (support_node_stop (&s_h.node [3], SIGKILL) != 0);
+    assert (support_node_restart (&s_h.node [3]) == ERR_OK);
+    assert (support_admin (&province, &s_h.node [3]) == ERR_OK);
+    assert (!s_present (province, digest, &after) || after == len);
+    printf ("  province killed with at least %" PRIu64 " bytes; after its restart %" PRIu64 "\n",
+            some, after);
+    assert (after >= some);
+    s_wait (province, digest, s_is_present, NULL, "the file at the province");
+    s_read_back (province, digest, data, len);
+    assert (s_missing (3, NULL) == 0);
+    free (data);
+    licclient_destroy (&province);
+}
+
 //  Every file the province holds before a backup is held after the backup
 //  is restored into a new directory, and licnode check verifies them.
 static void
@@ -855,6 +884,7 @@ main (void)
     test_files_reach_the_city_and_the_province ();
     test_a_county_killed_mid_transfer_leaves_the_file_missing_until_it_is_back ();
     test_the_city_killed_mid_transfer_resumes_where_it_stood ();
+    test_the_province_killed_mid_transfer_resumes ();
     test_an_application_body_reads_a_license_file_within_its_scope ();
     test_a_catalogue_template_reaches_the_province ();
     test_a_county_rebuilt_from_its_parent_gets_its_files_back ();
