@@ -246,6 +246,55 @@ test_wrong_digest_oversized_and_out_of_place_are_refused (void)
     licclient_reply_free (&reply);
 }
 
+//  A PublishBatch is judged event by event with the same rule: the event
+//  naming a held file is taken, the one naming a file not here refused
+//  ERR_NO_FILE, in the same answer.
+static void
+test_a_publish_batch_checks_each_event_s_file (void)
+{
+    size_t len = 5000;
+    uint8_t *data = s_bytes (len, 8), held [32], absent [32];
+    char why [512];
+    int code = -1;
+    assert (licclient_file_put (s_client, data, len, held, &code, why, sizeof why, 10000) == ERR_OK && code == ERR_OK);
+    data [0] ^= 1;
+    seal_sha256 (absent, data, len);
+    Lic__Envelope env [2], *envp [2];
+    uint8_t *body [2], sig [2][64];
+    size_t blen [2];
+    for (int i = 0; i < 2; i++) {
+        assert (support_event_sign_file (&s_dept, LIC__OP__OP_ISSUE, 41 + (uint32_t) i, 0, 41, i? absent: held,
+                                         &body [i], &blen [i], sig [i]) == ERR_OK);
+        lic__envelope__init (&env [i]);
+        env [i].body.data = body [i];
+        env [i].body.len = blen [i];
+        env [i].signature.data = sig [i];
+        env [i].signature.len = 64;
+        env [i].key_id.data = (uint8_t *) s_dept.key.sign_pk;
+        env [i].key_id.len = 32;
+        envp [i] = &env [i];
+    }
+    Lic__PublishBatch pb = LIC__PUBLISH_BATCH__INIT;
+    pb.events = envp;
+    pb.n_events = 2;
+    Lic__Request req;
+    codec_request_init (&req);
+    req.body_case = LIC__REQUEST__BODY_PUBLISH_BATCH;
+    req.publish_batch = &pb;
+    Lic__Reply *r = NULL;
+    assert (licclient_call (s_client, &req, &r, 10000) == ERR_OK && r->code == ERR_OK);
+    assert (r->published_batch && r->published_batch->n_results == 2);
+    assert (r->published_batch->results [0]->code == ERR_OK);
+    assert (r->published_batch->results [1]->code == ERR_NO_FILE);
+    printf ("  batch: event 1 seq %" PRIu64 ", event 2 refused: %s\n",
+            r->published_batch->results [0]->seq, r->published_batch->results [1]->message);
+    licclient_reply_free (&r);
+    assert (s_license_exists (s_admin, &s_dept, 41) && !s_license_exists (s_admin, &s_dept, 42));
+    for (int i = 0; i < 2; i++)
+        free (body [i]);
+    free (data);
+}
+
 static void
 test_a_16_mib_file (void)
 {
@@ -878,6 +927,7 @@ main (void)
 
     test_a_file_put_then_its_issue_is_accepted ();
     test_wrong_digest_oversized_and_out_of_place_are_refused ();
+    test_a_publish_batch_checks_each_event_s_file ();
     test_a_16_mib_file ();
     test_a_type_requiring_a_file_refuses_an_event_without_one ();
     test_licctl_file_put_status_get_and_publish_with_file_dir ();
