@@ -1,6 +1,7 @@
 /*  err.c -- names of error codes for logs and clients.  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "proto/err.h"
 
 void
@@ -57,4 +58,16 @@ err_str (int code)
         case ERR_INTERNAL:         return "ERR_INTERNAL";
     }
     return "ERR_UNKNOWN";
+}
+
+int
+err_named (const char *reason)
+{
+    for (int code = ERR_OK + 1; reason && code <= ERR_INTERNAL; code++) {
+        const char *name = err_str (code);
+        size_t n = strlen (name);
+        if (strcmp (name, "ERR_UNKNOWN") != 0 && strncmp (reason, name, n) == 0 && reason [n] == ':')
+            return code;
+    }
+    return ERR_INTERNAL;
 }

@@ -64,4 +64,10 @@ void
 const char *
     err_str (int code);
 
+//  The code a stored reason names at its start ("ERR_FORBIDDEN: ..."),
+//  as reasons are written (err_str, a colon, the explanation); ERR_INTERNAL
+//  if it names none.
+int
+    err_named (const char *reason);
+
 #endif

@@ -149,20 +149,6 @@ held_retryable (int code)
         || code == ERR_TYPE_NOT_ALLOWED || code == ERR_TOO_LARGE;
 }
 
-//  The err_t named at the start of a reason ("ERR_FORBIDDEN: ..."), or
-//  ERR_INTERNAL.
-static int
-s_code_of (const char *reason)
-{
-    for (int code = ERR_OK + 1; code <= ERR_INTERNAL; code++) {
-        const char *name = err_str (code);
-        size_t n = strlen (name);
-        if (strcmp (name, "ERR_UNKNOWN") != 0 && strncmp (reason, name, n) == 0 && reason [n] == ':')
-            return code;
-    }
-    return ERR_INTERNAL;
-}
-
 void
 held_committed (uint64_t gen, int rc)
 {
@@ -280,7 +266,7 @@ s_retry_one (ingest_t *self, const char *division, uint64_t seq)
     const uint8_t *bytes = z + 1;
     size_t len = vl - (size_t) (bytes - v);
     Lic__LogEntry *e = NULL;
-    if (!held_retryable (s_code_of (reason))
+    if (!held_retryable (err_named (reason))
     ||  codec_entry_decode (bytes, len, &e) != ERR_OK || !e->envelope
     ||  strcmp (e->origin_division, division) != 0 || e->origin_seq != seq) {
         codec_entry_free (&e);
@@ -337,7 +323,7 @@ s_retry_one (ingest_t *self, const char *division, uint64_t seq)
         held_behind (self, e, rc, why, sizeof why);
         char now [400];
         snprintf (now, sizeof now, "%s: %s", err_str (rc), why);
-        if ((rc == s_code_of (reason) || rc == ERR_EXISTS) && strcmp (now, reason) != 0)
+        if ((rc == err_named (reason) || rc == ERR_EXISTS) && strcmp (now, reason) != 0)
             s_hold (self, e, bytes, len, rc, why);
     }
     codec_event_free (&t.ev);
@@ -594,7 +580,7 @@ s_sequence_decision (ingest_t *self, ingest_job_t *job)
     const uint8_t *bytes = z + 1;
     size_t len = vl - (size_t) (bytes - v);
     char why [sizeof job->why] = "";
-    int rc = q->release? s_releasable (s_code_of (reason), name, why, sizeof why): ERR_OK;
+    int rc = q->release? s_releasable (err_named (reason), name, why, sizeof why): ERR_OK;
     Lic__LogEntry *e = NULL;
     if (rc == ERR_OK && q->release) {
         //  Every check of its arrival but the order of statements.

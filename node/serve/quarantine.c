@@ -5,20 +5,6 @@
 #include "proto/codec.h"
 #include "node/serve/quarantine.h"
 
-//  The err_t named at the start of a reason ("ERR_FORBIDDEN: ..."), or
-//  ERR_INTERNAL if none.
-static int
-s_code_of (const char *reason)
-{
-    for (int code = ERR_OK + 1; code <= ERR_INTERNAL; code++) {
-        const char *name = err_str (code);
-        size_t n = strlen (name);
-        if (strcmp (name, "ERR_UNKNOWN") != 0 && strncmp (reason, name, n) == 0 && reason [n] == ':')
-            return code;
-    }
-    return ERR_INTERNAL;
-}
-
 uint64_t
 quarantine_count (store_t *store)
 {
@@ -51,7 +37,7 @@ s_item (const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
         free (item);
         return NULL;
     }
-    item->code = s_code_of (item->reason);
+    item->code = err_named (item->reason);
     if (z) {
         size_t el = vl - (size_t) (z + 1 - v);
         item->entry_bytes = (uint32_t) el;
