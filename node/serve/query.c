@@ -22,30 +22,14 @@
 #include "proto/licid.h"
 #include "proto/lifecycle.h"
 #include "node/serve/query.h"
+#include "node/serve/query_int.h"
 #include "node/store/files.h"
 #include "node/serve/ratelimit.h"
 #include "node/serve/auditagg.h"
 #include "proto/seal.h"
 #include "proto/text.h"
 
-struct query_t {
-    const config_t *cfg;
-    identity_t *id;
-    store_t *store;
-    views_t *views;
-    ingest_t *ingest;
-    uint64_t granted;
-    uint64_t refused;
-    ratelimit_t *rate;              //  queries of a key (query_rate, query_burst)
-    ratelimit_t *refusals;          //  a body's refusals recorded one by one (audit_refusals)
-    auditagg_t *agg;                //  the others, per key per window
-    ingest_audit_fn *send;          //  answers that wait for no record
-    void *send_arg;
-    uint64_t aggregated;            //  refused queries counted in aggregated records
-    uint64_t busy;                  //  of which over the key's rate (ERR_BUSY)
-};
 
-#define QUERY_BUDGET (CODEC_FRAME_MAX * 3 / 4)  //  bytes of licenses in one answer
 #define QUERY_EVENTS_MAX 1000                   //  events in one copy
 
 query_t *
@@ -245,8 +229,8 @@ s_load_state (query_t *self, const char *bare, Lic__LicenseState **st)
     return rc;
 }
 
-static int
-s_load_entry (query_t *self, uint64_t seq, Lic__LogEntry **e)
+int
+query_load_entry (query_t *self, uint64_t seq, Lic__LogEntry **e)
 {
     uint8_t key [8], *v;
     size_t vl;
@@ -328,7 +312,7 @@ s_license_view (query_t *self, const Lic__AppBody *b, Lic__LicenseState *st,
     if (t)
         ql->inspection_overdue = catalogue_inspection_overdue (t, st, as_of);
     int rc = ERR_OK;
-    if (st->content_seq && (rc = s_load_entry (self, st->content_seq, &ql->content_entry)) == ERR_OK)
+    if (st->content_seq && (rc = query_load_entry (self, st->content_seq, &ql->content_entry)) == ERR_OK)
         rc = s_filter_disclosures (self, ql->content_entry->envelope, st->content_seq, t, b);
     if (rc == ERR_NOT_FOUND)
         rc = ERR_OK;
@@ -473,7 +457,7 @@ s_make_copy (query_t *self, const Lic__AppBody *b, const Lic__QueryRequest *q,
     size_t kl, vl;
     while (it && rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
         Lic__LogEntry *e = NULL;
-        if (vl != 8 || s_load_entry (self, store_get_u64 (v), &e) != ERR_OK) {
+        if (vl != 8 || query_load_entry (self, store_get_u64 (v), &e) != ERR_OK) {
             rc = ERR_CORRUPT;
             break;
         }
@@ -965,79 +949,4 @@ query_on_request (query_t *self, int channel, zframe_t **route_p, const char *us
         return;
     }
     ingest_submit_audit (self->ingest, channel, route_p, &rec, &reply);
-}
-
-// ---------------------------------------------------------------------
-//  The operator's listing
-
-int
-query_audit_list (query_t *self, const Lic__AuditRequest *req, Lic__AuditResult *res)
-{
-    lic__audit_result__init (res);
-    size_t limit = req->limit && req->limit < QUERY_AUDIT_MAX? req->limit: 100;
-    uint8_t prefix [160], start [160];
-    char tag = 'a';
-    const char *name = NULL;
-    if (req->holder_id && *req->holder_id) {
-        tag = 'h';
-        name = req->holder_id;
-    }
-    else
-    if (req->body_code && *req->body_code) {
-        tag = 'b';
-        name = req->body_code;
-    }
-    size_t pl = views_audit_key (prefix, sizeof prefix, tag, name, 0);
-    size_t sl = views_audit_key (start, sizeof start, tag, name, req->from_seq);
-    if (pl == 0 || sl == 0)
-        return ERR_BAD_FIELD;       //  name too long for a key
-    pl -= 8;                        //  the prefix stops before the seq
-    res->items = calloc (limit, sizeof *res->items);
-    if (!res->items)
-        return ERR_NOMEM;
-    store_iter_t *it = store_iter_new (self->store, STORE_CF_AUDIT, prefix, pl, start, sl);
-    if (!it)
-        return ERR_NOMEM;
-    const uint8_t *k;
-    size_t kl, bytes = 0;
-    int rc = ERR_OK;
-    while (rc == ERR_OK && store_iter_next (it, &k, &kl, NULL, NULL)) {
-        if (kl < pl + 8)
-            continue;
-        uint64_t seq = store_get_u64 (k + kl - 8);
-        if (res->n_items == limit || bytes >= QUERY_BUDGET) {
-            res->next_seq = seq;    //  this one starts the next page
-            res->more = true;
-            break;
-        }
-        Lic__LogEntry *e = NULL;
-        Lic__AuditRecord *r = NULL;
-        if (s_load_entry (self, seq, &e) != ERR_OK
-        ||  codec_audit_record_decode (e->envelope->body.data, e->envelope->body.len, &r) != ERR_OK) {
-            codec_entry_free (&e);
-            rc = ERR_CORRUPT;
-            break;
-        }
-        bool wanted = (!req->matter_code || !*req->matter_code || streq (r->matter_code, req->matter_code))
-                   && (!req->refused_only || r->code != ERR_OK)
-                   && (!req->body_code || !*req->body_code || streq (r->body_code, req->body_code));
-        Lic__AuditItem *item = wanted? calloc (1, sizeof *item): NULL;
-        if (item) {
-            lic__audit_item__init (item);
-            item->seq = seq;
-            item->origin_division = e->origin_division;
-            e->origin_division = NULL;
-            item->record = r;
-            r = NULL;
-            res->items [res->n_items++] = item;
-            bytes += lic__audit_item__get_packed_size (item);
-        }
-        else
-        if (wanted)
-            rc = ERR_NOMEM;
-        codec_audit_record_free (&r);
-        codec_entry_free (&e);
-    }
-    store_iter_destroy (&it);
-    return rc;
 }
