@@ -134,7 +134,7 @@ s_metrics (server_t *self)
     ingest_stats_t st;
     Lic__NodeStatus ns;
     uint8_t curve [32];
-    reads_status_fill (self, &st, &ns, curve, NULL);
+    reads_status_fill (self, &st, &ns, curve, NULL, false);
     metrics_store_t db;
     metrics_store_fill (&db, self->store);
     zap_stats_t hs;
@@ -213,7 +213,7 @@ s_summary (server_t *self)
     ingest_stats_t st;
     Lic__NodeStatus ns;
     uint8_t curve [32];
-    reads_status_fill (self, &st, &ns, curve, NULL);
+    reads_status_fill (self, &st, &ns, curve, NULL, false);
     Lic__NodeSummary sum;
     codec_node_summary_init (&sum);
     sum.division = ns.division;

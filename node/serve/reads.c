@@ -7,7 +7,7 @@
 //  (32 bytes each) and strings of self.  Free with downlink_status_free.
 void
 reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
-               uint8_t curve [32], uint8_t root [32])
+               uint8_t curve [32], uint8_t root [32], bool fresh)
 {
     ingest_stats (self->ingest, st);
     //  Messages of keys no longer admitted count with the refused events.
@@ -54,18 +54,24 @@ reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     uplink_status (self->uplink, ns);
     if (self->downlink)
         downlink_status (self->downlink, ns);
-    reads_files_fill (self, ns);
+    reads_files_fill (self, ns, fresh);
 }
 
 //  Files named by applied entries and not held here yet, in all, per
 //  origin and per child (proto/README.md section 12): ns borrows them
 //  from self until the next fill.
 void
-reads_files_fill (server_t *self, Lic__NodeStatus *ns)
+reads_files_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
 {
     files_stats_t *fs = &self->files_stats;
-    if (files_missing_stats (self->store, fs) != ERR_OK)
-        return;
+    int64_t now = zclock_mono ();
+    if (fresh || !self->files_stats_at || now - self->files_stats_at >= READS_FILES_EVERY_MS) {
+        if (files_missing_stats (self->store, fs) != ERR_OK) {
+            self->files_stats_at = 0;           //  nothing to reuse: count again next time
+            return;
+        }
+        self->files_stats_at = now;
+    }
     ns->files_missing = fs->total;
     ns->files_missing_partial = fs->partial;
     for (size_t i = 0; i < fs->n_origin; i++) {
@@ -90,7 +96,7 @@ reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
     ingest_stats_t st;
     Lic__NodeStatus ns;
     uint8_t curve [32], root [32];
-    reads_status_fill (self, &st, &ns, curve, root);
+    reads_status_fill (self, &st, &ns, curve, root, true);
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;

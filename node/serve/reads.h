@@ -9,13 +9,20 @@
 
 //  Fills ns (and st) with the node's status; ns borrows curve and root
 //  (32 bytes each) and strings of self.  Free with downlink_status_free.
+//  fresh: count the missing files now (an operator asked); else a count
+//  at most READS_FILES_EVERY_MS old will do (the loop's own metrics and
+//  summaries, each once a second).
 void
     reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
-                       uint8_t curve [32], uint8_t root [32]);
+                       uint8_t curve [32], uint8_t root [32], bool fresh);
+
+//  How old the loop's count of missing files may be: counting is a scan
+//  of the wanted index (up to FILES_STATS_SCAN keys), not for every tick.
+#define READS_FILES_EVERY_MS 5000
 
 //  The files-missing part of ns (reads_status_fill does it too).
 void
-    reads_files_fill (server_t *self, Lic__NodeStatus *ns);
+    reads_files_fill (server_t *self, Lic__NodeStatus *ns, bool fresh);
 
 void
     reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);

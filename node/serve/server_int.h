@@ -65,6 +65,7 @@ struct server_t {
     uint64_t backup_req;            //  their request id
     uint64_t backup_head;           //  durable head when it started
     files_stats_t files_stats;      //  files missing, as the last status counted them
+    int64_t files_stats_at;         //  when (zclock_mono ms); 0: never, or that count failed
     Lic__FilesMissing files_by_origin [FILES_STATS_MAX], *files_by_origin_p [FILES_STATS_MAX];
 };
 
