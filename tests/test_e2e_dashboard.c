@@ -16,7 +16,8 @@
       every node below it with the state, head, lag and quarantined count
       that `licctl status --tree --json` of the province gives before and
       after the load (the stopped county SILENT with a lag of at least its
-      silence, the city with its held entries counted), the link to the
+      silence and behind by at least the 6 entries its city holds, the
+      city with its held entries counted), the link to the
       city, a lag chart per node and its own empty quarantine.
     - The cause removed (the city restarts with the county's new key: a
       rotation record, the held entries retried and applied): nothing held
@@ -27,8 +28,9 @@
       of the county's statements (ERR_EXISTS, as in test_e2e_quarantine):
       the city's page lists them with their reasons, the province's page
       agrees with its status (the city's row counting 2 held; the county,
-      whose summaries pass again, shown as it states itself: the city acks
-      the entries it holds, so its own uplink lag says nothing of them).
+      streaming and saying it has no lag, behind by at least those 2: the
+      city acked them, so the county's own uplink lag omits them, and the
+      city's signed summary says it holds them).
       The city's operator releases one and rejects the other (licctl
       quarantine release|reject --reason): nothing held, equal digests,
       and the province's page agrees with its status again.  The stopped
@@ -412,6 +414,38 @@ s_wait_city_holds (int64_t want)
     assert (total == want);
 }
 
+//  Waits until the province counts `want` entries of county 330106 held
+//  at or above its city in the county's lag (held_above; lag_entries at
+//  least that), and the city counts them in its child's lag (held).
+static void
+s_wait_held_above (int64_t want)
+{
+    int64_t deadline = support_now_us () + 60 * 1000000LL;
+    bool ok = false;
+    while (!ok && support_now_us () < deadline) {
+        json_t *j = s_tree_json ();
+        json_t *n = s_below (j, "330106");
+        ok = n && s_int (n, "held_above") == want && s_int (n, "lag_entries") >= want;
+        json_t *city = s_licctl_json (2, "status");
+        size_t i;
+        json_t *c;
+        json_array_foreach (json_object_get (city, "children"), i, c)
+            if (streq (json_string_value (json_object_get (c, "division")), "330106"))
+                ok = ok && s_int (c, "held") == want && s_int (c, "lag_entries") >= want;
+        if (!ok && support_now_us () >= deadline - 200000) {
+            char *text = json_dumps (j, JSON_INDENT (1));
+            fprintf (stderr, "330106 held above %" PRId64 " expected; the province's tree:\n%s\n",
+                     want, text);
+            free (text);
+        }
+        json_decref (city);
+        json_decref (j);
+        if (!ok)
+            zclock_sleep (200);
+    }
+    assert (ok);
+}
+
 //  The province's page in the browser against its `status --tree --json`
 //  before and after the load: every node below, the link to the city,
 //  a chart per node, its own (empty) quarantine.  The stopped county's
@@ -642,6 +676,9 @@ test_the_dashboards_in_a_browser (void)
     //  take them, so above it the county falls silent, its lag growing
     //  from when it was last heard.
     s_wait_all_seen ((bool [2]) { true, true });
+    //  Honest lag: the 6 entries the city acked but holds count in the
+    //  county's lag at the city and at the province.
+    s_wait_held_above (6);
 
     printf (" held at the city, 330108 stopped:\n");
     s_check_city_held (6, "ERR_UNKNOWN_KEY", "is not signed by the key of node 330106",
@@ -656,6 +693,7 @@ test_the_dashboards_in_a_browser (void)
     assert (s_row (s_dom, "tree", "330106", row, sizeof row));
     assert (streq (s_cell (row, "state text"), "SILENT") && s_cell_int (row, "lag-s") >= SILENCE_S);
     assert ((uint64_t) s_cell_int (row, "head") < s_head (0) && strstr (row, "lag-bad"));
+    assert (s_cell_int (row, "lag-entries") >= 6);
     s_screenshot (s_port, "dashboard-province-held.png");
 
     //  The cause removed: the city restarts and takes the county's new
@@ -673,6 +711,7 @@ test_the_dashboards_in_a_browser (void)
     //  The stopped county's lag grown beyond what the first page showed,
     //  even counting the page's freshness bound.
     s_wait_lag_beyond (lag_held);
+    s_wait_held_above (0);
     printf (" resolved, 330108 still stopped:\n");
     s_check_city_held (0, "", "", "");
     int64_t lag_resolved = s_check_province ();
@@ -684,6 +723,7 @@ test_the_dashboards_in_a_browser (void)
     assert (s_row (s_dom, "tree", "330106", row, sizeof row));
     assert (streq (s_cell (row, "state text"), "streaming") && s_cell_int (row, "lag-s") == 0);
     assert ((uint64_t) s_cell_int (row, "head") == s_head (0) && strstr (row, "lag-ok"));
+    assert (s_cell_int (row, "lag-entries") == 0);
     s_screenshot (s_port, "dashboard-province-resolved.png");
 
     //  Two registrations signed by a key the city learns only after a
@@ -704,6 +744,7 @@ test_the_dashboards_in_a_browser (void)
     s_wait_county_reconnected ();
     s_wait_all_seen ((bool [2]) { false, true });
     s_wait_lag_beyond (lag_resolved);
+    s_wait_held_above (2);
     char applied [64];
     snprintf (applied, sizeof applied, "statement %" PRIu64 " was applied here", seq5);
     printf (" held by statement order at the city, 330108 still stopped:\n");
@@ -712,6 +753,10 @@ test_the_dashboards_in_a_browser (void)
     int64_t lag_order = s_check_province ();
     assert (s_row (s_dom, "tree", "330100", row, sizeof row));
     assert (s_cell_int (row, "quarantined") == 2);
+    //  The county streams and says it has no lag, but the province counts
+    //  the 2 entries its city holds in its lag.
+    assert (s_row (s_dom, "tree", "330106", row, sizeof row));
+    assert (streq (s_cell (row, "state text"), "streaming") && s_cell_int (row, "lag-entries") >= 2);
     s_screenshot (s_port, "dashboard-province-held-order.png");
 
     //  The city's operator releases one and rejects the other.
@@ -729,6 +774,7 @@ test_the_dashboards_in_a_browser (void)
     assert (s_digest_at_province ());
     s_wait_all_seen ((bool [2]) { false, true });
     s_wait_lag_beyond (lag_order);
+    s_wait_held_above (0);
     printf (" released and rejected, 330108 still stopped:\n");
     s_check_city_held (0, "", "", "");
     int64_t lag_released = s_check_province ();
@@ -738,6 +784,7 @@ test_the_dashboards_in_a_browser (void)
     assert (s_row (s_dom, "tree", "330106", row, sizeof row));
     assert (streq (s_cell (row, "state text"), "streaming") && s_cell_int (row, "lag-s") == 0);
     assert ((uint64_t) s_cell_int (row, "head") == s_head (0) && strstr (row, "lag-ok"));
+    assert (s_cell_int (row, "lag-entries") == 0);
     s_screenshot (s_port, "dashboard-province-released.png");
 
     assert (kill (s_h.node [1].pid, SIGCONT) == 0);

@@ -14,15 +14,39 @@ typedef struct {
     uint8_t pk [32], sk [64];
 } s_node_t;
 
-static s_node_t s_nodes [3] = { { "330106", {0}, {0} }, { "330108", {0}, {0} }, { "330201", {0}, {0} } };
+#define S_NODES 5
+static s_node_t s_nodes [S_NODES] = { { "330106", {0}, {0} }, { "330108", {0}, {0} },
+                                      { "330201", {0}, {0} }, { "330100", {0}, {0} },
+                                      { "330200", {0}, {0} } };
 
 static const uint8_t *
 s_key_of (void *arg, const char *division)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < S_NODES; i++)
         if (strcmp (s_nodes [i].division, division) == 0)
             return s_nodes [i].pk;
     return NULL;
+}
+
+//  Summary s signed by `signer`, as an encoded Envelope.
+static uint8_t *
+s_sign (const Lic__NodeSummary *s, const s_node_t *signer, size_t *len)
+{
+    uint8_t *body, *out, sig [64];
+    size_t blen;
+    assert (codec_node_summary_encode (s, &body, &blen) == ERR_OK);
+    seal_sign (sig, body, blen, signer->sk);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = blen;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = (uint8_t *) signer->pk;
+    env.key_id.len = 32;
+    assert (codec_envelope_encode (&env, &out, len) == ERR_OK);
+    free (body);
+    return out;
 }
 
 //  A summary of `division` made at `made_at`, signed by `signer`.
@@ -37,21 +61,93 @@ s_summary (const char *division, int64_t made_at, uint64_t lag_s, const s_node_t
     s.made_at = made_at;
     s.uplink_lag_seconds = (int64_t) lag_s;
     s.uplink_state = "streaming";
-    uint8_t *body, *out, sig [64];
-    size_t blen;
-    assert (codec_node_summary_encode (&s, &body, &blen) == ERR_OK);
-    seal_sign (sig, body, blen, signer->sk);
-    Lic__Envelope env;
-    codec_envelope_init (&env);
-    env.body.data = body;
-    env.body.len = blen;
-    env.signature.data = sig;
-    env.signature.len = 64;
-    env.key_id.data = (uint8_t *) signer->pk;
-    env.key_id.len = 32;
-    assert (codec_envelope_encode (&env, &out, len) == ERR_OK);
-    free (body);
-    return out;
+    return s_sign (&s, signer, len);
+}
+
+//  A summary of node `who` (index) that holds `n` origins' entries.
+static uint8_t *
+s_holding (int who, int64_t made_at, Lic__HeldOrigin **held, size_t n, size_t *len)
+{
+    Lic__NodeSummary s;
+    codec_node_summary_init (&s);
+    s.division = (char *) s_nodes [who].division;
+    s.parent_division = "330000";
+    s.made_at = made_at;
+    s.uplink_state = "streaming";
+    s.held = held;
+    s.n_held = n;
+    return s_sign (&s, &s_nodes [who], len);
+}
+
+//  Entries of the nodes below held at the nodes between (subtree_held_for):
+//  only a node above a division counts for it, never the division itself
+//  or another branch; and a summary of the largest body a node sends
+//  (SUBTREE_BODY_MAX) fits what a parent keeps.
+static void
+test_held_for (void)
+{
+    subtree_t *t = subtree_new ();
+    assert (t);
+    Lic__HeldOrigin h [3], *hp [3] = { &h [0], &h [1], &h [2] };
+    for (int i = 0; i < 3; i++)
+        lic__held_origin__init (&h [i]);
+    size_t len;
+    uint8_t *b;
+    //  City 330100 holds 3 of county 330106 (oldest received 1500) and 1 of 330108.
+    h [0].origin = "330106"; h [0].entries = 3; h [0].oldest_received_at = 1500;
+    h [1].origin = "330108"; h [1].entries = 1; h [1].oldest_received_at = 1700;
+    b = s_holding (3, 1990, hp, 2, &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
+    free (b);
+    //  County 330106 says it holds 50 of its own, city 330200 (another
+    //  branch) 100 of 330106: neither counts for 330106.
+    h [0].entries = 50;
+    b = s_holding (0, 1990, hp, 1, &len);
+    assert (subtree_offer (t, "330106", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
+    free (b);
+    h [0].entries = 100;
+    b = s_holding (4, 1990, hp, 1, &len);
+    assert (subtree_offer (t, "330200", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
+    free (b);
+    assert (subtree_size (t) == 3);
+    uint64_t entries = 2;           //  held at this node, say
+    int64_t oldest = 1600;
+    subtree_held_for (t, "330106", &entries, &oldest);
+    assert (entries == 5 && oldest == 1500);
+    entries = 0, oldest = 0;
+    subtree_held_for (t, "330108", &entries, &oldest);
+    assert (entries == 1 && oldest == 1700);
+    entries = 0, oldest = 0;
+    subtree_held_for (t, "330100", &entries, &oldest);
+    assert (entries == 0 && oldest == 0);
+    //  Saturating: a lie of UINT64_MAX entries does not wrap.
+    entries = UINT64_MAX - 1;
+    subtree_held_for (t, "330106", &entries, &oldest);
+    assert (entries == UINT64_MAX);
+
+    //  The largest body a node sends, signed, fits.
+    Lic__NodeSummary s;
+    codec_node_summary_init (&s);
+    s.division = "330100";
+    s.parent_division = "330000";
+    s.made_at = INT64_MAX;
+    s.head_seq = s.uplink_acked = s.uplink_lag = UINT64_MAX;
+    s.uplink_state = "streaming";
+    char error [1024];
+    memset (error, 'e', sizeof error);
+    error [0] = 0;
+    s.uplink_error = error;
+    size_t el = 0;
+    while (lic__node_summary__get_packed_size (&s) < SUBTREE_BODY_MAX) {
+        error [el++] = 'e';
+        error [el] = 0;
+    }
+    assert (lic__node_summary__get_packed_size (&s) == SUBTREE_BODY_MAX);
+    b = s_sign (&s, &s_nodes [3], &len);
+    assert (len <= SUBTREE_SUMMARY_MAX);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2000, 0) == ERR_OK);
+    free (b);
+    subtree_destroy (&t);
 }
 
 typedef struct {
@@ -73,8 +169,9 @@ int
 main (void)
 {
     assert (seal_init () == ERR_OK);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < S_NODES; i++)
         seal_keypair (s_nodes [i].pk, s_nodes [i].sk);
+    test_held_for ();
     subtree_t *t = subtree_new ();
     assert (t);
     size_t len;

@@ -181,8 +181,7 @@ static void
 s_print_child (const Lic__ChildStatus *c, int64_t now)
 {
     char contact [32];
-    uint64_t lag = c->child_head > c->acked_seq?
-                   c->child_head - c->acked_seq: 0;
+    uint64_t lag = c->lag;
     if (!c->last_contact)
         snprintf (contact, sizeof contact, "never");
     else
@@ -198,6 +197,9 @@ s_print_child (const Lic__ChildStatus *c, int64_t now)
             c->checkpoint_size);
     if (*c->refused)
         printf ("           refused: %s\n", c->refused);
+    if (c->held)
+        printf ("           held here: %" PRIu64 " of its entries (counted in its lag; licctl quarantine list)\n",
+                c->held);
     if (c->files_missing)
         printf ("           files: %" PRIu64 " named by its entries, not fetched yet\n",
                 c->files_missing);
@@ -230,7 +232,7 @@ s_print_tree (const Lic__NodeStatus *st)
             snprintf (heard, sizeof heard, "%" PRId64 "s ago", now - n->last_seen);
         printf ("%-16s %-8s %-11s %10" PRIu64 " %9" PRIu64 " %9" PRId64 " %8s %5" PRIu64 " %9" PRIu64
                 "  %u/%u%s\n", name, s->parent_division, n->silent? "SILENT": s->uplink_state,
-                s->head_seq, s->uplink_lag, n->lag_seconds, heard, s->quarantined, s->disk_free_mb,
+                s->head_seq, n->lag, n->lag_seconds, heard, s->quarantined, s->disk_free_mb,
                 s->children_connected, s->children, *s->uplink_error? "  (uplink error)": "");
     }
     printf ("%zu node(s) below %s\n", st->n_subtree, st->division);
@@ -274,6 +276,12 @@ s_print_status (const Lic__NodeStatus *st)
     }
     printf ("quarantined:  %" PRIu64 "%s\n", st->quarantined, st->quarantined?
             " entries held back: they failed verification": "");
+    if (st->n_held_by_origin) {
+        printf ("              by origin%s:", st->held_partial? " (of the first 10,000)": "");
+        for (size_t i = 0; i < st->n_held_by_origin; i++)
+            printf (" %s %" PRIu64, st->held_by_origin [i]->origin, st->held_by_origin [i]->entries);
+        printf ("\n");
+    }
     printf ("since start:  %" PRIu64 " published, %" PRIu64 " applied, %"
             PRIu64 " rejected, %" PRIu64 " duplicates\n", st->published,
             st->applied, st->rejected, st->duplicates);

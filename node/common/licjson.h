@@ -135,10 +135,13 @@ json_t *
 //  sign_key (hex), curve_key (Z85), checkpoint and receipt (signed note
 //  texts, "" if none), uplink {state, parent_division, acked_seq,
 //  lag_entries, lag_seconds, error}, children [{division, connected,
-//  acked_seq, child_head, lag_entries (child_head - acked_seq),
-//  lag_seconds, last_contact (unix seconds, 0 = never), last_contact_age
-//  (seconds before now; null if never, or if no int64 holds it),
-//  checkpoint_size}], quarantined,
+//  acked_seq, child_head, lag_entries (child_head - acked_seq, plus
+//  held), held (its entries held here), lag_seconds, last_contact (unix
+//  seconds, 0 = never), last_contact_age (seconds before now; null if
+//  never, or if no int64 holds it), checkpoint_size}], subtree [{...,
+//  lag_entries (its uplink lag plus held_above), held_above (its entries
+//  held here or between)}], quarantined, held_by_origin {origin:
+//  entries}, held_partial,
 //  published, applied, rejected, duplicates, departments, licenses,
 //  catalogue_types, inspections_overdue, started_at.  Caller owns the
 //  result; NULL if out of memory.

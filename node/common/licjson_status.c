@@ -67,7 +67,8 @@ s_subtree_to_json (const Lic__SubtreeNode *n, int64_t now)
     licjson_set (obj, "uplink_state", licjson_str (s->uplink_state), &ok);
     licjson_set (obj, "uplink_error", licjson_str (s->uplink_error), &ok);
     licjson_set (obj, "uplink_acked", licjson_int ((int64_t) s->uplink_acked), &ok);
-    licjson_set (obj, "lag_entries", licjson_int ((int64_t) s->uplink_lag), &ok);
+    licjson_set (obj, "lag_entries", licjson_int ((int64_t) n->lag), &ok);
+    licjson_set (obj, "held_above", licjson_int ((int64_t) n->held_above), &ok);
     licjson_set (obj, "lag_seconds", licjson_int (n->lag_seconds), &ok);
     licjson_set (obj, "silent", json_boolean (n->silent), &ok);
     licjson_set (obj, "last_seen", licjson_int (n->last_seen), &ok);
@@ -93,13 +94,12 @@ s_child_to_json (const Lic__ChildStatus *c, int64_t now)
     json_t *obj = json_object ();
     if (!obj)
         return NULL;
-    uint64_t lag = c->child_head > c->acked_seq?
-                   c->child_head - c->acked_seq: 0;
     licjson_set (obj, "division", licjson_str (c->division), &ok);
     licjson_set (obj, "connected", json_boolean (c->connected), &ok);
     licjson_set (obj, "acked_seq", licjson_int ((int64_t) c->acked_seq), &ok);
     licjson_set (obj, "child_head", licjson_int ((int64_t) c->child_head), &ok);
-    licjson_set (obj, "lag_entries", licjson_int ((int64_t) lag), &ok);
+    licjson_set (obj, "lag_entries", licjson_int ((int64_t) c->lag), &ok);
+    licjson_set (obj, "held", licjson_int ((int64_t) c->held), &ok);
     licjson_set (obj, "lag_seconds", licjson_int (c->lag_seconds), &ok);
     licjson_set (obj, "last_contact", licjson_int (c->last_contact), &ok);
     licjson_set (obj, "last_contact_age", c->last_contact?
@@ -146,6 +146,12 @@ licjson_status_to_json (const Lic__NodeStatus *st)
     licjson_set (obj, "subtree", subtree, &ok);
     licjson_set (obj, "quarantined",
                  licjson_int ((int64_t) st->quarantined), &ok);
+    json_t *held = json_object ();
+    for (size_t i = 0; held && i < st->n_held_by_origin; i++)
+        licjson_set (held, st->held_by_origin [i]->origin,
+                     licjson_int ((int64_t) st->held_by_origin [i]->entries), &ok);
+    licjson_set (obj, "held_by_origin", held, &ok);
+    licjson_set (obj, "held_partial", json_boolean (st->held_partial), &ok);
     //  Files (proto/README.md section 12): complete when none is missing.
     licjson_set (obj, "files_missing", licjson_int ((int64_t) st->files_missing), &ok);
     licjson_set (obj, "files_complete", json_boolean (st->files_missing == 0), &ok);

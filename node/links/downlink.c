@@ -746,6 +746,7 @@ downlink_status (downlink_t *self, Lic__NodeStatus *ns)
         cs->division = c->in.division;
         cs->acked_seq = c->in.hwm;
         cs->child_head = parentlink_child_head (&c->link, c->in.hwm);
+        cs->lag = cs->child_head > cs->acked_seq? cs->child_head - cs->acked_seq: 0;
         cs->last_contact = parentlink_last_contact (&c->link);
         cs->connected = c->route && parentlink_connected (&c->link, now);
         cs->lag_seconds = parentlink_lag_seconds (&c->link, now);

@@ -166,3 +166,23 @@ subtree_lag_seconds (const Lic__NodeSummary *summary, int64_t last_seen, int64_t
     int64_t silent = now - last_seen;
     return silent > SUBTREE_STALE_S && silent > lag? silent: lag;
 }
+
+void
+subtree_held_for (subtree_t *self, const char *division, uint64_t *entries, int64_t *oldest)
+{
+    for (const s_node_t *n = (const s_node_t *) zhashx_first (self->nodes); n;
+         n = (const s_node_t *) zhashx_next (self->nodes)) {
+        const Lic__NodeSummary *s = n->summary;
+        if (!authority_below (division, s->division))
+            continue;
+        for (size_t i = 0; i < s->n_held; i++) {
+            const Lic__HeldOrigin *h = s->held [i];
+            if (strcmp (h->origin, division) != 0)
+                continue;
+            *entries = h->entries > UINT64_MAX - *entries? UINT64_MAX: *entries + h->entries;
+            if (h->entries && h->oldest_received_at > 0
+            &&  (*oldest == 0 || h->oldest_received_at < *oldest))
+                *oldest = h->oldest_received_at;
+        }
+    }
+}

@@ -22,8 +22,14 @@
 
 #define SUBTREE_MAX         4096    //  nodes held below one node
 #define SUBTREE_SUMMARY_MAX 1024    //  bytes of one signed summary (Envelope)
+#define SUBTREE_BODY_MAX    (SUBTREE_SUMMARY_MAX - 103)
+                                    //  of its NodeSummary: the Envelope adds a tag and a
+                                    //  2-byte length (bodies of 128..16,383 bytes), the
+                                    //  signature (66) and the key id (34)
 #define SUBTREE_STALE_S     15      //  a node not heard for longer is silent
 #define SUBTREE_SKEW_S      10      //  clock difference tolerated between nodes (NTP)
+#define SUBTREE_HELD_MAX    16      //  origins a summary names in held (most held first):
+                                    //  16 x <= 30 bytes keeps a summary within its 1,024
 
 typedef struct subtree_t subtree_t;
 
@@ -77,5 +83,15 @@ void
 //  the time since it was last heard.
 int64_t
     subtree_lag_seconds (const Lic__NodeSummary *summary, int64_t last_seen, int64_t now);
+
+//  Entries of `division` held back (quarantined) at the nodes below this
+//  one that lie above it, as their signed summaries say (NodeSummary
+//  held; those nodes acknowledged them, so the division's own uplink lag
+//  omits them): added to *entries (saturating), and *oldest lowered to
+//  the oldest received_at among them (left as it is if none is older).
+//  Only a node whose division `division` lies strictly below is counted:
+//  a node cannot make another branch look behind.
+void
+    subtree_held_for (subtree_t *self, const char *division, uint64_t *entries, int64_t *oldest);
 
 #endif

@@ -138,8 +138,8 @@ typedef enum {
 static const char *s_child_names [S_CHILD_SERIES][2] = {
     { "licrepo_child_acked_seq", "Child's last seq durable here (its high-water mark)." },
     { "licrepo_child_head_seq", "Child's head seq as it last reported it." },
-    { "licrepo_child_lag_entries", "Child's entries not yet durable here." },
-    { "licrepo_child_lag_seconds", "Age of the child's oldest entry not yet durable here." },
+    { "licrepo_child_lag_entries", "Child's entries not yet durable here, plus those held (quarantined) here." },
+    { "licrepo_child_lag_seconds", "Age of the child's oldest entry not yet durable or held here." },
     { "licrepo_child_last_contact_timestamp_seconds", "Last frame from the child (0 = never)." },
     { "licrepo_child_connected", "1 while the child is connected and recently heard from." },
     { "licrepo_child_checkpoint_size", "Size of the child's last checkpoint verified here." },
@@ -152,8 +152,7 @@ s_child_value (s_buf_t *b, const Lic__ChildStatus *cs, s_child_series_t which)
     switch (which) {
         case S_CHILD_ACKED:     s_printf (b, "%" PRIu64, cs->acked_seq); break;
         case S_CHILD_HEAD:      s_printf (b, "%" PRIu64, cs->child_head); break;
-        case S_CHILD_LAG:       s_printf (b, "%" PRIu64, cs->child_head > cs->acked_seq?
-                                          cs->child_head - cs->acked_seq: 0); break;
+        case S_CHILD_LAG:       s_printf (b, "%" PRIu64, cs->lag); break;
         case S_CHILD_LAG_S:     s_printf (b, "%" PRId64, cs->lag_seconds); break;
         case S_CHILD_CONTACT:   s_printf (b, "%" PRId64, cs->last_contact); break;
         case S_CHILD_CONNECTED: s_printf (b, "%d", cs->connected? 1: 0); break;
@@ -191,7 +190,8 @@ typedef enum {
 static const char *s_node_names [S_NODE_SERIES][2] = {
     { "licrepo_node_lag_seconds", "A node below: age of its oldest entry not yet at its parent, "
       "or at least its silence when it is silent." },
-    { "licrepo_node_lag_entries", "A node below: its entries not yet durable at its parent, as it last said." },
+    { "licrepo_node_lag_entries", "A node below: its entries not yet durable at its parent, as it last said, "
+      "plus its entries held (quarantined) here or between." },
     { "licrepo_node_last_seen_timestamp_seconds", "A node below: when its latest signed summary arrived here." },
     { "licrepo_node_up", "A node below: 1 if heard within 15 s and streaming to its parent, else 0." },
     { "licrepo_node_quarantined", "A node below: entries it holds in quarantine, as it last said." },
@@ -217,7 +217,7 @@ s_render_subtree (s_buf_t *b, const Lic__NodeStatus *ns)
             s_printf (b, "} ");
             switch ((s_node_series_t) which) {
                 case S_NODE_LAG_S: s_printf (b, "%" PRId64, n->lag_seconds); break;
-                case S_NODE_LAG:   s_printf (b, "%" PRIu64, s->uplink_lag); break;
+                case S_NODE_LAG:   s_printf (b, "%" PRIu64, n->lag); break;
                 case S_NODE_SEEN:  s_printf (b, "%" PRId64, n->last_seen); break;
                 case S_NODE_UP:    s_printf (b, "%d", !n->silent
                                              && strcmp (s->uplink_state, "streaming") == 0); break;

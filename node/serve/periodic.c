@@ -201,6 +201,14 @@ s_try_recover (server_t *self)
         logfmt_msgf (LOGFMT_WARN, "repository not recovered yet: %s %s", err_str (rc), why);
 }
 
+//  Most held first.
+static int
+s_cmp_held (const void *a, const void *b)
+{
+    const Lic__HeldOrigin *x = *(Lic__HeldOrigin *const *) a, *y = *(Lic__HeldOrigin *const *) b;
+    return x->entries < y->entries? 1: x->entries > y->entries? -1: strcmp (x->origin, y->origin);
+}
+
 //  Our signed NodeSummary for the parent's heartbeat (README
 //  "Replication"; node/links/subtree.h): what our status says of us,
 //  signed with the node key, so every level above holds it as we stated
@@ -227,6 +235,16 @@ s_summary (server_t *self)
     sum.made_at = (int64_t) time (NULL);
     sum.started_at = ns.started_at;
     sum.quarantined = ns.quarantined;
+    //  The origins whose entries we hold, most first: above us they count
+    //  in those origins' lag (subtree_held_for), since we acked them.
+    Lic__HeldOrigin *held [QUARANTINE_STATS_MAX];
+    size_t n_held = ns.n_held_by_origin < QUARANTINE_STATS_MAX? ns.n_held_by_origin: QUARANTINE_STATS_MAX;
+    if (n_held) {
+        memcpy (held, ns.held_by_origin, n_held * sizeof held [0]);
+        qsort (held, n_held, sizeof held [0], s_cmp_held);
+    }
+    sum.held = held;
+    sum.n_held = n_held < SUBTREE_HELD_MAX? n_held: SUBTREE_HELD_MAX;
     sum.software = LICREPO_VERSION;
     sum.children = (uint32_t) ns.n_children;
     for (size_t i = 0; i < ns.n_children; i++)
@@ -234,6 +252,17 @@ s_summary (server_t *self)
     struct statvfs vfs;
     if (statvfs (self->cfg->data_dir, &vfs) == 0)
         sum.disk_free_mb = (uint64_t) vfs.f_bavail * vfs.f_frsize >> 20;
+    //  Within what the parent keeps: the fewest held origins go first,
+    //  then the text of the last uplink error (our status keeps it whole).
+    while (lic__node_summary__get_packed_size (&sum) > SUBTREE_BODY_MAX) {
+        if (sum.n_held)
+            sum.n_held--;
+        else
+        if (*sum.uplink_error)
+            sum.uplink_error = "";
+        else
+            break;
+    }
     uint8_t *body = NULL, *env_bytes = NULL, sig [SEAL_SIG_BYTES];
     size_t len, env_len;
     if (codec_node_summary_encode (&sum, &body, &len) == ERR_OK) {

@@ -18,6 +18,47 @@ quarantine_count (store_t *store)
     return n;
 }
 
+int
+quarantine_stats (store_t *store, quarantine_stats_t *stats)
+{
+    memset (stats, 0, sizeof *stats);
+    store_iter_t *it = store_iter_new (store, STORE_CF_QUARANTINE, NULL, 0, NULL, 0);
+    if (!it)
+        return ERR_IO;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    quarantine_origin_t *o = NULL;
+    while (store_iter_next (it, &k, &kl, &v, &vl)) {
+        if (stats->total == QUARANTINE_STATS_SCAN) {
+            stats->partial = true;
+            break;
+        }
+        stats->total++;
+        //  division '/' seq (u64 BE): the division is what precedes the seq
+        if (kl < 10 || kl - 9 >= sizeof o->division || k [kl - 9] != '/')
+            continue;
+        size_t dl = kl - 9;
+        if (!o || strlen (o->division) != dl || memcmp (o->division, k, dl) != 0) {
+            if (stats->n == QUARANTINE_STATS_MAX) {
+                o = NULL;
+                continue;
+            }
+            o = &stats->origin [stats->n++];
+            memcpy (o->division, k, dl);
+        }
+        o->entries++;
+        const uint8_t *z = memchr (v, 0, vl);
+        Lic__LogEntry *e = NULL;
+        if (z && codec_entry_decode (z + 1, vl - (size_t) (z + 1 - v), &e) == ERR_OK) {
+            if (e->received_at > 0 && (o->oldest == 0 || e->received_at < o->oldest))
+                o->oldest = e->received_at;
+            codec_entry_free (&e);
+        }
+    }
+    store_iter_destroy (&it);
+    return ERR_OK;
+}
+
 static Lic__QuarantineItem *
 s_item (const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {

@@ -27,4 +27,26 @@ int MUST_CHECK
 uint64_t
     quarantine_count (store_t *store);
 
+//  Entries held by their origin, with the received_at (at the origin) of
+//  the oldest of each: what the node's status, its signed summary and
+//  its parent's view of that origin's lag count (proto/README.md section
+//  7).  A scan of at most QUARANTINE_STATS_SCAN held entries (more:
+//  `partial`, the counts a lower bound); origins beyond
+//  QUARANTINE_STATS_MAX count in `total` only.  ERR_OK, ERR_IO.
+#define QUARANTINE_STATS_MAX  256
+#define QUARANTINE_STATS_SCAN 10000
+typedef struct {
+    char division [16];
+    uint64_t entries;
+    int64_t oldest;                 //  unix seconds; 0 if no held entry of it decodes
+} quarantine_origin_t;
+typedef struct {
+    uint64_t total;
+    bool partial;
+    size_t n;
+    quarantine_origin_t origin [QUARANTINE_STATS_MAX];  //  in division order
+} quarantine_stats_t;
+int MUST_CHECK
+    quarantine_stats (store_t *store, quarantine_stats_t *stats);
+
 #endif

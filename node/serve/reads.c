@@ -55,6 +55,7 @@ reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
     if (self->downlink)
         downlink_status (self->downlink, ns);
     reads_files_fill (self, ns, fresh);
+    reads_held_fill (self, ns, fresh);
 }
 
 //  Files named by applied entries and not held here yet, in all, per
@@ -87,6 +88,79 @@ reads_files_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
         for (size_t i = 0; i < fs->n_via; i++)
             if (strcmp (ns->children [c]->division, fs->via [i].division) == 0)
                 ns->children [c]->files_missing = fs->via [i].files;
+}
+
+static int
+s_cmp_origin (const void *key, const void *item)
+{
+    return strcmp ((const char *) key, ((const quarantine_origin_t *) item)->division);
+}
+
+//  Adds this node's held entries of `division` to *entries and *oldest.
+static void
+s_held_here (const quarantine_stats_t *hs, const char *division, uint64_t *entries, int64_t *oldest)
+{
+    const quarantine_origin_t *o = (const quarantine_origin_t *)
+        bsearch (division, hs->origin, hs->n, sizeof hs->origin [0], s_cmp_origin);
+    if (!o)
+        return;
+    *entries = o->entries > UINT64_MAX - *entries? UINT64_MAX: *entries + o->entries;
+    if (o->oldest > 0 && (*oldest == 0 || o->oldest < *oldest))
+        *oldest = o->oldest;
+}
+
+void
+reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
+{
+    quarantine_stats_t *hs = &self->held_stats;
+    int64_t mono = zclock_mono ();
+    if (fresh || !self->held_stats_at || self->held_stats_of != ns->quarantined
+    ||  mono - self->held_stats_at >= READS_FILES_EVERY_MS) {
+        if (quarantine_stats (self->store, hs) != ERR_OK) {
+            memset (hs, 0, sizeof *hs);
+            self->held_stats_at = 0;            //  count again next time
+        }
+        else {
+            self->held_stats_at = mono;
+            self->held_stats_of = ns->quarantined;
+        }
+    }
+    for (size_t i = 0; i < hs->n; i++) {
+        Lic__HeldOrigin *h = &self->held_by_origin [i];
+        lic__held_origin__init (h);
+        h->origin = hs->origin [i].division;
+        h->entries = hs->origin [i].entries;
+        h->oldest_received_at = hs->origin [i].oldest;
+        self->held_by_origin_p [i] = h;
+    }
+    ns->held_by_origin = self->held_by_origin_p;
+    ns->n_held_by_origin = hs->n;
+    ns->held_partial = hs->partial;
+    int64_t now = (int64_t) time (NULL);
+    subtree_t *below = downlink_subtree (self->downlink);
+    for (size_t i = 0; i < ns->n_subtree; i++) {
+        Lic__SubtreeNode *sn = ns->subtree [i];
+        const Lic__NodeSummary *s = sn->summary;
+        uint64_t held = 0;
+        int64_t oldest = 0;
+        s_held_here (hs, s->division, &held, &oldest);
+        if (below)
+            subtree_held_for (below, s->division, &held, &oldest);
+        sn->held_above = held;
+        sn->lag = s->uplink_lag > UINT64_MAX - held? UINT64_MAX: s->uplink_lag + held;
+        if (oldest > 0 && now - oldest > sn->lag_seconds)
+            sn->lag_seconds = now - oldest;
+    }
+    for (size_t i = 0; i < ns->n_children; i++) {
+        Lic__ChildStatus *cs = ns->children [i];
+        uint64_t held = 0;
+        int64_t oldest = 0;
+        s_held_here (hs, cs->division, &held, &oldest);
+        cs->held = held;
+        cs->lag = cs->lag > UINT64_MAX - held? UINT64_MAX: cs->lag + held;
+        if (oldest > 0 && now - oldest > cs->lag_seconds)
+            cs->lag_seconds = now - oldest;
+    }
 }
 
 void

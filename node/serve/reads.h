@@ -24,6 +24,15 @@ void
 void
     reads_files_fill (server_t *self, Lic__NodeStatus *ns, bool fresh);
 
+//  The held part of ns (reads_status_fill does it too): this node's
+//  held entries by origin (counted again when the number held changed,
+//  or is READS_FILES_EVERY_MS old, or fresh), and each node below and
+//  each child with its entries held here or between (subtree_held_for)
+//  added to its lag: an entry a parent holds was acknowledged to the
+//  child, so the child's own lag omits it (proto/README.md section 7).
+void
+    reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh);
+
 void
     reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const char *user);
 

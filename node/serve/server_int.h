@@ -15,6 +15,7 @@
 #include "node/pipeline/ingest.h"
 #include "node/serve/metrics.h"
 #include "node/serve/outq.h"
+#include "node/serve/quarantine.h"
 #include "node/serve/query.h"
 #include "node/serve/ratelimit.h"
 #include "node/serve/server.h"
@@ -67,6 +68,10 @@ struct server_t {
     files_stats_t files_stats;      //  files missing, as the last status counted them
     int64_t files_stats_at;         //  when (zclock_mono ms); 0: never, or that count failed
     Lic__FilesMissing files_by_origin [FILES_STATS_MAX], *files_by_origin_p [FILES_STATS_MAX];
+    quarantine_stats_t held_stats;  //  entries held by origin, as the last status counted them
+    int64_t held_stats_at;          //  when (zclock_mono ms); 0: never, or that count failed
+    uint64_t held_stats_of;         //  the held count (NodeStatus quarantined) it was made at
+    Lic__HeldOrigin held_by_origin [QUARANTINE_STATS_MAX], *held_by_origin_p [QUARANTINE_STATS_MAX];
 };
 
 //  Sends reply to route_p on sock (the client or the query socket),
