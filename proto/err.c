@@ -50,6 +50,7 @@ err_str (int code)
         case ERR_NODE_KEY_REVOKED: return "ERR_NODE_KEY_REVOKED";
         case ERR_NO_FILE:          return "ERR_NO_FILE";
         case ERR_FILE_DIGEST:      return "ERR_FILE_DIGEST";
+        case ERR_FILE_BUDGET:      return "ERR_FILE_BUDGET";
         case ERR_IO:               return "ERR_IO";
         case ERR_NOMEM:            return "ERR_NOMEM";
         case ERR_CORRUPT:          return "ERR_CORRUPT";

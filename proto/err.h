@@ -45,6 +45,7 @@ typedef enum {
     ERR_NODE_KEY_REVOKED = 28,  //  statement signed by a node key its parent revoked, after the stated point
     ERR_NO_FILE = 29,           //  the event names a file (content.file_digest) the node does not hold
     ERR_FILE_DIGEST = 30,       //  a file's bytes do not hash to the SHA-256 digest named
+    ERR_FILE_BUDGET = 31,       //  a department's files that no event names would go over its budget
     ERR_IO = 100,               //  storage failure
     ERR_NOMEM = 101,
     ERR_CORRUPT = 102,          //  stored data does not decode

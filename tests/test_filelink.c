@@ -5,7 +5,10 @@
     child's answers are stored in order, one out of order ignored; a
     window unanswered is asked again from the stored progress; a file the
     child does not hold yet moves the parent on, and a round of misses
-    pauses it; a catalogue blob comes whole and is checked.
+    pauses it; a catalogue blob comes whole and is checked.  The other
+    way (a child rebuilding from its parent): a file is answered to a
+    child only if an entry of its subtree names it, else ERR_FORBIDDEN
+    with no data; a catalogue blob to any child.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -77,7 +80,7 @@ s_deliver (filelink_t *fl, store_t *parent, store_t *child, const Lic__FileWant 
     Lic__FileChunk chunk;
     uint8_t *data;
     char why [256];
-    filelink_answer (child, want, &chunk, &data);
+    filelink_answer (child, NULL, want, &chunk, &data);
     int rc = filelink_on_chunk (fl, parent, "330106", &chunk, now, why, sizeof why);
     free (data);
     return rc;
@@ -277,6 +280,39 @@ main (void)
     assert (files_blob_held (parent, bd) && files_check_type (parent, &t, why, sizeof why) == ERR_OK);
     assert (files_missing_stats (parent, &stats) == ERR_OK && stats.total == 0);
     free (blob);
+
+    //  A node answering its child 330106's wants (rebuild): the file
+    //  `digest` (held by `child` above) named only by 330108's entry.
+    Lic__Event ev = LIC__EVENT__INIT;
+    Lic__LicenseContent content = LIC__LICENSE_CONTENT__INIT;
+    content.file_digest.data = digest;
+    content.file_digest.len = 32;
+    ev.op = LIC__OP__OP_ISSUE;
+    ev.content = &content;
+    batch = store_batch_new (child);
+    files_name_event (batch, &ev, "330108");
+    assert (store_write (child, batch, true) == ERR_OK);
+    store_batch_destroy (&batch);
+    Lic__FileWant asked = LIC__FILE_WANT__INIT;
+    asked.digest.data = digest;
+    asked.digest.len = 32;
+    uint8_t *got = NULL;
+    filelink_answer (child, "330106", &asked, &chunk, &got);
+    assert (chunk.code == ERR_FORBIDDEN && chunk.data.len == 0 && chunk.total == 0 && !got);
+    filelink_answer (child, "330108", &asked, &chunk, &got);
+    assert (chunk.code == ERR_OK && chunk.data.len == 1000 && chunk.total == 1000);
+    free (got);
+    filelink_answer (child, "330100", &asked, &chunk, &got);       //  330108's city
+    assert (chunk.code == ERR_OK && chunk.data.len == 1000);
+    free (got);
+    filelink_answer (child, NULL, &asked, &chunk, &got);           //  its parent asking
+    assert (chunk.code == ERR_OK && chunk.data.len == 1000);
+    free (got);
+    asked.digest.data = bd;
+    asked.blob = true;
+    filelink_answer (child, "330106", &asked, &chunk, &got);       //  a blob: any child
+    assert (chunk.code == ERR_OK && chunk.data.len == 100000);
+    free (got);
 
     store_destroy (&parent);
     store_destroy (&child);

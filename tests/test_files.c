@@ -4,7 +4,12 @@
     closed and opened again, a wrong digest, an oversized file, a chunk
     out of place or of the wrong size each refused with its code and
     nothing kept; reads by range within a chunk; the same bytes stored
-    once; the wanted index.
+    once; the wanted index.  The names index and the rule of which
+    child may read a file back; a department's budget of unreferenced
+    files: refused over it, another department and the operator apart,
+    freed when an entry names a file (sweeps at most once a second) or
+    when an upload is refused for its digest, the same upload started
+    again charged once, kept across a reopen of the store.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -66,6 +71,138 @@ s_wanted (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, const
     assert (strcmp (via, "330100") == 0 && strcmp (origin, "330106") == 0);
     (*(int *) arg)++;
     return true;
+}
+
+//  Writes the names index of an issue (or op) naming digest, of origin.
+static void
+s_name (store_t *store, Lic__Op op, const uint8_t digest [32], const char *origin)
+{
+    Lic__Event ev = LIC__EVENT__INIT;
+    Lic__LicenseContent content = LIC__LICENSE_CONTENT__INIT;
+    content.file_digest.data = (uint8_t *) digest;
+    content.file_digest.len = 32;
+    ev.op = op;
+    ev.content = &content;
+    store_batch_t *batch = store_batch_new (store);
+    files_name_event (batch, &ev, origin);
+    assert (store_write (store, batch, true) == ERR_OK);
+    store_batch_destroy (&batch);
+}
+
+//  The names index: which origins name a file, and which child may read
+//  it back from its parent (authority_origin: its own or below it).
+static void
+test_names (store_t *store)
+{
+    uint8_t d [32], e [32];
+    char why [256];
+    memset (d, 0xd1, 32);
+    memset (e, 0xe1, 32);
+    assert (!files_named (store, d));
+    assert (files_child_may_read (store, d, "330108", why, sizeof why) == ERR_FORBIDDEN);
+    //  A suspension names no file, whatever its content says.
+    s_name (store, LIC__OP__OP_SUSPEND, d, "330108");
+    assert (!files_named (store, d));
+    s_name (store, LIC__OP__OP_ISSUE, d, "330108");
+    assert (files_named (store, d) && !files_named (store, e));
+    assert (files_child_may_read (store, d, "330108", why, sizeof why) == ERR_OK);
+    //  The sibling county may not; its city and province may (below).
+    assert (files_child_may_read (store, d, "330106", why, sizeof why) == ERR_FORBIDDEN);
+    assert (strstr (why, "330106"));
+    assert (files_child_may_read (store, d, "330100", why, sizeof why) == ERR_OK);
+    assert (files_child_may_read (store, d, "330000", why, sizeof why) == ERR_OK);
+    //  Another city, a county of it, nothing.
+    assert (files_child_may_read (store, d, "330200", why, sizeof why) == ERR_FORBIDDEN);
+    assert (files_child_may_read (store, d, "330201", why, sizeof why) == ERR_FORBIDDEN);
+    assert (files_child_may_read (store, d, NULL, why, sizeof why) == ERR_FORBIDDEN);
+    //  The same bytes named by a second origin (an alteration there).
+    s_name (store, LIC__OP__OP_ALTER, d, "330106");
+    assert (files_child_may_read (store, d, "330106", why, sizeof why) == ERR_OK);
+    assert (files_child_may_read (store, d, "330108", why, sizeof why) == ERR_OK);
+    assert (files_child_may_read (store, e, "330106", why, sizeof why) == ERR_FORBIDDEN);
+}
+
+//  A one-chunk file of 1000 bytes, different for each seed; its digest.
+static void
+s_small (uint8_t data [1000], uint8_t digest [32], int seed)
+{
+    for (int i = 0; i < 1000; i++)
+        data [i] = (uint8_t) (i * 13 + seed * 101);
+    seal_sha256 (digest, data, 1000);
+}
+
+//  A department's budget of unreferenced files (files_put_by).  Returns
+//  the store (closed and opened again on the way).
+static store_t *
+test_budget (store_t *store)
+{
+    const char *dept = "91330106MA27XXXX0A", *other = "91330106MA27YYYY0B";
+    uint64_t budget = 3 * FILES_CHUNK, bytes, n;
+    uint8_t data [6][1000], dg [6][32];
+    files_info_t info;
+    char why [512];
+    for (int i = 0; i < 6; i++)
+        s_small (data [i], dg [i], i);
+    //  Three files of 1000 bytes, each counting one chunk: the budget.
+    for (int i = 0; i < 3; i++)
+        assert (files_put_by (store, dept, budget, dg [i], 0, 1000, data [i], 1000, 100, &info,
+                              why, sizeof why) == ERR_OK && info.present);
+    assert (files_budget_used (store, dept, 100, &bytes, &n) == ERR_OK);
+    assert (bytes == 3 * FILES_CHUNK && n == 3);
+    //  A fourth: over, nothing of it stored; the message says what frees it.
+    assert (files_put_by (store, dept, budget, dg [3], 0, 1000, data [3], 1000, 100, &info,
+                          why, sizeof why) == ERR_FILE_BUDGET);
+    assert (strstr (why, dept) && strstr (why, "file_budget_mb"));
+    assert (files_info (store, dg [3], &info) == ERR_NOT_FOUND);
+    //  Another department's budget is its own; the operator has none.
+    assert (files_put_by (store, other, budget, dg [3], 0, 1000, data [3], 1000, 100, &info,
+                          why, sizeof why) == ERR_OK && info.present);
+    assert (files_put_by (store, NULL, budget, dg [4], 0, 1000, data [4], 1000, 100, &info,
+                          why, sizeof why) == ERR_OK && info.present);
+    //  A held file is taken at once and charged nothing.
+    assert (files_put_by (store, dept, budget, dg [4], 0, 1000, data [4], 1000, 100, &info,
+                          why, sizeof why) == ERR_OK && info.present);
+    assert (files_budget_used (store, dept, 100, &bytes, &n) == ERR_OK && n == 3);
+
+    //  Kept across a reopen.
+    store_destroy (&store);
+    store = s_open ();
+    assert (files_put_by (store, dept, budget, dg [5], 0, 1000, data [5], 1000, 100, &info,
+                          why, sizeof why) == ERR_FILE_BUDGET);
+    //  An entry names file 0: released at the next sweep, at most once a
+    //  second (the refusal above swept at 100).
+    s_name (store, LIC__OP__OP_ISSUE, dg [0], "330106");
+    assert (files_put_by (store, dept, budget, dg [5], 0, 1000, data [5], 1000, 100, &info,
+                          why, sizeof why) == ERR_FILE_BUDGET);
+    assert (files_put_by (store, dept, budget, dg [5], 0, 1000, data [5], 1000, 101, &info,
+                          why, sizeof why) == ERR_OK && info.present);
+    assert (files_budget_used (store, dept, 101, &bytes, &n) == ERR_OK);
+    assert (bytes == 3 * FILES_CHUNK && n == 3);
+
+    //  With room: an upload refused for its digest releases its charge;
+    //  an upload started again is charged once, for its new size.
+    budget = 8 * FILES_CHUNK;
+    uint8_t *big = malloc (FILES_CHUNK + 10), bad [32];
+    assert (big);
+    memset (big, 0x5a, FILES_CHUNK + 10);
+    memset (bad, 0xba, 32);
+    assert (files_put_by (store, dept, budget, bad, 0, FILES_CHUNK + 10, big, FILES_CHUNK, 102,
+                          &info, why, sizeof why) == ERR_OK && !info.present);
+    assert (files_budget_used (store, dept, 102, &bytes, &n) == ERR_OK);
+    assert (bytes == 4 * FILES_CHUNK + 10 && n == 4);
+    assert (files_put_by (store, dept, budget, bad, 0, 2 * FILES_CHUNK, big, FILES_CHUNK, 102,
+                          &info, why, sizeof why) == ERR_OK && !info.present);
+    assert (files_budget_used (store, dept, 102, &bytes, &n) == ERR_OK);
+    assert (bytes == 5 * FILES_CHUNK && n == 4);
+    assert (files_put_by (store, dept, budget, bad, FILES_CHUNK, 2 * FILES_CHUNK, big,
+                          FILES_CHUNK, 102, &info, why, sizeof why) == ERR_FILE_DIGEST);
+    assert (files_budget_used (store, dept, 102, &bytes, &n) == ERR_OK);
+    assert (bytes == 3 * FILES_CHUNK && n == 3);
+    free (big);
+    //  An oversized file is ERR_TOO_LARGE, whatever the budget.
+    assert (files_put_by (store, dept, budget, dg [3], 0, FILES_MAX + 1, data [3], 1000, 103,
+                          &info, why, sizeof why) == ERR_TOO_LARGE);
+    return store;
 }
 
 int
@@ -178,6 +315,9 @@ main (void)
     assert (files_put (store, other, 0, 1000, small, 1000, 1, &info, why, sizeof why) == ERR_OK && info.present);
     n = 0;
     assert (files_wanted (store, NULL, s_wanted, &n) == ERR_OK && n == 1);
+
+    test_names (store);
+    store = test_budget (store);
 
     store_destroy (&store);
     free (file);

@@ -86,6 +86,7 @@ typedef enum {
     LICCLIENT_ERR_NODE_KEY_REVOKED = 28,    //  a node's key its parent revoked signed this, after the point
     LICCLIENT_ERR_NO_FILE = 29,         //  the event names a file the node does not hold
     LICCLIENT_ERR_FILE_DIGEST = 30,     //  a file's bytes do not hash to the digest named
+    LICCLIENT_ERR_FILE_BUDGET = 31,     //  a department's unreferenced files would go over its budget
     LICCLIENT_ERR_IO = 100,             //  I/O failure (socket, file, the node's storage)
     LICCLIENT_ERR_NOMEM = 101,          //  out of memory
     LICCLIENT_ERR_CORRUPT = 102,        //  stored or checked data does not agree

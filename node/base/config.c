@@ -32,6 +32,7 @@ config_defaults (config_t *cfg)
     cfg->verify_threads = n > 0 && n < 64? (int) n: 2;
     cfg->cache_mb = 64;
     cfg->reserve_mb = 48;       //  two write buffers and the manifest, with room
+    cfg->file_budget_mb = 1024; //  files put ahead of their events (FILES_BUDGET_DEFAULT)
     snprintf (cfg->log_level, sizeof cfg->log_level, "info");
     cfg->batch_max = 256;
     cfg->window = 8;
@@ -195,6 +196,8 @@ config_load (config_t *cfg, const char *path, char *why, size_t why_size)
             cfg->cache_mb = (size_t) json_integer_value (v);
         else if (streq (key, "disk_reserve_mb") && json_is_integer (v) && json_integer_value (v) >= 0)
             cfg->reserve_mb = (size_t) json_integer_value (v);
+        else if (streq (key, "file_budget_mb") && json_is_integer (v) && json_integer_value (v) >= 0)
+            cfg->file_budget_mb = (size_t) json_integer_value (v);
         else if (key [0] == '_')
             ;   //  comments
         else {
@@ -309,6 +312,13 @@ config_check (const config_t *cfg, char *why, size_t why_size)
     if (cfg->audit_refusals < 0 || cfg->audit_refusals > 60000
     ||  cfg->audit_window_ms < 100 || cfg->audit_window_ms > 3600000) {
         snprintf (why, why_size, "audit_refusals_per_minute must be 0..60000, audit_window_ms 100..3600000");
+        return ERR_BAD_FIELD;
+    }
+    //  At least one whole file (16 MiB) may wait for its event; at most
+    //  64 GiB, so that a sweep of a department's charges (at least 128 KiB
+    //  each) reads at most 524,288 keys.
+    if (cfg->file_budget_mb < 16 || cfg->file_budget_mb > 65536) {
+        snprintf (why, why_size, "file_budget_mb must be 16..65536");
         return ERR_BAD_FIELD;
     }
     if (cfg->n_children > 0 && !*cfg->repl_listen) {

@@ -31,6 +31,7 @@ typedef struct {
     int verify_threads;         //  signature checking threads
     size_t cache_mb;            //  RocksDB block cache
     size_t reserve_mb;          //  disk space kept free for flushes and compactions
+    size_t file_budget_mb;      //  a department's license files no event names yet, at most
     char log_level [16];        //  error, warn, info, debug
     char metrics_listen [64];   //  Prometheus endpoint "HOST:PORT" ("" = none)
     char repl_listen [256];     //  where children connect ("" = no children)

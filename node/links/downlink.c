@@ -31,6 +31,7 @@ typedef struct {
     zframe_t *route;                //  routing id of its current session, or NULL
     bool subtree_refused;           //  a summary it relayed was refused (logged once)
     bool revoked_logged;            //  its messages refused for a revoked key (logged once)
+    bool want_refused_logged;       //  a file it asked for was not its subtree's (logged once)
     uint64_t head_kept;             //  the announced head last written (child `/head`)
     filelink_t files;               //  the files fetched from it (filelink.h)
 } s_child_t;
@@ -589,14 +590,20 @@ s_on_file_chunk (downlink_t *self, s_child_t *c, bool from_session, const Lic__F
 }
 
 //  A child rebuilding from us (licnode rebuild --from-parent) asks for
-//  the files its own entries name: the chunk, or why not.
+//  the files its own entries name: the chunk, or why not (ERR_FORBIDDEN
+//  for a file no entry of its subtree names: filelink_answer).
 static void
-s_on_file_want (downlink_t *self, zframe_t *route, const Lic__FileWant *want)
+s_on_file_want (downlink_t *self, s_child_t *c, zframe_t *route, const Lic__FileWant *want)
 {
     Lic__Repl reply;
     Lic__FileChunk chunk;
     uint8_t *data = NULL;
-    filelink_answer (self->store, want, &chunk, &data);
+    filelink_answer (self->store, c->in.division, want, &chunk, &data);
+    if (chunk.code == ERR_FORBIDDEN && !c->want_refused_logged) {
+        logfmt_msgf (LOGFMT_WARN, "child %s asked for a license file no entry of its subtree "
+                     "names: refused (said once)", c->in.division);
+        c->want_refused_logged = true;
+    }
     codec_repl_init (&reply);
     reply.body_case = LIC__REPL__BODY_FILE_CHUNK;
     reply.file_chunk = &chunk;
@@ -670,7 +677,7 @@ downlink_on_readable (downlink_t *self, int budget)
                     s_on_checkpoint (self, c, route, from_session, &msg);
                     break;
                 case LIC__REPL__BODY_FILE_WANT:
-                    s_on_file_want (self, route, msg->file_want);
+                    s_on_file_want (self, c, route, msg->file_want);
                     break;
                 case LIC__REPL__BODY_FILE_CHUNK:
                     s_on_file_chunk (self, c, from_session, msg->file_chunk);

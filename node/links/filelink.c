@@ -232,7 +232,8 @@ filelink_on_chunk (filelink_t *fl, store_t *store, const char *division,
 }
 
 void
-filelink_answer (store_t *store, const Lic__FileWant *want, Lic__FileChunk *chunk, uint8_t **data)
+filelink_answer (store_t *store, const char *child, const Lic__FileWant *want,
+                 Lic__FileChunk *chunk, uint8_t **data)
 {
     lic__file_chunk__init (chunk);
     *data = NULL;
@@ -259,6 +260,11 @@ filelink_answer (store_t *store, const Lic__FileWant *want, Lic__FileChunk *chun
     }
     if (want->digest.len != FILES_DIGEST || want->offset % FILES_CHUNK) {
         chunk->code = ERR_BAD_FIELD;
+        return;
+    }
+    //  A child reads back only the files of its own subtree.
+    if (child && files_child_may_read (store, want->digest.data, child, NULL, 0) != ERR_OK) {
+        chunk->code = ERR_FORBIDDEN;
         return;
     }
     size_t len = 0;

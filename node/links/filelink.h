@@ -72,11 +72,20 @@ int
     filelink_on_chunk (filelink_t *fl, store_t *store, const char *division,
                        const Lic__FileChunk *chunk, int64_t now, char *why, size_t why_size);
 
-//  The child's answer to a want: the chunk at want->offset of a file held
-//  here, or code ERR_NOT_FOUND (not whole here yet) / ERR_BAD_FIELD.
-//  *data is the caller's (free), chunk->data points into it.
+//  The answer to a want: the chunk at want->offset of a file held here,
+//  or code ERR_NOT_FOUND (not whole here yet) / ERR_BAD_FIELD.  child:
+//  NULL when the parent asks (a child's answer: everything it holds came
+//  from its subtree, which the parent sees whole); the division of the
+//  child that asks when a parent answers a configured child (licnode
+//  rebuild --from-parent): a file only if an entry of that child or of a
+//  division below it names it (files_child_may_read), else code
+//  ERR_FORBIDDEN and no data.  A catalogue blob (want->blob) is answered
+//  to any configured child: the blobs a catalogue names describe a
+//  license type, not a holder, and every key admitted at the node may
+//  read them (the `blob` request).  *data is the caller's (free),
+//  chunk->data points into it.
 void
-    filelink_answer (store_t *store, const Lic__FileWant *want, Lic__FileChunk *chunk,
-                     uint8_t **data);
+    filelink_answer (store_t *store, const char *child, const Lic__FileWant *want,
+                     Lic__FileChunk *chunk, uint8_t **data);
 
 #endif

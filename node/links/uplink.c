@@ -440,7 +440,7 @@ uplink_on_readable (uplink_t *self)
                     Lic__Repl reply;
                     Lic__FileChunk chunk;
                     uint8_t *data = NULL;
-                    filelink_answer (self->store, msg->file_want, &chunk, &data);
+                    filelink_answer (self->store, NULL, msg->file_want, &chunk, &data);
                     codec_repl_init (&reply);
                     reply.body_case = LIC__REPL__BODY_FILE_CHUNK;
                     reply.file_chunk = &chunk;

@@ -78,30 +78,33 @@ s_compare (store_t *a, store_t *b, store_cf_t cf, const char *name, const char *
     return rc;
 }
 
-//  A repository made before the successor index (proto/FORMAT.md family
-//  16) has no meta mark VIEWS_SUCCESSORS_MARK and an index that misses
-//  the links of its older entries: the replay's index is copied in, in
-//  batches of 5,000 keys, the mark with the last, and then compared like
-//  every view.  ERR_OK (nothing to do, or built), ERR_IO, ERR_NOMEM.
+//  A repository made before an index has no meta mark for it and an
+//  index that misses what its older entries say: the successor index
+//  (proto/FORMAT.md family 16, VIEWS_SUCCESSORS_MARK) and the names
+//  index of files (family 17 keys 'N', FILES_NAMES_MARK).  The replay's
+//  index (the keys of cf under prefix) is copied in, in batches of 5,000
+//  keys, the mark with the last, and then compared like every view.
+//  ERR_OK (nothing to do, or built), ERR_IO, ERR_NOMEM.
 static int
-s_successors_build (store_t *store, store_t *scratch, FILE *out)
+s_index_build (store_t *store, store_t *scratch, const char *mark, store_cf_t cf,
+               const char *prefix, const char *name, FILE *out)
 {
     uint8_t *v;
     size_t vl;
-    const char *mark = VIEWS_SUCCESSORS_MARK;
     int rc = store_get (store, STORE_CF_META, mark, strlen (mark), &v, &vl);
     if (rc == ERR_OK)
         free (v);
     if (rc != ERR_NOT_FOUND)
         return rc;
     store_batch_t *batch = store_batch_new (store);
-    store_iter_t *it = batch? store_iter_new (scratch, STORE_CF_SUCCESSOR, NULL, 0, NULL, 0): NULL;
+    store_iter_t *it = batch? store_iter_new (scratch, cf, prefix, prefix? strlen (prefix): 0,
+                                              NULL, 0): NULL;
     rc = it? ERR_OK: ERR_NOMEM;
     const uint8_t *k, *kv;
     size_t kl, kvl;
     uint64_t n = 0;
     while (rc == ERR_OK && store_iter_next (it, &k, &kl, &kv, &kvl)) {
-        store_batch_put (batch, STORE_CF_SUCCESSOR, k, kl, kv, kvl);
+        store_batch_put (batch, cf, k, kl, kv, kvl);
         if (++n % 5000 == 0) {
             rc = store_write (store, batch, true);
             store_batch_clear (batch);
@@ -113,8 +116,8 @@ s_successors_build (store_t *store, store_t *scratch, FILE *out)
         rc = store_write (store, batch, true);
     }
     if (rc == ERR_OK)
-        fprintf (out, "view successor: built from the replay (%" PRIu64 " keys; the repository "
-                 "was made before the index)\n", n);
+        fprintf (out, "view %s: built from the replay (%" PRIu64 " keys; the repository "
+                 "was made before the index)\n", name, n);
     store_iter_destroy (&it);
     store_batch_destroy (&batch);
     return rc;
@@ -213,9 +216,17 @@ check_views (store_t *store, const char *division, FILE *out)
     if (progress_elapsed_ms (&pr) >= PROGRESS_INTERVAL_MS)
         fprintf (stderr, "licnode check: log replayed; comparing the views\n");
     if (rc == ERR_OK)
-        rc = s_successors_build (store, scratch, out);
+        rc = s_index_build (store, scratch, VIEWS_SUCCESSORS_MARK, STORE_CF_SUCCESSOR, NULL,
+                            "successor", out);
+    if (rc == ERR_OK)
+        rc = s_index_build (store, scratch, FILES_NAMES_MARK, STORE_CF_FILE, "N", "file names",
+                            out);
     for (size_t i = 0; rc == ERR_OK && i < sizeof s_compared / sizeof s_compared [0]; i++)
         rc = s_compare (store, scratch, s_compared [i], s_names [i], NULL, out);
+    //  The names index of files (the rest of the family is not derived
+    //  from the log: chunks, uploads, wanted files, budgets).
+    if (rc == ERR_OK)
+        rc = s_compare (store, scratch, STORE_CF_FILE, "file names", "N", out);
     //  The own log's Merkle tree (children's trees are not derived from it).
     if (rc == ERR_OK)
         rc = s_compare (store, scratch, STORE_CF_TREE, "tree", division, out);

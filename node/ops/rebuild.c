@@ -151,6 +151,7 @@ typedef struct {
     store_t *store;
     const char *parent;
     uint64_t files, bytes, missing;
+    uint64_t refused;                   //  of them, refused: no entry of ours names them there
     int rc;                             //  a failure of the link or the disk
 } s_files_t;
 
@@ -177,6 +178,7 @@ s_fetch_file (void *arg, const uint8_t digest [FILES_DIGEST], const char *via, c
         const Lic__FileChunk *c = reply->file_chunk;
         if (c->code != ERR_OK || c->offset != offset) {
             f->missing++;           //  not at the parent: it stays wanted
+            f->refused += c->code == ERR_FORBIDDEN;
             codec_repl_free (&reply);
             return true;
         }
@@ -328,7 +330,7 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
                   " but not that one: its copy has a gap", zhashx_size (early), next);
         rc = ERR_GAP;
     }
-    s_files_t files = { dealer, store, cfg->parent.division, 0, 0, 0, ERR_OK };
+    s_files_t files = { dealer, store, cfg->parent.division, 0, 0, 0, 0, ERR_OK };
     if (rc == ERR_OK) {
         if (files_wanted (store, NULL, s_fetch_file, &files) == ERR_OK)
             rc = files.rc;
@@ -351,6 +353,10 @@ rebuild_from_parent (const config_t *cfg, identity_t *id, store_t *store, FILE *
         fprintf (out, "license files: %" PRIu64 " fetched (%" PRIu64 " bytes), %" PRIu64
                  " not held by the parent (still missing here)\n", files.files, files.bytes,
                  files.missing);
+        if (files.refused)
+            fprintf (out, "of them %" PRIu64 " refused by the parent: no entry of ours names "
+                     "them there (a parent whose repository predates its names index needs "
+                     "`licnode check` first: proto/FORMAT.md family 17)\n", files.refused);
     }
     else
         fprintf (out, "rebuild failed: %s %s\n", err_str (rc), why);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include "node/serve/dispatch.h"
 #include "node/serve/fileserve.h"
 #include "node/store/files.h"
 #include "node/serve/server_int.h"
@@ -21,9 +22,17 @@ fileserve_on_request (server_t *self, zframe_t **route_p, Lic__Request **req_p, 
     }
     codec_reply_init (reply);
     reply->id = req->id;
-    char why [320] = "";
-    int rc = fileserve_request (self->store, req->file, (int64_t) time (NULL), reply,
-                                why, sizeof why);
+    char why [512] = "";
+    //  A department's puts count against its budget (files_put_by); the
+    //  operator's do not.  A department is admitted under its credit code.
+    const char *department = NULL;
+    unsigned roles = dispatch_roles (self->keys, self->id->admin.curve_pk, user);
+    if (!(roles & DISPATCH_OPERATOR) && (roles & DISPATCH_DEPARTMENT)
+    &&  zap_keys_check (self->keys, "licrepo", user, &department) != ZAP_ADMITTED)
+        department = NULL;
+    uint64_t budget = (uint64_t) self->cfg->file_budget_mb << 20;
+    int rc = fileserve_request (self->store, req->file, department, budget,
+                                (int64_t) time (NULL), reply, why, sizeof why);
     if (rc == ERR_OK)
         server_send (self, route_p, reply);
     else
@@ -32,8 +41,8 @@ fileserve_on_request (server_t *self, zframe_t **route_p, Lic__Request **req_p, 
 }
 
 int
-fileserve_request (store_t *store, const Lic__FileRequest *f, int64_t now,
-                   Lic__Reply *reply, char *why, size_t why_size)
+fileserve_request (store_t *store, const Lic__FileRequest *f, const char *department,
+                   uint64_t budget, int64_t now, Lic__Reply *reply, char *why, size_t why_size)
 {
     if (f->digest.len != FILES_DIGEST) {
         err_why (why, why_size, "a file is named by its 32-byte SHA-256 digest, not %zu bytes",
@@ -61,8 +70,8 @@ fileserve_request (store_t *store, const Lic__FileRequest *f, int64_t now,
             err_why (why, why_size, "a put (total > 0 or data) cannot be a status too");
             return ERR_BAD_FIELD;
         }
-        rc = files_put (store, digest, f->offset, f->total, f->data.data, f->data.len, now,
-                        &info, why, why_size);
+        rc = files_put_by (store, department, budget, digest, f->offset, f->total,
+                           f->data.data, f->data.len, now, &info, why, why_size);
         if (rc == ERR_GAP && files_info (store, digest, &info) == ERR_OK)
             err_why (why, why_size, "the upload stands at offset %" PRIu64 ", not %" PRIu64
                      ": send from there", info.received, f->offset);

@@ -5,6 +5,8 @@
       'C' digest index (u32 BE) -> the chunk's bytes (FILES_CHUNK, the last shorter)
       'P' digest                -> total (u64 BE) ‖ received (u64 BE): an upload
       'W' digest                -> via division 0x00 origin division: wanted
+      'N' digest origin         -> "": an applied entry of origin names it
+      'U', 'D'                  -> a department's charges (files_budget.c)
     Chunks are stored under their final keys as they arrive; they count
     only once 'F' is written, so a reader never sees an unverified byte.
 */
@@ -12,7 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "node/store/files.h"
+#include "node/store/files_int.h"
+#include "proto/authority.h"
 #include "proto/seal.h"
 
 #define S_KEY (1 + FILES_DIGEST + 4)
@@ -126,6 +129,15 @@ files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
            const uint8_t *data, size_t len, int64_t now, files_info_t *info,
            char *why, size_t why_size)
 {
+    return files_int_put (store, digest, offset, total, data, len, now, info, NULL, why, why_size);
+}
+
+int
+files_int_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
+               uint64_t total, const uint8_t *data, size_t len, int64_t now,
+               files_info_t *info, const files_int_charge_t *charge,
+               char *why, size_t why_size)
+{
     char hex [2 * FILES_DIGEST + 1];
     memset (info, 0, sizeof *info);
     if (total == 0 || total > FILES_MAX) {
@@ -203,6 +215,9 @@ files_put (store_t *store, const uint8_t digest [FILES_DIGEST], uint64_t offset,
         return ERR_NOMEM;
     if (restart && staged)
         s_drop (batch, digest);     //  an older upload of the same digest
+    for (int i = 0; restart && charge && i < 2; i++)
+        store_batch_put (batch, STORE_CF_FILE, charge->key [i], charge->key_len [i],
+                         charge->val [i], charge->val_len [i]);
     uint8_t key [S_KEY], val [16];
     store_batch_put (batch, STORE_CF_FILE, key, s_chunk_key (key, digest, (uint32_t) index), data, len);
     if (last) {
@@ -361,6 +376,91 @@ files_check_event (store_t *store, const Lic__Event *ev, char *why, size_t why_s
         err_why (why, why_size, "the license file %s is not held by this node: put the file "
                  "(licctl file put), then publish", hex);
     return ERR_NO_FILE;
+}
+
+//  Key of the names index: 'N' digest origin.
+#define S_NKEY (1 + FILES_DIGEST + 16)
+
+void
+files_name_event (store_batch_t *batch, const Lic__Event *ev, const char *origin)
+{
+    const uint8_t *digest = s_event_digest (ev);
+    size_t ol = origin? strlen (origin): 0;
+    if (!digest || ol == 0 || ol > S_NKEY - 1 - FILES_DIGEST)
+        return;                     //  a division is 6 digits: never longer
+    uint8_t key [S_NKEY];
+    s_key (key, 'N', digest);
+    memcpy (key + 1 + FILES_DIGEST, origin, ol);
+    store_batch_put (batch, STORE_CF_FILE, key, 1 + FILES_DIGEST + ol, "", 0);
+}
+
+//  Calls fn for each origin naming the file until it returns true.
+//  ERR_OK (*found: fn returned true), ERR_NOMEM.
+typedef bool (s_origin_fn) (void *arg, const char *origin);
+static int
+s_origins (store_t *store, const uint8_t digest [FILES_DIGEST], s_origin_fn *fn, void *arg,
+           bool *found)
+{
+    uint8_t prefix [S_KEY];
+    *found = false;
+    store_iter_t *it = store_iter_new (store, STORE_CF_FILE, prefix, s_key (prefix, 'N', digest),
+                                       NULL, 0);
+    if (!it)
+        return ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (!*found && store_iter_next (it, &k, &kl, &v, &vl)) {
+        char origin [S_NKEY];
+        size_t ol = kl - 1 - FILES_DIGEST;
+        if (kl <= 1 + FILES_DIGEST || ol >= sizeof origin)
+            continue;
+        memcpy (origin, k + 1 + FILES_DIGEST, ol);
+        origin [ol] = 0;
+        *found = fn (arg, origin);
+    }
+    store_iter_destroy (&it);
+    return ERR_OK;
+}
+
+static bool
+s_any (void *arg, const char *origin)
+{
+    (void) arg; (void) origin;
+    return true;
+}
+
+bool
+files_named (store_t *store, const uint8_t digest [FILES_DIGEST])
+{
+    bool found = false;
+    return s_origins (store, digest, s_any, NULL, &found) == ERR_OK && found;
+}
+
+//  The rule of division: authority_origin, the one that says which
+//  origins a child may bring up, says which files it may read back.
+static bool
+s_of_child (void *arg, const char *origin)
+{
+    return authority_origin ((const char *) arg, origin, NULL, 0) == ERR_OK;
+}
+
+int
+files_child_may_read (store_t *store, const uint8_t digest [FILES_DIGEST], const char *child,
+                      char *why, size_t why_size)
+{
+    bool found = false;
+    int rc = s_origins (store, digest, s_of_child, (void *) child, &found);
+    if (rc != ERR_OK) {
+        err_why (why, why_size, "the names index could not be read: %s", err_str (rc));
+        return rc;
+    }
+    if (found)
+        return ERR_OK;
+    char hex [2 * FILES_DIGEST + 1];
+    s_hex (hex, digest);
+    err_why (why, why_size, "no entry of %s or of a division below it names file %s here: a "
+             "child reads back only its own subtree's license files", child? child: "(none)", hex);
+    return ERR_FORBIDDEN;
 }
 
 void

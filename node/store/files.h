@@ -15,6 +15,12 @@
     (learnt from the entries it applies): which child to fetch each from,
     and the origin of the entry that named it.  A file that arrives leaves
     the index in the same batch.
+
+    The names index keeps, for each file, the origins whose applied
+    entries name it (written by the one apply every path runs): a child
+    reads from its parent only the files its own subtree's entries name.
+    A department's uploads that no entry names yet are bounded by its
+    budget (files_put_by).
 */
 #ifndef LICREPO_FILES_H
 #define LICREPO_FILES_H
@@ -187,5 +193,69 @@ int MUST_CHECK
 //  stops when it returns false.  ERR_OK, ERR_NOMEM.
 int MUST_CHECK
     files_wanted (store_t *store, const uint8_t *after, files_wanted_fn *fn, void *arg);
+
+//  The names index (FORMAT.md family 17, 'N'): for an issue or alter
+//  whose content names a file, the key "file digest, origin division"
+//  goes into batch, the entry's own.  Called by views_apply_event, the
+//  apply every path runs (the door, a parent's apply of a child's entry,
+//  a release from quarantine, replay in `licnode check` and rebuild), so
+//  every level and every replay hold the same index.
+//  A repository made before the index lacks the meta key
+//  FILES_NAMES_MARK, and its index the names of the older entries:
+//  `licnode check` builds it from its replay once, then writes the key
+//  (a new repository gets the key with its schema).
+#define FILES_NAMES_MARK "file_names"
+void
+    files_name_event (store_batch_t *batch, const Lic__Event *ev, const char *origin);
+
+//  True if an applied entry names the file (some origin in the names
+//  index).
+bool
+    files_named (store_t *store, const uint8_t digest [FILES_DIGEST]);
+
+//  May child `child` read the file from this node (its Repl FileWant)?
+//  Only if an entry applied here of an origin the child may bring
+//  (authority_origin: its own division or one below it) names the file;
+//  a county never reads its sibling's license files through their
+//  parent.  ERR_OK, ERR_FORBIDDEN (why says), ERR_NOMEM.
+int MUST_CHECK
+    files_child_may_read (store_t *store, const uint8_t digest [FILES_DIGEST], const char *child,
+                          char *why, size_t why_size);
+
+//  A department's budget of unreferenced files (proto/README.md section
+//  12): the files it put that no applied entry names yet count against
+//  it, each for its size but at least FILES_CHUNK (so a sweep reads at
+//  most budget / FILES_CHUNK keys).  Kept in the `file` family: 'U'
+//  department 0x00 digest -> the bytes charged, 'D' department -> the
+//  sum (u64 BE) ‖ unix seconds of the last sweep (u64 BE).
+//  FILES_BUDGET_DEFAULT is the configuration's default (file_budget_mb).
+#define FILES_BUDGET_DEFAULT (1024ull << 20)
+#define FILES_DEPARTMENT_MAX 64             //  bytes of a department's name in a key
+
+//  files_put for department `department` (NULL: the operator, who has no
+//  budget).  A put at offset 0 of a file not held is first judged
+//  against the department's budget: the sum it has charged, less what
+//  this file already charged it (the same upload started again), plus
+//  this file's charge, must not exceed `budget` bytes, else
+//  ERR_FILE_BUDGET (why says how much and what frees it) and nothing is
+//  written.  Over by the sum, the department's files are swept first
+//  (at most once per second `now`): those an entry now names, or that
+//  are neither held nor being uploaded any more (an upload refused for
+//  its digest), are released and the sum made exact.  The charge is
+//  written in the batch of the first chunk.  A file already held is
+//  done at once and charges nothing (the same bytes are stored once);
+//  two departments uploading the same file at once are each charged.
+int MUST_CHECK
+    files_put_by (store_t *store, const char *department, uint64_t budget,
+                  const uint8_t digest [FILES_DIGEST], uint64_t offset, uint64_t total,
+                  const uint8_t *data, size_t len, int64_t now, files_info_t *info,
+                  char *why, size_t why_size);
+
+//  Sweeps the department's charges as above (at once) and gives what
+//  it still has unreferenced: bytes charged and files.  ERR_OK, ERR_IO,
+//  ERR_NOMEM.
+int MUST_CHECK
+    files_budget_used (store_t *store, const char *department, int64_t now, uint64_t *bytes,
+                       uint64_t *files);
 
 #endif

@@ -21,6 +21,7 @@
 #include "proto/licid.h"
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
+#include "node/store/files.h"
 #include "node/store/views_int.h"
 #include "node/store/views_revoke.h"
 
@@ -127,6 +128,8 @@ s_schema (store_t *store)
     //  A new repository's successor index is whole from its first entry.
     store_batch_put (b, STORE_CF_META, VIEWS_SUCCESSORS_MARK, strlen (VIEWS_SUCCESSORS_MARK),
                      &whole, 1);
+    //  And so is its index of the files its entries name.
+    store_batch_put (b, STORE_CF_META, FILES_NAMES_MARK, strlen (FILES_NAMES_MARK), &whole, 1);
     rc = store_write (store, b, true);
     store_batch_destroy (&b);
     return rc;
@@ -436,6 +439,9 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         store_batch_put (batch, STORE_CF_HISTORY, hist, idlen + 5, seqb, 8);
     }
     s_successor_link (batch, cur, &next, entry, ev);
+    //  The names index: the file this event names, by its origin (a
+    //  child reads back only its subtree's files, files.h).
+    files_name_event (batch, ev, entry->origin_division);
 
     //  Dedup mark.
     uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
