@@ -72,6 +72,8 @@ s_fill (s_fig_t *f)
     }
     f->child [0].acked_seq = 42;
     f->child [0].child_head = 50;
+    f->child [0].held = 3;          //  held here: the node counts them in its lag
+    f->child [0].lag = 11;
     f->child [0].last_contact = 1795000100;
     f->child [0].lag_seconds = 12;
     f->child [0].connected = true;
@@ -135,7 +137,7 @@ test_render_gives_exact_node_uplink_and_child_lines (void)
     s_expect (text, "licrepo_child_acked_seq{child=\"330106\"} 42");
     s_expect (text, "licrepo_child_acked_seq{child=\"330108\"} 7");
     s_expect (text, "licrepo_child_head_seq{child=\"330106\"} 50");
-    s_expect (text, "licrepo_child_lag_entries{child=\"330106\"} 8");
+    s_expect (text, "licrepo_child_lag_entries{child=\"330106\"} 11");
     s_expect (text, "licrepo_child_lag_entries{child=\"330108\"} 0");
     s_expect (text, "licrepo_child_lag_seconds{child=\"330106\"} 12");
     s_expect (text, "licrepo_child_last_contact_timestamp_seconds{child=\"330106\"} 1795000100");
@@ -470,6 +472,27 @@ s_series_of (json_t *doc, const char *division)
         if (strcmp (json_string_value (json_object_get (s, "division")), division) == 0)
             return s;
     return NULL;
+}
+
+//  A node below: its lag in entries is the one the node computed (its own
+//  uplink lag plus what is held above it), not only what it said.
+static void
+test_render_gives_the_honest_lag_of_a_node_below (void)
+{
+    s_city_t c;
+    s_city (&c);
+    c.sum [0].uplink_lag = 2;
+    c.node [0].held_above = 3;
+    c.node [0].lag = 5;
+    c.node [0].lag_seconds = 40;
+    ingest_stats_t st;
+    memset (&st, 0, sizeof st);
+    char *text = metrics_render (&c.ns, &st, NULL, NULL);
+    assert (text);
+    s_expect (text, "licrepo_node_lag_entries{node=\"330106\",parent=\"330100\"} 5");
+    s_expect (text, "licrepo_node_lag_seconds{node=\"330106\",parent=\"330100\"} 40");
+    s_expect (text, "licrepo_node_lag_entries{node=\"330108\",parent=\"330100\"} 0");
+    free (text);
 }
 
 static void
@@ -1138,6 +1161,7 @@ main (void)
     test_endpoint_answers_beside_slow_loris_and_closes_them_by_the_deadline ();
     test_open_fails_on_a_port_in_use ();
     test_dashboard_assets_name_nothing_elsewhere ();
+    test_render_gives_the_honest_lag_of_a_node_below ();
     test_dashboard_history_keeps_a_minutes_largest_lag_for_six_hours ();
     test_dashboard_history_is_bounded ();
     test_dashboard_json_is_the_status_as_licctl_prints_it ();
