@@ -21,6 +21,9 @@
     charges are swept at most once a second), and the budget still
     bounds what follows.
 
+    A budget under one whole file (16 MiB) or over 64 GiB keeps the node
+    from starting (exit 2, naming the member).
+
     A repository made before the names index (its keys and meta mark
     removed, the node stopped) gets it back from `licnode check`, which
     says so; the second check finds it equal to the replay.  Every level
@@ -34,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "proto/codec.h"
 #include "proto/err.h"
@@ -379,12 +383,35 @@ test_check_builds_the_names_index_of_an_older_repository (void)
     assert (support_node_restart (n) == ERR_OK);
 }
 
+//  file_budget_mb out of 16..65536: refused before anything starts.
+static void
+test_a_budget_out_of_range_is_refused_at_start (void)
+{
+    const char *bad [] = { "8", "0", "65537" };
+    for (int i = 0; i < 3; i++) {
+        char cfg [700], cmd [2400];
+        snprintf (cfg, sizeof cfg, "%s/budget.json", s_dir);
+        FILE *f = fopen (cfg, "w");
+        assert (f);
+        fprintf (f, "{ \"division\": \"330106\", \"file_budget_mb\": %s }\n", bad [i]);
+        fclose (f);
+        snprintf (cmd, sizeof cmd, "%s init -c %s -d %s/budget > %s/budget.out 2>&1",
+                  support_licnode_path (), cfg, s_dir, s_dir);
+        int rc = system (cmd);
+        assert (WIFEXITED (rc) && WEXITSTATUS (rc) == 2);
+        snprintf (cmd, sizeof cmd, "grep -q 'file_budget_mb must be 16..65536' %s/budget.out",
+                  s_dir);
+        assert (system (cmd) == 0);
+    }
+}
+
 int
 main (void)
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
     assert (seal_init () == ERR_OK);
     assert (support_tmpdir (s_dir, "files-abuse") == ERR_OK);
+    test_a_budget_out_of_range_is_refused_at_start ();
     snprintf (s_h.extra [0], sizeof s_h.extra [0], "\"file_budget_mb\": 16, ");
     assert (support_hier_start (&s_h, s_dir) == ERR_OK);
 
