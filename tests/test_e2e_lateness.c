@@ -1,5 +1,6 @@
 /*  test_e2e_lateness -- the same-day rule (regulation Art. 7-8) measured on a
-    real county node (node/serve/lateness.h), with real signed events:
+    real county node (node/serve/lateness.h), with real signed events, and
+    above it, on a real county -> city -> province hierarchy:
 
     - department A publishes 3 events completed now and 2 completed two
       days ago (late), and sends one late event again (a duplicate: not
@@ -10,7 +11,10 @@
     - `licctl report lateness --summary` gives each department's on-time
       share per day and over every day (text and --json), from the same
       rule over the log; `licctl report lateness` names what its worst
-      delay counts from.
+      delay counts from;
+    - once the events reached the province, its metrics and dashboard say
+      the same of both county departments: each event counted once above,
+      judged by its release at the county.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -34,8 +38,10 @@
     "\"registered_capital\":\"100万元\",\"registration_authority\":\"西湖区\",\"residence\":\"文三路1号\""
 
 static char s_dir [512];
-static support_node_t s_node;
-static int s_metrics_port;
+static support_hier_t s_h;          //  [0] the county, [3] the province
+#define s_node (s_h.node [0])
+static int s_metrics_port;          //  the county's
+static int s_prov_metrics_port;     //  the province's
 static support_dept_t s_dept [2];
 static licclient_t *s_client [2];
 
@@ -107,13 +113,13 @@ s_licctl (const char *args, char *out, size_t size)
 //  dashboard's JSON is rendered within a second of being asked for) or
 //  10 s pass; the body (after the headers) into out.
 static const char *
-s_get (const char *path, char *buf, size_t size)
+s_get_at (int port, const char *path, char *buf, size_t size)
 {
     int64_t deadline = support_now_us () + 10 * 1000000LL;
     while (support_now_us () < deadline) {
         char cmd [600];
         snprintf (cmd, sizeof cmd, "exec 3<>/dev/tcp/127.0.0.1/%d; printf 'GET %s HTTP/1.0\\r\\n"
-                  "Host: 127.0.0.1\\r\\n\\r\\n' >&3; cat <&3", s_metrics_port, path);
+                  "Host: 127.0.0.1\\r\\n\\r\\n' >&3; cat <&3", port, path);
         char full [700];
         snprintf (full, sizeof full, "bash -c \"%s\"", cmd);
         FILE *p = popen (full, "r");
@@ -128,6 +134,12 @@ s_get (const char *path, char *buf, size_t size)
     }
     assert (false);
     return NULL;
+}
+
+static const char *
+s_get (const char *path, char *buf, size_t size)
+{
+    return s_get_at (s_metrics_port, path, buf, size);
 }
 
 static void
@@ -182,6 +194,42 @@ test_late_events_are_counted_once_where_committed (void)
         assert (json_integer_value (json_object_get (row, "late")) == (d == 0? 2: 0));
     }
     json_decref (doc);
+}
+
+//  At the province: the county's events, applied from its city, counted
+//  once each with the verdict the county gave them.
+static void
+test_the_province_counts_every_department (void)
+{
+    assert (support_hier_wait_synced (&s_h, 60) == ERR_OK);
+    static char text [1 << 20];
+    char series [2][128];
+    for (int d = 0; d < 2; d++)
+        snprintf (series [d], sizeof series [d], "licrepo_late_events_total{issuer=\"%s\"}",
+                  s_dept [d].key.code);
+    int64_t deadline = support_now_us () + 10 * 1000000LL;
+    do {
+        zclock_sleep (200);
+        assert (support_metrics_scrape (s_prov_metrics_port, text, sizeof text) == ERR_OK);
+    } while ((support_metric (text, series [0]) != 2 || support_metric (text, series [1]) != 0)
+          && support_now_us () < deadline);
+    assert (support_metric (text, series [0]) == 2);
+    assert (support_metric (text, series [1]) == 0);
+    assert (support_metric (text, "licrepo_published_total") == 0);     //  none published there
+    static char buf [1 << 20];
+    json_t *doc = json_loads (s_get_at (s_prov_metrics_port, "/dashboard.json", buf, sizeof buf),
+                              0, NULL);
+    assert (doc);
+    json_t *deps = json_object_get (json_object_get (doc, "lateness"), "departments");
+    assert (json_array_size (deps) == 2);
+    for (int d = 0; d < 2; d++) {
+        json_t *row = json_array_get (deps, (size_t) d);
+        assert (streq (json_string_value (json_object_get (row, "issuer")), s_dept [d].key.code));
+        assert (json_integer_value (json_object_get (row, "events")) == (d == 0? 5: 2));
+        assert (json_integer_value (json_object_get (row, "late")) == (d == 0? 2: 0));
+    }
+    json_decref (doc);
+    printf ("  at the province: late events %s 2, %s 0\n", s_dept [0].key.code, s_dept [1].key.code);
 }
 
 static void
@@ -239,10 +287,12 @@ main (void)
     zsys_handler_set (NULL);
     assert (support_tmpdir (s_dir, "e2e-lateness") == ERR_OK);
     s_metrics_port = support_free_port ();
-    char cfg [256], ndir [600];
-    snprintf (cfg, sizeof cfg, "{ \"metrics_listen\": \"127.0.0.1:%d\" }", s_metrics_port);
-    snprintf (ndir, sizeof ndir, "%s/county", s_dir);
-    assert (support_node_start_cfg (&s_node, ndir, support_free_port (), "330106", cfg) == ERR_OK);
+    s_prov_metrics_port = support_free_port ();
+    snprintf (s_h.extra [0], sizeof s_h.extra [0], "\"metrics_listen\": \"127.0.0.1:%d\",",
+              s_metrics_port);
+    snprintf (s_h.extra [3], sizeof s_h.extra [3], "\"metrics_listen\": \"127.0.0.1:%d\",",
+              s_prov_metrics_port);
+    assert (support_hier_start (&s_h, s_dir) == ERR_OK);
     licclient_t *admin = NULL;
     assert (support_admin (&admin, &s_node) == ERR_OK);
     for (int d = 0; d < 2; d++) {
@@ -254,10 +304,12 @@ main (void)
     assert (strcmp (s_dept [0].key.code, s_dept [1].key.code) < 0);
     test_late_events_are_counted_once_where_committed ();
     test_the_summary_gives_each_departments_on_time_share_per_day ();
+    test_the_province_counts_every_department ();
     for (int d = 0; d < 2; d++)
         licclient_destroy (&s_client [d]);
-    support_node_stop (&s_node, SIGTERM);
-    assert (support_node_check (&s_node) == ERR_OK);
+    support_hier_stop (&s_h, SIGTERM);
+    for (int i = 0; i < 4; i++)
+        assert (support_node_check (&s_h.node [i]) == ERR_OK);
     support_rmtree (s_dir);
     printf ("e2e_lateness: all passed\n");
     return 0;

@@ -12,7 +12,7 @@
     and the quarantine of a real store, and is rendered only once asked.
     The same-day rule (node/serve/lateness.h) at the day's edges (UTC+8)
     and its counter: licrepo_late_events_total{issuer} for every
-    department counted, the first 4096 by name and the rest as "other".
+    department counted, the first LATENESS_ISSUERS_MAX (16,384) by name and the rest as "other".
 */
 #undef NDEBUG
 #include <arpa/inet.h>

@@ -11,16 +11,20 @@
     The counter: events committed here since start per issuing department,
     and how many of them late (licrepo_late_events_total{issuer} in
     metrics.c, the dashboard's same-day table).  The pipeline counts an
-    event when its publish is durable (ingest_requests.c), so each event
-    is counted once, at the node its department publishes to; its
-    replicated copies are not counted again above.  It is judged with the
-    release time the log records for it (LogEntry.received_at), the one
-    the report reads, so the two always agree.
+    event once it is durable here: at the node its department publishes
+    to when its publish is durable (ingest_requests.c), and at every node
+    above when the batch that applied it from a child is durable
+    (replica.c), so the province counts every department of the province.
+    It is judged with the release time at its origin, which the log
+    records for it at every level (LogEntry.received_at) and the report
+    reads, so every level and the report agree.  (An entry applied later
+    from the quarantine, by a retry or an operator's release, is not
+    counted: rare, and the report still has it.)
 
-    At most LATENESS_ISSUERS_MAX departments are counted by name, the
-    events of any further one under LATENESS_OTHER: at most
-    LATENESS_ISSUERS_MAX + 1 rows of sizeof (lateness_count_t) (40 bytes)
-    plus the hash table's own (about 60 bytes a row), some 400 KB.  In
+    At most LATENESS_ISSUERS_MAX departments are counted by name (a
+    province's), the events of any further one under LATENESS_OTHER: at
+    most LATENESS_ISSUERS_MAX + 1 rows of sizeof (lateness_count_t) (40
+    bytes) plus the hash table's own (about 60 bytes a row), some 1.6 MB.  In
     memory only: it starts from 0 at a restart (a Prometheus counter).
 
     One table per process (a licnode process runs one node), behind a
@@ -35,7 +39,7 @@
 #include "proto/lifecycle.h"
 #include "proto/msg.h"
 
-#define LATENESS_ISSUERS_MAX 4096       //  departments counted by name
+#define LATENESS_ISSUERS_MAX 16384      //  departments counted by name
 #define LATENESS_ISSUER_SIZE 24         //  bytes of an issuer code kept, NUL included
 #define LATENESS_OTHER "other"          //  the issuer label of any further department
 

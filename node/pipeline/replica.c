@@ -23,12 +23,14 @@
 #include "proto/seal.h"
 #include "node/store/views_revoke.h"
 #include "node/store/views_origin.h"
+#include "node/pipeline/lateness.h"
 
 //  One entry of a replicated batch.
 typedef struct {
     ingest_task_t task;         //  first: its signature, leaf and event body on the pool
     Lic__LogEntry *entry;       //  decoded (owned)
     uint8_t *leaf;              //  its leaf data if not its bytes (codec_entry_leaf; owned)
+    bool applied;               //  appended here: an event counts for the same-day rule
 } s_item_t;
 
 //  A batch of a child's entries.
@@ -186,8 +188,10 @@ s_sequence_batch (ingest_t *self, ingest_job_t *job)
                 files_want_type (ingest_store (self), batch, t, c->division, e->origin_division);
             codec_license_type_free (&t);
         }
-        if (rc == ERR_OK)
+        if (rc == ERR_OK) {
             c->applied++;
+            item->applied = true;
+        }
         else
         if (rc >= ERR_IO) {
             ingest_job_fail (job, rc, "%s", why);
@@ -227,6 +231,12 @@ s_committed_batch (ingest_t *self, ingest_job_t *job, uint64_t gen, int rc)
     if (job->code == ERR_OK) {
         c->hwm = job->seq;
         tree_committed (c->tree, gen);
+        //  Durable: each event applied here counts once for the same-day
+        //  rule (lateness.h), judged by its release at its origin.
+        s_batch_t *bj = (s_batch_t *) job;
+        for (size_t i = 0; i < bj->n_items; i++)
+            if (bj->items [i].applied && bj->items [i].entry)
+                lateness_committed (bj->items [i].task.task.ev, bj->items [i].entry->received_at);
     }
 }
 
