@@ -43,13 +43,15 @@
 static uint8_t *
 s_bytes (size_t len, uint64_t seed)
 {
+    //  Eight bytes a step: the generator is not what is measured (a
+    //  byte a step took ~4 ms of each 2 MB file's put).
     uint8_t *data = malloc (len);
     uint64_t x = 0x9E3779B97F4A7C15ull * (seed + 1);
-    for (size_t i = 0; data && i < len; i++) {
+    for (size_t i = 0; data && i < len; i += 8) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        data [i] = (uint8_t) (x >> 24);
+        memcpy (data + i, &x, len - i < 8? len - i: 8);
     }
     return data;
 }

@@ -482,12 +482,15 @@ LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
 
 #define LICCLIENT_FILE_MAX   (16u << 20)    //  largest file a node stores (16 MiB)
 #define LICCLIENT_FILE_CHUNK (128u << 10)   //  bytes of one put or read
+#define LICCLIENT_FILE_WINDOW 4             //  chunks of a put in flight at once (512 KiB)
 
 //  Puts a file of len bytes (1..LICCLIENT_FILE_MAX): writes its SHA-256
 //  into digest (what content.file_digest must carry), asks the node how
 //  far an upload of it stands, and sends the rest a chunk at a time (an
 //  upload cut off resumes; a file the node holds already is not sent
-//  again).  ERR_OK when the node answered every chunk: *code is its code
+//  again), up to LICCLIENT_FILE_WINDOW chunks in flight when no other
+//  request of the caller is (else one at a time).  ERR_OK when the node
+//  answered every chunk: *code is its code
 //  (ERR_OK: the node holds the file, verified; ERR_FILE_DIGEST,
 //  ERR_TOO_LARGE, ERR_NOSPACE, ...) and why its message.  Other returns
 //  as licclient_call.  data is borrowed for the call.

@@ -27,6 +27,7 @@
 #include "proto/err.h"
 #include "node/common/keyfile.h"
 #include "node/client/licclient.h"
+#include "node/client/licclient_int.h"
 #include "proto/licid.h"
 #include "proto/seal.h"
 
@@ -420,15 +421,28 @@ s_stash (licclient_t *self, Lic__Reply **reply)
     return ERR_OK;
 }
 
+void
+licclient_abandon (licclient_t *self, uint64_t id)
+{
+    s_abandon (self, id);
+}
+
 int
 licclient_call (licclient_t *self, Lic__Request *req, Lic__Reply **reply,
                 int timeout_ms)
 {
     uint64_t id;
-    int64_t deadline = s_deadline (timeout_ms);
     int rc = licclient_send (self, req, &id);
     if (rc != ERR_OK)
         return rc;
+    return licclient_wait (self, id, reply, timeout_ms);
+}
+
+int
+licclient_wait (licclient_t *self, uint64_t id, Lic__Reply **reply, int timeout_ms)
+{
+    int64_t deadline = s_deadline (timeout_ms);
+    int rc;
     while (true) {
         Lic__Reply *got = NULL;
         rc = s_next_reply (self, deadline, &got);

@@ -7,6 +7,7 @@
 #include "proto/codec.h"
 #include "proto/err.h"
 #include "node/client/licclient.h"
+#include "node/client/licclient_int.h"
 #include "proto/seal.h"
 
 _Static_assert (LICCLIENT_FILE_CHUNK * 2 <= LICCLIENT_FRAME_MAX, "a chunk fits a request frame");
@@ -84,34 +85,76 @@ licclient_file_put (licclient_t *self, const uint8_t *data, size_t len,
     if (at >= len || at % LICCLIENT_FILE_CHUNK)
         at = 0;
     bool restarted = at == 0;
+    //  Up to LICCLIENT_FILE_WINDOW chunks in flight (their replies come in
+    //  order: the node takes a connection's requests in turn), so the
+    //  round trips overlap; one at a time if the caller has requests of
+    //  its own in flight.
+    size_t window = licclient_pending (self) == 0? LICCLIENT_FILE_WINDOW: 1;
     while (true) {
-        Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
-        f.digest.data = digest;
-        f.digest.len = 32;
-        f.offset = at;
-        f.total = len;
-        f.data.data = (uint8_t *) data + at;
-        f.data.len = len - at < LICCLIENT_FILE_CHUNK? len - at: LICCLIENT_FILE_CHUNK;
-        rc = s_file_call (self, &f, &reply, timeout_ms);
-        if (rc != ERR_OK)
-            return rc;
+        uint64_t ids [LICCLIENT_FILE_WINDOW], ends [LICCLIENT_FILE_WINDOW];
+        size_t sent = 0;
+        for (uint64_t off = at; sent < window && off < len; sent++) {
+            Lic__FileRequest f = LIC__FILE_REQUEST__INIT;
+            f.digest.data = digest;
+            f.digest.len = 32;
+            f.offset = off;
+            f.total = len;
+            f.data.data = (uint8_t *) data + off;
+            f.data.len = len - off < LICCLIENT_FILE_CHUNK? len - off: LICCLIENT_FILE_CHUNK;
+            Lic__Request req;
+            codec_request_init (&req);
+            req.body_case = LIC__REQUEST__BODY_FILE;
+            req.file = &f;
+            rc = licclient_send (self, &req, &ids [sent]);
+            if (rc != ERR_OK)
+                break;
+            off += f.data.len;
+            ends [sent] = off;
+        }
+        //  Every chunk sent is answered (or abandoned) before anything else.
+        int first = ERR_OK;
+        bool stop = false, moved = false;
         uint64_t next = at;
-        s_answer (reply, code, &present, &next, why, why_size);
-        codec_reply_free (&reply);
+        for (size_t i = 0; i < sent; i++) {
+            if (first != ERR_OK || stop || moved) {
+                licclient_abandon (self, ids [i]);
+                continue;
+            }
+            int r = licclient_wait (self, ids [i], &reply, timeout_ms);
+            if (r != ERR_OK) {
+                first = r;
+                continue;
+            }
+            next = at;
+            s_answer (reply, code, &present, &next, why, why_size);
+            codec_reply_free (&reply);
+            if (*code != ERR_OK || present)
+                stop = true;        //  refused, or held whole: the rest is not needed
+            else
+            if (next <= at || next >= len) {
+                *code = ERR_MALFORMED;      //  the node did not move on: stop, do not loop
+                if (why && why_size)
+                    snprintf (why, why_size, "the node answered a chunk at %" PRIu64
+                              " with offset %" PRIu64, at, next);
+                stop = true;
+            }
+            else {
+                //  Where the node stands; if not where this chunk ended
+                //  (another upload of the same bytes), on from there.
+                moved = next != ends [i];
+                at = next;
+            }
+        }
+        if (first != ERR_OK)
+            return first;
+        if (rc != ERR_OK && !stop)
+            return rc;                      //  a send failed, and nothing said why
         if (*code == ERR_GAP && !restarted) {
-            at = 0;                     //  the upload was dropped meanwhile: from the start
+            at = 0;                         //  the upload was dropped meanwhile: from the start
             restarted = true;
             continue;
         }
-        if (*code != ERR_OK || present)
+        if (stop)
             return ERR_OK;
-        if (next <= at || next >= len) {
-            *code = ERR_MALFORMED;      //  the node did not move on: stop, do not loop
-            if (why && why_size)
-                snprintf (why, why_size, "the node answered a chunk at %" PRIu64 " with offset %"
-                          PRIu64, at, next);
-            return ERR_OK;
-        }
-        at = next;
     }
 }
