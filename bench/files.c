@@ -281,6 +281,11 @@ main (int argc, char *argv [])
         printf ("run %d: events %.0f/s to the province without files, %.0f/s while %d files "
                 "(%.1f MB) flowed from county 330106, ratio %.2f\n", run + 1, quiet, busy, bg.done,
                 bg.done * (double) size / 1e6, quiet > 0? busy / quiet: 0);
+        //  One line per run for bench/table.sh.
+        printf ("table files raw_mb_s=%.1f put_mb_s=%.1f province_mb_s=%.1f ratio=%.3f "
+                "events_s=%.0f events_files_s=%.0f events_ratio=%.3f\n", raw,
+                total / ((t_put - t0) / 1e6) / 1e6, rate, raw > 0? rate / raw: 0, quiet, busy,
+                quiet > 0? busy / quiet: 0);
         free (digests);
         licclient_destroy (&fc);
         licclient_destroy (&province);

@@ -29,7 +29,7 @@ RUNS=${RUNS:-3}
 PG_PEERS=${PG_PEERS:-$repo/../shared/peers/pg}
 OUT=${OUT:-$(mktemp -d /tmp/bench-table.XXXXXX)}
 mkdir -p "$OUT"
-for p in publish replicate catchup tree hash; do
+for p in publish replicate catchup tree hash files; do
     [ -x "$B/bench/$p" ] || { echo "table.sh: no $B/bench/$p (build first: ninja -C $B)" >&2; exit 2; }
 done
 [ "$N" -ge 1000 ] || { echo "table.sh: N must be at least 1000" >&2; exit 2; }
@@ -61,6 +61,8 @@ for r in $(seq 1 "$RUNS"); do
     say "bench/catchup -n $N (run $r)"
     "$B/bench/catchup" -n "$N" -c $((N < 50000? N: 50000)) >> "$OUT/catchup.txt" 2>&1
 done
+say "bench/files -r $RUNS (license files: 2 counties -> city -> province)"
+"$B/bench/files" -r "$RUNS" -f 100 -e $((N / 20 < 5000? N / 20: 5000)) > "$OUT/files.txt" 2>&1
 
 pg_note=""
 pg="$OUT/pg.txt"
@@ -95,6 +97,10 @@ r_p50=$(kv "$rep" replicate p50_ms) r_p99=$(kv "$rep" replicate p99_ms)
 r_vus=$(kv "$rep" replicate verify_us)
 r_lvl=$(awk -v c="$r_cpu" -v v="$r_vus" 'BEGIN {if (c != "" && v != "") printf "%.1f\n", (c - 3 * v) / 3}')
 c_rate=$(sed -n 's/^table catchup .*\bentries_s=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+f_raw=$(sed -n 's/^table files .*\braw_mb_s=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
+f_prov=$(sed -n 's/^table files .*\bprovince_mb_s=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
+f_ratio=$(sed -n 's/^table files .*\bratio=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
+f_ev=$(sed -n 's/^table files .*\bevents_ratio=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
 c_v=$(sed -n 's/^table catchup .*\bv=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
 c_ratio=$(sed -n 's/^table catchup .*\bratio=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
 c_secs=$(sed -n 's/^table catchup .*\bsecs=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
@@ -126,5 +132,6 @@ echo "| county → city → province, end to end | $(num "$r_rate" '%.0f') event
 echo "| CPU per event per level, signature check excluded | $(num "$r_lvl" '%.1f') µs | all levels $(num "$r_cpu" '%.0f') µs/event; one verify $(num "$r_vus" '%.1f') CPU-µs | — | $(num "$g_us" '%.1f') µs/row/level (its whole cost) | $(ratio "$r_lvl" "$g_us") | ≤ 1.0 × PostgreSQL |"
 echo "| catch-up of a parent, $N entries behind | $(num "$c_rate" '%.0f') entries/s, $(num "$c_secs" '%.2f') s; parent $(num "$c_us" '%.1f') µs/entry | V = $(num "$c_v" '%.0f')/s | $(num "$c_ratio" '%.2f') × V | province caught up in $(num "$g_rec" '%.2f') s (city down, ~$N rows behind) | $(ratio "$c_secs" "$g_rec") of its time | ≥ 0.75 × V; < 0.6 × PostgreSQL's time |"
 echo "| publish → province latency at 1,000 events/s | p50 $(num "$r_p50" '%.1f') ms, p99 $(num "$r_p99" '%.1f') ms | — | — | — | — | p99 ≤ 20 ms |"
+echo "| license files (2 MB) put at two counties, durable at the province (bench/files) | $(num "$f_prov" '%.1f') MB/s; events while files flow $(num "$f_ev" '%.2f') × without | raw synced sequential write $(num "$f_raw" '%.0f') MB/s | $(num "$f_ratio" '%.2f') × raw | — | — | ≥ 0.5 × raw; events ≥ 0.8 × |"
 echo "| Merkle tree per entry (bench/tree, batches of 100; of 1) | $(num "$t_keys" '%.3f') keys, $(num "$t_wal" '%.0f') WAL bytes ($(num "$t_wal1" '%.0f')) | schema 2: 2.000 keys, 102 (121) bytes | — | — | — | ~1 key per 256 entries |"
 echo "| SHA-256 of a 1 KB leaf; of a node (bench/hash) | $(num "$h_se" '%.2f') µs; $(num "$hn_se" '%.3f') µs | libsodium $(num "$h_so" '%.2f') µs; $(num "$hn_so" '%.3f') µs | $(ratio "$h_so" "$h_se" '%.1f')×; $(ratio "$hn_so" "$hn_se" '%.1f')× faster | — | — | — |"
