@@ -168,21 +168,46 @@ subtree_lag_seconds (const Lic__NodeSummary *summary, int64_t last_seen, int64_t
 }
 
 void
-subtree_held_for (subtree_t *self, const char *division, uint64_t *entries, int64_t *oldest)
+subtree_held_each (subtree_t *self, subtree_held_fn *fn, void *arg)
 {
     for (const s_node_t *n = (const s_node_t *) zhashx_first (self->nodes); n;
          n = (const s_node_t *) zhashx_next (self->nodes)) {
         const Lic__NodeSummary *s = n->summary;
-        if (!authority_below (division, s->division))
-            continue;
         for (size_t i = 0; i < s->n_held; i++) {
             const Lic__HeldOrigin *h = s->held [i];
-            if (strcmp (h->origin, division) != 0)
-                continue;
-            *entries = h->entries > UINT64_MAX - *entries? UINT64_MAX: *entries + h->entries;
-            if (h->entries && h->oldest_received_at > 0
-            &&  (*oldest == 0 || h->oldest_received_at < *oldest))
-                *oldest = h->oldest_received_at;
+            //  Only a node above the origin holds its entries honestly:
+            //  not the origin itself, not another branch.
+            if (h->entries && authority_below (h->origin, s->division))
+                fn (arg, h->origin, h->entries, h->oldest_received_at);
         }
     }
+}
+
+typedef struct {
+    const char *division;
+    uint64_t *entries;
+    int64_t *oldest;
+} s_held_for_t;
+
+void
+subtree_held_add (uint64_t *entries, int64_t *oldest, uint64_t add, int64_t at)
+{
+    *entries = add > UINT64_MAX - *entries? UINT64_MAX: *entries + add;
+    if (at > 0 && (*oldest == 0 || at < *oldest))
+        *oldest = at;
+}
+
+static void
+s_held_for (void *arg, const char *origin, uint64_t entries, int64_t oldest)
+{
+    s_held_for_t *f = (s_held_for_t *) arg;
+    if (strcmp (origin, f->division) == 0)
+        subtree_held_add (f->entries, f->oldest, entries, oldest);
+}
+
+void
+subtree_held_for (subtree_t *self, const char *division, uint64_t *entries, int64_t *oldest)
+{
+    s_held_for_t f = { division, entries, oldest };
+    subtree_held_each (self, s_held_for, &f);
 }

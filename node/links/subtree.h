@@ -94,4 +94,18 @@ int64_t
 void
     subtree_held_for (subtree_t *self, const char *division, uint64_t *entries, int64_t *oldest);
 
+//  The same for every division at once: calls fn for each origin a held
+//  node says it holds entries of, when that origin lies strictly below
+//  the node (the rule of subtree_held_for), in no particular order.  One
+//  pass over at most SUBTREE_MAX x SUBTREE_HELD_MAX items.
+//  Adds `add` held entries to *entries (saturating) and lowers *oldest to
+//  `at` (0: no time known).
+void
+    subtree_held_add (uint64_t *entries, int64_t *oldest, uint64_t add, int64_t at);
+
+typedef void (subtree_held_fn) (void *arg, const char *origin, uint64_t entries,
+                                int64_t oldest_received_at);
+void
+    subtree_held_each (subtree_t *self, subtree_held_fn *fn, void *arg);
+
 #endif

@@ -90,23 +90,33 @@ reads_files_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
                 ns->children [c]->files_missing = fs->via [i].files;
 }
 
-static int
-s_cmp_origin (const void *key, const void *item)
+typedef struct {
+    uint64_t entries;
+    int64_t oldest;
+} s_held_t;
+
+//  Into the table arg: origin -> its entries held here or between.
+static void
+s_held_collect (void *arg, const char *origin, uint64_t entries, int64_t oldest)
 {
-    return strcmp ((const char *) key, ((const quarantine_origin_t *) item)->division);
+    zhashx_t *table = (zhashx_t *) arg;
+    s_held_t *h = (s_held_t *) zhashx_lookup (table, origin);
+    if (!h) {
+        if ((h = calloc (1, sizeof *h)) == NULL)
+            return;
+        if (zhashx_insert (table, origin, h) != 0) {
+            free (h);
+            return;
+        }
+    }
+    subtree_held_add (&h->entries, &h->oldest, entries, oldest);
 }
 
-//  Adds this node's held entries of `division` to *entries and *oldest.
 static void
-s_held_here (const quarantine_stats_t *hs, const char *division, uint64_t *entries, int64_t *oldest)
+s_held_destroy (void **item_p)
 {
-    const quarantine_origin_t *o = (const quarantine_origin_t *)
-        bsearch (division, hs->origin, hs->n, sizeof hs->origin [0], s_cmp_origin);
-    if (!o)
-        return;
-    *entries = o->entries > UINT64_MAX - *entries? UINT64_MAX: *entries + o->entries;
-    if (o->oldest > 0 && (*oldest == 0 || o->oldest < *oldest))
-        *oldest = o->oldest;
+    free (*item_p);
+    *item_p = NULL;
 }
 
 void
@@ -136,31 +146,46 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
     ns->held_by_origin = self->held_by_origin_p;
     ns->n_held_by_origin = hs->n;
     ns->held_partial = hs->partial;
-    int64_t now = (int64_t) time (NULL);
+    if (ns->n_subtree == 0 && ns->n_children == 0)
+        return;
+    //  One table of what is held of each origin, here and between (one
+    //  pass over the summaries), then a look-up per node below.
+    zhashx_t *table = zhashx_new ();
+    if (!table)
+        return;
+    zhashx_set_destructor (table, s_held_destroy);
+    for (size_t i = 0; i < hs->n; i++)
+        s_held_collect (table, hs->origin [i].division, hs->origin [i].entries, hs->origin [i].oldest);
     subtree_t *below = downlink_subtree (self->downlink);
+    if (below)
+        subtree_held_each (below, s_held_collect, table);
+    int64_t now = (int64_t) time (NULL);
     for (size_t i = 0; i < ns->n_subtree; i++) {
         Lic__SubtreeNode *sn = ns->subtree [i];
         const Lic__NodeSummary *s = sn->summary;
-        uint64_t held = 0;
-        int64_t oldest = 0;
-        s_held_here (hs, s->division, &held, &oldest);
-        if (below)
-            subtree_held_for (below, s->division, &held, &oldest);
+        const s_held_t *h = (const s_held_t *) zhashx_lookup (table, s->division);
+        uint64_t held = h? h->entries: 0;
         sn->held_above = held;
         sn->lag = s->uplink_lag > UINT64_MAX - held? UINT64_MAX: s->uplink_lag + held;
-        if (oldest > 0 && now - oldest > sn->lag_seconds)
-            sn->lag_seconds = now - oldest;
+        if (h && h->oldest > 0 && now - h->oldest > sn->lag_seconds)
+            sn->lag_seconds = now - h->oldest;
     }
+    //  A child: what this node holds of it (the table's part from here).
     for (size_t i = 0; i < ns->n_children; i++) {
         Lic__ChildStatus *cs = ns->children [i];
         uint64_t held = 0;
         int64_t oldest = 0;
-        s_held_here (hs, cs->division, &held, &oldest);
+        for (size_t k = 0; k < hs->n; k++)
+            if (strcmp (hs->origin [k].division, cs->division) == 0) {
+                held = hs->origin [k].entries;
+                oldest = hs->origin [k].oldest;
+            }
         cs->held = held;
         cs->lag = cs->lag > UINT64_MAX - held? UINT64_MAX: cs->lag + held;
         if (oldest > 0 && now - oldest > cs->lag_seconds)
             cs->lag_seconds = now - oldest;
     }
+    zhashx_destroy (&table);
 }
 
 void
