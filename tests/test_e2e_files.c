@@ -6,7 +6,8 @@
     digest, an oversized file and a chunk out of place refused with their
     codes and nothing kept; the same bytes stored once; a 16 MiB file put
     and read back; reads for the operator only; licctl file put, status,
-    get and publish --file-dir.  Files follow their entries upward: a
+    get, publish --file-dir and import --file-dir (a signed envelope
+    stream whose events name files).  Files follow their entries upward: a
     file published with its event at either county reaches the city and
     the province, the same bytes; with the county killed in the middle of
     a 16 MiB transfer the file shows missing at the city and the province
@@ -419,6 +420,53 @@ test_licctl_file_put_status_get_and_publish_with_file_dir (void)
     printf ("  licctl publish --file-dir: %d %s", rc, out);
     assert (rc == 0 && strstr (out, "seq "));
     assert (s_present (s_admin, digest, NULL));
+    free (data);
+
+    //  import of events signed elsewhere (a length-delimited Envelope
+    //  stream) with --file-dir: each event's file is put before it.
+    data = s_bytes (len, 8);
+    seal_sha256 (digest, data, len);
+    seal_hex (hex, digest, 32);
+    snprintf (path, sizeof path, "%s/%s.pdf", files, hex);
+    fp = fopen (path, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    uint8_t *body = NULL, sig [64], *env_bytes = NULL;
+    size_t body_len = 0, env_len = 0;
+    assert (support_event_sign_file (&s_dept, LIC__OP__OP_ISSUE, 10, 0, 10, digest, &body,
+                                     &body_len, sig) == ERR_OK);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = body_len;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = s_dept.key.sign_pk;
+    env.key_id.len = 32;
+    assert (codec_envelope_encode (&env, &env_bytes, &env_len) == ERR_OK);
+    char stream [700];
+    snprintf (stream, sizeof stream, "%s/history.pb", s_dir);
+    fp = fopen (stream, "wb");
+    assert (fp);
+    for (size_t v = env_len; ; v >>= 7) {           //  its length as a varint, then it
+        fputc ((int) ((v & 0x7f) | (v >= 0x80? 0x80: 0)), fp);
+        if (v < 0x80)
+            break;
+    }
+    assert (fwrite (env_bytes, 1, env_len, fp) == env_len && fclose (fp) == 0);
+    free (env_bytes);
+    free (body);
+    //  Without --file-dir the node does not hold the file: refused.
+    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import %s 2>&1", dir, s_dept.key_path,
+                   stream);
+    printf ("  licctl import without --file-dir: %d %s", rc, out);
+    assert (rc == 1 && strstr (out, "ERR_NO_FILE"));
+    assert (!s_present (s_admin, digest, NULL));
+    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import --file-dir %s %s 2>&1", dir,
+                   s_dept.key_path, files, stream);
+    printf ("  licctl import --file-dir: %d %s", rc, out);
+    assert (rc == 0 && strstr (out, "1 published"));
+    assert (s_present (s_admin, digest, NULL));
+    assert (s_license_exists (s_admin, &s_dept, 10));
     free (data);
 }
 

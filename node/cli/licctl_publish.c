@@ -466,8 +466,8 @@ s_submit_json (s_window_t *w, licclient_t *client, const keyfile_t *key,
 
 //  One signed envelope as read (owned from here on) into the pending batch.
 static int
-s_submit_envelope (s_window_t *w, licclient_t *client, int timeout_ms, Lic__Envelope **env_p,
-                   size_t record)
+s_submit_envelope (s_window_t *w, licclient_t *client, int timeout_ms, const char *file_dir,
+                   Lic__Envelope **env_p, size_t record)
 {
     s_slot_t *slot;
     int rc = s_new_slot (w, client, timeout_ms, record, &slot);
@@ -491,6 +491,22 @@ s_submit_envelope (s_window_t *w, licclient_t *client, int timeout_ms, Lic__Enve
         snprintf (slot->message, sizeof slot->message, "envelope needs a 64-byte signature and "
                   "a 32-byte key_id");
         return ERR_OK;
+    }
+    //  Its file first (--file-dir), as for a JSON line: the node refuses
+    //  an event naming a file it does not hold.  A body that does not
+    //  decode is sent as it is: the node says why it refuses it.
+    Lic__Event *ev = NULL;
+    if (file_dir && codec_event_decode (env->body.data, env->body.len, &ev) == ERR_OK) {
+        bool transport = false;
+        rc = licctl_file_for_event (client, file_dir, ev, timeout_ms, &transport,
+                                    slot->message, sizeof slot->message);
+        codec_event_free (&ev);
+        if (rc != ERR_OK) {
+            codec_envelope_free (&p->env [i]);
+            slot->done = true;
+            slot->code = rc;
+            return transport? rc: ERR_OK;
+        }
     }
     p->ev [i] = (licclient_event_t) { env->body.data, env->body.len, env->signature.data,
                                       env->key_id.data, env->disclosures, env->n_disclosures };
@@ -640,7 +656,7 @@ s_feed (s_window_t *w, const licctl_opts_t *opts, FILE *fp, bool envelopes, licc
                 rc = ERR_MALFORMED;
                 break;
             }
-            rc = s_submit_envelope (w, client, opts->timeout_ms, &env, *line);
+            rc = s_submit_envelope (w, client, opts->timeout_ms, opts->file_dir, &env, *line);
         }
         else {
             ssize_t len = getline (&text, &cap, fp);
