@@ -52,6 +52,7 @@ licctl_usage (FILE *out)
 "  import -k DEPT.key FILE (- for stdin)   history in bulk: JSON lines (as\n"
 "                            publish --file) or length-delimited signed\n"
 "                            Envelopes; rejected events, progress, a summary;\n"
+"                            --file-dir DIR: each event's file put first;\n"
 "                            a rerun answers what is stored as duplicates\n"
 "  get ID [--history] [--at TIME]   TIME: RFC 3339 (2026-11-27T10:00:00+08:00)\n"
 "                            or unix seconds; --at: the license as it was then\n"
