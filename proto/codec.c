@@ -8,6 +8,7 @@
 */
 #include <malloc.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,198 @@ codec_event_budget (size_t size)
     return s_budget_limit (size, CODEC_EVENT_FACTOR, CODEC_EVENT_SLACK);
 }
 
+// ---------------------------------------------------------------------
+//  The arena decode (codec_event_decode_arena, codec.h)
+//
+//  One arena per decode: a few malloc'd chunks, allocations bumped in
+//  them (aligned for any type), nothing freed until the whole message is.
+//  The budget is the same as the budgeted allocator's, charged per chunk
+//  the same way (usable size plus CODEC_ALLOC_OVERHEAD); scratch protobuf-c
+//  frees stays charged (the arena gives nothing back), so the live bytes
+//  never exceed the budget.  The first chunk starts with the header, then
+//  the message: protobuf_c_message_unpack allocates the top-level message
+//  first (protobuf-c 1.4.1 and 1.5.x: `rv = do_alloc (allocator,
+//  desc->sizeof_message)` before anything else), which the decode checks
+//  anyway.  The message carries the header in base.unknown_fields with
+//  n_unknown_fields 0 (protobuf-c allocates unknown_fields only when
+//  there are some, and nothing reads the pointer without a count), and
+//  the header sits exactly S_HEADER bytes before the message: a pointer
+//  comparison, reading nothing, tells an arena message from one
+//  protobuf-c or a caller malloc'd.  A frame whose top-level message has
+//  unknown fields is decoded the usual way.
+#define S_ALIGN         _Alignof (max_align_t)
+#define S_ROUND(n)      (((n) + S_ALIGN - 1) & ~(size_t) (S_ALIGN - 1))
+#define S_ARENA_FIRST(size) (S_HEADER + 3 * (size) + 1024)   //  the first chunk: a usual event fits
+#define S_ARENA_MAGIC   0x6c69636172656e61ULL    //  "licarena"
+
+typedef struct s_chunk_s s_chunk_t;
+struct s_chunk_s {
+    s_chunk_t *next;                //  the chunk allocated before this one
+    size_t size;                    //  bytes of the chunk, this header included
+};
+
+typedef struct {
+    uint64_t magic;                 //  S_ARENA_MAGIC
+    s_chunk_t *chunks;              //  the chunks after the first, newest first
+    size_t charge;                  //  every chunk's charge (codec_heap)
+    size_t size;                    //  bytes of the first chunk, this header included
+} s_header_t;
+
+#define S_CHUNK         S_ROUND (sizeof (s_chunk_t))
+#define S_HEADER        S_ROUND (sizeof (s_header_t))
+
+typedef struct {
+    s_header_t *header;             //  at the start of the first chunk, or NULL
+    char *top, *end;                //  the chunk bump allocation fills
+    size_t next;                    //  size of the next chunk
+    size_t used, limit;             //  the budget, as s_budget_t
+    bool over, nomem;
+} s_arena_t;
+
+#if defined (__SANITIZE_ADDRESS__)
+#   include <sanitizer/asan_interface.h>
+#   define S_POISON(p, n)   ASAN_POISON_MEMORY_REGION ((p), (n))
+#   define S_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION ((p), (n))
+#else
+#   define S_POISON(p, n)   ((void) (p), (void) (n))
+#   define S_UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
+//  A chunk of size bytes within the budget, or NULL (over or nomem set).
+static void *
+s_arena_chunk (s_arena_t *a, size_t size)
+{
+    if (size + CODEC_ALLOC_OVERHEAD > a->limit - a->used) {
+        a->over = true;
+        return NULL;
+    }
+    void *p = malloc (size);
+    if (!p) {
+        a->nomem = true;
+        return NULL;
+    }
+    size_t charge = s_block_charge (p);
+    if (charge > a->limit - a->used) {
+        free (p);
+        a->over = true;
+        return NULL;
+    }
+    a->used += charge;
+    return p;
+}
+
+static void *
+s_arena_grow (s_arena_t *a, size_t need)
+{
+    if (!a->header) {
+        //  The first chunk: the header, then the message.
+        size_t size = S_HEADER + need > a->next? S_HEADER + need: a->next;
+        char *p = s_arena_chunk (a, size);
+        if (!p)
+            return NULL;
+        a->header = (s_header_t *) p;
+        *a->header = (s_header_t) { S_ARENA_MAGIC, NULL, 0, size };
+        a->top = p + S_HEADER;
+        a->end = p + size;
+        S_POISON (a->top, size - S_HEADER);
+    }
+    else {
+        //  A block of half a chunk or more has its own chunk; else a new
+        //  chunk, twice the last, takes over.  Either at most what the
+        //  budget has left.
+        bool own = need >= a->next / 2;
+        size_t size = S_CHUNK + (own? need: a->next);
+        if (!own && size + CODEC_ALLOC_OVERHEAD > a->limit - a->used) {
+            own = true;
+            size = S_CHUNK + need;
+        }
+        s_chunk_t *c = s_arena_chunk (a, size);
+        if (!c)
+            return NULL;
+        *c = (s_chunk_t) { a->header->chunks, size };
+        a->header->chunks = c;
+        char *p = (char *) c + S_CHUNK;
+        S_POISON (p, size - S_CHUNK);
+        if (own) {
+            S_UNPOISON (p, need);
+            return p;
+        }
+        a->top = p;
+        a->end = (char *) c + size;
+        if (a->next < CODEC_FRAME_MAX)
+            a->next *= 2;
+    }
+    void *p = a->top;
+    a->top += need;
+    S_UNPOISON (p, need);
+    return p;
+}
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    s_arena_t *a = (s_arena_t *) data;
+    if (size > a->limit) {          //  never fits, and S_ROUND cannot wrap
+        a->over = true;
+        return NULL;
+    }
+    size_t need = S_ROUND (size? size: 1);
+    if (need <= (size_t) (a->end - a->top)) {
+        void *p = a->top;
+        a->top += need;
+        S_UNPOISON (p, size);
+        return p;
+    }
+    return s_arena_grow (a, need);
+}
+
+//  Scratch and the pieces of a failed decode stay until the arena goes.
+static void
+s_arena_free (void *data, void *p)
+{
+    (void) data;
+    (void) p;
+}
+
+static void
+s_arena_release (s_header_t *h)
+{
+    s_chunk_t *c = h->chunks;
+    while (c) {
+        s_chunk_t *next = c->next;
+        S_UNPOISON (c, c->size);
+        free (c);
+        c = next;
+    }
+    S_UNPOISON (h, h->size);
+    h->magic = 0;
+    free (h);
+}
+
+//  The arena m heads, or NULL when m is not an arena message.
+static s_header_t *
+s_arena_of (const ProtobufCMessage *m)
+{
+    if (m->n_unknown_fields != 0 || !m->unknown_fields
+    ||  (const char *) m->unknown_fields + S_HEADER != (const char *) m)
+        return NULL;
+    s_header_t *h = (s_header_t *) m->unknown_fields;
+    if (h->magic != S_ARENA_MAGIC)
+        abort ();                   //  a header we did not write: memory is corrupt
+    return h;
+}
+
+//  What every codec_*_free does: an arena message goes with its arena.
+static void
+s_message_free (ProtobufCMessage *m)
+{
+    s_header_t *h = s_arena_of (m);
+    if (h)
+        s_arena_release (h);
+    else
+        protobuf_c_message_free_unpacked (m, NULL);
+}
+
 #define CODEC_DEFINE(name, T, prefix, versioned) \
     CODEC_DEFINE_MAX (name, T, prefix, versioned, CODEC_FRAME_MAX, 0)
 #define CODEC_DEFINE_STRICT(name, T, prefix, versioned, limit) \
@@ -142,7 +335,7 @@ void \
 codec_##name##_free (T **msg_p) \
 { \
     if (msg_p && *msg_p) { \
-        prefix##__free_unpacked (*msg_p, NULL); \
+        s_message_free (&(*msg_p)->base); \
         *msg_p = NULL; \
     } \
 }
@@ -173,6 +366,33 @@ CODEC_DEFINE (department, Lic__Department, lic__department, 0)
 CODEC_DEFINE_STRICT (license_type, Lic__LicenseType, lic__license_type, 0, CODEC_FRAME_MAX)
 CODEC_DEFINE_STRICT (quarantine_decision, Lic__QuarantineDecision, lic__quarantine_decision, 0,
                      CODEC_ENTRY_MAX)
+
+int
+codec_event_decode_arena (const uint8_t *buf, size_t size, Lic__Event **out)
+{
+    if (size > CODEC_FRAME_MAX)
+        return ERR_TOO_LARGE;
+    size_t limit = codec_event_budget (size);
+    size_t first = S_ARENA_FIRST (size) < limit / 2? S_ARENA_FIRST (size): limit / 2;
+    s_arena_t a = { NULL, NULL, NULL, first, 0, limit, false, false };
+    ProtobufCAllocator allocator = { s_arena_alloc, s_arena_free, &a };
+    Lic__Event *m = lic__event__unpack (&allocator, size, buf);
+    if (m && a.header && (char *) m == (char *) a.header + S_HEADER
+    &&  m->base.n_unknown_fields == 0) {
+        a.header->charge = a.used;
+        S_POISON (a.top, (size_t) (a.end - a.top));
+        m->base.unknown_fields = (ProtobufCMessageUnknownField *) a.header;
+        *out = m;
+        return ERR_OK;
+    }
+    if (a.header)
+        s_arena_release (a.header);
+    if (!m)
+        return a.nomem? ERR_NOMEM: a.over? ERR_TOO_LARGE: ERR_MALFORMED;
+    //  Unknown fields at the top (or a protobuf-c that placed the message
+    //  elsewhere): the usual decode, malloc'd.
+    return codec_event_decode (buf, size, out);
+}
 
 void codec_request_init (Lic__Request *m) { lic__request__init (m); m->version = CODEC_VERSION; }
 void codec_reply_init (Lic__Reply *m) { lic__reply__init (m); m->version = CODEC_VERSION; }
@@ -452,6 +672,9 @@ codec_heap (const ProtobufCMessage *m)
 {
     if (!m)
         return 0;
+    const s_header_t *h = s_arena_of (m);
+    if (h)
+        return h->charge;           //  the arena's chunks, as the budget charged them
     const ProtobufCMessageDescriptor *d = m->descriptor;
     const char *base = (const char *) m;
     size_t n = d->sizeof_message + CODEC_ALLOC_OVERHEAD;

@@ -98,6 +98,20 @@ CODEC_DECLARE (copy_statement, Lic__CopyStatement)
 CODEC_DECLARE (license_copy, Lic__LicenseCopy)
 CODEC_DECLARE (quarantine_decision, Lic__QuarantineDecision)
 
+//  An event decoded into one arena: the same frame limit, budget
+//  (codec_event_budget: refused ERR_TOO_LARGE before it allocates more)
+//  and codes as codec_event_decode, but the message lives in a few
+//  malloc'd chunks that codec_event_free releases without walking it.
+//  The message is read-only as a whole: free, replace (codec_set_string)
+//  or take none of its members, and attach no malloc'd ones: they would
+//  be freed twice or never.  For the node's own reads of an event (the
+//  verifier's decode and what the pipeline does with it until it frees
+//  it); codec_event_decode is for messages to change.  codec_event_free
+//  and codec_heap tell the two apart (codec_heap of an arena event is its
+//  chunks' charge, without a walk).
+int MUST_CHECK
+    codec_event_decode_arena (const uint8_t *buf, size_t size, Lic__Event **out);
+
 //  The one rule on unknown fields: a message that is signed or stored
 //  carries only the fields licrepo.proto names.  protobuf-c keeps the
 //  others (base.n_unknown_fields) and packs them again, so they would
@@ -154,8 +168,10 @@ size_t codec_event_budget (size_t size);
 
 //  The heap m holds if protobuf-c unpacked it: every struct, array,
 //  string and bytes member, each charged as the decode budget charges it
-//  (its size plus CODEC_ALLOC_OVERHEAD).  What the pipeline counts of
-//  the requests and entries it holds (node/pipeline/ingest.h).
+//  (its size plus CODEC_ALLOC_OVERHEAD); of an arena event
+//  (codec_event_decode_arena), its chunks as the budget charged them.
+//  What the pipeline counts of the requests and entries it holds
+//  (node/pipeline/ingest.h).
 size_t codec_heap (const ProtobufCMessage *m);
 
 //  Replaces a string member of a decoded (or malloc-built) message by a

@@ -505,6 +505,225 @@ test_request_id_read_from_a_refused_frame (void)
     free (huge);
 }
 
+
+//  An event of the usual shape: content, holder, n_items items (the
+//  even ones sealed: digest, no value), a file digest.
+typedef struct {
+    Lic__Event ev;
+    Lic__LicenseContent content;
+    Lic__Holder holder;
+    Lic__DataItem item [64], *items [64];
+    char value [64][48];
+    uint8_t digest [32];
+} event_t;
+
+static void
+s_event_init (event_t *self, size_t n_items)
+{
+    assert (n_items <= 64);
+    memset (self, 0, sizeof *self);
+    memset (self->digest, 0xd1, sizeof self->digest);
+    codec_holder_init (&self->holder);
+    self->holder.id_type = "001";
+    self->holder.id = "330106199001011234";
+    self->holder.name = "张三";
+    codec_content_init (&self->content);
+    self->content.name = "食品经营许可证";
+    self->content.holder = &self->holder;
+    self->content.issue_date = "2026-01-02";
+    self->content.valid_from = "2026-01-02";
+    self->content.valid_to = "2031-01-01";
+    self->content.division_code = "330106";
+    self->content.service_item_code = "000123456000";
+    self->content.seal_info = "杭州市西湖区市场监督管理局";
+    self->content.file_digest.data = self->digest;
+    self->content.file_digest.len = sizeof self->digest;
+    for (size_t i = 0; i < n_items; i++) {
+        codec_item_init (&self->item [i]);
+        snprintf (self->value [i], sizeof self->value [i], "item%02zu", i);
+        self->item [i].name = self->value [i];
+        if (i % 2) {
+            self->item [i].value = "经营项目：预包装食品销售";
+        }
+        else {
+            self->item [i].value = "";
+            self->item [i].digest.data = self->digest;
+            self->item [i].digest.len = sizeof self->digest;
+        }
+        self->items [i] = &self->item [i];
+    }
+    self->content.items = self->items;
+    self->content.n_items = n_items;
+    codec_event_init (&self->ev);
+    self->ev.op = LIC__OP__OP_ISSUE;
+    self->ev.license_id = "330106JY0000000012026000001X";
+    self->ev.issuer_code = "11330106002482103B";
+    self->ev.completed_at = 1767312000;
+    self->ev.content = &self->content;
+    self->ev.note = "依申请办理";
+}
+
+//  The arena decode (codec_event_decode_arena): the same message and the
+//  same answers as codec_event_decode, within the same budget, freed by
+//  codec_event_free whichever decoded it.
+static void
+test_event_arena_decode_same_message_same_budget (void)
+{
+    event_t e;
+    s_event_init (&e, 12);
+    uint8_t *buf, *again;
+    size_t len, again_len;
+    assert (codec_event_encode (&e.ev, &buf, &len) == ERR_OK);
+    Lic__Event *a = NULL, *m = NULL;
+    assert (codec_event_decode_arena (buf, len, &a) == ERR_OK);
+    assert (codec_event_decode (buf, len, &m) == ERR_OK);
+    assert (a->base.n_unknown_fields == 0);
+    assert (strcmp (a->content->holder->name, "张三") == 0);
+    assert (a->content->n_items == 12 && a->content->items [11]->value [0]);
+    assert (a->content->items [0]->digest.len == 32 && a->content->file_digest.len == 32);
+    //  The same bytes back, and the checks that walk it see the same.
+    assert (codec_event_encode (a, &again, &again_len) == ERR_OK);
+    assert (again_len == len && memcmp (again, buf, len) == 0);
+    free (again);
+    char why [256];
+    assert (codec_known_fields (&a->base, why, sizeof why) == ERR_OK);
+    assert (codec_check_text (&a->base, 4096, why, sizeof why) == ERR_OK);
+    //  What it holds: its chunks, within the budget.
+    assert (codec_heap (&a->base) > 0 && codec_heap (&a->base) <= codec_event_budget (len));
+    codec_event_free (&a);
+    assert (a == NULL);
+    codec_event_free (&m);
+    codec_event_free (&a);                  //  NULL: nothing
+    codec_event_free (NULL);
+
+    //  Every prefix of the frame, and every frame with one byte changed:
+    //  the same code from both decoders, and what decodes packs alike.
+    for (size_t cut = 0; cut <= len; cut++) {
+        int ra = codec_event_decode_arena (buf, cut, &a);
+        int rm = codec_event_decode (buf, cut, &m);
+        assert (ra == rm);
+        if (ra == ERR_OK) {
+            uint8_t *pa, *pm;
+            size_t la, lm;
+            assert (codec_event_encode (a, &pa, &la) == ERR_OK);
+            assert (codec_event_encode (m, &pm, &lm) == ERR_OK);
+            assert (la == lm && memcmp (pa, pm, la) == 0);
+            free (pa);
+            free (pm);
+            codec_event_free (&a);
+            codec_event_free (&m);
+        }
+    }
+    for (size_t at = 0; at < len; at++) {
+        uint8_t keep = buf [at];
+        buf [at] ^= (uint8_t) (0x55 + at);
+        int ra = codec_event_decode_arena (buf, len, &a);
+        int rm = codec_event_decode (buf, len, &m);
+        assert (ra == rm);
+        if (ra == ERR_OK) {
+            assert (a->base.n_unknown_fields == m->base.n_unknown_fields);
+            codec_event_free (&a);
+            codec_event_free (&m);
+        }
+        buf [at] = keep;
+    }
+    free (buf);
+
+    //  Unknown fields at the top: kept, as codec_event_decode keeps them
+    //  (the message is then malloc'd), and freed alike.
+    uint8_t unknown [] = { 0x08, 0x01, 0xf8, 0x06, 0x07 };     //  version 1, field 111 = 7
+    assert (codec_event_decode_arena (unknown, sizeof unknown, &a) == ERR_OK);
+    assert (a->base.n_unknown_fields == 1 && a->base.unknown_fields [0].tag == 111);
+    assert (codec_known_fields (&a->base, why, sizeof why) == ERR_MALFORMED);
+    codec_event_free (&a);
+    //  ... and inside: kept in the arena.
+    uint8_t inner [] = { 0x08, 0x01, 0x3a, 0x03, 0xf8, 0x06, 0x07 };    //  content { 111: 7 }
+    assert (codec_event_decode_arena (inner, sizeof inner, &a) == ERR_OK);
+    assert (a->base.n_unknown_fields == 0 && a->content->base.n_unknown_fields == 1);
+    assert (codec_known_fields (&a->base, why, sizeof why) == ERR_MALFORMED);
+    codec_event_free (&a);
+    //  An empty frame decodes (to an event of version 0, as before).
+    assert (codec_event_decode_arena (unknown, 0, &a) == ERR_OK && a->version == 0);
+    codec_event_free (&a);
+    //  Over the frame limit: refused unread.
+    assert (codec_event_decode_arena (unknown, CODEC_FRAME_MAX + 1, &a) == ERR_TOO_LARGE);
+    assert (a == NULL);
+}
+
+//  The event budget holds for the arena: a frame of n empty items (2
+//  bytes each on the wire, ~100 bytes each unpacked with the scan's
+//  scratch) decodes within codec_event_budget or is refused
+//  ERR_TOO_LARGE, never more; 100,000 of them are refused; the most
+//  items an event may have (256) and a largest frame of one string fit.
+static void
+test_event_arena_budget (void)
+{
+    Lic__DataItem empty = LIC__DATA_ITEM__INIT;
+    Lic__DataItem **items = malloc (100000 * sizeof *items);
+    assert (items);
+    for (size_t i = 0; i < 100000; i++)
+        items [i] = &empty;
+    Lic__LicenseContent c;
+    codec_content_init (&c);
+    c.items = items;
+    Lic__Event ev;
+    codec_event_init (&ev);
+    ev.content = &c;
+    size_t sizes [] = { 0, 1, 256, 500, 1000, 2000, 4000, 8000, 16000, 100000 };
+    int refused = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes [0]; k++) {
+        c.n_items = sizes [k];
+        uint8_t *buf;
+        size_t len;
+        assert (codec_event_encode (&ev, &buf, &len) == ERR_OK);
+        Lic__Event *a = NULL;
+        int rc = codec_event_decode_arena (buf, len, &a);
+        if (rc == ERR_OK) {
+            assert (a->content->n_items == sizes [k]);
+            assert (codec_heap (&a->base) <= codec_event_budget (len));
+            codec_event_free (&a);
+        }
+        else {
+            assert (rc == ERR_TOO_LARGE && a == NULL);
+            refused++;
+        }
+        //  No more generous than codec_event_decode: what it refuses
+        //  for the budget the arena refuses too.
+        Lic__Event *m = NULL;
+        int rm = codec_event_decode (buf, len, &m);
+        if (rm == ERR_TOO_LARGE)
+            assert (rc == ERR_TOO_LARGE);
+        codec_event_free (&m);
+        if (sizes [k] <= 256)
+            assert (rc == ERR_OK);
+        if (sizes [k] == 100000)
+            assert (rc == ERR_TOO_LARGE);
+        free (buf);
+    }
+    assert (refused >= 1);
+    free (items);
+
+    //  One string of most of a frame: its own chunk, within the budget.
+    size_t big = CODEC_FRAME_MAX - 64;
+    char *note = malloc (big + 1);
+    assert (note);
+    memset (note, 'n', big);
+    note [big] = 0;
+    codec_event_init (&ev);
+    ev.note = note;
+    uint8_t *buf;
+    size_t len;
+    assert (codec_event_encode (&ev, &buf, &len) == ERR_OK);
+    assert (len <= CODEC_FRAME_MAX);
+    Lic__Event *a = NULL;
+    assert (codec_event_decode_arena (buf, len, &a) == ERR_OK);
+    assert (strlen (a->note) == big && a->note [big - 1] == 'n');
+    assert (codec_heap (&a->base) <= codec_event_budget (len));
+    codec_event_free (&a);
+    free (buf);
+    free (note);
+}
+
 int
 main (void)
 {
@@ -518,6 +737,8 @@ main (void)
     test_legitimate_messages_within_the_budget ();
     test_replicated_bodies_are_text ();
     test_request_id_read_from_a_refused_frame ();
-    printf ("test_codec: 10 cases OK\n");
+    test_event_arena_decode_same_message_same_budget ();
+    test_event_arena_budget ();
+    printf ("test_codec: 12 cases OK\n");
     return 0;
 }
