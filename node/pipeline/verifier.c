@@ -44,7 +44,7 @@ s_check (verify_task_t *task)
                                 env->key_id.data);
     if (task->sig_rc != ERR_OK || task->not_event)
         return;
-    task->decode_rc = codec_event_decode (env->body.data, env->body.len, &task->ev);
+    task->decode_rc = codec_event_decode_arena (env->body.data, env->body.len, &task->ev);
     if (task->decode_rc != ERR_OK)
         return;
     task->check_rc = evcheck_envelope (env, task->ev, &task->id, task->check_why,

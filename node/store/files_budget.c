@@ -149,7 +149,7 @@ files_put_by (store_t *store, const char *department, uint64_t budget,
         return ERR_BAD_FIELD;
     }
     charge.key_len [1] = s_charge_key (ukey, department, digest);
-    uint64_t used, swept_at, mine, files = 0, cost = s_charge_of (total);
+    uint64_t used = 0, swept_at = 0, mine = 0, files = 0, cost = s_charge_of (total);
     int rc = s_get_u64 (store, dkey, charge.key_len [0], &used, &swept_at);
     if (rc == ERR_OK)
         rc = s_get_u64 (store, ukey, charge.key_len [1], &mine, NULL);
