@@ -169,7 +169,14 @@ check_views (store_t *store, const char *division, FILE *out)
     store_batch_t *batch = NULL;
     store_iter_t *it = NULL;
     store_cfg_t cfg = { 16, true, 0 };
-    int rc = store_open (&scratch, dir, &cfg, why, sizeof why);
+    //  A repository of schema 3 has its states migrated first (FORMAT.md
+    //  schema 4), as a node's start would.
+    int rc = views_schema (store);
+    if (rc == ERR_VERSION)
+        fprintf (out, "the repository is of another schema than %d (proto/FORMAT.md)\n",
+                 VIEWS_SCHEMA);
+    if (rc == ERR_OK)
+        rc = store_open (&scratch, dir, &cfg, why, sizeof why);
     if (rc != ERR_OK || (rc = views_open (&views, scratch, division)) != ERR_OK)
         goto done;
     batch = store_batch_new (scratch);

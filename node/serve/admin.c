@@ -135,8 +135,6 @@ static int
 s_record_load (server_t *self, const char *bare, bool with_history, int64_t at,
                Lic__LicenseRecord *rec)
 {
-    uint8_t *v;
-    size_t vl;
     lic__license_record__init (rec);
     int rc;
     if (at) {
@@ -147,13 +145,10 @@ s_record_load (server_t *self, const char *bare, bool with_history, int64_t at,
         rec->as_of = at;
     }
     else {
-        rc = store_get (self->store, STORE_CF_LICENSE, bare, strlen (bare), &v, &vl);
+        //  With its content (the one rule of proto/licstate.h).
+        rc = views_license_read (self->store, bare, &rec->state);
         if (rc != ERR_OK)
             return rc;
-        rc = codec_state_decode (v, vl, &rec->state);
-        free (v);
-        if (rc != ERR_OK)
-            return ERR_CORRUPT;
     }
     time_t when = at? (time_t) at: time (NULL);
     const char *valid_to = rec->state->content? rec->state->content->valid_to: "";

@@ -45,7 +45,8 @@ s_overdue_step (server_t *self)
         }
         Lic__LicenseState *st = NULL;
         const Lic__LicenseType *t = NULL;
-        if (codec_state_decode (v, vl, &st) == ERR_OK && st->catalogue_version
+        //  With its content (issue date): proto/licstate.h.
+        if (views_state_complete (self->store, v, vl, &st) == ERR_OK && st->catalogue_version
         &&  (t = views_type_at (self->views, st->origin_division, st->license_id,
                                st->catalogue_version))
         &&  catalogue_inspection_overdue (t, st, now))

@@ -216,17 +216,11 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
 // ---------------------------------------------------------------------
 //  Reads
 
+//  The license with its content (views.h, the one rule of proto/licstate.h).
 static int
 s_load_state (query_t *self, const char *bare, Lic__LicenseState **st)
 {
-    uint8_t *v;
-    size_t vl;
-    int rc = store_get (self->store, STORE_CF_LICENSE, bare, strlen (bare), &v, &vl);
-    if (rc != ERR_OK)
-        return rc;
-    rc = codec_state_decode (v, vl, st) == ERR_OK? ERR_OK: ERR_CORRUPT;
-    free (v);
-    return rc;
+    return views_license_read (self->store, bare, st);
 }
 
 int

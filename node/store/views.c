@@ -19,6 +19,7 @@
 #include "proto/codec.h"
 #include "proto/entrykind.h"
 #include "proto/licid.h"
+#include "proto/licstate.h"
 #include "proto/lifecycle.h"
 #include "proto/seal.h"
 #include "node/store/files.h"
@@ -81,6 +82,30 @@ s_overlay_set (zhashx_t *map, const char *key, uint64_t gen,
     return ERR_OK;
 }
 
+//  Overlay write that takes bytes (malloc'd, len bytes; freed on error).
+static int
+s_overlay_take (zhashx_t *map, const char *key, uint64_t gen, uint8_t *bytes, size_t len)
+{
+    views_pending_t *p = calloc (1, sizeof *p);
+    if (!p) {
+        free (bytes);
+        return ERR_NOMEM;
+    }
+    p->gen = gen;
+    p->len = len;
+    p->bytes = bytes;
+    zhashx_update (map, key, p);
+    return ERR_OK;
+}
+
+//  Key of the pending entries (self->entries): the seq in hex.
+static const char *
+s_seq_key (char hex [17], uint64_t seq)
+{
+    snprintf (hex, 17, "%016" PRIx64, seq);
+    return hex;
+}
+
 static void
 s_app_destroy (void **item_p)
 {
@@ -96,19 +121,130 @@ s_free_item (void **item_p)
     *item_p = NULL;
 }
 
+static int
+    s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
+                Lic__LicenseState **out);
+
+//  ERR_OK if contents a and b pack to the same bytes, ERR_CORRUPT if
+//  not, ERR_NOMEM.
+static int
+s_same_content (Lic__LicenseContent *a, Lic__LicenseContent *b)
+{
+    Lic__LicenseState x, y;
+    codec_state_init (&x);
+    codec_state_init (&y);
+    x.content = a;
+    y.content = b;
+    uint8_t *xb = NULL, *yb = NULL;
+    size_t xl = 0, yl = 0;
+    int rc = codec_state_encode (&x, &xb, &xl);
+    if (rc == ERR_OK)
+        rc = codec_state_encode (&y, &yb, &yl);
+    if (rc == ERR_OK && (xl != yl || memcmp (xb, yb, xl) != 0))
+        rc = ERR_CORRUPT;
+    free (xb);
+    free (yb);
+    return rc;
+}
+
+//  Schema 3 -> 4 (FORMAT.md): every license state is rewritten without
+//  its copy of the content, keeping in `valid_to` the copy's valid_to
+//  when an extension changed it.  Before a state is rewritten, the rule
+//  (proto/licstate.h) must give back exactly its copy from the log, so
+//  nothing but the copy is dropped; a state it does not is refused
+//  (ERR_CORRUPT, logged).  Batches of 5,000 states; the schema is marked
+//  with the last, so a migration interrupted resumes at the next open (a
+//  state rewritten has no content and is left as it is).
+static int
+s_migrate_states (store_t *store)
+{
+    store_batch_t *b = store_batch_new (store);
+    store_iter_t *it = b? store_iter_new (store, STORE_CF_LICENSE, NULL, 0, NULL, 0): NULL;
+    int rc = it? ERR_OK: ERR_NOMEM;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    uint64_t n = 0, extended = 0;
+    while (rc == ERR_OK && store_iter_next (it, &k, &kl, &v, &vl)) {
+        Lic__LicenseState *st = NULL, *now = NULL;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        if (codec_state_decode (v, vl, &st) != ERR_OK)
+            rc = ERR_CORRUPT;
+        if (rc != ERR_OK || !st->content) {
+            codec_state_free (&st);
+            continue;                   //  rewritten already
+        }
+        Lic__LicenseContent *copy = st->content;
+        char *own_valid_to = st->valid_to;
+        st->content = NULL;
+        rc = codec_state_encode (st, &bytes, &len);
+        if (rc == ERR_OK)
+            rc = s_complete (NULL, store, bytes, len, &now);
+        if (rc == ERR_OK && strcmp (now->content && now->content->valid_to?
+                                    now->content->valid_to: "",
+                                    copy->valid_to? copy->valid_to: "") != 0) {
+            //  An extension changed it: the state keeps its valid_to.
+            st->valid_to = copy->valid_to;
+            free (bytes);
+            bytes = NULL;
+            codec_state_free (&now);
+            rc = codec_state_encode (st, &bytes, &len);
+            if (rc == ERR_OK)
+                rc = s_complete (NULL, store, bytes, len, &now);
+            extended++;
+        }
+        if (rc == ERR_OK)
+            rc = s_same_content (now->content, copy);
+        if (rc == ERR_CORRUPT)
+            logfmt_msgf (LOGFMT_ERROR, "schema 3 -> 4: the content kept in the state of license "
+                         "%.*s is not that of its event at seq %" PRIu64 " with the state's "
+                         "valid_to; the repository is left at schema 3: check it (licnode "
+                         "check) with the version that wrote it, or rebuild it from its "
+                         "parent (licnode rebuild --from-parent)", (int) kl, (const char *) k,
+                         st->content_seq);
+        st->content = copy;
+        st->valid_to = own_valid_to;
+        codec_state_free (&st);
+        codec_state_free (&now);
+        if (rc == ERR_OK) {
+            store_batch_put (b, STORE_CF_LICENSE, k, kl, bytes, len);
+            if (++n % 5000 == 0) {
+                rc = store_write (store, b, true);
+                store_batch_clear (b);
+            }
+        }
+        free (bytes);
+    }
+    store_iter_destroy (&it);
+    uint8_t schema = VIEWS_SCHEMA;
+    if (rc == ERR_OK) {
+        store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
+        rc = store_write (store, b, true);
+    }
+    store_batch_destroy (&b);
+    if (rc == ERR_OK)
+        logfmt_msgf (LOGFMT_INFO, "schema 3 -> 4: %" PRIu64 " license states rewritten without "
+                     "their copies of the content (%" PRIu64 " keep an extension's valid_to)",
+                     n, extended);
+    return rc;
+}
+
 //  The repository's schema (meta "schema", FORMAT.md): written when the
 //  log is empty; a log written before it (schema 1: Merkle leaves over
-//  the whole entry, disclosed values included) is not opened.
-static int
-s_schema (store_t *store)
+//  the whole entry, disclosed values included) is not opened; one of
+//  schema 3 is migrated (s_migrate_states).
+int
+views_schema (store_t *store)
 {
     uint8_t *v, key [8];
     size_t vl;
     int rc = store_get (store, STORE_CF_META, "schema", 6, &v, &vl);
     if (rc == ERR_OK) {
-        bool ok = vl == 1 && v [0] == VIEWS_SCHEMA;
+        int was = vl == 1? v [0]: 0;
         free (v);
-        return ok? ERR_OK: ERR_VERSION;
+        if (was == 3)
+            return s_migrate_states (store);
+        return was == VIEWS_SCHEMA? ERR_OK: ERR_VERSION;
     }
     if (rc != ERR_NOT_FOUND)
         return rc;
@@ -148,6 +284,7 @@ views_open (views_t **views_p, store_t *store, const char *division)
     views_int_origins_init (self);
     zhashx_set_destructor (self->nodes, s_free_item);
     self->licenses = zhashx_new ();
+    self->entries = zhashx_new ();
     self->dedup = zhashx_new ();
     self->depts = zhashx_new ();
     self->signers = zhashx_new ();
@@ -159,10 +296,11 @@ views_open (views_t **views_p, store_t *store, const char *division)
     self->type_versions = zhashx_new ();
     zhashx_set_destructor (self->type_versions, s_type_destroy);
     zhashx_set_destructor (self->licenses, s_pending_destroy);
+    zhashx_set_destructor (self->entries, s_pending_destroy);
     zhashx_set_destructor (self->dedup, s_pending_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
     zhashx_set_destructor (self->signers, s_signer_destroy);
-    int rc = s_schema (store);
+    int rc = views_schema (store);
     if (rc == ERR_OK)
         rc = views_int_registry_load (self);
     if (rc == ERR_OK)
@@ -189,6 +327,7 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->type_versions);
     zhashx_destroy (&self->dedup);
     zhashx_destroy (&self->licenses);
+    zhashx_destroy (&self->entries);
     zhashx_destroy (&self->nodes);
     zhashx_destroy (&self->origins);
     zhashx_destroy (&self->revoked);
@@ -246,6 +385,74 @@ views_license (views_t *self, const char *license_id, uint8_t **state, size_t *l
     return store_get (self->store, STORE_CF_LICENSE, license_id, strlen (license_id), state, len);
 }
 
+//  The stored state (len bytes) with its content (licstate_complete):
+//  the log entry at its content_seq from the pending batches of self
+//  (NULL: the committed store only), else from store.
+static int
+s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
+            Lic__LicenseState **out)
+{
+    uint64_t seq;
+    int rc = licstate_content_seq (state, len, &seq);
+    if (rc != ERR_OK)
+        return rc;
+    const uint8_t *entry = NULL;
+    uint8_t *got = NULL;
+    size_t entry_len = 0;
+    if (seq) {
+        char hex [17];
+        views_pending_t *p = self? (views_pending_t *) zhashx_lookup (self->entries,
+                                                                      s_seq_key (hex, seq)): NULL;
+        if (p && p->bytes) {
+            entry = p->bytes;
+            entry_len = p->len;
+        }
+        else {
+            uint8_t key [8];
+            store_put_u64 (key, seq);
+            rc = store_get (store, STORE_CF_LOG, key, 8, &got, &entry_len);
+            if (rc == ERR_NOT_FOUND)
+                rc = ERR_CORRUPT;       //  a state names an entry its log lacks
+            if (rc != ERR_OK)
+                return rc;
+            entry = got;
+        }
+    }
+    rc = licstate_complete (state, len, entry, entry_len, out);
+    free (got);
+    return rc;
+}
+
+int
+views_license_state (views_t *self, const char *license_id, Lic__LicenseState **out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = views_license (self, license_id, &bytes, &len);
+    if (rc == ERR_OK)
+        rc = s_complete (self, self->store, bytes, len, out);
+    free (bytes);
+    return rc;
+}
+
+int
+views_license_read (store_t *store, const char *license_id, Lic__LicenseState **out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = store_get (store, STORE_CF_LICENSE, license_id, strlen (license_id), &bytes, &len);
+    if (rc == ERR_OK)
+        rc = s_complete (NULL, store, bytes, len, out);
+    free (bytes);
+    return rc;
+}
+
+int
+views_state_complete (store_t *store, const uint8_t *state, size_t len, Lic__LicenseState **out)
+{
+    return s_complete (NULL, store, state, len, out);
+}
+
 // ---------------------------------------------------------------------
 //  Apply
 
@@ -263,6 +470,7 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
 {
     uint8_t key [8], *buf, leaf [MERKLE_HASH_BYTES];
     size_t len;
+    char hex [17];
     //  Stored with its origin_skip (FORMAT.md family 7: the holes).
     Lic__LogEntry stored = *entry;
     stored.origin_skip = views_int_origin_skip (self, entry);
@@ -285,7 +493,15 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
     }
     merkle_leaf_hash (leaf, leaf_data? leaf_data: buf, leaf_data? leaf_len: len);
     free (leaf_data);
-    free (buf);
+    //  An event's entry is where its license's content is read until
+    //  the batch is durable (s_entry_bytes): kept, not copied.
+    if (entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
+        rc = s_overlay_take (self->entries, s_seq_key (hex, entry->seq), gen, buf, len);
+        if (rc != ERR_OK)
+            return rc;
+    }
+    else
+        free (buf);
     rc = tree_append (self->tree, batch, gen, entry->seq - 1, leaf);
     if (rc != ERR_OK)
         return rc;
@@ -306,33 +522,31 @@ s_successor_key (uint8_t *buf, size_t size, const char *pred, const char *licens
 //  one is written whether or not the predecessor is known here yet, so
 //  the index does not depend on the order a level learns the two.
 static void
-s_successor_link (store_batch_t *batch, const Lic__LicenseState *cur,
-                  const Lic__LicenseState *next, const Lic__LogEntry *entry,
+s_successor_link (store_batch_t *batch, const Lic__LicenseContent *was,
+                  const Lic__LicenseContent *now, const Lic__LogEntry *entry,
                   const Lic__Event *ev)
 {
-    const char *old_p = cur && cur->content && cur->content->predecessor_id?
-                        cur->content->predecessor_id: "";
-    const char *new_p = next->content && next->content->predecessor_id?
-                        next->content->predecessor_id: "";
+    const char *old_p = was && was->predecessor_id? was->predecessor_id: "";
+    const char *new_p = now && now->predecessor_id? now->predecessor_id: "";
     if (!strcmp (old_p, new_p))
         return;
     uint8_t key [2 * (LICID_BARE_MAX + 1)], val [16];
     size_t klen;
-    if (*old_p && (klen = s_successor_key (key, sizeof key, old_p, next->license_id)))
+    if (*old_p && (klen = s_successor_key (key, sizeof key, old_p, ev->license_id)))
         store_batch_delete (batch, STORE_CF_SUCCESSOR, key, klen);
-    if (*new_p && (klen = s_successor_key (key, sizeof key, new_p, next->license_id))) {
+    if (*new_p && (klen = s_successor_key (key, sizeof key, new_p, ev->license_id))) {
         store_put_u64 (val, entry->seq);
         store_put_u64 (val + 8, (uint64_t) ev->completed_at);
         store_batch_put (batch, STORE_CF_SUCCESSOR, key, klen, val, sizeof val);
     }
 }
 
-//  Fills next from cur (may be NULL) and ev; fields point into cur or ev.
+//  Fills next, the state to store (no content: FORMAT.md family 2), from
+//  cur (may be NULL, as stored) and ev; fields point into cur or ev.
 static void
 s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
               const Lic__Event *ev, const lifecycle_pos_t *pos,
-              const Lic__LogEntry *entry, Lic__LicenseContent *content_copy,
-              const Lic__LicenseType *type, char *inspection_day)
+              const Lic__LogEntry *entry, const Lic__LicenseType *type, char *inspection_day)
 {
     if (cur)
         *next = *cur;
@@ -348,9 +562,11 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
     next->note = ev->note;
     if (!cur)
         next->origin_division = entry->origin_division;
+    next->content = NULL;
     if (ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER) {
-        next->content = ev->content;
+        //  The content is this entry's event's (proto/licstate.h).
         next->content_seq = entry->seq;
+        next->valid_to = (char *) "";
         //  The standard it was checked against: the type's latest version
         //  at this point of the log (the same at every level).
         next->catalogue_version = type? type->version: 0;
@@ -358,11 +574,8 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
     if (ev->op == LIC__OP__OP_ANNUAL_INSPECTION)
         next->last_inspection = inspection_day;
     else
-    if (ev->op == LIC__OP__OP_EXTEND && cur && cur->content) {
-        *content_copy = *cur->content;
-        content_copy->valid_to = ev->valid_to;
-        next->content = content_copy;
-    }
+    if (ev->op == LIC__OP__OP_EXTEND && cur && cur->content_seq)
+        next->valid_to = ev->valid_to;     //  the content's valid_to, changed
 }
 
 int
@@ -372,7 +585,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
 {
     uint8_t *cur_bytes = NULL, *next_bytes = NULL;
     size_t cur_len = 0, next_len = 0;
-    Lic__LicenseState *cur = NULL;
+    Lic__LicenseState *cur = NULL, *was = NULL;
     lifecycle_pos_t pos = { LIC__STATUS__STATUS_NONE, false, 0 }, next_pos;
 
     int rc = views_license (self, ev->license_id, &cur_bytes, &cur_len);
@@ -391,16 +604,22 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     rc = lifecycle_step (&pos, ev, &next_pos, why, why_size);
     if (rc != ERR_OK)
         goto cleanup;
+    //  An issue or an alteration sets the content: the holder and the
+    //  predecessor of the content it replaces leave their indexes.  Any
+    //  other event leaves the content, and so the indexes, as they are.
+    bool sets_content = ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER;
+    if (sets_content && cur && (rc = s_complete (self, self->store, cur_bytes, cur_len, &was))
+                               != ERR_OK)
+        goto cleanup;
 
     Lic__LicenseState next;
-    Lic__LicenseContent content_copy;
     //  The civil date (UTC+8) of completion, in checked integers.
     //  evcheck keeps completed_at in the time window; an entry stored
     //  before it did gets "" at every level alike, never stack bytes.
     char day [LIFECYCLE_DAY_SIZE];
     if (!lifecycle_day (ev->completed_at, day))
         day [0] = 0;
-    s_next_state (&next, cur, ev, &next_pos, entry, &content_copy,
+    s_next_state (&next, cur, ev, &next_pos, entry,
                   views_type (self, entry->origin_division, ev->license_id), day);
     rc = codec_state_encode (&next, &next_bytes, &next_len);
     if (rc != ERR_OK)
@@ -416,11 +635,12 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         goto cleanup;
 
     //  Holder index: follow the holder when it is set or changes.
-    const Lic__Holder *old_h = cur && cur->content? cur->content->holder: NULL;
-    const Lic__Holder *new_h = next.content? next.content->holder: NULL;
+    const Lic__LicenseContent *was_c = was? was->content: NULL;
+    const Lic__Holder *old_h = was_c? was_c->holder: NULL;
+    const Lic__Holder *new_h = sets_content && ev->content? ev->content->holder: NULL;
     uint8_t hkey [512];
     size_t hlen;
-    if (old_h && new_h != old_h
+    if (old_h
     &&  (!new_h || strcmp (old_h->id, new_h->id) || strcmp (old_h->id_type, new_h->id_type))
     &&  (hlen = s_holder_key (hkey, sizeof hkey, old_h, id)))
         store_batch_delete (batch, STORE_CF_HOLDER, hkey, hlen);
@@ -438,7 +658,8 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         store_put_u64 (seqb, entry->seq);
         store_batch_put (batch, STORE_CF_HISTORY, hist, idlen + 5, seqb, 8);
     }
-    s_successor_link (batch, cur, &next, entry, ev);
+    if (sets_content)
+        s_successor_link (batch, was_c, ev->content, entry, ev);
     //  The names index: the file this event names, by its origin (a
     //  child reads back only its subtree's files, files.h).
     files_name_event (batch, ev, entry->origin_division);
@@ -456,6 +677,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
 
 cleanup:
     codec_state_free (&cur);
+    codec_state_free (&was);
     free (cur_bytes);
     free (next_bytes);
     return rc;
@@ -499,11 +721,10 @@ views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseS
             //  The same step as views_apply_event, minus the standard:
             //  which version of it was the latest then is not known here.
             Lic__LicenseState next;
-            Lic__LicenseContent content_copy;
             char day [LIFECYCLE_DAY_SIZE];
             if (!lifecycle_day (ev->completed_at, day))
                 day [0] = 0;
-            s_next_state (&next, cur, ev, &next_pos, e, &content_copy, NULL, day);
+            s_next_state (&next, cur, ev, &next_pos, e, NULL, day);
             Lic__LicenseState *copy = NULL;
             rc = codec_state_encode (&next, &next_bytes, &next_len);
             if (rc == ERR_OK && codec_state_decode (next_bytes, next_len, &copy) != ERR_OK)
@@ -522,6 +743,18 @@ views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseS
     store_iter_destroy (&it);
     if (rc == ERR_OK && !cur)
         rc = ERR_NOT_FOUND;
+    //  The state then as it was stored, with its content then: the same
+    //  rule as every read of a license (proto/licstate.h).
+    uint8_t *then_bytes = NULL;
+    size_t then_len = 0;
+    Lic__LicenseState *then = NULL;
+    if (rc == ERR_OK)
+        rc = codec_state_encode (cur, &then_bytes, &then_len);
+    if (rc == ERR_OK)
+        rc = s_complete (NULL, self->store, then_bytes, then_len, &then);
+    free (then_bytes);
+    codec_state_free (&cur);
+    cur = then;
     if (rc != ERR_OK) {
         codec_state_free (&cur);
         return rc;
@@ -621,6 +854,7 @@ views_committed (views_t *self, uint64_t gen)
 {
     tree_committed (self->tree, gen);
     s_drop_gen (self->licenses, gen);
+    s_drop_gen (self->entries, gen);
     s_drop_gen (self->dedup, gen);
 }
 
@@ -628,6 +862,7 @@ int
 views_abort (views_t *self)
 {
     zhashx_purge (self->licenses);
+    zhashx_purge (self->entries);
     zhashx_purge (self->dedup);
     tree_abort (self->tree);
     //  Node keys learnt from records are reloaded; trusted ones are kept

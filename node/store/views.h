@@ -28,7 +28,7 @@ typedef struct views_t views_t;
 
 #define VIEWS_DEDUP_BYTES 32
 
-#define VIEWS_SCHEMA 3   //  repository schema (proto/FORMAT.md), meta "schema"
+#define VIEWS_SCHEMA 4   //  repository schema (proto/FORMAT.md), meta "schema"
 #define VIEWS_SUCCESSORS_MAX 16         //  successors a get shows at most (and "more")
 //  Meta key present when the successor index is whole: written with the
 //  schema of a new repository, and by `licnode check` once it has built
@@ -37,11 +37,19 @@ typedef struct views_t views_t;
 
 //  Opens the views over store for the node of `division`, loading the
 //  registry, the node keys and the origin marks; a new repository gets
-//  schema VIEWS_SCHEMA.  ERR_OK, ERR_NOMEM, ERR_CORRUPT (a registry
-//  record does not decode), ERR_VERSION (a repository of another schema),
-//  ERR_IO.
+//  schema VIEWS_SCHEMA; one of schema 3 has its license states rewritten
+//  without their copies of the content first (FORMAT.md schema 4).
+//  ERR_OK, ERR_NOMEM, ERR_CORRUPT (a registry record does not decode, a
+//  schema-3 state whose content is not its event's), ERR_VERSION (a
+//  repository of another schema), ERR_IO.
 int MUST_CHECK
     views_open (views_t **views_p, store_t *store, const char *division);
+
+//  The schema step of views_open alone (`licnode check` takes it before
+//  its replay): marks a new repository, migrates one of schema 3.
+//  ERR_OK, ERR_VERSION (another schema), ERR_CORRUPT, ERR_NOMEM, ERR_IO.
+int MUST_CHECK
+    views_schema (store_t *store);
 
 //  The Merkle tree of the node's own log (borrowed).
 tree_t *
@@ -184,10 +192,27 @@ size_t
 size_t
     views_departments (views_t *self);
 
-//  Current state of a license (overlay first, then the store), packed;
-//  caller frees *state.  ERR_OK, ERR_NOT_FOUND, ERR_IO.
+//  Current state of a license as stored (overlay first, then the
+//  store), packed, without its content (FORMAT.md family 2): what the
+//  lifecycle needs; caller frees *state.  ERR_OK, ERR_NOT_FOUND, ERR_IO.
 int MUST_CHECK
     views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len);
+
+//  The current state of a license with its content, by the one rule of
+//  proto/licstate.h (the content of the event at content_seq, with the
+//  valid_to of a later extension).  views_license_state reads the
+//  pending batches first (the sequencer's thread); views_license_read
+//  the committed store (any reader); views_state_complete completes
+//  stored state bytes (a scan of the license family).  Caller frees
+//  *out (codec_state_free).  ERR_OK, ERR_NOT_FOUND (no such license),
+//  ERR_CORRUPT, ERR_NOMEM, ERR_IO.
+int MUST_CHECK
+    views_license_state (views_t *self, const char *license_id, Lic__LicenseState **out);
+int MUST_CHECK
+    views_license_read (store_t *store, const char *license_id, Lic__LicenseState **out);
+int MUST_CHECK
+    views_state_complete (store_t *store, const uint8_t *state, size_t len,
+                          Lic__LicenseState **out);
 
 //  The state of a license as of unix time `at`: its events replayed
 //  (the step views_apply_event takes) in version order up to the first

@@ -29,18 +29,17 @@ static void
 s_audit_file_holder (views_t *self, store_batch_t *batch, const Lic__AuditRecord *rec,
                      const char *id, uint64_t seq)
 {
-    uint8_t *bytes = NULL, key [160];
-    size_t len, kl;
+    uint8_t key [160];
+    size_t kl;
     Lic__LicenseState *st = NULL;
-    if (!id || !*id || views_license (self, id, &bytes, &len) != ERR_OK)
+    if (!id || !*id || views_license_state (self, id, &st) != ERR_OK)
         return;
-    if (codec_state_decode (bytes, len, &st) == ERR_OK && st->content && st->content->holder
+    if (st->content && st->content->holder
     &&  *st->content->holder->id
     &&  (!rec->holder_id || strcmp (st->content->holder->id, rec->holder_id) != 0)
     &&  (kl = views_audit_key (key, sizeof key, 'h', st->content->holder->id, seq)) > 0)
         store_batch_put (batch, STORE_CF_AUDIT, key, kl, "", 0);
     codec_state_free (&st);
-    free (bytes);
 }
 
 int

@@ -47,7 +47,9 @@ struct views_t {
                             //  applied since views_origin_take_cause
     bool embedded;          //  applying the entry a decision carries: its origin is
                             //  noted, the decision is what the log holds
-    zhashx_t *licenses;     //  license id -> views_pending_t (overlay)
+    zhashx_t *licenses;     //  license id -> views_pending_t (overlay): stored state, no content
+    zhashx_t *entries;      //  hex seq -> views_pending_t: the event entries of the pending
+                            //  batches as logged, where a pending state's content is
     zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
                             //  node's line of the code (owned; proto/authority.h)

@@ -12,10 +12,62 @@
     Properties: no crash, leak or undefined behaviour; a strictly decoded
     entry has no unknown field anywhere; decode, encode, decode, encode
     gives the same bytes.
+
+    The same bytes as the entry a license state's content_seq names
+    (proto/licstate.h, which walks the entry and its event without
+    unpacking them): no crash; if the entry decodes as an event's and
+    the rule gives a state, its content packs as the event's content.
 */
+#include <stdlib.h>
+#include <string.h>
+#include "proto/codec.h"
+#include "proto/licstate.h"
 #include "tests/fuzz/checks.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/pbmut.h"
+
+static void
+s_check_content (const uint8_t *data, size_t size)
+{
+    Lic__LicenseState st;
+    codec_state_init (&st);
+    st.license_id = (char *) "fuzz";
+    st.content_seq = 1;
+    uint8_t *sb, *a = NULL, *b = NULL;
+    size_t sl;
+    if (codec_state_encode (&st, &sb, &sl) != ERR_OK)
+        abort ();
+    Lic__LicenseState *out = NULL;
+    int rc = licstate_complete (sb, sl, data, size, &out);
+    free (sb);
+    if (rc != ERR_OK && ((rc != ERR_CORRUPT && rc != ERR_NOMEM) || out))
+        abort ();
+    Lic__LogEntry *e = NULL;
+    Lic__Event *ev = NULL;
+    if (rc == ERR_OK && codec_entry_decode (data, size, &e) == ERR_OK && e->envelope
+    &&  e->kind == LIC__ENTRY_KIND__ENTRY_EVENT
+    &&  codec_event_decode (e->envelope->body.data, e->envelope->body.len, &ev) == ERR_OK) {
+        if (!ev->content != !out->content)
+            abort ();
+        if (ev->content) {
+            size_t al = lic__license_content__get_packed_size (ev->content);
+            size_t bl = lic__license_content__get_packed_size (out->content);
+            a = malloc (al + 1);
+            b = malloc (bl + 1);
+            if (!a || !b)
+                abort ();
+            lic__license_content__pack (ev->content, a);
+            lic__license_content__pack (out->content, b);
+            if (al != bl || memcmp (a, b, al) != 0)
+                abort ();
+        }
+    }
+    free (a);
+    free (b);
+    codec_event_free (&ev);
+    codec_entry_free (&e);
+    codec_state_free (&out);
+}
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -30,6 +82,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     checks_entry (data, size, FUZZ_DIV_COUNTY);
+    s_check_content (data, size);
     return 0;
 }
 
