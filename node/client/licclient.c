@@ -348,6 +348,20 @@ s_take_abandoned (licclient_t *self, uint64_t id)
 static void
 s_abandon (licclient_t *self, uint64_t id)
 {
+    //  Its reply already read out of turn: dropped from the stash, so no
+    //  later licclient_recv returns it.
+    for (s_stashed_t **at = &self->stash_head, *prev = NULL; *at; prev = *at, at = &(*at)->next)
+        if ((*at)->reply->id == id) {
+            s_stashed_t *node = *at;
+            *at = node->next;
+            if (self->stash_tail == node)
+                self->stash_tail = prev;
+            codec_reply_free (&node->reply);
+            free (node);
+            self->n_stashed--;
+            self->pending--;
+            return;
+        }
     self->pending--;
     if (self->n_abandoned == self->max_abandoned) {
         size_t max = self->max_abandoned? 2 * self->max_abandoned: 16;
