@@ -708,13 +708,19 @@ test_lateness_rule_at_the_edges_of_the_day (void)
 }
 
 static void
-s_commit (const char *issuer, int64_t completed_at, int64_t at)
+s_commit_from (const char *origin, const char *issuer, int64_t completed_at, int64_t at)
 {
     Lic__Event ev;
     lic__event__init (&ev);
     ev.issuer_code = (char *) issuer;
     ev.completed_at = completed_at;
-    lateness_committed (&ev, at);
+    lateness_committed (&ev, origin, at);
+}
+
+static void
+s_commit (const char *issuer, int64_t completed_at, int64_t at)
+{
+    s_commit_from ("330106", issuer, completed_at, at);
 }
 
 static void
@@ -726,7 +732,7 @@ test_late_events_are_counted_per_department_within_the_bound (void)
     s_commit ("91330106000000002B", dec5, dec5 + 10);       //  on time
     s_commit ("91330106000000001A", dec5 + 5, dec5 + 10);   //  on time
     s_commit ("91330106000000001A", 0, dec5);               //  undated: left out
-    lateness_committed (NULL, dec5);                        //  nothing
+    lateness_committed (NULL, "330106", dec5);              //  nothing
     s_fig_t f;
     s_fill (&f);
     char *text = metrics_render (&f.ns, &f.st, NULL, NULL);
@@ -753,12 +759,14 @@ test_late_events_are_counted_per_department_within_the_bound (void)
     json_decref (expect);
     json_decref (doc);
     dashboard_destroy (&d);
-    //  The first LATENESS_ISSUERS_MAX by name, every further one as "other".
+    //  The first LATENESS_ISSUERS_MAX by name (from origins of at most
+    //  LATENESS_PER_ORIGIN_MAX each), every further one as "other".
     lateness_reset ();
-    char issuer [LATENESS_ISSUER_SIZE];
+    char issuer [LATENESS_ISSUER_SIZE], origin [16];
     for (int i = 0; i < LATENESS_ISSUERS_MAX + 5; i++) {
         snprintf (issuer, sizeof issuer, "9133010600%08d", i);
-        s_commit (issuer, dec5, i < LATENESS_ISSUERS_MAX? dec5: dec6);
+        snprintf (origin, sizeof origin, "33%04d", i / LATENESS_PER_ORIGIN_MAX);
+        s_commit_from (origin, issuer, dec5, i < LATENESS_ISSUERS_MAX? dec5: dec6);
     }
     s_commit ("9133010600" "00000000", dec5, dec6);         //  a known one: by name still
     size_t n = lateness_counts (&c);
@@ -769,6 +777,20 @@ test_late_events_are_counted_per_department_within_the_bound (void)
     text = metrics_render (&f.ns, &f.st, NULL, NULL);
     s_expect (text, "licrepo_late_events_total{issuer=\"other\"} 5");
     free (text);
+    //  One origin cannot take the table: past LATENESS_PER_ORIGIN_MAX of
+    //  its departments the rest of it is "other", and another origin's
+    //  departments are still named.
+    lateness_reset ();
+    for (int i = 0; i < LATENESS_PER_ORIGIN_MAX + 3; i++) {
+        snprintf (issuer, sizeof issuer, "9133010600%08d", i);
+        s_commit_from ("330106", issuer, dec5, dec6);
+    }
+    s_commit_from ("330108", "913301080000000001", dec5, dec5);
+    n = lateness_counts (&c);
+    assert (n == LATENESS_PER_ORIGIN_MAX + 2);
+    assert (streq (c [n - 1].issuer, LATENESS_OTHER) && c [n - 1].events == 3 && c [n - 1].late == 3);
+    assert (streq (c [n - 2].issuer, "913301080000000001") && c [n - 2].events == 1);
+    free (c);
     lateness_reset ();
     assert (lateness_counts (&c) == 0 && c == NULL);
 }

@@ -120,10 +120,25 @@ test_held_for (void)
     entries = 0, oldest = 0;
     subtree_held_for (t, "330100", &entries, &oldest);
     assert (entries == 0 && oldest == 0);
-    //  Saturating: a lie of UINT64_MAX entries does not wrap.
-    entries = UINT64_MAX - 1;
+    //  Saturating at INT64_MAX (what JSON's integers hold): a lie of huge
+    //  counts neither wraps nor turns negative.
+    entries = SUBTREE_HELD_CAP - 1;
     subtree_held_for (t, "330106", &entries, &oldest);
-    assert (entries == UINT64_MAX);
+    assert (entries == SUBTREE_HELD_CAP);
+    //  A summary naming more held origins than a node sends: refused.
+    Lic__HeldOrigin many [SUBTREE_HELD_MAX + 1], *many_p [SUBTREE_HELD_MAX + 1];
+    for (int i = 0; i <= SUBTREE_HELD_MAX; i++) {
+        lic__held_origin__init (&many [i]);
+        many [i].origin = "330106";
+        many [i].entries = 1;
+        many_p [i] = &many [i];
+    }
+    b = s_holding (3, 1995, many_p, SUBTREE_HELD_MAX + 1, &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2001, 0) == ERR_TOO_LARGE);
+    free (b);
+    b = s_holding (3, 1995, many_p, SUBTREE_HELD_MAX, &len);
+    assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2001, 0) == ERR_OK);
+    free (b);
 
     //  The largest body a node sends, signed, fits.
     Lic__NodeSummary s;

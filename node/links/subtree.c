@@ -70,6 +70,8 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
     //  first, for every summary, the unchanged ones included.
     if (rc == ERR_OK)
         rc = authority_origin (via, sum->division, NULL, 0);
+    if (rc == ERR_OK && sum->n_held > SUBTREE_HELD_MAX)
+        rc = ERR_TOO_LARGE;         //  more held origins than a node names
     //  Heard no later than the node signed it (clocks within
     //  SUBTREE_SKEW_S): a relay that passes on an old summary as fresh
     //  does not make a silent node look alive.
@@ -192,7 +194,7 @@ typedef struct {
 void
 subtree_held_add (uint64_t *entries, int64_t *oldest, uint64_t add, int64_t at)
 {
-    *entries = add > UINT64_MAX - *entries? UINT64_MAX: *entries + add;
+    *entries = add > SUBTREE_HELD_CAP - *entries? SUBTREE_HELD_CAP: *entries + add;
     if (at > 0 && (*oldest == 0 || at < *oldest))
         *oldest = at;
 }

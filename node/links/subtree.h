@@ -29,7 +29,10 @@
 #define SUBTREE_STALE_S     15      //  a node not heard for longer is silent
 #define SUBTREE_SKEW_S      10      //  clock difference tolerated between nodes (NTP)
 #define SUBTREE_HELD_MAX    16      //  origins a summary names in held (most held first):
-                                    //  16 x <= 30 bytes keeps a summary within its 1,024
+                                    //  16 x <= 30 bytes keeps a summary within its 1,024;
+                                    //  a summary naming more is refused
+#define SUBTREE_HELD_CAP    ((uint64_t) INT64_MAX)
+                                    //  held entries counted at most (JSON's integers)
 
 typedef struct subtree_t subtree_t;
 
@@ -98,7 +101,7 @@ void
 //  node says it holds entries of, when that origin lies strictly below
 //  the node (the rule of subtree_held_for), in no particular order.  One
 //  pass over at most SUBTREE_MAX x SUBTREE_HELD_MAX items.
-//  Adds `add` held entries to *entries (saturating) and lowers *oldest to
+//  Adds `add` held entries to *entries (at most SUBTREE_HELD_CAP) and lowers *oldest to
 //  `at` (0: no time known).
 void
     subtree_held_add (uint64_t *entries, int64_t *oldest, uint64_t add, int64_t at);

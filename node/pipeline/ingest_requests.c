@@ -444,7 +444,7 @@ s_event_count (ingest_t *self, const s_event_t *e, int code)
     else {
         stats->published++;
         //  Durable: counted once for the same-day rule (node/serve/lateness.h).
-        lateness_committed (e->task.task.ev, e->received_at);
+        lateness_committed (e->task.task.ev, ingest_cfg (self)->division, e->received_at);
     }
 }
 

@@ -35,9 +35,33 @@ lateness_judge (int64_t completed_at, int64_t released_at, char day [LIFECYCLE_D
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static zhashx_t *s_table;               //  issuer -> lateness_count_t (guarded by s_lock)
+static zhashx_t *s_origins;             //  origin -> departments of it named (size_t)
+
+//  True if one more department of origin may be named (and counts it).
+static bool
+s_origin_room (const char *origin)
+{
+    if (!s_origins && (s_origins = zhashx_new ()) != NULL)
+        zhashx_set_destructor (s_origins, (zhashx_destructor_fn *) zstr_free);
+    if (!s_origins)
+        return false;
+    size_t *named = (size_t *) zhashx_lookup (s_origins, origin);
+    if (!named) {
+        if (zhashx_size (s_origins) >= LATENESS_ISSUERS_MAX || (named = calloc (1, sizeof *named)) == NULL)
+            return false;
+        if (zhashx_insert (s_origins, origin, named) != 0) {
+            free (named);
+            return false;
+        }
+    }
+    if (*named >= LATENESS_PER_ORIGIN_MAX)
+        return false;
+    (*named)++;
+    return true;
+}
 
 void
-lateness_committed (const Lic__Event *ev, int64_t released_at)
+lateness_committed (const Lic__Event *ev, const char *origin, int64_t released_at)
 {
     lateness_verdict_t v = ev? lateness_judge (ev->completed_at, released_at, NULL, NULL)
                              : LATENESS_UNDATED;
@@ -49,11 +73,14 @@ lateness_committed (const Lic__Event *ev, int64_t released_at)
     if (!s_table && (s_table = zhashx_new ()) != NULL)
         zhashx_set_destructor (s_table, (zhashx_destructor_fn *) zstr_free);
     lateness_count_t *c = s_table? (lateness_count_t *) zhashx_lookup (s_table, issuer): NULL;
-    if (!c && s_table && zhashx_size (s_table) >= LATENESS_ISSUERS_MAX)
+    //  A department not named yet: named if there is room, in all and for
+    //  its origin; else counted as `other`.
+    bool named = !c && s_table && zhashx_size (s_table) < LATENESS_ISSUERS_MAX
+              && s_origin_room (origin? origin: "");
+    if (!c && s_table && !named)
         c = (lateness_count_t *) zhashx_lookup (s_table, LATENESS_OTHER);
     if (!c && s_table && (c = calloc (1, sizeof *c)) != NULL) {
-        snprintf (c->issuer, sizeof c->issuer, "%s",
-                  zhashx_size (s_table) >= LATENESS_ISSUERS_MAX? LATENESS_OTHER: issuer);
+        snprintf (c->issuer, sizeof c->issuer, "%s", named? issuer: LATENESS_OTHER);
         if (zhashx_insert (s_table, c->issuer, c) != 0) {
             free (c);
             c = NULL;
@@ -103,5 +130,6 @@ lateness_reset (void)
 {
     pthread_mutex_lock (&s_lock);
     zhashx_destroy (&s_table);
+    zhashx_destroy (&s_origins);
     pthread_mutex_unlock (&s_lock);
 }

@@ -22,7 +22,10 @@
     counted: rare, and the report still has it.)
 
     At most LATENESS_ISSUERS_MAX departments are counted by name (a
-    province's), the events of any further one under LATENESS_OTHER: at
+    province's), and at most LATENESS_PER_ORIGIN_MAX of one origin
+    division (so one county that registers thousands of departments cannot
+    push every other county's into `other`); the events of any further
+    one under LATENESS_OTHER: at
     most LATENESS_ISSUERS_MAX + 1 rows of sizeof (lateness_count_t) (40
     bytes) plus the hash table's own (about 60 bytes a row), some 1.6 MB.  In
     memory only: it starts from 0 at a restart (a Prometheus counter).
@@ -40,6 +43,7 @@
 #include "proto/msg.h"
 
 #define LATENESS_ISSUERS_MAX 16384      //  departments counted by name
+#define LATENESS_PER_ORIGIN_MAX 2048    //  of them, from one origin division
 #define LATENESS_ISSUER_SIZE 24         //  bytes of an issuer code kept, NUL included
 #define LATENESS_OTHER "other"          //  the issuer label of any further department
 
@@ -58,10 +62,11 @@ lateness_verdict_t
     lateness_judge (int64_t completed_at, int64_t released_at, char day [LIFECYCLE_DAY_SIZE],
                     int64_t *delay_s);
 
-//  Counts ev, durable in this node's log, released (LogEntry.received_at)
-//  at unix time released_at (NULL: nothing).
+//  Counts ev, durable in this node's log, of origin division `origin`,
+//  released (LogEntry.received_at) at unix time released_at (NULL:
+//  nothing).
 void
-    lateness_committed (const Lic__Event *ev, int64_t released_at);
+    lateness_committed (const Lic__Event *ev, const char *origin, int64_t released_at);
 
 //  One department's figures since start.
 typedef struct {

@@ -236,7 +236,8 @@ s_committed_batch (ingest_t *self, ingest_job_t *job, uint64_t gen, int rc)
         s_batch_t *bj = (s_batch_t *) job;
         for (size_t i = 0; i < bj->n_items; i++)
             if (bj->items [i].applied && bj->items [i].entry)
-                lateness_committed (bj->items [i].task.task.ev, bj->items [i].entry->received_at);
+                lateness_committed (bj->items [i].task.task.ev, bj->items [i].entry->origin_division,
+                                    bj->items [i].entry->received_at);
     }
 }
 

@@ -28,16 +28,19 @@ quarantine_stats (store_t *store, quarantine_stats_t *stats)
     const uint8_t *k, *v;
     size_t kl, vl;
     quarantine_origin_t *o = NULL;
+    size_t bytes = 0;
     while (store_iter_next (it, &k, &kl, &v, &vl)) {
-        if (stats->total == QUARANTINE_STATS_SCAN) {
+        if (stats->total == QUARANTINE_STATS_SCAN || bytes > QUARANTINE_STATS_BYTES) {
             stats->partial = true;
             break;
         }
         stats->total++;
+        bytes += kl + vl;
         //  division '/' seq (u64 BE): the division is what precedes the seq
         if (kl < 10 || kl - 9 >= sizeof o->division || k [kl - 9] != '/')
             continue;
         size_t dl = kl - 9;
+        bool first = false;
         if (!o || strlen (o->division) != dl || memcmp (o->division, k, dl) != 0) {
             if (stats->n == QUARANTINE_STATS_MAX) {
                 o = NULL;
@@ -45,12 +48,14 @@ quarantine_stats (store_t *store, quarantine_stats_t *stats)
             }
             o = &stats->origin [stats->n++];
             memcpy (o->division, k, dl);
+            first = true;
         }
         o->entries++;
-        const uint8_t *z = memchr (v, 0, vl);
+        //  Its first held entry only: one decode per origin, not per entry.
+        const uint8_t *z = first? memchr (v, 0, vl): NULL;
         Lic__LogEntry *e = NULL;
         if (z && codec_entry_decode (z + 1, vl - (size_t) (z + 1 - v), &e) == ERR_OK) {
-            if (e->received_at > 0 && (o->oldest == 0 || e->received_at < o->oldest))
+            if (e->received_at > 0)
                 o->oldest = e->received_at;
             codec_entry_free (&e);
         }

@@ -30,11 +30,15 @@ uint64_t
 //  Entries held by their origin, with the received_at (at the origin) of
 //  the oldest of each: what the node's status, its signed summary and
 //  its parent's view of that origin's lag count (proto/README.md section
-//  7).  A scan of at most QUARANTINE_STATS_SCAN held entries (more:
-//  `partial`, the counts a lower bound); origins beyond
-//  QUARANTINE_STATS_MAX count in `total` only.  ERR_OK, ERR_IO.
-#define QUARANTINE_STATS_MAX  256
-#define QUARANTINE_STATS_SCAN 10000
+//  7).  A scan of at most QUARANTINE_STATS_SCAN held entries and
+//  QUARANTINE_STATS_BYTES of them (more: `partial`, the counts a lower
+//  bound); only the first entry of each origin is decoded, the one of its
+//  lowest origin seq, which its origin took first (so the oldest, clocks
+//  allowing); origins beyond QUARANTINE_STATS_MAX count in `total` only.
+//  ERR_OK, ERR_IO.
+#define QUARANTINE_STATS_MAX   256
+#define QUARANTINE_STATS_SCAN  10000
+#define QUARANTINE_STATS_BYTES (16u << 20)
 typedef struct {
     char division [16];
     uint64_t entries;

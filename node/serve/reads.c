@@ -1,6 +1,7 @@
 /*  reads.c -- the requests any admitted key may make on the client
     socket: the node's status, the catalogue, blobs.
 */
+#include "node/serve/dispatch.h"
 #include "node/serve/reads.h"
 
 //  Fills ns (and st) with the node's status; ns borrows curve and root
@@ -124,8 +125,12 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
 {
     quarantine_stats_t *hs = &self->held_stats;
     int64_t mono = zclock_mono ();
-    if (fresh || !self->held_stats_at || self->held_stats_of != ns->quarantined
-    ||  mono - self->held_stats_at >= READS_FILES_EVERY_MS) {
+    //  Counted again when asked by the operator, when the number held
+    //  changed (at most once a second: a child cannot make every fill
+    //  scan), or when the count is READS_FILES_EVERY_MS old.
+    int64_t age = mono - self->held_stats_at;
+    if (fresh || !self->held_stats_at || age >= READS_FILES_EVERY_MS
+    ||  (self->held_stats_of != ns->quarantined && age >= 1000)) {
         if (quarantine_stats (self->store, hs) != ERR_OK) {
             memset (hs, 0, sizeof *hs);
             self->held_stats_at = 0;            //  count again next time
@@ -166,7 +171,7 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
         const s_held_t *h = (const s_held_t *) zhashx_lookup (table, s->division);
         uint64_t held = h? h->entries: 0;
         sn->held_above = held;
-        sn->lag = s->uplink_lag > UINT64_MAX - held? UINT64_MAX: s->uplink_lag + held;
+        sn->lag = s->uplink_lag > SUBTREE_HELD_CAP - held? SUBTREE_HELD_CAP: s->uplink_lag + held;
         if (h && h->oldest > 0 && now - h->oldest > sn->lag_seconds)
             sn->lag_seconds = now - h->oldest;
     }
@@ -181,7 +186,7 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
                 oldest = hs->origin [k].oldest;
             }
         cs->held = held;
-        cs->lag = cs->lag > UINT64_MAX - held? UINT64_MAX: cs->lag + held;
+        cs->lag = cs->lag > SUBTREE_HELD_CAP - held? SUBTREE_HELD_CAP: cs->lag + held;
         if (oldest > 0 && now - oldest > cs->lag_seconds)
             cs->lag_seconds = now - oldest;
     }
@@ -195,7 +200,11 @@ reads_on_status (server_t *self, zframe_t **route_p, Lic__Request **req_p, const
     ingest_stats_t st;
     Lic__NodeStatus ns;
     uint8_t curve [32], root [32];
-    reads_status_fill (self, &st, &ns, curve, root, true);
+    //  Counted afresh for the operator only: any admitted key may ask for
+    //  the status, and a scan per request would let it keep this thread
+    //  busy; others get counts at most READS_FILES_EVERY_MS old.
+    bool operator = (dispatch_roles (NULL, self->id->admin.curve_pk, user) & DISPATCH_OPERATOR) != 0;
+    reads_status_fill (self, &st, &ns, curve, root, operator);
     Lic__Reply reply;
     codec_reply_init (&reply);
     reply.id = req->id;

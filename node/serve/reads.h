@@ -9,9 +9,10 @@
 
 //  Fills ns (and st) with the node's status; ns borrows curve and root
 //  (32 bytes each) and strings of self.  Free with downlink_status_free.
-//  fresh: count the missing files now (an operator asked); else a count
-//  at most READS_FILES_EVERY_MS old will do (the loop's own metrics and
-//  summaries, each once a second).
+//  fresh: count the missing files and the held entries now (the operator
+//  asked); else counts at most READS_FILES_EVERY_MS old will do (the
+//  loop's own metrics and summaries, each once a second, and the status
+//  asked by any other key).
 void
     reads_status_fill (server_t *self, ingest_stats_t *st, Lic__NodeStatus *ns,
                        uint8_t curve [32], uint8_t root [32], bool fresh);
