@@ -359,6 +359,75 @@ s_licctl (char *out, size_t out_size, const char *fmt, ...)
     return WIFEXITED (st)? WEXITSTATUS (st): -1;
 }
 
+//  licctl import --file-dir of a one-event envelope stream whose issue
+//  (serial) names a file of len bytes (seed) kept in files/ under its
+//  digest; misnamed: the file under that name holds other bytes.
+static void
+s_import_with_file (const char *dir, const char *files, size_t len, uint64_t seed,
+                    uint32_t serial, bool misnamed)
+{
+    char path [1400], out [4096], hex [65];
+    uint8_t *data = s_bytes (len, seed), digest [32], other [32];
+    seal_sha256 (digest, data, len);
+    seal_hex (hex, digest, 32);
+    if (misnamed) {
+        free (data);
+        data = s_bytes (len, seed + 1000);
+        seal_sha256 (other, data, len);
+    }
+    snprintf (path, sizeof path, "%s/%s.pdf", files, hex);
+    FILE *fp = fopen (path, "wb");
+    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
+    uint8_t *body = NULL, sig [64], *env_bytes = NULL;
+    size_t body_len = 0, env_len = 0;
+    assert (support_event_sign_file (&s_dept, LIC__OP__OP_ISSUE, serial, 0, serial, digest, &body,
+                                     &body_len, sig) == ERR_OK);
+    Lic__Envelope env;
+    codec_envelope_init (&env);
+    env.body.data = body;
+    env.body.len = body_len;
+    env.signature.data = sig;
+    env.signature.len = 64;
+    env.key_id.data = s_dept.key.sign_pk;
+    env.key_id.len = 32;
+    assert (codec_envelope_encode (&env, &env_bytes, &env_len) == ERR_OK);
+    char stream [700];
+    snprintf (stream, sizeof stream, "%s/history.pb", s_dir);
+    fp = fopen (stream, "wb");
+    assert (fp);
+    for (size_t v = env_len; ; v >>= 7) {           //  its length as a varint, then it
+        fputc ((int) ((v & 0x7f) | (v >= 0x80? 0x80: 0)), fp);
+        if (v < 0x80)
+            break;
+    }
+    assert (fwrite (env_bytes, 1, env_len, fp) == env_len && fclose (fp) == 0);
+    free (env_bytes);
+    free (body);
+    if (misnamed) {
+        int rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import --file-dir %s %s 2>&1",
+                           dir, s_dept.key_path, files, stream);
+        printf ("  licctl import --file-dir, a misnamed file: %d %s", rc, out);
+        assert (rc == 1 && strstr (out, "ERR_FILE_DIGEST") && strstr (out, "does not hash"));
+        assert (!s_present (s_admin, digest, NULL) && !s_present (s_admin, other, NULL));
+        assert (!s_license_exists (s_admin, &s_dept, serial));
+        free (data);
+        return;
+    }
+    //  Without --file-dir the node does not hold the file: refused.
+    int rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import %s 2>&1", dir, s_dept.key_path,
+                   stream);
+    printf ("  licctl import without --file-dir: %d %s", rc, out);
+    assert (rc == 1 && strstr (out, "ERR_NO_FILE"));
+    assert (!s_present (s_admin, digest, NULL));
+    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import --file-dir %s %s 2>&1", dir,
+                   s_dept.key_path, files, stream);
+    printf ("  licctl import --file-dir: %d %s", rc, out);
+    assert (rc == 0 && strstr (out, "1 published"));
+    assert (s_present (s_admin, digest, NULL));
+    assert (s_license_exists (s_admin, &s_dept, serial));
+    free (data);
+}
+
 static void
 test_licctl_file_put_status_get_and_publish_with_file_dir (void)
 {
@@ -424,50 +493,10 @@ test_licctl_file_put_status_get_and_publish_with_file_dir (void)
 
     //  import of events signed elsewhere (a length-delimited Envelope
     //  stream) with --file-dir: each event's file is put before it.
-    data = s_bytes (len, 8);
-    seal_sha256 (digest, data, len);
-    seal_hex (hex, digest, 32);
-    snprintf (path, sizeof path, "%s/%s.pdf", files, hex);
-    fp = fopen (path, "wb");
-    assert (fp && fwrite (data, 1, len, fp) == len && fclose (fp) == 0);
-    uint8_t *body = NULL, sig [64], *env_bytes = NULL;
-    size_t body_len = 0, env_len = 0;
-    assert (support_event_sign_file (&s_dept, LIC__OP__OP_ISSUE, 10, 0, 10, digest, &body,
-                                     &body_len, sig) == ERR_OK);
-    Lic__Envelope env;
-    codec_envelope_init (&env);
-    env.body.data = body;
-    env.body.len = body_len;
-    env.signature.data = sig;
-    env.signature.len = 64;
-    env.key_id.data = s_dept.key.sign_pk;
-    env.key_id.len = 32;
-    assert (codec_envelope_encode (&env, &env_bytes, &env_len) == ERR_OK);
-    char stream [700];
-    snprintf (stream, sizeof stream, "%s/history.pb", s_dir);
-    fp = fopen (stream, "wb");
-    assert (fp);
-    for (size_t v = env_len; ; v >>= 7) {           //  its length as a varint, then it
-        fputc ((int) ((v & 0x7f) | (v >= 0x80? 0x80: 0)), fp);
-        if (v < 0x80)
-            break;
-    }
-    assert (fwrite (env_bytes, 1, env_len, fp) == env_len && fclose (fp) == 0);
-    free (env_bytes);
-    free (body);
-    //  Without --file-dir the node does not hold the file: refused.
-    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import %s 2>&1", dir, s_dept.key_path,
-                   stream);
-    printf ("  licctl import without --file-dir: %d %s", rc, out);
-    assert (rc == 1 && strstr (out, "ERR_NO_FILE"));
-    assert (!s_present (s_admin, digest, NULL));
-    rc = s_licctl (out, sizeof out, "-n %s/node.pub -k %s import --file-dir %s %s 2>&1", dir,
-                   s_dept.key_path, files, stream);
-    printf ("  licctl import --file-dir: %d %s", rc, out);
-    assert (rc == 0 && strstr (out, "1 published"));
-    assert (s_present (s_admin, digest, NULL));
-    assert (s_license_exists (s_admin, &s_dept, 10));
-    free (data);
+    s_import_with_file (dir, files, len, 8, 10, false);
+    //  A file whose bytes are not what its name says: refused before
+    //  anything of it is sent (nothing stored, the event not published).
+    s_import_with_file (dir, files, len, 9, 11, true);
 }
 
 //  The status of node n.

@@ -145,7 +145,7 @@ test_held_for (void)
     codec_node_summary_init (&s);
     s.division = "330100";
     s.parent_division = "330000";
-    s.made_at = INT64_MAX;
+    s.made_at = 1999;
     s.head_seq = s.uplink_acked = s.uplink_lag = UINT64_MAX;
     s.uplink_state = "streaming";
     char error [1024];
@@ -232,6 +232,11 @@ main (void)
     //  A division nobody vouched for: no key.
     b = s_summary ("330109", 1000, 0, &s_nodes [0], &len);
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2004, 0) == ERR_UNKNOWN_KEY);
+    free (b);
+    //  Made in the future beyond the clock tolerance: refused (it would
+    //  stay the newest for good); within it, kept.
+    b = s_summary ("330108", 2004 + SUBTREE_SKEW_S + 1, 0, &s_nodes [1], &len);
+    assert (subtree_offer (t, "330108", b, len, s_key_of, NULL, 2004, 0) == ERR_BAD_FIELD);
     free (b);
     //  Garbage and oversized input.
     uint8_t junk [64];

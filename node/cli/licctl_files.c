@@ -67,6 +67,14 @@ licctl_file_for_event (licclient_t *client, const char *dir, const Lic__Event *e
     uint8_t *data = s_slurp (path, &len, why, why_size), digest [32];
     if (!data)
         return ERR_TOO_LARGE;
+    //  Its bytes against its name before anything is sent: a misnamed
+    //  file is not uploaded (it would take the department's budget).
+    seal_sha256 (digest, data, len);
+    if (memcmp (digest, ev->content->file_digest.data, 32) != 0) {
+        free (data);
+        snprintf (why, why_size, "%s does not hash to its name", path);
+        return ERR_FILE_DIGEST;
+    }
     int code = ERR_OK;
     int rc = licclient_file_put (client, data, len, digest, &code, why, why_size, timeout_ms);
     free (data);

@@ -72,6 +72,10 @@ subtree_offer (subtree_t *self, const char *via, const uint8_t *bytes, size_t le
         rc = authority_origin (via, sum->division, NULL, 0);
     if (rc == ERR_OK && sum->n_held > SUBTREE_HELD_MAX)
         rc = ERR_TOO_LARGE;         //  more held origins than a node names
+    //  Made later than now allows (clocks within SUBTREE_SKEW_S): such a
+    //  summary would stay "newest" for good and shut out every honest one.
+    if (rc == ERR_OK && now < INT64_MAX - SUBTREE_SKEW_S && sum->made_at > now + SUBTREE_SKEW_S)
+        rc = ERR_BAD_FIELD;
     //  Heard no later than the node signed it (clocks within
     //  SUBTREE_SKEW_S): a relay that passes on an old summary as fresh
     //  does not make a silent node look alive.

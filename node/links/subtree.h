@@ -50,7 +50,8 @@ void
 //  its signed made_at + SUBTREE_SKEW_S).  ERR_OK (kept, or
 //  the same bytes as held: only the time last heard is refreshed, never
 //  moved back); ERR_MALFORMED, ERR_TOO_LARGE; ERR_FORBIDDEN
-//  (the child may not speak for that division); ERR_UNKNOWN_KEY (no key
+//  (the child may not speak for that division); ERR_BAD_FIELD (made more
+//  than SUBTREE_SKEW_S after now); ERR_UNKNOWN_KEY (no key
 //  held for it); ERR_BAD_SIGNATURE; ERR_EXISTS (not newer than the one
 //  held: ignored); ERR_NOMEM.
 int
