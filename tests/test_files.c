@@ -131,6 +131,22 @@ s_small (uint8_t data [1000], uint8_t digest [32], int seed)
     seal_sha256 (digest, data, 1000);
 }
 
+//  The running sum files_put_by keeps for a department ('D' department:
+//  sum, last sweep), read as stored, without the sweep files_budget_used
+//  makes.
+static uint64_t
+s_running (store_t *store, const char *dept)
+{
+    uint8_t key [64], *v = NULL;
+    size_t kl = strlen (dept), vl = 0;
+    key [0] = 'D';
+    memcpy (key + 1, dept, kl);
+    assert (store_get (store, STORE_CF_FILE, key, kl + 1, &v, &vl) == ERR_OK && vl == 16);
+    uint64_t sum = store_get_u64 (v);
+    free (v);
+    return sum;
+}
+
 //  A department's budget of unreferenced files (files_put_by).  Returns
 //  the store (closed and opened again on the way).
 static store_t *
@@ -147,6 +163,7 @@ test_budget (store_t *store)
     for (int i = 0; i < 3; i++)
         assert (files_put_by (store, dept, budget, dg [i], 0, 1000, data [i], 1000, 100, &info,
                               why, sizeof why) == ERR_OK && info.present);
+    assert (s_running (store, dept) == 3 * FILES_CHUNK);
     assert (files_budget_used (store, dept, 100, &bytes, &n) == ERR_OK);
     assert (bytes == 3 * FILES_CHUNK && n == 3);
     //  A fourth: over, nothing of it stored; the message says what frees it.
@@ -188,10 +205,13 @@ test_budget (store_t *store)
     memset (bad, 0xba, 32);
     assert (files_put_by (store, dept, budget, bad, 0, FILES_CHUNK + 10, big, FILES_CHUNK, 102,
                           &info, why, sizeof why) == ERR_OK && !info.present);
+    assert (s_running (store, dept) == 4 * FILES_CHUNK + 10);
     assert (files_budget_used (store, dept, 102, &bytes, &n) == ERR_OK);
     assert (bytes == 4 * FILES_CHUNK + 10 && n == 4);
     assert (files_put_by (store, dept, budget, bad, 0, 2 * FILES_CHUNK, big, FILES_CHUNK, 102,
                           &info, why, sizeof why) == ERR_OK && !info.present);
+    //  As kept by the put itself, not only after a sweep: charged once.
+    assert (s_running (store, dept) == 5 * FILES_CHUNK);
     assert (files_budget_used (store, dept, 102, &bytes, &n) == ERR_OK);
     assert (bytes == 5 * FILES_CHUNK && n == 4);
     assert (files_put_by (store, dept, budget, bad, FILES_CHUNK, 2 * FILES_CHUNK, big,
