@@ -140,6 +140,23 @@ test_held_for (void)
     assert (subtree_offer (t, "330100", b, len, s_key_of, NULL, 2001, 0) == ERR_OK);
     free (b);
 
+    //  A node's lag with what is held above it: entries added, seconds at
+    //  least the oldest held one's age; nothing held changes nothing;
+    //  capped, never wrapping.
+    uint64_t lag = 2;
+    int64_t lag_s = 5;
+    subtree_lag_with_held (&lag, &lag_s, 3, 1500, 2000);
+    assert (lag == 5 && lag_s == 500);
+    lag = 2, lag_s = 900;
+    subtree_lag_with_held (&lag, &lag_s, 3, 1500, 2000);
+    assert (lag == 5 && lag_s == 900);
+    lag = 2, lag_s = 5;
+    subtree_lag_with_held (&lag, &lag_s, 0, 1500, 2000);
+    assert (lag == 2 && lag_s == 5);
+    lag = 7;
+    subtree_lag_with_held (&lag, &lag_s, UINT64_MAX, 0, 2000);
+    assert (lag == SUBTREE_HELD_CAP && lag_s == 5);
+
     //  The largest body a node sends, signed, fits.
     Lic__NodeSummary s;
     codec_node_summary_init (&s);

@@ -189,6 +189,16 @@ subtree_held_each (subtree_t *self, subtree_held_fn *fn, void *arg)
     }
 }
 
+void
+subtree_lag_with_held (uint64_t *lag, int64_t *lag_s, uint64_t held, int64_t oldest, int64_t now)
+{
+    if (held > SUBTREE_HELD_CAP)
+        held = SUBTREE_HELD_CAP;
+    *lag = *lag > SUBTREE_HELD_CAP - held? SUBTREE_HELD_CAP: *lag + held;
+    if (held && oldest > 0 && now - oldest > *lag_s)
+        *lag_s = now - oldest;
+}
+
 typedef struct {
     const char *division;
     uint64_t *entries;

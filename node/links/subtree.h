@@ -107,6 +107,14 @@ void
 void
     subtree_held_add (uint64_t *entries, int64_t *oldest, uint64_t add, int64_t at);
 
+//  A node's lag with the entries held above it counted: *lag (entries) its
+//  own lag plus `held` (at most SUBTREE_HELD_CAP), *lag_s (seconds) at
+//  least the age at `now` of the oldest held one (received at `oldest`,
+//  0: unknown).
+void
+    subtree_lag_with_held (uint64_t *lag, int64_t *lag_s, uint64_t held, int64_t oldest,
+                           int64_t now);
+
 typedef void (subtree_held_fn) (void *arg, const char *origin, uint64_t entries,
                                 int64_t oldest_received_at);
 void

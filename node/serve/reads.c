@@ -169,11 +169,9 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
         Lic__SubtreeNode *sn = ns->subtree [i];
         const Lic__NodeSummary *s = sn->summary;
         const s_held_t *h = (const s_held_t *) zhashx_lookup (table, s->division);
-        uint64_t held = h? h->entries: 0;
-        sn->held_above = held;
-        sn->lag = s->uplink_lag > SUBTREE_HELD_CAP - held? SUBTREE_HELD_CAP: s->uplink_lag + held;
-        if (h && h->oldest > 0 && now - h->oldest > sn->lag_seconds)
-            sn->lag_seconds = now - h->oldest;
+        sn->held_above = h? h->entries: 0;
+        sn->lag = s->uplink_lag;
+        subtree_lag_with_held (&sn->lag, &sn->lag_seconds, sn->held_above, h? h->oldest: 0, now);
     }
     //  A child: what this node holds of it (the table's part from here).
     for (size_t i = 0; i < ns->n_children; i++) {
@@ -186,9 +184,7 @@ reads_held_fill (server_t *self, Lic__NodeStatus *ns, bool fresh)
                 oldest = hs->origin [k].oldest;
             }
         cs->held = held;
-        cs->lag = cs->lag > SUBTREE_HELD_CAP - held? SUBTREE_HELD_CAP: cs->lag + held;
-        if (oldest > 0 && now - oldest > cs->lag_seconds)
-            cs->lag_seconds = now - oldest;
+        subtree_lag_with_held (&cs->lag, &cs->lag_seconds, held, oldest, now);
     }
     zhashx_destroy (&table);
 }
