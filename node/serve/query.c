@@ -59,6 +59,7 @@ query_destroy (query_t **self_p)
         ratelimit_destroy (&self->rate);
         ratelimit_destroy (&self->refusals);
         auditagg_destroy (&self->agg);
+        free (self->entry);
         free (self);
         *self_p = NULL;
     }
@@ -220,7 +221,11 @@ s_check_request (const Lic__AppBody *b, const Lic__QueryRequest *q, licid_t *id,
 static int
 s_load_state (query_t *self, const char *bare, Lic__LicenseState **st)
 {
-    return views_license_read (self->store, bare, st);
+    free (self->entry);
+    self->entry = NULL;
+    int rc = views_license_read_entry (self->store, bare, st, &self->entry, &self->entry_len);
+    self->entry_seq = rc == ERR_OK && self->entry? (*st)->content_seq: 0;
+    return rc;
 }
 
 int
@@ -228,8 +233,17 @@ query_load_entry (query_t *self, uint64_t seq, Lic__LogEntry **e)
 {
     uint8_t key [8], *v;
     size_t vl;
-    store_put_u64 (key, seq);
-    int rc = store_get (self->store, STORE_CF_LOG, key, 8, &v, &vl);
+    int rc = ERR_OK;
+    if (seq && seq == self->entry_seq && self->entry) {
+        v = self->entry;            //  the one the state was just read from
+        vl = self->entry_len;
+        self->entry = NULL;
+        self->entry_seq = 0;
+    }
+    else {
+        store_put_u64 (key, seq);
+        rc = store_get (self->store, STORE_CF_LOG, key, 8, &v, &vl);
+    }
     if (rc != ERR_OK)
         return rc;
     rc = codec_entry_decode (v, vl, e) == ERR_OK && (*e)->envelope? ERR_OK: ERR_CORRUPT;

@@ -24,6 +24,12 @@ struct query_t {
     void *send_arg;
     uint64_t aggregated;            //  refused queries counted in aggregated records
     uint64_t busy;                  //  of which over the key's rate (ERR_BUSY)
+    //  The log entry the last state read took its content from (one, at
+    //  most CODEC_ENTRY_MAX bytes), so that reading its disclosures next
+    //  does not read it again; used once.
+    uint64_t entry_seq;
+    uint8_t *entry;
+    size_t entry_len;
 };
 
 #define QUERY_BUDGET (CODEC_FRAME_MAX * 3 / 4)  //  bytes of licenses in one answer

@@ -123,7 +123,7 @@ s_free_item (void **item_p)
 
 static int
     s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
-                Lic__LicenseState **out);
+                Lic__LicenseState **out, uint8_t **kept, size_t *kept_len);
 
 //  ERR_OK if contents a and b pack to the same bytes, ERR_CORRUPT if
 //  not, ERR_NOMEM.
@@ -179,7 +179,7 @@ s_migrate_states (store_t *store)
         st->content = NULL;
         rc = codec_state_encode (st, &bytes, &len);
         if (rc == ERR_OK)
-            rc = s_complete (NULL, store, bytes, len, &now);
+            rc = s_complete (NULL, store, bytes, len, &now, NULL, NULL);
         if (rc == ERR_OK && strcmp (now->content && now->content->valid_to?
                                     now->content->valid_to: "",
                                     copy->valid_to? copy->valid_to: "") != 0) {
@@ -190,7 +190,7 @@ s_migrate_states (store_t *store)
             codec_state_free (&now);
             rc = codec_state_encode (st, &bytes, &len);
             if (rc == ERR_OK)
-                rc = s_complete (NULL, store, bytes, len, &now);
+                rc = s_complete (NULL, store, bytes, len, &now, NULL, NULL);
             extended++;
         }
         if (rc == ERR_OK)
@@ -390,7 +390,7 @@ views_license (views_t *self, const char *license_id, uint8_t **state, size_t *l
 //  (NULL: the committed store only), else from store.
 static int
 s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
-            Lic__LicenseState **out)
+            Lic__LicenseState **out, uint8_t **kept, size_t *kept_len)
 {
     uint64_t seq;
     int rc = licstate_content_seq (state, len, &seq);
@@ -419,6 +419,11 @@ s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
         }
     }
     rc = licstate_complete (state, len, entry, entry_len, out);
+    if (rc == ERR_OK && kept && got) {
+        *kept = got;                    //  handed over: the caller reads it too
+        *kept_len = entry_len;
+        got = NULL;
+    }
     free (got);
     return rc;
 }
@@ -430,7 +435,7 @@ views_license_state (views_t *self, const char *license_id, Lic__LicenseState **
     size_t len = 0;
     int rc = views_license (self, license_id, &bytes, &len);
     if (rc == ERR_OK)
-        rc = s_complete (self, self->store, bytes, len, out);
+        rc = s_complete (self, self->store, bytes, len, out, NULL, NULL);
     free (bytes);
     return rc;
 }
@@ -442,7 +447,22 @@ views_license_read (store_t *store, const char *license_id, Lic__LicenseState **
     size_t len = 0;
     int rc = store_get (store, STORE_CF_LICENSE, license_id, strlen (license_id), &bytes, &len);
     if (rc == ERR_OK)
-        rc = s_complete (NULL, store, bytes, len, out);
+        rc = s_complete (NULL, store, bytes, len, out, NULL, NULL);
+    free (bytes);
+    return rc;
+}
+
+int
+views_license_read_entry (store_t *store, const char *license_id, Lic__LicenseState **out,
+                          uint8_t **entry, size_t *entry_len)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    *entry = NULL;
+    *entry_len = 0;
+    int rc = store_get (store, STORE_CF_LICENSE, license_id, strlen (license_id), &bytes, &len);
+    if (rc == ERR_OK)
+        rc = s_complete (NULL, store, bytes, len, out, entry, entry_len);
     free (bytes);
     return rc;
 }
@@ -450,7 +470,7 @@ views_license_read (store_t *store, const char *license_id, Lic__LicenseState **
 int
 views_state_complete (store_t *store, const uint8_t *state, size_t len, Lic__LicenseState **out)
 {
-    return s_complete (NULL, store, state, len, out);
+    return s_complete (NULL, store, state, len, out, NULL, NULL);
 }
 
 // ---------------------------------------------------------------------
@@ -608,7 +628,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     //  predecessor of the content it replaces leave their indexes.  Any
     //  other event leaves the content, and so the indexes, as they are.
     bool sets_content = ev->op == LIC__OP__OP_ISSUE || ev->op == LIC__OP__OP_ALTER;
-    if (sets_content && cur && (rc = s_complete (self, self->store, cur_bytes, cur_len, &was))
+    if (sets_content && cur && (rc = s_complete (self, self->store, cur_bytes, cur_len, &was, NULL, NULL))
                                != ERR_OK)
         goto cleanup;
 
@@ -751,7 +771,7 @@ views_state_at (views_t *self, const char *license_id, int64_t at, Lic__LicenseS
     if (rc == ERR_OK)
         rc = codec_state_encode (cur, &then_bytes, &then_len);
     if (rc == ERR_OK)
-        rc = s_complete (NULL, self->store, then_bytes, then_len, &then);
+        rc = s_complete (NULL, self->store, then_bytes, then_len, &then, NULL, NULL);
     free (then_bytes);
     codec_state_free (&cur);
     cur = then;

@@ -210,6 +210,12 @@ int MUST_CHECK
     views_license_state (views_t *self, const char *license_id, Lic__LicenseState **out);
 int MUST_CHECK
     views_license_read (store_t *store, const char *license_id, Lic__LicenseState **out);
+//  The same, also handing over the bytes of the log entry at content_seq
+//  it read (*entry malloc'd, caller frees; NULL if the state names none),
+//  for a reader that needs that entry too (its disclosures): one read.
+int MUST_CHECK
+    views_license_read_entry (store_t *store, const char *license_id, Lic__LicenseState **out,
+                              uint8_t **entry, size_t *entry_len);
 int MUST_CHECK
     views_state_complete (store_t *store, const uint8_t *state, size_t len,
                           Lic__LicenseState **out);
