@@ -168,8 +168,12 @@ s_migrate_states (store_t *store)
         Lic__LicenseState *st = NULL, *now = NULL;
         uint8_t *bytes = NULL;
         size_t len = 0;
-        if (codec_state_decode (v, vl, &st) != ERR_OK)
+        if (codec_state_decode (v, vl, &st) != ERR_OK) {
             rc = ERR_CORRUPT;
+            logfmt_msgf (LOGFMT_ERROR, "schema 3 -> 4: the state of license %.*s does not "
+                         "decode; the repository is left at schema 3: check it (licnode check) "
+                         "with the version that wrote it", (int) kl, (const char *) k);
+        }
         if (rc != ERR_OK || !st->content) {
             codec_state_free (&st);
             continue;                   //  rewritten already
@@ -212,6 +216,11 @@ s_migrate_states (store_t *store)
                 rc = store_write (store, b, true);
                 store_batch_clear (b);
             }
+            //  Progress for the operator of a large repository (minutes at
+            //  millions of licenses): the node is not hung.
+            if (n % 100000 == 0)
+                logfmt_msgf (LOGFMT_INFO, "schema 3 -> 4: %" PRIu64 " license states rewritten "
+                             "so far", n);
         }
         free (bytes);
     }
