@@ -63,23 +63,14 @@ s_apply (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, char *why
     return views_apply_entry (views, batch, 1, e, why, why_size);
 }
 
-//  Sends one Fetch and waits for its Fetched; caller frees *reply.
+//  Sends msg and waits for the answer of body `want` (heartbeats and the
+//  like skipped); caller frees *reply.  A Nack ends it with its code.
 static int
-s_fetch (zsock_t *dealer, const char *division, uint64_t pseq, uint64_t qseq, Lic__Repl **reply)
+s_exchange (zsock_t *dealer, const Lic__Repl *msg, Lic__Repl__BodyCase want, Lic__Repl **reply)
 {
-    Lic__Repl msg;
-    Lic__Fetch f;
-    codec_repl_init (&msg);
-    lic__fetch__init (&f);
-    f.origin = (char *) division;
-    f.from_parent_seq = pseq;
-    f.from_quarantine_seq = qseq;
-    f.max = 1000;
-    msg.body_case = LIC__REPL__BODY_FETCH;
-    msg.fetch = &f;
     uint8_t *buf;
     size_t len;
-    if (codec_repl_encode (&msg, &buf, &len) != ERR_OK)
+    if (codec_repl_encode (msg, &buf, &len) != ERR_OK)
         return ERR_NOMEM;
     zframe_t *frame = zframe_new (buf, len);
     free (buf);
@@ -94,7 +85,7 @@ s_fetch (zsock_t *dealer, const char *division, uint64_t pseq, uint64_t qseq, Li
         zframe_destroy (&frame);
         if (rc != ERR_OK)
             return rc;
-        if ((*reply)->body_case == LIC__REPL__BODY_FETCHED)
+        if ((*reply)->body_case == want)
             return ERR_OK;
         if ((*reply)->body_case == LIC__REPL__BODY_NACK) {
             rc = (*reply)->nack->code? (*reply)->nack->code: ERR_FORBIDDEN;
@@ -104,6 +95,23 @@ s_fetch (zsock_t *dealer, const char *division, uint64_t pseq, uint64_t qseq, Li
         }
         codec_repl_free (reply);        //  heartbeats and the like
     }
+}
+
+//  Sends one Fetch and waits for its Fetched; caller frees *reply.
+static int
+s_fetch (zsock_t *dealer, const char *division, uint64_t pseq, uint64_t qseq, Lic__Repl **reply)
+{
+    Lic__Repl msg;
+    Lic__Fetch f;
+    codec_repl_init (&msg);
+    lic__fetch__init (&f);
+    f.origin = (char *) division;
+    f.from_parent_seq = pseq;
+    f.from_quarantine_seq = qseq;
+    f.max = 1000;
+    msg.body_case = LIC__REPL__BODY_FETCH;
+    msg.fetch = &f;
+    return s_exchange (dealer, &msg, LIC__REPL__BODY_FETCHED, reply);
 }
 
 //  Sends one FileWant and waits for its FileChunk; caller frees *reply.
@@ -119,31 +127,7 @@ s_want (zsock_t *dealer, const uint8_t digest [FILES_DIGEST], uint64_t offset, L
     w.offset = offset;
     msg.body_case = LIC__REPL__BODY_FILE_WANT;
     msg.file_want = &w;
-    uint8_t *buf;
-    size_t len;
-    if (codec_repl_encode (&msg, &buf, &len) != ERR_OK)
-        return ERR_NOMEM;
-    zframe_t *frame = zframe_new (buf, len);
-    free (buf);
-    if (zframe_send (&frame, dealer, 0) != 0)
-        return ERR_IO;
-    while (true) {
-        frame = zframe_recv (dealer);
-        if (!frame)
-            return ERR_BUSY;
-        int rc = codec_repl_decode (zframe_data (frame), zframe_size (frame), reply);
-        zframe_destroy (&frame);
-        if (rc != ERR_OK)
-            return rc;
-        if ((*reply)->body_case == LIC__REPL__BODY_FILE_CHUNK)
-            return ERR_OK;
-        if ((*reply)->body_case == LIC__REPL__BODY_NACK) {
-            rc = (*reply)->nack->code? (*reply)->nack->code: ERR_FORBIDDEN;
-            codec_repl_free (reply);
-            return rc;
-        }
-        codec_repl_free (reply);        //  heartbeats and the like
-    }
+    return s_exchange (dealer, &msg, LIC__REPL__BODY_FILE_CHUNK, reply);
 }
 
 typedef struct {
