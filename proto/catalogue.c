@@ -282,7 +282,7 @@ s_in_year (s_date_t d, int64_t year)
 //  2024-02-29 + 12 -> 2025-02-28 -> 2025-02-27; 2024-03-01 + 12 ->
 //  2025-03-01 -> 2025-02-28.  False if the end is after year 9999.
 static bool
-s_term_end (s_date_t from, uint32_t months, char *out, size_t size)
+s_term_end (s_date_t from, uint32_t months, char out [LIFECYCLE_DAY_SIZE])
 {
     int64_t index = from.year * 12 + (from.month - 1) + months;
     s_date_t end = { index / 12, (int) (index % 12) + 1, from.day };
@@ -301,9 +301,9 @@ s_term_end (s_date_t from, uint32_t months, char *out, size_t size)
     }
     if (end.year > 9999)
         return false;
-    snprintf (out, size, "%04d-%02d-%02d", (int) end.year, end.month,
-              end.day);
-    return true;
+    //  From is a date of licid_date_valid (year 1900 or later) and the
+    //  end is after it, so the year has 4 digits and this always writes
+    return lifecycle_date_text (end.year, end.month, end.day, out);
 }
 
 
@@ -562,15 +562,21 @@ s_bad_item (char *why, size_t why_size, const Lic__ItemSpec *spec,
     return ERR_CATALOGUE;
 }
 
-//  The value in quotes if the item is public and it prints, else "value"
+//  Bytes of the quoted value and its NUL (s_shown quotes at most
+//  S_QUOTE_MAX bytes)
+#define S_QUOTED_SIZE (S_QUOTE_MAX + 3)
+
+//  The value in quotes if the item is public and it prints, else "value".
+//  For messages only: the checks below call it on their failure path,
+//  never for a value that passes (it costs a text check and a printf).
 static const char *
-s_quoted (const Lic__ItemSpec *spec, const char *value, char *buf, size_t size)
+s_quoted (const Lic__ItemSpec *spec, const char *value, char buf [S_QUOTED_SIZE])
 {
     if (spec->sensitivity != LIC__SENSITIVITY__SENS_PUBLIC
     ||  strchr (value, '"') || strchr (value, '\\')
     ||  s_shown (value) != value)
         return "value";
-    snprintf (buf, size, "\"%s\"", value);
+    snprintf (buf, S_QUOTED_SIZE, "\"%s\"", value);
     return buf;
 }
 
@@ -614,8 +620,9 @@ s_check_unknown (const Lic__LicenseType *t, const Lic__LicenseContent *c,
     return ERR_OK;
 }
 
+//  buf: where s_quoted writes the value for a message
 static int
-s_check_kind (const Lic__ItemSpec *spec, const char *value, const char *shown,
+s_check_kind (const Lic__ItemSpec *spec, const char *value, char buf [S_QUOTED_SIZE],
               char *why, size_t why_size)
 {
     s_decimal_t unused;
@@ -625,10 +632,10 @@ s_check_kind (const Lic__ItemSpec *spec, const char *value, const char *shown,
         case LIC__ITEM_KIND__KIND_INTEGER:
             if (!s_integer_syntax (value))
                 return s_bad_item (why, why_size, spec, "%s is not an "
-                                   "integer", shown);
+                                   "integer", s_quoted (spec, value, buf));
             if (!s_integer_fits (value))
                 return s_bad_item (why, why_size, spec, "%s is outside the "
-                                   "64-bit integer range", shown);
+                                   "64-bit integer range", s_quoted (spec, value, buf));
             return ERR_OK;
         case LIC__ITEM_KIND__KIND_DECIMAL:
             switch (s_decimal_parse (value, &unused)) {
@@ -636,28 +643,29 @@ s_check_kind (const Lic__ItemSpec *spec, const char *value, const char *shown,
                     return ERR_OK;
                 case S_DECIMAL_TOO_PRECISE:
                     return s_bad_item (why, why_size, spec, "%s has more "
-                                       "than %d decimal places", shown,
-                                       S_DECIMALS_MAX);
+                                       "than %d decimal places",
+                                       s_quoted (spec, value, buf), S_DECIMALS_MAX);
                 default:
                     return s_bad_item (why, why_size, spec, "%s is not a "
-                                       "decimal", shown);
+                                       "decimal", s_quoted (spec, value, buf));
             }
         case LIC__ITEM_KIND__KIND_DATE:
             if (licid_date_valid (value))
                 return ERR_OK;
             return s_bad_item (why, why_size, spec, "%s is not a date "
-                               "YYYY-MM-DD", shown);
+                               "YYYY-MM-DD", s_quoted (spec, value, buf));
         case LIC__ITEM_KIND__KIND_ENUM:
             for (size_t v = 0; v < spec->n_values; v++)
                 if (strcmp (value, s_str (spec->values [v])) == 0)
                     return ERR_OK;
             return s_bad_item (why, why_size, spec, "%s is not one of the "
-                               "%zu allowed values", shown, spec->n_values);
+                               "%zu allowed values", s_quoted (spec, value, buf),
+                               spec->n_values);
         case LIC__ITEM_KIND__KIND_BOOLEAN:
             if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
                 return ERR_OK;
             return s_bad_item (why, why_size, spec, "%s is not true or "
-                               "false", shown);
+                               "false", s_quoted (spec, value, buf));
         default:
             break;
     }
@@ -669,7 +677,7 @@ s_check_kind (const Lic__ItemSpec *spec, const char *value, const char *shown,
 //  for the kind is ignored (catalogue_check_type refuses such types)
 static int
 s_check_range (const Lic__ItemSpec *spec, const char *value,
-               const char *shown, char *why, size_t why_size)
+               char buf [S_QUOTED_SIZE], char *why, size_t why_size)
 {
     const char *min = s_str (spec->min), *max = s_str (spec->max);
     if (!s_parses_as (spec->kind, value))
@@ -677,11 +685,11 @@ s_check_range (const Lic__ItemSpec *spec, const char *value,
     if (*min && s_parses_as (spec->kind, min)
     &&  s_bound_cmp (spec->kind, value, min) < 0)
         return s_bad_item (why, why_size, spec, "%s is below the minimum "
-                           "%s", shown, min);
+                           "%s", s_quoted (spec, value, buf), min);
     if (*max && s_parses_as (spec->kind, max)
     &&  s_bound_cmp (spec->kind, value, max) > 0)
         return s_bad_item (why, why_size, spec, "%s is above the maximum "
-                           "%s", shown, max);
+                           "%s", s_quoted (spec, value, buf), max);
     return ERR_OK;
 }
 
@@ -698,15 +706,14 @@ s_check_item (const Lic__ItemSpec *spec, const char *value,
     size_t length;
     if (!s_utf8_count (value, &length))
         return s_bad_item (why, why_size, spec, "value is not valid UTF-8");
-    char buf [S_QUOTE_MAX + 3];
-    const char *shown = s_quoted (spec, value, buf, sizeof buf);
-    int rc = s_check_kind (spec, value, shown, why, why_size);
+    char buf [S_QUOTED_SIZE];
+    int rc = s_check_kind (spec, value, buf, why, why_size);
     if (rc)
         return rc;
     if (spec->max_length > 0 && length > spec->max_length)
         return s_bad_item (why, why_size, spec, "%zu characters, at most %u "
                            "allowed", length, (unsigned) spec->max_length);
-    return s_check_range (spec, value, shown, why, why_size);
+    return s_check_range (spec, value, buf, why, why_size);
 }
 
 static int
@@ -725,13 +732,13 @@ s_check_validity (const Lic__ValidityRule *rule, const Lic__LicenseContent *c,
         return ERR_OK;
     unsigned months = (unsigned) rule->term_months;
     s_date_t from;
-    char expected [16];
+    char expected [LIFECYCLE_DAY_SIZE];
     if (!s_date_parse (c->valid_from, &from)) {
         err_why (why, why_size, "validity: a %u-month term needs valid_from "
                "as a date YYYY-MM-DD", months);
         return ERR_CATALOGUE;
     }
-    if (!s_term_end (from, rule->term_months, expected, sizeof expected)) {
+    if (!s_term_end (from, rule->term_months, expected)) {
         err_why (why, why_size, "validity: a %u-month term from %s ends after "
                "9999-12-31", months, c->valid_from);
         return ERR_CATALOGUE;

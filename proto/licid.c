@@ -269,6 +269,31 @@ s_split_printed (const char *text, licid_t *out, char *why, size_t why_size)
     return ERR_OK;
 }
 
+//  Writes id->bare from the parts, as snprintf "%s%s%s%s%c" would (it ran
+//  twice per event).  Each part is bounded by its array (NUL-terminated),
+//  so the whole is at most LICID_BARE_MAX bytes.
+static void
+s_bare (licid_t *id)
+{
+    const struct {
+        const char *part;
+        size_t max;
+    } parts [4] = {
+        { id->type_code, sizeof id->type_code - 1 },
+        { id->issuer, sizeof id->issuer - 1 },
+        { id->serial, sizeof id->serial - 1 },
+        { id->version, sizeof id->version - 1 },
+    };
+    char *at = id->bare;
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strnlen (parts [i].part, parts [i].max);
+        memcpy (at, parts [i].part, n);
+        at += n;
+    }
+    *at++ = id->check;
+    *at = 0;
+}
+
 int
 licid_parse (const char *text, licid_t *out, char *why, size_t why_size)
 {
@@ -312,8 +337,7 @@ licid_parse (const char *text, licid_t *out, char *why, size_t why_size)
         }
     }
     if (rc == ERR_OK) {
-        snprintf (out->bare, sizeof out->bare, "%s%s%s%s%c", out->type_code,
-                  out->issuer, out->serial, out->version, out->check);
+        s_bare (out);
         return ERR_OK;
     }
     memset (out, 0, sizeof *out);

@@ -272,6 +272,31 @@ lifecycle_time_valid (int64_t t)
     return t >= LIFECYCLE_TIME_MIN && t < LIFECYCLE_TIME_MAX;
 }
 
+//  Writes the `width` low decimal digits of v (0 <= v < 10^width) at out
+static void
+s_digits (char *out, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out [i] = (char) ('0' + v % 10);
+        v /= 10;
+    }
+}
+
+bool
+lifecycle_date_text (int64_t year, int month, int day, char out [LIFECYCLE_DAY_SIZE])
+{
+    out [0] = 0;
+    if (year < 0 || year > 9999 || month < 0 || month > 99 || day < 0 || day > 99)
+        return false;
+    s_digits (out, year, 4);
+    out [4] = '-';
+    s_digits (out + 5, month, 2);
+    out [7] = '-';
+    s_digits (out + 8, day, 2);
+    out [10] = 0;
+    return true;
+}
+
 bool
 lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE])
 {
@@ -280,13 +305,7 @@ lifecycle_day (int64_t t, char day [LIFECYCLE_DAY_SIZE])
         return false;
     //  Years 1990..2100: 4 digits, so "YYYY-MM-DD" is exactly 10 bytes.
     int64_t key = lifecycle_civil_key (lifecycle_today ((time_t) t));
-    int n = snprintf (day, LIFECYCLE_DAY_SIZE, "%04d-%02d-%02d", (int) (key / 10000),
-                      (int) (key / 100 % 100), (int) (key % 100));
-    if (n != LIFECYCLE_DAY_SIZE - 1) {
-        day [0] = 0;
-        return false;
-    }
-    return true;
+    return lifecycle_date_text (key / 10000, (int) (key / 100 % 100), (int) (key % 100), day);
 }
 
 const char *

@@ -71,6 +71,14 @@ bool
 //  Bytes of a civil date "YYYY-MM-DD" and its NUL.
 #define LIFECYCLE_DAY_SIZE 11
 
+//  Writes year-month-day as "YYYY-MM-DD" into out, the bytes
+//  snprintf (out, LIFECYCLE_DAY_SIZE, "%04d-%02d-%02d", ...) writes, without
+//  printf's cost (it runs several times per event).  True if year is in
+//  0..9999 and month and day in 0..99 (every field its full width, so the
+//  date is exactly 10 bytes); otherwise writes "" and returns false.
+bool
+    lifecycle_date_text (int64_t year, int month, int day, char out [LIFECYCLE_DAY_SIZE]);
+
 //  Writes the civil date (UTC+8) of unix time t as "YYYY-MM-DD" into day,
 //  in 64-bit integers (no libc, no overflow for any t).  True if t is in
 //  the time window; otherwise writes "" and returns false.  day is always

@@ -246,6 +246,32 @@ test_parse_serial_bounds (void)
     assert (!s_parses (printed));
 }
 
+//  The bare form licid_parse writes is the parts as printf joins them
+//  ("%s%s%s%s%c"), for every serial length, from either form
+static void
+test_parse_bare_matches_printf (void)
+{
+    char text [160], printed [160], serial [LICID_SERIAL_MAX + 1];
+    licid_t id;
+    for (size_t len = 1; len <= LICID_SERIAL_MAX; len++) {
+        for (size_t i = 0; i < len; i++)
+            serial [i] = s_alnum36 [(i * 7 + len) % 36];
+        serial [len] = 0;
+        s_make_bare (text, sizeof text, V2_TYPE, V2_ISSUER, serial, V1_VERSION);
+        assert (strlen (text) == 43 + len);
+        memset (&id, 'x', sizeof id);
+        assert (licid_parse (text, &id, NULL, 0) == ERR_OK);
+        assert (strlen (id.bare) == strlen (text));
+        assert (memcmp (id.bare, text, strlen (text) + 1) == 0);
+        assert (licid_printed (&id, printed, sizeof printed) == ERR_OK);
+        memset (&id, 'x', sizeof id);
+        assert (licid_parse (printed, &id, NULL, 0) == ERR_OK);
+        assert (memcmp (id.bare, text, strlen (text) + 1) == 0);
+    }
+    //  The longest bare id fills the field exactly
+    assert (strlen (id.bare) == LICID_BARE_MAX);
+}
+
 static void
 test_parse_rejects_overlong_ids (void)
 {
@@ -569,6 +595,7 @@ main (void)
     test_parse_rejects_changed_body ();
     test_parse_rejects_truncated_ids ();
     test_parse_serial_bounds ();
+    test_parse_bare_matches_printf ();
     test_parse_rejects_overlong_ids ();
     test_parse_rejects_lower_case ();
     test_parse_rejects_whitespace ();
@@ -588,6 +615,6 @@ main (void)
     test_division_valid ();
     test_holder_type_valid_matches_annex_a ();
     test_type_code_valid ();
-    printf ("test_licid: 28 cases OK\n");
+    printf ("test_licid: 30 cases OK\n");
     return 0;
 }

@@ -419,6 +419,80 @@ test_time_text_is_rfc3339_in_utc8 (void)
     assert (strcmp (lifecycle_time_text (LIFECYCLE_TIME_MAX, t), "4102444800") == 0);
 }
 
+//  One date as printf writes it: the reference lifecycle_date_text must match
+static void
+s_check_date (int64_t year, int month, int day)
+{
+    char got [LIFECYCLE_DAY_SIZE], want [64];
+    memset (got, 'x', sizeof got);
+    bool ok = lifecycle_date_text (year, month, day, got);
+    bool in_range = year >= 0 && year <= 9999 && month >= 0 && month <= 99
+                 && day >= 0 && day <= 99;
+    assert (ok == in_range);
+    if (!in_range) {
+        assert (got [0] == 0);
+        return;
+    }
+    int n = snprintf (want, sizeof want, "%04d-%02d-%02d", (int) year, month, day);
+    assert (n == LIFECYCLE_DAY_SIZE - 1);
+    assert (memcmp (got, want, LIFECYCLE_DAY_SIZE) == 0);
+}
+
+static void
+test_date_text_matches_printf (void)
+{
+    //  Every year with dates that exercise each digit position
+    for (int64_t year = 0; year <= 9999; year++) {
+        s_check_date (year, (int) (year % 13), (int) (year % 32));
+        s_check_date (year, 12, 31);
+    }
+    //  Every month and day of a few years, the out-of-calendar 0 and 99 too
+    int64_t years [] = { 0, 1, 9, 10, 99, 100, 999, 1000, 1990, 2026, 2099, 9999 };
+    for (size_t y = 0; y < sizeof years / sizeof years [0]; y++)
+        for (int month = 0; month <= 99; month++)
+            for (int day = 0; day <= 99; day++)
+                s_check_date (years [y], month, day);
+    //  Outside: refused, never a wrong or longer date
+    int64_t bad_years [] = { -1, -9999, 10000, 99999, INT32_MAX, (int64_t) INT32_MAX + 1,
+                             INT64_MAX, INT64_MIN };
+    for (size_t y = 0; y < sizeof bad_years / sizeof bad_years [0]; y++)
+        s_check_date (bad_years [y], 1, 1);
+    int bad [] = { -1, 100, 1000, INT32_MAX, INT32_MIN };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        s_check_date (2026, bad [i], 1);
+        s_check_date (2026, 1, bad [i]);
+    }
+}
+
+//  Every day of the time window, at its first and last second in UTC+8,
+//  against gmtime: lifecycle_day is that date
+static void
+test_day_matches_gmtime (void)
+{
+    char day [LIFECYCLE_DAY_SIZE], want [32];
+    int64_t first = LIFECYCLE_TIME_MIN - (LIFECYCLE_TIME_MIN + 8 * 3600) % 86400;
+    for (int64_t t = first; t < LIFECYCLE_TIME_MAX; t += 86400) {
+        int64_t probes [] = { t, t + 86399, t + 43200 };
+        for (int i = 0; i < 3; i++) {
+            int64_t p = probes [i];
+            bool in = p >= LIFECYCLE_TIME_MIN && p < LIFECYCLE_TIME_MAX;
+            assert (lifecycle_day (p, day) == in);
+            if (!in) {
+                assert (day [0] == 0);
+                continue;
+            }
+            time_t local = (time_t) (p + 8 * 3600);
+            struct tm tm;
+            assert (gmtime_r (&local, &tm));
+            assert (strftime (want, sizeof want, "%Y-%m-%d", &tm) == 10);
+            assert (strcmp (day, want) == 0);
+        }
+    }
+    assert (!lifecycle_day (LIFECYCLE_TIME_MAX, day) && day [0] == 0);
+    assert (!lifecycle_day (INT64_MIN, day) && day [0] == 0);
+    assert (!lifecycle_day (INT64_MAX, day) && day [0] == 0);
+}
+
 int
 main (void)
 {
@@ -437,6 +511,8 @@ main (void)
     test_status_names_and_codes ();
     test_op_names_round_trip ();
     test_time_text_is_rfc3339_in_utc8 ();
-    printf ("test_lifecycle: 15 cases OK\n");
+    test_date_text_matches_printf ();
+    test_day_matches_gmtime ();
+    printf ("test_lifecycle: 17 cases OK\n");
     return 0;
 }
