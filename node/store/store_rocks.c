@@ -6,6 +6,15 @@
     a bounded LRU block cache shared by all column families and bounded
     write buffers, so memory does not grow with the repository.
 
+    Memtables keep a bloom filter of their whole keys (memtable_whole_key_
+    filtering, 2 % of the write buffer: ~10 bits a key in the families of
+    small values).  Every event looks up keys that are usually absent --
+    its dedup mark, an issued license's state -- and without the filter
+    each such miss walks the skip list of every memtable of the family
+    (active and immutable) before the SSTs' own blooms answer.  Callgrind
+    of a publishing node: 991.8k -> 977.1k instructions an event, the
+    views' apply 78.2k -> 71.3k, L1 data misses 668 -> 561 an event.
+
     The `file` family (license files, node/store/files.h) has options of
     its own: RocksDB's integrated BlobDB, so the chunks (128 KiB) live in
     blob files beside the SSTs of the same database -- one WAL, one
@@ -155,6 +164,10 @@ store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
     rocksdb_filterpolicy_t *bloom = rocksdb_filterpolicy_create_bloom (10);
     rocksdb_block_based_options_set_filter_policy (self->table, bloom);
     rocksdb_options_set_block_based_table_factory (self->options, self->table);
+    //  A bloom filter over each memtable's whole keys (the reasons are at
+    //  the top): 2 % of the write buffer, 320 KiB a memtable.
+    rocksdb_options_set_memtable_whole_key_filtering (self->options, 1);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio (self->options, 0.02);
     //  The file family: the same, with BlobDB (the reasons are at the top).
     self->file_options = rocksdb_options_create_copy (self->options);
     rocksdb_options_set_enable_blob_files (self->file_options, 1);
