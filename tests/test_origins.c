@@ -7,8 +7,10 @@
     iff it fills a hole, once; a node's own entries skip the origin seqs
     of its children's entries (origin_skip), which open no hole; the
     holes survive a reopen; one more hole than VIEWS_HOLES_MAX is
-    refused.
+    refused.  Also the views' key writer (views_key_t, views_int.h): the
+    same bytes and length as the snprintf it replaced, truncation included.
 */
+#undef NDEBUG
 #include <assert.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -125,6 +127,71 @@ test_holes_are_bounded (views_t *v)
     assert (views_origin_holes (v, d, h, 1) == VIEWS_HOLES_MAX - 1);
 }
 
+//  Pieces of text of every length up to 100, with bytes a key holds
+static void
+s_piece (char *out, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        out [i] = (char) ("0123456789ABCDEFXYZ/abc\xe6\x9d\xad." [(i * 7 + seed) % 29]);
+    out [len] = 0;
+}
+
+//  The written key and its length against snprintf's for the same pieces
+static void
+s_check_key (const char *got, size_t got_len, const char *want, int want_n, size_t size)
+{
+    assert (want_n >= 0 && got_len == (size_t) want_n);
+    size_t shown = got_len < size? got_len: size - 1;
+    assert (memcmp (got, want, shown) == 0);
+    assert (got [shown] == 0);
+}
+
+static void
+test_keys_match_printf (void)
+{
+    static const size_t lens [] = { 0, 1, 2, 14, 15, 16, 18, 20, 21, 22, 40, 64, 75, 100 };
+    static const size_t precisions [] = { 0, 1, 15, 21, SIZE_MAX };
+    size_t n_lens = sizeof lens / sizeof lens [0];
+    char a [101], b [101], c [101], got [200], want [200];
+    for (size_t i = 0; i < n_lens; i++)
+    for (size_t j = 0; j < n_lens; j++) {
+        s_piece (a, lens [i], (unsigned) i);
+        s_piece (b, lens [j], (unsigned) j + 3);
+        s_piece (c, lens [(i + j) % n_lens], (unsigned) (i * j));
+        for (size_t size = 1; size <= 200; size++) {
+            //  "division/rest", as the registry maps key
+            memset (got, 'x', sizeof got);
+            memset (want, 'y', sizeof want);
+            views_key_div (got, size, a, b);
+            int n = snprintf (want, size, "%s/%s", a, b);
+            s_check_key (got, (size_t) n, want, n, size);
+            assert (strlen (got) == ((size_t) n < size? (size_t) n: size - 1));
+            //  "%s%c%s%c%s" with 0s: the holder index key (and the
+            //  successor key, its first two pieces)
+            views_key_t k;
+            views_key_init (&k, got, size);
+            views_key_str (&k, a, SIZE_MAX);
+            views_key_char (&k, 0);
+            views_key_str (&k, b, SIZE_MAX);
+            views_key_char (&k, 0);
+            views_key_str (&k, c, SIZE_MAX);
+            n = snprintf (want, size, "%s%c%s%c%s", a, 0, b, 0, c);
+            s_check_key (got, k.len, want, n, size);
+            //  "%.15s/%.21s" and other precisions: a type's line key
+            for (size_t p = 0; p < sizeof precisions / sizeof precisions [0]; p++) {
+                size_t pa = precisions [p], pb = precisions [(p + 2) % 5];
+                views_key_init (&k, got, size);
+                views_key_str (&k, a, pa);
+                views_key_char (&k, '/');
+                views_key_str (&k, b, pb);
+                n = snprintf (want, size, "%.*s/%.*s", pa == SIZE_MAX? 1000: (int) pa, a,
+                              pb == SIZE_MAX? 1000: (int) pb, b);
+                s_check_key (got, k.len, want, n, size);
+            }
+        }
+    }
+}
+
 int
 main (void)
 {
@@ -136,6 +203,7 @@ main (void)
     assert (store_open (&store, s_base, &cfg, why, sizeof why) == ERR_OK);
     views_t *v = NULL;
     assert (views_open (&v, store, "330000") == ERR_OK);
+    test_keys_match_printf ();
     test_a_late_entry_fills_its_hole_once (v);
     test_a_hole_splits_as_it_fills (v);
     test_own_entries_of_a_city_skip_without_holes (v);

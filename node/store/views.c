@@ -98,11 +98,14 @@ s_overlay_take (zhashx_t *map, const char *key, uint64_t gen, uint8_t *bytes, si
     return ERR_OK;
 }
 
-//  Key of the pending entries (self->entries): the seq in hex.
+//  Key of the pending entries (self->entries): the seq in hex, 16
+//  lower-case digits ("%016" PRIx64: the big-endian bytes in hex).
 static const char *
 s_seq_key (char hex [17], uint64_t seq)
 {
-    snprintf (hex, 17, "%016" PRIx64, seq);
+    uint8_t be [8];
+    store_put_u64 (be, seq);
+    seal_hex (hex, be, sizeof be);
     return hex;
 }
 
@@ -487,11 +490,19 @@ views_state_complete (store_t *store, const uint8_t *state, size_t len, Lic__Lic
 
 //  Key of the holder index: holder id 0x00 id_type 0x00 license id, so
 //  a holder's licenses of every id type are one prefix scan.
+//  0 if it does not fit in size bytes (with a NUL after it, as the
+//  snprintf that made it asked).
 static size_t
 s_holder_key (uint8_t *buf, size_t size, const Lic__Holder *h, const char *license_id)
 {
-    int n = snprintf ((char *) buf, size, "%s%c%s%c%s", h->id, 0, h->id_type, 0, license_id);
-    return n < 0 || (size_t) n >= size? 0: (size_t) n;
+    views_key_t k;
+    views_key_init (&k, (char *) buf, size);
+    views_key_str (&k, h->id, SIZE_MAX);
+    views_key_char (&k, 0);
+    views_key_str (&k, h->id_type, SIZE_MAX);
+    views_key_char (&k, 0);
+    views_key_str (&k, license_id, SIZE_MAX);
+    return k.len < size? k.len: 0;
 }
 
 int
@@ -539,11 +550,16 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
 
 //  Key of the successor index (FORMAT.md family 16): predecessor id
 //  0x00 successor id, so a license's successors are one prefix scan.
+//  0 if it does not fit (as s_holder_key).
 static size_t
 s_successor_key (uint8_t *buf, size_t size, const char *pred, const char *license_id)
 {
-    int n = snprintf ((char *) buf, size, "%s%c%s", pred, 0, license_id);
-    return n < 0 || (size_t) n >= size? 0: (size_t) n;
+    views_key_t k;
+    views_key_init (&k, (char *) buf, size);
+    views_key_str (&k, pred, SIZE_MAX);
+    views_key_char (&k, 0);
+    views_key_str (&k, license_id, SIZE_MAX);
+    return k.len < size? k.len: 0;
 }
 
 //  The successor index follows the predecessor this license's content
@@ -659,7 +675,10 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         goto cleanup;
     const char *id = ev->license_id;
     store_batch_put (batch, STORE_CF_LICENSE, id, strlen (id), next_bytes, next_len);
-    rc = s_overlay_set (self->licenses, id, gen, next_bytes, next_len);
+    //  The batch copied them: the overlay keeps the encoded state itself
+    //  (never NULL: that would read as a deletion; freed on error).
+    rc = s_overlay_take (self->licenses, id, gen, next_bytes, next_len);
+    next_bytes = NULL;
     if (rc != ERR_OK)
         goto cleanup;
 

@@ -28,10 +28,15 @@ s_type_key (uint8_t *key, const char *code, uint32_t version, const char *divisi
 
 //  Key of a node's line of a type code in self->types: "division/code".
 #define S_LINE_KEY (16 + 1 + LICID_TYPE_LEN + 1)
+//  "%.15s/%.21s" (views_key_t: it runs twice per event).
 static void
 s_line_key (char key [S_LINE_KEY], const char *division, const char *code)
 {
-    snprintf (key, S_LINE_KEY, "%.15s/%.21s", division, code);
+    views_key_t k;
+    views_key_init (&k, key, S_LINE_KEY);
+    views_key_str (&k, division, 15);
+    views_key_char (&k, '/');
+    views_key_str (&k, code, LICID_TYPE_LEN);
 }
 
 //  Registry key of the signed envelope of a catalogue version:

@@ -8,6 +8,8 @@
 #define LICREPO_VIEWS_INT_H
 
 #include <czmq.h>
+#include <stdint.h>
+#include <string.h>
 #include "node/store/views.h"
 
 #define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
@@ -65,6 +67,69 @@ struct views_t {
     zhashx_t *vouched;      //  "division/hex key" of the node records applied since open
                             //  (pending included; views_revoke.c)
 };
+
+//  A key written piece by piece into buf (size > 0 bytes) exactly as
+//  snprintf would write the same pieces: at most size - 1 bytes and a
+//  NUL; len counts every byte asked for, so the key fit if len < size
+//  (what snprintf returns).  The keys of the per-event path were made
+//  with snprintf; this writes the same bytes (keys of proto/FORMAT.md and
+//  of the in-memory maps) without its cost.
+typedef struct {
+    char *buf;
+    size_t size;
+    size_t len;
+} views_key_t;
+
+static inline void
+views_key_init (views_key_t *k, char *buf, size_t size)
+{
+    k->buf = buf;
+    k->size = size;
+    k->len = 0;
+    buf [0] = 0;
+}
+
+//  Appends n bytes of s, as many as fit before the NUL's byte
+static inline void
+views_key_bytes (views_key_t *k, const char *s, size_t n)
+{
+    size_t end = k->size - 1;               //  where the NUL goes when full
+    if (k->len < end) {
+        size_t fit = n < end - k->len? n: end - k->len;
+        memcpy (k->buf + k->len, s, fit);
+        k->buf [k->len + fit] = 0;
+    }
+    k->len += n;
+}
+
+//  Appends s as "%.*s" with precision max (SIZE_MAX: all of s).  The
+//  callers pass strings of decoded messages, never NULL.
+static inline void
+views_key_str (views_key_t *k, const char *s, size_t max)
+{
+    views_key_bytes (k, s, strnlen (s, max));
+}
+
+//  Appends one byte, as "%c" (a 0 separates the parts of a store key)
+static inline void
+views_key_char (views_key_t *k, char c)
+{
+    views_key_bytes (k, &c, 1);
+}
+
+//  Writes a registry map key "division/rest" as snprintf (key, size,
+//  "%s/%s", division, rest) does (departments, application bodies,
+//  signing and CURVE keys by division).  Returns key.
+static inline const char *
+views_key_div (char *key, size_t size, const char *division, const char *rest)
+{
+    views_key_t k;
+    views_key_init (&k, key, size);
+    views_key_str (&k, division, SIZE_MAX);
+    views_key_char (&k, '/');
+    views_key_str (&k, rest, SIZE_MAX);
+    return key;
+}
 
 //  Puts entry into the log and the Merkle tree of batch, and notes its
 //  origin mark (views_flush_marks writes it).  ERR_OK, ERR_NOMEM, ERR_IO.

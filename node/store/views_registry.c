@@ -48,7 +48,7 @@ s_registry_install (views_t *self, Lic__Registration *reg)
 {
     const Lic__Department *dept = reg->department;
     char key [64];
-    snprintf (key, sizeof key, "%s/%s", reg->division, dept->credit_code);
+    views_key_div (key, sizeof key, reg->division, dept->credit_code);
     //  Drop the signers of an earlier record of the same department.
     Lic__Registration *old = (Lic__Registration *) zhashx_lookup (self->depts, key);
     if (old) {
@@ -75,7 +75,7 @@ s_registry_install (views_t *self, Lic__Registration *reg)
             s->dept = dept;
             s->revoked = pass == 1;
             seal_hex (hex, keys [i].data, 32);
-            snprintf (skey, sizeof skey, "%s/%s", reg->division, hex);
+            views_key_div (skey, sizeof skey, reg->division, hex);
             zhashx_update (self->signers, skey, s);
         }
     }
@@ -89,17 +89,17 @@ static int
 s_app_install (views_t *self, Lic__AppBodyRegistration *app)
 {
     char key [64], hex [65], kkey [96];
-    snprintf (key, sizeof key, "%s/%s", app->division, app->body->credit_code);
+    views_key_div (key, sizeof key, app->division, app->body->credit_code);
     Lic__AppBodyRegistration *old = (Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
     if (old && old->body->curve_key.len == 32) {
         seal_hex (hex, old->body->curve_key.data, 32);
-        snprintf (kkey, sizeof kkey, "%s/%s", old->division, hex);
+        views_key_div (kkey, sizeof kkey, old->division, hex);
         zhashx_delete (self->app_keys, kkey);
     }
     zhashx_update (self->apps, key, app);
     if (app->body->curve_key.len == 32 && !app->body->revoked) {
         seal_hex (hex, app->body->curve_key.data, 32);
-        snprintf (kkey, sizeof kkey, "%s/%s", app->division, hex);
+        views_key_div (kkey, sizeof kkey, app->division, hex);
         zhashx_update (self->app_keys, kkey, app);
     }
     return ERR_OK;
@@ -218,7 +218,7 @@ views_signer (views_t *self, const char *division, const uint8_t pk [32],
 {
     char hex [65], key [96];
     seal_hex (hex, pk, 32);
-    snprintf (key, sizeof key, "%s/%s", division, hex);
+    views_key_div (key, sizeof key, division, hex);
     views_signer_t *s = (views_signer_t *) zhashx_lookup (self->signers, key);
     if (!s)
         return ERR_UNKNOWN_KEY;
@@ -232,7 +232,7 @@ const Lic__Department *
 views_department (views_t *self, const char *division, const char *credit_code)
 {
     char key [64];
-    snprintf (key, sizeof key, "%s/%s", division, credit_code);
+    views_key_div (key, sizeof key, division, credit_code);
     Lic__Registration *reg = (Lic__Registration *) zhashx_lookup (self->depts, key);
     return reg? reg->department: NULL;
 }
@@ -296,7 +296,7 @@ views_merge_keys (views_t *self, const Lic__Department *in, Lic__Department *out
                   ProtobufCBinaryData *curve_buf, char *why, size_t why_size)
 {
     char key [64], fp [17], when [32];
-    snprintf (key, sizeof key, "%s/%s", self->division, in->credit_code);
+    views_key_div (key, sizeof key, self->division, in->credit_code);
     const Lic__Registration *reg = (const Lic__Registration *) zhashx_lookup (self->depts, key);
     const Lic__Department *old = reg? reg->department: NULL;
     s_utc (when, reg? reg->at: 0);
@@ -373,7 +373,7 @@ views_merge_app_keys (views_t *self, const Lic__AppBody *in, Lic__AppBody *out,
                       ProtobufCBinaryData *rev_buf, char *why, size_t why_size)
 {
     char key [64], fp [17], when [32];
-    snprintf (key, sizeof key, "%s/%s", self->division, in->credit_code);
+    views_key_div (key, sizeof key, self->division, in->credit_code);
     const Lic__AppBodyRegistration *reg =
         (const Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
     const Lic__AppBody *old = reg? reg->body: NULL;
@@ -439,7 +439,7 @@ views_apply_registration (views_t *self, store_batch_t *batch, uint64_t gen,
         return rc;
     //  The registry keeps its own copy, decoded from the bytes written.
     char key [64];
-    snprintf (key, sizeof key, "%s/%s", reg->division, reg->department->credit_code);
+    views_key_div (key, sizeof key, reg->division, reg->department->credit_code);
     void *copy = NULL;
     rc = views_int_put_body (batch, STORE_CF_REGISTRY, key, strlen (key),
                              LIC__ENTRY_KIND__ENTRY_REGISTRATION, reg, &copy);
@@ -522,7 +522,7 @@ views_app_body_by_key (views_t *self, const char *division, const uint8_t curve 
 {
     char hex [65], key [96];
     seal_hex (hex, curve, 32);
-    snprintf (key, sizeof key, "%s/%s", division, hex);
+    views_key_div (key, sizeof key, division, hex);
     Lic__AppBodyRegistration *r = (Lic__AppBodyRegistration *) zhashx_lookup (self->app_keys, key);
     return r? r->body: NULL;
 }
@@ -531,7 +531,7 @@ const Lic__AppBody *
 views_app_body (views_t *self, const char *division, const char *credit_code)
 {
     char key [64];
-    snprintf (key, sizeof key, "%s/%s", division, credit_code);
+    views_key_div (key, sizeof key, division, credit_code);
     Lic__AppBodyRegistration *r = (Lic__AppBodyRegistration *) zhashx_lookup (self->apps, key);
     return r? r->body: NULL;
 }
