@@ -791,6 +791,19 @@ test_late_events_are_counted_per_department_within_the_bound (void)
     assert (streq (c [n - 1].issuer, LATENESS_OTHER) && c [n - 1].events == 3 && c [n - 1].late == 3);
     assert (streq (c [n - 2].issuer, "913301080000000001") && c [n - 2].events == 1);
     free (c);
+    //  A code is kept as its first LATENESS_ISSUER_SIZE - 1 bytes: longer
+    //  ones that share them count as one department
+    lateness_reset ();
+    s_commit ("91330106000000003C" "ABCDE", dec5, dec6);          //  23 bytes: kept whole
+    s_commit ("91330106000000003C" "ABCDEF", dec5, dec6);         //  24
+    s_commit ("91330106000000003C" "ABCDEFGHIJKLMN", dec5, dec5);  //  32
+    s_commit ("91330106000000003C" "ABCD", dec5, dec5);           //  22: another
+    n = lateness_counts (&c);
+    assert (n == 2);
+    assert (streq (c [0].issuer, "91330106000000003CABCD") && c [0].events == 1);
+    assert (streq (c [1].issuer, "91330106000000003CABCDE") && c [1].events == 3
+            && c [1].late == 2);
+    free (c);
     lateness_reset ();
     assert (lateness_counts (&c) == 0 && c == NULL);
 }

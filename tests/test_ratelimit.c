@@ -4,6 +4,7 @@
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 #include "node/serve/ratelimit.h"
 
 static void
@@ -37,6 +38,29 @@ test_keys_are_apart (void)
     assert (ratelimit_take (r, "a", 1000) && !ratelimit_take (r, "a", 1000));
     assert (ratelimit_take (r, "a", 100000) && ratelimit_take (r, "a", 100000)
             && !ratelimit_take (r, "a", 100000));
+    ratelimit_destroy (&r);
+}
+
+//  Only the first RATELIMIT_KEY_MAX bytes of a key count
+static void
+test_long_keys_share_their_first_bytes (void)
+{
+    ratelimit_t *r = ratelimit_new (1, 1);
+    char key [RATELIMIT_KEY_MAX + 8];
+    memset (key, 'k', sizeof key);
+    key [RATELIMIT_KEY_MAX - 1] = 0;                  //  63 bytes
+    assert (ratelimit_take (r, key, 0) && !ratelimit_take (r, key, 0));
+    key [RATELIMIT_KEY_MAX - 1] = 'k';
+    key [RATELIMIT_KEY_MAX] = 0;                      //  64: another key
+    assert (ratelimit_take (r, key, 0));
+    key [RATELIMIT_KEY_MAX] = 'A';
+    key [RATELIMIT_KEY_MAX + 1] = 0;                  //  65: the 64-byte one's
+    assert (!ratelimit_take (r, key, 0));
+    key [RATELIMIT_KEY_MAX] = 'B';
+    key [RATELIMIT_KEY_MAX + 7] = 0;                  //  71: the same
+    assert (!ratelimit_take (r, key, 0));
+    assert (ratelimit_size (r) == 2);
+    assert (ratelimit_take (r, NULL, 0) && !ratelimit_take (r, "", 0));
     ratelimit_destroy (&r);
 }
 
@@ -80,8 +104,9 @@ main (void)
 {
     test_burst_then_rate ();
     test_keys_are_apart ();
+    test_long_keys_share_their_first_bytes ();
     test_no_limit_when_rate_is_zero ();
     test_full_buckets_forgotten_and_table_bounded ();
-    printf ("test_ratelimit: 4 cases OK\n");
+    printf ("test_ratelimit: 5 cases OK\n");
     return 0;
 }

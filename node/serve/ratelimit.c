@@ -64,8 +64,12 @@ ratelimit_take (ratelimit_t *self, const char *key, int64_t now_ms)
 {
     if (self->rate == 0)
         return true;
+    //  The first RATELIMIT_KEY_MAX bytes count (no printf per request)
     char k [RATELIMIT_KEY_MAX + 1];
-    snprintf (k, sizeof k, "%s", key? key: "");
+    const char *text = key? key: "";
+    size_t len = strnlen (text, RATELIMIT_KEY_MAX);
+    memcpy (k, text, len);
+    k [len] = 0;
     s_bucket_t *b = (s_bucket_t *) zhashx_lookup (self->buckets, k);
     if (!b && zhashx_size (self->buckets) < RATELIMIT_KEYS
     &&  (b = (s_bucket_t *) calloc (1, sizeof *b))) {
