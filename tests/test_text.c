@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "proto/text.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
@@ -142,6 +144,368 @@ test_dup_makes_text_of_anything (void)
     free (d);
 }
 
+
+//  --------------------------------------------------------------------
+//  The reference: text_check and text_dup as first written, one code
+//  point decoded at a time after a strnlen.  The table-driven text.c
+//  must give the same result, error code and count on every input.
+
+static size_t
+s_ref_char (const unsigned char *p)
+{
+    unsigned c = p [0], code;
+    size_t len;
+    if (c < 0x80)
+        return (c >= 0x20 && c != 0x7F) || c == '\t' || c == '\n' || c == '\r'? 1: 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        code = c & 0x1F;
+    }
+    else
+    if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        code = c & 0x0F;
+    }
+    else
+    if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        code = c & 0x07;
+    }
+    else
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p [i] & 0xC0) != 0x80)
+            return 0;
+        code = code << 6 | (p [i] & 0x3F);
+    }
+    if ((len == 3 && code < 0x800) || (len == 4 && code < 0x10000))
+        return 0;
+    if (code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return 0;
+    if (code <= 0x9F)
+        return 0;
+    return len;
+}
+
+static int
+s_ref_check (const char *s, size_t max_bytes, size_t *chars)
+{
+    s = s? s: "";
+    size_t len = max_bytes < SIZE_MAX? strnlen (s, max_bytes + 1): strlen (s);
+    if (len > max_bytes)
+        return ERR_TOO_LARGE;
+    const unsigned char *p = (const unsigned char *) s;
+    size_t n = 0;
+    while (*p) {
+        size_t l = s_ref_char (p);
+        if (l == 0)
+            return ERR_BAD_FIELD;
+        p += l;
+        n++;
+    }
+    if (chars)
+        *chars = n;
+    return ERR_OK;
+}
+
+static char *
+s_ref_dup (const char *s, size_t max_bytes)
+{
+    const unsigned char *p = (const unsigned char *) (s? s: "");
+    size_t len = strnlen ((const char *) p, max_bytes);
+    size_t cap = len <= max_bytes / 3? len * 3: max_bytes;
+    char *out = malloc (cap + 1);
+    assert (out);
+    size_t n = 0;
+    while (*p) {
+        size_t l = s_ref_char (p);
+        const char *piece = l? (const char *) p: "\xEF\xBF\xBD";
+        size_t piece_len = l? l: 3;
+        if (n + piece_len > cap)
+            break;
+        memcpy (out + n, piece, piece_len);
+        n += piece_len;
+        p += l? l: 1;
+    }
+    out [n] = 0;
+    return out;
+}
+
+static size_t s_compared;
+
+static void
+s_fail (const char *what, const char *s, size_t max_bytes)
+{
+    fprintf (stderr, "test_text: %s differs from the reference on max_bytes %zu, bytes:", what,
+             max_bytes);
+    for (size_t i = 0; s [i] && i < 64; i++)
+        fprintf (stderr, " %02X", (unsigned char) s [i]);
+    fprintf (stderr, "\n");
+    abort ();
+}
+
+//  text_check (s, max_bytes) as the reference has it: code and count
+static void
+s_same (const char *s, size_t max_bytes)
+{
+    size_t n = 777, ref_n = 777;
+    if (text_check (s, max_bytes, &n) != s_ref_check (s, max_bytes, &ref_n) || n != ref_n)
+        s_fail ("text_check", s, max_bytes);
+    s_compared++;
+}
+
+//  ... and text_dup too
+static void
+s_same_dup (const char *s, size_t max_bytes)
+{
+    s_same (s, max_bytes);
+    char *d = text_dup (s, max_bytes), *ref = s_ref_dup (s, max_bytes);
+    if (!d || strcmp (d, ref) != 0)
+        s_fail ("text_dup", s, max_bytes);
+    //  What the copy writes, the check accepts
+    assert (text_check (d, max_bytes, NULL) == ERR_OK);
+    free (d);
+    free (ref);
+}
+
+//  Bytes that stand for each kind a byte after a lead may be: NUL,
+//  ASCII, DEL, continuation edges, leads, never-valid bytes
+static const unsigned char s_kinds [] = { 0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF };
+#define S_KINDS (sizeof s_kinds)
+
+//  What decides a third or fourth byte: NUL, ASCII, continuation or not
+static const unsigned char s_after [] = { 0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xFF };
+#define S_AFTER (sizeof s_after)
+
+//  Every first and second byte, with each kind of third and fourth:
+//  alone (checked on the last bytes before the bound) and amid ASCII
+//  (checked in the run ahead of it), and each length bound around it.
+static void
+test_every_short_sequence_as_the_reference (void)
+{
+    for (unsigned b0 = 1; b0 < 256; b0++)
+    for (unsigned b1 = 0; b1 < 256; b1++)
+    for (size_t k2 = 0; k2 < S_AFTER; k2++)
+    for (size_t k3 = 0; k3 < S_AFTER; k3++) {
+        char alone [5] = { (char) b0, (char) b1, (char) s_after [k2], (char) s_after [k3], 0 };
+        size_t len = strlen (alone);
+        s_same_dup (alone, 16);
+        s_same (alone, len);
+        s_same (alone, len - 1);
+        char amid [32];
+        snprintf (amid, sizeof amid, "a%sbcdefghijklm", alone);
+        s_same (amid, SIZE_MAX);
+        s_same (amid, strlen (amid));
+    }
+    //  The leads of 3- and 4-byte forms with every third, then every
+    //  fourth byte, the second at the edges of its ranges
+    static const unsigned char second [] = { 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0 };
+    for (unsigned b0 = 0xE0; b0 <= 0xF4; b0++)
+    for (size_t k1 = 0; k1 < sizeof second; k1++)
+    for (unsigned b = 1; b < 256; b++)
+    for (size_t k = 0; k < S_KINDS; k++) {
+        char third [16] = { (char) b0, (char) second [k1], (char) b, (char) s_kinds [k], 0 };
+        char fourth [16] = { (char) b0, (char) second [k1], (char) 0xA5, (char) b, 0 };
+        if (!s_kinds [k])
+            continue;
+        s_same_dup (third, 16);
+        s_same (fourth, 16);
+        strcat (third, "abcdefghij");
+        strcat (fourth, "abcdefghij");
+        s_same (third, SIZE_MAX);
+        s_same (fourth, SIZE_MAX);
+    }
+}
+
+//  Every byte value at every position of short strings of each script,
+//  with the bound below, at and above their length
+static void
+test_every_byte_at_every_position_as_the_reference (void)
+{
+    static const char *bases [] = {
+        "Example Trading Co. 1234",
+        "\xE8\x90\xA5\xE4\xB8\x9A\xE6\x89\xA7\xE7\x85\xA7 No.7",
+        "~\xC2\xA0\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\t\r\n",
+        "\xED\x9F\xBF\xEE\x80\x80\xC3\xBC\xF0\x9F\x98\x80",
+    };
+    for (size_t b = 0; b < sizeof bases / sizeof bases [0]; b++) {
+        size_t len = strlen (bases [b]);
+        char s [64];
+        for (size_t at = 0; at < len; at++)
+        for (unsigned v = 0; v < 256; v++) {
+            memcpy (s, bases [b], len + 1);
+            s [at] = (char) v;
+            for (size_t m = len > 10? len - 10: 0; m <= len + 10; m++)
+                s_same (s, m);
+            s_same_dup (s, SIZE_MAX);
+            s_same_dup (s, len / 2);
+        }
+    }
+}
+
+//  Runs of ASCII (and of 3-byte characters) long enough for the fast
+//  path, starting at each offset from an 8-byte boundary, with one
+//  byte or character that breaks the rule (or ends the string) at
+//  each offset
+static void
+test_one_bad_byte_in_a_long_run_as_the_reference (void)
+{
+    static const char *bad [] = {
+        "\x01", "\x1B", "\x1F", "\x7F", "\x80", "\xBF", "\xC0", "\xC1", "\xC2", "\xE8", "\xF4",
+        "\xF5", "\xFF", "\xC2\x9F", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+        "\xE8\x90", "\xF0\x9F\x98",
+        //  and some that are text: the count must follow
+        "\t", "\xC2\xA0", "\xE8\x90\xA5", "\xF0\x9F\x98\x80", "",
+    };
+    uint64_t words [40];
+    for (int script = 0; script < 2; script++)
+    for (size_t align = 0; align < 8; align++)
+    for (size_t at = 0; at < 80; at++)
+    for (size_t k = 0; k < sizeof bad / sizeof bad [0]; k++) {
+        char *s = (char *) words + align;
+        char run [256] = "";
+        while (strlen (run) < 96)
+            strcat (run, script? "\xE8\x90\xA5\xE4\xB8\x9A": "abcdefghij KLMNOP 0123456789");
+        size_t cut = at;
+        if (script)         //  on a character boundary
+            cut -= cut % 3;
+        memcpy (s, run, cut);
+        s [cut] = 0;
+        strcat (s, bad [k]);
+        strncat (s, run + cut, 96 - cut);
+        size_t len = strlen (s);
+        s_same (s, SIZE_MAX);
+        for (size_t m = len > 12? len - 12: 0; m <= len + 12; m++)
+            s_same (s, m);
+        for (size_t m = cut > 12? cut - 12: 0; m <= cut + 12; m++)
+            s_same (s, m);
+        //  A NUL in place of the bad bytes: the string simply ends
+        s [cut] = 0;
+        s_same (s, SIZE_MAX);
+        s_same (s, cut);
+    }
+}
+
+//  No byte past s [max_bytes] is read: strings (and unterminated
+//  buffers) laid so that s [max_bytes] is the last byte before a page
+//  that may not be read
+static void
+test_nothing_past_the_bound_is_read (void)
+{
+    long page = sysconf (_SC_PAGESIZE);
+    char *map = mmap (NULL, (size_t) page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert (map != MAP_FAILED);
+    assert (mprotect (map + page, (size_t) page, PROT_NONE) == 0);
+    char *guard = map + page;
+    static const char *texts [] = {
+        "", "a", "abcdefgh", "abcdefghijklmnopqrstuvwxyz0123456789",
+        "\xE8\x90\xA5\xE4\xB8\x9A\xE6\x89\xA7\xE7\x85\xA7\xE8\x90\xA5\xE4\xB8\x9A",
+        "ab\xF0\x9F\x98\x80\xC3\xBC" "cdefghijk\xE8\x90\xA5xyz",
+        "abcdefghijklmnop\x1B", "abcdefghijkl\xE8\x90", "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts [0]; t++) {
+        size_t len = strlen (texts [t]);
+        for (size_t m = 0; m <= len + 10; m++) {
+            //  s [0..m] before the guard: the whole string if it fits,
+            //  else its first m + 1 bytes, unterminated
+            char *s = guard - (m + 1);
+            size_t have = len + 1 <= m + 1? len + 1: m + 1;
+            memcpy (s, texts [t], have);
+            size_t n = 777, ref_n = 777;
+            char copy [64];
+            memcpy (copy, texts [t], len + 1);
+            int rc = text_check (s, m, &n);
+            assert (rc == s_ref_check (copy, m, &ref_n) && n == ref_n);
+            assert (len <= m || rc == ERR_TOO_LARGE);
+        }
+    }
+    munmap (map, (size_t) page * 2);
+}
+
+//  Random strings of random pieces: ASCII runs, characters of every
+//  length at and near the edges of their ranges, controls, stray and
+//  truncated bytes; every bound around the length
+static uint64_t s_rand_state = 0x9E3779B97F4A7C15u;
+
+static unsigned
+s_rand (unsigned n)
+{
+    //  xorshift64*: repeatable, no libc state
+    s_rand_state ^= s_rand_state >> 12;
+    s_rand_state ^= s_rand_state << 25;
+    s_rand_state ^= s_rand_state >> 27;
+    return (unsigned) ((s_rand_state * 0x2545F4914F6CDD1Du) >> 33) % n;
+}
+
+static size_t
+s_piece (char *out)
+{
+    static const unsigned edges [] = {
+        0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0x7FF, 0x800, 0xD7FF, 0xD800, 0xDFFF, 0xE000,
+        0xFFFD, 0xFFFF, 0x10000, 0x10FFFF, 0x110000, 0x4E00, 0x9FFF, 0x20000
+    };
+    unsigned code;
+    switch (s_rand (8)) {
+        case 0: case 1: {           //  an ASCII run
+            size_t n = 1 + s_rand (20);
+            for (size_t i = 0; i < n; i++)
+                out [i] = (char) (0x20 + s_rand (0x5F));
+            return n;
+        }
+        case 2:                     //  any byte
+            out [0] = (char) (1 + s_rand (255));
+            return 1;
+        case 3:                     //  a CJK character
+            code = 0x4E00 + s_rand (0x5200);
+            break;
+        case 4:                     //  a code point at an edge, or next to one
+            code = edges [s_rand (sizeof edges / sizeof edges [0])] + s_rand (3) - 1;
+            break;
+        default:
+            code = s_rand (0x110100);
+            break;
+    }
+    //  Encode code in the shortest form, or one longer (overlong) now and then
+    size_t len = code < 0x80? 1: code < 0x800? 2: code < 0x10000? 3: 4;
+    if (len < 4 && s_rand (16) == 0)
+        len++;
+    if (code == 0)
+        code = 1;
+    static const unsigned char lead [5] = { 0, 0x00, 0xC0, 0xE0, 0xF0 };
+    for (size_t i = len - 1; i > 0; i--) {
+        out [i] = (char) (0x80 | (code & 0x3F));
+        code >>= 6;
+    }
+    out [0] = (char) (lead [len] | code);
+    //  A truncated character now and then
+    if (len > 1 && s_rand (16) == 0)
+        len -= 1 + s_rand ((unsigned) len - 1);
+    return len;
+}
+
+static void
+test_random_strings_as_the_reference (void)
+{
+    char s [512];
+    for (int round = 0; round < 100000; round++) {
+        size_t len = 0, want = s_rand (200);
+        while (len < want) {
+            char piece [32];
+            size_t n = s_piece (piece);
+            memcpy (s + len, piece, n);
+            len += n;
+        }
+        s [len] = 0;
+        len = strlen (s);           //  a piece may have held a NUL
+        s_same_dup (s, SIZE_MAX);
+        s_same_dup (s, len);
+        size_t m = s_rand ((unsigned) len + 16);
+        s_same_dup (s, m);
+        s_same (s, len > 0? len - 1: 0);
+        s_same (s, len + 1 + s_rand (9));
+    }
+}
+
 int
 main (void)
 {
@@ -152,6 +516,11 @@ main (void)
     test_truncated_and_stray_bytes_refused ();
     test_length_bounded_in_bytes_before_anything_else ();
     test_dup_makes_text_of_anything ();
-    printf ("test_text: 7 cases OK\n");
+    test_every_short_sequence_as_the_reference ();
+    test_every_byte_at_every_position_as_the_reference ();
+    test_one_bad_byte_in_a_long_run_as_the_reference ();
+    test_nothing_past_the_bound_is_read ();
+    test_random_strings_as_the_reference ();
+    printf ("test_text: 12 cases OK (%zu strings as the reference)\n", s_compared);
     return 0;
 }
