@@ -1,6 +1,7 @@
 /*  bench/publish -- publish throughput of one licnode with durable acks.
 
       publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-b BATCH]
+              [-f FILL]
 
     Starts a real licnode (temporary data directory, 127.0.0.1), registers
     K departments, and per run: signs N fresh ~1 KB events (not timed),
@@ -14,7 +15,18 @@
     section 3) of up to BATCH events, fewer when the 256 KiB frame is
     full (the mean per frame is printed), with max(4, WINDOW / BATCH)
     frames in flight per publisher; an event's latency is its frame's.
+
+    -f FILL: before the runs, the node takes FILL more issue events (of
+    distinct licenses, sent N at a time as the runs send them, signed
+    between chunks), so the runs measure publishing into a repository of
+    FILL licenses; prints each chunk's rate and the node's RSS as it grows,
+    then the repository's bytes on disk per license.  Compare a run with
+    -f against one without, same N, same machine state (the issue's
+    "publish at 1M / 10M within 20 % of a fresh repository").  At most
+    3,000,000 events a publisher (a department's serials 7,000,000 up;
+    the runs use 0 up to 2,000,000 a run).
 */
+#include <ftw.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <signal.h>
@@ -27,6 +39,8 @@
 #include "tests/support/support.h"
 
 #define MAX_PUB 32
+#define FILL_SERIAL0 7000000u       //  fill serials start here (runs below)
+#define FILL_PER_MAX 3000000        //  fill events a publisher at most
 
 typedef struct {
     support_dept_t dept;
@@ -172,26 +186,118 @@ s_publisher (void *arg)
     return NULL;
 }
 
+static uint64_t s_du_bytes;
+
+static int
+s_du_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) path; (void) ftw;
+    if (flag == FTW_F)
+        s_du_bytes += (uint64_t) st->st_blocks * 512;
+    return 0;
+}
+
+//  Bytes the files under dir take on disk (allocated blocks).
+static uint64_t
+s_du (const char *dir)
+{
+    s_du_bytes = 0;
+    nftw (dir, s_du_one, 16, FTW_PHYS);
+    return s_du_bytes;
+}
+
+//  Signs this chunk's events: serial0 + i for each publisher's i-th.
+static int
+s_sign_chunk (s_pub_t *pubs, int k, int per, uint32_t serial0, size_t *bytes)
+{
+    for (int p = 0; p < k; p++) {
+        for (int i = 0; i < per; i++) {
+            free (pubs [p].body [i]);
+            uint32_t serial = serial0 + (uint32_t) i;
+            if (support_event_sign (&pubs [p].dept, LIC__OP__OP_ISSUE, serial, 0, serial,
+                                    &pubs [p].body [i], &pubs [p].len [i], pubs [p].sig [i]) != ERR_OK)
+                return -1;
+            if (bytes)
+                *bytes += pubs [p].len [i];
+        }
+        pubs [p].errors = 0;
+    }
+    return 0;
+}
+
+//  Sends the signed chunk with the publishers; errors counted.
+static int
+s_send_chunk (s_pub_t *pubs, int k, int batch, double *frames)
+{
+    for (int p = 0; p < k; p++)
+        pthread_create (&pubs [p].thread, NULL, batch > 1? s_batcher: s_publisher, &pubs [p]);
+    int errors = 0;
+    if (frames)
+        *frames = 0;
+    for (int p = 0; p < k; p++) {
+        pthread_join (pubs [p].thread, NULL);
+        errors += pubs [p].errors;
+        if (frames)
+            *frames += batch > 1? pubs [p].frames: pubs [p].count;
+    }
+    return errors;
+}
+
+//  The -f fill: per publisher ceil(fill / k) events, per at a time.
+static int
+s_fill (s_pub_t *pubs, int k, int per, int batch, long fill, support_node_t *node,
+        const char *ndir)
+{
+    long each = (fill + k - 1) / k, sent = 0;
+    int64_t t0 = support_now_us ();
+    while (sent < each) {
+        if (s_sign_chunk (pubs, k, per, FILL_SERIAL0 + (uint32_t) sent, NULL))
+            return -1;
+        int64_t c0 = support_now_us ();
+        if (s_send_chunk (pubs, k, batch, NULL)) {
+            fprintf (stderr, "publish: fill events not accepted\n");
+            return -1;
+        }
+        sent += per;
+        double secs = (double) (support_now_us () - c0) / 1e6;
+        printf ("fill: %ld licenses, this chunk %.0f events/s, node RSS %ld MiB\n",
+                sent * k, (double) per * k / secs, support_proc_field (node->pid, "VmRSS:") / 1024);
+        fflush (stdout);
+    }
+    uint64_t du = s_du (ndir);
+    printf ("fill: %ld licenses in %.0f s; repository %.1f MB on disk, %.0f bytes a license; "
+            "node peak RSS %ld MiB\n", sent * k, (double) (support_now_us () - t0) / 1e6,
+            (double) du / 1e6, (double) du / (double) (sent * k),
+            support_proc_field (node->pid, "VmHWM:") / 1024);
+    printf ("table publish_fill licenses=%ld disk_bytes=%llu rss_mib=%ld\n", sent * k,
+            (unsigned long long) du, support_proc_field (node->pid, "VmHWM:") / 1024);
+    fflush (stdout);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
     int n = 200000, k = 4, window = 256, runs = 3, batch = 1;
+    long fill = 0;
     int c;
-    while ((c = getopt (argc, argv, "n:k:w:r:b:h")) != -1) {
+    while ((c = getopt (argc, argv, "n:k:w:r:b:f:h")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'k': k = atoi (optarg); break;
             case 'w': window = atoi (optarg); break;
             case 'r': runs = atoi (optarg); break;
             case 'b': batch = atoi (optarg); break;
+            case 'f': fill = atol (optarg); break;
             default:
                 fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] "
-                         "[-b BATCH]\n");
+                         "[-b BATCH] [-f FILL]\n");
                 return 2;
         }
     }
     if (n < k || k < 1 || k > MAX_PUB || runs < 1 || runs > 9 || window < 1
-    ||  batch < 1 || batch > LICCLIENT_BATCH_MAX) {
+    ||  batch < 1 || batch > LICCLIENT_BATCH_MAX || fill < 0 || fill / k > FILL_PER_MAX
+    ||  n / k > 2000000) {
         fprintf (stderr, "publish: bad arguments\n");
         return 2;
     }
@@ -227,6 +333,9 @@ main (int argc, char *argv [])
     printf ("bench publish: %d events per run, %d publishers, window %d each, batch %d, %d runs, "
             "licnode pid %d\n", per * k, k, window, batch, runs, (int) node.pid);
 
+    if (fill && s_fill (pubs, k, per, batch, fill, &node, ndir))
+        return 1;
+
     double rate [9], ratio [9], p50 [9], p99 [9], cpu [9], v1s [9], v2s [9], per_frame [9];
     int64_t *all = calloc ((size_t) per * (size_t) k, sizeof (int64_t));
     size_t body_bytes = 0;
@@ -235,30 +344,14 @@ main (int argc, char *argv [])
         v1s [run] = support_verify_rate (1);
         v2s [run] = support_verify_rate (2);
         body_bytes = 0;
-        for (int p = 0; p < k; p++) {
-            for (int i = 0; i < per; i++) {
-                free (pubs [p].body [i]);
-                uint32_t serial = (uint32_t) (run * 2000000 + i);
-                if (support_event_sign (&pubs [p].dept, LIC__OP__OP_ISSUE, serial, 0, serial,
-                                        &pubs [p].body [i], &pubs [p].len [i], pubs [p].sig [i]) != ERR_OK)
-                    return 1;
-                body_bytes += pubs [p].len [i];
-            }
-            pubs [p].errors = 0;
-        }
+        if (s_sign_chunk (pubs, k, per, (uint32_t) run * 2000000u, &body_bytes))
+            return 1;
         struct rusage ru0, ru1;
         getrusage (RUSAGE_SELF, &ru0);
         double cpu0 = support_proc_cpu (node.pid);
         int64_t t0 = support_now_us ();
-        for (int p = 0; p < k; p++)
-            pthread_create (&pubs [p].thread, NULL, batch > 1? s_batcher: s_publisher, &pubs [p]);
-        int errors = 0;
-        double frames = 0;
-        for (int p = 0; p < k; p++) {
-            pthread_join (pubs [p].thread, NULL);
-            errors += pubs [p].errors;
-            frames += batch > 1? pubs [p].frames: per;
-        }
+        double frames;
+        int errors = s_send_chunk (pubs, k, batch, &frames);
         per_frame [run] = (double) (per * k) / frames;
         double secs = (double) (support_now_us () - t0) / 1e6;
         cpu [run] = support_proc_cpu (node.pid) - cpu0;
