@@ -601,16 +601,26 @@ s_value (const Lic__LicenseContent *c, const char *name,
     return disclosed? s_str (disclosed->value): "";
 }
 
+//  Each item's name is looked for among the specs from the one after the
+//  spec the previous item matched, round to it: content items are sorted
+//  (evcheck) and a type lists its specs in some order, often the same, so
+//  the search usually ends at its first comparison; any order still
+//  finds every spec.
 static int
 s_check_unknown (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                  char *why, size_t why_size)
 {
+    size_t from = 0;
     for (size_t i = 0; i < c->n_items; i++) {
         const char *name = c->items [i]? s_str (c->items [i]->name): "";
         bool known = false;
-        for (size_t j = 0; !known && j < t->n_items; j++)
+        for (size_t k = 0; !known && k < t->n_items; k++) {
+            size_t j = (from + k) % t->n_items;
             known = t->items [j]
                  && strcmp (name, s_str (t->items [j]->name)) == 0;
+            if (known)
+                from = j + 1;
+        }
         if (!known) {
             err_why (why, why_size, "item %s: not in the data-item standard "
                    "of type %s", s_shown (name), s_shown (t->type_code));
