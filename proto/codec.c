@@ -525,73 +525,64 @@ s_path_text (const s_path_t *p, char *out, size_t size)
     return out;
 }
 
-//  What a walk of a message does at each message and each string it
-//  holds; either may be NULL.  A non-zero return stops the walk.
-typedef struct {
-    int (*message) (const ProtobufCMessage *m, const s_path_t *path, void *arg,
-                    char *why, size_t why_size);
-    //  index is the position in a repeated field, SIZE_MAX for a singular one
-    int (*string) (const char *s, const s_path_t *path, const char *field, size_t index,
-                   void *arg, char *why, size_t why_size);
-    void *arg;
-} s_visitor_t;
+//  The members field f of the message at base holds: a repeated field's
+//  count and array; for a singular one, 1 and the field's own storage,
+//  or 0 if it is a member of a oneof that the case does not name (it
+//  shares its storage with the others: only the one the case names is
+//  there).  Both walks below read fields through this alone.
+static inline size_t
+s_members (const ProtobufCFieldDescriptor *f, const char *base, void *const **items)
+{
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        *items = *(void *const *const *) (base + f->offset);
+        return *items? *(const size_t *) (base + f->quantifier_offset): 0;
+    }
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+    &&  *(const uint32_t *) (base + f->quantifier_offset) != f->id)
+        return 0;
+    *items = (void *const *) (base + f->offset);
+    return 1;
+}
+
+//  What a walk of a message does at each message it holds; a non-zero
+//  return stops the walk.
+typedef int (s_visit_fn) (const ProtobufCMessage *m, const s_path_t *path,
+                          char *why, size_t why_size);
 
 //  Walks m and every message inside it (the members of a oneof only
 //  when set), depth first in field order.
 static int
-s_walk (const ProtobufCMessage *m, const s_path_t *path, const s_visitor_t *v,
+s_walk (const ProtobufCMessage *m, const s_path_t *path, s_visit_fn *visit,
         char *why, size_t why_size)
 {
     if (!m)
         return ERR_OK;
-    int rc = v->message? v->message (m, path, v->arg, why, why_size): ERR_OK;
+    int rc = visit (m, path, why, why_size);
     if (rc != ERR_OK)
         return rc;
     //  licrepo.proto has no recursive message, so the walk is as deep as
     //  the schema and no deeper.
     const ProtobufCMessageDescriptor *d = m->descriptor;
-    const char *base = (const char *) m;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE
-        &&  (f->type != PROTOBUF_C_TYPE_STRING || !v->string))
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
             continue;
+        void *const *items;
+        size_t n = s_members (f, (const char *) m, &items);
         s_path_t sub = { path, f->name, SIZE_MAX };
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *) (base + f->quantifier_offset);
-            void *const *items = *(void *const *const *) (base + f->offset);
-            for (size_t j = 0; items && j < n && rc == ERR_OK; j++) {
-                if (f->type == PROTOBUF_C_TYPE_STRING)
-                    rc = v->string ((const char *) items [j], path, f->name, j, v->arg,
-                                    why, why_size);
-                else {
-                    sub.index = j;
-                    rc = s_walk ((const ProtobufCMessage *) items [j], &sub, v, why, why_size);
-                }
-            }
+        for (size_t j = 0; j < n; j++) {
+            if (f->label == PROTOBUF_C_LABEL_REPEATED)
+                sub.index = j;
+            rc = s_walk ((const ProtobufCMessage *) items [j], &sub, visit, why, why_size);
             if (rc != ERR_OK)
                 return rc;
-            continue;
         }
-        //  A member of a oneof shares its storage with the others: only
-        //  the one the case names is there.
-        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-        &&  *(const uint32_t *) (base + f->quantifier_offset) != f->id)
-            continue;
-        if (f->type == PROTOBUF_C_TYPE_STRING)
-            rc = v->string (*(const char *const *) (base + f->offset), path, f->name, SIZE_MAX,
-                            v->arg, why, why_size);
-        else
-            rc = s_walk (*(ProtobufCMessage *const *) (base + f->offset), &sub, v, why, why_size);
-        if (rc != ERR_OK)
-            return rc;
     }
     return ERR_OK;
 }
 
 static int
-s_no_unknown_field (const ProtobufCMessage *m, const s_path_t *path, void *arg,
-                    char *why, size_t why_size)
+s_no_unknown_field (const ProtobufCMessage *m, const s_path_t *path, char *why, size_t why_size)
 {
     if (m->n_unknown_fields > 0) {
         char at [S_PATH_MAX];
@@ -606,21 +597,18 @@ s_no_unknown_field (const ProtobufCMessage *m, const s_path_t *path, void *arg,
 int
 codec_known_fields (const ProtobufCMessage *m, char *why, size_t why_size)
 {
-    s_visitor_t v = { s_no_unknown_field, NULL, NULL };
     s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
-    return m? s_walk (m, &top, &v, why, why_size): ERR_OK;
+    return m? s_walk (m, &top, s_no_unknown_field, why, why_size): ERR_OK;
 }
 
-//  The text rule on one string (text.h).  The explanation names the
-//  field, never its value: it may be personal data, and it is not text.
-static int
-s_string_is_text (const char *s, const s_path_t *path, const char *field, size_t index,
-                  void *arg, char *why, size_t why_size)
+//  Why the string in field (index in a repeated one, else SIZE_MAX) of
+//  the message at path broke the text rule (text_check's rc).  The
+//  explanation names the field, never its value: it may be personal
+//  data, and it is not text.  Out of line: the walk stays small.
+static int __attribute__ ((noinline, cold))
+s_not_text (int rc, const s_path_t *path, const char *field, size_t index, size_t max_bytes,
+            char *why, size_t why_size)
 {
-    size_t max_bytes = *(const size_t *) arg;
-    int rc = text_check (s, max_bytes, NULL);
-    if (rc == ERR_OK)
-        return ERR_OK;
     s_path_t here = { path, field, index };
     char at [S_PATH_MAX];
     s_path_text (&here, at, sizeof at);
@@ -632,12 +620,65 @@ s_string_is_text (const char *s, const s_path_t *path, const char *field, size_t
     return rc;
 }
 
+//  text_check without the call for NULL and "" (text of 0 bytes
+//  whatever the bound): the value of every unset string field
+static inline int
+s_text (const char *s, size_t max_bytes)
+{
+    return s && *s? text_check (s, max_bytes, NULL): ERR_OK;
+}
+
+//  The text rule (text.h) on every string of m and of every message
+//  inside it, in s_walk's order.  It runs on every event, at every
+//  level and on replication, so it is a walk of its own rather than a
+//  visitor of s_walk: the rule is called directly, an empty string (the
+//  default of an unset field) costs no call, and a path frame is made
+//  only for a message it descends into.
+static int
+s_walk_text (const ProtobufCMessage *m, const s_path_t *path, size_t max_bytes,
+             char *why, size_t why_size)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields [i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        void *const *items;
+        size_t n = s_members (f, (const char *) m, &items);
+        bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            //  (A singular string apart: most are, and the loop costs
+            //  them more than the check of a short value.)
+            size_t j = 0;
+            int rc = ERR_OK;
+            if (!repeated)
+                rc = n? s_text ((const char *) items [0], max_bytes): ERR_OK;
+            else
+                for (; j < n && rc == ERR_OK; j++)
+                    rc = s_text ((const char *) items [j], max_bytes);
+            if (rc != ERR_OK)
+                return s_not_text (rc, path, f->name, repeated? j - 1: SIZE_MAX, max_bytes,
+                                   why, why_size);
+            continue;
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (!items [j])
+                continue;
+            s_path_t sub = { path, f->name, repeated? j: SIZE_MAX };
+            int rc = s_walk_text ((const ProtobufCMessage *) items [j], &sub, max_bytes,
+                                  why, why_size);
+            if (rc != ERR_OK)
+                return rc;
+        }
+    }
+    return ERR_OK;
+}
+
 int
 codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size)
 {
-    s_visitor_t v = { NULL, s_string_is_text, &max_bytes };
     s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
-    return m? s_walk (m, &top, &v, why, why_size): ERR_OK;
+    return m? s_walk_text (m, &top, max_bytes, why, why_size): ERR_OK;
 }
 
 //  Bytes one element of a repeated field of type t takes in its array.

@@ -227,6 +227,39 @@ test_text_rule_walks_every_string (void)
     get.license_id = "ok";
     assert (codec_check_text (&req.base, 64, why, sizeof why) == ERR_OK);
     assert (codec_check_text (NULL, 64, why, sizeof why) == ERR_OK);
+
+    //  A member of a repeated message is named by its index, in both
+    //  walks, and the explanations are exactly these
+    Lic__Disclosure dis [3] = { LIC__DISCLOSURE__INIT, LIC__DISCLOSURE__INIT, LIC__DISCLOSURE__INIT };
+    Lic__Disclosure *dp [4] = { &dis [0], &dis [1], NULL, &dis [2] };
+    dis [0].name = "capital";
+    dis [0].value = "1000000";
+    dis [1].name = "scope";
+    dis [1].value = "\xE9\x9B\xB6\xE5\x94\xAE";
+    dis [2].name = "";
+    Lic__Envelope env = LIC__ENVELOPE__INIT;
+    env.disclosures = dp;
+    env.n_disclosures = 4;
+    assert (codec_check_text (&env.base, 64, why, sizeof why) == ERR_OK);
+    assert (codec_known_fields (&env.base, why, sizeof why) == ERR_OK);
+    dis [2].value = "ok\x1B";
+    assert (codec_check_text (&env.base, 64, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strcmp (why, "Envelope.disclosures[3].value is not UTF-8 text (RFC 3629, no control "
+                        "characters but tab, line feed and carriage return)") == 0);
+    dis [2].value = "";
+    dis [1].value = "\xE9\x9B\xB6\xE5\x94\xAE\xE9\x9B\xB6\xE5\x94\xAE";
+    assert (codec_check_text (&env.base, 8, why, sizeof why) == ERR_TOO_LARGE);
+    assert (strcmp (why, "Envelope.disclosures[1].value is longer than 8 bytes") == 0);
+    assert (codec_check_text (&env.base, 12, why, sizeof why) == ERR_OK);
+    uint8_t pad [2] = { 0 };
+    ProtobufCMessageUnknownField unknown = {
+        .tag = 77, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, .len = sizeof pad, .data = pad
+    };
+    dis [1].base.n_unknown_fields = 1;
+    dis [1].base.unknown_fields = &unknown;
+    assert (codec_known_fields (&env.base, why, sizeof why) == ERR_MALFORMED);
+    assert (strcmp (why, "Envelope.disclosures[1] carries unknown field 77: signed and stored "
+                        "messages carry only the fields of licrepo.proto") == 0);
 }
 
 //  Finding 4: a frame of empty repeated elements (2 bytes each on the
