@@ -464,6 +464,9 @@ static const content_case_t s_content_cases [] = {
     { "unknown item before a missing one", { { "name", NULL },
       { "aaa", "1" } }, "2024-03-01", "",
       "item aaa: not in the data-item standard of type " TYPE_CODE },
+    { "unknown item among known ones", { { "listed", "true" },
+      { "lzz", "1" }, { "notes", "x" } }, "2024-03-01", "",
+      "item lzz: not in the data-item standard of type " TYPE_CODE },
     { "unknown item with unprintable name", { { "a\tb", "1" } },
       "2024-03-01", "", "item (unprintable): not in the data-item "
       "standard of type " TYPE_CODE },
