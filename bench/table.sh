@@ -15,6 +15,10 @@
 #      PG_PEERS     the PostgreSQL chain's folder (default ../shared/peers/pg
 #                   from the top of the repository); PG=0 skips it
 #      QUIET_MAX=10 seconds the PostgreSQL script waits for a quiet machine
+#      SCALE=0      licenses to fill a node with before a publish row at that
+#                   size (bench/publish -f SCALE): its ratio against the fresh
+#                   row, its RSS, its bytes on disk per license (0 skips it;
+#                   1000000 takes ~3 minutes here, 10000000 ~30)
 #      OUT          folder for every program's full output (default a new
 #                   /tmp/bench-table.*), kept for reading afterwards
 #
@@ -26,6 +30,7 @@ repo=$(dirname "$here")
 B=${1:-${B:-$repo/build}}
 N=${N:-20000}
 RUNS=${RUNS:-3}
+SCALE=${SCALE:-0}
 PG_PEERS=${PG_PEERS:-$repo/../shared/peers/pg}
 OUT=${OUT:-$(mktemp -d /tmp/bench-table.XXXXXX)}
 mkdir -p "$OUT"
@@ -54,6 +59,10 @@ say "bench/publish -n $N"
 "$B/bench/publish" -n "$N" -r "$RUNS" > "$OUT/publish.txt" 2>&1
 say "bench/publish -n $N -b 256 (batches of up to 256 events a frame: licctl import's path)"
 "$B/bench/publish" -n "$N" -r "$RUNS" -b 256 > "$OUT/publish-batch.txt" 2>&1
+if [ "$SCALE" -gt 0 ]; then
+    say "bench/publish -n $N -f $SCALE (into a repository of $SCALE licenses)"
+    "$B/bench/publish" -n "$N" -r "$RUNS" -f "$SCALE" > "$OUT/publish-scale.txt" 2>&1
+fi
 say "bench/replicate -n $((N / 2)) per county"
 "$B/bench/replicate" -n $((N / 2)) -r "$RUNS" > "$OUT/replicate.txt" 2>&1
 : > "$OUT/catchup.txt"
@@ -91,6 +100,13 @@ pb=$OUT/publish-batch.txt
 b_rate=$(kv "$pb" publish_batch events_s) b_v2=$(kv "$pb" publish_batch v2)
 b_ratio=$(kv "$pb" publish_batch ratio) b_us=$(kv "$pb" publish_batch node_us)
 b_frame=$(kv "$pb" publish_batch per_frame)
+ps=$OUT/publish-scale.txt
+s_rate="" s_ratio="" s_us="" s_rss="" s_bpl="" s_lic=""
+if [ -s "$ps" ]; then
+    s_rate=$(kv "$ps" publish events_s) s_ratio=$(kv "$ps" publish ratio) s_us=$(kv "$ps" publish node_us)
+    s_rss=$(kv "$ps" publish rss_mib) s_lic=$(kv "$ps" publish_fill licenses)
+    s_bpl=$(ratio "$(kv "$ps" publish_fill disk_bytes)" "$s_lic" '%.0f')
+fi
 r_rate=$(kv "$rep" replicate events_s) r_v=$(kv "$rep" replicate v) r_ratio=$(kv "$rep" replicate ratio)
 r_cpu=$(kv "$rep" replicate cpu_us) r_ver=$(kv "$rep" replicate verify_pct)
 r_p50=$(kv "$rep" replicate p50_ms) r_p99=$(kv "$rep" replicate p99_ms)
@@ -115,6 +131,8 @@ hn_so=$(kv "$OUT/hash.txt" hash node_sodium_us) hn_se=$(kv "$OUT/hash.txt" hash 
 g_rate=$(pgf "$pg" load1 e2e_rows_s | med)
 g_us=$(pgf "$pg" load1 pg_us_per_row_per_level | med)
 g_rec=$(pgf "$pg" recovery province_caught_up_s | med)
+g_mb=$(pgf "$pg" load1 table_MB | med)
+g_bpr=$(awk -v m="$g_mb" -v n="$N" 'BEGIN {if (m != "") printf "%.0f\n", m * 1048576 / n}')
 g_ok=$(grep -cP '^pg\t.*\tok$' "$pg")
 g_all=$(grep -cP '^pg\t' "$pg")
 
@@ -128,6 +146,9 @@ echo "| measure | licrepo | same-run baseline | ratio | PostgreSQL 15 | licrepo 
 echo "|---|---|---|---|---|---|---|"
 echo "| publish, one node, durable acks | $(num "$p_rate" '%.0f') events/s; node $(num "$p_us" '%.1f') CPU-µs/event | V2 = $(num "$p_v2" '%.0f')/s | $(num "$p_ratio" '%.2f') × V2 | — | — | ≥ 0.6 × V2 |"
 echo "| publish in batches (PublishBatch, $(num "$b_frame" '%.0f') events a frame: licctl import's path) | $(num "$b_rate" '%.0f') events/s; node $(num "$b_us" '%.1f') CPU-µs/event | V2 = $(num "$b_v2" '%.0f')/s | $(num "$b_ratio" '%.2f') × V2 | — | — | import ≥ 0.8 × V2 |"
+if [ -s "$ps" ]; then
+echo "| publish into a repository of $(num "$s_lic" '%.0f') licenses (bench/publish -f) | $(num "$s_rate" '%.0f') events/s; node $(num "$s_us" '%.1f') CPU-µs/event; peak RSS $(num "$s_rss" '%.0f') MiB; $(num "$s_bpl" '%.0f') bytes on disk a license | fresh repository: $(num "$p_ratio" '%.2f') × V2 | $(num "$s_ratio" '%.2f') × V2 = $(ratio "$s_ratio" "$p_ratio") of fresh | $(num "$g_bpr" '%.0f') bytes a row (its table at $N rows) | $(ratio "$s_bpl" "$g_bpr") of its bytes | ≥ 0.8 of fresh; RSS ≤ 512 MiB |"
+fi
 echo "| county → city → province, end to end | $(num "$r_rate" '%.0f') events/s | V = $(num "$r_v" '%.0f')/s | $(num "$r_ratio" '%.2f') × V/3 | $(num "$g_rate" '%.0f') rows/s | $(ratio "$r_rate" "$g_rate") | ≥ 0.7 × V/3; ≥ 0.5 × PostgreSQL |"
 echo "| CPU per event per level, signature check excluded | $(num "$r_lvl" '%.1f') µs | all levels $(num "$r_cpu" '%.0f') µs/event; one verify $(num "$r_vus" '%.1f') CPU-µs | — | $(num "$g_us" '%.1f') µs/row/level (its whole cost) | $(ratio "$r_lvl" "$g_us") | ≤ 1.0 × PostgreSQL |"
 echo "| catch-up of a parent, $N entries behind | $(num "$c_rate" '%.0f') entries/s, $(num "$c_secs" '%.2f') s; parent $(num "$c_us" '%.1f') µs/entry | V = $(num "$c_v" '%.0f')/s | $(num "$c_ratio" '%.2f') × V | province caught up in $(num "$g_rec" '%.2f') s (city down, ~$N rows behind) | $(ratio "$c_secs" "$g_rec") of its time | ≥ 0.75 × V; < 0.6 × PostgreSQL's time |"
