@@ -226,13 +226,20 @@ test_apply (void)
     s_event (&ev [1], &c [1], &h [1], LIC__OP__OP_ALTER, 1, "91330106MA2CCCCC3Z", "2031-12-31");
     s_event (&ev [2], &c [2], &h [2], LIC__OP__OP_EXTEND, 2, NULL, "2040-01-01");
     char why [256];
+    uint8_t marks [3][VIEWS_DEDUP_BYTES];
     for (int i = 0; i < 3; i++) {
         size_t len;
         Lic__LogEntry *e = NULL;
         uint8_t *bytes = s_entry (&ev [i], (uint64_t) i + 1, &len, &e);
         uint32_t version;
-        assert (views_apply_event (views, b, 1, e, &ev [i], &version, why, sizeof why) == ERR_OK);
+        //  The dedup key handed over (the verifier's) for the first,
+        //  made by the views for the others: the same mark either way.
+        uint8_t dkey [VIEWS_DEDUP_BYTES];
+        views_dedup_key (dkey, e->envelope);
+        assert (views_apply_event (views, b, 1, e, &ev [i], i? NULL: dkey, &version, why,
+                                   sizeof why) == ERR_OK);
         assert (version == (uint32_t) i + 1);
+        memcpy (marks [i], dkey, sizeof dkey);
         codec_entry_free (&e);
         free (bytes);
         //  Pending: read through the batch's own entries.
@@ -263,9 +270,14 @@ test_apply (void)
     codec_state_free (&st);
     assert (!s_holder_key (store, "91330106MA2BBBBB2Y") && s_holder_key (store, "91330106MA2CCCCC3Z"));
     assert (views_license_read (store, "3301060000000000000000000000000404", &st) == ERR_NOT_FOUND);
+    for (int i = 0; i < 3; i++) {
+        uint64_t seq = 0;
+        assert (views_find_duplicate (views, marks [i], &seq) == ERR_OK && seq == (uint64_t) i + 1);
+    }
     views_destroy (&views);
     store_destroy (&store);
-    printf ("  apply: no content stored; read pending and durable; holder index follows\n");
+    printf ("  apply: no content stored; read pending and durable; holder index follows; "
+            "dedup marks, handed over or made\n");
 }
 
 //  A schema-3 repository: the issue at seq 1, an extension at seq 2, and

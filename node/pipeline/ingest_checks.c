@@ -69,15 +69,21 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
     const Lic__Event *ev = t->ev;
     if (dup_seq) {
         uint8_t dkey [VIEWS_DEDUP_BYTES];
-        views_dedup_key (dkey, env);
-        if (views_find_duplicate (ingest_views (self), dkey, dup_seq) == ERR_OK)
+        if (!t->has_dedup)
+            views_dedup_key (dkey, env);
+        if (views_find_duplicate (ingest_views (self), t->has_dedup? t->dedup: dkey, dup_seq) == ERR_OK)
             return ERR_EXISTS;
     }
-    licid_t id;
-    if (licid_parse (ev->license_id, &id, NULL, 0) == ERR_OK
-    &&  !views_type_allowed (dept, id.type_code)) {
+    //  The type this department may issue: from the id the verifier
+    //  parsed when the body passed its checks (then license_id is that
+    //  bare id), else parsed here, as a body that failed them still
+    //  answers for its type first.
+    licid_t parsed;
+    const licid_t *id = t->check_rc == ERR_OK? &t->id
+                      : licid_parse (ev->license_id, &parsed, NULL, 0) == ERR_OK? &parsed: NULL;
+    if (id && !views_type_allowed (dept, id->type_code)) {
         snprintf (why, why_size, "department %s may not issue license type %s",
-                  dept->credit_code, id.type_code);
+                  dept->credit_code, id->type_code);
         return ERR_TYPE_NOT_ALLOWED;
     }
     if (t->check_rc != ERR_OK) {

@@ -14,6 +14,7 @@
 #include "proto/err.h"
 #include "proto/licid.h"
 #include "proto/msg.h"
+#include "node/store/views.h"
 
 typedef struct {
     void *owner;                //  input: the caller's, handed back untouched
@@ -31,6 +32,8 @@ typedef struct {
     int check_rc;               //  output: evcheck result
     char check_why [256];       //  output: evcheck explanation
     licid_t id;                 //  output: parsed license id when check_rc == ERR_OK
+    bool has_dedup;             //  output: dedup holds the envelope's dedup key
+    uint8_t dedup [VIEWS_DEDUP_BYTES];  //  (views_dedup_key) once the signature verified
 } verify_task_t;
 
 typedef struct verifier_t verifier_t;

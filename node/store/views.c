@@ -626,7 +626,7 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
 int
 views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
                    const Lic__LogEntry *entry, const Lic__Event *ev,
-                   uint32_t *version, char *why, size_t why_size)
+                   const uint8_t *dedup, uint32_t *version, char *why, size_t why_size)
 {
     uint8_t *cur_bytes = NULL, *next_bytes = NULL;
     size_t cur_len = 0, next_len = 0;
@@ -715,7 +715,10 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     //  Dedup mark.
     uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
     char dhex [2 * VIEWS_DEDUP_BYTES + 1];
-    views_dedup_key (dkey, entry->envelope);
+    if (dedup)
+        memcpy (dkey, dedup, sizeof dkey);
+    else
+        views_dedup_key (dkey, entry->envelope);
     store_put_u64 (seqb, entry->seq);
     store_batch_put (batch, STORE_CF_DEDUP, dkey, sizeof dkey, seqb, 8);
     seal_hex (dhex, dkey, sizeof dkey);
@@ -959,7 +962,7 @@ s_apply_event (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__Log
                const void *body, char *why, size_t why_size)
 {
     uint32_t version;
-    return views_apply_event (self, batch, gen, e, (const Lic__Event *) body, &version,
+    return views_apply_event (self, batch, gen, e, (const Lic__Event *) body, NULL, &version,
                               why, why_size);
 }
 

@@ -247,14 +247,15 @@ void
 
 //  Applies an event entry (entry->seq, origin and envelope set; ev its
 //  decoded body, already checked by evcheck) into batch.  Checks the
-//  lifecycle first and changes nothing on error.
+//  lifecycle first and changes nothing on error.  dedup: the envelope's
+//  views_dedup_key if the caller has it (the verifier made it), else NULL.
 //  ERR_OK with *version the license version after the event;
 //  ERR_NOT_FOUND, ERR_EXISTS, ERR_ILLEGAL_OP, ERR_VERSION_MISMATCH (why
 //  says more); ERR_NOMEM, ERR_IO, ERR_CORRUPT.
 int MUST_CHECK
     views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
                        const Lic__LogEntry *entry, const Lic__Event *ev,
-                       uint32_t *version, char *why, size_t why_size);
+                       const uint8_t *dedup, uint32_t *version, char *why, size_t why_size);
 
 //  Applies a registration entry into batch and the in-memory registry;
 //  the registration must be made at the entry's origin (authority_made_at),
