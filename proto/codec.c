@@ -621,11 +621,21 @@ s_not_text (int rc, const s_path_t *path, const char *field, size_t index, size_
 }
 
 //  text_check without the call for NULL and "" (text of 0 bytes
-//  whatever the bound): the value of every unset string field
+//  whatever the bound): the value of every unset string field.  With
+//  over (codec_check_text_over), a string longer than max_bytes is
+//  noted there and judged as text whatever its length: the one call
+//  stays the common path, the second is made only for such a string.
 static inline int
-s_text (const char *s, size_t max_bytes)
+s_text (const char *s, size_t max_bytes, bool *over)
 {
-    return s && *s? text_check (s, max_bytes, NULL): ERR_OK;
+    if (!s || !*s)
+        return ERR_OK;
+    int rc = text_check (s, max_bytes, NULL);
+    if (rc == ERR_TOO_LARGE && over) {
+        *over = true;
+        rc = text_check (s, SIZE_MAX, NULL);
+    }
+    return rc;
 }
 
 //  The text rule (text.h) on every string of m and of every message
@@ -636,7 +646,7 @@ s_text (const char *s, size_t max_bytes)
 //  only for a message it descends into.
 static int
 s_walk_text (const ProtobufCMessage *m, const s_path_t *path, size_t max_bytes,
-             char *why, size_t why_size)
+             bool *over, char *why, size_t why_size)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -652,10 +662,10 @@ s_walk_text (const ProtobufCMessage *m, const s_path_t *path, size_t max_bytes,
             size_t j = 0;
             int rc = ERR_OK;
             if (!repeated)
-                rc = n? s_text ((const char *) items [0], max_bytes): ERR_OK;
+                rc = n? s_text ((const char *) items [0], max_bytes, over): ERR_OK;
             else
                 for (; j < n && rc == ERR_OK; j++)
-                    rc = s_text ((const char *) items [j], max_bytes);
+                    rc = s_text ((const char *) items [j], max_bytes, over);
             if (rc != ERR_OK)
                 return s_not_text (rc, path, f->name, repeated? j - 1: SIZE_MAX, max_bytes,
                                    why, why_size);
@@ -666,7 +676,7 @@ s_walk_text (const ProtobufCMessage *m, const s_path_t *path, size_t max_bytes,
                 continue;
             s_path_t sub = { path, f->name, repeated? j: SIZE_MAX };
             int rc = s_walk_text ((const ProtobufCMessage *) items [j], &sub, max_bytes,
-                                  why, why_size);
+                                  over, why, why_size);
             if (rc != ERR_OK)
                 return rc;
         }
@@ -678,7 +688,15 @@ int
 codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size)
 {
     s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
-    return m? s_walk_text (m, &top, max_bytes, why, why_size): ERR_OK;
+    return m? s_walk_text (m, &top, max_bytes, NULL, why, why_size): ERR_OK;
+}
+
+int
+codec_check_text_over (const ProtobufCMessage *m, size_t max_bytes, bool *over,
+                       char *why, size_t why_size)
+{
+    s_path_t top = { NULL, m? m->descriptor->short_name: "", SIZE_MAX };
+    return m? s_walk_text (m, &top, max_bytes, over, why, why_size): ERR_OK;
 }
 
 //  Bytes one element of a repeated field of type t takes in its array.

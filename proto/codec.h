@@ -8,6 +8,7 @@
 #ifndef LICREPO_CODEC_H
 #define LICREPO_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "proto/err.h"
@@ -134,6 +135,17 @@ int MUST_CHECK
 //  envelopes, the server on every request, the query module on queries.
 int MUST_CHECK
     codec_check_text (const ProtobufCMessage *m, size_t max_bytes, char *why, size_t why_size);
+
+//  The same walk for a check that judges the text of every string first
+//  and their lengths later (evcheck_event, whose order evcheck.h gives):
+//  ERR_OK or ERR_BAD_FIELD exactly as codec_check_text (m, SIZE_MAX)
+//  would return them, and *over set to true if it met a string longer
+//  than max_bytes (left as it is otherwise; on ERR_BAD_FIELD the walk
+//  stopped there and strings after it are not looked at).  Only then
+//  need codec_check_text (m, max_bytes) walk again to name the first.
+int MUST_CHECK
+    codec_check_text_over (const ProtobufCMessage *m, size_t max_bytes, bool *over,
+                           char *why, size_t why_size);
 
 //  The text rule on a body of message d (at most CODEC_ENTRY_MAX bytes),
 //  unpacked within the decode budget: every string UTF-8 text

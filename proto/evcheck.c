@@ -48,8 +48,11 @@ s_too_long (const char *s, size_t max)
 //  ERR_TOO_LARGE: the item count, and every string of the event (one
 //  walk over licrepo.proto's descriptors: no list of fields to drift)
 
+//  over: evcheck_event's text walk met a string over EVCHECK_TEXT_MAX
+//  (codec_check_text_over); only then is there one to name, and the walk
+//  made again to find the first.
 static int
-s_check_sizes (const Lic__Event *ev, char *why, size_t why_size)
+s_check_sizes (const Lic__Event *ev, bool over, char *why, size_t why_size)
 {
     const Lic__LicenseContent *c = ev->content;
     if (c && c->n_items > EVCHECK_ITEMS_MAX) {
@@ -58,7 +61,7 @@ s_check_sizes (const Lic__Event *ev, char *why, size_t why_size)
         return ERR_TOO_LARGE;
     }
     //  Every string is text already (evcheck_event): only lengths fail here.
-    return codec_check_text (&ev->base, EVCHECK_TEXT_MAX, why, why_size);
+    return over? codec_check_text (&ev->base, EVCHECK_TEXT_MAX, why, why_size): ERR_OK;
 }
 
 
@@ -267,8 +270,10 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
     if (rc)
         return rc;
     //  Before anything quotes a value in a message: text only (proto/text.h),
-    //  whatever its length (that is judged in the evcheck.h order below).
-    rc = codec_check_text (&ev->base, SIZE_MAX, why, why_size);
+    //  whatever its length (that is judged in the evcheck.h order below;
+    //  the same walk notes whether any string is over the bound).
+    bool over = false;
+    rc = codec_check_text_over (&ev->base, EVCHECK_TEXT_MAX, &over, why, why_size);
     if (rc)
         return rc;
     licid_t parsed;
@@ -291,7 +296,7 @@ evcheck_event (const Lic__Event *ev, licid_t *id, char *why, size_t why_size)
                "id's issuer %s", issuer, parsed.issuer);
         return ERR_ISSUER_MISMATCH;
     }
-    rc = s_check_sizes (ev, why, why_size);
+    rc = s_check_sizes (ev, over, why, why_size);
     if (rc == ERR_OK)
         rc = s_check_fields (ev, why, why_size);
     if (rc == ERR_OK && id)

@@ -251,6 +251,26 @@ test_text_rule_walks_every_string (void)
     assert (codec_check_text (&env.base, 8, why, sizeof why) == ERR_TOO_LARGE);
     assert (strcmp (why, "Envelope.disclosures[1].value is longer than 8 bytes") == 0);
     assert (codec_check_text (&env.base, 12, why, sizeof why) == ERR_OK);
+    //  codec_check_text_over: the text rule whatever the length, noting
+    //  a string over the bound; over is left alone when there is none
+    bool over = true;
+    assert (codec_check_text_over (&env.base, 12, &over, why, sizeof why) == ERR_OK && over);
+    over = false;
+    assert (codec_check_text_over (&env.base, 12, &over, why, sizeof why) == ERR_OK && !over);
+    assert (codec_check_text_over (&env.base, 11, &over, why, sizeof why) == ERR_OK && over);
+    over = false;
+    dis [2].value = "ok\x1B";
+    assert (codec_check_text_over (&env.base, 8, &over, why, sizeof why) == ERR_BAD_FIELD && over);
+    assert (strcmp (why, "Envelope.disclosures[3].value is not UTF-8 text (RFC 3629, no control "
+                        "characters but tab, line feed and carriage return)") == 0);
+    //  ... not text past the bound is not text
+    dis [2].value = "";
+    dis [1].value = "\xE9\x9B\xB6\xE5\x94\xAE\xE9\x9B\xB6\xE5\x94";
+    assert (codec_check_text (&env.base, 8, why, sizeof why) == ERR_TOO_LARGE);
+    assert (codec_check_text_over (&env.base, 8, &over, why, sizeof why) == ERR_BAD_FIELD);
+    assert (strcmp (why, "Envelope.disclosures[1].value is not UTF-8 text (RFC 3629, no control "
+                        "characters but tab, line feed and carriage return)") == 0);
+    dis [1].value = "\xE9\x9B\xB6\xE5\x94\xAE\xE9\x9B\xB6\xE5\x94\xAE";
     uint8_t pad [2] = { 0 };
     ProtobufCMessageUnknownField unknown = {
         .tag = 77, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, .len = sizeof pad, .data = pad

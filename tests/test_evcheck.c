@@ -6,6 +6,7 @@
 */
 #undef NDEBUG
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -689,6 +690,225 @@ test_earlier_check_wins (void)
     free (over);
 }
 
+//  --------------------------------------------------------------------
+//  Text first, then lengths: the one walk of evcheck_event that checks
+//  the text rule and notes a string over the bound, and the second walk
+//  made only then, against the two walks they replace
+
+//  What a string slot of the fixture is set to in the sweep below
+enum {
+    S_AS_IS,            //  the fixture's value
+    S_NOT_TEXT,         //  short, not text
+    S_AT_BOUND,         //  EVCHECK_TEXT_MAX bytes of text
+    S_OVER,             //  EVCHECK_TEXT_MAX + 1 bytes of text
+    S_OVER_CJK,         //  3-byte characters, EVCHECK_TEXT_MAX + 2 bytes
+    S_OVER_BAD_EARLY,   //  5000 bytes, a bad byte at 10
+    S_OVER_BAD_LATE,    //  5000 bytes, a bad byte past the bound
+    S_OVER_BAD_LAST,    //  5000 bytes, the last byte bad
+    S_KINDS
+};
+
+//  A malloc'd string of kind k, of character c (ASCII kinds; keeps the
+//  order of item names); NULL for S_AS_IS
+static char *
+s_kind (int k, char c)
+{
+    char *s = NULL;
+    switch (k) {
+        case S_NOT_TEXT:       s = strdup ("M\xFCller"); break;
+        case S_AT_BOUND:       s = s_text (EVCHECK_TEXT_MAX, c); break;
+        case S_OVER:           s = s_text (EVCHECK_TEXT_MAX + 1, c); break;
+        case S_OVER_CJK:
+            s = s_text (EVCHECK_TEXT_MAX + 2, c);
+            for (size_t i = 0; i + 3 <= EVCHECK_TEXT_MAX + 2; i += 3)
+                memcpy (s + i, "\xE4\xB8\xAD", 3);
+            break;
+        case S_OVER_BAD_EARLY: s = s_text (5000, c); s [10] = '\x1B'; break;
+        case S_OVER_BAD_LATE:  s = s_text (5000, c); s [4500] = '\xFF'; break;
+        case S_OVER_BAD_LAST:  s = s_text (5000, c); s [4999] = '\xC3'; break;
+        default:               break;
+    }
+    return s;
+}
+
+//  What evcheck_event said before the one walk, for an event whose only
+//  faults are in its strings: the text of every string whatever its
+//  length (codec_check_text to SIZE_MAX), then every length
+//  (codec_check_text to EVCHECK_TEXT_MAX, all of them text by then).
+static int
+s_former_strings (const Lic__Event *ev, char *why, size_t why_size)
+{
+    int rc = codec_check_text (&ev->base, SIZE_MAX, why, why_size);
+    if (rc == ERR_OK)
+        rc = codec_check_text (&ev->base, EVCHECK_TEXT_MAX, why, why_size);
+    return rc;
+}
+
+static void
+s_expect_same (const fixture_t *f, const char *what)
+{
+    char why [512] = "", former [512] = "";
+    int rc = evcheck_event (&f->ev, NULL, why, sizeof why);
+    int expected = s_former_strings (&f->ev, former, sizeof former);
+    if (rc != expected || (rc != ERR_OK && strcmp (why, former) != 0)) {
+        fprintf (stderr, "%s: %s '%s', formerly %s '%s'\n", what, err_str (rc), why,
+                 err_str (expected), former);
+        assert (false);
+    }
+}
+
+static void
+test_text_then_length_as_the_two_walks (void)
+{
+    fixture_t f;
+    //  The event's string fields a sweep may set, in no particular order,
+    //  and the character that keeps item names sorted
+    struct {
+        size_t offset;
+        char c;
+    } slots [] = {
+        { offsetof (fixture_t, ev.note), 'n' },
+        { offsetof (fixture_t, items [1].value), 'v' },
+        { offsetof (fixture_t, content.name), 'n' },
+        { offsetof (fixture_t, holder.name), 'n' },
+        { offsetof (fixture_t, items [0].name), 'c' },
+        { offsetof (fixture_t, content.seal_info), 'n' },
+        { offsetof (fixture_t, items [1].name), 's' },
+        { offsetof (fixture_t, items [0].value), 'v' },
+    };
+    enum { SLOTS = sizeof slots / sizeof slots [0] };
+    char *made [SLOTS][S_KINDS];
+    for (size_t i = 0; i < SLOTS; i++)
+        for (int k = 0; k < S_KINDS; k++)
+            made [i][k] = s_kind (k, slots [i].c);
+    size_t cases = 0, passed = 0, not_text = 0, too_long = 0;
+    //  Every slot alone with every kind, every pair of slots with every
+    //  pair of kinds (the first in the walk need not be the first here)
+    for (size_t i = 0; i < SLOTS; i++)
+        for (size_t j = i; j < SLOTS; j++)
+            for (int a = 0; a < S_KINDS; a++)
+                for (int b = 0; b < S_KINDS; b++) {
+                    if (j == i && b > 0)
+                        break;
+                    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+                    if (a != S_AS_IS)
+                        *(char **) ((char *) &f + slots [i].offset) = made [i][a];
+                    if (b != S_AS_IS)
+                        *(char **) ((char *) &f + slots [j].offset) = made [j][b];
+                    char what [64];
+                    snprintf (what, sizeof what, "slots %zu/%zu kinds %d/%d", i, j, a, b);
+                    s_expect_same (&f, what);
+                    int rc = evcheck_event (&f.ev, NULL, NULL, 0);
+                    passed += rc == ERR_OK;
+                    not_text += rc == ERR_BAD_FIELD;
+                    too_long += rc == ERR_TOO_LARGE;
+                    cases++;
+                }
+    //  Each outcome is met many times
+    assert (passed > 20 && not_text > 500 && too_long > 100);
+    assert (cases == passed + not_text + too_long && cases > 1000);
+    for (size_t i = 0; i < SLOTS; i++)
+        for (int k = 0; k < S_KINDS; k++)
+            free (made [i][k]);
+}
+
+static void
+test_text_then_length_precedence (void)
+{
+    fixture_t f;
+    char why [512];
+    const char *not_text = " is not UTF-8 text (RFC 3629, no control characters but tab, "
+                           "line feed and carriage return)";
+    char expected [512];
+    char *over = s_text (EVCHECK_TEXT_MAX + 1, 'n');
+    char *over2 = s_text (EVCHECK_TEXT_MAX + 1, 'v');
+    char *bad_long = s_text (5000, 'n');
+    bad_long [10] = '\xFF';
+    char *bad_past = s_text (5000, 'n');
+    bad_past [4500] = '\x7F';
+
+    //  Not text and too long: not text, whatever the length
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.holder.name = bad_long;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    snprintf (expected, sizeof expected, "Event.content.holder.name%s", not_text);
+    assert (streq (why, expected));
+    //  ... with the bad byte past the bound too
+    f.holder.name = bad_past;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    assert (streq (why, expected));
+    //  Too long first in the walk, not text after it: not text
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.content.name = over;
+    f.items [1].value = "M\xFCller";
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    snprintf (expected, sizeof expected, "Event.content.items[1].value%s", not_text);
+    assert (streq (why, expected));
+    //  Two too long: the first in the walk is named (content before note,
+    //  in field order; items[0] before items[1])
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.note = over;
+    f.items [1].value = over2;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (streq (why, "Event.content.items[1].value is longer than 4096 bytes"));
+    f.items [0].value = over2;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (streq (why, "Event.content.items[0].value is longer than 4096 bytes"));
+    f.items [0].value = "1000000";
+    f.items [1].value = "retail";
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (streq (why, "Event.note is longer than 4096 bytes"));
+    //  A string at the bound is no string over it
+    f.ev.note = over + 1;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_OK);
+    //  Too long, and the checks before the sizes fail: they win
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.note = over;
+    f.ev.license_id = "";
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_LICENSE_ID);
+    s_fixture_init (&f, LIC__OP__OP_ISSUE);
+    f.ev.note = over;
+    f.ev.issuer_code = "11430000006122244M";
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_CREDIT_CODE);
+    //  ... but not text still comes before them
+    f.ev.note = bad_long;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    assert (streq (why, "Event.note is not UTF-8 text (RFC 3629, no control characters but "
+                        "tab, line feed and carriage return)"));
+    //  Too many items and a string too long: the item count first
+    enum { N = EVCHECK_ITEMS_MAX + 1 };
+    static Lic__DataItem items [N];
+    static Lic__DataItem *ptrs [N];
+    static char names [N][8];
+    for (int i = 0; i < N; i++) {
+        codec_item_init (&items [i]);
+        snprintf (names [i], sizeof names [i], "i%03d", i);
+        items [i].name = names [i];
+        ptrs [i] = &items [i];
+    }
+    s_fixture_init (&f, LIC__OP__OP_ALTER);
+    f.content.items = ptrs;
+    f.content.n_items = N;
+    f.ev.note = over;
+    items [200].value = over2;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (streq (why, "content has 257 data items, at most 256 allowed"));
+    f.content.n_items = N - 1;
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_TOO_LARGE);
+    assert (streq (why, "Event.content.items[200].value is longer than 4096 bytes"));
+    //  ... not text among them: not text
+    items [255].value = "\xC0\xAF";
+    assert (evcheck_event (&f.ev, NULL, why, sizeof why) == ERR_BAD_FIELD);
+    snprintf (expected, sizeof expected, "Event.content.items[255].value%s", not_text);
+    assert (streq (why, expected));
+    items [200].value = NULL;
+    items [255].value = NULL;
+    free (over);
+    free (over2);
+    free (bad_long);
+    free (bad_past);
+}
+
 int
 main (void)
 {
@@ -716,6 +936,8 @@ main (void)
     test_file_digest_zero_or_32_bytes ();
     test_items_named_unique_sorted ();
     test_earlier_check_wins ();
-    printf ("test_evcheck: 24 cases OK\n");
+    test_text_then_length_as_the_two_walks ();
+    test_text_then_length_precedence ();
+    printf ("test_evcheck: 26 cases OK\n");
     return 0;
 }
