@@ -123,9 +123,10 @@ s_keep_head (downlink_t *self, s_child_t *c, uint64_t head)
     if (!batch)
         return;
     store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), v, 8);
-    if (store_write_aside (self->store, batch, false) == ERR_OK)
+    //  Off the loop (ingest_write_aside): each heartbeat would otherwise
+    //  wait for the synced write in progress.
+    if (ingest_write_aside (self->ingest, &batch, "downlink: a child's head") == ERR_OK)
         c->head_kept = head;
-    store_batch_destroy (&batch);
 }
 
 #define DOWNLINK_CHAIN_MAX 16
@@ -224,9 +225,8 @@ s_countersign (downlink_t *self, s_child_t *c, const char *note, uint64_t size)
     store_batch_t *batch = store_batch_new (self->store);
     if (batch) {
         store_batch_put (batch, STORE_CF_CHILD, key, strlen (key), receipt, strlen (receipt));
-        if (store_write_aside (self->store, batch, false) == ERR_OK)
+        if (ingest_write_aside (self->ingest, &batch, "downlink: a child's receipt") == ERR_OK)
             parentlink_on_countersigned (&c->link, size);
-        store_batch_destroy (&batch);
     }
     Lic__Repl msg;
     Lic__CheckpointNote n;

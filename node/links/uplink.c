@@ -117,11 +117,9 @@ s_keep_chain (uplink_t *self, const ProtobufCBinaryData *chain, size_t n_chain)
             //  Our record for this key stays findable after a rotation, for
             //  copies of what the key signed (views_node_envelope_of_key).
             views_put_own_record (b, self->id->node.sign_pk, chain [0].data, chain [0].len);
-            if (store_write_aside (self->store, b, false) != ERR_OK)
-                logfmt_msgf (LOGFMT_WARN, "uplink: chain of node records not stored");
-            else
+            //  Off the loop (ingest_write_aside): a failure is logged there.
+            if (ingest_write_aside (self->ingest, &b, "uplink: chain of node records") == ERR_OK)
                 memcpy (self->chain_digest, digest, 32);
-            store_batch_destroy (&b);
         }
     }
     else
@@ -321,9 +319,7 @@ s_keep_receipt (uplink_t *self, const char *note)
     store_batch_t *b = store_batch_new (self->store);
     if (b) {
         store_batch_put (b, STORE_CF_META, "receipt", 7, note, strlen (note));
-        if (store_write_aside (self->store, b, false) != ERR_OK)
-            logfmt_msgf (LOGFMT_WARN, "uplink: receipt not stored");
-        store_batch_destroy (&b);
+        ingest_write_aside (self->ingest, &b, "uplink: receipt");
     }
 }
 

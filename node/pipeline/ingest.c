@@ -11,6 +11,7 @@
     A failed write fails that batch and the one built on top of it, drops
     the overlay and rewinds the sequence to the last durable seq.
 */
+#include <stdatomic.h>
 #include "node/base/logfmt.h"
 #include "proto/codec.h"
 #include "proto/seal.h"
@@ -36,7 +37,8 @@ struct ingest_t {
     ingest_audit_fn *on_audit;
     void *audit_arg;
     verifier_t *verifier;
-    zactor_t *committer;        //  does the synced writes
+    zactor_t *committer;        //  does the synced writes, and the writes aside
+    atomic_size_t asides;       //  writes aside handed to the committer, not yet done
     ingest_job_t *ring [INGEST_RING];  //  tickets: ring [t % INGEST_RING]
     uint64_t head;              //  next ticket to sequence
     uint64_t tail;              //  next ticket to hand out
@@ -55,23 +57,39 @@ struct ingest_t {
 };
 
 // ---------------------------------------------------------------------
-//  Committer thread: receives ingest_pending_t *, writes it synced, answers
-//  with the same pointer and the result.
+//  Committer thread: receives "WRITE" with an ingest_pending_t *, writes it
+//  synced, answers with the same pointer and the result; or "ASIDE" with a
+//  store_batch_t * and what it holds (ingest_write_aside), writes that
+//  unsynced, frees it and answers nothing.  In the order received.
 
 static void
 s_committer (zsock_t *pipe, void *args)
 {
-    store_t *store = (store_t *) args;
+    ingest_t *self = (ingest_t *) args;
+    store_t *store = self->store;
     zsock_signal (pipe, 0);
     while (true) {
-        char *cmd = NULL;
-        ingest_pending_t *p = NULL;
-        if (zsock_recv (pipe, "sp", &cmd, &p) != 0)
+        char *cmd = NULL, *what = NULL;
+        void *ptr = NULL;
+        if (zsock_recv (pipe, "sps", &cmd, &ptr, &what) != 0)
             break;
-        bool term = streq (cmd, "$TERM");
+        bool term = streq (cmd, "$TERM"), aside = streq (cmd, "ASIDE");
         zstr_free (&cmd);
-        if (term)
+        if (term) {
+            zstr_free (&what);
             break;
+        }
+        if (aside) {
+            store_batch_t *b = (store_batch_t *) ptr;
+            if (store_write_aside (store, b, false) != ERR_OK)
+                logfmt_msgf (LOGFMT_WARN, "%s not stored", what);
+            store_batch_destroy (&b);
+            zstr_free (&what);
+            atomic_fetch_sub (&self->asides, 1);
+            continue;
+        }
+        zstr_free (&what);
+        ingest_pending_t *p = (ingest_pending_t *) ptr;
         int64_t t0 = zclock_usecs ();
         int rc = store_batch_count (p->batch)? store_write (store, p->batch, true): ERR_OK;
         p->write_us = zclock_usecs () - t0;
@@ -300,7 +318,7 @@ s_start_commit (ingest_t *self)
     views_flush_marks (self->views, self->building->batch);
     self->syncing = self->building;
     self->building = next;
-    zsock_send (self->committer, "sp", "WRITE", self->syncing);
+    zsock_send (self->committer, "sps", "WRITE", self->syncing, "");
 }
 
 static void
@@ -371,7 +389,8 @@ ingest_new (ingest_t **out, store_t *store, views_t *views, const ingest_cfg_t *
     self->next_seq = self->durable + 1;
     self->building = s_pending_new (self);
     self->verifier = verifier_new (cfg->verify_threads);
-    self->committer = zactor_new (s_committer, store);
+    atomic_init (&self->asides, 0);
+    self->committer = zactor_new (s_committer, self);
     if (!self->building || !self->verifier || !self->committer) {
         ingest_destroy (&self);
         return ERR_NOMEM;
@@ -468,11 +487,34 @@ ingest_queue_task (ingest_t *self, ingest_job_t *job, ingest_task_t *task)
     self->items_inflight++;
 }
 
+int
+ingest_write_aside (ingest_t *self, store_batch_t **batch_p, const char *what)
+{
+    store_batch_t *b = *batch_p;
+    *batch_p = NULL;
+    if (!b)
+        return ERR_NOMEM;
+    //  The committer's synced write holds RocksDB's write queue until its
+    //  fsync returns (~0.4 ms; 5-200 ms when the disk is busy): a write
+    //  made here would wait that long, and with it the main loop and
+    //  every publish and replicated batch behind it.  On the committer
+    //  thread it waits alone.
+    atomic_fetch_add (&self->asides, 1);
+    if (zsock_send (self->committer, "sps", "ASIDE", b, what) != 0) {
+        atomic_fetch_sub (&self->asides, 1);
+        store_batch_destroy (&b);
+        return ERR_CLOSED;
+    }
+    return ERR_OK;
+}
+
 bool
 ingest_idle (ingest_t *self)
 {
+    //  A write aside still at the committer counts: the store is not
+    //  reopened under it (periodic.c, s_try_recover).
     return self->head == self->tail && !self->syncing
-        && zlist_size (self->building->jobs) == 0;
+        && zlist_size (self->building->jobs) == 0 && atomic_load (&self->asides) == 0;
 }
 
 zsock_t *

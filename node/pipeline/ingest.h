@@ -152,7 +152,17 @@ void
 bool
     ingest_full (ingest_t *self);
 
-//  True when nothing is queued, verifying, sequenced or syncing.
+//  Writes a batch of store_write_aside's families (meta, child, blob,
+//  file), not synced, on the committer thread after the synced write it
+//  may be doing, and frees it: the caller does not wait.  Unsynced, as
+//  store_write_aside (.., false): durable with the next synced write.
+//  Takes *batch_p (NULL after).  ERR_OK once handed over; a failed write
+//  is logged there as "<what> not stored".
+int
+    ingest_write_aside (ingest_t *self, store_batch_t **batch_p, const char *what);
+
+//  True when nothing is queued, verifying, sequenced or syncing, and no
+//  write aside is waiting.
 bool
     ingest_idle (ingest_t *self);
 

@@ -167,12 +167,12 @@ s_checkpoint (server_t *self)
     free (self->checkpoint);
     self->checkpoint = note;
     self->checkpoint_size = size;
+    //  Written by the committer thread: here it would wait for the synced
+    //  write in progress with the whole loop (ingest_write_aside).
     store_batch_t *b = store_batch_new (self->store);
     if (b) {
         store_batch_put (b, STORE_CF_META, "checkpoint", 10, note, strlen (note));
-        if (store_write_aside (self->store, b, false) != ERR_OK)
-            logfmt_msgf (LOGFMT_WARN, "checkpoint not stored");
-        store_batch_destroy (&b);
+        ingest_write_aside (self->ingest, &b, "checkpoint");
     }
     if (self->uplink)
         uplink_set_checkpoint (self->uplink, size, note);
