@@ -703,9 +703,11 @@ s_check_range (const Lic__ItemSpec *spec, const char *value,
     return ERR_OK;
 }
 
-//  An item present with an empty value counts as absent
+//  An item present with an empty value counts as absent.  text: the
+//  value is known to be text (catalogue_check_disclosed's callers
+//  checked it at the door), so it is counted, not checked again.
 static int
-s_check_item (const Lic__ItemSpec *spec, const char *value,
+s_check_item (const Lic__ItemSpec *spec, const char *value, bool text,
               char *why, size_t why_size)
 {
     if (!value || !*value) {
@@ -713,13 +715,15 @@ s_check_item (const Lic__ItemSpec *spec, const char *value,
             return s_bad_item (why, why_size, spec, "required but missing");
         return ERR_OK;
     }
-    size_t length;
-    if (!s_utf8_count (value, &length))
+    size_t length = 0;
+    if (!text && !s_utf8_count (value, &length))
         return s_bad_item (why, why_size, spec, "value is not valid UTF-8");
     char buf [S_QUOTED_SIZE];
     int rc = s_check_kind (spec, value, buf, why, why_size);
     if (rc)
         return rc;
+    if (text && spec->max_length > 0)
+        length = text_count_chars (value);
     if (spec->max_length > 0 && length > spec->max_length)
         return s_bad_item (why, why_size, spec, "%zu characters, at most %u "
                            "allowed", length, (unsigned) spec->max_length);
@@ -761,17 +765,11 @@ s_check_validity (const Lic__ValidityRule *rule, const Lic__LicenseContent *c,
     return ERR_OK;
 }
 
-int
-catalogue_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
-                         char *why, size_t why_size)
-{
-    return catalogue_check_disclosed (t, c, NULL, 0, why, why_size);
-}
-
-int
-catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent *c,
-                           Lic__Disclosure *const *d, size_t n,
-                           char *why, size_t why_size)
+//  Both checks of content; text: its values are known to be text
+static int
+s_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
+                 Lic__Disclosure *const *d, size_t n, bool text,
+                 char *why, size_t why_size)
 {
     assert (t && c);
     int rc = s_check_unknown (t, c, why, why_size);
@@ -781,7 +779,7 @@ catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent 
         const char *value = spec? s_value (c, s_str (spec->name), d, n, &known):
                                   NULL;
         if (spec && known)
-            rc = s_check_item (spec, value, why, why_size);
+            rc = s_check_item (spec, value, text, why, why_size);
     }
     if (rc == ERR_OK)
         rc = s_check_validity (t->validity, c, why, why_size);
@@ -792,6 +790,29 @@ catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent 
         rc = ERR_CATALOGUE;
     }
     return rc;
+}
+
+int
+catalogue_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
+                         char *why, size_t why_size)
+{
+    return s_check_content (t, c, NULL, 0, false, why, why_size);
+}
+
+//  The node calls this only once evcheck_envelope has passed on the
+//  event (ingest_check_event answers the verifier's refusal first, on
+//  publish and on replication: node/pipeline/ingest_checks.c), so every
+//  value it judges, the content's and the disclosures', is text already
+//  (codec_check_text at the door): their lengths are counted
+//  (text_count_chars), not checked again.  catalogue_check_content, for
+//  content from anywhere (JSON, tools, tests), keeps the check and
+//  refuses a value that is not text.
+int
+catalogue_check_disclosed (const Lic__LicenseType *t, const Lic__LicenseContent *c,
+                           Lic__Disclosure *const *d, size_t n,
+                           char *why, size_t why_size)
+{
+    return s_check_content (t, c, d, n, true, why, why_size);
 }
 
 

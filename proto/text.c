@@ -167,6 +167,27 @@ text_check (const char *s, size_t max_bytes, size_t *chars)
     return s_check_rest (p, at, n, max_bytes, chars);
 }
 
+size_t
+text_count_chars (const char *s)
+{
+    //  Text is UTF-8: every character has one lead byte, and only its
+    //  further bytes are continuations (10xxxxxx): the count is the
+    //  length less those.  Eight bytes at a time within the length (a
+    //  continuation has bit 7 set and bit 6 clear; the flags, one per
+    //  byte, are summed by one multiplication), then byte by byte.
+    const unsigned char *p = (const unsigned char *) (s? s: "");
+    size_t len = strlen ((const char *) p), continuations = 0, i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy (&w, p + i, 8);
+        uint64_t flags = (w & ~(w << 1)) & 0x8080808080808080u;
+        continuations += (size_t) (((flags >> 7) * 0x0101010101010101u) >> 56);
+    }
+    for (; i < len; i++)
+        continuations += s_continuation (p [i]);
+    return len - continuations;
+}
+
 char *
 text_dup (const char *s, size_t max_bytes)
 {

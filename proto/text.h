@@ -31,6 +31,14 @@
 int MUST_CHECK
     text_check (const char *s, size_t max_bytes, size_t *chars);
 
+//  The number of code points of s (NULL reads as ""), a string already
+//  known to be text (text_check passed on it, e.g. at the door:
+//  evcheck_envelope): its bytes that are not continuation bytes
+//  (0x80..0xBF), which is the count text_check gives.  No check: of a
+//  string that is not text the number means nothing.
+size_t
+    text_count_chars (const char *s);
+
 //  A malloc'd copy of s (NULL reads as "") that is text: at most
 //  max_bytes bytes, cut on a character boundary, each byte that breaks
 //  the rule above replaced by U+FFFD (so the copy may be shorter than

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "proto/catalogue.h"
+#include "proto/codec.h"
 
 #define TYPE_CODE   "11100000000013338W011"
 #define BODY        "11100000000013338W"
@@ -30,6 +31,14 @@
 #define BOOLEAN     LIC__ITEM_KIND__KIND_BOOLEAN
 
 static size_t s_cases;              //  table rows and single checks run
+
+//  True if every string of content c is text (proto/text.h), as the
+//  checks at a node's door leave it
+static bool
+s_all_text (const Lic__LicenseContent *c)
+{
+    return codec_check_text (&c->base, SIZE_MAX, NULL, 0) == ERR_OK;
+}
 
 //  A type and everything it points to; never copied once built
 typedef struct {
@@ -621,7 +630,69 @@ test_check_content_reports_each_rule (void)
                                           sizeof why);
         s_expect (row->behaviour, rc, why,
                   row->why? ERR_CATALOGUE: ERR_OK, row->why);
+        //  Content whose strings are text (as the node's checks have it
+        //  when they call catalogue_check_disclosed) gets the same answer
+        //  there, its lengths counted without a second check
+        if (s_all_text (&c.content)) {
+            char why_disclosed [256] = "";
+            rc = catalogue_check_disclosed (&x.type, &c.content, NULL, 0, why_disclosed,
+                                            sizeof why_disclosed);
+            s_expect (row->behaviour, rc, why_disclosed,
+                      row->why? ERR_CATALOGUE: ERR_OK, row->why);
+        }
     }
+}
+
+//  Every length around a spec's max_length, of characters of 1 to 4
+//  bytes and of mixes: catalogue_check_disclosed (lengths counted, the
+//  values being text) says what catalogue_check_content (lengths from
+//  the text check) says
+static void
+test_lengths_counted_as_the_check_counts (void)
+{
+    static const char *chars [] = { "a", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+                                    "\t", "\xEF\xBF\xBD" };
+    enum { KINDS = sizeof chars / sizeof chars [0] };
+    s_type_t x;
+    s_business_type (&x);
+    size_t compared = 0, refused = 0;
+    for (size_t spec = 0; spec < 2; spec++) {
+        const char *item = spec? "notes": "name";
+        size_t max_length = spec? 10: 100;
+        for (size_t n = 0; n <= max_length + 2; n++)
+            for (size_t first = 0; first < KINDS; first++)
+                for (size_t rest = 0; rest < KINDS; rest++) {
+                    char value [4 * 102 + 1] = "";
+                    size_t len = 0;
+                    for (size_t i = 0; i < n; i++) {
+                        const char *ch = chars [i == 0? first: (i % 2? rest: first)];
+                        memcpy (value + len, ch, strlen (ch));
+                        len += strlen (ch);
+                    }
+                    value [len] = 0;
+                    pair_t change [] = { { item, value } };
+                    s_content_t c;
+                    s_content (&c, change, 1, "2024-03-01", "");
+                    assert (s_all_text (&c.content));
+                    char why [256] = "", why_disclosed [256] = "";
+                    int rc = catalogue_check_content (&x.type, &c.content, why, sizeof why);
+                    int rc_disclosed = catalogue_check_disclosed (&x.type, &c.content, NULL, 0,
+                                                                  why_disclosed,
+                                                                  sizeof why_disclosed);
+                    if (rc != rc_disclosed || strcmp (why, why_disclosed) != 0) {
+                        fprintf (stderr, "%s of %zu characters: %s \"%s\" against %s \"%s\"\n",
+                                 item, n, err_str (rc), why, err_str (rc_disclosed), why_disclosed);
+                        assert (false);
+                    }
+                    //  ... and the rule holds: more than max_length characters
+                    //  is refused ("" counts as absent, the name is required)
+                    assert ((rc == ERR_OK) == (n > 0? n <= max_length: spec == 1));
+                    refused += rc != ERR_OK;
+                    compared++;
+                }
+    }
+    assert (compared > 4000 && refused > 100);
+    s_cases += compared;
 }
 
 static void
@@ -979,6 +1050,7 @@ main (void)
     test_check_type_reports_each_malformed_member ();
     test_check_type_tolerates_null_why ();
     test_check_content_reports_each_rule ();
+    test_lengths_counted_as_the_check_counts ();
     test_check_content_does_not_quote_sensitive_values ();
     test_check_content_without_label ();
     test_fixed_term_needs_exact_valid_to ();

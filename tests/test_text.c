@@ -20,6 +20,8 @@ test_ascii_cjk_and_four_byte_characters_are_text (void)
     size_t n = 0;
     assert (text_check ("", 0, &n) == ERR_OK && n == 0);
     assert (text_check (NULL, 0, &n) == ERR_OK && n == 0);
+    assert (text_count_chars (NULL) == 0 && text_count_chars ("") == 0);
+    assert (text_count_chars ("~\xC2\xA0\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80") == 6);
     assert (text_check ("Example Trading Co.", 64, &n) == ERR_OK && n == 19);
     //  营业执照: four 3-byte characters
     assert (text_check ("\xE8\x90\xA5\xE4\xB8\x9A\xE6\x89\xA7\xE7\x85\xA7", 12, &n) == ERR_OK && n == 4);
@@ -249,8 +251,12 @@ static void
 s_same (const char *s, size_t max_bytes)
 {
     size_t n = 777, ref_n = 777;
-    if (text_check (s, max_bytes, &n) != s_ref_check (s, max_bytes, &ref_n) || n != ref_n)
+    int rc = text_check (s, max_bytes, &n);
+    if (rc != s_ref_check (s, max_bytes, &ref_n) || n != ref_n)
         s_fail ("text_check", s, max_bytes);
+    //  The count without the check, of text, is the same
+    if (rc == ERR_OK && text_count_chars (s) != ref_n)
+        s_fail ("text_count_chars", s, max_bytes);
     s_compared++;
 }
 
