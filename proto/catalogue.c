@@ -585,11 +585,12 @@ s_quoted (const Lic__ItemSpec *spec, const char *value, char buf [S_QUOTED_SIZE]
 //  *known is false for a digested item whose value is not disclosed here
 //  (upper levels, secret items): it counts as present, and its value
 //  rules are the business of the node that saw the value.
+//  next: disclose_item_next's, the specs being looked up in turn.
 static const char *
 s_value (const Lic__LicenseContent *c, const char *name,
-         Lic__Disclosure *const *d, size_t n, bool *known)
+         Lic__Disclosure *const *d, size_t n, size_t *next, bool *known)
 {
-    const Lic__DataItem *item = disclose_item (c, name);
+    const Lic__DataItem *item = disclose_item_next (c, name, next);
     const Lic__Disclosure *disclosed = NULL;
     *known = true;
     if (!item)
@@ -773,10 +774,11 @@ s_check_content (const Lic__LicenseType *t, const Lic__LicenseContent *c,
 {
     assert (t && c);
     int rc = s_check_unknown (t, c, why, why_size);
+    size_t next = 0;
     for (size_t i = 0; rc == ERR_OK && i < t->n_items; i++) {
         const Lic__ItemSpec *spec = t->items [i];
         bool known;
-        const char *value = spec? s_value (c, s_str (spec->name), d, n, &known):
+        const char *value = spec? s_value (c, s_str (spec->name), d, n, &next, &known):
                                   NULL;
         if (spec && known)
             rc = s_check_item (spec, value, text, why, why_size);

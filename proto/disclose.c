@@ -57,23 +57,48 @@ s_sensitivity_name (Lic__Sensitivity s)
 }
 
 //  Items are sorted by name and unique (evcheck.c refuses anything
-//  else), so bisect.
-const Lic__DataItem *
-disclose_item (const Lic__LicenseContent *c, const char *name)
+//  else), so bisect; *at is where the item found is.
+static const Lic__DataItem *
+s_bisect (const Lic__LicenseContent *c, const char *name, size_t *at)
 {
     size_t low = 0, high = c? c->n_items: 0;
     while (low < high) {
         size_t mid = low + (high - low) / 2;
         const Lic__DataItem *item = c->items [mid];
         int order = item? strcmp (s_str (item->name), name): -1;
-        if (order == 0)
+        if (order == 0) {
+            *at = mid;
             return item;
+        }
         if (order < 0)
             low = mid + 1;
         else
             high = mid;
     }
     return NULL;
+}
+
+const Lic__DataItem *
+disclose_item (const Lic__LicenseContent *c, const char *name)
+{
+    size_t at;
+    return s_bisect (c, name, &at);
+}
+
+//  The item after the one found before, first: one comparison when the
+//  caller goes in the items' order.  It is the item the bisection finds
+//  as names are unique; else the bisection, which says where the next
+//  search starts.
+const Lic__DataItem *
+disclose_item_next (const Lic__LicenseContent *c, const char *name, size_t *next)
+{
+    size_t at = *next;
+    const Lic__DataItem *item = c && at < c->n_items? c->items [at]: NULL;
+    if (!item || strcmp (s_str (item->name), name) != 0)
+        item = s_bisect (c, name, &at);
+    if (item)
+        *next = at + 1;
+    return item;
 }
 
 static bool
@@ -97,9 +122,29 @@ disclose_sensitive (Lic__Sensitivity s)
 const Lic__ItemSpec *
 disclose_spec (const Lic__LicenseType *t, const char *name)
 {
-    for (size_t i = 0; t && i < t->n_items; i++)
-        if (t->items [i] && strcmp (s_str (t->items [i]->name), s_str (name)) == 0)
-            return t->items [i];
+    size_t from = 0;
+    return disclose_spec_next (t, name, &from);
+}
+
+//  From *from round to it: content items are sorted (evcheck) and a type
+//  often lists its specs in the same order, so a caller that goes
+//  through the items usually finds each spec at its first comparison.
+//  As spec names are unique (catalogue_check_type), it is the spec the
+//  search from 0 finds.
+const Lic__ItemSpec *
+disclose_spec_next (const Lic__LicenseType *t, const char *name, size_t *from)
+{
+    size_t n = t? t->n_items: 0;
+    name = s_str (name);
+    if (*from >= n)
+        *from = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t j = *from + k < n? *from + k: *from + k - n;
+        if (t->items [j] && strcmp (s_str (t->items [j]->name), name) == 0) {
+            *from = j + 1 < n? j + 1: 0;
+            return t->items [j];
+        }
+    }
     return NULL;
 }
 
@@ -120,6 +165,7 @@ static int
 s_check_items (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                char *why, size_t why_size)
 {
+    size_t from = 0;                //  disclose_spec_next's, in item order
     for (size_t i = 0; c && i < c->n_items; i++) {
         const Lic__DataItem *item = c->items [i];
         if (!item)
@@ -135,7 +181,7 @@ s_check_items (const Lic__LicenseType *t, const Lic__LicenseContent *c,
                      "must be empty in the signed body", name);
             return ERR_DISCLOSURE;
         }
-        const Lic__ItemSpec *spec = disclose_spec (t, item->name);
+        const Lic__ItemSpec *spec = disclose_spec_next (t, item->name, &from);
         if (!spec)
             continue;               //  unknown: the catalogue check says so
         bool sensitive = disclose_sensitive (spec->sensitivity);

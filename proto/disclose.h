@@ -32,10 +32,28 @@ bool
 const Lic__ItemSpec *
     disclose_spec (const Lic__LicenseType *t, const char *name);
 
+//  disclose_spec for a caller that looks up the specs of many names in
+//  turn (the items of a content, in their order): the search starts at
+//  *from (0 the first time) and goes round; *from is then the index
+//  after the spec found.  The same spec as disclose_spec whatever *from
+//  (a type's spec names are unique: catalogue_check_type); faster when
+//  the names come in about the type's order.
+const Lic__ItemSpec *
+    disclose_spec_next (const Lic__LicenseType *t, const char *name, size_t *from);
+
 //  The item named name in c (sorted by name, as evcheck requires), or
 //  NULL.  Borrowed from c.
 const Lic__DataItem *
     disclose_item (const Lic__LicenseContent *c, const char *name);
+
+//  disclose_item for a caller that looks up many names in turn (the
+//  specs of a type): the item at *next (0 the first time) is tried
+//  first, and *next is then the index after the item found.  The same
+//  item as disclose_item whatever *next (names sorted and unique, as
+//  evcheck requires); one comparison when the names come in the items'
+//  order.
+const Lic__DataItem *
+    disclose_item_next (const Lic__LicenseContent *c, const char *name, size_t *next);
 
 //  The disclosure naming name among d [0..n), or NULL.  Borrowed from d.
 const Lic__Disclosure *

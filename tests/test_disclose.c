@@ -527,6 +527,88 @@ test_seal_items_round_trip (void)
     s_cases++;
 }
 
+//  --------------------------------------------------------------------
+//  The lookups that start where the previous one ended, against the
+//  plain ones, on types listing their specs in every order and contents
+//  holding any subset of the names, looked up in several orders
+
+static uint64_t s_rand = 0x2545F4914F6CDD1Du;
+
+static size_t
+s_random (size_t n)
+{
+    s_rand ^= s_rand << 13;
+    s_rand ^= s_rand >> 7;
+    s_rand ^= s_rand << 17;
+    return (size_t) (s_rand % n);
+}
+
+static void
+test_lookups_in_turn_as_the_plain_ones (void)
+{
+    //  Sorted, as content items are; "zz" and "" are never a spec
+    static const char *names [] = { "address", "capital", "id_number", "mobile", "note",
+                                    "pin", "scope", "zz", "" };
+    enum { NAMES = sizeof names / sizeof names [0], SPECS = NAMES - 2 };
+    Lic__ItemSpec specs [SPECS];
+    Lic__ItemSpec *spec_ptrs [SPECS];
+    Lic__DataItem items [NAMES];
+    Lic__DataItem *item_ptrs [NAMES];
+    size_t compared = 0;
+    for (size_t round = 0; round < 3000; round++) {
+        //  A type of some of the specs, in a random order, now and then
+        //  a NULL one
+        Lic__LicenseType type = LIC__LICENSE_TYPE__INIT;
+        size_t order [SPECS];
+        for (size_t i = 0; i < SPECS; i++)
+            order [i] = i;
+        for (size_t i = SPECS - 1; i > 0; i--) {
+            size_t j = s_random (i + 1), swap = order [i];
+            order [i] = order [j];
+            order [j] = swap;
+        }
+        if (round % 3 == 0)             //  often in the items' order
+            for (size_t i = 0; i < SPECS; i++)
+                order [i] = i;
+        type.n_items = s_random (SPECS + 1);
+        for (size_t i = 0; i < type.n_items; i++) {
+            Lic__ItemSpec init = LIC__ITEM_SPEC__INIT;
+            specs [i] = init;
+            specs [i].name = (char *) names [order [i]];
+            spec_ptrs [i] = s_random (20) == 0? NULL: &specs [i];
+        }
+        type.items = spec_ptrs;
+        //  A content of some of the names, sorted
+        Lic__LicenseContent content = LIC__LICENSE_CONTENT__INIT;
+        for (size_t i = 0; i < NAMES - 1; i++)
+            if (s_random (3)) {
+                Lic__DataItem init = LIC__DATA_ITEM__INIT;
+                items [content.n_items] = init;
+                items [content.n_items].name = (char *) names [i];
+                item_ptrs [content.n_items] = &items [content.n_items];
+                content.n_items++;
+            }
+        content.items = item_ptrs;
+        //  Look every name up in turn: in order, in the type's order, at
+        //  random; the state carried from one lookup to the next
+        size_t from = s_random (2)? 0: s_random (SPECS + 3), next = 0;
+        for (size_t k = 0; k < 3 * NAMES; k++) {
+            const char *name = k < NAMES? names [k]:
+                               k < 2 * NAMES && k - NAMES < type.n_items?
+                               names [order [k - NAMES]]: names [s_random (NAMES)];
+            const Lic__ItemSpec *spec = disclose_spec (&type, name);
+            assert (disclose_spec_next (&type, name, &from) == spec);
+            assert (from < SPECS + 3);
+            assert (disclose_item_next (&content, name, &next) == disclose_item (&content, name));
+            compared++;
+        }
+        size_t zero = 0;
+        assert (disclose_spec_next (NULL, "pin", &zero) == NULL);
+        assert (disclose_item_next (NULL, "pin", &zero) == NULL && zero == 0);
+    }
+    s_cases += compared;
+}
+
 int
 main (void)
 {
@@ -539,6 +621,7 @@ main (void)
     test_split_keeps_secret_ones_out ();
     test_clearance_covers_its_kinds ();
     test_seal_items_round_trip ();
+    test_lookups_in_turn_as_the_plain_ones ();
     printf ("test_disclose: %zu cases passed\n", s_cases);
     return 0;
 }
