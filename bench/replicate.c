@@ -1,7 +1,7 @@
 /*  bench/replicate -- end-to-end replication county -> city -> province.
 
       replicate [-n EVENTS_PER_COUNTY] [-r RUNS] [-R RATE] [-k PUBLISHERS]
-                [-w WINDOW] [-T SECONDS]
+                [-w WINDOW] [-T SECONDS] [-H]
 
     Defaults: 50,000 events per county, 3 runs, 1,000 events/s, 2
     publishers per county (one thread and one department each), 256 in
@@ -19,6 +19,9 @@
         SECONDS; a poller reads the province's log (admin client, only
         new seqs) and stamps the arrival of each entry by (origin
         division, origin seq), matched to the seq the county acked.
+        -H: the city's log is polled too, and the phase prints the hops
+        (publish -> county ack, -> city, city -> province); that poller
+        loads the city, so the table's figures are taken without it.
 
     Prints per run and the medians: end-to-end events/s, raw Ed25519
     verifies/s on two threads measured in the same run before and after
@@ -287,8 +290,8 @@ s_wait_province (s_watch_t *w, const uint64_t target [2], int64_t *city_us)
 //  Latency: a poller reads the province's log and stamps arrivals
 
 typedef struct {
-    support_node_t *prov;
-    uint64_t from;              //  next province seq to read
+    support_node_t *node;       //  whose log: the province's, or the city's (-H)
+    uint64_t from;              //  next seq of its log to read
     uint64_t lo [2], hi [2];    //  county seqs stamped: lo < s <= hi
     int64_t *arrive [2];        //  arrival time by county seq - lo - 1
     atomic_long stamped;        //  arrivals stamped so far
@@ -303,7 +306,7 @@ s_poller (void *arg)
     s_poller_t *pl = (s_poller_t *) arg;
     static const char *div [2] = { "330106", "330108" };
     licclient_t *admin = NULL;
-    if (support_admin (&admin, pl->prov) != ERR_OK) {
+    if (support_admin (&admin, pl->node) != ERR_OK) {
         pl->errors++;
         return NULL;
     }
@@ -368,37 +371,100 @@ s_setup (support_hier_t *h, s_watch_t *w, s_pub_t *pubs, int npub, const char *r
     return support_hier_wait_synced (h, 60);
 }
 
+static bool s_hops;              //  -H: the city's log polled too
+
+//  Starts a poller of node i's log for the latency phase's events; its
+//  total to stamp in *total.
+static void
+s_poller_start (s_poller_t *pl, s_watch_t *w, int i, s_pub_t *pubs, int npub, long *total)
+{
+    memset (pl, 0, sizeof *pl);
+    pl->node = &w->h->node [i];
+    pl->from = s_head (w->admin [i]) + 1;
+    *total = 0;
+    for (int c = 0; c < 2; c++) {
+        pl->lo [c] = s_head (w->admin [c]);
+        pl->hi [c] = pl->lo [c];
+        for (int p = 0; p < npub; p++)
+            if (pubs [p].county == c)
+                pl->hi [c] += (uint64_t) pubs [p].lat.count;
+        *total += (long) (pl->hi [c] - pl->lo [c]);
+        pl->arrive [c] = calloc ((size_t) (pl->hi [c] - pl->lo [c]) + 1, sizeof (int64_t));
+    }
+    atomic_init (&pl->stamped, 0);
+    atomic_init (&pl->stop, false);
+    pthread_create (&pl->thread, NULL, s_poller, pl);
+}
+
+//  When pl stamped county c's seq s, 0 if it did not.
+static int64_t
+s_arrival (const s_poller_t *pl, int c, uint64_t s)
+{
+    return s > pl->lo [c] && s <= pl->hi [c]? pl->arrive [c][s - pl->lo [c] - 1]: 0;
+}
+
+//  "p50 X ms  p99 Y ms" of n values (sorted here).
+static void
+s_print_p (const char *what, int64_t *v, long n)
+{
+    qsort (v, (size_t) n, sizeof *v, support_cmp_i64);
+    printf ("  %s p50 %.1f ms  p99 %.1f ms", what, n? (double) v [n / 2] / 1000.0: 0,
+            n? (double) v [n * 99 / 100] / 1000.0: 0);
+}
+
+//  -H: publish -> county ack, -> seen at the city, city -> province, for
+//  the events both logs showed.
+static void
+s_print_hops (const s_poller_t *city, const s_poller_t *prov, const s_pub_t *pubs, int npub,
+              long total)
+{
+    int64_t *ack = calloc ((size_t) total + 1, sizeof *ack);
+    int64_t *to_city = calloc ((size_t) total + 1, sizeof *to_city);
+    int64_t *to_prov = calloc ((size_t) total + 1, sizeof *to_prov);
+    long n = 0;
+    for (int p = 0; ack && to_city && to_prov && p < npub; p++)
+        for (int i = 0; i < pubs [p].lat.count; i++) {
+            int c = pubs [p].county;
+            int64_t at_city = s_arrival (city, c, pubs [p].seq [i]);
+            int64_t at_prov = s_arrival (prov, c, pubs [p].seq [i]);
+            if (at_city && at_prov && n < total) {
+                ack [n] = pubs [p].ack_us [i];
+                to_city [n] = at_city - pubs [p].sent_us [i];
+                to_prov [n++] = at_prov - at_city;
+            }
+        }
+    printf ("  latency hops (%ld events):", n);
+    s_print_p ("publish->county ack", ack, n);
+    s_print_p (" publish->city", to_city, n);
+    s_print_p (" city->province", to_prov, n);
+    printf ("\n");
+    free (ack);
+    free (to_city);
+    free (to_prov);
+}
+
 static int
 s_latency_phase (s_watch_t *w, s_pub_t *pubs, int npub, int rate, s_result_t *res)
 {
-    s_poller_t pl;
-    memset (&pl, 0, sizeof pl);
-    pl.prov = &w->h->node [3];
-    pl.from = s_head (w->admin [3]) + 1;
-    long total = 0;
-    for (int c = 0; c < 2; c++) {
-        pl.lo [c] = s_head (w->admin [c]);
-        pl.hi [c] = pl.lo [c];
-        for (int p = 0; p < npub; p++)
-            if (pubs [p].county == c)
-                pl.hi [c] += (uint64_t) pubs [p].lat.count;
-        total += (long) (pl.hi [c] - pl.lo [c]);
-        pl.arrive [c] = calloc ((size_t) (pl.hi [c] - pl.lo [c]) + 1, sizeof (int64_t));
-    }
-    atomic_init (&pl.stamped, 0);
-    atomic_init (&pl.stop, false);
-    pthread_create (&pl.thread, NULL, s_poller, &pl);
+    s_poller_t pl, city;
+    long total;
+    s_poller_start (&pl, w, 3, pubs, npub, &total);
+    if (s_hops)
+        s_poller_start (&city, w, 2, pubs, npub, &total);
     int64_t t0 = support_now_us (), last;
     s_publish_all (pubs, npub, true, (int64_t) npub * 1000000 / rate);
     int errors = s_join_all (pubs, npub, &last);
     double secs = (double) (last - t0) / 1e6;
     int64_t deadline = support_now_us () + 60 * 1000000;
-    while (atomic_load (&pl.stamped) < total && support_now_us () < deadline
-       &&  s_all_alive (w->h) && !support_interrupted ())
+    while ((atomic_load (&pl.stamped) < total || (s_hops && atomic_load (&city.stamped) < total))
+       &&  support_now_us () < deadline && s_all_alive (w->h) && !support_interrupted ())
         usleep (2000);
     atomic_store (&pl.stop, true);
     pthread_join (pl.thread, NULL);
-
+    if (s_hops) {
+        atomic_store (&city.stop, true);
+        pthread_join (city.thread, NULL);
+    }
     int64_t *lat = calloc ((size_t) total + 1, sizeof *lat);
     int64_t *ack = calloc ((size_t) total + 1, sizeof *ack);
     long m = 0, a = 0, missing = 0;
@@ -407,8 +473,9 @@ s_latency_phase (s_watch_t *w, s_pub_t *pubs, int npub, int rate, s_result_t *re
         for (int i = 0; i < pubs [p].lat.count; i++) {
             uint64_t s = pubs [p].seq [i];
             ack [a++] = pubs [p].ack_us [i];
-            if (s > pl.lo [c] && s <= pl.hi [c] && pl.arrive [c][s - pl.lo [c] - 1])
-                lat [m++] = pl.arrive [c][s - pl.lo [c] - 1] - pubs [p].sent_us [i];
+            int64_t at = s_arrival (&pl, c, s);
+            if (at)
+                lat [m++] = at - pubs [p].sent_us [i];
             else
                 missing++;
         }
@@ -426,6 +493,11 @@ s_latency_phase (s_watch_t *w, s_pub_t *pubs, int npub, int rate, s_result_t *re
     if (missing || errors || pl.errors)
         printf ("  latency: %ld events never seen at the province, %d refused, %d log read errors\n",
                 missing, errors, pl.errors);
+    if (s_hops) {
+        s_print_hops (&city, &pl, pubs, npub, total);
+        free (city.arrive [0]);
+        free (city.arrive [1]);
+    }
     free (lat);
     free (ack);
     free (pl.arrive [0]);
@@ -641,7 +713,7 @@ main (int argc, char *argv [])
 {
     int n = 50000, runs = 3, rate = 1000, k = 2, window = 256, seconds = 10;
     int c;
-    while ((c = getopt (argc, argv, "n:r:R:k:w:T:h")) != -1) {
+    while ((c = getopt (argc, argv, "n:r:R:k:w:T:Hh")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'r': runs = atoi (optarg); break;
@@ -649,9 +721,10 @@ main (int argc, char *argv [])
             case 'k': k = atoi (optarg); break;
             case 'w': window = atoi (optarg); break;
             case 'T': seconds = atoi (optarg); break;
+            case 'H': s_hops = true; break;
             default:
                 fprintf (stderr, "usage: replicate [-n EVENTS_PER_COUNTY] [-r RUNS] [-R RATE] "
-                                 "[-k PUBLISHERS_PER_COUNTY] [-w WINDOW] [-T SECONDS]\n");
+                                 "[-k PUBLISHERS_PER_COUNTY] [-w WINDOW] [-T SECONDS] [-H]\n");
                 return 2;
         }
     }
