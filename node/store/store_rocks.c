@@ -74,13 +74,44 @@ typedef struct {
     bool done;
 } s_finisher_t;
 
+//  A put or delete held back to be written in key order (s_sorted).
+typedef struct {
+    size_t off;                 //  key, then value, in the batch's arena
+    size_t key_len, value_len;
+    size_t order;               //  arrival: the later of two on one key wins
+    uint8_t cf;
+    bool del;
+} s_op_t;
+
 struct store_batch_t {
     unsigned families;          //  bit per column family put or deleted in (store_write_aside)
     rocksdb_writebatch_t *wb;   //  the batch
     store_t *store;             //  whose column family handles it uses
     s_finisher_t *fin;          //  store_batch_on_write
     size_t n_fin, fin_cap;
+    s_op_t *ops;                //  held back for the families of S_SORTED
+    size_t n_ops, ops_cap;
+    uint8_t *arena;             //  their keys and values
+    size_t arena_len, arena_cap;
 };
+
+//  Families whose keys arrive in no order (a license id, a holder, a
+//  hash) and whose values are small: their puts and deletes are held
+//  back and added to the RocksDB batch sorted by key when it is written
+//  (s_flush_sorted).  A memtable insert starts from where the previous
+//  one in that memtable ended (RocksDB's splice): a key near the last
+//  is found from the low levels of the skip list, a random one from the
+//  top.  The order only changes which of a batch's keys is inserted
+//  first -- one batch is one atomic write, and two writes of one key
+//  keep their order -- so what is stored is the same.  The log, tree,
+//  audit and secret families are keyed by sequence (already in order);
+//  the file family's chunks are large.
+#define S_SORTED (1u << STORE_CF_LICENSE | 1u << STORE_CF_HOLDER | 1u << STORE_CF_HISTORY \
+                  | 1u << STORE_CF_DEDUP | 1u << STORE_CF_SUCCESSOR)
+#define S_ARENA_KEEP (4u << 20)     //  arena kept across clears up to this
+
+static void
+    s_flush_sorted (store_batch_t *self);
 
 struct store_iter_t {
     rocksdb_iterator_t *it;
@@ -262,6 +293,7 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
             batch->fin [i].finish (batch->fin [i].arg, batch);
             batch->fin [i].done = true;
         }
+    s_flush_sorted (batch);
     size_t size = 0;
     rocksdb_writebatch_data (batch->wb, &size);
     if (store_room (self, size) != ERR_OK)
@@ -371,9 +403,87 @@ store_batch_destroy (store_batch_t **self_p)
         return;
     s_release_finishers (*self_p);
     free ((*self_p)->fin);
+    free ((*self_p)->ops);
+    free ((*self_p)->arena);
     rocksdb_writebatch_destroy ((*self_p)->wb);
     free (*self_p);
     *self_p = NULL;
+}
+
+//  Family, then RocksDB's bytewise order of keys, then arrival.
+static int
+s_op_cmp (const void *a_, const void *b_, void *arena_)
+{
+    const s_op_t *a = a_, *b = b_;
+    const uint8_t *arena = arena_;
+    if (a->cf != b->cf)
+        return a->cf < b->cf? -1: 1;
+    size_t n = a->key_len < b->key_len? a->key_len: b->key_len;
+    int c = n? memcmp (arena + a->off, arena + b->off, n): 0;
+    if (c)
+        return c;
+    if (a->key_len != b->key_len)
+        return a->key_len < b->key_len? -1: 1;
+    return a->order < b->order? -1: a->order > b->order;
+}
+
+//  Adds the held-back operations to the RocksDB batch in key order.
+static void
+s_flush_sorted (store_batch_t *self)
+{
+    if (!self->n_ops)
+        return;
+    qsort_r (self->ops, self->n_ops, sizeof *self->ops, s_op_cmp, self->arena);
+    for (size_t i = 0; i < self->n_ops; i++) {
+        const s_op_t *op = &self->ops [i];
+        const char *key = (const char *) self->arena + op->off;
+        if (op->del)
+            rocksdb_writebatch_delete_cf (self->wb, self->store->cf [op->cf], key, op->key_len);
+        else
+            rocksdb_writebatch_put_cf (self->wb, self->store->cf [op->cf], key, op->key_len,
+                                       key + op->key_len, op->value_len);
+    }
+    self->n_ops = 0;
+    self->arena_len = 0;
+}
+
+//  Holds an operation back (S_SORTED); false if out of memory, and then
+//  what was held is in the RocksDB batch so the caller may add it there.
+static bool
+s_hold (store_batch_t *self, store_cf_t cf, bool del, const void *key, size_t key_len,
+        const void *value, size_t value_len)
+{
+    size_t need = key_len + value_len;
+    if (self->n_ops == self->ops_cap) {
+        size_t cap = self->ops_cap? 2 * self->ops_cap: 256;
+        s_op_t *ops = realloc (self->ops, cap * sizeof *ops);
+        if (!ops)
+            goto full;
+        self->ops = ops;
+        self->ops_cap = cap;
+    }
+    if (need > self->arena_cap - self->arena_len) {
+        size_t cap = self->arena_cap? self->arena_cap: 16384;
+        while (cap - self->arena_len < need)
+            cap *= 2;
+        uint8_t *arena = realloc (self->arena, cap);
+        if (!arena)
+            goto full;
+        self->arena = arena;
+        self->arena_cap = cap;
+    }
+    s_op_t *op = &self->ops [self->n_ops];
+    *op = (s_op_t) { self->arena_len, key_len, value_len, self->n_ops, (uint8_t) cf, del };
+    if (key_len)
+        memcpy (self->arena + self->arena_len, key, key_len);
+    if (value_len)
+        memcpy (self->arena + self->arena_len + key_len, value, value_len);
+    self->arena_len += need;
+    self->n_ops++;
+    return true;
+full:
+    s_flush_sorted (self);
+    return false;
 }
 
 void
@@ -381,14 +491,16 @@ store_batch_put (store_batch_t *self, store_cf_t cf, const void *key, size_t key
                  const void *value, size_t value_len)
 {
     self->families |= 1u << cf;
-    rocksdb_writebatch_put_cf (self->wb, self->store->cf [cf], key, key_len, value, value_len);
+    if (!(S_SORTED & 1u << cf) || !s_hold (self, cf, false, key, key_len, value, value_len))
+        rocksdb_writebatch_put_cf (self->wb, self->store->cf [cf], key, key_len, value, value_len);
 }
 
 void
 store_batch_delete (store_batch_t *self, store_cf_t cf, const void *key, size_t key_len)
 {
     self->families |= 1u << cf;
-    rocksdb_writebatch_delete_cf (self->wb, self->store->cf [cf], key, key_len);
+    if (!(S_SORTED & 1u << cf) || !s_hold (self, cf, true, key, key_len, NULL, 0))
+        rocksdb_writebatch_delete_cf (self->wb, self->store->cf [cf], key, key_len);
 }
 
 void
@@ -396,6 +508,9 @@ store_batch_delete_range (store_batch_t *self, store_cf_t cf, const void *from, 
                           const void *to, size_t to_len)
 {
     self->families |= 1u << cf;
+    //  A range deletes what came before it, not what comes after.
+    if (S_SORTED & 1u << cf)
+        s_flush_sorted (self);
     rocksdb_writebatch_delete_range_cf (self->wb, self->store->cf [cf], from, from_len, to, to_len);
 }
 
@@ -404,6 +519,13 @@ store_batch_clear (store_batch_t *self)
 {
     s_release_finishers (self);
     rocksdb_writebatch_clear (self->wb);
+    self->n_ops = 0;
+    self->arena_len = 0;
+    if (self->arena_cap > S_ARENA_KEEP) {
+        free (self->arena);
+        self->arena = NULL;
+        self->arena_cap = 0;
+    }
 }
 
 int
@@ -425,7 +547,7 @@ store_batch_on_write (store_batch_t *self, store_batch_fn *finish,
 size_t
 store_batch_count (store_batch_t *self)
 {
-    return (size_t) rocksdb_writebatch_count (self->wb);
+    return (size_t) rocksdb_writebatch_count (self->wb) + self->n_ops;
 }
 
 store_iter_t *

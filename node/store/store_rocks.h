@@ -115,7 +115,12 @@ int MUST_CHECK
 int MUST_CHECK
     store_last_key (store_t *self, store_cf_t cf, uint8_t *key, size_t *key_len);
 
-//  Batches: a write batch under construction, for that store.
+//  Batches: a write batch under construction, for that store.  Its puts
+//  and deletes take effect in the order they are added (a later one on a
+//  key wins; a range delete deletes what was added before it), all at
+//  once when it is written; the key and value are copied at once.  (The
+//  families keyed in no order are handed to RocksDB sorted by key at the
+//  write: the same result, cheaper memtable inserts; store_rocks.c.)
 store_batch_t *
     store_batch_new (store_t *store);
 void
