@@ -131,8 +131,9 @@ test_holes_are_bounded (views_t *v)
 static void
 s_piece (char *out, size_t len, unsigned seed)
 {
+    static const char bytes [] = "0123456789ABCDEFXYZ/abc\xe6\x9d\xad.";
     for (size_t i = 0; i < len; i++)
-        out [i] = (char) ("0123456789ABCDEFXYZ/abc\xe6\x9d\xad." [(i * 7 + seed) % 29]);
+        out [i] = bytes [(i * 7 + seed) % (sizeof bytes - 1)];
     out [len] = 0;
 }
 
