@@ -494,6 +494,14 @@ ingest_write_aside (ingest_t *self, store_batch_t **batch_p, const char *what)
     *batch_p = NULL;
     if (!b)
         return ERR_NOMEM;
+    //  A failed store (a full disk) refuses it here, as store_write did
+    //  on the loop, so the caller keeps what it had stored and writes it
+    //  again after the recovery (the chain, a child's head, receipts).
+    int failed = store_failed (self->store);
+    if (failed) {
+        store_batch_destroy (&b);
+        return failed;
+    }
     //  The committer's synced write holds RocksDB's write queue until its
     //  fsync returns (~0.4 ms; 5-200 ms when the disk is busy): a write
     //  made here would wait that long, and with it the main loop and

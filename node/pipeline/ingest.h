@@ -156,8 +156,12 @@ bool
 //  file), not synced, on the committer thread after the synced write it
 //  may be doing, and frees it: the caller does not wait.  Unsynced, as
 //  store_write_aside (.., false): durable with the next synced write.
-//  Takes *batch_p (NULL after).  ERR_OK once handed over; a failed write
-//  is logged there as "<what> not stored".
+//  Takes *batch_p (NULL after).  ERR_OK once handed over; the store's
+//  error, nothing queued, while the store has failed (store_failed); a
+//  write that fails at the committer is logged there as "<what> not
+//  stored" (the caller has already counted it stored: it is written
+//  again only when its value next changes).  A read of the store right
+//  after ERR_OK may not see it yet.
 int
     ingest_write_aside (ingest_t *self, store_batch_t **batch_p, const char *what);
 

@@ -125,6 +125,26 @@ struct store_batch_t {
 static void
     s_flush_sorted (store_batch_t *self);
 
+//  Frees the held operations' room beyond S_ARENA_KEEP once they are in
+//  RocksDB's batch (store_write) or dropped (store_batch_clear), so a
+//  batch reused for the process's life keeps at most that much.
+static void
+s_trim_held (store_batch_t *self)
+{
+    if (self->n_ops)
+        return;
+    if (self->arena_cap > S_ARENA_KEEP) {
+        free (self->arena);
+        self->arena = NULL;
+        self->arena_cap = 0;
+    }
+    if (self->ops_cap * sizeof *self->ops > S_ARENA_KEEP) {
+        free (self->ops);
+        self->ops = NULL;
+        self->ops_cap = 0;
+    }
+}
+
 struct store_iter_t {
     rocksdb_iterator_t *it;
     uint8_t *prefix;
@@ -313,6 +333,7 @@ store_write (store_t *self, store_batch_t *batch, bool sync)
             batch->fin [i].done = true;
         }
     s_flush_sorted (batch);
+    s_trim_held (batch);
     size_t size = 0;
     rocksdb_writebatch_data (batch->wb, &size);
     if (store_room (self, size) != ERR_OK)
@@ -540,11 +561,7 @@ store_batch_clear (store_batch_t *self)
     rocksdb_writebatch_clear (self->wb);
     self->n_ops = 0;
     self->arena_len = 0;
-    if (self->arena_cap > S_ARENA_KEEP) {
-        free (self->arena);
-        self->arena = NULL;
-        self->arena_cap = 0;
-    }
+    s_trim_held (self);
 }
 
 int
