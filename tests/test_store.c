@@ -19,34 +19,27 @@
 */
 #undef NDEBUG
 #include <assert.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "node/store/store_rocks.h"
+#include "tests/support/support.h"
 
 #define KEYS 64
 #define VAL_MAX 32
 
-static char s_base [256];
+static char s_base [512];
 
 static store_t *
 s_open (void)
 {
-    char path [400], why [256];
+    char path [600], why [256];
     snprintf (path, sizeof path, "%s/db", s_base);
     store_cfg_t cfg = { 16, true, 0 };
     store_t *store = NULL;
     assert (store_open (&store, path, &cfg, why, sizeof why) == ERR_OK);
     return store;
-}
-
-static int
-s_unlink (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path);
 }
 
 //  value of key in cf, or "" if absent (values here are never empty)
@@ -195,15 +188,16 @@ test_random (void)
 int
 main (void)
 {
-    snprintf (s_base, sizeof s_base, "/tmp/test-store-XXXXXX");
-    assert (mkdtemp (s_base));
+    char base [512];
+    assert (support_tmpdir (base, "test-store") == ERR_OK);
+    snprintf (s_base, sizeof s_base, "%s", base);
     printf ("test_store:\n");
     test_order ();
-    char path [400];
+    char path [600];
     snprintf (path, sizeof path, "%s/db", s_base);
-    nftw (path, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+    support_rmtree (path);
     test_random ();
-    nftw (s_base, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+    support_rmtree (s_base);
     printf ("test_store: OK\n");
     return 0;
 }
