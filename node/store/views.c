@@ -27,17 +27,6 @@
 #include "node/store/views_revoke.h"
 
 static void
-s_pending_destroy (void **item_p)
-{
-    views_pending_t *p = (views_pending_t *) *item_p;
-    if (p) {
-        free (p->bytes);
-        free (p);
-        *item_p = NULL;
-    }
-}
-
-static void
 s_type_destroy (void **item_p)
 {
     Lic__LicenseType *t = (Lic__LicenseType *) *item_p;
@@ -58,55 +47,6 @@ s_signer_destroy (void **item_p)
 {
     free (*item_p);
     *item_p = NULL;
-}
-
-//  Overlay write: key -> copy of bytes (NULL = deletion) for generation gen.
-static int
-s_overlay_set (zhashx_t *map, const char *key, uint64_t gen,
-               const uint8_t *bytes, size_t len)
-{
-    views_pending_t *p = calloc (1, sizeof *p);
-    if (!p)
-        return ERR_NOMEM;
-    p->gen = gen;
-    p->len = len;
-    if (bytes) {
-        p->bytes = malloc (len? len: 1);
-        if (!p->bytes) {
-            free (p);
-            return ERR_NOMEM;
-        }
-        memcpy (p->bytes, bytes, len);
-    }
-    zhashx_update (map, key, p);
-    return ERR_OK;
-}
-
-//  Overlay write that takes bytes (malloc'd, len bytes; freed on error).
-static int
-s_overlay_take (zhashx_t *map, const char *key, uint64_t gen, uint8_t *bytes, size_t len)
-{
-    views_pending_t *p = calloc (1, sizeof *p);
-    if (!p) {
-        free (bytes);
-        return ERR_NOMEM;
-    }
-    p->gen = gen;
-    p->len = len;
-    p->bytes = bytes;
-    zhashx_update (map, key, p);
-    return ERR_OK;
-}
-
-//  Key of the pending entries (self->entries): the seq in hex, 16
-//  lower-case digits ("%016" PRIx64: the big-endian bytes in hex).
-static const char *
-s_seq_key (char hex [17], uint64_t seq)
-{
-    uint8_t be [8];
-    store_put_u64 (be, seq);
-    seal_hex (hex, be, sizeof be);
-    return hex;
 }
 
 static void
@@ -295,9 +235,9 @@ views_open (views_t **views_p, store_t *store, const char *division)
     self->nodes = zhashx_new ();
     views_int_origins_init (self);
     zhashx_set_destructor (self->nodes, s_free_item);
-    self->licenses = zhashx_new ();
-    self->entries = zhashx_new ();
-    self->dedup = zhashx_new ();
+    self->licenses = overlay_new ();
+    self->entries = overlay_new ();
+    self->dedup = overlay_new ();
     self->depts = zhashx_new ();
     self->signers = zhashx_new ();
     self->apps = zhashx_new ();
@@ -307,12 +247,9 @@ views_open (views_t **views_p, store_t *store, const char *division)
     zhashx_set_destructor (self->types, s_type_destroy);
     self->type_versions = zhashx_new ();
     zhashx_set_destructor (self->type_versions, s_type_destroy);
-    zhashx_set_destructor (self->licenses, s_pending_destroy);
-    zhashx_set_destructor (self->entries, s_pending_destroy);
-    zhashx_set_destructor (self->dedup, s_pending_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
     zhashx_set_destructor (self->signers, s_signer_destroy);
-    int rc = views_schema (store);
+    int rc = self->licenses && self->entries && self->dedup? views_schema (store): ERR_NOMEM;
     if (rc == ERR_OK)
         rc = views_int_registry_load (self);
     if (rc == ERR_OK)
@@ -337,9 +274,9 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->apps);
     zhashx_destroy (&self->types);
     zhashx_destroy (&self->type_versions);
-    zhashx_destroy (&self->dedup);
-    zhashx_destroy (&self->licenses);
-    zhashx_destroy (&self->entries);
+    overlay_destroy (&self->dedup);
+    overlay_destroy (&self->licenses);
+    overlay_destroy (&self->entries);
     zhashx_destroy (&self->nodes);
     zhashx_destroy (&self->origins);
     zhashx_destroy (&self->revoked);
@@ -361,11 +298,10 @@ views_dedup_key (uint8_t out [VIEWS_DEDUP_BYTES], const Lic__Envelope *env)
 int
 views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq)
 {
-    char hex [2 * VIEWS_DEDUP_BYTES + 1];
-    seal_hex (hex, key, VIEWS_DEDUP_BYTES);
-    views_pending_t *p = (views_pending_t *) zhashx_lookup (self->dedup, hex);
-    if (p) {
-        *seq = store_get_u64 (p->bytes);
+    const uint8_t *pv;
+    size_t pl;
+    if (overlay_get (self->dedup, key, VIEWS_DEDUP_BYTES, &pv, &pl)) {
+        *seq = store_get_u64 (pv);
         return ERR_OK;
     }
     uint8_t *v;
@@ -383,18 +319,20 @@ views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint
 int
 views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len)
 {
-    views_pending_t *p = (views_pending_t *) zhashx_lookup (self->licenses, license_id);
-    if (p) {
-        if (!p->bytes)
+    size_t idlen = strlen (license_id);
+    const uint8_t *pv;
+    size_t pl;
+    if (overlay_get (self->licenses, license_id, idlen, &pv, &pl)) {
+        if (!pv)
             return ERR_NOT_FOUND;
-        *state = malloc (p->len? p->len: 1);
+        *state = malloc (pl? pl: 1);
         if (!*state)
             return ERR_NOMEM;
-        memcpy (*state, p->bytes, p->len);
-        *len = p->len;
+        memcpy (*state, pv, pl);
+        *len = pl;
         return ERR_OK;
     }
-    return store_get (self->store, STORE_CF_LICENSE, license_id, strlen (license_id), state, len);
+    return store_get (self->store, STORE_CF_LICENSE, license_id, idlen, state, len);
 }
 
 //  The stored state (len bytes) with its content (licstate_complete):
@@ -412,16 +350,15 @@ s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
     uint8_t *got = NULL;
     size_t entry_len = 0;
     if (seq) {
-        char hex [17];
-        views_pending_t *p = self? (views_pending_t *) zhashx_lookup (self->entries,
-                                                                      s_seq_key (hex, seq)): NULL;
-        if (p && p->bytes) {
-            entry = p->bytes;
-            entry_len = p->len;
+        uint8_t key [8];
+        store_put_u64 (key, seq);
+        const uint8_t *pv = NULL;
+        size_t pl = 0;
+        if (self && overlay_get (self->entries, key, sizeof key, &pv, &pl) && pv) {
+            entry = pv;
+            entry_len = pl;
         }
         else {
-            uint8_t key [8];
-            store_put_u64 (key, seq);
             rc = store_get (store, STORE_CF_LOG, key, 8, &got, &entry_len);
             if (rc == ERR_NOT_FOUND)
                 rc = ERR_CORRUPT;       //  a state names an entry its log lacks
@@ -510,7 +447,6 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
 {
     uint8_t key [8], *buf, leaf [MERKLE_HASH_BYTES];
     size_t len;
-    char hex [17];
     //  Stored with its origin_skip (FORMAT.md family 7: the holes).
     Lic__LogEntry stored = *entry;
     stored.origin_skip = views_int_origin_skip (self, entry);
@@ -534,9 +470,9 @@ views_int_put_entry (views_t *self, store_batch_t *batch, uint64_t gen, const Li
     merkle_leaf_hash (leaf, leaf_data? leaf_data: buf, leaf_data? leaf_len: len);
     free (leaf_data);
     //  An event's entry is where its license's content is read until
-    //  the batch is durable (s_entry_bytes): kept, not copied.
+    //  the batch is durable (s_complete): kept, not copied.
     if (entry->kind == LIC__ENTRY_KIND__ENTRY_EVENT) {
-        rc = s_overlay_take (self->entries, s_seq_key (hex, entry->seq), gen, buf, len);
+        rc = overlay_take (self->entries, key, sizeof key, gen, buf, len);
         if (rc != ERR_OK)
             return rc;
     }
@@ -677,7 +613,7 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     store_batch_put (batch, STORE_CF_LICENSE, id, strlen (id), next_bytes, next_len);
     //  The batch copied them: the overlay keeps the encoded state itself
     //  (never NULL: that would read as a deletion; freed on error).
-    rc = s_overlay_take (self->licenses, id, gen, next_bytes, next_len);
+    rc = overlay_take (self->licenses, id, strlen (id), gen, next_bytes, next_len);
     next_bytes = NULL;
     if (rc != ERR_OK)
         goto cleanup;
@@ -714,15 +650,13 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
 
     //  Dedup mark.
     uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
-    char dhex [2 * VIEWS_DEDUP_BYTES + 1];
     if (dedup)
         memcpy (dkey, dedup, sizeof dkey);
     else
         views_dedup_key (dkey, entry->envelope);
     store_put_u64 (seqb, entry->seq);
     store_batch_put (batch, STORE_CF_DEDUP, dkey, sizeof dkey, seqb, 8);
-    seal_hex (dhex, dkey, sizeof dkey);
-    rc = s_overlay_set (self->dedup, dhex, gen, seqb, 8);
+    rc = overlay_set (self->dedup, dkey, sizeof dkey, gen, seqb, 8);
     if (rc == ERR_OK)
         *version = next_pos.version;
 
@@ -887,34 +821,21 @@ views_successors_free (char ***ids_p, size_t n)
 // ---------------------------------------------------------------------
 //  Generations
 
-static void
-s_drop_gen (zhashx_t *map, uint64_t gen)
-{
-    zlist_t *gone = zlist_new ();
-    for (views_pending_t *p = (views_pending_t *) zhashx_first (map); p;
-         p = (views_pending_t *) zhashx_next (map))
-        if (p->gen <= gen)
-            zlist_append (gone, (void *) zhashx_cursor (map));
-    for (char *k = (char *) zlist_first (gone); k; k = (char *) zlist_next (gone))
-        zhashx_delete (map, k);
-    zlist_destroy (&gone);
-}
-
 void
 views_committed (views_t *self, uint64_t gen)
 {
     tree_committed (self->tree, gen);
-    s_drop_gen (self->licenses, gen);
-    s_drop_gen (self->entries, gen);
-    s_drop_gen (self->dedup, gen);
+    overlay_drop (self->licenses, gen);
+    overlay_drop (self->entries, gen);
+    overlay_drop (self->dedup, gen);
 }
 
 int
 views_abort (views_t *self)
 {
-    zhashx_purge (self->licenses);
-    zhashx_purge (self->entries);
-    zhashx_purge (self->dedup);
+    overlay_purge (self->licenses);
+    overlay_purge (self->entries);
+    overlay_purge (self->dedup);
     tree_abort (self->tree);
     //  Node keys learnt from records are reloaded; trusted ones are kept
     //  because the registry load does not overwrite them.

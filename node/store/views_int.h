@@ -10,18 +10,13 @@
 #include <czmq.h>
 #include <stdint.h>
 #include <string.h>
+#include "node/store/overlay.h"
 #include "node/store/views.h"
 
 #define VIEWS_NODE_PREFIX "node/"      //  registry keys of node records
 #define VIEWS_APP_PREFIX  "app/"       //  application bodies: app/division/credit code
 #define VIEWS_ENV_PREFIX  "env/"       //  signed envelopes of registry entries (for copies)
 #define VIEWS_REVOKED_PREFIX "revoked/" //  revocations of node keys (views_revoke.c)
-
-typedef struct {
-    uint64_t gen;           //  batch generation that wrote it
-    uint8_t *bytes;         //  value, NULL if deleted
-    size_t len;             //  value length
-} views_pending_t;
 
 typedef struct {
     const Lic__Department *dept;    //  borrowed from its registration in depts
@@ -49,10 +44,11 @@ struct views_t {
                             //  applied since views_origin_take_cause
     bool embedded;          //  applying the entry a decision carries: its origin is
                             //  noted, the decision is what the log holds
-    zhashx_t *licenses;     //  license id -> views_pending_t (overlay): stored state, no content
-    zhashx_t *entries;      //  hex seq -> views_pending_t: the event entries of the pending
-                            //  batches as logged, where a pending state's content is
-    zhashx_t *dedup;        //  hex dedup key -> views_pending_t (8-byte seq)
+    //  The writes of the batches not yet durable (overlay.h):
+    overlay_t *licenses;    //  license id -> stored state (no content)
+    overlay_t *entries;     //  big-endian seq -> the event entry as logged, where a
+                            //  pending state's content is
+    overlay_t *dedup;       //  dedup key -> big-endian seq (8 bytes)
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
                             //  node's line of the code (owned; proto/authority.h)
     zhashx_t *type_versions;    //  "division/code/version" -> Lic__LicenseType as stored
