@@ -95,6 +95,17 @@ seal_wipe (void *p, size_t n)
 void
 seal_hex (char *out, const uint8_t *in, size_t n)
 {
+    static const char digits [] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out [2 * i] = digits [in [i] >> 4];
+        out [2 * i + 1] = digits [in [i] & 15];
+    }
+    out [2 * n] = 0;
+}
+
+void
+seal_hex_secret (char *out, const uint8_t *in, size_t n)
+{
     sodium_bin2hex (out, 2 * n + 1, in, n);
 }
 

@@ -51,8 +51,16 @@ void
     seal_wipe (void *p, size_t n);
 
 //  Writes 2*n lower-case hex digits and a NUL into out (2*n+1 bytes).
+//  A table lookup a nibble: its time depends on the bytes, so never for
+//  a secret (seal_hex_secret).  Public keys, digests and ids are hex'd
+//  on the per-event path (a signer's map key twice an event).
 void
     seal_hex (char *out, const uint8_t *in, size_t n);
+
+//  The same digits in time that does not depend on the bytes
+//  (libsodium's sodium_bin2hex): for secret keys.
+void
+    seal_hex_secret (char *out, const uint8_t *in, size_t n);
 
 //  Parses exactly 2*n hex digits into out.  ERR_OK or ERR_MALFORMED.
 int MUST_CHECK

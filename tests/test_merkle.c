@@ -7,7 +7,9 @@
     subtree table.  Then a plain recursive reference written from the RFC
     text, compared exhaustively on trees of up to 40 leaves and at random
     on a tree of 2000 leaves, plus tampering of every proof, and trees of
-    2^63 leaves.
+    2^63 leaves.  And the hex the hashes are printed in: seal_hex (a
+    table) writes what libsodium's constant-time sodium_bin2hex writes
+    (seal_hex_secret) for every byte value, and seal_unhex reads it back.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -795,10 +797,31 @@ test_random_proofs_verify_and_tampering_fails (void)
     free (leaves);
 }
 
+static void
+test_hex_matches_libsodium_and_round_trips (void)
+{
+    uint8_t all [256], back [256];
+    for (int i = 0; i < 256; i++)
+        all [i] = (uint8_t) (i * 7 + 3);    //  every value, not in order
+    char fast [513], slow [513];
+    memset (fast, 'x', sizeof fast);
+    seal_hex (fast, all, sizeof all);
+    seal_hex_secret (slow, all, sizeof all);
+    assert (strlen (fast) == 512 && strcmp (fast, slow) == 0);
+    assert (seal_unhex (back, sizeof back, fast) == ERR_OK);
+    assert (memcmp (back, all, sizeof all) == 0);
+    for (size_t n = 0; n < 40; n++) {
+        seal_hex (fast, all + n, n);
+        seal_hex_secret (slow, all + n, n);
+        assert (strlen (fast) == 2 * n && strcmp (fast, slow) == 0);
+    }
+}
+
 int
 main (void)
 {
     assert (seal_init () == ERR_OK);
+    test_hex_matches_libsodium_and_round_trips ();
     test_leaf_hashes_match_vectors ();
     test_empty_tree_root_is_sha256_of_nothing ();
     test_roots_and_stored_subtrees_match_vectors ();

@@ -226,7 +226,7 @@ keyfile_save (const keyfile_t *k, const char *path, bool with_secret)
     ||  json_object_set_new (root, "curve_public", json_string (k->curve_pk)))
         goto cleanup;
     if (secrets) {
-        seal_hex (sign_sk_hex, k->sign_sk, sizeof k->sign_sk);
+        seal_hex_secret (sign_sk_hex, k->sign_sk, sizeof k->sign_sk);
         sign_secret = json_string (sign_sk_hex);
         curve_secret = json_string (k->curve_sk);
         seal_wipe (sign_sk_hex, sizeof sign_sk_hex);
