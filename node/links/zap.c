@@ -15,6 +15,7 @@
     which kept a key replaced within a second admitted and its successor
     refused).
 */
+#include <pthread.h>
 #include <inttypes.h>
 #include "node/base/logfmt.h"
 #include "proto/seal.h"
@@ -406,6 +407,7 @@ s_on_pipe (s_zap_t *self, zsock_t *pipe)
 void
 zap_actor (zsock_t *pipe, void *unused)
 {
+    pthread_setname_np (pthread_self (), "lic-zap");
     s_zap_t self = { .handler = zsock_new_rep (ZAP_ENDPOINT), .limit = zap_limit_new () };
     if (!self.handler || !self.limit) {
         zsock_destroy (&self.handler);

@@ -173,6 +173,7 @@ s_thread (zsock_t *pipe, void *args)
 {
     backup_t *self = (backup_t *) args;
     zsock_signal (pipe, 0);
+    pthread_setname_np (pthread_self (), "lic-backup");
     backup_result_t *r = &self->result;
     char idir [1100];
     snprintf (idir, sizeof idir, "%s/identity", self->dir);

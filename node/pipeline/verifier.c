@@ -3,6 +3,7 @@
     one PUSH (round robin) and a PUSH back to the results PULL.  High-water
     marks are set above the ingest ring, so sends never block or drop.
 */
+#include <pthread.h>
 #include "proto/codec.h"
 #include "proto/evcheck.h"
 #include "replication/merkle.h"
@@ -66,6 +67,7 @@ static void
 s_thread (zsock_t *pipe, void *args)
 {
     verifier_t *self = (verifier_t *) args;
+    pthread_setname_np (pthread_self (), "lic-verify");    //  top -H, perf, gdb
     zsock_t *in = zsock_new (ZMQ_PULL);
     zsock_t *out = zsock_new (ZMQ_PUSH);
     zsock_set_rcvhwm (in, VERIFIER_HWM);

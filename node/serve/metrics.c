@@ -284,6 +284,7 @@ static void *
 s_http_thread (void *arg)
 {
     metrics_t *self = arg;
+    pthread_setname_np (pthread_self (), "lic-http");
     struct pollfd p [3] = {
         { .fd = self->wake_fd, .events = POLLIN },
         { .fd = self->epoll_fd, .events = POLLIN },
