@@ -22,7 +22,6 @@
 */
 #undef NDEBUG
 #include <assert.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,27 +29,21 @@
 #include "proto/licstate.h"
 #include "proto/seal.h"
 #include "node/store/views.h"
+#include "tests/support/support.h"
 
 #define ID "3301061234567890ABCDEFGHIJ0000000001"
 
-static char s_base [256];
+static char s_base [512];
 
 static store_t *
 s_open (const char *name)
 {
-    char path [400], why [256];
+    char path [640], why [256];
     snprintf (path, sizeof path, "%s/%s", s_base, name);
     store_cfg_t cfg = { 16, true, 0 };
     store_t *store = NULL;
     assert (store_open (&store, path, &cfg, why, sizeof why) == ERR_OK);
     return store;
-}
-
-static int
-s_unlink (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path);
 }
 
 //  An event of license ID, with a content (holder hid) for issue and alter.
@@ -381,13 +374,13 @@ int
 main (void)
 {
     assert (seal_init () == ERR_OK);
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (s_base, sizeof s_base, "%s/test_licstate.XXXXXX", tmp? tmp: "/tmp");
-    assert (mkdtemp (s_base));
+    char base [512];
+    assert (support_tmpdir (base, "test-licstate") == ERR_OK);
+    snprintf (s_base, sizeof s_base, "%s", base);
     test_complete ();
     test_apply ();
     test_migration ();
-    nftw (s_base, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+    support_rmtree (s_base);
     printf ("licstate: OK\n");
     return 0;
 }

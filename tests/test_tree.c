@@ -22,7 +22,6 @@
 */
 #undef NDEBUG
 #include <assert.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +29,11 @@
 #include "proto/seal.h"
 #include "node/store/tree.h"
 #include "node/store/views.h"
+#include "tests/support/support.h"
 
 #define N_LEAVES 70000
 
-static char s_base [256];
+static char s_base [512];
 static store_t *s_store;                //  one store, a division per test (opening one is slow under valgrind)
 static uint8_t (*s_leaves) [MERKLE_HASH_BYTES];
 static merkle_mem_store_t *s_mem;       //  the reference tree, all N_LEAVES
@@ -41,19 +41,12 @@ static merkle_mem_store_t *s_mem;       //  the reference tree, all N_LEAVES
 static store_t *
 s_open (const char *name)
 {
-    char path [400], why [256];
+    char path [640], why [256];
     snprintf (path, sizeof path, "%s/%s", s_base, name);
     store_cfg_t cfg = { 16, true, 0 };
     store_t *store = NULL;
     assert (store_open (&store, path, &cfg, why, sizeof why) == ERR_OK);
     return store;
-}
-
-static int
-s_unlink (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st; (void) flag; (void) ftw;
-    return remove (path);
 }
 
 static void
@@ -298,9 +291,9 @@ int
 main (void)
 {
     assert (seal_init () == ERR_OK);
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (s_base, sizeof s_base, "%s/test_tree.XXXXXX", tmp? tmp: "/tmp");
-    assert (mkdtemp (s_base));
+    char base [512];
+    assert (support_tmpdir (base, "test-tree") == ERR_OK);
+    snprintf (s_base, sizeof s_base, "%s", base);
     s_leaves = malloc (N_LEAVES * sizeof *s_leaves);
     s_mem = merkle_mem_store_new ();
     assert (s_leaves && s_mem);
@@ -321,7 +314,7 @@ main (void)
     store_destroy (&s_store);
     merkle_mem_store_destroy (&s_mem);
     free (s_leaves);
-    assert (nftw (s_base, s_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0);
+    support_rmtree (s_base);
     printf ("test_tree: ok\n");
     return 0;
 }
