@@ -4,8 +4,8 @@
     side reads the chunk asked for.  downlink.c and uplink.c carry the
     messages (Repl FileWant and FileChunk) on the replication link.
 
-    Bounded: at most FILELINK_WINDOW chunks (512 KiB) asked for and not
-    yet answered per child, all of one file, in order (ZeroMQ keeps a
+    Bounded: at most FILELINK_WINDOW_BYTES (2 MiB, FILELINK_WINDOW chunks)
+    asked for and not yet answered per child, all of one file, in order (ZeroMQ keeps a
     connection's order; a chunk that does not follow what is stored is
     ignored, and the window is asked again from the store's progress
     after FILELINK_TIMEOUT_MS without an answer: the link may drop a
@@ -24,7 +24,14 @@
 #define FILELINK_TIMEOUT_MS 10000   //  a window unanswered this long is asked again
 #define FILELINK_BACKOFF_MS 250     //  after the child said of every file wanted from it
                                     //  that it does not hold it yet
-#define FILELINK_WINDOW     4       //  chunks asked for and not answered, per child
+//  Bytes asked for and not answered, per child.  A chunk's round trip
+//  (the want, the child's read, CURVE both ways, the parent's write) is
+//  ~1-3 ms here: 4 chunks in flight kept the link latency-bound (~45
+//  MB/s at the province with the cores half idle); 2 MiB covers the
+//  round trip at a few hundred MB/s while a child's answers in flight
+//  stay a few MiB per link (ZeroMQ's buffers).
+#define FILELINK_WINDOW_BYTES (2u << 20)
+#define FILELINK_WINDOW     ((int) (FILELINK_WINDOW_BYTES / FILES_CHUNK))   //  16 chunks
 
 //  The parent's state for one child.
 typedef struct {
@@ -53,8 +60,8 @@ typedef struct {
 //  (digest borrowed from fl); call again until false.  Files first; when
 //  none is wanted from the child, its catalogue blobs, each whole.
 //  window: chunks it may have asked for and not been answered, 1 ..
-//  FILELINK_WINDOW (the caller gives 1 while entries are in the pipeline:
-//  files give way to the log).
+//  FILELINK_WINDOW (the caller gives 1 while entries wait to be
+//  sequenced: files give way to the log).
 bool
     filelink_next (filelink_t *fl, store_t *store, const char *division, int64_t now,
                    int window, Lic__FileWant *want);

@@ -525,6 +525,12 @@ ingest_idle (ingest_t *self)
         && zlist_size (self->building->jobs) == 0 && atomic_load (&self->asides) == 0;
 }
 
+bool
+ingest_waiting (ingest_t *self)
+{
+    return self->head != self->tail;
+}
+
 zsock_t *
 ingest_results_sock (ingest_t *self)
 {

@@ -170,6 +170,13 @@ int
 bool
     ingest_idle (ingest_t *self);
 
+//  True while jobs (published or replicated entries) wait to be
+//  sequenced: submitted and not yet through the sequencer.  What competes
+//  with other work on the loop (a parent's license-file window gives way
+//  to it); a batch syncing or a write aside queued does not.
+bool
+    ingest_waiting (ingest_t *self);
+
 //  Sockets the server polls; when one is readable call ingest_on_ready.
 zsock_t *ingest_results_sock (ingest_t *self);
 zsock_t *ingest_commit_sock (ingest_t *self);
