@@ -40,10 +40,17 @@
       repository of 100,000 files of 2 MB has ~800 of them open at most
       (max_open_files bounds the table cache, blob files included);
     - blob compression none: OFD and PDF are compressed already;
-    - enable_blob_gc, age cutoff 0.25: files are never deleted, but staged
-      chunks of an upload that failed its digest are; compaction of the
-      oldest quarter of blob files rewrites what is still referenced and
-      the garbage goes with the old file;
+    - enable_blob_gc off: in RocksDB 7.8 garbage collection rewrites
+      every live blob of the oldest blob files (cutoff 0.25) at each
+      compaction of the family, whether or not they hold garbage; the
+      family's keys are digests, so each L0 compaction (every ~64 MiB of
+      chunks) rewrote a quarter of all file bytes -- a cost per byte put
+      that grows with the repository (bench/files: 18-22 % of a parent's
+      CPU on 400 MB).  Files are never deleted; the only garbage is the
+      staged chunks of an upload dropped (refused for its digest, or
+      started again) after a flush took them to a blob file: a blob file
+      is deleted once none of its blobs is referenced, a mixed one stays
+      (a manual GC pass is what would reclaim it);
     - blob_file_starting_level 0: chunks leave the memtable for a blob
       file at the first flush, never written into an SST first.
 */
@@ -244,8 +251,7 @@ store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
     rocksdb_options_set_min_blob_size (self->file_options, 4096);
     rocksdb_options_set_blob_file_size (self->file_options, 256 << 20);
     rocksdb_options_set_blob_compression_type (self->file_options, rocksdb_no_compression);
-    rocksdb_options_set_enable_blob_gc (self->file_options, 1);
-    rocksdb_options_set_blob_gc_age_cutoff (self->file_options, 0.25);
+    rocksdb_options_set_enable_blob_gc (self->file_options, 0);
     rocksdb_options_set_blob_file_starting_level (self->file_options, 0);
 
     snprintf (self->path, sizeof self->path, "%s", path);
