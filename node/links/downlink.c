@@ -563,10 +563,10 @@ s_want_next (downlink_t *self, s_child_t *c)
         return;
     Lic__FileWant want;
     int64_t now = zclock_mono ();
-    //  Files give way to the log: one chunk at a time while entries wait
-    //  to be sequenced, the whole window (FILELINK_WINDOW_BYTES) else; a
-    //  batch syncing or a write aside queued takes nothing from the loop.
-    int window = ingest_waiting (self->ingest)? 1: FILELINK_WINDOW;
+    //  Files give way to the log: one chunk at a time while entries are
+    //  in the pipeline, the whole window (FILELINK_WINDOW_BYTES) else; a
+    //  write aside queued (a child's head, a receipt) is no entry.
+    int window = ingest_busy (self->ingest)? 1: FILELINK_WINDOW;
     while (filelink_next (&c->files, self->store, c->in.division, now, window, &want)) {
         Lic__Repl msg;
         codec_repl_init (&msg);

@@ -526,9 +526,9 @@ ingest_idle (ingest_t *self)
 }
 
 bool
-ingest_waiting (ingest_t *self)
+ingest_busy (ingest_t *self)
 {
-    return self->head != self->tail;
+    return self->head != self->tail || self->syncing || zlist_size (self->building->jobs) > 0;
 }
 
 zsock_t *

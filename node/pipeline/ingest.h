@@ -170,12 +170,13 @@ int
 bool
     ingest_idle (ingest_t *self);
 
-//  True while jobs (published or replicated entries) wait to be
-//  sequenced: submitted and not yet through the sequencer.  What competes
-//  with other work on the loop (a parent's license-file window gives way
-//  to it); a batch syncing or a write aside queued does not.
+//  True while entries (published or replicated) are in the pipeline:
+//  submitted and not yet sequenced, or sequenced into a batch not yet
+//  durable.  ingest_idle without the writes aside (a child's head, a
+//  receipt, the checkpoint), which are no entries: what a parent's
+//  license-file window gives way to.
 bool
-    ingest_waiting (ingest_t *self);
+    ingest_busy (ingest_t *self);
 
 //  Sockets the server polls; when one is readable call ingest_on_ready.
 zsock_t *ingest_results_sock (ingest_t *self);
