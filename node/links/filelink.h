@@ -60,8 +60,8 @@ typedef struct {
 //  (digest borrowed from fl); call again until false.  Files first; when
 //  none is wanted from the child, its catalogue blobs, each whole.
 //  window: chunks it may have asked for and not been answered, 1 ..
-//  FILELINK_WINDOW (the caller gives 1 while entries wait to be
-//  sequenced: files give way to the log).
+//  FILELINK_WINDOW (the caller gives 1 while entries are in the
+//  pipeline, ingest_busy: files give way to the log).
 bool
     filelink_next (filelink_t *fl, store_t *store, const char *division, int64_t now,
                    int window, Lic__FileWant *want);
