@@ -11,6 +11,7 @@
     A failed write fails that batch and the one built on top of it, drops
     the overlay and rewinds the sequence to the last durable seq.
 */
+#include <pthread.h>
 #include <stdatomic.h>
 #include "node/base/logfmt.h"
 #include "proto/codec.h"
@@ -67,6 +68,7 @@ s_committer (zsock_t *pipe, void *args)
 {
     ingest_t *self = (ingest_t *) args;
     store_t *store = self->store;
+    pthread_setname_np (pthread_self (), "lic-commit");    //  top -H, perf, gdb
     zsock_signal (pipe, 0);
     while (true) {
         char *cmd = NULL, *what = NULL;
