@@ -12,6 +12,9 @@
     again charged once, kept across a reopen of the store.  The running
     SHA-256 of an upload: one evicted by many uploads at once is hashed
     from its staged chunks read back, a staged chunk gone then found.
+    The garbage of refused uploads in blob files shared with live files:
+    counted once compactions meet it, freed by a GC pass over its bound
+    (files_gc_check), the live files intact, a pass cancelled at close.
 */
 #undef NDEBUG
 #include <assert.h>
@@ -20,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <czmq.h>
 #include "node/store/files.h"
 #include "proto/seal.h"
 
@@ -275,6 +280,143 @@ test_running_hash (store_t *store)
     free (file);
 }
 
+//  A store of its own at dir.
+static store_t *
+s_open_at (const char *dir)
+{
+    store_t *store = NULL;
+    store_cfg_t cfg = { 8, true, 0 };
+    char why [256];
+    assert (store_open (&store, dir, &cfg, why, sizeof why) == ERR_OK);
+    return store;
+}
+
+//  The garbage of the file family's blob files (files_gc_check): uploads
+//  refused for their digest after a flush took their staged chunks into
+//  the blob file of live files are counted as garbage once compactions
+//  met their tombstones; over the bound a pass on its own thread rewrites
+//  the live chunks and frees the rest; the live files read back byte for
+//  byte.  A pass going on when the store closes is cancelled.
+#define S_GC_FILES 6
+#define S_GC_CHUNKS 3
+static void
+test_blob_gc (void)
+{
+    char dir [] = "/tmp/test_files_gc-XXXXXX";
+    assert (mkdtemp (dir));
+    store_t *store = s_open_at (dir);
+    char why [256];
+    files_info_t info;
+    size_t total = S_GC_CHUNKS * FILES_CHUNK;
+    uint8_t *file [S_GC_FILES], digest [S_GC_FILES][32], bad [S_GC_FILES][32];
+    //  Live files and refused uploads interleaved, the refused ones
+    //  staged but for their last chunk.
+    for (int f = 0; f < S_GC_FILES; f++) {
+        file [f] = malloc (total);
+        for (size_t i = 0; i < total; i++)
+            file [f][i] = (uint8_t) (i * 31 + f * 7 + (i >> 11));
+        seal_sha256 (digest [f], file [f], total);
+        memcpy (bad [f], digest [f], 32);
+        bad [f][31] ^= 0x5a;
+        for (int c = 0; c < S_GC_CHUNKS; c++) {
+            uint64_t off = (uint64_t) c * FILES_CHUNK;
+            assert (files_put (store, digest [f], off, total, file [f] + off, FILES_CHUNK, 1,
+                               &info, why, sizeof why) == ERR_OK);
+            if (c < S_GC_CHUNKS - 1)
+                assert (files_put (store, bad [f], off, total, file [f] + off, FILES_CHUNK, 1,
+                                   &info, why, sizeof why) == ERR_OK);
+        }
+    }
+    //  Closed and opened: the WAL's chunks flushed into one blob file,
+    //  live and staged mixed.
+    store_destroy (&store);
+    store = s_open_at (dir);
+    store_blob_t b;
+    store_blob_stats (store, STORE_CF_FILE, &b);
+    assert (b.bytes >= (uint64_t) S_GC_FILES * (2 * S_GC_CHUNKS - 1) * FILES_CHUNK);
+    assert (b.garbage == 0);
+    uint64_t staged = (uint64_t) S_GC_FILES * (S_GC_CHUNKS - 1) * FILES_CHUNK;
+    //  The refused uploads' last chunks: dropped (a range tombstone each).
+    for (int f = 0; f < S_GC_FILES; f++) {
+        uint64_t off = (uint64_t) (S_GC_CHUNKS - 1) * FILES_CHUNK;
+        assert (files_put (store, bad [f], off, total, file [f] + off, FILES_CHUNK, 1, &info,
+                           why, sizeof why) == ERR_FILE_DIGEST);
+    }
+    //  Counted by RocksDB once an automatic compaction dropped the
+    //  references: writes flow (a small file each), each flushed at a
+    //  reopen, so L0 files pile up until a compaction (4 of them) meets
+    //  the tombstones (asynchronous: waited for).
+    for (int round = 0; round < 12 && b.garbage < staged; round++) {
+        uint8_t small [1000], d [32];
+        s_small (small, d, 100 + round);
+        assert (files_put (store, d, 0, 1000, small, 1000, 1, &info, why, sizeof why) == ERR_OK);
+        store_destroy (&store);
+        store = s_open_at (dir);
+        for (int i = 0; i < 100; i++) {
+            store_blob_stats (store, STORE_CF_FILE, &b);
+            if (b.garbage >= staged)
+                break;
+            usleep (10000);
+        }
+    }
+    printf ("blob gc: before the pass %llu bytes of blob files, %llu garbage\n",
+            (unsigned long long) b.bytes, (unsigned long long) b.garbage);
+    assert (b.garbage >= staged);
+    //  Under the bound: nothing starts.
+    bool started = true;
+    assert (files_gc_check (store, FILES_GC_FLOOR, &b, &started) == ERR_OK && !started);
+    //  The cost of the check on every tick.
+    int64_t t0 = zclock_usecs ();
+    for (int i = 0; i < 1000; i++)
+        assert (files_gc_check (store, FILES_GC_FLOOR, NULL, &started) == ERR_OK);
+    printf ("blob gc: a check costs %.1f us\n", (zclock_usecs () - t0) / 1000.0);
+    //  Over a bound of 1 MiB: a pass on its own thread; none more while
+    //  it goes on or just after.
+    uint64_t before = b.garbage, bytes = b.bytes;
+    assert (files_gc_check (store, 1 << 20, &b, &started) == ERR_OK && started);
+    assert (files_gc_check (store, 1 << 20, &b, &started) == ERR_OK && !started);
+    for (int i = 0; i < 1000; i++) {
+        store_blob_stats (store, STORE_CF_FILE, &b);
+        if (!b.running)
+            break;
+        usleep (10000);
+    }
+    printf ("blob gc: after the pass %llu bytes of blob files, %llu garbage\n",
+            (unsigned long long) b.bytes, (unsigned long long) b.garbage);
+    assert (!b.running && b.passes == 1 && b.failures == 0);
+    assert (b.garbage < before && b.garbage == 0);
+    assert (b.bytes <= bytes - staged);
+    assert (files_gc_check (store, 1 << 20, &b, &started) == ERR_OK && !started);
+    //  The live files, byte for byte.
+    for (int f = 0; f < S_GC_FILES; f++) {
+        assert (files_verify (store, digest [f], why, sizeof why) == ERR_OK);
+        for (int c = 0; c < S_GC_CHUNKS; c++) {
+            uint8_t *data;
+            size_t len;
+            uint64_t size;
+            assert (files_read (store, digest [f], (uint64_t) c * FILES_CHUNK, FILES_CHUNK,
+                                &data, &len, &size) == ERR_OK);
+            assert (len == FILES_CHUNK && memcmp (data, file [f] + c * FILES_CHUNK, len) == 0);
+            free (data);
+        }
+        assert (files_info (store, bad [f], &info) == ERR_NOT_FOUND);
+    }
+    //  A pass going on when the store closes: cancelled, its thread
+    //  joined (a fresh store: passes are paced per store).
+    store_destroy (&store);
+    store = s_open_at (dir);
+    assert (store_blob_gc_start (store, STORE_CF_FILE) == ERR_OK);
+    assert (store_blob_gc_start (store, STORE_CF_FILE) == ERR_BUSY);
+    store_destroy (&store);
+    store = s_open_at (dir);
+    for (int f = 0; f < S_GC_FILES; f++) {
+        assert (files_verify (store, digest [f], why, sizeof why) == ERR_OK);
+        free (file [f]);
+    }
+    store_destroy (&store);
+    nftw (dir, s_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main (void)
 {
@@ -389,6 +531,7 @@ main (void)
     test_names (store);
     store = test_budget (store);
     test_running_hash (store);
+    test_blob_gc ();
 
     store_destroy (&store);
     free (file);

@@ -777,3 +777,19 @@ files_put_blob (store_t *store, const uint8_t digest [FILES_DIGEST], const uint8
         err_why (why, why_size, "the blob was not stored: %s", err_str (rc));
     return rc;
 }
+
+int
+files_gc_check (store_t *store, uint64_t floor, store_blob_t *blob, bool *started)
+{
+    store_blob_t b;
+    store_blob_stats (store, STORE_CF_FILE, &b);
+    if (blob)
+        *blob = b;
+    *started = false;
+    uint64_t bound = b.bytes / FILES_GC_SHARE > floor? b.bytes / FILES_GC_SHARE: floor;
+    if (b.garbage <= bound || b.running || store_failed (store))
+        return ERR_OK;
+    int rc = store_blob_gc_start (store, STORE_CF_FILE);
+    *started = rc == ERR_OK;
+    return rc == ERR_BUSY? ERR_OK: rc;
+}

@@ -258,4 +258,26 @@ int MUST_CHECK
     files_budget_used (store_t *store, const char *department, int64_t now, uint64_t *bytes,
                        uint64_t *files);
 
+//  The bound on the garbage of the file family's blob files (store_rocks.c,
+//  enable_blob_gc: no GC at every compaction).  Files are never deleted:
+//  the garbage is the staged chunks of uploads dropped (refused for their
+//  digest, started again) after a flush took them into a blob file beside
+//  live chunks.  Checked on the node's tick: when the garbage RocksDB has
+//  counted exceeds max(floor, blob bytes / FILES_GC_SHARE) a pass of
+//  store_blob_gc starts on its own thread (store_blob_gc_start: paced,
+//  one at a time).  So a pass rewrites at most FILES_GC_SHARE - 1 bytes
+//  of live chunks for each byte of garbage it frees, and an honest flow,
+//  which drops nothing, runs none.  FILES_GC_FLOOR is the node's floor.
+#define FILES_GC_FLOOR  (256ull << 20)
+#define FILES_GC_SHARE  4
+
+//  Reads the family's blob figures into *blob (may be NULL) and starts a
+//  pass if the garbage is over the bound (nothing if the store has
+//  failed: its recovery comes first).  ERR_OK (under the bound, a pass
+//  going on or paced; *started says whether one started now);
+//  ERR_NOSPACE, ERR_NOMEM: over the bound but no pass could start
+//  (store_blob_gc_start).
+int MUST_CHECK
+    files_gc_check (store_t *store, uint64_t floor, store_blob_t *blob, bool *started);
+
 #endif

@@ -168,6 +168,43 @@ void
 uint64_t
     store_property (store_t *self, store_cf_t cf, const char *name);
 
+//  The blob files of a family with BlobDB (the file family), as RocksDB
+//  counts them: a blob's bytes are garbage once a compaction dropped the
+//  last reference to it (a chunk deleted, and the compaction that met its
+//  tombstone), so garbage not compacted yet is not counted; and the
+//  passes of store_blob_gc_start.
+typedef struct {
+    uint64_t garbage;       //  rocksdb.live-blob-file-garbage-size
+    uint64_t bytes;         //  rocksdb.live-blob-file-size (garbage included)
+    bool running;           //  a pass is going on
+    uint64_t passes;        //  passes that ended well
+    uint64_t failures;      //  passes that failed (or were cancelled)
+} store_blob_t;
+void
+    store_blob_stats (store_t *self, store_cf_t cf, store_blob_t *out);
+
+//  One blob garbage collection pass over family cf, on the caller's
+//  thread (which it blocks for as long as a compaction of the whole
+//  family takes): GC on with age cutoff 1.0, a manual compaction of the
+//  whole family, GC off again.  The live blobs of every blob file are
+//  written into new ones and the old files deleted (once no reader holds
+//  them).  ERR_OK; ERR_IO (why says: GC could not be turned on or off, a
+//  compaction failed, the store has failed).
+int MUST_CHECK
+    store_blob_gc (store_t *self, store_cf_t cf, char *why, size_t why_size);
+
+//  Starts a pass of store_blob_gc on a thread of its own (lic-blobgc),
+//  which logs its outcome; the store goes on being read and written
+//  meanwhile, and store_destroy or store_recover cancel it and wait for
+//  its thread.  Passes are paced (store_rocks.c: one at a time, at least
+//  10 s and 4 times the last pass's length apart, 10 min after a failure).
+//  ERR_OK (started), ERR_BUSY (a pass is going on, or too soon),
+//  ERR_NOSPACE (less than a copy of the live blobs free above the disk
+//  reserve: not tried again for 10 s), ERR_IO (the store has failed),
+//  ERR_NOMEM (no thread).
+int MUST_CHECK
+    store_blob_gc_start (store_t *self, store_cf_t cf);
+
 //  Online backup into dir with RocksDB's BackupEngine (consistent: the
 //  memtables are flushed and the backup holds every synced write made
 //  before the call), keeping the newest `keep`.  May run on another
