@@ -327,7 +327,9 @@ test_render_gives_rocksdb_figures (void)
     s_fig_t f;
     s_fill (&f);
     metrics_store_t db = { .sst_bytes = 1000, .live_data_bytes = 900, .memtable_bytes = 64,
-                           .block_cache_bytes = 4096 };
+                           .block_cache_bytes = 4096, .block_cache_pinned = 512,
+                           .blob_bytes = 7000, .blob_garbage = 300, .blob_gc_passes = 2,
+                           .blob_gc_failures = 1 };
     db.keys [STORE_CF_LOG] = 1234;
     db.keys [STORE_CF_LICENSE] = 900;
     db.keys [STORE_CF_QUARANTINE] = 2;
@@ -337,6 +339,11 @@ test_render_gives_rocksdb_figures (void)
     s_expect (text, "licrepo_rocksdb_live_data_bytes 900");
     s_expect (text, "licrepo_rocksdb_memtable_bytes 64");
     s_expect (text, "licrepo_rocksdb_block_cache_bytes 4096");
+    s_expect (text, "licrepo_rocksdb_block_cache_pinned_bytes 512");
+    s_expect (text, "licrepo_file_blob_bytes 7000");
+    s_expect (text, "licrepo_file_blob_garbage_bytes 300");
+    s_expect (text, "licrepo_file_blob_gc_passes_total 2");
+    s_expect (text, "licrepo_file_blob_gc_failures_total 1");
     s_expect (text, "licrepo_rocksdb_estimate_keys{cf=\"log\"} 1234");
     s_expect (text, "licrepo_rocksdb_estimate_keys{cf=\"license\"} 900");
     s_expect (text, "licrepo_rocksdb_estimate_keys{cf=\"quarantine\"} 2");
@@ -375,6 +382,11 @@ test_store_fill_reads_a_real_store (void)
     assert (db.keys [STORE_CF_LICENSE] == 0);
     assert (db.memtable_bytes > 0);
     assert (db.sst_bytes < (1ull << 40) && db.block_cache_bytes < (1ull << 40));
+    //  Filled from the store (the 0xFF pattern gone): a fresh store has
+    //  no blob file, no garbage and no pass.
+    assert (db.block_cache_pinned <= db.block_cache_bytes);
+    assert (db.blob_bytes == 0 && db.blob_garbage == 0);
+    assert (db.blob_gc_passes == 0 && db.blob_gc_failures == 0);
     store_destroy (&store);
     assert (nftw (dir, s_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0);
 }

@@ -40,6 +40,11 @@ typedef struct {
     uint64_t live_data_bytes;       //  rocksdb.estimate-live-data-size, all families
     uint64_t memtable_bytes;        //  rocksdb.cur-size-all-mem-tables, all families
     uint64_t block_cache_bytes;     //  rocksdb.block-cache-usage (one shared cache)
+    uint64_t block_cache_pinned;    //  rocksdb.block-cache-pinned-usage: of it, pinned
+    uint64_t blob_bytes;            //  license files' blob files (store_blob_stats)
+    uint64_t blob_garbage;          //  of them, dropped uploads' chunks counted by RocksDB
+    uint64_t blob_gc_passes;        //  garbage collection passes done, and failed
+    uint64_t blob_gc_failures;
     uint64_t keys [STORE_CF_COUNT]; //  rocksdb.estimate-num-keys per family
 } metrics_store_t;
 

@@ -356,6 +356,16 @@ s_render_rocksdb (s_buf_t *b, const metrics_store_t *db)
            db->memtable_bytes);
     s_u64 (b, "licrepo_rocksdb_block_cache_bytes", "gauge", "Block cache in use.",
            db->block_cache_bytes);
+    s_u64 (b, "licrepo_rocksdb_block_cache_pinned_bytes", "gauge",
+           "Of the block cache, entries pinned (top levels of indexes and filters, reads in progress).",
+           db->block_cache_pinned);
+    s_u64 (b, "licrepo_file_blob_bytes", "gauge", "Blob files of license files.", db->blob_bytes);
+    s_u64 (b, "licrepo_file_blob_garbage_bytes", "gauge",
+           "Of the blob files, chunks of dropped uploads (collected past a bound).", db->blob_garbage);
+    s_u64 (b, "licrepo_file_blob_gc_passes_total", "counter",
+           "Blob garbage collection passes done.", db->blob_gc_passes);
+    s_u64 (b, "licrepo_file_blob_gc_failures_total", "counter",
+           "Blob garbage collection passes failed or cancelled.", db->blob_gc_failures);
     s_family (b, "licrepo_rocksdb_estimate_keys", "gauge", "Estimated keys per column family.");
     for (int cf = 0; cf < STORE_CF_COUNT; cf++) {
         s_printf (b, "licrepo_rocksdb_estimate_keys{");
@@ -422,5 +432,12 @@ metrics_store_fill (metrics_store_t *out, store_t *store)
     }
     //  One cache serves every family: ask once.
     out->block_cache_bytes = store_property (store, STORE_CF_LOG, "rocksdb.block-cache-usage");
+    out->block_cache_pinned = store_property (store, STORE_CF_LOG, "rocksdb.block-cache-pinned-usage");
+    store_blob_t blob;
+    store_blob_stats (store, STORE_CF_FILE, &blob);
+    out->blob_bytes = blob.bytes;
+    out->blob_garbage = blob.garbage;
+    out->blob_gc_passes = blob.passes;
+    out->blob_gc_failures = blob.failures;
 }
 
