@@ -12,7 +12,8 @@
 
       get   K clients, WINDOW in flight each, QUERIES get-by-id of random
             serials: queries/s, latency p50/p99;
-      find  the same with find-by-holder;
+      find  the same with find-by-holder (left out beyond 1,176,000
+            licenses, where the test holders repeat; its figures print 0);
       half  one client sending get-by-id at half the get rate just
             measured, open loop (send times fixed by the schedule, latency
             from the scheduled send to the reply): p50/p99.
@@ -52,8 +53,11 @@
 #define PACED_FLIGHT  4096          //  most paced queries in flight
 #define ID_STRIDE     64            //  bytes per license id in the table
 //  support_resident_id repeats after 1,176,000 serials (9408 x 1000 / 8):
-//  beyond that a holder would have more than one license.
-#define LICENSES_MAX  1176000
+//  beyond that a holder has more than one license, so the find phase
+//  (which checks the one license of the holder) is left out; license ids
+//  are distinct up to serial 10,000,000 (support_license_id).
+#define HOLDERS_UNIQUE 1176000
+#define LICENSES_MAX  10000000
 
 #define S_MATTER "330106-QUERY-01"
 
@@ -740,14 +744,15 @@ main (int argc, char *argv [])
         memset (&f, 0, sizeof f);
         memset (&h, 0, sizeof h);
         errors += s_phase (&ctx, &node, LIC__QUERY_KIND__QUERY_GET, k, window, q, 0, run * 3u + 1, &g);
-        if (!errors && g.done)
+        bool finds = n <= HOLDERS_UNIQUE;
+        if (!errors && g.done && finds)
             errors += s_phase (&ctx, &node, LIC__QUERY_KIND__QUERY_FIND, k, window, q, 0, run * 3u + 2, &f);
         hrate [run] = g.rate / 2;
         int hcount = hrate [run] * HALF_MAX_S < q? (int) (hrate [run] * HALF_MAX_S): q;
         if (!errors && g.done && hcount > 0)
             errors += s_phase (&ctx, &node, LIC__QUERY_KIND__QUERY_GET, 1, window, hcount,
                                hrate [run], run * 3u + 3, &h);
-        if (errors || !g.done || !f.done || !h.done || support_interrupted ()) {
+        if (errors || !g.done || (finds && !f.done) || !h.done || support_interrupted ()) {
             fprintf (stderr, "query: run %d: %d errors%s\n", run + 1, errors,
                      support_interrupted ()? " (interrupted)": "");
             rc = ERR_BUSY;
