@@ -66,6 +66,7 @@
     - blob_file_starting_level 0: chunks leave the memtable for a blob
       file at the first flush, never written into an SST first.
 */
+#include <czmq.h>
 #include <rocksdb/c.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -75,7 +76,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "node/base/logfmt.h"
 #include "node/store/store_rocks.h"
@@ -713,14 +713,6 @@ store_property (store_t *self, store_cf_t cf, const char *name)
 #define S_GC_DUTY       4
 #define S_GC_RETRY_MS   600000
 
-static int64_t
-s_mono_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 store_blob_stats (store_t *self, store_cf_t cf, store_blob_t *out)
 {
@@ -798,9 +790,9 @@ s_gc_run (void *arg)
     char why [256] = "";
     store_blob_t before, after;
     store_blob_stats (self, self->gc_cf, &before);
-    int64_t t0 = s_mono_ms ();
+    int64_t t0 = zclock_mono ();
     int rc = store_blob_gc (self, self->gc_cf, why, sizeof why);
-    int64_t took = s_mono_ms () - t0;
+    int64_t took = zclock_mono () - t0;
     store_blob_stats (self, self->gc_cf, &after);
     pthread_mutex_lock (&self->gc_lock);
     bool stopped = self->gc_stop;
@@ -811,7 +803,7 @@ s_gc_run (void *arg)
     int64_t pause = rc == ERR_OK? S_GC_PAUSE_MS: S_GC_RETRY_MS;
     if (pause < S_GC_DUTY * took)
         pause = S_GC_DUTY * took;
-    self->gc_not_before = s_mono_ms () + pause;
+    self->gc_not_before = zclock_mono () + pause;
     self->gc_running = false;
     pthread_mutex_unlock (&self->gc_lock);
     if (stopped)
@@ -835,7 +827,7 @@ s_gc_run (void *arg)
 int
 store_blob_gc_start (store_t *self, store_cf_t cf)
 {
-    int64_t now = s_mono_ms ();
+    int64_t now = zclock_mono ();
     int rc = ERR_OK;
     pthread_mutex_lock (&self->gc_lock);
     if (self->gc_running || now < self->gc_not_before)
