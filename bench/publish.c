@@ -1,7 +1,7 @@
 /*  bench/publish -- publish throughput of one licnode with durable acks.
 
       publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-b BATCH]
-              [-f FILL]
+              [-c] [-f FILL]
 
     Starts a real licnode (temporary data directory, 127.0.0.1), registers
     K departments, and per run: signs N fresh ~1 KB events (not timed),
@@ -15,6 +15,13 @@
     section 3) of up to BATCH events, fewer when the 256 KiB frame is
     full (the mean per frame is printed), with max(4, WINDOW / BATCH)
     frames in flight per publisher; an event's latency is its frame's.
+
+    -c: single publishes through the client library's coalescing
+    (licclient_coalesce): the publisher sends and receives one event at a
+    time, as without -c, and the library packs those sent while others
+    are in flight into PublishBatch frames.  Events per frame are counted
+    at the node (licrepo_publish_frames_total before and after a run), in
+    every mode.
 
     -f FILL: before the runs, the node takes FILL more issue events (of
     distinct licenses, sent N at a time as the runs send them, signed
@@ -48,7 +55,7 @@ typedef struct {
     int count;                  //  events this publisher sends
     int window;
     int batch;                  //  events per frame (1: single publishes)
-    double frames;              //  frames sent (out)
+    bool coalesce;              //  -c: single publishes coalesced by the library
     uint32_t serial0;           //  first serial of this run
     uint8_t **body;
     size_t *len;
@@ -79,7 +86,6 @@ s_batcher (void *arg)
     licclient_event_t *ev = calloc ((size_t) p->batch, sizeof *ev);
     licclient_result_t *res = calloc ((size_t) p->batch, sizeof *res);
     uint64_t first_id = 0;
-    p->frames = 0;
     while (done < p->count && first && count && ev && res) {
         while (inflight < frames_max && next < p->count) {
             int n = 0;
@@ -105,7 +111,6 @@ s_batcher (void *arg)
                 p->sent_us [next + i] = now;
             next += n;
             inflight++;
-            p->frames++;
         }
         Lic__Reply *r = NULL;
         if (licclient_recv (c, &r, 30000) != ERR_OK) {
@@ -146,7 +151,9 @@ s_publisher (void *arg)
 {
     s_pub_t *p = (s_pub_t *) arg;
     licclient_t *c = NULL;
-    if (support_client (&c, p->node, &p->dept) != ERR_OK) {
+    if (support_client (&c, p->node, &p->dept) != ERR_OK
+    ||  licclient_coalesce (c, p->coalesce) != ERR_OK) {
+        licclient_destroy (&c);
         p->errors = p->count;
         return NULL;
     }
@@ -227,20 +234,28 @@ s_sign_chunk (s_pub_t *pubs, int k, int per, uint32_t serial0, size_t *bytes)
 
 //  Sends the signed chunk with the publishers; errors counted.
 static int
-s_send_chunk (s_pub_t *pubs, int k, int batch, double *frames)
+s_send_chunk (s_pub_t *pubs, int k, int batch)
 {
     for (int p = 0; p < k; p++)
         pthread_create (&pubs [p].thread, NULL, batch > 1? s_batcher: s_publisher, &pubs [p]);
     int errors = 0;
-    if (frames)
-        *frames = 0;
     for (int p = 0; p < k; p++) {
         pthread_join (pubs [p].thread, NULL);
         errors += pubs [p].errors;
-        if (frames)
-            *frames += batch > 1? pubs [p].frames: pubs [p].count;
     }
     return errors;
+}
+
+//  Publish frames the node has answered, once its metrics (rendered
+//  every second) include those answered before the call.
+static double
+s_node_frames (int metrics_port)
+{
+    static char text [256 * 1024];
+    usleep (1200000);
+    if (support_metrics_scrape (metrics_port, text, sizeof text) != ERR_OK)
+        return -1;
+    return (double) support_metric (text, "licrepo_publish_frames_total");
 }
 
 //  The -f fill: per publisher ceil(fill / k) events, per at a time.
@@ -254,7 +269,7 @@ s_fill (s_pub_t *pubs, int k, int per, int batch, long fill, support_node_t *nod
         if (s_sign_chunk (pubs, k, per, FILL_SERIAL0 + (uint32_t) sent, NULL))
             return -1;
         int64_t c0 = support_now_us ();
-        if (s_send_chunk (pubs, k, batch, NULL)) {
+        if (s_send_chunk (pubs, k, batch)) {
             fprintf (stderr, "publish: fill events not accepted\n");
             return -1;
         }
@@ -279,25 +294,27 @@ int
 main (int argc, char *argv [])
 {
     int n = 200000, k = 4, window = 256, runs = 3, batch = 1;
+    bool coalesce = false;
     long fill = 0;
     int c;
-    while ((c = getopt (argc, argv, "n:k:w:r:b:f:h")) != -1) {
+    while ((c = getopt (argc, argv, "n:k:w:r:b:cf:h")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'k': k = atoi (optarg); break;
             case 'w': window = atoi (optarg); break;
             case 'r': runs = atoi (optarg); break;
             case 'b': batch = atoi (optarg); break;
+            case 'c': coalesce = true; break;
             case 'f': fill = atol (optarg); break;
             default:
                 fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] "
-                         "[-b BATCH] [-f FILL]\n");
+                         "[-b BATCH] [-c] [-f FILL]\n");
                 return 2;
         }
     }
     if (n < k || k < 1 || k > MAX_PUB || runs < 1 || runs > 9 || window < 1
     ||  batch < 1 || batch > LICCLIENT_BATCH_MAX || fill < 0 || fill / k > FILL_PER_MAX
-    ||  n / k > 2000000) {
+    ||  n / k > 2000000 || (coalesce && batch > 1)) {
         fprintf (stderr, "publish: bad arguments\n");
         return 2;
     }
@@ -308,7 +325,10 @@ main (int argc, char *argv [])
         return 1;
     snprintf (ndir, sizeof ndir, "%s/node", dir);
     support_node_t node;
-    if (support_node_start (&node, ndir, support_free_port (), "330106") != ERR_OK)
+    char cfg [128];
+    int metrics_port = support_free_port ();
+    snprintf (cfg, sizeof cfg, "{ \"metrics_listen\": \"127.0.0.1:%d\" }", metrics_port);
+    if (support_node_start_cfg (&node, ndir, support_free_port (), "330106", cfg) != ERR_OK)
         return 1;
     licclient_t *admin = NULL;
     s_pub_t *pubs = calloc ((size_t) k, sizeof *pubs);
@@ -323,6 +343,7 @@ main (int argc, char *argv [])
         pubs [p].count = per;
         pubs [p].window = window;
         pubs [p].batch = batch;
+        pubs [p].coalesce = coalesce;
         pubs [p].body = calloc ((size_t) per, sizeof (uint8_t *));
         pubs [p].len = calloc ((size_t) per, sizeof (size_t));
         pubs [p].sig = calloc ((size_t) per, 64);
@@ -330,8 +351,9 @@ main (int argc, char *argv [])
         pubs [p].lat_us = calloc ((size_t) per, sizeof (int64_t));
     }
     licclient_destroy (&admin);
-    printf ("bench publish: %d events per run, %d publishers, window %d each, batch %d, %d runs, "
-            "licnode pid %d\n", per * k, k, window, batch, runs, (int) node.pid);
+    printf ("bench publish: %d events per run, %d publishers, window %d each, batch %d%s, %d runs, "
+            "licnode pid %d\n", per * k, k, window, batch, coalesce? ", coalesced by the library": "",
+            runs, (int) node.pid);
 
     if (fill && s_fill (pubs, k, per, batch, fill, &node, ndir))
         return 1;
@@ -348,11 +370,10 @@ main (int argc, char *argv [])
             return 1;
         struct rusage ru0, ru1;
         getrusage (RUSAGE_SELF, &ru0);
+        double frames0 = s_node_frames (metrics_port);
         double cpu0 = support_proc_cpu (node.pid);
         int64_t t0 = support_now_us ();
-        double frames;
-        int errors = s_send_chunk (pubs, k, batch, &frames);
-        per_frame [run] = (double) (per * k) / frames;
+        int errors = s_send_chunk (pubs, k, batch);
         double secs = (double) (support_now_us () - t0) / 1e6;
         cpu [run] = support_proc_cpu (node.pid) - cpu0;
         getrusage (RUSAGE_SELF, &ru1);
@@ -362,6 +383,7 @@ main (int argc, char *argv [])
             fprintf (stderr, "publish: %d events not accepted\n", errors);
             return 1;
         }
+        per_frame [run] = (double) (per * k) / (s_node_frames (metrics_port) - frames0);
         size_t m = 0;
         for (int p = 0; p < k; p++)
             for (int i = 0; i < per; i++)
@@ -385,7 +407,7 @@ main (int argc, char *argv [])
         node_us [r] = cpu [r] * 1e6 / (double) (per * k);
     //  One line for bench/table.sh
     printf ("table %s events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld per_frame=%.1f\n",
-            batch > 1? "publish_batch": "publish",
+            batch > 1? "publish_batch": coalesce? "publish_coalesced": "publish",
             support_median (rate, runs), support_median (v2s, runs),
             support_median (ratio, runs), support_median (node_us, runs), hwm / 1024,
             support_median (per_frame, runs));

@@ -1,7 +1,7 @@
 /*  bench/replicate -- end-to-end replication county -> city -> province.
 
       replicate [-n EVENTS_PER_COUNTY] [-r RUNS] [-R RATE] [-k PUBLISHERS]
-                [-w WINDOW] [-T SECONDS] [-H]
+                [-w WINDOW] [-T SECONDS] [-H] [-c]
 
     Defaults: 50,000 events per county, 3 runs, 1,000 events/s, 2
     publishers per county (one thread and one department each), 256 in
@@ -22,6 +22,9 @@
         -H: the city's log is polled too, and the phase prints the hops
         (publish -> county ack, -> city, city -> province); that poller
         loads the city, so the table's figures are taken without it.
+
+    -c: the publishers' single publishes are coalesced by the client
+    library (licclient_coalesce) into PublishBatch frames.
 
     Prints per run and the medians: end-to-end events/s, raw Ed25519
     verifies/s on two threads measured in the same run before and after
@@ -51,6 +54,8 @@
 #define MAX_PUB     8               //  publishers per county
 #define MAX_RUNS    9
 #define SYNC_MAX_S  600             //  longest wait for the province
+
+static bool s_coalesce;             //  -c: publishes coalesced by the library
 
 static const char *s_names [4] = { "county 330106", "county 330108", "city 330100",
                                    "province 330000" };
@@ -155,7 +160,9 @@ s_publisher (void *arg)
     s_pub_t *p = (s_pub_t *) arg;
     const s_events_t *ev = p->ev;
     licclient_t *c = NULL;
-    if (support_client (&c, p->node, &p->dept) != ERR_OK) {
+    if (support_client (&c, p->node, &p->dept) != ERR_OK
+    ||  licclient_coalesce (c, s_coalesce) != ERR_OK) {
+        licclient_destroy (&c);
         p->errors = ev->count;
         return NULL;
     }
@@ -673,8 +680,8 @@ s_print_medians (const s_result_t *res, int done, int rate)
     printf ("CPU-us per event per level beyond its signature check: %.1f (one verify: %.1f "
             "CPU-us, measured on the thread's CPU clock after each run's phase (a), median)\n",
             (support_median (col [6], done) - 3 * verify_us) / 3, verify_us);
-    printf ("table replicate events_s=%.0f v=%.0f ratio=%.3f p50_ms=%.1f p99_ms=%.1f "
-            "cpu_us=%.0f verify_pct=%.0f verify_us=%.1f\n",
+    printf ("table %s events_s=%.0f v=%.0f ratio=%.3f p50_ms=%.1f p99_ms=%.1f "
+            "cpu_us=%.0f verify_pct=%.0f verify_us=%.1f\n", s_coalesce? "replicate_coalesced": "replicate",
             support_median (col [0], done), support_median (col [1], done),
             support_median (col [2], done), support_median (col [3], done),
             support_median (col [4], done), support_median (col [6], done),
@@ -722,7 +729,7 @@ main (int argc, char *argv [])
 {
     int n = 50000, runs = 3, rate = 1000, k = 2, window = 256, seconds = 10;
     int c;
-    while ((c = getopt (argc, argv, "n:r:R:k:w:T:Hh")) != -1) {
+    while ((c = getopt (argc, argv, "n:r:R:k:w:T:Hch")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'r': runs = atoi (optarg); break;
@@ -731,9 +738,10 @@ main (int argc, char *argv [])
             case 'w': window = atoi (optarg); break;
             case 'T': seconds = atoi (optarg); break;
             case 'H': s_hops = true; break;
+            case 'c': s_coalesce = true; break;
             default:
                 fprintf (stderr, "usage: replicate [-n EVENTS_PER_COUNTY] [-r RUNS] [-R RATE] "
-                                 "[-k PUBLISHERS_PER_COUNTY] [-w WINDOW] [-T SECONDS] [-H]\n");
+                                 "[-k PUBLISHERS_PER_COUNTY] [-w WINDOW] [-T SECONDS] [-H] [-c]\n");
                 return 2;
         }
     }

@@ -812,6 +812,58 @@ codec_envelope_fits (const Lic__Envelope *env, char *why, size_t why_size)
     return ERR_OK;
 }
 
+void
+codec_put_varint (uint8_t *buf, size_t *at, uint64_t v)
+{
+    while (v >= 0x80) {
+        buf [(*at)++] = (uint8_t) (v | 0x80);
+        v >>= 7;
+    }
+    buf [(*at)++] = (uint8_t) v;
+}
+
+//  The tag of a field of a message, by its name in licrepo.proto, with
+//  wire type wire (0 varint, 2 length-delimited).
+static uint64_t
+s_tag (const ProtobufCMessageDescriptor *d, const char *name, unsigned wire)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (d, name);
+    if (!f)
+        abort ();                       //  licrepo.proto has no such field: a build error
+    return (uint64_t) f->id << 3 | wire;
+}
+
+int
+codec_batch_add (const Lic__Envelope *env, uint8_t *items, size_t *len, size_t cap)
+{
+    size_t size = lic__envelope__get_packed_size (env);
+    uint8_t head [20];
+    size_t at = 0;
+    codec_put_varint (head, &at, s_tag (&lic__publish_batch__descriptor, "events", 2));
+    codec_put_varint (head, &at, size);
+    if (*len > cap || at + size > cap - *len)
+        return ERR_TOO_LARGE;
+    memcpy (items + *len, head, at);
+    lic__envelope__pack (env, items + *len + at);
+    *len += at + size;
+    return ERR_OK;
+}
+
+size_t
+codec_batch_head (uint64_t id, size_t len, uint8_t head [CODEC_BATCH_HEAD_MAX])
+{
+    //  Fields in number order, as protobuf-c packs them: version (1), id
+    //  (2), publish_batch (27).
+    size_t at = 0;
+    codec_put_varint (head, &at, s_tag (&lic__request__descriptor, "version", 0));
+    codec_put_varint (head, &at, CODEC_VERSION);
+    codec_put_varint (head, &at, s_tag (&lic__request__descriptor, "id", 0));
+    codec_put_varint (head, &at, id);
+    codec_put_varint (head, &at, s_tag (&lic__request__descriptor, "publish_batch", 2));
+    codec_put_varint (head, &at, len);
+    return at;
+}
+
 int
 codec_entry_leaf (const Lic__LogEntry *entry, uint8_t **leaf, size_t *len)
 {

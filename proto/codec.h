@@ -204,6 +204,26 @@ size_t codec_record_size (const Lic__LicenseRecord *rec);
 //  format, or the frame is over CODEC_FRAME_MAX.
 uint64_t codec_request_id (const uint8_t *buf, size_t size);
 
+//  Single publishes coalesced into one PublishBatch request (the client
+//  library's coalescing, licclient_coalesce), built one event at a time
+//  without a message to pack.  codec_batch_add appends env as one element
+//  of PublishBatch.events (its field's tag, length and packed bytes) at
+//  items [*len], if that stays within cap: ERR_OK, or ERR_TOO_LARGE with
+//  nothing written.  codec_batch_head writes before them the head of the
+//  request frame (version, id and the publish_batch field's tag and
+//  length of len bytes of elements) into head, at most
+//  CODEC_BATCH_HEAD_MAX bytes, and returns its length.  Head then elements
+//  are the bytes codec_request_encode makes of that Request (test codec).
+#define CODEC_BATCH_HEAD_MAX 24
+int MUST_CHECK
+    codec_batch_add (const Lic__Envelope *env, uint8_t *items, size_t *len, size_t cap);
+size_t
+    codec_batch_head (uint64_t id, size_t len, uint8_t head [CODEC_BATCH_HEAD_MAX]);
+
+//  Writes v as a protobuf varint (at most 10 bytes) at buf [*at] and
+//  moves *at past it.
+void codec_put_varint (uint8_t *buf, size_t *at, uint64_t v);
+
 //  Initialisers, so callers need not know the generated macro names.
 void codec_request_init (Lic__Request *m);
 void codec_reply_init (Lic__Reply *m);

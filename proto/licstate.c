@@ -117,17 +117,6 @@ licstate_content_seq (const uint8_t *state, size_t len, uint64_t *seq)
     return bad? ERR_CORRUPT: ERR_OK;
 }
 
-//  Appends a varint to buf at *at.
-static void
-s_put_varint (uint8_t *buf, size_t *at, uint64_t v)
-{
-    while (v >= 0x80) {
-        buf [(*at)++] = (uint8_t) (v | 0x80);
-        v >>= 7;
-    }
-    buf [(*at)++] = (uint8_t) v;
-}
-
 int
 licstate_complete (const uint8_t *state, size_t len, const uint8_t *entry, size_t entry_len,
                    Lic__LicenseState **out)
@@ -174,7 +163,7 @@ licstate_complete (const uint8_t *state, size_t len, const uint8_t *entry, size_
     while (body && s_field (&p, end, &field, &wt, &v, &data, &dlen, &bad))
         if (field == S_EVENT_CONTENT && wt == S_LEN) {
             buf [at++] = (uint8_t) (S_STATE_CONTENT << 3 | S_LEN);
-            s_put_varint (buf, &at, dlen);
+            codec_put_varint (buf, &at, dlen);
             memcpy (buf + at, data, dlen);
             at += dlen;
         }

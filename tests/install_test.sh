@@ -28,9 +28,9 @@ esac
 # The API: every function a program may call.  A function added to
 # licclient.h goes here too, or this test fails.
 API="licclient_app_body licclient_audit licclient_blob_get licclient_blob_put
-licclient_call licclient_catalogue licclient_destroy licclient_digest
+licclient_call licclient_catalogue licclient_coalesce licclient_destroy licclient_digest
 licclient_file_put licclient_file_read licclient_file_status
-licclient_disclosures_free licclient_err_str licclient_find licclient_get
+licclient_disclosures_free licclient_err_str licclient_find licclient_flush licclient_get
 licclient_log licclient_open licclient_open_files licclient_pending
 licclient_batch_results licclient_prove licclient_publish licclient_publish_batch
 licclient_publish_disclosed licclient_query

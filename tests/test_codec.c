@@ -777,6 +777,82 @@ test_event_arena_budget (void)
     free (note);
 }
 
+//  A PublishBatch built an event at a time (codec_batch_add, then
+//  codec_batch_head in front) is byte for byte the request
+//  codec_request_encode makes of the same batch, at ids and lengths whose
+//  varints take 1 to 10 bytes; an event that does not fit is refused with
+//  nothing written.
+static void
+test_batch_built_by_events_is_the_encoded_request (void)
+{
+    envelope_t ev [3];
+    size_t lens [3] = { 3, 200, 70000 };        //  length varints of 1, 2 and 3 bytes
+    Lic__Envelope *envs [3];
+    Lic__Disclosure d = LIC__DISCLOSURE__INIT, *dp = &d;
+    d.name = "holder_phone";
+    d.salt.data = (uint8_t *) "0123456789abcdef";
+    d.salt.len = 16;
+    d.value = "13800000000";
+    for (int i = 0; i < 3; i++) {
+        s_envelope_init (&ev [i], lens [i]);
+        envs [i] = &ev [i].env;
+    }
+    ev [1].env.disclosures = &dp;
+    ev [1].env.n_disclosures = 1;
+    uint64_t ids [] = { 1, 127, 128, 300, 1ull << 35, UINT64_MAX };
+    for (size_t k = 0; k < sizeof ids / sizeof ids [0]; k++)
+        for (size_t n = 1; n <= 3; n++) {
+            Lic__PublishBatch b = LIC__PUBLISH_BATCH__INIT;
+            b.events = envs;
+            b.n_events = n;
+            Lic__Request req;
+            codec_request_init (&req);
+            req.version = CODEC_VERSION;
+            req.id = ids [k];
+            req.body_case = LIC__REQUEST__BODY_PUBLISH_BATCH;
+            req.publish_batch = &b;
+            uint8_t *want = NULL;
+            size_t want_len = 0;
+            assert (codec_request_encode (&req, &want, &want_len) == ERR_OK);
+            uint8_t *buf = malloc (CODEC_BATCH_HEAD_MAX + 80000);
+            assert (buf);
+            size_t len = 0;
+            for (size_t i = 0; i < n; i++)
+                assert (codec_batch_add (envs [i], buf + CODEC_BATCH_HEAD_MAX, &len, 80000) == ERR_OK);
+            uint8_t head [CODEC_BATCH_HEAD_MAX];
+            size_t hl = codec_batch_head (ids [k], len, head);
+            assert (hl <= CODEC_BATCH_HEAD_MAX);
+            memcpy (buf + CODEC_BATCH_HEAD_MAX - hl, head, hl);
+            assert (hl + len == want_len);
+            assert (memcmp (buf + CODEC_BATCH_HEAD_MAX - hl, want, want_len) == 0);
+            //  And a node reads it back as the batch.
+            Lic__Request *back = NULL;
+            if (want_len <= CODEC_FRAME_MAX) {
+                assert (codec_request_decode (want, want_len, &back) == ERR_OK);
+                assert (back->id == ids [k] && back->body_case == LIC__REQUEST__BODY_PUBLISH_BATCH);
+                assert (back->publish_batch->n_events == n);
+                codec_request_free (&back);
+            }
+            free (want);
+            free (buf);
+        }
+    //  Does not fit: refused, nothing written, the length kept.
+    uint8_t small [300];
+    memset (small, 0xee, sizeof small);
+    size_t len = 0;
+    assert (codec_batch_add (envs [0], small, &len, sizeof small) == ERR_OK);
+    size_t kept = len;
+    assert (codec_batch_add (envs [1], small, &len, sizeof small) == ERR_TOO_LARGE);
+    assert (len == kept);
+    for (size_t i = kept; i < sizeof small; i++)
+        assert (small [i] == 0xee);
+    //  Exactly at the cap fits.
+    size_t exact = 0;
+    assert (codec_batch_add (envs [0], small, &exact, kept) == ERR_OK && exact == kept);
+    for (int i = 0; i < 3; i++)
+        free (ev [i].body);
+}
+
 int
 main (void)
 {
@@ -792,6 +868,7 @@ main (void)
     test_request_id_read_from_a_refused_frame ();
     test_event_arena_decode_same_message_same_budget ();
     test_event_arena_budget ();
-    printf ("test_codec: 12 cases OK\n");
+    test_batch_built_by_events_is_the_encoded_request ();
+    printf ("test_codec: 13 cases OK\n");
     return 0;
 }

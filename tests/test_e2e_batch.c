@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "proto/codec.h"
+#include "node/client/licclient_int.h"
 #include "node/common/licjson.h"
 #include "tests/support/support.h"
 
@@ -232,6 +233,187 @@ test_library (licclient_t *c, const support_dept_t *d)
     printf ("e2e_batch: licclient_publish_batch answers each event\n");
 }
 
+//  The node's count of publish frames answered once it is at least
+//  least (0: now): the metrics are rendered once a second, so it is read
+//  again after a refresh, when every frame answered before the call is in.
+static int64_t
+s_frames (int metrics_port, int64_t least)
+{
+    static char text [256 * 1024];
+    int64_t v, deadline = support_now_us () + 10 * 1000000;
+    do {
+        assert (support_metrics_scrape (metrics_port, text, sizeof text) == ERR_OK);
+        v = support_metric (text, "licrepo_publish_frames_total");
+        assert (v >= 0);
+    } while (v < least && support_now_us () < deadline && usleep (50000) == 0);
+    usleep (1200000);
+    assert (support_metrics_scrape (metrics_port, text, sizeof text) == ERR_OK);
+    return support_metric (text, "licrepo_publish_frames_total");
+}
+
+//  Sends the n events as single publishes through c; their ids.
+static void
+s_send_singles (licclient_t *c, s_ev_t *ev, size_t n, uint64_t *ids)
+{
+    for (size_t i = 0; i < n; i++)
+        assert (licclient_send_publish (c, ev [i].body, ev [i].len, ev [i].sig, ev [i].pk,
+                                        &ids [i]) == ERR_OK);
+}
+
+//  The n replies, in order of the ids they answer.
+static void
+s_recv_all (licclient_t *c, const uint64_t *ids, size_t n, Lic__Reply **replies)
+{
+    memset (replies, 0, n * sizeof *replies);
+    for (size_t got = 0; got < n; got++) {
+        Lic__Reply *r = NULL;
+        assert (licclient_recv (c, &r, S_TIMEOUT) == ERR_OK);
+        size_t i = 0;
+        while (i < n && ids [i] != r->id)
+            i++;
+        assert (i < n && !replies [i]);         //  one reply for each id, no other
+        replies [i] = r;
+    }
+    assert (licclient_pending (c) == 0);
+}
+
+//  Coalescing (licclient_coalesce): single publishes sent while others
+//  are in flight go as one PublishBatch frame, and each is answered by
+//  its own reply, the reply a single publish of it gets: the mixed six
+//  (good, bad signature, duplicate, illegal step, unknown key, good)
+//  coalesced, then again alone, then again coalesced, compared code,
+//  message and result; 300 ~1 KB events go in two frames (bytes bound);
+//  another request sent behind coalesced publishes is answered after
+//  them and the wait for it sends them; an abandoned event's reply is
+//  never returned; licclient_destroy sends what is still open.
+static void
+test_coalesce (support_node_t *node, licclient_t *admin, const support_dept_t *d,
+               const support_dept_t *stranger, int metrics_port)
+{
+    licclient_t *c = NULL, *single = NULL;
+    assert (support_client (&c, node, d) == ERR_OK);
+    assert (support_client (&single, node, d) == ERR_OK);
+    assert (licclient_coalesce (c, true) == ERR_OK);
+    s_ev_t ev [6];
+    s_sign (&ev [0], d, LIC__OP__OP_ISSUE, 40, 0);
+    s_sign (&ev [1], d, LIC__OP__OP_ISSUE, 41, 0);
+    ev [1].sig [10] ^= 0x40;
+    ev [2] = ev [0];
+    s_sign (&ev [3], d, LIC__OP__OP_REINSTATE, 40, 1);
+    s_sign (&ev [4], stranger, LIC__OP__OP_ISSUE, 44, 0);
+    s_sign (&ev [5], d, LIC__OP__OP_ISSUE, 45, 0);
+    int want [6] = { ERR_OK, ERR_BAD_SIGNATURE, ERR_OK, ERR_ILLEGAL_OP, ERR_UNKNOWN_KEY, ERR_OK };
+    uint64_t head0 = s_head (node);
+    Lic__Reply *first [6], *alone [6], *again [6];
+    uint64_t ids [6];
+
+    //  Coalesced; a status request behind them is answered, and its
+    //  wait is what sends them (nothing was sent before it).
+    int64_t f0 = s_frames (metrics_port, 0);
+    s_send_singles (c, ev, 6, ids);
+    for (int i = 1; i < 6; i++)
+        assert (ids [i] == ids [0] + (uint64_t) i);
+    Lic__Reply *st = NULL;
+    assert (licclient_status (c, &st, S_TIMEOUT) == ERR_OK && st->code == ERR_OK);
+    licclient_reply_free (&st);
+    s_recv_all (c, ids, 6, first);
+    assert (s_frames (metrics_port, f0 + 1) == f0 + 1);
+    for (int i = 0; i < 6; i++) {
+        assert (first [i]->code == want [i]);
+        assert ((want [i] == ERR_OK) == (first [i]->body_case == LIC__REPLY__BODY_PUBLISHED));
+        assert ((want [i] == ERR_OK) == (*first [i]->message == 0));
+    }
+    uint64_t s0 = first [0]->published->seq;
+    assert (s0 == head0 + 1 && !first [0]->published->duplicate);
+    assert (first [2]->published->duplicate && first [2]->published->seq == s0);
+    assert (first [5]->published->seq == s0 + 1);
+    assert (strstr (first [4]->message, "not registered"));
+    assert (s_head (node) == head0 + 2);
+
+    //  The same six alone, one frame each, then coalesced again: the
+    //  same answers (the good ones now duplicates of the same seqs).
+    f0 = s_frames (metrics_port, 0);
+    s_send_singles (single, ev, 6, ids);
+    s_recv_all (single, ids, 6, alone);
+    assert (s_frames (metrics_port, f0 + 6) == f0 + 6);
+    s_send_singles (c, ev, 6, ids);
+    s_recv_all (c, ids, 6, again);
+    assert (s_frames (metrics_port, f0 + 7) == f0 + 7);
+    for (int i = 0; i < 6; i++) {
+        assert (alone [i]->code == again [i]->code && alone [i]->code == want [i]);
+        assert (strcmp (alone [i]->message, again [i]->message) == 0);
+        assert (alone [i]->body_case == again [i]->body_case);
+        if (want [i] == ERR_OK) {
+            assert (alone [i]->published->duplicate && again [i]->published->duplicate);
+            assert (alone [i]->published->seq == again [i]->published->seq);
+            assert (alone [i]->published->license_version == again [i]->published->license_version);
+        }
+    }
+    assert (again [0]->published->seq == s0 && again [5]->published->seq == s0 + 1);
+    for (int i = 0; i < 6; i++) {
+        licclient_reply_free (&first [i]);
+        licclient_reply_free (&alone [i]);
+        licclient_reply_free (&again [i]);
+    }
+    assert (s_head (node) == head0 + 2);
+
+    //  300 events of ~1 KB: over the frame's bytes at ~230, so two frames;
+    //  every one stored once, answered in its own reply.
+    enum { N = 300 };
+    static s_ev_t many [N];
+    static uint64_t many_ids [N];
+    static Lic__Reply *many_r [N];
+    for (int i = 0; i < N; i++)
+        s_sign (&many [i], d, LIC__OP__OP_ISSUE, 2000 + (uint32_t) i, 0);
+    f0 = s_frames (metrics_port, 0);
+    s_send_singles (c, many, N, many_ids);
+    s_recv_all (c, many_ids, N, many_r);
+    assert (s_frames (metrics_port, f0 + 2) == f0 + 2);
+    for (int i = 0; i < N; i++) {
+        assert (many_r [i]->code == ERR_OK && !many_r [i]->published->duplicate);
+        assert (many_r [i]->published->seq == head0 + 3 + (uint64_t) i);
+    }
+    for (int i = 0; i < N; i++) {
+        licclient_reply_free (&many_r [i]);
+        free (many [i].body);
+    }
+    assert (s_head (node) == head0 + 2 + N);
+
+    //  Abandoned while its batch is open: the others answered, it never.
+    s_ev_t three [3];
+    for (int i = 0; i < 3; i++)
+        s_sign (&three [i], d, LIC__OP__OP_ISSUE, 60 + (uint32_t) i, 0);
+    s_send_singles (c, three, 3, ids);
+    licclient_abandon (c, ids [1]);
+    assert (licclient_pending (c) == 2);
+    Lic__Reply *r = NULL;
+    for (int i = 0; i < 3; i += 2) {
+        assert (licclient_recv (c, &r, S_TIMEOUT) == ERR_OK && r->id == ids [i] && r->code == ERR_OK);
+        licclient_reply_free (&r);
+    }
+    assert (licclient_pending (c) == 0);
+    assert (licclient_recv (c, &r, 300) == ERR_BUSY);          //  nothing more comes
+    assert (s_get (admin, d, 61, NULL) == ERR_OK);             //  stored all the same
+    for (int i = 0; i < 3; i++)
+        free (three [i].body);
+
+    //  Open at destroy: sent, stored.
+    s_ev_t last;
+    s_sign (&last, d, LIC__OP__OP_ISSUE, 70, 0);
+    s_send_singles (c, &last, 1, ids);
+    licclient_destroy (&c);
+    int64_t deadline = support_now_us () + 10 * 1000000;
+    while (s_get (admin, d, 70, NULL) != ERR_OK && support_now_us () < deadline)
+        usleep (20000);
+    assert (s_get (admin, d, 70, NULL) == ERR_OK);
+    free (last.body);
+    licclient_destroy (&single);
+    for (int i = 0; i < 6; i++)
+        if (i != 2)
+            free (ev [i].body);
+    printf ("e2e_batch: coalesced single publishes go in one frame, each answered as alone\n");
+}
+
 //  Writes n signed issues (serials from serial0) as a stream of
 //  length-delimited envelopes (proto/README.md section 3).
 static void
@@ -379,7 +561,10 @@ main (void)
     assert (support_dept_make (&d, 1, dir) == ERR_OK);
     assert (support_dept_make (&stranger, 2, dir) == ERR_OK);
     support_node_t node;
-    assert (support_node_start (&node, ndir, support_free_port (), "330106") == ERR_OK);
+    char cfg [128];
+    int metrics_port = support_free_port ();
+    snprintf (cfg, sizeof cfg, "{ \"metrics_listen\": \"127.0.0.1:%d\" }", metrics_port);
+    assert (support_node_start_cfg (&node, ndir, support_free_port (), "330106", cfg) == ERR_OK);
     licclient_t *admin = NULL, *c = NULL;
     assert (support_admin (&admin, &node) == ERR_OK);
     assert (support_register (admin, &d) == ERR_OK);
@@ -388,6 +573,7 @@ main (void)
     test_mixed (&node, admin, c, &d, &stranger);
     test_bounds (&node, admin, c, &d);
     test_library (c, &d);
+    test_coalesce (&node, admin, &d, &stranger, metrics_port);
     licclient_destroy (&c);
     test_import_killed (&node, &d, dir);
     test_import_json (&node, &d, dir);

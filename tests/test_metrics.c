@@ -85,6 +85,7 @@ s_fill (s_fig_t *f)
     f->st.published = 100;
     f->st.duplicates = 5;
     f->st.rejected = 6;
+    f->st.publish_frames = 41;
     f->st.rejected_by_code [ERR_BAD_SIGNATURE] = 4;
     f->st.rejected_by_code [ERR_ILLEGAL_OP] = 2;
     f->st.applied = 77;
@@ -165,6 +166,8 @@ test_render_counts_by_reason_with_every_named_code (void)
     s_expect (text, "# TYPE licrepo_published_total counter");
     s_expect (text, "licrepo_published_total 100");
     s_expect (text, "licrepo_duplicates_total 5");
+    s_expect (text, "# TYPE licrepo_publish_frames_total counter");
+    s_expect (text, "licrepo_publish_frames_total 41");
     s_expect (text, "licrepo_applied_total 77");
     s_expect (text, "licrepo_skipped_total 1");
     s_expect (text, "licrepo_quarantined_total 2");

@@ -268,6 +268,37 @@ LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
                                  size_t why_size, int timeout_ms);
 
 // ---------------------------------------------------------------------
+//  Coalescing of single publishes
+
+//  With on, licclient_send_publish and licclient_send_publish_disclosed
+//  no longer send a frame each: the event joins an open PublishBatch
+//  (proto/README.md section 3), which goes as one frame when it holds
+//  LICCLIENT_BATCH_MAX events or the next would pass LICCLIENT_FRAME_MAX,
+//  before any other request is sent, whenever the client is about to
+//  wait for a reply (licclient_recv, licclient_call and the
+//  calls built on them), at licclient_flush and at licclient_destroy.
+//  Nothing else changes for the caller: each event keeps its own id and
+//  is answered by its own reply, code, message and PublishResult as a
+//  single publish of it is (the node checks each event of a batch as it
+//  would alone, in order); a batch refused whole answers each of its
+//  events with that refusal.  One frame, one CURVE message and one reply
+//  per batch instead of per event: a publisher with many events in
+//  flight costs the node less per event (README, Benchmarks).  An event
+//  too large to share a frame goes alone.  Off by default: a caller that
+//  sends and then does other work before it waits delays its events
+//  until then, unless it flushes.  Turning it off flushes.  ERR_OK, or
+//  the errors of licclient_flush.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_coalesce (licclient_t *self, bool on);
+
+//  Sends the open batch of coalesced publishes now, if there is one.
+//  ERR_OK; ERR_BUSY (the socket's queue is full), ERR_CLOSED
+//  (interrupted), ERR_IO, ERR_NOMEM: the batch stays open, its events
+//  keep their ids, and it goes at the next flush.
+LICCLIENT_EXPORT int LICCLIENT_MUST_CHECK
+    licclient_flush (licclient_t *self);
+
+// ---------------------------------------------------------------------
 //  Many events in one request (proto/README.md section 3)
 
 #define LICCLIENT_BATCH_MAX 256         //  most events in one batch

@@ -88,19 +88,181 @@ typedef struct _s_stashed_t {
     struct _s_stashed_t *next;          //  later arrival
 } s_stashed_t;
 
+//  A queue of replies, oldest first.
+typedef struct {
+    s_stashed_t *head;
+    s_stashed_t *tail;
+    size_t n;
+} s_queue_t;
+
+//  A batch of coalesced publishes sent, whose reply is not yet split:
+//  its events have the ids first .. first + n - 1.
+typedef struct {
+    uint64_t first;
+    size_t n;
+} s_sent_t;
+
+//  The open batch's buffer: the frame's head, then the events
+//  (codec_batch_add), the whole within a request frame.
+#define S_CO_HEAD       CODEC_BATCH_HEAD_MAX
+#define S_CO_BYTES      (S_CO_HEAD + CODEC_FRAME_MAX - CODEC_BATCH_HEAD_MAX)
+
 struct _licclient_t {
     zsock_t *dealer;                    //  DEALER, CURVE client
     void *handle;                       //  libzmq socket of dealer
     zsock_t *monitor;                   //  PAIR receiving dealer's handshake events
     uint64_t last_id;                   //  last request id assigned
     size_t pending;                     //  sent, not yet returned or abandoned
-    s_stashed_t *stash_head;            //  replies read out of turn, oldest
-    s_stashed_t *stash_tail;            //  newest stashed reply
-    size_t n_stashed;                   //  replies in the stash
+    s_queue_t stash;                    //  replies read out of turn
+    //  Coalescing of single publishes (licclient_coalesce).
+    bool coalesce;
+    uint8_t *co_buf;                    //  the open batch (S_CO_BYTES): head room, events
+    size_t co_len;                      //  bytes of events in it, from co_buf + S_CO_HEAD
+    size_t co_n;                        //  events in it
+    uint64_t co_first;                  //  id of its first (its events' ids are consecutive)
+    s_sent_t *sent;                     //  batches sent, reply not yet split
+    size_t n_sent;
+    size_t max_sent;
+    s_queue_t split;                    //  replies split from a batch's, not yet returned
     uint64_t *abandoned;                //  ids whose reply is to be dropped
     size_t n_abandoned;                 //  used entries of abandoned
     size_t max_abandoned;               //  allocated entries of abandoned
 };
+
+// ---------------------------------------------------------------------
+//  Queues of replies
+
+static int
+s_queue_push (s_queue_t *q, Lic__Reply **reply)
+{
+    s_stashed_t *node = malloc (sizeof *node);
+    if (!node) {
+        codec_reply_free (reply);
+        return ERR_NOMEM;
+    }
+    node->reply = *reply;
+    node->next = NULL;
+    *reply = NULL;
+    if (q->tail)
+        q->tail->next = node;
+    else
+        q->head = node;
+    q->tail = node;
+    q->n++;
+    return ERR_OK;
+}
+
+//  The oldest reply, or NULL.
+static Lic__Reply *
+s_queue_pop (s_queue_t *q)
+{
+    s_stashed_t *head = q->head;
+    if (!head)
+        return NULL;
+    q->head = head->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->n--;
+    Lic__Reply *reply = head->reply;
+    free (head);
+    return reply;
+}
+
+//  Drops the reply with this id: true if there was one.
+static bool
+s_queue_drop (s_queue_t *q, uint64_t id)
+{
+    for (s_stashed_t **at = &q->head, *prev = NULL; *at; prev = *at, at = &(*at)->next)
+        if ((*at)->reply->id == id) {
+            s_stashed_t *node = *at;
+            *at = node->next;
+            if (q->tail == node)
+                q->tail = prev;
+            codec_reply_free (&node->reply);
+            free (node);
+            q->n--;
+            return true;
+        }
+    return false;
+}
+
+static void
+s_queue_clear (s_queue_t *q)
+{
+    Lic__Reply *reply;
+    while ((reply = s_queue_pop (q)))
+        codec_reply_free (&reply);
+}
+
+// ---------------------------------------------------------------------
+//  Coalescing of single publishes (licclient_coalesce)
+
+//  zmq_send's errno as an err_t.
+static int
+s_send_error (void)
+{
+    return zmq_errno () == EAGAIN? ERR_BUSY: zmq_errno () == EINTR? ERR_CLOSED: ERR_IO;
+}
+
+//  Sends the open batch, if any, as one PublishBatch frame.  A batch
+//  that could not be sent stays open (its events keep their ids) and
+//  goes at the next flush.
+static int
+s_flush (licclient_t *self)
+{
+    if (self->co_n == 0)
+        return ERR_OK;
+    if (self->n_sent == self->max_sent) {
+        size_t max = self->max_sent? 2 * self->max_sent: 16;
+        s_sent_t *grown = realloc (self->sent, max * sizeof *grown);
+        if (!grown)
+            return ERR_NOMEM;
+        self->sent = grown;
+        self->max_sent = max;
+    }
+    uint8_t head [CODEC_BATCH_HEAD_MAX];
+    size_t hl = codec_batch_head (self->co_first, self->co_len, head);
+    uint8_t *frame = self->co_buf + S_CO_HEAD - hl;
+    memcpy (frame, head, hl);
+    if (zmq_send (self->handle, frame, hl + self->co_len, ZMQ_DONTWAIT) < 0)
+        return s_send_error ();
+    self->sent [self->n_sent++] = (s_sent_t) { self->co_first, self->co_n };
+    self->co_n = 0;
+    self->co_len = 0;
+    return ERR_OK;
+}
+
+//  A single publish into the open batch: ERR_OK with its id, or
+//  ERR_TOO_LARGE when it does not fit an empty batch (it goes alone).
+static int
+s_coalesce (licclient_t *self, const Lic__Envelope *env, uint64_t *id_out)
+{
+    if (self->pending >= LICCLIENT_WINDOW_MAX)
+        return ERR_BUSY;
+    if (!self->co_buf && !(self->co_buf = malloc (S_CO_BYTES)))
+        return ERR_NOMEM;
+    size_t cap = S_CO_BYTES - S_CO_HEAD;
+    int rc = self->co_n < LICCLIENT_BATCH_MAX? codec_batch_add (env, self->co_buf + S_CO_HEAD,
+                                                                &self->co_len, cap): ERR_TOO_LARGE;
+    if (rc == ERR_TOO_LARGE && self->co_n) {
+        rc = s_flush (self);            //  full: it opens the next batch
+        if (rc == ERR_OK)
+            rc = codec_batch_add (env, self->co_buf + S_CO_HEAD, &self->co_len, cap);
+    }
+    if (rc != ERR_OK)
+        return rc;
+    if (self->co_n++ == 0)
+        self->co_first = self->last_id + 1;
+    self->last_id++;
+    self->pending++;
+    if (id_out)
+        *id_out = self->last_id;
+    //  At the count bound it goes at once (a node refuses more whole); if
+    //  it cannot, the next flush says why.
+    if (self->co_n == LICCLIENT_BATCH_MAX)
+        (void) s_flush (self);
+    return ERR_OK;
+}
 
 // ---------------------------------------------------------------------
 //  Open and destroy
@@ -188,12 +350,14 @@ licclient_destroy (licclient_t **self_p)
 {
     if (self_p && *self_p) {
         licclient_t *self = *self_p;
-        while (self->stash_head) {
-            s_stashed_t *next = self->stash_head->next;
-            codec_reply_free (&self->stash_head->reply);
-            free (self->stash_head);
-            self->stash_head = next;
-        }
+        //  Publishes sent and not yet flushed go out, as any unsent
+        //  request does, within the socket's linger.
+        if (s_flush (self) != ERR_OK)
+            self->co_n = 0;
+        s_queue_clear (&self->stash);
+        s_queue_clear (&self->split);
+        free (self->co_buf);
+        free (self->sent);
         free (self->abandoned);
         if (self->monitor) {
             zmq_socket_monitor (self->handle, NULL, 0);
@@ -231,9 +395,13 @@ licclient_send (licclient_t *self, Lic__Request *req, uint64_t *id_out)
 {
     uint8_t *buf = NULL;
     size_t size = 0;
+    //  After the publishes coalesced before it, as if each went alone.
+    int rc = s_flush (self);
+    if (rc != ERR_OK)
+        return rc;
     req->version = CODEC_VERSION;
     req->id = self->last_id + 1;
-    int rc = codec_request_encode (req, &buf, &size);
+    rc = codec_request_encode (req, &buf, &size);
     if (rc != ERR_OK)
         return rc;
     if (size > CODEC_FRAME_MAX)
@@ -243,8 +411,7 @@ licclient_send (licclient_t *self, Lic__Request *req, uint64_t *id_out)
         rc = ERR_BUSY;
     else
     if (zmq_send (self->handle, buf, size, ZMQ_DONTWAIT) < 0)
-        rc = zmq_errno () == EAGAIN? ERR_BUSY:
-             zmq_errno () == EINTR? ERR_CLOSED: ERR_IO;
+        rc = s_send_error ();
     free (buf);
     if (rc != ERR_OK)
         return rc;
@@ -348,21 +515,11 @@ s_take_abandoned (licclient_t *self, uint64_t id)
 static void
 s_abandon (licclient_t *self, uint64_t id)
 {
-    //  Its reply already read out of turn: dropped from the stash, so no
-    //  later licclient_recv returns it.
-    for (s_stashed_t **at = &self->stash_head, *prev = NULL; *at; prev = *at, at = &(*at)->next)
-        if ((*at)->reply->id == id) {
-            s_stashed_t *node = *at;
-            *at = node->next;
-            if (self->stash_tail == node)
-                self->stash_tail = prev;
-            codec_reply_free (&node->reply);
-            free (node);
-            self->n_stashed--;
-            self->pending--;
-            return;
-        }
+    //  Its reply already read out of turn, or split from its batch's:
+    //  dropped, so no later licclient_recv returns it.
     self->pending--;
+    if (s_queue_drop (&self->stash, id) || s_queue_drop (&self->split, id))
+        return;
     if (self->n_abandoned == self->max_abandoned) {
         size_t max = self->max_abandoned? 2 * self->max_abandoned: 16;
         uint64_t *grown = realloc (self->abandoned, max * sizeof *grown);
@@ -374,14 +531,95 @@ s_abandon (licclient_t *self, uint64_t id)
     self->abandoned [self->n_abandoned++] = id;
 }
 
-//  Next reply from the socket that nobody abandoned.
+//  One event's reply cut from the reply to its coalesced batch: what a
+//  single publish would have been answered (code and message, and a
+//  PublishResult when accepted).
+static int
+s_cut (const Lic__Reply *batch, uint64_t id, size_t i, size_t n, Lic__Reply **out)
+{
+    Lic__Reply r;
+    Lic__PublishResult res = LIC__PUBLISH_RESULT__INIT;
+    codec_reply_init (&r);
+    r.version = CODEC_VERSION;
+    r.id = id;
+    if (batch->code != ERR_OK) {        //  refused whole: each event was
+        r.code = batch->code;
+        r.message = batch->message;
+    }
+    else
+    if (batch->body_case != LIC__REPLY__BODY_PUBLISHED_BATCH || batch->published_batch->n_results != n) {
+        r.code = ERR_MALFORMED;
+        r.message = "the node's answer to a batch of coalesced publishes has not one result per event";
+    }
+    else {
+        const Lic__PublishItem *item = batch->published_batch->results [i];
+        r.code = item->code;
+        r.message = item->message;
+        if (item->code == ERR_OK) {
+            res.seq = item->seq;
+            res.duplicate = item->duplicate;
+            res.license_version = item->license_version;
+            r.body_case = LIC__REPLY__BODY_PUBLISHED;
+            r.published = &res;
+        }
+    }
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    int rc = codec_reply_encode (&r, &buf, &size);
+    if (rc == ERR_OK)
+        rc = codec_reply_decode (buf, size, out);
+    free (buf);
+    return rc;
+}
+
+//  If reply answers a batch of coalesced publishes: true, and each
+//  event's own reply (but those abandoned) is queued for the callers.
+static bool
+s_split (licclient_t *self, Lic__Reply *reply, int *rc)
+{
+    size_t at = 0;
+    while (at < self->n_sent && self->sent [at].first != reply->id)
+        at++;
+    if (reply->id == 0 || at == self->n_sent)
+        return false;
+    s_sent_t sent = self->sent [at];
+    self->sent [at] = self->sent [--self->n_sent];
+    *rc = ERR_OK;
+    for (size_t i = 0; i < sent.n; i++) {
+        uint64_t id = sent.first + i;
+        if (s_take_abandoned (self, id))
+            continue;
+        Lic__Reply *own = NULL;
+        int cut = s_cut (reply, id, i, sent.n, &own);
+        if (cut == ERR_OK)
+            cut = s_queue_push (&self->split, &own);
+        if (cut != ERR_OK) {
+            self->pending--;            //  lost to memory: as if abandoned
+            *rc = cut;
+        }
+    }
+    return true;
+}
+
+//  Next reply that nobody abandoned: split from a batch's, or from the
+//  socket, the open batch sent first (a reply to it is what may come).
 static int
 s_next_reply (licclient_t *self, int64_t deadline, Lic__Reply **reply)
 {
     while (true) {
-        int rc = s_read_reply (self, deadline, reply);
+        if ((*reply = s_queue_pop (&self->split)))
+            return ERR_OK;
+        int rc = s_flush (self);
+        if (rc == ERR_OK)
+            rc = s_read_reply (self, deadline, reply);
         if (rc != ERR_OK)
             return rc;
+        if (s_split (self, *reply, &rc)) {
+            codec_reply_free (reply);
+            if (rc != ERR_OK)
+                return rc;
+            continue;
+        }
         if ((*reply)->id == 0 || !s_take_abandoned (self, (*reply)->id))
             return ERR_OK;
         codec_reply_free (reply);
@@ -397,14 +635,7 @@ s_deadline (int timeout_ms)
 int
 licclient_recv (licclient_t *self, Lic__Reply **reply, int timeout_ms)
 {
-    if (self->stash_head) {
-        s_stashed_t *head = self->stash_head;
-        self->stash_head = head->next;
-        if (!self->stash_head)
-            self->stash_tail = NULL;
-        *reply = head->reply;
-        free (head);
-        self->n_stashed--;
+    if ((*reply = s_queue_pop (&self->stash))) {
         self->pending--;
         return ERR_OK;
     }
@@ -412,27 +643,6 @@ licclient_recv (licclient_t *self, Lic__Reply **reply, int timeout_ms)
     if (rc == ERR_OK && self->pending)
         self->pending--;
     return rc;
-}
-
-//  Keeps a reply read by licclient_call for licclient_recv.
-static int
-s_stash (licclient_t *self, Lic__Reply **reply)
-{
-    s_stashed_t *node = malloc (sizeof *node);
-    if (!node) {
-        codec_reply_free (reply);
-        return ERR_NOMEM;
-    }
-    node->reply = *reply;
-    node->next = NULL;
-    *reply = NULL;
-    if (self->stash_tail)
-        self->stash_tail->next = node;
-    else
-        self->stash_head = node;
-    self->stash_tail = node;
-    self->n_stashed++;
-    return ERR_OK;
 }
 
 void
@@ -466,13 +676,13 @@ licclient_wait (licclient_t *self, uint64_t id, Lic__Reply **reply, int timeout_
         }
         //  id 0: the node could not decode a request; if ours is the only
         //  one still at the node, the answer is about ours.
-        bool only_ours = self->pending - self->n_stashed == 1;
+        bool only_ours = self->pending - self->stash.n - self->split.n == 1;
         if (got->id == id || (got->id == 0 && only_ours)) {
             self->pending--;
             *reply = got;
             return ERR_OK;
         }
-        rc = s_stash (self, &got);
+        rc = s_queue_push (&self->stash, &got);     //  for licclient_recv
         if (rc != ERR_OK) {
             s_abandon (self, id);
             return rc;
@@ -551,7 +761,25 @@ licclient_send_publish_disclosed (licclient_t *self, const uint8_t *body,
     Lic__Envelope env;
     s_publish_request (&req, &env, body, body_len, sig, pk, disclosures,
                        n_disclosures);
+    if (self->coalesce) {
+        int rc = s_coalesce (self, &env, id_out);
+        if (rc != ERR_TOO_LARGE)
+            return rc;                  //  else alone, as a node would take it
+    }
     return licclient_send (self, &req, id_out);
+}
+
+int
+licclient_coalesce (licclient_t *self, bool on)
+{
+    self->coalesce = on;
+    return on? ERR_OK: s_flush (self);
+}
+
+int
+licclient_flush (licclient_t *self)
+{
+    return s_flush (self);
 }
 
 int

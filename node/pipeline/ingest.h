@@ -196,6 +196,7 @@ typedef struct {
     uint64_t published;             //  events accepted and durable
     uint64_t duplicates;            //  duplicates answered
     uint64_t rejected;              //  events refused
+    uint64_t publish_frames;        //  publish and PublishBatch requests answered
     uint64_t batches;               //  synced writes
     uint64_t write_errors;          //  failed synced writes
     uint64_t applied;               //  replicated entries applied

@@ -498,6 +498,7 @@ s_answer_publish (ingest_t *self, ingest_job_t *job)
     Lic__Reply *reply = s_reply_new (job);
     if (!reply)
         return;
+    ingest_counters (self)->publish_frames++;
     for (size_t i = 0; i < pub->n_events; i++)
         s_event_count (self, &pub->events [i], job->code != ERR_OK? job->code: pub->events [i].code);
     if (pub->n_events == 0)             //  a batch refused whole at submit

@@ -255,6 +255,9 @@ s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st
     s_u64 (b, "licrepo_duplicates_total", "counter", "Duplicate events answered with their seq.",
            st->duplicates);
     s_render_rejected (b, ns, st);
+    s_u64 (b, "licrepo_publish_frames_total", "counter",
+           "Publish and PublishBatch requests answered (events per frame: their ratio to published, "
+           "duplicates and rejected).", st->publish_frames);
     s_u64 (b, "licrepo_applied_total", "counter", "Replicated entries applied.", st->applied);
     s_u64 (b, "licrepo_skipped_total", "counter", "Replicated entries already held.",
            st->skipped);
