@@ -27,6 +27,9 @@
 #include "tests/support/support.h"
 
 #define KEYS 64
+//  The random test's keys: 16 bytes, all with the same first 8 (the
+//  sort's head), so their order is settled by the bytes after it.
+#define S_KEY "holder:0123456%02d"
 #define VAL_MAX 32
 
 static char s_base [512];
@@ -122,13 +125,60 @@ test_order (void)
             "before, clear drops held operations (license and log families)\n");
 }
 
+//  Keys that are prefixes of one another, share their first 8 bytes, end
+//  in zero bytes or are shorter than 8, each put, put again and deleted
+//  in one batch in changing orders: the last operation on each wins.
+static void
+test_heads (void)
+{
+    store_t *store = s_open ();
+    static const struct { const char *k; size_t len; } keys [] = {
+        { "a", 1 }, { "a\0", 2 }, { "a\0\0\0\0\0\0\0", 8 }, { "a\0\0\0\0\0\0\0\0", 9 },
+        { "abcdefgh", 8 }, { "abcdefgh\0", 9 }, { "abcdefghi", 9 }, { "abcdefgi", 8 },
+        { "abcdefg", 7 }, { "\xff\xff\xff\xff\xff\xff\xff\xff\x01", 9 }, { "\xff", 1 },
+        { "abcdefgh\xff", 9 }, { "abcdefgh\0\0", 10 }
+    };
+    enum { N = sizeof keys / sizeof keys [0] };
+    char model [N][VAL_MAX + 1];
+    memset (model, 0, sizeof model);
+    store_batch_t *b = store_batch_new (store);
+    for (int round = 0; round < 6; round++)
+        for (int j = 0; j < N; j++) {
+            int i = round % 2? N - 1 - j: (j * 5 + round) % N;
+            if ((i + round) % 3 == 0) {
+                store_batch_delete (b, STORE_CF_DEDUP, keys [i].k, keys [i].len);
+                model [i][0] = 0;
+            }
+            else {
+                snprintf (model [i], sizeof model [i], "r%d.k%d", round, i);
+                store_batch_put (b, STORE_CF_DEDUP, keys [i].k, keys [i].len, model [i],
+                                 strlen (model [i]));
+            }
+        }
+    assert (store_write (store, b, true) == ERR_OK);
+    store_batch_destroy (&b);
+    for (int i = 0; i < N; i++) {
+        uint8_t *v = NULL;
+        size_t vl = 0;
+        int rc = store_get (store, STORE_CF_DEDUP, keys [i].k, keys [i].len, &v, &vl);
+        if (*model [i])
+            assert (rc == ERR_OK && vl == strlen (model [i]) && memcmp (v, model [i], vl) == 0);
+        else
+            assert (rc == ERR_NOT_FOUND);
+        free (v);
+    }
+    store_destroy (&store);
+    printf ("  heads: %d keys sharing first bytes, prefixes, trailing zeros: the last "
+            "operation on each wins\n", N);
+}
+
 static void
 s_check_model (store_t *store, const store_cf_t fams [2], char model [2][KEYS][VAL_MAX + 1])
 {
     for (int f = 0; f < 2; f++)
         for (int k = 0; k < KEYS; k++) {
-            char key [16], v [VAL_MAX + 1];
-            snprintf (key, sizeof key, "key%02d", k);
+            char key [32], v [VAL_MAX + 1];
+            snprintf (key, sizeof key, S_KEY, k);
             s_get (store, fams [f], key, v);
             assert (!strcmp (v, model [f][k]));
         }
@@ -148,13 +198,13 @@ test_random (void)
         size_t count = 0;
         for (int i = 0; i < 250; i++) {
             int f = rand () % 2, k = rand () % KEYS, what = rand () % 20;
-            char key [16], val [VAL_MAX + 1];
-            snprintf (key, sizeof key, "key%02d", k);
+            char key [32], val [VAL_MAX + 1];
+            snprintf (key, sizeof key, S_KEY, k);
             if (what == 0) {
                 //  [key k, key k + n)
                 int n = 1 + rand () % 8;
-                char to [16];
-                snprintf (to, sizeof to, "key%02d", k + n);
+                char to [32];
+                snprintf (to, sizeof to, S_KEY, k + n);
                 store_batch_delete_range (b, fams [f], key, strlen (key), to, strlen (to));
                 for (int j = k; j < k + n && j < KEYS; j++)
                     model [f][j][0] = 0;
@@ -197,6 +247,8 @@ main (void)
     snprintf (path, sizeof path, "%s/db", s_base);
     support_rmtree (path);
     test_random ();
+    support_rmtree (path);
+    test_heads ();
     support_rmtree (s_base);
     printf ("test_store: OK\n");
     return 0;
