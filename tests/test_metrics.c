@@ -86,6 +86,8 @@ s_fill (s_fig_t *f)
     f->st.duplicates = 5;
     f->st.rejected = 6;
     f->st.publish_frames = 41;
+    f->st.verifies = 1234;
+    f->st.verify_ns = 2500000000;
     f->st.rejected_by_code [ERR_BAD_SIGNATURE] = 4;
     f->st.rejected_by_code [ERR_ILLEGAL_OP] = 2;
     f->st.applied = 77;
@@ -168,6 +170,10 @@ test_render_counts_by_reason_with_every_named_code (void)
     s_expect (text, "licrepo_duplicates_total 5");
     s_expect (text, "# TYPE licrepo_publish_frames_total counter");
     s_expect (text, "licrepo_publish_frames_total 41");
+    s_expect (text, "# TYPE licrepo_signature_checks_total counter");
+    s_expect (text, "licrepo_signature_checks_total 1234");
+    s_expect (text, "# TYPE licrepo_signature_check_cpu_seconds_total counter");
+    s_expect (text, "licrepo_signature_check_cpu_seconds_total 2.500000");
     s_expect (text, "licrepo_applied_total 77");
     s_expect (text, "licrepo_skipped_total 1");
     s_expect (text, "licrepo_quarantined_total 2");

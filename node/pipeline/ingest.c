@@ -583,6 +583,7 @@ void
 ingest_stats (ingest_t *self, ingest_stats_t *stats)
 {
     *stats = self->stats;
+    verifier_stats (self->verifier, &stats->verifies, &stats->verify_ns);
 }
 
 // ---------------------------------------------------------------------

@@ -197,6 +197,8 @@ typedef struct {
     uint64_t duplicates;            //  duplicates answered
     uint64_t rejected;              //  events refused
     uint64_t publish_frames;        //  publish and PublishBatch requests answered
+    uint64_t verifies;              //  signatures checked by the pool (verifier_stats)
+    uint64_t verify_ns;             //  their CPU time, estimated
     uint64_t batches;               //  synced writes
     uint64_t write_errors;          //  failed synced writes
     uint64_t applied;               //  replicated entries applied

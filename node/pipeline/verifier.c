@@ -4,6 +4,8 @@
     marks are set above the ingest ring, so sends never block or drop.
 */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include "proto/codec.h"
 #include "proto/evcheck.h"
 #include "replication/merkle.h"
@@ -23,10 +25,28 @@ struct verifier_t {
     char jobs_ep [64];                      //  inproc endpoints
     char results_ep [64];
     zframe_t *last;                         //  chunk returned by verifier_recv
+    atomic_uint_fast64_t checks;            //  signatures checked (verifier_stats)
+    atomic_uint_fast64_t check_ns;          //  their CPU time, estimated
 };
 
+static int64_t
+s_thread_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+//  A pool thread's count of its signature checks and their CPU time
+//  (verifier_stats).
+typedef struct {
+    uint64_t checks;
+    uint64_t ns;
+} s_tally_t;
+
+//  A task's work; its signature check counted in tally, if not NULL.
 static void
-s_check (verify_task_t *task)
+s_check (verify_task_t *task, s_tally_t *tally)
 {
     const Lic__Envelope *env = task->env;
     task->ev = NULL;
@@ -42,8 +62,12 @@ s_check (verify_task_t *task)
         task->sig_rc = ERR_BAD_SIGNATURE;
         return;
     }
+    bool timed = tally && ++tally->checks % VERIFIER_TIMED_EVERY == 0;
+    int64_t t0 = timed? s_thread_ns (): 0;
     task->sig_rc = seal_verify (env->signature.data, env->body.data, env->body.len,
                                 env->key_id.data);
+    if (timed)
+        tally->ns += (uint64_t) (s_thread_ns () - t0) * VERIFIER_TIMED_EVERY;
     if (task->sig_rc != ERR_OK || task->not_event)
         return;
     //  Its dedup key, here rather than twice on the sequencer's thread
@@ -60,7 +84,7 @@ s_check (verify_task_t *task)
 void
 verifier_check (verify_task_t *task)
 {
-    s_check (task);
+    s_check (task, NULL);
 }
 
 static void
@@ -76,6 +100,7 @@ s_thread (zsock_t *pipe, void *args)
     zsock_connect (out, "%s", self->results_ep);
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, in, NULL);
+    s_tally_t tally = { 0, 0 };
     while (true) {
         void *which = zpoller_wait (poller, -1);
         if (which == in) {
@@ -83,8 +108,13 @@ s_thread (zsock_t *pipe, void *args)
             if (chunk) {
                 verify_task_t **tasks = (verify_task_t **) zframe_data (chunk);
                 size_t n = zframe_size (chunk) / sizeof *tasks;
+                s_tally_t before = tally;
                 for (size_t i = 0; i < n; i++)
-                    s_check (tasks [i]);
+                    s_check (tasks [i], &tally);
+                atomic_fetch_add_explicit (&self->checks, tally.checks - before.checks,
+                                           memory_order_relaxed);
+                atomic_fetch_add_explicit (&self->check_ns, tally.ns - before.ns,
+                                           memory_order_relaxed);
                 zframe_send (&chunk, out, 0);
             }
         }
@@ -159,6 +189,13 @@ verifier_submit (verifier_t *self, verify_task_t **tasks, size_t n)
         }
     }
     return ERR_OK;
+}
+
+void
+verifier_stats (verifier_t *self, uint64_t *checks, uint64_t *check_ns)
+{
+    *checks = atomic_load_explicit (&self->checks, memory_order_relaxed);
+    *check_ns = atomic_load_explicit (&self->check_ns, memory_order_relaxed);
 }
 
 zsock_t *

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "node/pipeline/lateness.h"
+#include "node/pipeline/verifier.h"
 #include "node/serve/metrics.h"
 // ---------------------------------------------------------------------
 //  Rendering
@@ -259,6 +260,14 @@ s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st
            "Publish and PublishBatch requests answered (events per frame: their ratio to published, "
            "duplicates and rejected).", st->publish_frames);
     s_u64 (b, "licrepo_applied_total", "counter", "Replicated entries applied.", st->applied);
+    s_u64 (b, "licrepo_signature_checks_total", "counter",
+           "Ed25519 signatures checked by the verifier pool (events, replicated entries).",
+           st->verifies);
+    s_printf (b, "# HELP licrepo_signature_check_cpu_seconds_total CPU time of those checks "
+              "(one in %d timed on its thread's CPU clock).\n"
+              "# TYPE licrepo_signature_check_cpu_seconds_total counter\n"
+              "licrepo_signature_check_cpu_seconds_total %.6f\n", VERIFIER_TIMED_EVERY,
+              (double) st->verify_ns / 1e9);
     s_u64 (b, "licrepo_skipped_total", "counter", "Replicated entries already held.",
            st->skipped);
     s_u64 (b, "licrepo_quarantined_total", "counter", "Replicated entries quarantined.",
