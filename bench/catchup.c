@@ -169,10 +169,13 @@ s_fill (s_pub_t *pubs, int k, int n, int chunk, double *sign_s, double *pub_s)
 // ---------------------------------------------------------------------
 //  Nodes
 
+static int s_city_metrics;          //  the city's metrics port (support_probe)
+
 static int
 s_start_pair (support_node_t *county, support_node_t *city, const char *base,
               int batch_max, int credit)
 {
+    s_city_metrics = support_free_port ();
     char dir [2][600], cfg [4096], extra [2][64] = { "", "" };
     if (batch_max)
         snprintf (extra [0], sizeof extra [0], "\"batch_max\": %d, ", batch_max);
@@ -187,7 +190,9 @@ s_start_pair (support_node_t *county, support_node_t *city, const char *base,
     snprintf (cfg, sizeof cfg,
         "{ \"division\": \"330100\", \"name\": \"city\", \"checkpoint_ms\": 200, %s\n"
         "  \"replication_listen\": \"tcp://127.0.0.1:%d\",\n"
-        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", extra [1], repl, dir [0]);
+        "  \"metrics_listen\": \"127.0.0.1:%d\",\n"
+        "  \"children\": [ { \"pub_file\": \"%s/node.pub\" } ] }\n", extra [1], repl,
+        s_city_metrics, dir [0]);
     if (support_node_start_cfg (city, dir [1], port [1], "330100", cfg) != ERR_OK)
         return ERR_IO;
     snprintf (cfg, sizeof cfg,
@@ -323,6 +328,17 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
     }
     double city_cpu = support_proc_cpu (city->pid);
     double county_cpu = support_proc_cpu (county->pid) - county_cpu0;
+    //  The city's own checks since its start, read idle (support_probe),
+    //  against its CPU since its start at the same instant: the CPU an
+    //  entry costs beyond its check, and entries/s : V as a dedicated
+    //  2-core machine would give it (both nodes' CPU = 2 cores, V = 2 /
+    //  one check's CPU), unmoved by the VM's speed.
+    support_probe_t at;
+    if (support_probe (&city, &s_city_metrics, 1, &at) != ERR_OK)
+        return ERR_IO;
+    double check_us = at.checks > 0? at.check_s * 1e6 / at.checks: 0;
+    double beyond_us = (at.cpu_s - at.check_s) * 1e6 / (double) (head - acked0);
+    double cpu_ratio = check_us / ((at.cpu_s + county_cpu) * 1e6 / (double) (head - acked0));
     double v_after = support_verify_rate (2), v2 = (v_before + v_after) / 2;
     long hwm = support_proc_field (city->pid, "VmHWM:");
     uint64_t entries = head - acked0;
@@ -340,10 +356,13 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
             (double) (t_first - t_start) / 1e6, rate_first, rate_first / v2,
             city_cpu, city_us, 2e6 / v2, 100 * (2e6 / v2) / city_us, city_cpu / secs,
             county_cpu, county_cpu * 1e6 / (double) entries, hwm / 1024);
+    printf ("  the city's own checks: %.0f, %.1f CPU-us each; beyond them %.1f CPU-us an entry; "
+            "check : (city + county) CPU an entry = %.3f\n", at.checks, check_us, beyond_us,
+            cpu_ratio);
     //  One line for bench/table.sh
     printf ("table catchup entries=%llu secs=%.2f entries_s=%.0f v=%.0f ratio=%.3f city_us=%.1f "
-            "rss_mib=%ld\n", (unsigned long long) entries, secs, rate, v2, rate / v2, city_us,
-            hwm / 1024);
+            "rss_mib=%ld check_us=%.1f beyond_us=%.1f cpu_ratio=%.3f\n", (unsigned long long) entries,
+            secs, rate, v2, rate / v2, city_us, hwm / 1024, check_us, beyond_us, cpu_ratio);
     return ERR_OK;
 }
 

@@ -9,7 +9,13 @@
     for every durable acknowledgement.  Prints per run and the medians:
     events/s, ack latency p50/p99, the node's CPU seconds and peak RSS;
     and, measured in the same run, raw Ed25519 verifies/s on one and two
-    threads (V1, V2) with the ratio events/s : V2 (target: 0.75).
+    threads (V1, V2) with the ratio events/s : V2 (target: 0.75).  And,
+    from the node's own timing of its signature checks (its metrics,
+    read with its CPU at the same idle instants before and after a run):
+    one check's CPU, the node's CPU an event beyond the check, and the
+    ratio check : (node + client) CPU an event -- events/s : V2 as a
+    dedicated 2-core machine would give it, unmoved by the VM's speed
+    changing between the V2 measure and the run.
 
     -b BATCH > 1: events go as PublishBatch requests (proto/README.md
     section 3) of up to BATCH events, fewer when the 256 KiB frame is
@@ -246,17 +252,7 @@ s_send_chunk (s_pub_t *pubs, int k, int batch)
     return errors;
 }
 
-//  Publish frames the node has answered, once its metrics (rendered
-//  every second) include those answered before the call.
-static double
-s_node_frames (int metrics_port)
-{
-    static char text [256 * 1024];
-    usleep (1200000);
-    if (support_metrics_scrape (metrics_port, text, sizeof text) != ERR_OK)
-        return -1;
-    return (double) support_metric (text, "licrepo_publish_frames_total");
-}
+
 
 //  The -f fill: per publisher ceil(fill / k) events, per at a time.
 static int
@@ -359,6 +355,7 @@ main (int argc, char *argv [])
         return 1;
 
     double rate [9], ratio [9], p50 [9], p99 [9], cpu [9], v1s [9], v2s [9], per_frame [9];
+    double check_us [9], beyond_us [9], cpu_ratio [9];
     int64_t *all = calloc ((size_t) per * (size_t) k, sizeof (int64_t));
     size_t body_bytes = 0;
     for (int run = 0; run < runs; run++) {
@@ -370,12 +367,15 @@ main (int argc, char *argv [])
             return 1;
         struct rusage ru0, ru1;
         getrusage (RUSAGE_SELF, &ru0);
-        double frames0 = s_node_frames (metrics_port);
-        double cpu0 = support_proc_cpu (node.pid);
+        //  The node idle before and after: its CPU and its checks' CPU
+        //  from the same instants.
+        support_node_t *np = &node;
+        support_probe_t at0, at1;
+        if (support_probe (&np, &metrics_port, 1, &at0) != ERR_OK)
+            return 1;
         int64_t t0 = support_now_us ();
         int errors = s_send_chunk (pubs, k, batch);
         double secs = (double) (support_now_us () - t0) / 1e6;
-        cpu [run] = support_proc_cpu (node.pid) - cpu0;
         getrusage (RUSAGE_SELF, &ru1);
         double client_cpu = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
                           + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
@@ -383,7 +383,19 @@ main (int argc, char *argv [])
             fprintf (stderr, "publish: %d events not accepted\n", errors);
             return 1;
         }
-        per_frame [run] = (double) (per * k) / (s_node_frames (metrics_port) - frames0);
+        if (support_probe (&np, &metrics_port, 1, &at1) != ERR_OK)
+            return 1;
+        cpu [run] = at1.cpu_s - at0.cpu_s;
+        per_frame [run] = (double) (per * k) / (at1.frames - at0.frames);
+        //  The node's own checks, timed at the same instants as its CPU:
+        //  one check's CPU, the node's CPU an event beyond its check, and
+        //  events/s : V2 as a dedicated 2-core machine would give it
+        //  (both cores busy: events/s = 2 / (node + client CPU an event),
+        //  V2 = 2 / one check's CPU), whatever the VM's speed did.
+        double events = (double) (per * k), checks_s = at1.check_s - at0.check_s;
+        check_us [run] = checks_s * 1e6 / (at1.checks - at0.checks);
+        beyond_us [run] = (cpu [run] - checks_s) * 1e6 / events;
+        cpu_ratio [run] = check_us [run] / ((cpu [run] + client_cpu) * 1e6 / events);
         size_t m = 0;
         for (int p = 0; p < k; p++)
             for (int i = 0; i < per; i++)
@@ -395,10 +407,12 @@ main (int argc, char *argv [])
         p99 [run] = (double) all [m * 99 / 100] / 1000.0;
         printf ("run %d: %.0f events/s  V1 %.0f/s  V2 %.0f/s  events/V2 %.3f  ack p50 %.2f ms  p99 %.2f ms"
                 "  node CPU %.1f s (%.1f us/event)  client CPU %.1f us/event  avg body %zu B"
-                "  %.1f events/frame\n",
+                "  %.1f events/frame\n"
+                "       the node's checks: %.1f CPU-us each; beyond them %.1f CPU-us/event;"
+                " check : (node + client) CPU = %.3f\n",
                 run + 1, rate [run], v1s [run], v2s [run], ratio [run], p50 [run], p99 [run],
                 cpu [run], cpu [run] * 1e6 / (double) m, client_cpu * 1e6 / (double) m, body_bytes / m,
-                per_frame [run]);
+                per_frame [run], check_us [run], beyond_us [run], cpu_ratio [run]);
         fflush (stdout);
     }
     long hwm = support_proc_field (node.pid, "VmHWM:");
@@ -406,11 +420,13 @@ main (int argc, char *argv [])
     for (int r = 0; r < runs; r++)
         node_us [r] = cpu [r] * 1e6 / (double) (per * k);
     //  One line for bench/table.sh
-    printf ("table %s events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld per_frame=%.1f\n",
+    printf ("table %s events_s=%.0f v2=%.0f ratio=%.3f node_us=%.1f rss_mib=%ld per_frame=%.1f "
+            "check_us=%.1f beyond_us=%.1f cpu_ratio=%.3f\n",
             batch > 1? "publish_batch": coalesce? "publish_coalesced": "publish",
             support_median (rate, runs), support_median (v2s, runs),
             support_median (ratio, runs), support_median (node_us, runs), hwm / 1024,
-            support_median (per_frame, runs));
+            support_median (per_frame, runs), support_median (check_us, runs),
+            support_median (beyond_us, runs), support_median (cpu_ratio, runs));
     printf ("median: %.0f events/s, V1 %.0f/s, V2 %.0f/s, events/s : V2 = %.3f (target 0.75), "
             "ack p50 %.2f ms, p99 %.2f ms, node CPU %.1f s/run, node peak RSS %ld MiB\n",
             support_median (rate, runs), support_median (v1s, runs),

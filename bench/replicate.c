@@ -33,7 +33,13 @@
     CPU-us an event costs over all levels and the share of it the three
     verifies account for (steadier than wall-clock figures on a shared
     machine), publish-to-province latency p50/p99, each node's CPU
-    seconds and peak RSS.  Figures only: no timing is a failure.  Events
+    seconds and peak RSS; and, from the nodes' own timing of their
+    signature checks (their metrics, read with their CPU at the same idle
+    instants before and after (a)): one check's CPU, the CPU an event
+    costs a level beyond its check, and checks : all CPU of (a) (nodes
+    and publishers) -- events/s : V/3 as a dedicated 2-core machine would
+    give it, unmoved by the VM's speed changing between V's measures and
+    the run.  Figures only: no timing is a failure.  Events
     are signed once, before the first run, and published again to each
     fresh hierarchy (same department keys).  Ctrl-C stops the nodes and
     removes the directories.
@@ -45,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "proto/codec.h"
@@ -258,6 +265,7 @@ s_join_all (s_pub_t *pubs, int npub, int64_t *last_done)
 typedef struct {
     licclient_t *admin [4];     //  kept admin clients of the four nodes
     support_hier_t *h;
+    int metrics [4];            //  their metrics ports (support_probe)
 } s_watch_t;
 
 //  Polls city then province until the province has acked a city head that
@@ -355,6 +363,9 @@ typedef struct {
     double rate, v2, ratio, p50, p99, cpu [4], county_rate, ack_p50;
     double cpu_us, share;       //  CPU-us per event, all levels; verify share of it
     double verify_us;           //  CPU-us of one verify, measured in this run after (a)
+    double check_us;            //  CPU-us of one of the nodes' own checks, during (a)
+    double beyond_us;           //  CPU-us per event per level beyond the nodes' checks
+    double cpu_ratio;           //  checks' CPU : all CPU of (a) (nodes and publishers)
     long hwm [4];
 } s_result_t;
 
@@ -364,6 +375,11 @@ static double
 static int
 s_setup (support_hier_t *h, s_watch_t *w, s_pub_t *pubs, int npub, const char *rundir)
 {
+    for (int i = 0; i < 4; i++) {
+        w->metrics [i] = support_free_port ();
+        snprintf (h->extra [i], sizeof h->extra [i], "\"metrics_listen\": \"127.0.0.1:%d\",",
+                  w->metrics [i]);
+    }
     if (support_hier_start (h, rundir) != ERR_OK)
         return ERR_IO;
     w->h = h;
@@ -533,9 +549,14 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
         target [pubs [p].county] += (uint64_t) pubs [p].tput.count;
         total += pubs [p].tput.count;
     }
-    double cpu0 [4], cpu1 [4];
-    for (int i = 0; i < 4; i++)
-        cpu0 [i] = support_proc_cpu (h->node [i].pid);
+    //  The nodes idle before and after: their CPU and their own checks'
+    //  CPU from the same instants; the publishers' CPU (this process) too.
+    support_node_t *nodes [4] = { &h->node [0], &h->node [1], &h->node [2], &h->node [3] };
+    support_probe_t at0 [4], at1 [4];
+    if (support_probe (nodes, w->metrics, 4, at0) != ERR_OK)
+        return ERR_IO;
+    struct rusage ru0, ru1;
+    getrusage (RUSAGE_SELF, &ru0);
 
     int64_t t0 = support_now_us (), county_us, city_us;
     s_publish_all (pubs, npub, false, 0);
@@ -557,8 +578,9 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
                  SYNC_MAX_S);
         return ERR_BUSY;
     }
-    for (int i = 0; i < 4; i++)
-        cpu1 [i] = support_proc_cpu (h->node [i].pid);
+    getrusage (RUSAGE_SELF, &ru1);
+    if (support_probe (nodes, w->metrics, 4, at1) != ERR_OK)
+        return ERR_IO;
     double v_after = support_verify_rate (2);
     res->v2 = (v_before + v_after) / 2;
     double secs = (double) (prov_us - t0) / 1e6;
@@ -574,10 +596,12 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
             (double) (city_us - t0) / 1e6, secs);
     //  Counties are charged per event they took, upper levels per event.
     double handled [4] = { (double) total / 2, (double) total / 2, (double) total, (double) total };
-    double cpu_sum = 0;
+    double cpu_sum = 0, check_s = 0, checks = 0;
     for (int i = 0; i < 4; i++) {
-        res->cpu [i] = cpu1 [i] - cpu0 [i];
+        res->cpu [i] = at1 [i].cpu_s - at0 [i].cpu_s;
         cpu_sum += res->cpu [i];
+        check_s += at1 [i].check_s - at0 [i].check_s;
+        checks += at1 [i].checks - at0 [i].checks;
         printf (" %s %.1f (%.0f us/event)", s_names [i], res->cpu [i],
                 res->cpu [i] * 1e6 / handled [i]);
     }
@@ -589,6 +613,19 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     printf ("\n  all levels: %.0f CPU-us per event, of which 3 Ed25519 verifies %.0f us (%.0f%%); "
             "%.2f of 2 cores busy; one verify %.1f CPU-us on a thread's clock\n", res->cpu_us,
             6e6 / res->v2, 100 * res->share, cpu_sum / secs, res->verify_us);
+    //  The nodes' own checks, timed at the same instants as their CPU:
+    //  beyond them per level, and events/s : V/3 as a dedicated 2-core
+    //  machine would give it (all CPU of (a) = 2 cores, V/3 = 2 / the
+    //  three checks' CPU), whatever the VM's speed did meanwhile.
+    double bench_s = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
+                   + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    res->check_us = checks > 0? check_s * 1e6 / checks: 0;
+    res->beyond_us = (cpu_sum - check_s) * 1e6 / (double) total / 3;
+    res->cpu_ratio = check_s / (cpu_sum + bench_s);
+    printf ("  the nodes' own checks: %.0f (%.2f an event), %.1f CPU-us each; beyond them %.1f "
+            "CPU-us an event a level; publishers %.1f CPU-us an event; checks : all CPU = %.3f\n",
+            checks, checks / (double) total, res->check_us, res->beyond_us,
+            bench_s * 1e6 / (double) total, res->cpu_ratio);
     return ERR_OK;
 }
 
@@ -652,8 +689,11 @@ s_verify_cpu_us (void)
 static void
 s_print_medians (const s_result_t *res, int done, int rate)
 {
-    double col [9][MAX_RUNS];
+    double col [12][MAX_RUNS];
     for (int i = 0; i < done; i++) {
+        col [9][i] = res [i].check_us;
+        col [10][i] = res [i].beyond_us;
+        col [11][i] = res [i].cpu_ratio;
         col [0][i] = res [i].rate;
         col [1][i] = res [i].v2;
         col [2][i] = res [i].ratio;
@@ -681,11 +721,13 @@ s_print_medians (const s_result_t *res, int done, int rate)
             "CPU-us, measured on the thread's CPU clock after each run's phase (a), median)\n",
             (support_median (col [6], done) - 3 * verify_us) / 3, verify_us);
     printf ("table %s events_s=%.0f v=%.0f ratio=%.3f p50_ms=%.1f p99_ms=%.1f "
-            "cpu_us=%.0f verify_pct=%.0f verify_us=%.1f\n", s_coalesce? "replicate_coalesced": "replicate",
+            "cpu_us=%.0f verify_pct=%.0f verify_us=%.1f check_us=%.1f beyond_us=%.1f cpu_ratio=%.3f\n",
+            s_coalesce? "replicate_coalesced": "replicate",
             support_median (col [0], done), support_median (col [1], done),
             support_median (col [2], done), support_median (col [3], done),
             support_median (col [4], done), support_median (col [6], done),
-            support_median (col [7], done), verify_us);
+            support_median (col [7], done), verify_us, support_median (col [9], done),
+            support_median (col [10], done), support_median (col [11], done));
     printf ("median node CPU s in phase (a) / peak RSS MiB:");
     for (int i = 0; i < 4; i++) {
         double cc [MAX_RUNS], hh [MAX_RUNS];

@@ -253,17 +253,6 @@ s_frames (int metrics_port, int64_t least)
     return support_metric (s_text, "licrepo_publish_frames_total");
 }
 
-//  A series of the last scrape, as a double (its text after the name).
-static double
-s_series (const char *name)
-{
-    char pat [128];
-    snprintf (pat, sizeof pat, "\n%s ", name);
-    const char *at = strstr (s_text, pat);
-    assert (at);
-    return strtod (at + strlen (pat), NULL);
-}
-
 //  Sends the n events as single publishes through c; their ids.
 static void
 s_send_singles (licclient_t *c, s_ev_t *ev, size_t n, uint64_t *ids)
@@ -379,15 +368,15 @@ test_coalesce (support_node_t *node, licclient_t *admin, const support_dept_t *d
     for (int i = 0; i < N; i++)
         s_sign (&many [i], d, LIC__OP__OP_ISSUE, 2000 + (uint32_t) i, 0);
     f0 = s_frames (metrics_port, 0);
-    double checks0 = s_series ("licrepo_signature_checks_total");
-    double cpu0 = s_series ("licrepo_signature_check_cpu_seconds_total");
+    double checks0 = support_metric_real (s_text, "licrepo_signature_checks_total");
+    double cpu0 = support_metric_real (s_text, "licrepo_signature_check_cpu_seconds_total");
     s_send_singles (c, many, N, many_ids);
     s_recv_all (c, many_ids, N, many_r);
     assert (s_frames (metrics_port, f0 + 2) == f0 + 2);
     //  Each signature checked once, and its CPU time counted: ~18 of the
     //  300 timed, each 10 us to 10 ms here (even under valgrind).
-    assert (s_series ("licrepo_signature_checks_total") == checks0 + N);
-    double cpu = s_series ("licrepo_signature_check_cpu_seconds_total") - cpu0;
+    assert (support_metric_real (s_text, "licrepo_signature_checks_total") == checks0 + N);
+    double cpu = support_metric_real (s_text, "licrepo_signature_check_cpu_seconds_total") - cpu0;
     assert (cpu > N * 10e-6 && cpu < N * 10e-3);
     for (int i = 0; i < N; i++) {
         assert (many_r [i]->code == ERR_OK && !many_r [i]->published->duplicate);

@@ -894,14 +894,47 @@ support_metrics_scrape (int port, char *buf, size_t size)
     return strstr (buf, " 200 ")? ERR_OK: ERR_IO;
 }
 
-int64_t
-support_metric (const char *text, const char *series)
+//  The value's text of the sample `series` in text, NULL if absent.
+static const char *
+s_metric_at (const char *text, const char *series)
 {
     size_t len = strlen (series);
     for (const char *p = strstr (text, series); p; p = strstr (p + 1, series))
         if ((p == text || p [-1] == '\n') && p [len] == ' ')
-            return strtoll (p + len + 1, NULL, 10);
-    return -1;
+            return p + len + 1;
+    return NULL;
+}
+
+int64_t
+support_metric (const char *text, const char *series)
+{
+    const char *at = s_metric_at (text, series);
+    return at? strtoll (at, NULL, 10): -1;
+}
+
+double
+support_metric_real (const char *text, const char *series)
+{
+    const char *at = s_metric_at (text, series);
+    return at? strtod (at, NULL): -1;
+}
+
+int
+support_probe (support_node_t *const *nodes, const int *ports, int n, support_probe_t *out)
+{
+    static char text [256 * 1024];
+    usleep (1200000);
+    for (int i = 0; i < n; i++) {
+        if (support_metrics_scrape (ports [i], text, sizeof text) != ERR_OK)
+            return ERR_IO;
+        out [i].cpu_s = support_proc_cpu (nodes [i]->pid);
+        out [i].checks = support_metric_real (text, "licrepo_signature_checks_total");
+        out [i].check_s = support_metric_real (text, "licrepo_signature_check_cpu_seconds_total");
+        out [i].frames = support_metric_real (text, "licrepo_publish_frames_total");
+        if (out [i].checks < 0 || out [i].check_s < 0 || out [i].frames < 0)
+            return ERR_IO;
+    }
+    return ERR_OK;
 }
 
 int

@@ -179,6 +179,23 @@ int support_metrics_scrape (int port, char *buf, size_t size);
 //  Value of the sample `series` (name with its labels, exactly as
 //  rendered: licrepo_x{a="b"}) in a scraped text, -1 if it is absent.
 int64_t support_metric (const char *text, const char *series);
+//  The same for a sample that is not an integer (seconds).
+double support_metric_real (const char *text, const char *series);
+
+//  What a bench reads of a node to take the CPU beyond its signature
+//  checks from one instant: the process's CPU seconds and the node's own
+//  count of its checks and their CPU seconds (and its publish frames).
+typedef struct {
+    double cpu_s;               //  support_proc_cpu
+    double checks;              //  licrepo_signature_checks_total
+    double check_s;             //  licrepo_signature_check_cpu_seconds_total
+    double frames;              //  licrepo_publish_frames_total
+} support_probe_t;
+
+//  Probes the n nodes (metrics on 127.0.0.1:ports [i]) once they are
+//  idle: the metrics are rendered once a second, so they are read after
+//  a refresh (1.2 s), and the CPU at the same moment.  ERR_OK or ERR_IO.
+int support_probe (support_node_t *const *nodes, const int *ports, int n, support_probe_t *out);
 
 //  Stops the four nodes with sig.
 void support_hier_stop (support_hier_t *h, int sig);
