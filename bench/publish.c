@@ -2,6 +2,7 @@
 
       publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] [-b BATCH]
               [-c] [-f FILL]
+      publish -V
 
     Starts a real licnode (temporary data directory, 127.0.0.1), registers
     K departments, and per run: signs N fresh ~1 KB events (not timed),
@@ -28,6 +29,10 @@
     are in flight into PublishBatch frames.  Events per frame are counted
     at the node (licrepo_publish_frames_total before and after a run), in
     every mode.
+
+    -V: prints one Ed25519 verify's CPU-us (support_verify_cpu_us) and
+    exits: bench/table.sh takes it beside PostgreSQL's run, to set its
+    cost against the machine's speed at that moment.
 
     -f FILL: before the runs, the node takes FILL more issue events (of
     distinct licenses, sent N at a time as the runs send them, signed
@@ -293,7 +298,7 @@ main (int argc, char *argv [])
     bool coalesce = false;
     long fill = 0;
     int c;
-    while ((c = getopt (argc, argv, "n:k:w:r:b:cf:h")) != -1) {
+    while ((c = getopt (argc, argv, "n:k:w:r:b:cf:Vh")) != -1) {
         switch (c) {
             case 'n': n = atoi (optarg); break;
             case 'k': k = atoi (optarg); break;
@@ -301,6 +306,11 @@ main (int argc, char *argv [])
             case 'r': runs = atoi (optarg); break;
             case 'b': batch = atoi (optarg); break;
             case 'c': coalesce = true; break;
+            case 'V':
+                if (seal_init () != ERR_OK)
+                    return 1;
+                printf ("table verify_cpu us=%.1f\n", support_verify_cpu_us ());
+                return 0;
             case 'f': fill = atol (optarg); break;
             default:
                 fprintf (stderr, "usage: publish [-n EVENTS] [-k PUBLISHERS] [-w WINDOW] [-r RUNS] "

@@ -369,9 +369,6 @@ typedef struct {
     long hwm [4];
 } s_result_t;
 
-static double
-    s_verify_cpu_us (void);
-
 static int
 s_setup (support_hier_t *h, s_watch_t *w, s_pub_t *pubs, int npub, const char *rundir)
 {
@@ -608,7 +605,7 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     //  Steadier view: how much of all the CPU an event cost went to its
     //  three signature checks (2/V CPU-s each), and how busy the cores were.
     res->cpu_us = cpu_sum * 1e6 / (double) total;
-    res->verify_us = s_verify_cpu_us ();
+    res->verify_us = support_verify_cpu_us ();
     res->share = 3 * 2 / res->v2 * 1e6 / res->cpu_us;
     printf ("\n  all levels: %.0f CPU-us per event, of which 3 Ed25519 verifies %.0f us (%.0f%%); "
             "%.2f of 2 cores busy; one verify %.1f CPU-us on a thread's clock\n", res->cpu_us,
@@ -660,30 +657,6 @@ s_run (int run, const char *dir, s_pub_t *pubs, int npub, int rate, s_result_t *
     support_hier_stop (&h, SIGTERM);
     support_rmtree (rundir);
     return rc;
-}
-
-//  CPU µs of one Ed25519 verify of a ~1 KB message, on this thread's CPU
-//  clock: unlike a rate, it does not fall when other processes share the
-//  cores (median of 5 rounds of 200)
-static double
-s_verify_cpu_us (void)
-{
-    uint8_t pk [SEAL_PUBLIC_BYTES], sk [SEAL_SECRET_BYTES], sig [SEAL_SIG_BYTES], m [1024];
-    memset (m, 0x5a, sizeof m);
-    seal_keypair (pk, sk);
-    seal_sign (sig, m, sizeof m, sk);
-    double us [5];
-    for (int r = 0; r < 5; r++) {
-        struct timespec a, b;
-        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &a);
-        for (int i = 0; i < 200; i++)
-            if (seal_verify (sig, m, sizeof m, pk) != ERR_OK)
-                return 0;
-        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &b);
-        us [r] = ((double) (b.tv_sec - a.tv_sec) * 1e6 + (double) (b.tv_nsec - a.tv_nsec) / 1e3) / 200;
-    }
-    seal_wipe (sk, sizeof sk);
-    return support_median (us, 5);
 }
 
 static void

@@ -732,6 +732,27 @@ s_verify_loop (void *arg)
 }
 
 double
+support_verify_cpu_us (void)
+{
+    uint8_t pk [SEAL_PUBLIC_BYTES], sk [SEAL_SECRET_BYTES], sig [SEAL_SIG_BYTES], m [1024];
+    memset (m, 0x5a, sizeof m);
+    seal_keypair (pk, sk);
+    seal_sign (sig, m, sizeof m, sk);
+    double us [5];
+    for (int r = 0; r < 5; r++) {
+        struct timespec a, b;
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &a);
+        for (int i = 0; i < 200; i++)
+            if (seal_verify (sig, m, sizeof m, pk) != ERR_OK)
+                return 0;
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &b);
+        us [r] = ((double) (b.tv_sec - a.tv_sec) * 1e6 + (double) (b.tv_nsec - a.tv_nsec) / 1e3) / 200;
+    }
+    seal_wipe (sk, sizeof sk);
+    return support_median (us, 5);
+}
+
+double
 support_verify_rate (int threads)
 {
     s_vrf_t *v = calloc ((size_t) (threads > 0? threads: 1), sizeof *v);

@@ -228,6 +228,11 @@ int64_t support_now_us (void);
 //  Raw Ed25519 verifies/s of 1 KB messages on `threads` threads (one key
 //  and message each), measured for 1 s of wall clock.  0 if out of memory.
 double support_verify_rate (int threads);
+//  CPU µs of one Ed25519 verify of a ~1 KB message on the calling
+//  thread's CPU clock (median of 5 rounds of 200): unlike a rate, it does
+//  not fall when other processes share the cores, only when the machine
+//  itself is slower.
+double support_verify_cpu_us (void);
 
 //  CPU seconds (user + system) process pid has used, from /proc/PID/stat;
 //  0 if it cannot be read.
