@@ -194,6 +194,20 @@ s_queue_clear (s_queue_t *q)
         codec_reply_free (&reply);
 }
 
+//  array (n used of *max elements of size bytes) with room for one more,
+//  doubled from 16 if need be; NULL if out of memory (array unchanged).
+static void *
+s_room (void *array, size_t n, size_t *max, size_t size)
+{
+    if (n < *max)
+        return array;
+    size_t grow = *max? 2 * *max: 16;
+    void *grown = realloc (array, grow * size);
+    if (grown)
+        *max = grow;
+    return grown;
+}
+
 // ---------------------------------------------------------------------
 //  Coalescing of single publishes (licclient_coalesce)
 
@@ -212,14 +226,10 @@ s_flush (licclient_t *self)
 {
     if (self->co_n == 0)
         return ERR_OK;
-    if (self->n_sent == self->max_sent) {
-        size_t max = self->max_sent? 2 * self->max_sent: 16;
-        s_sent_t *grown = realloc (self->sent, max * sizeof *grown);
-        if (!grown)
-            return ERR_NOMEM;
-        self->sent = grown;
-        self->max_sent = max;
-    }
+    s_sent_t *sent = s_room (self->sent, self->n_sent, &self->max_sent, sizeof *sent);
+    if (!sent)
+        return ERR_NOMEM;
+    self->sent = sent;
     uint8_t head [CODEC_BATCH_HEAD_MAX];
     size_t hl = codec_batch_head (self->co_first, self->co_len, head);
     uint8_t *frame = self->co_buf + S_CO_HEAD - hl;
@@ -520,14 +530,11 @@ s_abandon (licclient_t *self, uint64_t id)
     self->pending--;
     if (s_queue_drop (&self->stash, id) || s_queue_drop (&self->split, id))
         return;
-    if (self->n_abandoned == self->max_abandoned) {
-        size_t max = self->max_abandoned? 2 * self->max_abandoned: 16;
-        uint64_t *grown = realloc (self->abandoned, max * sizeof *grown);
-        if (!grown)
-            return;                     //  its late reply will surface: harmless
-        self->abandoned = grown;
-        self->max_abandoned = max;
-    }
+    uint64_t *abandoned = s_room (self->abandoned, self->n_abandoned, &self->max_abandoned,
+                                  sizeof *abandoned);
+    if (!abandoned)
+        return;                         //  its late reply will surface: harmless
+    self->abandoned = abandoned;
     self->abandoned [self->n_abandoned++] = id;
 }
 
