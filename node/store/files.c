@@ -787,8 +787,8 @@ files_gc_check (store_t *store, uint64_t floor, store_blob_t *blob, bool *starte
         *blob = b;
     *started = false;
     uint64_t bound = b.bytes / FILES_GC_SHARE > floor? b.bytes / FILES_GC_SHARE: floor;
-    if (b.garbage <= bound || b.running || store_failed (store))
-        return ERR_OK;
+    if (b.garbage <= bound || store_failed (store))
+        return ERR_OK;              //  a pass running or paced: store_blob_gc_start says so
     int rc = store_blob_gc_start (store, STORE_CF_FILE);
     *started = rc == ERR_OK;
     return rc == ERR_BUSY? ERR_OK: rc;

@@ -713,12 +713,19 @@ store_property (store_t *self, store_cf_t cf, const char *name)
 #define S_GC_DUTY       4
 #define S_GC_RETRY_MS   600000
 
+//  RocksDB's counts of the family's blob files: garbage and all bytes.
+static void
+s_blob_bytes (store_t *self, store_cf_t cf, uint64_t *garbage, uint64_t *bytes)
+{
+    *garbage = store_property (self, cf, "rocksdb.live-blob-file-garbage-size");
+    *bytes = store_property (self, cf, "rocksdb.live-blob-file-size");
+}
+
 void
 store_blob_stats (store_t *self, store_cf_t cf, store_blob_t *out)
 {
     memset (out, 0, sizeof *out);
-    out->garbage = store_property (self, cf, "rocksdb.live-blob-file-garbage-size");
-    out->bytes = store_property (self, cf, "rocksdb.live-blob-file-size");
+    s_blob_bytes (self, cf, &out->garbage, &out->bytes);
     pthread_mutex_lock (&self->gc_lock);
     out->running = self->gc_running;
     out->passes = self->gc_passes;
@@ -839,8 +846,8 @@ store_blob_gc_start (store_t *self, store_cf_t cf)
         //  The pass writes up to a copy of the live blobs before the
         //  files they leave are deleted: that much above the reserve
         //  (store_room asks for twice what it is told).
-        uint64_t garbage = store_property (self, cf, "rocksdb.live-blob-file-garbage-size");
-        uint64_t bytes = store_property (self, cf, "rocksdb.live-blob-file-size");
+        uint64_t garbage, bytes;
+        s_blob_bytes (self, cf, &garbage, &bytes);
         uint64_t live = bytes > garbage? bytes - garbage: 0;
         if (store_room (self, (live + 1) / 2) != ERR_OK) {
             rc = ERR_NOSPACE;
