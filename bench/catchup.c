@@ -328,6 +328,9 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
     }
     double city_cpu = support_proc_cpu (city->pid);
     double county_cpu = support_proc_cpu (county->pid) - county_cpu0;
+    double v_after = support_verify_rate (2), v2 = (v_before + v_after) / 2;
+    long hwm = support_proc_field (city->pid, "VmHWM:");
+    uint64_t entries = head - acked0;
     //  The city's own checks since its start, read idle (support_probe),
     //  against its CPU since its start at the same instant: the CPU an
     //  entry costs beyond its check, and entries/s : V as a dedicated
@@ -337,11 +340,8 @@ s_measure (support_node_t *county, support_node_t *city, uint64_t acked0, uint64
     if (support_probe (&city, &s_city_metrics, 1, &at) != ERR_OK)
         return ERR_IO;
     double check_us = at.checks > 0? at.check_s * 1e6 / at.checks: 0;
-    double beyond_us = (at.cpu_s - at.check_s) * 1e6 / (double) (head - acked0);
-    double cpu_ratio = check_us / ((at.cpu_s + county_cpu) * 1e6 / (double) (head - acked0));
-    double v_after = support_verify_rate (2), v2 = (v_before + v_after) / 2;
-    long hwm = support_proc_field (city->pid, "VmHWM:");
-    uint64_t entries = head - acked0;
+    double beyond_us = (at.cpu_s - at.check_s) * 1e6 / (double) entries;
+    double cpu_ratio = check_us / ((at.cpu_s + county_cpu) * 1e6 / (double) entries);
     double secs = (double) (t_done - t_start) / 1e6;
     double secs_first = (double) (t_done - t_first) / 1e6;
     double rate = (double) entries / secs;

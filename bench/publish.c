@@ -46,7 +46,6 @@
 */
 #include <ftw.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,8 +374,7 @@ main (int argc, char *argv [])
         body_bytes = 0;
         if (s_sign_chunk (pubs, k, per, (uint32_t) run * 2000000u, &body_bytes))
             return 1;
-        struct rusage ru0, ru1;
-        getrusage (RUSAGE_SELF, &ru0);
+        double client0 = support_proc_cpu (getpid ());
         //  The node idle before and after: its CPU and its checks' CPU
         //  from the same instants.
         support_node_t *np = &node;
@@ -386,9 +384,7 @@ main (int argc, char *argv [])
         int64_t t0 = support_now_us ();
         int errors = s_send_chunk (pubs, k, batch);
         double secs = (double) (support_now_us () - t0) / 1e6;
-        getrusage (RUSAGE_SELF, &ru1);
-        double client_cpu = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
-                          + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+        double client_cpu = support_proc_cpu (getpid ()) - client0;
         if (errors) {
             fprintf (stderr, "publish: %d events not accepted\n", errors);
             return 1;

@@ -51,7 +51,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "proto/codec.h"
@@ -552,8 +551,7 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     support_probe_t at0 [4], at1 [4];
     if (support_probe (nodes, w->metrics, 4, at0) != ERR_OK)
         return ERR_IO;
-    struct rusage ru0, ru1;
-    getrusage (RUSAGE_SELF, &ru0);
+    double bench0 = support_proc_cpu (getpid ());
 
     int64_t t0 = support_now_us (), county_us, city_us;
     s_publish_all (pubs, npub, false, 0);
@@ -575,7 +573,7 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
                  SYNC_MAX_S);
         return ERR_BUSY;
     }
-    getrusage (RUSAGE_SELF, &ru1);
+    double bench_s = support_proc_cpu (getpid ()) - bench0;
     if (support_probe (nodes, w->metrics, 4, at1) != ERR_OK)
         return ERR_IO;
     double v_after = support_verify_rate (2);
@@ -614,8 +612,6 @@ s_throughput_phase (s_watch_t *w, s_pub_t *pubs, int npub, int run, s_result_t *
     //  beyond them per level, and events/s : V/3 as a dedicated 2-core
     //  machine would give it (all CPU of (a) = 2 cores, V/3 = 2 / the
     //  three checks' CPU), whatever the VM's speed did meanwhile.
-    double bench_s = (double) (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec)
-                   + (double) (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
     res->check_us = checks > 0? check_s * 1e6 / checks: 0;
     res->beyond_us = (cpu_sum - check_s) * 1e6 / (double) total / 3;
     res->cpu_ratio = check_s / (cpu_sum + bench_s);
