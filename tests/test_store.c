@@ -172,90 +172,6 @@ test_heads (void)
             "operation on each wins\n", N);
 }
 
-//  The keys of cf from store_iter_new (cf, prefix) into seen, in order.
-static size_t
-s_scan (store_t *store, store_cf_t cf, const char *prefix, size_t plen,
-        uint8_t seen [][33], size_t *lens, size_t max)
-{
-    store_iter_t *it = store_iter_new (store, cf, prefix, plen, NULL, 0);
-    assert (it);
-    const uint8_t *k, *v;
-    size_t kl, vl, n = 0;
-    while (store_iter_next (it, &k, &kl, &v, &vl)) {
-        assert (n < max && kl <= 32);
-        memcpy (seen [n], k, kl);
-        lens [n++] = kl;
-    }
-    store_iter_destroy (&it);
-    return n;
-}
-
-static int
-s_keycmp (const void *a, size_t al, const void *b, size_t bl)
-{
-    int c = memcmp (a, b, al < bl? al: bl);
-    return c? c: (al > bl) - (al < bl);
-}
-
-//  The dedup family keeps its memtables hashed by key: gets find every
-//  mark, and iterators -- the whole family, or the keys under a prefix
-//  shorter than a mark -- still see every key once, in order, from the
-//  memtables and, after a reopen, from the files.
-static void
-test_hashed (void)
-{
-    enum { N = 3000, SHORT = 40 };
-    static uint8_t keys [N + SHORT][33], seen [N + SHORT][33];
-    static size_t lens [N + SHORT], seen_lens [N + SHORT];
-    srand (7);
-    for (int i = 0; i < N + SHORT; i++) {
-        lens [i] = i < N? 32: 1 + (size_t) (i - N) % 31;     //  marks, then shorter keys
-        for (size_t j = 0; j < lens [i]; j++)
-            keys [i][j] = (uint8_t) rand ();
-        keys [i][0] = (uint8_t) (i % 4);      //  four first bytes: four prefixes
-    }
-    store_t *store = s_open ();
-    for (int from = 0; from < N + SHORT; from += 500) {
-        store_batch_t *b = store_batch_new (store);
-        for (int i = from; i < from + 500 && i < N + SHORT; i++) {
-            uint8_t seq [8];
-            store_put_u64 (seq, (uint64_t) i);
-            store_batch_put (b, STORE_CF_DEDUP, keys [i], lens [i], seq, 8);
-        }
-        assert (store_write (store, b, true) == ERR_OK);
-        store_batch_destroy (&b);
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < N + SHORT; i++) {
-            uint8_t *v = NULL;
-            size_t vl = 0;
-            assert (store_get (store, STORE_CF_DEDUP, keys [i], lens [i], &v, &vl) == ERR_OK);
-            assert (vl == 8 && store_get_u64 (v) == (uint64_t) i);
-            free (v);
-        }
-        uint8_t absent [32] = { 9 };
-        uint8_t *v = NULL;
-        size_t vl = 0;
-        assert (store_get (store, STORE_CF_DEDUP, absent, 32, &v, &vl) == ERR_NOT_FOUND);
-        size_t n = s_scan (store, STORE_CF_DEDUP, NULL, 0, seen, seen_lens, N + SHORT);
-        assert (n == N + SHORT);
-        for (size_t i = 1; i < n; i++)
-            assert (s_keycmp (seen [i - 1], seen_lens [i - 1], seen [i], seen_lens [i]) < 0);
-        size_t under = 0;
-        for (int i = 0; i < N + SHORT; i++)
-            under += keys [i][0] == 2;
-        assert (s_scan (store, STORE_CF_DEDUP, "\x02", 1, seen, seen_lens, N + SHORT) == under);
-        for (size_t i = 0; i < under; i++)
-            assert (seen [i][0] == 2);
-        store_destroy (&store);
-        store = s_open ();
-    }
-    store_destroy (&store);
-    printf ("  hashed: %d dedup marks and %d shorter keys: every get finds its value, "
-            "the family and a prefix iterate in order, before and after a reopen\n",
-            N, SHORT);
-}
-
 static void
 s_check_model (store_t *store, const store_cf_t fams [2], char model [2][KEYS][VAL_MAX + 1])
 {
@@ -333,8 +249,6 @@ main (void)
     test_random ();
     support_rmtree (path);
     test_heads ();
-    support_rmtree (path);
-    test_hashed ();
     support_rmtree (s_base);
     printf ("test_store: OK\n");
     return 0;

@@ -35,33 +35,6 @@
     names its checksum in its footer, so files of either kind are read.
     The WAL's records and blob records stay CRC32C (not an option).
 
-    The `dedup` family (BLAKE2b-256 of an event -> its seq) keeps its
-    memtables in a hash table of linked lists (hash_link_list_rep), not
-    a skip list.  Its keys are uniformly random and only ever looked up
-    whole, and a skip-list insert of a random key into a 16 MiB memtable
-    (~200k keys) walks ~18 levels from the top, a cache miss a level:
-    callgrind of a publishing node, marginal per event, the dedup put
-    was ~22k of the node's 886k instructions (without it 864k); with
-    the hash table 865k.  bench/publish -c, three pairs alternated: CPU
-    beyond the signature check 41.5/42.7/42.9 -> 37.6/39.4/37.2 us an
-    event.  What it takes:
-    - a prefix extractor, which hashed memtables bucket by: the key's
-      first 32 bytes (s_dedup_prefix: the whole key of every mark; a
-      shorter key is its own prefix, so any key the family is given is
-      in the extractor's domain);
-    - S_DEDUP_BUCKETS (2^17) buckets a memtable: 1 MiB of the 16 MiB
-      write buffer (it is allocated in the memtable's arena), ~1.5 keys
-      a bucket when the memtable is full;
-    - no concurrent memtable writes (a database-wide option; one thread
-      writes here anyway);
-    - iterators in total order (total_order_seek): a hashed memtable
-      iterates its keys in order only when asked to, by copying them
-      into a sorted list -- `licnode check` is the only reader that
-      iterates this family.  The other families have no prefix
-      extractor, and there total_order_seek changes nothing.
-    The keys and the SST files are what they were: a repository opens
-    with either kind of memtable.
-
     The `file` family (license files, node/store/files.h) has options of
     its own: RocksDB's integrated BlobDB, so the chunks (128 KiB) live in
     blob files beside the SSTs of the same database -- one WAL, one
@@ -120,12 +93,10 @@ struct store_t {
     rocksdb_t *db;                                  //  the database
     rocksdb_options_t *options;                     //  db options
     rocksdb_options_t *file_options;                //  the `file` family's: BlobDB on
-    rocksdb_options_t *dedup_options;               //  the `dedup` family's: hashed memtables
     rocksdb_cache_t *cache;                         //  shared block cache
     rocksdb_block_based_table_options_t *table;     //  table options
     rocksdb_column_family_handle_t *cf [STORE_CF_COUNT];
     rocksdb_readoptions_t *ropts;                   //  default reads
-    rocksdb_readoptions_t *iter_opts;               //  iterators: total order
     rocksdb_writeoptions_t *wsync;                  //  synced writes
     rocksdb_writeoptions_t *wnosync;                //  unsynced writes
     //  Blob GC passes (store_blob_gc_start), all under gc_lock.
@@ -241,8 +212,7 @@ s_open_db (store_t *self, char *why, size_t why_size)
     char *err = NULL;
     const rocksdb_options_t *cf_opts [STORE_CF_COUNT];
     for (int i = 0; i < STORE_CF_COUNT; i++)
-        cf_opts [i] = i == STORE_CF_FILE? self->file_options:
-                      i == STORE_CF_DEDUP? self->dedup_options: self->options;
+        cf_opts [i] = i == STORE_CF_FILE? self->file_options: self->options;
     self->db = rocksdb_open_column_families (self->options, self->path, STORE_CF_COUNT,
                                              s_cf_names, cf_opts, self->cf, &err);
     if (err) {
@@ -264,48 +234,6 @@ s_close_db (store_t *self)
         }
     rocksdb_close (self->db);
     self->db = NULL;
-}
-
-//  The dedup family's prefix extractor (the reasons are at the top): a
-//  key's first S_DEDUP_PREFIX bytes, a shorter key whole.  The name is
-//  kept in each SST's prefix filter: a different one only leaves those
-//  filters unused.
-#define S_DEDUP_PREFIX  32
-#define S_DEDUP_BUCKETS (1u << 17)
-
-static char *
-s_dedup_prefix (void *state, const char *key, size_t len, size_t *prefix_len)
-{
-    (void) state;
-    *prefix_len = len < S_DEDUP_PREFIX? len: S_DEDUP_PREFIX;
-    return (char *) key;
-}
-
-static unsigned char
-s_dedup_in_domain (void *state, const char *key, size_t len)
-{
-    (void) state, (void) key, (void) len;
-    return 1;
-}
-
-static unsigned char
-s_dedup_in_range (void *state, const char *key, size_t len)
-{
-    (void) state, (void) key;
-    return len <= S_DEDUP_PREFIX;
-}
-
-static const char *
-s_dedup_name (void *state)
-{
-    (void) state;
-    return "licrepo.dedup.prefix32";
-}
-
-static void
-s_dedup_state_free (void *state)
-{
-    (void) state;
 }
 
 int
@@ -353,23 +281,12 @@ store_open (store_t **store_p, const char *path, const store_cfg_t *cfg,
     rocksdb_options_set_blob_compression_type (self->file_options, rocksdb_no_compression);
     rocksdb_options_set_enable_blob_gc (self->file_options, 0);
     rocksdb_options_set_blob_file_starting_level (self->file_options, 0);
-    //  The dedup family: memtables hashed by the whole key (the reasons
-    //  are at the top); hashed memtables take no concurrent writes.
-    rocksdb_options_set_allow_concurrent_memtable_write (self->options, 0);
-    rocksdb_options_set_allow_concurrent_memtable_write (self->file_options, 0);
-    self->dedup_options = rocksdb_options_create_copy (self->options);
-    rocksdb_options_set_prefix_extractor (self->dedup_options,
-        rocksdb_slicetransform_create (NULL, s_dedup_state_free, s_dedup_prefix,
-                                       s_dedup_in_domain, s_dedup_in_range, s_dedup_name));
-    rocksdb_options_set_hash_link_list_rep (self->dedup_options, S_DEDUP_BUCKETS);
 
     snprintf (self->path, sizeof self->path, "%s", path);
     self->reserve = (uint64_t) cfg->reserve_mb << 20;
     if ((rc = s_open_db (self, why, why_size)) != ERR_OK)
         goto cleanup;
     self->ropts = rocksdb_readoptions_create ();
-    self->iter_opts = rocksdb_readoptions_create ();
-    rocksdb_readoptions_set_total_order_seek (self->iter_opts, 1);
     self->wsync = rocksdb_writeoptions_create ();
     rocksdb_writeoptions_set_sync (self->wsync, 1);
     self->wnosync = rocksdb_writeoptions_create ();
@@ -391,8 +308,6 @@ store_destroy (store_t **self_p)
     s_close_db (self);
     if (self->ropts)
         rocksdb_readoptions_destroy (self->ropts);
-    if (self->iter_opts)
-        rocksdb_readoptions_destroy (self->iter_opts);
     if (self->wsync)
         rocksdb_writeoptions_destroy (self->wsync);
     if (self->wnosync)
@@ -401,8 +316,6 @@ store_destroy (store_t **self_p)
         rocksdb_options_destroy (self->options);
     if (self->file_options)
         rocksdb_options_destroy (self->file_options);
-    if (self->dedup_options)
-        rocksdb_options_destroy (self->dedup_options);
     if (self->table)
         rocksdb_block_based_options_destroy (self->table);
     if (self->cache)
@@ -516,7 +429,7 @@ store_last_key (store_t *self, store_cf_t cf, uint8_t *key, size_t *key_len)
     int rc = ERR_NOT_FOUND;
     if (!self->db)
         return ERR_IO;
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf (self->db, self->iter_opts, self->cf [cf]);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
     rocksdb_iter_seek_to_last (it);
     if (rocksdb_iter_valid (it)) {
         size_t len;
@@ -725,7 +638,7 @@ store_iter_new (store_t *self, store_cf_t cf, const void *prefix, size_t plen,
     if (plen)
         memcpy (it->prefix, prefix, plen);
     it->plen = plen;
-    it->it = rocksdb_create_iterator_cf (self->db, self->iter_opts, self->cf [cf]);
+    it->it = rocksdb_create_iterator_cf (self->db, self->ropts, self->cf [cf]);
     if (from)
         rocksdb_iter_seek (it->it, from, from_len);
     else
