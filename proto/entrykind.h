@@ -37,8 +37,8 @@ typedef struct {
     const char *title;              //  "event", "registration", "node record",
                                     //  "catalogue", "application body", "audit" (messages)
     entrykind_signer_t signer;
-    bool dedup;                     //  has a dedup mark (views_dedup_key): one signed
-                                    //  body once in a log
+    bool dedup;                     //  one signed body once in a log (a replay is
+                                    //  found by views_find_duplicate)
     //  Decodes a body of this kind: codec_M_decode's result; *body set
     //  only on ERR_OK.
     int (*decode) (const uint8_t *buf, size_t size, void **body);

@@ -146,8 +146,8 @@ test_every_kind_has_one_row (void)
     assert (entrykind_of (1000) == NULL);
     assert (!views_applies (0));
     assert (!views_applies (ENTRYKIND_COUNT + 1));
-    //  Who signs: a department signs events (and only they have a dedup
-    //  mark), the origin node every other kind.
+    //  Who signs: a department signs events (and only they are one signed
+    //  body once in a log), the origin node every other kind.
     for (size_t i = 0; i < ENTRYKIND_COUNT; i++) {
         const entrykind_t *row = entrykind_at (i);
         bool event = row->kind == LIC__ENTRY_KIND__ENTRY_EVENT;

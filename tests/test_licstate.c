@@ -219,21 +219,22 @@ test_apply (void)
     s_event (&ev [1], &c [1], &h [1], LIC__OP__OP_ALTER, 1, "91330106MA2CCCCC3Z", "2031-12-31");
     s_event (&ev [2], &c [2], &h [2], LIC__OP__OP_EXTEND, 2, NULL, "2040-01-01");
     char why [256];
-    uint8_t marks [3][VIEWS_DEDUP_BYTES];
+    Lic__LogEntry *logged [3];
     for (int i = 0; i < 3; i++) {
         size_t len;
         Lic__LogEntry *e = NULL;
         uint8_t *bytes = s_entry (&ev [i], (uint64_t) i + 1, &len, &e);
         uint32_t version;
-        //  The dedup key handed over (the verifier's) for the first,
-        //  made by the views for the others: the same mark either way.
-        uint8_t dkey [VIEWS_DEDUP_BYTES];
-        views_dedup_key (dkey, e->envelope);
-        assert (views_apply_event (views, b, 1, e, &ev [i], i? NULL: dkey, &version, why,
-                                   sizeof why) == ERR_OK);
+        uint64_t seq = 0;
+        assert (views_find_duplicate (views, e->envelope, &ev [i], &seq) == ERR_NOT_FOUND);
+        assert (views_apply_event (views, b, 1, e, &ev [i], &version, why, sizeof why) == ERR_OK);
         assert (version == (uint32_t) i + 1);
-        memcpy (marks [i], dkey, sizeof dkey);
-        codec_entry_free (&e);
+        //  A replay is found while its batch is pending, and the events
+        //  before it still are.
+        logged [i] = e;
+        for (int j = 0; j <= i; j++)
+            assert (views_find_duplicate (views, logged [j]->envelope, &ev [j], &seq) == ERR_OK
+                    && seq == (uint64_t) j + 1);
         free (bytes);
         //  Pending: read through the batch's own entries.
         Lic__LicenseState *st = NULL;
@@ -265,12 +266,31 @@ test_apply (void)
     assert (views_license_read (store, "3301060000000000000000000000000404", &st) == ERR_NOT_FOUND);
     for (int i = 0; i < 3; i++) {
         uint64_t seq = 0;
-        assert (views_find_duplicate (views, marks [i], &seq) == ERR_OK && seq == (uint64_t) i + 1);
+        assert (views_find_duplicate (views, logged [i]->envelope, &ev [i], &seq) == ERR_OK
+                && seq == (uint64_t) i + 1);
     }
+    //  Not a replay: the same slot (license, version made) taken by
+    //  another body, or the same body under another signer's key.
+    Lic__Envelope other = *logged [1]->envelope;
+    uint8_t key [32] = { 3 };
+    other.key_id.data = key;
+    uint64_t seq = 0;
+    assert (views_find_duplicate (views, &other, &ev [1], &seq) == ERR_NOT_FOUND);
+    other = *logged [1]->envelope;
+    other.body.len--;
+    assert (views_find_duplicate (views, &other, &ev [1], &seq) == ERR_NOT_FOUND);
+    //  An event whose version is not yet made, or could never be.
+    Lic__Event next = ev [2];
+    next.expected_version = 3;
+    assert (views_find_duplicate (views, logged [2]->envelope, &next, &seq) == ERR_NOT_FOUND);
+    next.expected_version = UINT32_MAX;
+    assert (views_find_duplicate (views, logged [2]->envelope, &next, &seq) == ERR_NOT_FOUND);
+    for (int i = 0; i < 3; i++)
+        codec_entry_free (&logged [i]);
     views_destroy (&views);
     store_destroy (&store);
     printf ("  apply: no content stored; read pending and durable; holder index follows; "
-            "dedup marks, handed over or made\n");
+            "replays found through the history, pending and durable\n");
 }
 
 //  A schema-3 repository: the issue at seq 1, an extension at seq 2, and
@@ -294,6 +314,15 @@ s_schema3 (const char *name, bool bad)
         store_put_u64 (key, (uint64_t) i + 1);
         store_batch_put (b, STORE_CF_LOG, key, 8, bytes, len);
         free (bytes);
+        //  Its history key (license id 0x00 version) and a dedup mark of
+        //  schema 4 and before (32 bytes -> seq).
+        uint8_t hist [64], mark [32];
+        size_t idlen = strlen (ID);
+        memcpy (hist, ID, idlen + 1);
+        store_put_u32 (hist + idlen + 1, (uint32_t) i + 1);
+        store_batch_put (b, STORE_CF_HISTORY, hist, idlen + 5, key, 8);
+        memset (mark, 0xa0 + i, sizeof mark);
+        store_batch_put (b, STORE_CF_DEDUP, mark, sizeof mark, key, 8);
     }
     Lic__LicenseState st;
     codec_state_init (&st);
@@ -332,8 +361,34 @@ test_migration (void)
     assert (views_open (&views, store, "330106") == ERR_OK);
     views_destroy (&views);
     assert (store_get (store, STORE_CF_META, "schema", 6, &v, &vl) == ERR_OK);
-    assert (vl == 1 && v [0] == 4);
+    assert (vl == 1 && v [0] == 5 && VIEWS_SCHEMA == 5);
     free (v);
+    //  Schema 5: the dedup marks dropped; a replay of either event is
+    //  found through the history the repository already had.
+    store_iter_t *it = store_iter_new (store, STORE_CF_DEDUP, NULL, 0, NULL, 0);
+    const uint8_t *k;
+    size_t kl;
+    assert (it && !store_iter_next (it, &k, &kl, NULL, NULL));
+    store_iter_destroy (&it);
+    assert (views_open (&views, store, "330106") == ERR_OK);
+    {
+        Lic__Event ev [2];
+        Lic__LicenseContent c;
+        Lic__Holder h;
+        s_event (&ev [0], &c, &h, LIC__OP__OP_ISSUE, 0, "91330106MA2BBBBB2Y", "2030-12-31");
+        s_event (&ev [1], NULL, NULL, LIC__OP__OP_EXTEND, 1, NULL, "2040-01-01");
+        for (int i = 0; i < 2; i++) {
+            size_t len;
+            Lic__LogEntry *e = NULL;
+            uint8_t *bytes = s_entry (&ev [i], (uint64_t) i + 1, &len, &e);
+            uint64_t seq = 0;
+            assert (views_find_duplicate (views, e->envelope, &ev [i], &seq) == ERR_OK
+                    && seq == (uint64_t) i + 1);
+            codec_entry_free (&e);
+            free (bytes);
+        }
+    }
+    views_destroy (&views);
     assert (store_get (store, STORE_CF_LICENSE, ID, strlen (ID), &sb, &sl) == ERR_OK);
     assert (codec_state_decode (sb, sl, &st) == ERR_OK && !st->content);
     assert (!strcmp (st->valid_to, "2040-01-01") && st->content_seq == 1 && st->version == 2);
@@ -366,8 +421,9 @@ test_migration (void)
     codec_state_free (&st);
     free (sb);
     store_destroy (&store);
-    printf ("  schema 3 -> 4: states rewritten without their copies, same content; "
-            "a copy that is not its event's refused\n");
+    printf ("  schema 3 -> 4 -> 5: states rewritten without their copies, same content, "
+            "dedup marks dropped, replays found through the history; a copy that is not "
+            "its event's refused\n");
 }
 
 int

@@ -16,7 +16,7 @@
       written and tree_abort leave the durable tree, which takes the same
       appends again; two trees (own and a child's copy) in one batch;
     - a tile of a length that is not whole hashes reads as ERR_CORRUPT;
-    - the schema (meta "schema" = 4): a new repository gets it, one of
+    - the schema (meta "schema" = 5): a new repository gets it, one of
       schema 2 is refused with ERR_VERSION by views_open (schema 3's
       migration: test_licstate.c).
 */
@@ -270,7 +270,7 @@ test_schema (void)
     uint8_t *v;
     size_t vl;
     assert (store_get (store, STORE_CF_META, "schema", 6, &v, &vl) == ERR_OK);
-    assert (vl == 1 && v [0] == 4 && VIEWS_SCHEMA == 4);
+    assert (vl == 1 && v [0] == 5 && VIEWS_SCHEMA == 5);
     free (v);
 
     store = s_open ("schema2");

@@ -10,10 +10,10 @@
 #include "node/store/views.h"
 
 static const store_cf_t s_compared [] = {
-    STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY, STORE_CF_DEDUP,
+    STORE_CF_LICENSE, STORE_CF_HOLDER, STORE_CF_HISTORY,
     STORE_CF_REGISTRY, STORE_CF_ORIGIN, STORE_CF_CATALOGUE, STORE_CF_AUDIT, STORE_CF_SUCCESSOR
 };
-static const char *s_names [] = { "license", "holder", "history", "dedup", "registry", "origin",
+static const char *s_names [] = { "license", "holder", "history", "registry", "origin",
                                   "catalogue", "audit", "successor" };
 
 //  Replays one entry into the scratch views.  Returns ERR_OK or why not.
@@ -29,11 +29,14 @@ s_replay (views_t *views, store_batch_t *batch, const Lic__LogEntry *e, FILE *ou
     }
     const entrykind_t *kind = entrykind_of (e->kind);
     if (kind && kind->dedup) {
-        //  The same signed event twice in one log is a corruption.
-        uint8_t dkey [VIEWS_DEDUP_BYTES];
+        //  The same signed event twice in one log is a corruption (were it
+        //  not caught here, its version would not apply a second time).
+        Lic__Event *ev = NULL;
         uint64_t first;
-        views_dedup_key (dkey, env);
-        if (views_find_duplicate (views, dkey, &first) == ERR_OK) {
+        bool twice = codec_event_decode (env->body.data, env->body.len, &ev) == ERR_OK
+                  && views_find_duplicate (views, env, ev, &first) == ERR_OK;
+        codec_event_free (&ev);
+        if (twice) {
             fprintf (out, "entry %" PRIu64 ": same signed event as entry %" PRIu64 "\n", e->seq, first);
             return ERR_CORRUPT;
         }

@@ -67,13 +67,8 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
         return t->decode_rc;
     }
     const Lic__Event *ev = t->ev;
-    if (dup_seq) {
-        uint8_t dkey [VIEWS_DEDUP_BYTES];
-        if (!t->has_dedup)
-            views_dedup_key (dkey, env);
-        if (views_find_duplicate (ingest_views (self), t->has_dedup? t->dedup: dkey, dup_seq) == ERR_OK)
-            return ERR_EXISTS;
-    }
+    if (dup_seq && views_find_duplicate (ingest_views (self), env, ev, dup_seq) == ERR_OK)
+        return ERR_EXISTS;
     //  The type this department may issue: from the id the verifier
     //  parsed when the body passed its checks (then license_id is that
     //  bare id), else parsed here, as a body that failed them still

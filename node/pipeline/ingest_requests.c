@@ -147,8 +147,7 @@ s_event_sequence (ingest_t *self, s_event_t *e)
     entry.envelope = env;
     entry.received_at = e->received_at = (int64_t) time (NULL);
     rc = views_apply_event (ingest_views (self), ingest_batch (self), ingest_gen (self),
-                            &entry, ev, e->task.task.has_dedup? e->task.task.dedup: NULL,
-                            &e->version, e->why, sizeof e->why);
+                            &entry, ev, &e->version, e->why, sizeof e->why);
     env->n_disclosures = n_all;         //  the request frees them all
     if (rc == ERR_OK && secret) {
         uint8_t key [8];

@@ -50,7 +50,6 @@ s_check (verify_task_t *task, s_tally_t *tally)
 {
     const Lic__Envelope *env = task->env;
     task->ev = NULL;
-    task->has_dedup = false;
     if (task->sign_sk) {
         seal_sign (task->sign_out, env->body.data, env->body.len, task->sign_sk);
         task->sig_rc = ERR_OK;
@@ -70,10 +69,6 @@ s_check (verify_task_t *task, s_tally_t *tally)
         tally->ns += (uint64_t) (s_thread_ns () - t0) * VERIFIER_TIMED_EVERY;
     if (task->sig_rc != ERR_OK || task->not_event)
         return;
-    //  Its dedup key, here rather than twice on the sequencer's thread
-    //  (the duplicate check, then the mark the apply writes).
-    views_dedup_key (task->dedup, env);
-    task->has_dedup = true;
     task->decode_rc = codec_event_decode_arena (env->body.data, env->body.len, &task->ev);
     if (task->decode_rc != ERR_OK)
         return;

@@ -32,8 +32,6 @@ typedef struct {
     int check_rc;               //  output: evcheck result
     char check_why [256];       //  output: evcheck explanation
     licid_t id;                 //  output: parsed license id when check_rc == ERR_OK
-    bool has_dedup;             //  output: dedup holds the envelope's dedup key
-    uint8_t dedup [VIEWS_DEDUP_BYTES];  //  (views_dedup_key) once the signature verified
 } verify_task_t;
 
 typedef struct verifier_t verifier_t;

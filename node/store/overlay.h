@@ -3,7 +3,7 @@
     The sequencer applies an event to the views and hands the batch to
     the committer thread; until that batch is durable, a later event on
     the same loop must read what the earlier one wrote (a license's new
-    state, its log entry, a dedup mark) from memory, not from the store.
+    state, its log entry, a history key) from memory, not from the store.
     An overlay holds those writes: key -> value (or a deletion) for the
     write batch of generation gen, the latest write of a key winning.
     When the batches up to gen are durable, overlay_drop forgets every

@@ -9,7 +9,7 @@
     Memtables keep a bloom filter of their whole keys (memtable_whole_key_
     filtering, 2 % of the write buffer: ~10 bits a key in the families of
     small values).  Every event looks up keys that are usually absent --
-    its dedup mark, an issued license's state -- and without the filter
+    its history key (a replay), an issued license's state -- and without the filter
     each such miss walks the skip list of every memtable of the family
     (active and immutable) before the SSTs' own blooms answer.  Callgrind
     of a publishing node: 991.8k -> 977.1k instructions an event, the

@@ -1,4 +1,4 @@
-/*  views.c -- license, holder, history, dedup and origin views, and the
+/*  views.c -- license, holder, history and origin views, replays, and the
     replay of any entry (see
     views.h; key layouts in proto/FORMAT.md section 2).
 
@@ -168,7 +168,7 @@ s_migrate_states (store_t *store)
         free (bytes);
     }
     store_iter_destroy (&it);
-    uint8_t schema = VIEWS_SCHEMA;
+    uint8_t schema = 4;
     if (rc == ERR_OK) {
         store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
         rc = store_write (store, b, true);
@@ -181,10 +181,33 @@ s_migrate_states (store_t *store)
     return rc;
 }
 
+//  Schema 4 -> 5: the dedup family's marks (BLAKE2b of key and body ->
+//  seq) are no longer read or written: a replay is found through its
+//  license's history (views_find_duplicate).  They go in one range
+//  delete (every mark is 32 bytes, below 33 0xff bytes), in the write
+//  that marks the schema.
+static int
+s_drop_dedup (store_t *store)
+{
+    store_batch_t *b = store_batch_new (store);
+    if (!b)
+        return ERR_NOMEM;
+    uint8_t end [33], schema = 5;
+    memset (end, 0xff, sizeof end);
+    store_batch_delete_range (b, STORE_CF_DEDUP, "", 0, end, sizeof end);
+    store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
+    int rc = store_write (store, b, true);
+    store_batch_destroy (&b);
+    if (rc == ERR_OK)
+        logfmt_msgf (LOGFMT_INFO, "schema 4 -> 5: dedup marks dropped (replays are found "
+                     "through the history index)");
+    return rc;
+}
+
 //  The repository's schema (meta "schema", FORMAT.md): written when the
 //  log is empty; a log written before it (schema 1: Merkle leaves over
 //  the whole entry, disclosed values included) is not opened; one of
-//  schema 3 is migrated (s_migrate_states).
+//  schema 3 is migrated (s_migrate_states), then one of 4 (s_drop_dedup).
 int
 views_schema (store_t *store)
 {
@@ -194,8 +217,10 @@ views_schema (store_t *store)
     if (rc == ERR_OK) {
         int was = vl == 1? v [0]: 0;
         free (v);
-        if (was == 3)
-            return s_migrate_states (store);
+        if (was == 3 && (rc = s_migrate_states (store)) != ERR_OK)
+            return rc;
+        if (was == 3 || was == 4)
+            return s_drop_dedup (store);
         return was == VIEWS_SCHEMA? ERR_OK: ERR_VERSION;
     }
     if (rc != ERR_NOT_FOUND)
@@ -237,7 +262,7 @@ views_open (views_t **views_p, store_t *store, const char *division)
     zhashx_set_destructor (self->nodes, s_free_item);
     self->licenses = overlay_new ();
     self->entries = overlay_new ();
-    self->dedup = overlay_new ();
+    self->history = overlay_new ();
     self->depts = zhashx_new ();
     self->signers = zhashx_new ();
     self->apps = zhashx_new ();
@@ -249,7 +274,7 @@ views_open (views_t **views_p, store_t *store, const char *division)
     zhashx_set_destructor (self->type_versions, s_type_destroy);
     zhashx_set_destructor (self->depts, s_dept_destroy);
     zhashx_set_destructor (self->signers, s_signer_destroy);
-    int rc = self->licenses && self->entries && self->dedup? views_schema (store): ERR_NOMEM;
+    int rc = self->licenses && self->entries && self->history? views_schema (store): ERR_NOMEM;
     if (rc == ERR_OK)
         rc = views_int_registry_load (self);
     if (rc == ERR_OK)
@@ -274,7 +299,7 @@ views_destroy (views_t **self_p)
     zhashx_destroy (&self->apps);
     zhashx_destroy (&self->types);
     zhashx_destroy (&self->type_versions);
-    overlay_destroy (&self->dedup);
+    overlay_destroy (&self->history);
     overlay_destroy (&self->licenses);
     overlay_destroy (&self->entries);
     zhashx_destroy (&self->nodes);
@@ -289,30 +314,85 @@ views_destroy (views_t **self_p)
 // ---------------------------------------------------------------------
 //  Dedup and license reads
 
-void
-views_dedup_key (uint8_t out [VIEWS_DEDUP_BYTES], const Lic__Envelope *env)
+//  Key of the history index: license id 0x00 version (u32 BE); its
+//  length, 0 if the id does not fit (ids are at most LICID_BARE_MAX).
+static size_t
+s_history_key (uint8_t buf [LICID_BARE_MAX + 5], const char *license_id, uint32_t version)
 {
-    seal_hash (out, env->key_id.data, env->key_id.len, env->body.data, env->body.len);
+    size_t idlen = strnlen (license_id, LICID_BARE_MAX + 1);
+    if (idlen > LICID_BARE_MAX)
+        return 0;
+    memcpy (buf, license_id, idlen);
+    buf [idlen] = 0;
+    store_put_u32 (buf + idlen + 1, version);
+    return idlen + 5;
+}
+
+//  True if the log entry (bytes as stored) is an event signed by
+//  env's key over env's body.
+static bool
+s_same_event (const uint8_t *bytes, size_t len, const Lic__Envelope *env)
+{
+    Lic__LogEntry *e = NULL;
+    bool same = codec_entry_decode (bytes, len, &e) == ERR_OK
+             && e->kind == LIC__ENTRY_KIND__ENTRY_EVENT && e->envelope
+             && e->envelope->key_id.len == env->key_id.len
+             && e->envelope->body.len == env->body.len
+             && memcmp (e->envelope->key_id.data, env->key_id.data, env->key_id.len) == 0
+             && memcmp (e->envelope->body.data, env->body.data, env->body.len) == 0;
+    codec_entry_free (&e);
+    return same;
 }
 
 int
-views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq)
+views_find_duplicate (views_t *self, const Lic__Envelope *env, const Lic__Event *ev,
+                      uint64_t *seq)
 {
+    //  The version this event would make; an event that cannot make one
+    //  (expected_version at the last) was never applied.
+    uint8_t key [LICID_BARE_MAX + 5], seqb [8];
+    size_t klen;
+    if (!ev->license_id || ev->expected_version == UINT32_MAX
+    ||  !(klen = s_history_key (key, ev->license_id, ev->expected_version + 1)))
+        return ERR_NOT_FOUND;
     const uint8_t *pv;
     size_t pl;
-    if (overlay_get (self->dedup, key, VIEWS_DEDUP_BYTES, &pv, &pl)) {
-        *seq = store_get_u64 (pv);
-        return ERR_OK;
+    int rc = ERR_OK;
+    if (overlay_get (self->history, key, klen, &pv, &pl) && pv && pl == 8)
+        memcpy (seqb, pv, 8);
+    else {
+        uint8_t *v;
+        size_t vl;
+        rc = store_get (self->store, STORE_CF_HISTORY, key, klen, &v, &vl);
+        if (rc != ERR_OK)
+            return rc;
+        rc = vl == 8? ERR_OK: ERR_CORRUPT;
+        if (rc == ERR_OK)
+            memcpy (seqb, v, 8);
+        free (v);
+        if (rc != ERR_OK)
+            return rc;
     }
-    uint8_t *v;
-    size_t vl;
-    int rc = store_get (self->store, STORE_CF_DEDUP, key, VIEWS_DEDUP_BYTES, &v, &vl);
-    if (rc != ERR_OK)
-        return rc;
-    rc = vl == 8? ERR_OK: ERR_CORRUPT;
+    //  The entry that made that version: pending (its batch's), or stored.
+    uint8_t *got = NULL;
+    const uint8_t *entry;
+    size_t entry_len;
+    if (overlay_get (self->entries, seqb, 8, &pv, &pl) && pv) {
+        entry = pv;
+        entry_len = pl;
+    }
+    else {
+        rc = store_get (self->store, STORE_CF_LOG, seqb, 8, &got, &entry_len);
+        if (rc == ERR_NOT_FOUND)
+            rc = ERR_CORRUPT;           //  a history key names an entry its log lacks
+        if (rc != ERR_OK)
+            return rc;
+        entry = got;
+    }
+    rc = s_same_event (entry, entry_len, env)? ERR_OK: ERR_NOT_FOUND;
+    free (got);
     if (rc == ERR_OK)
-        *seq = store_get_u64 (v);
-    free (v);
+        *seq = store_get_u64 (seqb);
     return rc;
 }
 
@@ -562,7 +642,7 @@ s_next_state (Lic__LicenseState *next, const Lic__LicenseState *cur,
 int
 views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
                    const Lic__LogEntry *entry, const Lic__Event *ev,
-                   const uint8_t *dedup, uint32_t *version, char *why, size_t why_size)
+                   uint32_t *version, char *why, size_t why_size)
 {
     uint8_t *cur_bytes = NULL, *next_bytes = NULL;
     size_t cur_len = 0, next_len = 0;
@@ -585,6 +665,14 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     rc = lifecycle_step (&pos, ev, &next_pos, why, why_size);
     if (rc != ERR_OK)
         goto cleanup;
+    //  Its history key (evcheck keeps ids within LICID_BARE_MAX).
+    uint8_t hist [LICID_BARE_MAX + 5];
+    size_t hlen2 = s_history_key (hist, ev->license_id, next_pos.version);
+    if (!hlen2) {
+        err_why (why, why_size, "license id longer than %d bytes", LICID_BARE_MAX);
+        rc = ERR_BAD_LICENSE_ID;
+        goto cleanup;
+    }
     //  An issue or an alteration sets the content: the holder and the
     //  predecessor of the content it replaces leave their indexes.  Any
     //  other event leaves the content, and so the indexes, as they are.
@@ -631,34 +719,21 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     if (new_h && (hlen = s_holder_key (hkey, sizeof hkey, new_h, id)))
         store_batch_put (batch, STORE_CF_HOLDER, hkey, hlen, "", 0);
 
-    //  History: license id 0x00 version -> seq.
-    size_t idlen = strlen (id);
-    uint8_t hist [128];
-    if (idlen + 5 <= sizeof hist) {
-        memcpy (hist, id, idlen);
-        hist [idlen] = 0;
-        store_put_u32 (hist + idlen + 1, next_pos.version);
-        uint8_t seqb [8];
-        store_put_u64 (seqb, entry->seq);
-        store_batch_put (batch, STORE_CF_HISTORY, hist, idlen + 5, seqb, 8);
-    }
+    //  History: license id 0x00 version -> seq; also where a replay of
+    //  this event is found (views_find_duplicate).
+    uint8_t seqb [8];
+    store_put_u64 (seqb, entry->seq);
+    store_batch_put (batch, STORE_CF_HISTORY, hist, hlen2, seqb, 8);
+    rc = overlay_set (self->history, hist, hlen2, gen, seqb, 8);
+    if (rc != ERR_OK)
+        goto cleanup;
     if (sets_content)
         s_successor_link (batch, was_c, ev->content, entry, ev);
     //  The names index: the file this event names, by its origin (a
     //  child reads back only its subtree's files, files.h).
     files_name_event (batch, ev, entry->origin_division);
 
-    //  Dedup mark.
-    uint8_t dkey [VIEWS_DEDUP_BYTES], seqb [8];
-    if (dedup)
-        memcpy (dkey, dedup, sizeof dkey);
-    else
-        views_dedup_key (dkey, entry->envelope);
-    store_put_u64 (seqb, entry->seq);
-    store_batch_put (batch, STORE_CF_DEDUP, dkey, sizeof dkey, seqb, 8);
-    rc = overlay_set (self->dedup, dkey, sizeof dkey, gen, seqb, 8);
-    if (rc == ERR_OK)
-        *version = next_pos.version;
+    *version = next_pos.version;
 
 cleanup:
     codec_state_free (&cur);
@@ -827,7 +902,7 @@ views_committed (views_t *self, uint64_t gen)
     tree_committed (self->tree, gen);
     overlay_drop (self->licenses, gen);
     overlay_drop (self->entries, gen);
-    overlay_drop (self->dedup, gen);
+    overlay_drop (self->history, gen);
 }
 
 int
@@ -835,7 +910,7 @@ views_abort (views_t *self)
 {
     overlay_purge (self->licenses);
     overlay_purge (self->entries);
-    overlay_purge (self->dedup);
+    overlay_purge (self->history);
     tree_abort (self->tree);
     //  Node keys learnt from records are reloaded; trusted ones are kept
     //  because the registry load does not overwrite them.
@@ -883,7 +958,7 @@ s_apply_event (views_t *self, store_batch_t *batch, uint64_t gen, const Lic__Log
                const void *body, char *why, size_t why_size)
 {
     uint32_t version;
-    return views_apply_event (self, batch, gen, e, (const Lic__Event *) body, NULL, &version,
+    return views_apply_event (self, batch, gen, e, (const Lic__Event *) body, &version,
                               why, why_size);
 }
 

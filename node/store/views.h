@@ -2,7 +2,7 @@
 
     views_apply_* turns one log entry into the puts of ONE write batch:
     the entry itself, the license state, the holder and history indexes,
-    the dedup and origin marks, the registry.  Because several batches may
+    the origin marks, the registry.  Because several batches may
     be built while an earlier one is still being synced, the changes of
     batches not yet durable are kept in an overlay (tagged with the batch
     generation) that reads consult before the store; views_committed drops
@@ -26,9 +26,7 @@
 
 typedef struct views_t views_t;
 
-#define VIEWS_DEDUP_BYTES 32
-
-#define VIEWS_SCHEMA 4   //  repository schema (proto/FORMAT.md), meta "schema"
+#define VIEWS_SCHEMA 5   //  repository schema (proto/FORMAT.md), meta "schema"
 #define VIEWS_SUCCESSORS_MAX 16         //  successors a get shows at most (and "more")
 //  Meta key present when the successor index is whole: written with the
 //  schema of a new repository, and by `licnode check` once it has built
@@ -38,7 +36,8 @@ typedef struct views_t views_t;
 //  Opens the views over store for the node of `division`, loading the
 //  registry, the node keys and the origin marks; a new repository gets
 //  schema VIEWS_SCHEMA; one of schema 3 has its license states rewritten
-//  without their copies of the content first (FORMAT.md schema 4).
+//  without their copies of the content first (FORMAT.md schema 4), and
+//  one of schema 3 or 4 its dedup marks dropped (schema 5).
 //  ERR_OK, ERR_NOMEM, ERR_CORRUPT (a registry record does not decode, a
 //  schema-3 state whose content is not its event's), ERR_VERSION (a
 //  repository of another schema), ERR_IO.
@@ -46,7 +45,7 @@ int MUST_CHECK
     views_open (views_t **views_p, store_t *store, const char *division);
 
 //  The schema step of views_open alone (`licnode check` takes it before
-//  its replay): marks a new repository, migrates one of schema 3.
+//  its replay): marks a new repository, migrates one of schema 3 or 4.
 //  ERR_OK, ERR_VERSION (another schema), ERR_CORRUPT, ERR_NOMEM, ERR_IO.
 int MUST_CHECK
     views_schema (store_t *store);
@@ -89,14 +88,16 @@ int MUST_CHECK
 void
     views_destroy (views_t **self_p);
 
-//  The dedup key of a signed event: BLAKE2b-256(key_id ‖ body).
-void
-    views_dedup_key (uint8_t out [VIEWS_DEDUP_BYTES], const Lic__Envelope *env);
-
-//  ERR_OK and *seq if the event with that dedup key is already in the log
-//  (durable or pending); ERR_NOT_FOUND otherwise; ERR_IO.
+//  Replays: ERR_OK and *seq if this signed event (the same signer's key
+//  and body bytes; ev its decoded body) is already in the log, durable or
+//  pending; ERR_NOT_FOUND otherwise; ERR_CORRUPT, ERR_NOMEM, ERR_IO.  An
+//  event names the version it applies to (expected_version), and each
+//  applied event is in its license's history at the version it made
+//  (expected_version + 1), so the one place it can be is that history
+//  key's entry: no mark of its own is kept (FORMAT.md schema 5).
 int MUST_CHECK
-    views_find_duplicate (views_t *self, const uint8_t key [VIEWS_DEDUP_BYTES], uint64_t *seq);
+    views_find_duplicate (views_t *self, const Lic__Envelope *env, const Lic__Event *ev,
+                          uint64_t *seq);
 
 //  Department of signing key pk as registered at node `division` (a
 //  department speaks only where it is registered).  ERR_OK with *dept
@@ -247,15 +248,14 @@ void
 
 //  Applies an event entry (entry->seq, origin and envelope set; ev its
 //  decoded body, already checked by evcheck) into batch.  Checks the
-//  lifecycle first and changes nothing on error.  dedup: the envelope's
-//  views_dedup_key if the caller has it (the verifier made it), else NULL.
+//  lifecycle first and changes nothing on error.
 //  ERR_OK with *version the license version after the event;
 //  ERR_NOT_FOUND, ERR_EXISTS, ERR_ILLEGAL_OP, ERR_VERSION_MISMATCH (why
 //  says more); ERR_NOMEM, ERR_IO, ERR_CORRUPT.
 int MUST_CHECK
     views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
                        const Lic__LogEntry *entry, const Lic__Event *ev,
-                       const uint8_t *dedup, uint32_t *version, char *why, size_t why_size);
+                       uint32_t *version, char *why, size_t why_size);
 
 //  Applies a registration entry into batch and the in-memory registry;
 //  the registration must be made at the entry's origin (authority_made_at),

@@ -48,7 +48,8 @@ struct views_t {
     overlay_t *licenses;    //  license id -> stored state (no content)
     overlay_t *entries;     //  big-endian seq -> the event entry as logged, where a
                             //  pending state's content is
-    overlay_t *dedup;       //  dedup key -> big-endian seq (8 bytes)
+    overlay_t *history;     //  history key (license id 0x00 version) -> big-endian seq:
+                            //  where views_find_duplicate looks for a pending event
     zhashx_t *types;        //  "division/type code" -> Lic__LicenseType, latest of that
                             //  node's line of the code (owned; proto/authority.h)
     zhashx_t *type_versions;    //  "division/code/version" -> Lic__LicenseType as stored
