@@ -19,6 +19,7 @@
 #define S_ENTRY_KIND 5                  //  LogEntry.kind
 #define S_ENTRY_ENVELOPE 6              //  LogEntry.envelope
 #define S_ENVELOPE_BODY 1               //  Envelope.body
+#define S_ENVELOPE_KEY_ID 3             //  Envelope.key_id
 #define S_EVENT_CONTENT 7               //  Event.content
 #define S_STATE_CONTENT 5               //  LicenseState.content
 #define S_STATE_CONTENT_SEQ 13          //  LicenseState.content_seq
@@ -118,6 +119,40 @@ licstate_content_seq (const uint8_t *state, size_t len, uint64_t *seq)
 }
 
 int
+licstate_entry_signed (const uint8_t *entry, size_t len, const uint8_t **body, size_t *body_len,
+                       const uint8_t **key_id, size_t *key_len)
+{
+    const uint8_t *p = entry, *end = entry + len, *data, *env = NULL;
+    size_t dlen, env_len = 0;
+    uint32_t field;
+    int wt;
+    uint64_t v, kind = 0;
+    bool bad = false;
+    while (s_field (&p, end, &field, &wt, &v, &data, &dlen, &bad)) {
+        if (field == S_ENTRY_KIND && wt == 0)
+            kind = v;
+        else
+        if (field == S_ENTRY_ENVELOPE && wt == S_LEN) {
+            if (env)
+                return ERR_CORRUPT;     //  an entry is encoded with one envelope
+            env = data;
+            env_len = dlen;
+        }
+    }
+    if (bad || kind != LIC__ENTRY_KIND__ENTRY_EVENT || !env)
+        return ERR_CORRUPT;
+    *body = s_last_bytes (env, env_len, S_ENVELOPE_BODY, body_len, &bad);
+    if (bad || !*body)
+        return ERR_CORRUPT;
+    if (key_id) {
+        *key_id = s_last_bytes (env, env_len, S_ENVELOPE_KEY_ID, key_len, &bad);
+        if (bad || !*key_id)
+            return ERR_CORRUPT;
+    }
+    return ERR_OK;
+}
+
+int
 licstate_complete (const uint8_t *state, size_t len, const uint8_t *entry, size_t entry_len,
                    Lic__LicenseState **out)
 {
@@ -125,30 +160,8 @@ licstate_complete (const uint8_t *state, size_t len, const uint8_t *entry, size_
     const uint8_t *body = NULL;
     size_t body_len = 0;
     bool bad = false;
-    if (entry) {
-        //  The entry: an event's (kind), its envelope's body.
-        const uint8_t *p = entry, *end = entry + entry_len, *data, *env = NULL;
-        size_t dlen, env_len = 0;
-        uint32_t field;
-        int wt;
-        uint64_t v, kind = 0;
-        while (s_field (&p, end, &field, &wt, &v, &data, &dlen, &bad)) {
-            if (field == S_ENTRY_KIND && wt == 0)
-                kind = v;
-            else
-            if (field == S_ENTRY_ENVELOPE && wt == S_LEN) {
-                if (env)
-                    return ERR_CORRUPT;     //  an entry is encoded with one envelope
-                env = data;
-                env_len = dlen;
-            }
-        }
-        if (bad || kind != LIC__ENTRY_KIND__ENTRY_EVENT || !env)
-            return ERR_CORRUPT;
-        body = s_last_bytes (env, env_len, S_ENVELOPE_BODY, &body_len, &bad);
-        if (bad || !body)
-            return ERR_CORRUPT;
-    }
+    if (entry && licstate_entry_signed (entry, entry_len, &body, &body_len, NULL, NULL) != ERR_OK)
+        return ERR_CORRUPT;
     //  The event's content fields, re-tagged, then the state.
     size_t need = len + (body? body_len + 11 * (body_len / 2 + 1): 0);
     uint8_t *buf = malloc (need? need: 1);

@@ -28,6 +28,17 @@
 int MUST_CHECK
     licstate_content_seq (const uint8_t *state, size_t len, uint64_t *seq);
 
+//  The signed parts of a stored event entry, read from its fields
+//  without unpacking it: *body (and *key_id, if key_id is not NULL)
+//  point into entry.  ERR_OK, ERR_CORRUPT (not wire format, not an
+//  event's entry, no or two envelopes, no body or key).  The one reader
+//  of an entry's event for licstate_complete and for the replay check
+//  (views_find_duplicate), which compares a new event with the entry
+//  without decoding it.
+int MUST_CHECK
+    licstate_entry_signed (const uint8_t *entry, size_t len, const uint8_t **body,
+                           size_t *body_len, const uint8_t **key_id, size_t *key_len);
+
 //  The state in the stored bytes `state` (len bytes) with its content:
 //  entry (entry_len bytes) is the stored log entry at its content_seq
 //  (NULL when content_seq is 0).  The content is the entry's event's

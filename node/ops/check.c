@@ -173,7 +173,9 @@ check_views (store_t *store, const char *division, FILE *out)
     store_iter_t *it = NULL;
     store_cfg_t cfg = { 16, true, 0 };
     //  A repository of schema 3 has its states migrated first (FORMAT.md
-    //  schema 4), as a node's start would.
+    //  schema 4), and one of schema 3 or 4 its dedup marks dropped (schema
+    //  5), as a node's start would: one way, a schema-4 binary refuses
+    //  the repository after it.
     int rc = views_schema (store);
     if (rc == ERR_VERSION)
         fprintf (out, "the repository is of another schema than %d (proto/FORMAT.md)\n",

@@ -67,8 +67,16 @@ ingest_check_event (ingest_t *self, const char *division, const Lic__Envelope *e
         return t->decode_rc;
     }
     const Lic__Event *ev = t->ev;
-    if (dup_seq && views_find_duplicate (ingest_views (self), env, ev, dup_seq) == ERR_OK)
-        return ERR_EXISTS;
+    if (dup_seq) {
+        rc = views_find_duplicate (ingest_views (self), env, ev, dup_seq);
+        if (rc == ERR_OK)
+            return ERR_EXISTS;
+        if (rc != ERR_NOT_FOUND) {
+            snprintf (why, why_size, "cannot tell whether this event was accepted before "
+                      "(reading its license's history: %s)", err_str (rc));
+            return rc;
+        }
+    }
     //  The type this department may issue: from the id the verifier
     //  parsed when the body passed its checks (then license_id is that
     //  bare id), else parsed here, as a body that failed them still

@@ -18,7 +18,7 @@
     Filters and indexes are partitioned (two-level index search,
     partition_filters, 4 KiB metadata blocks, the top level pinned in the
     cache).  A whole SST's bloom filter is one block of ~1.2 bytes a key:
-    the dedup family's 64 MiB files hold ~1.6 M keys, a 2 MiB filter,
+    the dedup family's 64 MiB files (schema 4) held ~1.6 M keys, a 2 MiB filter,
     larger than a shard of the 64 MiB block cache (64 shards of 1 MiB), so
     it was never kept: at 1 M licenses every point read fetched it from
     the file again and checksummed it -- 70 % of the sequencer's thread,
@@ -688,6 +688,15 @@ store_iter_destroy (store_iter_t **self_p)
     free ((*self_p)->prefix);
     free (*self_p);
     *self_p = NULL;
+}
+
+int
+store_compact (store_t *self, store_cf_t cf)
+{
+    if (!self->db)
+        return ERR_IO;
+    rocksdb_compact_range_cf (self->db, self->cf [cf], NULL, 0, NULL, 0);
+    return ERR_OK;
 }
 
 uint64_t

@@ -23,7 +23,7 @@ typedef enum {
     STORE_CF_LICENSE,       //  license id -> LicenseState
     STORE_CF_HOLDER,        //  holder id 0x00 id_type 0x00 license id -> ""
     STORE_CF_HISTORY,       //  license id 0x00 version (u32 BE) -> seq (u64 BE)
-    STORE_CF_DEDUP,         //  BLAKE2b(key_id ‖ body) -> seq (u64 BE)
+    STORE_CF_DEDUP,         //  empty from schema 5 (was BLAKE2b(key_id ‖ body) -> seq)
     STORE_CF_REGISTRY,      //  credit code -> Department
     STORE_CF_ORIGIN,        //  origin division -> last origin seq (u64 BE)
     STORE_CF_CHILD,         //  child division -> replication state
@@ -167,6 +167,12 @@ void
 //  column family, 0 if unknown.
 uint64_t
     store_property (store_t *self, store_cf_t cf, const char *name);
+
+//  Compacts the whole of family cf now (its memtable flushed first), so
+//  what deletes removed leaves the disk: for a family a migration emptied
+//  and that no write will compact again.  ERR_OK, ERR_IO.
+int MUST_CHECK
+    store_compact (store_t *self, store_cf_t cf);
 
 //  The blob files of a family with BlobDB (the file family), as RocksDB
 //  counts them: a blob's bytes are garbage once a compaction dropped the

@@ -1,5 +1,5 @@
 /*  views_int.h -- the views' state, shared by the files that make them
-    (views.c: open, the overlay, license state, dedup, origins, replay;
+    (views.c: open, the overlay, license state, replays, origins, replay of the log;
     views_registry.c: departments, application bodies, node records and
     their signed envelopes; views_catalogue.c: the license types;
     views_audit.c: the audit index).  Not for use outside node/store/views*.c.

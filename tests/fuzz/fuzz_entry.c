@@ -16,7 +16,9 @@
     The same bytes as the entry a license state's content_seq names
     (proto/licstate.h, which walks the entry and its event without
     unpacking them): no crash; if the entry decodes as an event's and
-    the rule gives a state, its content packs as the event's content.
+    the rule gives a state, its content packs as the event's content;
+    and the signed body and key the replay check reads in place are the
+    decoded envelope's.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,32 @@ s_check_content (const uint8_t *data, size_t size)
     codec_state_free (&out);
 }
 
+//  The signed parts the replay check compares (licstate_entry_signed,
+//  read in place): no crash, slices within the entry; where it gives
+//  them and the entry decodes strictly, the entry is an event's and they
+//  are its envelope's body and key, byte for byte.
+static void
+s_check_signed (const uint8_t *data, size_t size)
+{
+    const uint8_t *body, *key;
+    size_t body_len, key_len;
+    int rc = licstate_entry_signed (data, size, &body, &body_len, &key, &key_len);
+    if (rc != ERR_OK && rc != ERR_CORRUPT)
+        abort ();
+    if (rc == ERR_OK && (body < data || body + body_len > data + size
+                     ||  key < data || key + key_len > data + size))
+        abort ();
+    Lic__LogEntry *e = NULL;
+    if (rc == ERR_OK && codec_entry_decode (data, size, &e) == ERR_OK) {
+        const Lic__Envelope *env = e->envelope;
+        if (!env || e->kind != LIC__ENTRY_KIND__ENTRY_EVENT
+        ||  body_len != env->body.len || key_len != env->key_id.len
+        ||  memcmp (body, env->body.data, body_len) || memcmp (key, env->key_id.data, key_len))
+            abort ();
+    }
+    codec_entry_free (&e);
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -83,6 +111,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     checks_entry (data, size, FUZZ_DIV_COUNTY);
     s_check_content (data, size);
+    s_check_signed (data, size);
     return 0;
 }
 
