@@ -293,6 +293,14 @@ test_apply (void)
             "replays found through the history, pending and durable\n");
 }
 
+//  The events of s_schema3: the issue, then an extension.
+static void
+s_schema3_events (Lic__Event ev [2], Lic__LicenseContent *c, Lic__Holder *h)
+{
+    s_event (&ev [0], c, h, LIC__OP__OP_ISSUE, 0, "91330106MA2BBBBB2Y", "2030-12-31");
+    s_event (&ev [1], NULL, NULL, LIC__OP__OP_EXTEND, 1, NULL, "2040-01-01");
+}
+
 //  A schema-3 repository: the issue at seq 1, an extension at seq 2, and
 //  the state holding a copy of the extended content (or, with bad, a
 //  copy that is not the event's).
@@ -306,8 +314,7 @@ s_schema3 (const char *name, bool bad)
     Lic__Event ev [2];
     Lic__LicenseContent c;
     Lic__Holder h;
-    s_event (&ev [0], &c, &h, LIC__OP__OP_ISSUE, 0, "91330106MA2BBBBB2Y", "2030-12-31");
-    s_event (&ev [1], NULL, NULL, LIC__OP__OP_EXTEND, 1, NULL, "2040-01-01");
+    s_schema3_events (ev, &c, &h);
     for (int i = 0; i < 2; i++) {
         size_t len;
         uint8_t *bytes = s_entry (&ev [i], (uint64_t) i + 1, &len, NULL);
@@ -379,8 +386,7 @@ test_migration (void)
         Lic__Event ev [2];
         Lic__LicenseContent c;
         Lic__Holder h;
-        s_event (&ev [0], &c, &h, LIC__OP__OP_ISSUE, 0, "91330106MA2BBBBB2Y", "2030-12-31");
-        s_event (&ev [1], NULL, NULL, LIC__OP__OP_EXTEND, 1, NULL, "2040-01-01");
+        s_schema3_events (ev, &c, &h);
         for (int i = 0; i < 2; i++) {
             size_t len;
             Lic__LogEntry *e = NULL;
@@ -425,8 +431,32 @@ test_migration (void)
     codec_state_free (&st);
     free (sb);
     store_destroy (&store);
+
+    //  Stopped after the migration's write, before its compaction: the
+    //  marks deleted and schema 5 durable, their files still on disk.
+    //  The next open takes them away.
+    store = s_open ("schema5files");
+    store_batch_t *wb = store_batch_new (store);
+    uint8_t mark [32], seqb [8] = { 0 }, end [33], five = 5;
+    memset (mark, 0xa0, sizeof mark);
+    store_batch_put (wb, STORE_CF_DEDUP, mark, sizeof mark, seqb, 8);
+    assert (store_write (store, wb, true) == ERR_OK);
+    assert (store_compact (store, STORE_CF_DEDUP) == ERR_OK);
+    assert (store_property (store, STORE_CF_DEDUP, "rocksdb.total-sst-files-size") > 0);
+    store_batch_clear (wb);
+    memset (end, 0xff, sizeof end);
+    store_batch_delete_range (wb, STORE_CF_DEDUP, "", 0, end, sizeof end);
+    store_batch_put (wb, STORE_CF_META, "schema", 6, &five, 1);
+    assert (store_write (store, wb, true) == ERR_OK);
+    store_batch_destroy (&wb);
+    assert (store_property (store, STORE_CF_DEDUP, "rocksdb.total-sst-files-size") > 0);
+    assert (views_open (&views, store, "330106") == ERR_OK);
+    views_destroy (&views);
+    assert (store_property (store, STORE_CF_DEDUP, "rocksdb.total-sst-files-size") == 0);
+    store_destroy (&store);
     printf ("  schema 3 -> 4 -> 5: states rewritten without their copies, same content, "
-            "dedup marks dropped, replays found through the history; a copy that is not "
+            "dedup marks dropped and their files compacted (again at the next open if "
+            "stopped before), replays found through the history; a copy that is not "
             "its event's refused\n");
 }
 

@@ -198,9 +198,6 @@ s_drop_dedup (store_t *store)
     store_batch_put (b, STORE_CF_META, "schema", 6, &schema, 1);
     int rc = store_write (store, b, true);
     store_batch_destroy (&b);
-    //  No write will compact the family again: its files go now.
-    if (rc == ERR_OK)
-        rc = store_compact (store, STORE_CF_DEDUP);
     if (rc == ERR_OK)
         logfmt_msgf (LOGFMT_INFO, "schema 4 -> 5: dedup marks dropped (replays are found "
                      "through the history index)");
@@ -210,7 +207,8 @@ s_drop_dedup (store_t *store)
 //  The repository's schema (meta "schema", FORMAT.md): written when the
 //  log is empty; a log written before it (schema 1: Merkle leaves over
 //  the whole entry, disclosed values included) is not opened; one of
-//  schema 3 is migrated (s_migrate_states), then one of 4 (s_drop_dedup).
+//  schema 3 is migrated (s_migrate_states), then one of 4 (s_drop_dedup);
+//  the dedup family's files, if any, are compacted away.
 int
 views_schema (store_t *store)
 {
@@ -222,9 +220,16 @@ views_schema (store_t *store)
         free (v);
         if (was == 3 && (rc = s_migrate_states (store)) != ERR_OK)
             return rc;
-        if (was == 3 || was == 4)
-            return s_drop_dedup (store);
-        return was == VIEWS_SCHEMA? ERR_OK: ERR_VERSION;
+        if ((was == 3 || was == 4) && (rc = s_drop_dedup (store)) != ERR_OK)
+            return rc;
+        if (was != 3 && was != 4 && was != VIEWS_SCHEMA)
+            return ERR_VERSION;
+        //  The dropped marks' files leave the disk: no write compacts the
+        //  family again (after the migration, or at the next open if it
+        //  was stopped before this).
+        if (store_property (store, STORE_CF_DEDUP, "rocksdb.total-sst-files-size") > 0)
+            return store_compact (store, STORE_CF_DEDUP);
+        return ERR_OK;
     }
     if (rc != ERR_NOT_FOUND)
         return rc;
@@ -317,6 +322,23 @@ views_destroy (views_t **self_p)
 // ---------------------------------------------------------------------
 //  Replays and license reads
 
+//  The value of key in family cf as the views read it: the pending
+//  batches' write (overlay, when self is not NULL) first, else the
+//  store's, which *got then holds (to free; NULL otherwise).  ERR_OK,
+//  ERR_NOT_FOUND, ERR_IO.
+static int
+s_pending_or_stored (views_t *self, overlay_t *pending, store_t *store, store_cf_t cf,
+                     const void *key, size_t key_len, const uint8_t **value, size_t *len,
+                     uint8_t **got)
+{
+    *got = NULL;
+    if (self && overlay_get (pending, key, key_len, value, len))
+        return *value? ERR_OK: ERR_NOT_FOUND;
+    int rc = store_get (store, cf, key, key_len, got, len);
+    *value = *got;
+    return rc;
+}
+
 //  Key of the history index: license id 0x00 version (u32 BE); its
 //  length, 0 if the id does not fit (ids are at most LICID_BARE_MAX).
 static size_t
@@ -357,42 +379,28 @@ views_find_duplicate (views_t *self, const Lic__Envelope *env, const Lic__Event 
     if (!ev->license_id || ev->expected_version == UINT32_MAX
     ||  !(klen = s_history_key (key, ev->license_id, ev->expected_version + 1)))
         return ERR_NOT_FOUND;
-    const uint8_t *pv;
-    size_t pl;
-    int rc = ERR_OK;
-    if (overlay_get (self->history, key, klen, &pv, &pl) && pv && pl == 8)
-        memcpy (seqb, pv, 8);
-    else {
-        uint8_t *v;
-        size_t vl;
-        rc = store_get (self->store, STORE_CF_HISTORY, key, klen, &v, &vl);
-        if (rc != ERR_OK)
-            return rc;
-        rc = vl == 8? ERR_OK: ERR_CORRUPT;
-        if (rc == ERR_OK)
-            memcpy (seqb, v, 8);
-        free (v);
-        if (rc != ERR_OK)
-            return rc;
-    }
-    //  The entry that made that version: pending (its batch's), or stored.
-    uint8_t *got = NULL;
-    const uint8_t *entry;
-    size_t entry_len;
-    if (overlay_get (self->entries, seqb, 8, &pv, &pl) && pv) {
-        entry = pv;
-        entry_len = pl;
-    }
-    else {
-        rc = store_get (self->store, STORE_CF_LOG, seqb, 8, &got, &entry_len);
-        if (rc == ERR_NOT_FOUND)
-            rc = ERR_CORRUPT;           //  a history key names an entry its log lacks
-        if (rc != ERR_OK)
-            return rc;
-        entry = got;
-    }
-    rc = s_same_event (entry, entry_len, env)? ERR_OK: ERR_NOT_FOUND;
+    //  The seq that made that version, then its entry: pending (their
+    //  batch's) or stored.
+    const uint8_t *v, *entry;
+    size_t vl, entry_len;
+    uint8_t *got, *got_entry;
+    int rc = s_pending_or_stored (self, self->history, self->store, STORE_CF_HISTORY, key, klen,
+                                  &v, &vl, &got);
+    if (rc == ERR_OK && vl != 8)
+        rc = ERR_CORRUPT;
+    if (rc == ERR_OK)
+        memcpy (seqb, v, 8);
     free (got);
+    if (rc != ERR_OK)
+        return rc;
+    rc = s_pending_or_stored (self, self->entries, self->store, STORE_CF_LOG, seqb, 8,
+                              &entry, &entry_len, &got_entry);
+    if (rc == ERR_NOT_FOUND)
+        rc = ERR_CORRUPT;               //  a history key names an entry its log lacks
+    if (rc != ERR_OK)
+        return rc;
+    rc = s_same_event (entry, entry_len, env)? ERR_OK: ERR_NOT_FOUND;
+    free (got_entry);
     if (rc == ERR_OK)
         *seq = store_get_u64 (seqb);
     return rc;
@@ -401,20 +409,19 @@ views_find_duplicate (views_t *self, const Lic__Envelope *env, const Lic__Event 
 int
 views_license (views_t *self, const char *license_id, uint8_t **state, size_t *len)
 {
-    size_t idlen = strlen (license_id);
-    const uint8_t *pv;
-    size_t pl;
-    if (overlay_get (self->licenses, license_id, idlen, &pv, &pl)) {
-        if (!pv)
-            return ERR_NOT_FOUND;
-        *state = malloc (pl? pl: 1);
-        if (!*state)
-            return ERR_NOMEM;
-        memcpy (*state, pv, pl);
-        *len = pl;
-        return ERR_OK;
+    const uint8_t *v;
+    uint8_t *got;
+    int rc = s_pending_or_stored (self, self->licenses, self->store, STORE_CF_LICENSE,
+                                  license_id, strlen (license_id), &v, len, &got);
+    if (rc != ERR_OK || got) {
+        *state = got;
+        return rc;
     }
-    return store_get (self->store, STORE_CF_LICENSE, license_id, idlen, state, len);
+    *state = malloc (*len? *len: 1);
+    if (!*state)
+        return ERR_NOMEM;
+    memcpy (*state, v, *len);
+    return ERR_OK;
 }
 
 //  The stored state (len bytes) with its content (licstate_complete):
@@ -434,20 +441,12 @@ s_complete (views_t *self, store_t *store, const uint8_t *state, size_t len,
     if (seq) {
         uint8_t key [8];
         store_put_u64 (key, seq);
-        const uint8_t *pv = NULL;
-        size_t pl = 0;
-        if (self && overlay_get (self->entries, key, sizeof key, &pv, &pl) && pv) {
-            entry = pv;
-            entry_len = pl;
-        }
-        else {
-            rc = store_get (store, STORE_CF_LOG, key, 8, &got, &entry_len);
-            if (rc == ERR_NOT_FOUND)
-                rc = ERR_CORRUPT;       //  a state names an entry its log lacks
-            if (rc != ERR_OK)
-                return rc;
-            entry = got;
-        }
+        rc = s_pending_or_stored (self, self? self->entries: NULL, store, STORE_CF_LOG, key, 8,
+                                  &entry, &entry_len, &got);
+        if (rc == ERR_NOT_FOUND)
+            rc = ERR_CORRUPT;       //  a state names an entry its log lacks
+        if (rc != ERR_OK)
+            return rc;
     }
     rc = licstate_complete (state, len, entry, entry_len, out);
     if (rc == ERR_OK && kept && got) {
@@ -669,8 +668,8 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
         goto cleanup;
     //  Its history key (evcheck keeps ids within LICID_BARE_MAX).
     uint8_t hist [LICID_BARE_MAX + 5];
-    size_t hlen2 = s_history_key (hist, ev->license_id, next_pos.version);
-    if (!hlen2) {
+    size_t hist_len = s_history_key (hist, ev->license_id, next_pos.version);
+    if (!hist_len) {
         err_why (why, why_size, "license id longer than %d bytes", LICID_BARE_MAX);
         rc = ERR_BAD_LICENSE_ID;
         goto cleanup;
@@ -725,8 +724,8 @@ views_apply_event (views_t *self, store_batch_t *batch, uint64_t gen,
     //  this event is found (views_find_duplicate).
     uint8_t seqb [8];
     store_put_u64 (seqb, entry->seq);
-    store_batch_put (batch, STORE_CF_HISTORY, hist, hlen2, seqb, 8);
-    rc = overlay_set (self->history, hist, hlen2, gen, seqb, 8);
+    store_batch_put (batch, STORE_CF_HISTORY, hist, hist_len, seqb, 8);
+    rc = overlay_set (self->history, hist, hist_len, gen, seqb, 8);
     if (rc != ERR_OK)
         goto cleanup;
     if (sets_content)
