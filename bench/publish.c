@@ -256,8 +256,6 @@ s_send_chunk (s_pub_t *pubs, int k, int batch)
     return errors;
 }
 
-
-
 //  The -f fill: per publisher ceil(fill / k) events, per at a time.
 static int
 s_fill (s_pub_t *pubs, int k, int per, int batch, long fill, support_node_t *node,
@@ -399,7 +397,8 @@ main (int argc, char *argv [])
         //  (both cores busy: events/s = 2 / (node + client CPU an event),
         //  V2 = 2 / one check's CPU), whatever the VM's speed did.
         double events = (double) (per * k), checks_s = at1.check_s - at0.check_s;
-        check_us [run] = checks_s * 1e6 / (at1.checks - at0.checks);
+        double checks = at1.checks - at0.checks;
+        check_us [run] = checks > 0? checks_s * 1e6 / checks: 0;
         beyond_us [run] = (cpu [run] - checks_s) * 1e6 / events;
         cpu_ratio [run] = check_us [run] / ((cpu [run] + client_cpu) * 1e6 / events);
         size_t m = 0;

@@ -14,7 +14,6 @@
 #include "proto/err.h"
 #include "proto/licid.h"
 #include "proto/msg.h"
-#include "node/store/views.h"
 
 typedef struct {
     void *owner;                //  input: the caller's, handed back untouched

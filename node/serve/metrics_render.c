@@ -263,11 +263,11 @@ s_render_ingest (s_buf_t *b, const Lic__NodeStatus *ns, const ingest_stats_t *st
     s_u64 (b, "licrepo_signature_checks_total", "counter",
            "Ed25519 signatures checked by the verifier pool (events, replicated entries).",
            st->verifies);
-    s_printf (b, "# HELP licrepo_signature_check_cpu_seconds_total CPU time of those checks "
-              "(one in %d timed on its thread's CPU clock).\n"
-              "# TYPE licrepo_signature_check_cpu_seconds_total counter\n"
-              "licrepo_signature_check_cpu_seconds_total %.6f\n", VERIFIER_TIMED_EVERY,
-              (double) st->verify_ns / 1e9);
+    char help [96];
+    snprintf (help, sizeof help, "CPU time of those checks (one in %d timed on its thread's "
+              "CPU clock).", VERIFIER_TIMED_EVERY);
+    s_family (b, "licrepo_signature_check_cpu_seconds_total", "counter", help);
+    s_printf (b, "licrepo_signature_check_cpu_seconds_total %.6f\n", (double) st->verify_ns / 1e9);
     s_u64 (b, "licrepo_skipped_total", "counter", "Replicated entries already held.",
            st->skipped);
     s_u64 (b, "licrepo_quarantined_total", "counter", "Replicated entries quarantined.",
