@@ -46,8 +46,11 @@ for p in publish replicate catchup tree hash files; do
 done
 [ "$N" -ge 1000 ] || { echo "table.sh: N must be at least 1000" >&2; exit 2; }
 
-#  value of key=... on the line of $1 starting "table $2"
-kv() { sed -n "s/^table $2 .*\\b$3=\\([^ ]*\\).*/\\1/p" "$1" | tail -1; }
+#  values of key=... on the lines of $1 starting "table $2", one a line
+kvs() { sed -n "s/^table $2 .*\\b$3=\\([^ ]*\\).*/\\1/p" "$1"; }
+#  the last line's value (one line per program) / the median of all lines (one per run)
+kv() { kvs "$@" | tail -1; }
+kvm() { kvs "$@" | med; }
 #  TSV field key=... of PostgreSQL's lines of one test, one per line
 pgf() { grep -P "^pg\t$2\t" "$1" | tr '\t' '\n' | sed -n "s/^$3=//p"; }
 #  median of numbers on stdin ("" if none)
@@ -136,7 +139,7 @@ r_cpu=$(kv "$rep" replicate cpu_us) r_ver=$(kv "$rep" replicate verify_pct)
 r_p50=$(kv "$rep" replicate p50_ms) r_p99=$(kv "$rep" replicate p99_ms)
 r_vus=$(kv "$rep" replicate verify_us)
 r_lvl=$(awk -v c="$r_cpu" -v v="$r_vus" 'BEGIN {if (c != "" && v != "") printf "%.1f\n", (c - 3 * v) / 3}')
-c_rate=$(sed -n 's/^table catchup .*\bentries_s=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+c_rate=$(kvm "$OUT/catchup.txt" catchup entries_s)
 #  From the nodes' own timing of their checks (same instants as their CPU):
 #  CPU beyond the check, and the ratio a dedicated 2-core machine would give
 p_cr=$(kv "$pub" publish cpu_ratio) p_by=$(kv "$pub" publish beyond_us) p_chk=$(kv "$pub" publish check_us)
@@ -147,16 +150,16 @@ s_cr="" s_by=""
 r_cr=$(kv "$rep" replicate cpu_ratio) r_by=$(kv "$rep" replicate beyond_us) r_chk=$(kv "$rep" replicate check_us)
 rc_cr=$(kv "$rc" replicate_coalesced cpu_ratio) rc_by=$(kv "$rc" replicate_coalesced beyond_us)
 rc_chk=$(kv "$rc" replicate_coalesced check_us)
-cu_cr=$(sed -n 's/^table catchup .*\bcpu_ratio=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
-cu_by=$(sed -n 's/^table catchup .*\bbeyond_us=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
-f_raw=$(sed -n 's/^table files .*\braw_mb_s=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
-f_prov=$(sed -n 's/^table files .*\bprovince_mb_s=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
-f_ratio=$(sed -n 's/^table files .*\bratio=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
-f_ev=$(sed -n 's/^table files .*\bevents_ratio=\([^ ]*\).*/\1/p' "$OUT/files.txt" | med)
-c_v=$(sed -n 's/^table catchup .*\bv=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
-c_ratio=$(sed -n 's/^table catchup .*\bratio=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
-c_secs=$(sed -n 's/^table catchup .*\bsecs=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
-c_us=$(sed -n 's/^table catchup .*\bcity_us=\([^ ]*\).*/\1/p' "$OUT/catchup.txt" | med)
+cu_cr=$(kvm "$OUT/catchup.txt" catchup cpu_ratio)
+cu_by=$(kvm "$OUT/catchup.txt" catchup beyond_us)
+f_raw=$(kvm "$OUT/files.txt" files raw_mb_s)
+f_prov=$(kvm "$OUT/files.txt" files province_mb_s)
+f_ratio=$(kvm "$OUT/files.txt" files ratio)
+f_ev=$(kvm "$OUT/files.txt" files events_ratio)
+c_v=$(kvm "$OUT/catchup.txt" catchup v)
+c_ratio=$(kvm "$OUT/catchup.txt" catchup ratio)
+c_secs=$(kvm "$OUT/catchup.txt" catchup secs)
+c_us=$(kvm "$OUT/catchup.txt" catchup city_us)
 t_keys=$(grep '^table tree batch=100 ' "$OUT/tree.txt" | sed -n 's/.*\bkeys=\([^ ]*\).*/\1/p')
 t_wal=$(grep '^table tree batch=100 ' "$OUT/tree.txt" | sed -n 's/.*\bwal_b=\([^ ]*\).*/\1/p')
 t_wal1=$(grep '^table tree batch=1 ' "$OUT/tree.txt" | sed -n 's/.*\bwal_b=\([^ ]*\).*/\1/p')
@@ -170,7 +173,7 @@ g_rec=$(pgf "$pg" recovery province_caught_up_s | med)
 g_mb=$(pgf "$pg" load1 table_MB | med)
 g_bpr=$(awk -v m="$g_mb" -v n="$N" 'BEGIN {if (m != "") printf "%.0f\n", m * 1048576 / n}')
 g_ok=$(grep -cP '^pg\t.*\tok$' "$pg")
-g_vus=$(sed -n 's/^table verify_cpu us=\([^ ]*\).*/\1/p' "$OUT/pg-verify.txt" 2>/dev/null | med)
+g_vus=$(kvm "$OUT/pg-verify.txt" verify_cpu us 2>/dev/null)
 #  Per level in units of one verify at each side's moment: ours from the
 #  nodes' own checks, PostgreSQL's from the verifies timed around its run
 r_byv=$(ratio "$r_by" "$r_chk" '%.3f') g_usv=$(ratio "$g_us" "$g_vus" '%.3f')
